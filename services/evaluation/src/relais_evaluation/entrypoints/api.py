@@ -1,0 +1,13 @@
+"""``evaluation-api``."""
+
+from relais_shared.api import serve
+
+from relais_evaluation.app import create_app
+
+
+def main() -> None:
+    serve(create_app(), "RELAIS_EVALUATION_API_PORT", 8104)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+"""``referral-api``: uvicorn serving the referral HTTP API."""
+
+from relais_shared.api import serve
+
+from relais_referral.api.app import create_app
+
+
+def main() -> None:
+    serve(create_app(), "RELAIS_REFERRAL_API_PORT", 8101)
+
+
+if __name__ == "__main__":
+    main()

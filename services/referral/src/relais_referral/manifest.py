@@ -1,0 +1,64 @@
+"""The referral service's manifest for the platform (contracts, CLI, demo data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from relais_shared.manifest import ServiceManifest
+
+
+def _create_app() -> Any:
+    from relais_referral.api.app import create_app
+
+    return create_app()
+
+
+def _asyncapi() -> dict[str, Any]:
+    from faststream.specification import AsyncAPI
+    from relais_shared.db import make_engine, make_sessionmaker
+    from relais_shared.envelope import Envelope
+    from relais_shared.kafka import TopicCatalogue, catalogue_path, make_broker
+
+    from relais_referral.events.consumer import register_subscribers
+    from relais_referral.events.contracts import TOPIC, registry
+    from relais_referral.settings import ReferralSettings
+
+    settings = ReferralSettings()
+    broker = make_broker(settings.kafka_bootstrap, "referral")
+    register_subscribers(
+        broker,
+        sessions=make_sessionmaker(make_engine(settings.database_url)),
+        catalogue=TopicCatalogue.load(catalogue_path()),
+        bridge=None,
+        max_retries=0,
+        backoff_s=0,
+    )
+    for event_type, model in registry.all().items():
+        # Documentation of what the outbox relay publishes on the service's topic.
+        broker.publisher(TOPIC, title=f"{TOPIC}:{event_type}", description=model.__doc__, schema=Envelope)
+    spec = AsyncAPI(broker, title="Relais — referral events", version="0.1.0", schema_version="3.0.0")
+    document: dict[str, Any] = spec.to_specification().to_jsonable()
+    return document
+
+
+def _demo() -> Any:
+    from relais_referral.demo import load_demo_data
+
+    return load_demo_data
+
+
+def _events() -> Any:
+    from relais_referral.events.contracts import registry
+
+    return registry
+
+
+MANIFEST = ServiceManifest(
+    name="referral",
+    create_app=_create_app,
+    service_dir=Path(__file__).resolve().parents[2],
+    events=_events(),
+    asyncapi=_asyncapi,
+    demo_loader=_demo,
+)

@@ -1,0 +1,71 @@
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+from relais_referral.domain.errors import InvalidReferral, InvalidTransition, NotAllowed
+from relais_referral.domain.events import ReferralAcknowledged, ReferralSubmitted
+from relais_referral.domain.jobseeker import age_band
+from relais_referral.domain.referral import Referral, ReferralStatus
+
+NOW = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
+
+
+def submitted(sender: uuid.UUID | None = None, receiver: uuid.UUID | None = None) -> Referral:
+    return Referral.submit(
+        referral_id=uuid.uuid4(),
+        jobseeker_id=uuid.uuid4(),
+        sender_org_id=sender or uuid.uuid4(),
+        receiver_org_id=receiver or uuid.uuid4(),
+        receiver_departement="44",
+        motive="Accompagnement",
+        submitted_by="c1",
+        now=NOW,
+        acknowledgement_due=date(2026, 12, 4),
+        age_band="under_26",
+        qpv_resident=True,
+    )
+
+
+def test_submitting_records_a_submitted_event_with_no_personal_data() -> None:
+    referral = submitted()
+    assert referral.status is ReferralStatus.SUBMITTED
+    [event] = referral.events
+    assert isinstance(event, ReferralSubmitted)
+    fields = set(vars(event))
+    assert not fields & {"first_name", "last_name", "birth_date", "email", "phone", "motive"}
+
+
+def test_an_organisation_cannot_refer_a_person_to_itself() -> None:
+    org = uuid.uuid4()
+    with pytest.raises(InvalidReferral):
+        submitted(org, org)
+
+
+def test_only_the_receiving_organisation_acknowledges() -> None:
+    referral = submitted()
+    with pytest.raises(NotAllowed):
+        referral.acknowledge(by_org_id=referral.sender_org_id, now=NOW)
+    referral.acknowledge(by_org_id=referral.receiver_org_id, now=NOW)
+    assert referral.status is ReferralStatus.ACKNOWLEDGED
+    assert isinstance(referral.events[-1], ReferralAcknowledged)
+
+
+def test_a_referral_is_acknowledged_once() -> None:
+    referral = submitted()
+    referral.acknowledge(by_org_id=referral.receiver_org_id, now=NOW)
+    with pytest.raises(InvalidTransition):
+        referral.acknowledge(by_org_id=referral.receiver_org_id, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("birth", "band"),
+    [
+        (date(2001, 11, 28), "under_26"),
+        (date(2000, 11, 30), "26_49"),
+        (date(1976, 12, 1), "26_49"),
+        (date(1976, 11, 30), "50_plus"),
+        (None, None),
+    ],
+)
+def test_age_band_is_computed_on_the_day_of_the_event(birth: date | None, band: str | None) -> None:
+    assert age_band(birth, date(2026, 11, 30)) == band

@@ -1,0 +1,13 @@
+"""The training service's manifest for the platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from relais_shared.manifest import ServiceManifest
+
+from relais_training.app import create_app
+
+MANIFEST = ServiceManifest(
+    name="training", create_app=create_app, service_dir=Path(__file__).resolve().parents[2]
+)

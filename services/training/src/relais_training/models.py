@@ -1,0 +1,14 @@
+"""The training service's database: its infrastructure tables now, its own aggregates as they are built."""
+
+from __future__ import annotations
+
+from relais_shared.db import NAMING_CONVENTION, infrastructure_tables
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+infra = infrastructure_tables(Base.metadata)

@@ -1,0 +1,99 @@
+"""The FastAPI application factory every service uses: problems, auth, health, readiness, tracing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Response
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from pydantic import BaseModel
+
+from relais_shared.auth import make_verifier
+from relais_shared.problems import install_problem_handlers
+from relais_shared.settings import RelaisSettings
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+    checks: dict[str, str] = {}
+
+
+def create_service_app(
+    *,
+    service: str,
+    title: str,
+    description: str,
+    version: str,
+    settings: RelaisSettings,
+    routers: Sequence[APIRouter] = (),
+    readiness: dict[str, ReadinessCheck] | None = None,
+    on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
+    on_shutdown: Callable[[FastAPI], Awaitable[None]] | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> FastAPI:
+    checks = readiness or {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if on_startup:
+            await on_startup(app)
+        yield
+        if on_shutdown:
+            await on_shutdown(app)
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.token_verifier = make_verifier(settings)
+    install_problem_handlers(app)
+
+    @app.get("/health", tags=["exploitation"], summary="Vivacité du processus")
+    async def health() -> Health:
+        return Health(status="ok", service=service)
+
+    @app.get(
+        "/ready",
+        tags=["exploitation"],
+        summary="Prêt à servir (dépendances joignables)",
+        responses={503: {"description": "Une dépendance ne répond pas"}},
+    )
+    async def ready(response: Response) -> Health:
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                await check()
+                results[name] = "ok"
+            except Exception as exc:
+                results[name] = f"error: {type(exc).__name__}"
+        ok = all(v == "ok" for v in results.values())
+        if not ok:
+            response.status_code = 503
+        return Health(status="ok" if ok else "unavailable", service=service, checks=results)
+
+    for router in routers:
+        app.include_router(router)
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=tracer_provider, excluded_urls="health,ready")
+    return app
+
+
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    return app.openapi()
+
+
+def serve(app: FastAPI, port_variable: str, default_port: int) -> None:
+    """Run one API process with uvicorn on the loopback interface."""
+    import os
+
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host=os.environ.get("RELAIS_BIND", "127.0.0.1"),
+        port=int(os.environ.get(port_variable, str(default_port))),
+        log_level="warning",
+    )

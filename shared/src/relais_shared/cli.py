@@ -1,0 +1,211 @@
+"""``relais``: the command line of the platform.
+
+relais stack up|down|status      the local stack (Kafka, Temporal dev server, PostgreSQL)
+relais topics create             topics of contracts/topics.yaml and their dead-letter topics
+relais migrate                   every service's Alembic migrations
+relais demo                      demo data of a fictional pact
+relais run                       all of the above, then every service process (Ctrl-C stops all)
+relais token --org ID --role R   a development token signed by the local issuer
+relais dlq list|replay --group G dead letters of a consumer group
+relais contracts generate|check  event schemas, OpenAPI and AsyncAPI against the code
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from relais_shared.devstack import Stack, repo_root
+
+
+def _apply_stack_env(stack: Stack) -> None:
+    for key, value in stack.env().items():
+        os.environ.setdefault(key, value)
+
+
+def cmd_stack(args: argparse.Namespace) -> int:
+    stack = Stack()
+    if args.action == "up":
+        stack.up()
+        _apply_stack_env(stack)
+        cmd_topics(args)
+        cmd_migrate(args)
+    elif args.action == "down":
+        stack.down()
+        print("stack down")
+    else:
+        print(stack.dump_status())
+    return 0
+
+
+def cmd_topics(_: argparse.Namespace) -> int:
+    from relais_shared.kafka import TopicCatalogue, catalogue_path, ensure_topics
+    from relais_shared.settings import RelaisSettings
+
+    settings = RelaisSettings()
+    created = asyncio.run(ensure_topics(settings.kafka_bootstrap, TopicCatalogue.load(catalogue_path())))
+    print(f"topics created: {', '.join(created) or 'none (all present)'}")
+    return 0
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from relais_shared.manifest import load_manifests
+
+    for name, manifest in load_manifests().items():
+        if manifest.has_database:
+            subprocess.run([sys.executable, "-m", f"relais_{name}.entrypoints.migrate"], check=True)  # noqa: S603
+            print(f"migrated: {name}")
+    return 0
+
+
+def cmd_demo(_: argparse.Namespace) -> int:
+    from relais_shared.manifest import load_manifests
+
+    for name, manifest in load_manifests().items():
+        if manifest.demo_loader is not None:
+            created = asyncio.run(manifest.demo_loader()())
+            print(
+                f"demo data: {name}: {created} records" if created else f"demo data: {name}: already loaded"
+            )
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    stack = Stack()
+    stack.up()
+    _apply_stack_env(stack)
+    try:
+        cmd_topics(args)
+        cmd_migrate(args)
+        cmd_demo(args)
+        print(
+            "\nRelais est lancé / Relais is running:\n"
+            "  portail            http://127.0.0.1:8100/\n"
+            "  API orientations   http://127.0.0.1:8101/docs\n"
+            "  API clauses        http://127.0.0.1:8102/docs\n"
+            "  API formation      http://127.0.0.1:8103/docs\n"
+            "  API évaluation     http://127.0.0.1:8104/docs\n"
+            f"  Temporal UI        http://127.0.0.1:{stack.ports.temporal_ui}/\n"
+            "  jeton de démo      relais token --org <id> --role counsellor\n"
+            "Ctrl-C (ou `make stop`) arrête tout.\n",
+            flush=True,
+        )
+        procfile = repo_root() / "deploy" / "local" / "Procfile"
+        honcho = Path(sys.executable).parent / "honcho"
+        proc = subprocess.Popen([str(honcho), "-f", str(procfile), "-d", str(repo_root()), "start"])  # noqa: S603
+        (stack.state / "honcho.pid").write_text(str(proc.pid))
+
+        def _terminate(*_: object) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, _terminate)
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            # honcho stops every process it started when it gets SIGTERM (Ctrl-C reaches it directly too).
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+            return 0
+    finally:
+        (stack.state / "honcho.pid").unlink(missing_ok=True)
+        stack.down()
+
+
+def cmd_stop(_: argparse.Namespace) -> int:
+    """Stops a `relais run` from another terminal: the processes first, then the stack."""
+    stack = Stack()
+    pidfile = stack.state / "honcho.pid"
+    if pidfile.exists():
+        try:
+            os.kill(int(pidfile.read_text()), signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    stack.down()
+    print("stopped")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from relais_shared.auth import DevIssuer, dev_issuer_dir
+    from relais_shared.settings import RelaisSettings
+
+    settings = RelaisSettings()
+    issuer = DevIssuer(dev_issuer_dir(settings.dev_issuer_dir), settings.jwt_issuer, settings.jwt_audience)
+    print(issuer.token(org_id=args.org, org_kind=args.kind, roles=args.role, sub=args.sub))
+    return 0
+
+
+def cmd_dlq(args: argparse.Namespace) -> int:
+    from relais_shared.dlq import read_dead_letters, replay_dead_letters
+    from relais_shared.kafka import TopicCatalogue, catalogue_path
+    from relais_shared.settings import RelaisSettings
+
+    settings = RelaisSettings()
+    topic = args.topic or TopicCatalogue.load(catalogue_path()).consumer_groups[args.group].dead_letter_topic
+    if args.action == "list":
+        letters = asyncio.run(read_dead_letters(settings.kafka_bootstrap, topic))
+        for letter in letters:
+            print(f"{letter.partition}:{letter.offset}\t{letter.original_topic}\t{letter.error[:160]}")
+        print(f"{len(letters)} dead letter(s) in {topic}")
+    else:
+        offsets = set(args.offset) if args.offset else None
+        count = asyncio.run(replay_dead_letters(settings.kafka_bootstrap, topic, offsets))
+        print(f"replayed {count} dead letter(s) from {topic}")
+    return 0
+
+
+def cmd_contracts(args: argparse.Namespace) -> int:
+    from relais_shared import contracts
+
+    root = repo_root()
+    if args.action == "generate":
+        written = contracts.generate(root)
+        print("\n".join(str(p.relative_to(root)) for p in written) or "contracts up to date")
+        return 0
+    problems = contracts.check(root)
+    for problem in problems:
+        print(problem)
+    print("contracts: OK" if not problems else f"contracts: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="relais", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("stack")
+    p.add_argument("action", choices=["up", "down", "status"])
+    p.set_defaults(func=cmd_stack)
+    sub.add_parser("topics").set_defaults(func=cmd_topics)
+    sub.add_parser("migrate").set_defaults(func=cmd_migrate)
+    sub.add_parser("demo").set_defaults(func=cmd_demo)
+    sub.add_parser("run").set_defaults(func=cmd_run)
+    sub.add_parser("stop").set_defaults(func=cmd_stop)
+    p = sub.add_parser("token")
+    p.add_argument("--org", required=True, help="organisation id (UUID)")
+    p.add_argument("--role", action="append", required=True)
+    p.add_argument("--kind", default="france_travail", help="organisation kind")
+    p.add_argument("--sub", default=None)
+    p.set_defaults(func=cmd_token)
+    p = sub.add_parser("dlq")
+    p.add_argument("action", choices=["list", "replay"])
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--group", help="consumer group (its dead-letter topic is in contracts/topics.yaml)")
+    group.add_argument("--topic", help="dead-letter topic")
+    p.add_argument("--offset", type=int, action="append", help="replay only these offsets")
+    p.set_defaults(func=cmd_dlq)
+    p = sub.add_parser("contracts")
+    p.add_argument("action", choices=["generate", "check"])
+    p.set_defaults(func=cmd_contracts)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Generation and drift check of ``contracts/``: event JSON Schemas, envelope, OpenAPI, AsyncAPI.
+
+``relais contracts generate`` writes what the code declares; ``relais contracts check`` fails when the
+files and the code disagree, when an event type has no valid example, or when the topic catalogue does
+not list exactly the event types the services publish.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from relais_shared.envelope import Envelope, EventData, dataschema_for
+from relais_shared.kafka import TopicCatalogue
+from relais_shared.manifest import load_manifests
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def event_schema(model: type[EventData]) -> dict[str, Any]:
+    schema = model.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = dataschema_for(model.event_type)
+    schema["title"] = model.event_type
+    schema["x-topic"] = model.topic
+    schema["x-source"] = model.source
+    return schema
+
+
+def envelope_schema() -> dict[str, Any]:
+    schema = Envelope.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "contracts/envelope.schema.json"
+    return schema
+
+
+def expected_files(root: Path) -> dict[Path, str]:
+    files: dict[Path, str] = {root / "contracts" / "envelope.schema.json": _dump(envelope_schema())}
+    for name, manifest in load_manifests().items():
+        files[root / "contracts" / "openapi" / f"{name}.json"] = _dump(manifest.create_app().openapi())
+        if manifest.asyncapi is not None:
+            files[root / "contracts" / "asyncapi" / f"{name}.json"] = _dump(manifest.asyncapi())
+        for model in manifest.events.all().values():
+            files[root / dataschema_for(model.event_type)] = _dump(event_schema(model))
+    return files
+
+
+def generate(root: Path) -> list[Path]:
+    written = []
+    for path, content in expected_files(root).items():
+        if not path.exists() or path.read_text() != content:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content)
+            written.append(path)
+    return written
+
+
+def check(root: Path) -> list[str]:
+    problems: list[str] = []
+    for path, content in expected_files(root).items():
+        if not path.exists():
+            problems.append(f"missing: {path.relative_to(root)} (run `make contracts`)")
+        elif path.read_text() != content:
+            problems.append(f"drift: {path.relative_to(root)} differs from the code (run `make contracts`)")
+    catalogue = TopicCatalogue.load(root / "contracts" / "topics.yaml")
+    envelope = envelope_schema()
+    published: set[str] = set()
+    for manifest in load_manifests().values():
+        for event_type, model in manifest.events.all().items():
+            published.add(event_type)
+            try:
+                if catalogue.topic_for(event_type) != model.topic:
+                    problems.append(
+                        f"catalogue: {event_type} is listed under another topic than {model.topic}"
+                    )
+            except KeyError:
+                problems.append(f"catalogue: {event_type} is in no topic of contracts/topics.yaml")
+            problems.extend(_check_example(root, event_type, event_schema(model), envelope))
+    for topic in catalogue.topics.values():
+        for event_type in topic.event_types:
+            if event_type not in published and not _declared_elsewhere(root, event_type):
+                problems.append(f"catalogue: {event_type} has no schema under contracts/events")
+    return problems
+
+
+def _declared_elsewhere(root: Path, event_type: str) -> bool:
+    """Events owned by services not built yet are contracts first: a hand-written schema suffices."""
+    return (root / dataschema_for(event_type)).exists()
+
+
+def _check_example(
+    root: Path, event_type: str, schema: dict[str, Any], envelope: dict[str, Any]
+) -> list[str]:
+    domain = event_type.split(".", 1)[0]
+    example_path = root / "contracts" / "events" / domain / "examples" / f"{event_type}.json"
+    if not example_path.exists():
+        return [f"example: {example_path.relative_to(root)} is missing"]
+    example = json.loads(example_path.read_text())
+    problems = []
+    for label, validated, against in (("envelope", example, envelope), ("data", example.get("data"), schema)):
+        try:
+            jsonschema.validate(validated, against)
+        except jsonschema.ValidationError as exc:
+            problems.append(f"example: {example_path.relative_to(root)} {label} invalid: {exc.message}")
+    if example.get("type") != event_type:
+        problems.append(f"example: {example_path.relative_to(root)} has type {example.get('type')}")
+    return problems

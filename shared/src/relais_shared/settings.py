@@ -1,0 +1,42 @@
+"""Typed settings shared by every service (pydantic-settings, environment variables prefixed ``RELAIS_``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-pact-key"}
+
+
+class RelaisSettings(BaseSettings):
+    """Base settings; each service subclasses it and names its database variable."""
+
+    model_config = SettingsConfigDict(env_prefix="RELAIS_", extra="ignore")
+
+    service_name: str = "relais"
+    environment: Literal["development", "test", "production"] = "development"
+    kafka_bootstrap: str = "127.0.0.1:39092"
+    kafka_topic_partitions: int = 12
+    consumer_max_retries: int = 3
+    consumer_retry_backoff_s: float = 0.2
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    database_url: str = ""
+    # Authentication: a JWKS URL in production (ProConnect, Keycloak…), the local issuer's keys otherwise.
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str = "relais-dev"
+    jwt_audience: str = "relais"
+    dev_issuer_dir: str | None = None
+    pact_key: str = Field(default="dev-pact-key", description="HMAC key for pseudonymised subject keys")
+    trace_file: str | None = None
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> RelaisSettings:
+        if self.environment == "production":
+            if self.pact_key in PLACEHOLDER_SECRETS:
+                raise ValueError("RELAIS_PACT_KEY must be set to a real secret in production")
+            if not self.jwt_jwks_url:
+                raise ValueError("RELAIS_JWT_JWKS_URL is required in production (no local issuer)")
+        return self

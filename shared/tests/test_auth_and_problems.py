@@ -1,0 +1,76 @@
+import time
+import uuid
+from pathlib import Path
+
+import jwt
+import pytest
+from relais_shared.auth import DevIssuer, TokenVerifier
+from relais_shared.problems import Problem
+from relais_shared.settings import RelaisSettings
+
+
+@pytest.fixture
+def dev_issuer(tmp_path: Path) -> DevIssuer:
+    return DevIssuer(tmp_path / "issuer")
+
+
+def test_a_token_of_the_local_issuer_gives_an_organisation_scoped_principal(dev_issuer: DevIssuer) -> None:
+    org = uuid.uuid4()
+    verifier = TokenVerifier(issuer="relais-dev", audience="relais", dev_issuer=dev_issuer)
+    principal = verifier.verify(dev_issuer.token(org_id=org, org_kind="plie", roles=["counsellor"], sub="u1"))
+    assert principal.org_id == org
+    assert principal.org_kind == "plie"
+    assert principal.roles == frozenset({"counsellor"})
+    assert principal.sub == "u1"
+
+
+def test_a_token_signed_by_another_key_is_refused(dev_issuer: DevIssuer, tmp_path: Path) -> None:
+    other = DevIssuer(tmp_path / "other")
+    verifier = TokenVerifier(issuer="relais-dev", audience="relais", dev_issuer=dev_issuer)
+    with pytest.raises(Problem) as refused:
+        verifier.verify(other.token(org_id=uuid.uuid4(), org_kind="plie", roles=["counsellor"]))
+    assert refused.value.status == 401
+
+
+def test_an_expired_token_is_refused(dev_issuer: DevIssuer) -> None:
+    verifier = TokenVerifier(issuer="relais-dev", audience="relais", dev_issuer=dev_issuer)
+    token = dev_issuer.token(org_id=uuid.uuid4(), org_kind="plie", roles=["counsellor"], ttl_s=-10)
+    with pytest.raises(Problem):
+        verifier.verify(token)
+
+
+def test_a_token_for_another_audience_is_refused(dev_issuer: DevIssuer) -> None:
+    verifier = TokenVerifier(issuer="relais-dev", audience="relais", dev_issuer=dev_issuer)
+    claims = jwt.decode(
+        dev_issuer.token(org_id=uuid.uuid4(), org_kind="plie", roles=["counsellor"]),
+        options={"verify_signature": False},
+    )
+    claims["aud"] = "another-app"
+    claims["exp"] = int(time.time()) + 60
+    forged = jwt.encode(claims, "a-shared-secret-that-is-not-the-issuer-key", algorithm="HS256")
+    with pytest.raises(Problem):
+        verifier.verify(forged)
+
+
+def test_unknown_roles_are_never_issued(dev_issuer: DevIssuer) -> None:
+    with pytest.raises(ValueError, match="unknown roles"):
+        dev_issuer.token(org_id=uuid.uuid4(), org_kind="plie", roles=["superuser"])
+
+
+def test_problem_body_follows_rfc_9457_with_french_and_english_titles() -> None:
+    body = Problem("validation-error", "Champ manquant", [{"field": "motive", "message": "requis"}]).body(
+        "/v1/x"
+    )
+    assert body["type"].endswith("/validation-error")
+    assert body["status"] == 422
+    assert body["title"] == "Données invalides"
+    assert body["title_en"] == "Invalid data"
+    assert body["instance"] == "/v1/x"
+    assert body["errors"][0]["field"] == "motive"
+
+
+def test_production_refuses_placeholder_secrets_and_the_local_issuer() -> None:
+    with pytest.raises(ValueError, match="PACT_KEY"):
+        RelaisSettings(environment="production", jwt_jwks_url="https://idp.example/jwks")
+    with pytest.raises(ValueError, match="JWKS"):
+        RelaisSettings(environment="production", pact_key="a-real-secret-value")

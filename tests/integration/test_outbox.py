@@ -1,0 +1,146 @@
+"""Transactional outbox and relay against the real PostgreSQL and Kafka."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from typing import ClassVar
+
+import pytest
+from relais_shared.db import infrastructure_tables, make_engine, make_sessionmaker, transaction
+from relais_shared.devstack import Stack
+from relais_shared.envelope import EventData, wrap
+from relais_shared.kafka import read_topic
+from relais_shared.outbox import OutboxRelay, add_to_outbox
+from sqlalchemy import MetaData, select
+
+pytestmark = pytest.mark.integration
+
+
+class ProbeRecordedV1(EventData):
+    event_type: ClassVar[str] = "probe.recorded.v1"
+    source: ClassVar[str] = "probe"
+    topic: ClassVar[str] = "relais.probe.events"
+    probe_id: uuid.UUID
+
+    def subject(self) -> str:
+        return str(self.probe_id)
+
+
+async def _outbox_database(url: str):  # type: ignore[no-untyped-def]
+    metadata = MetaData()
+    infra = infrastructure_tables(metadata)
+    engine = make_engine(url, pool_size=2)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    return engine, infra
+
+
+def _ids(records: list) -> list[str]:  # type: ignore[type-arg]
+    import json
+
+    return [json.loads(r.value)["id"] for r in records]
+
+
+async def test_a_rolled_back_transaction_publishes_nothing(
+    stack: Stack, scratch_database: str, scratch_topics: list[str]
+) -> None:
+    engine, infra = await _outbox_database(scratch_database)
+    sessions = make_sessionmaker(engine)
+    envelope = wrap(ProbeRecordedV1(probe_id=uuid.uuid4()))
+    with pytest.raises(RuntimeError, match="state change failed"):
+        async with transaction(sessions) as session:
+            await add_to_outbox(session, infra.outbox, envelope, scratch_topics[0])
+            raise RuntimeError("state change failed after the event was staged")
+    relay = OutboxRelay(
+        database_url=scratch_database, bootstrap=stack.kafka_bootstrap, client_id="test-relay"
+    )
+    relay_task = asyncio.create_task(relay.run())
+    await asyncio.sleep(2)
+    relay.stop()
+    await relay_task
+    async with sessions() as session:
+        assert (await session.execute(select(infra.outbox))).all() == []
+    assert relay.published == 0
+    assert await read_topic(stack.kafka_bootstrap, scratch_topics[0]) == []
+    await engine.dispose()
+
+
+async def test_a_relay_killed_between_commit_and_publish_publishes_the_event_later_exactly_once(
+    stack: Stack, scratch_database: str, scratch_topics: list[str]
+) -> None:
+    engine, infra = await _outbox_database(scratch_database)
+    sessions = make_sessionmaker(engine)
+    envelope = wrap(ProbeRecordedV1(probe_id=uuid.uuid4()))
+    async with transaction(sessions) as session:
+        await add_to_outbox(session, infra.outbox, envelope, scratch_topics[0])
+
+    env = {
+        **os.environ,
+        "RELAIS_REFERRAL_DATABASE_URL": scratch_database,
+        "RELAIS_KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+    }
+    relay_cmd = [sys.executable, "-m", "relais_referral.entrypoints.relay"]
+    # First relay: claims the committed row, then dies before anything reaches Kafka.
+    crashed = subprocess.run(
+        relay_cmd, env={**env, "RELAIS_RELAY_FAULT": "die_after_claim"}, timeout=60, capture_output=True
+    )
+    assert crashed.returncode == 137
+    assert await read_topic(stack.kafka_bootstrap, scratch_topics[0]) == []
+    async with sessions() as session:
+        assert (await session.execute(select(infra.outbox.c.published_at))).scalar_one() is None
+
+    # Second relay: a normal start publishes the event and marks it sent.
+    relay = subprocess.Popen(relay_cmd, env=env)
+    try:
+        for _ in range(100):
+            async with sessions() as session:
+                if (await session.execute(select(infra.outbox.c.published_at))).scalar_one() is not None:
+                    break
+            await asyncio.sleep(0.2)
+        else:
+            pytest.fail("the restarted relay did not publish the event")
+        await asyncio.sleep(1.5)  # one more relay cycle: a duplicate would show now
+    finally:
+        relay.send_signal(signal.SIGTERM)
+        relay.wait(timeout=30)
+    assert _ids(await read_topic(stack.kafka_bootstrap, scratch_topics[0])) == [str(envelope.id)]
+    await engine.dispose()
+
+
+async def test_the_relay_forwards_the_trace_context_stored_with_the_event(
+    stack: Stack, scratch_database: str, scratch_topics: list[str]
+) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    engine, infra = await _outbox_database(scratch_database)
+    sessions = make_sessionmaker(engine)
+    tracer = TracerProvider().get_tracer("test")
+    with tracer.start_as_current_span("submit") as span:
+        async with transaction(sessions) as session:
+            await add_to_outbox(
+                session, infra.outbox, wrap(ProbeRecordedV1(probe_id=uuid.uuid4())), scratch_topics[0]
+            )
+        trace_id = format(span.get_span_context().trace_id, "032x")
+    relay = OutboxRelay(
+        database_url=scratch_database, bootstrap=stack.kafka_bootstrap, client_id="test-relay"
+    )
+    relay_task = asyncio.create_task(relay.run())
+    try:
+        [record] = await _wait_for_records(stack, scratch_topics[0], 1)
+    finally:
+        relay.stop()
+        await relay_task
+    assert trace_id in dict(record.headers)["traceparent"].decode()
+    await engine.dispose()
+
+
+async def _wait_for_records(stack: Stack, topic: str, count: int) -> list:  # type: ignore[type-arg]
+    for _ in range(50):
+        records = await read_topic(stack.kafka_bootstrap, topic)
+        if len(records) >= count:
+            return records
+        await asyncio.sleep(0.2)
+    pytest.fail(f"fewer than {count} records arrived in {topic}")

@@ -1,0 +1,163 @@
+"""Idempotent consumption, bounded retries and dead letters, through the real broker and PostgreSQL."""
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from relais_shared.consumer import reliable_subscriber
+from relais_shared.db import infrastructure_tables, make_engine, make_sessionmaker
+from relais_shared.devstack import Stack
+from relais_shared.dlq import read_dead_letters, replay_dead_letters
+from relais_shared.envelope import IncomingEnvelope
+from relais_shared.kafka import make_broker, read_topic
+from relais_shared.outbox import idempotent_producer
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+pytestmark = pytest.mark.integration
+
+metadata = MetaData()
+infra = infrastructure_tables(metadata)
+effects = Table(
+    "effects", metadata, Column("subject", String(100), primary_key=True), Column("count", Integer)
+)
+
+
+@dataclass
+class Harness:
+    engine: AsyncEngine
+    topic: str
+    dlq: str
+    attempts: dict[str, int]
+
+    async def effect_count(self, subject: str) -> int | None:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(select(effects.c.count).where(effects.c.subject == subject))).scalar()
+
+
+async def count_effect(session: AsyncSession, envelope: IncomingEnvelope) -> None:
+    """The handler's effect is not idempotent by itself: it counts every call."""
+    await session.execute(
+        insert(effects)
+        .values(subject=envelope.subject, count=1)
+        .on_conflict_do_update(index_elements=[effects.c.subject], set_={"count": effects.c.count + 1})
+    )
+
+
+@pytest.fixture
+async def harness(stack: Stack, scratch_database: str, scratch_topics: list[str]) -> AsyncIterator[Harness]:
+    engine = make_engine(scratch_database, pool_size=2)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    attempts: dict[str, int] = {}
+
+    async def handler(session: AsyncSession, envelope: IncomingEnvelope) -> None:
+        attempts[envelope.subject] = attempts.get(envelope.subject, 0) + 1
+        if envelope.data.get("explode"):
+            raise ValueError("cannot handle this message")
+        await count_effect(session, envelope)
+
+    broker = make_broker(stack.kafka_bootstrap, "test-consumer")
+    reliable_subscriber(
+        broker,
+        topics=(scratch_topics[0],),
+        group_id=f"test-{uuid.uuid4().hex[:6]}",
+        dead_letter_topic=scratch_topics[1],
+        sessions=make_sessionmaker(engine),
+        processed=infra.processed_events,
+        handler=handler,
+        max_retries=2,
+        backoff_s=0.05,
+    )
+    await broker.start()
+    yield Harness(engine, scratch_topics[0], scratch_topics[1], attempts)
+    await broker.stop()
+    await engine.dispose()
+
+
+def envelope(subject: str, **data: Any) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "probe.recorded.v1",
+        "source": "probe",
+        "subject": subject,
+        "time": "2026-11-30T10:00:00Z",
+        "dataschema": "contracts/events/probe/probe.recorded.v1.schema.json",
+        "data": data,
+    }
+
+
+async def send(stack: Stack, topic: str, *values: bytes, key: bytes = b"k") -> None:
+    producer = idempotent_producer(stack.kafka_bootstrap, "test-producer")
+    await producer.start()
+    try:
+        for value in values:
+            await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def eventually(check: Any, timeout: float = 30) -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        result = await check()
+        if result:
+            return result
+        await asyncio.sleep(0.2)
+    pytest.fail("condition not reached in time")
+
+
+async def test_the_same_event_delivered_twice_has_one_effect(stack: Stack, harness: Harness) -> None:
+    event = envelope("twice")
+    await send(stack, harness.topic, json.dumps(event).encode(), json.dumps(event).encode())
+    await send(stack, harness.topic, json.dumps(envelope("marker")).encode())
+    await eventually(lambda: harness.effect_count("marker"))
+    delivered = [r for r in await read_topic(stack.kafka_bootstrap, harness.topic) if b'"twice"' in r.value]
+    assert len(delivered) == 2  # on the wire twice ...
+    assert await harness.effect_count("twice") == 1  # ... applied once
+    assert harness.attempts["twice"] == 1  # the redelivery never reached the handler
+
+
+async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_goes_on(
+    stack: Stack, harness: Harness
+) -> None:
+    await send(
+        stack,
+        harness.topic,
+        b"{not json",
+        json.dumps(envelope("explodes", explode=True)).encode(),
+        json.dumps(envelope("after-poison")).encode(),
+    )
+    assert await eventually(lambda: harness.effect_count("after-poison")) == 1
+    letters = await eventually(lambda: _letters_when(stack, harness.dlq, 2))
+    by_error = {letter.value: letter for letter in letters}
+    assert "invalid envelope" in by_error[b"{not json"].error
+    exploded = next(letter for letter in letters if b"explodes" in letter.value)
+    assert "cannot handle this message" in exploded.error
+    assert exploded.original_topic == harness.topic
+    assert harness.attempts["explodes"] == 3  # one try and two bounded retries, then the dead-letter topic
+    assert await harness.effect_count("explodes") is None
+
+
+async def test_replayed_dead_letters_reach_the_consumer_again_and_stay_idempotent(
+    stack: Stack, harness: Harness
+) -> None:
+    await send(stack, harness.topic, json.dumps(envelope("replayed", explode=True)).encode())
+    [letter] = await eventually(lambda: _letters_when(stack, harness.dlq, 1))
+    assert await replay_dead_letters(stack.kafka_bootstrap, harness.dlq) == 1
+    await eventually(lambda: _attempts_reach(harness, "replayed", 6))
+    assert letter.error
+
+
+async def _letters_when(stack: Stack, topic: str, count: int) -> list[Any] | None:
+    letters = await read_dead_letters(stack.kafka_bootstrap, topic)
+    return letters if len(letters) >= count else None
+
+
+async def _attempts_reach(harness: Harness, subject: str, count: int) -> bool:
+    return harness.attempts.get(subject, 0) >= count
