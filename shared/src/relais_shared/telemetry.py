@@ -21,7 +21,6 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
-    SimpleSpanProcessor,
     SpanExporter,
     SpanExportResult,
 )
@@ -70,7 +69,10 @@ def setup_telemetry(service: str, process: str, *, trace_file: str | None = None
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace_file = trace_file or os.environ.get("RELAIS_TRACE_FILE")
     if trace_file:
-        provider.add_span_processor(SimpleSpanProcessor(JsonLinesSpanExporter(trace_file)))
+        # A batch processor exports from its own thread: never inside Temporal's workflow sandbox.
+        provider.add_span_processor(
+            BatchSpanProcessor(JsonLinesSpanExporter(trace_file), schedule_delay_millis=200)
+        )
     trace.set_tracer_provider(provider)
     configure_logging(f"{service}-{process}")
     _configured = provider

@@ -1,0 +1,15 @@
+# One image for every Relais service; docker-compose.yml picks the process with `command`.
+FROM python:3.11-slim AS base
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_LINK_MODE=copy UV_PROJECT_ENVIRONMENT=/opt/relais
+RUN pip install --no-cache-dir uv
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+COPY shared ./shared
+COPY services ./services
+COPY contracts ./contracts
+RUN uv sync --locked --no-dev
+ENV PATH="/opt/relais/bin:$PATH" RELAIS_HOME=/app RELAIS_BIND=0.0.0.0
+RUN useradd --system --uid 10001 relais
+USER relais
+EXPOSE 8100 8101 8102 8103 8104
+CMD ["referral-api"]
