@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
 from relais_shared.auth import DevIssuer, dev_issuer_dir
 from relais_shared.devstack import Stack
 

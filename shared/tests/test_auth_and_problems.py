@@ -4,6 +4,7 @@ from pathlib import Path
 
 import jwt
 import pytest
+
 from relais_shared.auth import DevIssuer, TokenVerifier
 from relais_shared.problems import Problem
 from relais_shared.settings import RelaisSettings

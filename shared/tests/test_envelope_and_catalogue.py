@@ -3,6 +3,7 @@ from typing import ClassVar
 
 import pytest
 from pydantic import ValidationError
+
 from relais_shared.envelope import EventData, IncomingEnvelope, dataschema_for, read_data, wrap
 from relais_shared.kafka import TopicCatalogue, catalogue_path
 

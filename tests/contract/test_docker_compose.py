@@ -1,7 +1,6 @@
 """docker-compose.yml is for Docker hosts; here it is validated against the Compose specification."""
 
 import json
-from pathlib import Path
 
 import jsonschema
 import yaml

@@ -9,12 +9,13 @@ import uuid
 from typing import ClassVar
 
 import pytest
+from sqlalchemy import MetaData, select
+
 from relais_shared.db import infrastructure_tables, make_engine, make_sessionmaker, transaction
 from relais_shared.devstack import Stack
 from relais_shared.envelope import EventData, wrap
 from relais_shared.kafka import read_topic
 from relais_shared.outbox import OutboxRelay, add_to_outbox
-from sqlalchemy import MetaData, select
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,5 @@
 from alembic import context
+
 from relais_clauses.models import Base
 from relais_shared.migrations import run_env
 

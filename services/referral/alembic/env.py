@@ -1,4 +1,5 @@
 from alembic import context
+
 from relais_referral.db.models import Base
 from relais_shared.migrations import run_env
 

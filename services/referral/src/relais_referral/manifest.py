@@ -16,13 +16,13 @@ def _create_app() -> Any:
 
 def _asyncapi() -> dict[str, Any]:
     from faststream.specification import AsyncAPI
-    from relais_shared.db import make_engine, make_sessionmaker
-    from relais_shared.envelope import Envelope
-    from relais_shared.kafka import TopicCatalogue, catalogue_path, make_broker
 
     from relais_referral.events.consumer import register_subscribers
     from relais_referral.events.contracts import TOPIC, registry
     from relais_referral.settings import ReferralSettings
+    from relais_shared.db import make_engine, make_sessionmaker
+    from relais_shared.envelope import Envelope
+    from relais_shared.kafka import TopicCatalogue, catalogue_path, make_broker
 
     settings = ReferralSettings()
     broker = make_broker(settings.kafka_bootstrap, "referral")

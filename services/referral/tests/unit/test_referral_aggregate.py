@@ -2,6 +2,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
+
 from relais_referral.domain.errors import InvalidReferral, InvalidTransition, NotAllowed
 from relais_referral.domain.events import ReferralAcknowledged, ReferralSubmitted
 from relais_referral.domain.jobseeker import age_band

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from relais_referral.workflows.activities import OverdueInput
-from relais_referral.workflows.referral import AcknowledgedSignal, ReferralWorkflow, ReferralWorkflowInput
 from temporalio import activity
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
+
+from relais_referral.workflows.activities import OverdueInput
+from relais_referral.workflows.referral import AcknowledgedSignal, ReferralWorkflow, ReferralWorkflowInput
 
 TEST_SERVER = Path(sys.prefix) / "bin" / "temporal-test-server"
 

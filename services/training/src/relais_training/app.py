@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+
 from relais_shared.api import create_service_app
 from relais_shared.db import database_readiness, make_engine
 from relais_shared.telemetry import setup_telemetry
-
 from relais_training.settings import TrainingSettings
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from relais_shared.manifest import ServiceManifest
-
 from relais_training.app import create_app
 
 MANIFEST = ServiceManifest(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from relais_shared.db import NAMING_CONVENTION, infrastructure_tables
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from relais_shared.db import NAMING_CONVENTION, infrastructure_tables
 
 
 class Base(DeclarativeBase):

@@ -1,8 +1,7 @@
 """``clauses-api``."""
 
-from relais_shared.api import serve
-
 from relais_clauses.app import create_app
+from relais_shared.api import serve
 
 
 def main() -> None:

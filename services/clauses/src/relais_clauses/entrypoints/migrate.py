@@ -2,9 +2,8 @@
 
 from pathlib import Path
 
-from relais_shared.migrations import upgrade_head
-
 from relais_clauses.settings import ClausesSettings
+from relais_shared.migrations import upgrade_head
 
 SERVICE_DIR = Path(__file__).resolve().parents[3]
 

@@ -1,8 +1,7 @@
 """``evaluation-api``."""
 
-from relais_shared.api import serve
-
 from relais_evaluation.app import create_app
+from relais_shared.api import serve
 
 
 def main() -> None:

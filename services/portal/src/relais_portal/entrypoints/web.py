@@ -1,8 +1,7 @@
 """``portal-web``."""
 
-from relais_shared.api import serve
-
 from relais_portal.app import create_app
+from relais_shared.api import serve
 
 
 def main() -> None:

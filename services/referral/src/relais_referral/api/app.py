@@ -5,16 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-from relais_shared.api import create_service_app
-from relais_shared.db import make_engine, make_sessionmaker
-from relais_shared.problems import Problem, problem_response
-from relais_shared.telemetry import setup_telemetry
 from sqlalchemy import text
 
 from relais_referral.api.routers import jobseekers, organisations, referrals
 from relais_referral.domain.errors import InvalidReferral, InvalidTransition, NotAllowed
 from relais_referral.service_layer.handlers import NotFound
 from relais_referral.settings import ReferralSettings
+from relais_shared.api import create_service_app
+from relais_shared.db import make_engine, make_sessionmaker
+from relais_shared.problems import Problem, problem_response
+from relais_shared.telemetry import setup_telemetry
 
 DESCRIPTION = """
 Orientations entre les organisations du pacte (France Travail, Mission locale, PLIE, Cap emploi…).

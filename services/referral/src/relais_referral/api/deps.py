@@ -7,8 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
-from relais_shared.audit import record_refusal
-from relais_shared.auth import CurrentPrincipal, Principal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relais_referral.db.models import infra
@@ -16,6 +14,8 @@ from relais_referral.domain.errors import NotAllowed
 from relais_referral.service_layer.handlers import NotFound
 from relais_referral.service_layer.unit_of_work import UnitOfWork
 from relais_referral.settings import ReferralSettings
+from relais_shared.audit import record_refusal
+from relais_shared.auth import CurrentPrincipal, Principal
 
 
 def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from relais_shared.db import NAMING_CONVENTION, infrastructure_tables
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from relais_shared.db import NAMING_CONVENTION, infrastructure_tables
 
 
 class Base(DeclarativeBase):

@@ -1,8 +1,7 @@
 """``referral-api``: uvicorn serving the referral HTTP API."""
 
-from relais_shared.api import serve
-
 from relais_referral.api.app import create_app
+from relais_shared.api import serve
 
 
 def main() -> None:

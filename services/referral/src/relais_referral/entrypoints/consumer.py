@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from faststream import FastStream
+
+from relais_referral.events.consumer import WorkflowBridge, register_subscribers
+from relais_referral.settings import ReferralSettings
 from relais_shared.db import make_engine, make_sessionmaker
 from relais_shared.kafka import TopicCatalogue, catalogue_path, make_broker
 from relais_shared.telemetry import setup_telemetry
 from relais_shared.temporal import connect_temporal
-
-from relais_referral.events.consumer import WorkflowBridge, register_subscribers
-from relais_referral.settings import ReferralSettings
 
 
 async def build_app(settings: ReferralSettings) -> FastStream:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from relais_shared.migrations import upgrade_head
-
 from relais_referral.settings import ReferralSettings
+from relais_shared.migrations import upgrade_head
 
 SERVICE_DIR = Path(__file__).resolve().parents[3]
 

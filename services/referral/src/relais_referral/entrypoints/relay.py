@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import signal
 
+from relais_referral.settings import ReferralSettings
 from relais_shared.outbox import OutboxRelay
 from relais_shared.telemetry import get_logger, setup_telemetry
-
-from relais_referral.settings import ReferralSettings
 
 
 async def _main() -> None:

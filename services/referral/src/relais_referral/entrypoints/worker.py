@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import signal
 
-from relais_shared.db import make_engine, make_sessionmaker
-from relais_shared.telemetry import setup_telemetry
-from relais_shared.temporal import connect_temporal, make_worker
-
 from relais_referral.settings import ReferralSettings
 from relais_referral.workflows.activities import ReferralActivities
 from relais_referral.workflows.referral import ReferralWorkflow
+from relais_shared.db import make_engine, make_sessionmaker
+from relais_shared.telemetry import setup_telemetry
+from relais_shared.temporal import connect_temporal, make_worker
 
 
 async def _main() -> None:

@@ -7,9 +7,6 @@ delays the inbox and a poison message in one never blocks the other.
 from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
-from relais_shared.consumer import reliable_subscriber
-from relais_shared.envelope import IncomingEnvelope, read_data
-from relais_shared.kafka import TopicCatalogue
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
@@ -20,6 +17,9 @@ from relais_referral.domain.calendar import end_of_day
 from relais_referral.events.contracts import TOPIC, ReferralAcknowledgedV1, ReferralSubmittedV1
 from relais_referral.service_layer.handlers import project_inbox
 from relais_referral.workflows.referral import AcknowledgedSignal, ReferralWorkflow, ReferralWorkflowInput
+from relais_shared.consumer import reliable_subscriber
+from relais_shared.envelope import IncomingEnvelope, read_data
+from relais_shared.kafka import TopicCatalogue
 
 INBOX_GROUP = "referral-inbox"
 BRIDGE_GROUP = "referral-workflow-bridge"

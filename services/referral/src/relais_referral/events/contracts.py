@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import ClassVar, Literal
 
 from pydantic import Field
+
 from relais_shared.envelope import EventData, EventRegistry
 
 TOPIC = "relais.referral.events"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from relais_shared.envelope import EventData
-
 from relais_referral.domain.events import (
     AcknowledgementOverdue,
     DomainEvent,
@@ -15,6 +13,7 @@ from relais_referral.events.contracts import (
     ReferralAcknowledgementOverdueV1,
     ReferralSubmittedV1,
 )
+from relais_shared.envelope import EventData
 
 
 def to_integration_event(event: DomainEvent) -> EventData:

@@ -6,9 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from relais_shared.audit import record_access
-from relais_shared.auth import Principal
-from relais_shared.envelope import IncomingEnvelope, read_data
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +18,9 @@ from relais_referral.domain.jobseeker import age_band
 from relais_referral.domain.referral import Referral, ReferralStatus
 from relais_referral.events.contracts import ReferralAcknowledgedV1, ReferralSubmittedV1
 from relais_referral.service_layer.unit_of_work import UnitOfWork
+from relais_shared.audit import record_access
+from relais_shared.auth import Principal
+from relais_shared.envelope import IncomingEnvelope, read_data
 
 
 class NotFound(Exception):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from types import TracebackType
 
-from relais_shared.envelope import wrap
-from relais_shared.outbox import add_to_outbox
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relais_referral.db.models import infra
 from relais_referral.db.repository import ReferralRepository
 from relais_referral.domain.events import DomainEvent
 from relais_referral.events.mapping import to_integration_event
+from relais_shared.envelope import wrap
+from relais_shared.outbox import add_to_outbox
 
 
 class UnitOfWork:

@@ -1,7 +1,6 @@
 """``training-api``."""
 
 from relais_shared.api import serve
-
 from relais_training.app import create_app
 
 

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from relais_shared.migrations import upgrade_head
-
 from relais_training.settings import TrainingSettings
 
 SERVICE_DIR = Path(__file__).resolve().parents[3]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, status
-from relais_shared.audit import record_access
-from relais_shared.problems import PROBLEM_RESPONSES
 
 from relais_referral.api.deps import Caller, Sessions, Uow, audited_refusals
 from relais_referral.api.schemas import JobseekerIn, JobseekerOut
@@ -17,6 +15,8 @@ from relais_referral.service_layer.handlers import (
     jobseeker_visible_to,
     register_jobseeker,
 )
+from relais_shared.audit import record_access
+from relais_shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/jobseekers", tags=["jobseekers"], responses=PROBLEM_RESPONSES)
 

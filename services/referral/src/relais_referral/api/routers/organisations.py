@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
-from relais_shared.problems import PROBLEM_RESPONSES
 from sqlalchemy import func, select
 
 from relais_referral.api.deps import Caller, Sessions, Uow
@@ -16,6 +15,7 @@ from relais_referral.db.models import InboxEntryRow, OrganisationRow
 from relais_referral.domain.calendar import is_working_day
 from relais_referral.domain.referral import STATUS_LABELS_FR, ReferralStatus
 from relais_referral.service_layer.handlers import CreateOrganisation, NotFound, create_organisation
+from relais_shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"], responses=PROBLEM_RESPONSES)
 

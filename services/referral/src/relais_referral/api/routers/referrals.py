@@ -7,8 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import JSONResponse
-from relais_shared.idempotency import find_previous, remember, request_hash
-from relais_shared.problems import PROBLEM_RESPONSES
 from sqlalchemy.exc import IntegrityError
 
 from relais_referral.api.deps import Caller, Sessions, Settings, audited_refusals
@@ -21,6 +19,8 @@ from relais_referral.service_layer.handlers import (
     submit_referral,
 )
 from relais_referral.service_layer.unit_of_work import UnitOfWork
+from relais_shared.idempotency import find_previous, remember, request_hash
+from relais_shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"], responses=PROBLEM_RESPONSES)
 
