@@ -6,81 +6,21 @@ ReferralWorkflow start (Kafka→Temporal bridge) → GET inbox. One trace covers
 
 import asyncio
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from temporalio.client import WorkflowExecutionStatus
-from temporalio.service import RPCError
 
 from relais_referral.workflows.referral import ReferralWorkflow
 from relais_shared.auth import DevIssuer
 from relais_shared.devstack import Stack
 from relais_shared.temporal import connect_temporal
+from relais_shared.testing import eventually as _eventually
 
 pytestmark = pytest.mark.integration
-
-PROCESSES = ("api", "consumer", "relay", "worker")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def referral_processes(stack: Stack, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    port = free_port()
-    spans = tmp_path / "spans.jsonl"
-    env = {
-        **os.environ,
-        **stack.env(),
-        "RELAIS_TRACE_FILE": str(spans),
-        "RELAIS_REFERRAL_API_PORT": str(port),
-    }
-    procs: dict[str, subprocess.Popen[bytes]] = {}
-    logs = {name: (tmp_path / f"{name}.log").open("wb") for name in PROCESSES}
-    for name in PROCESSES:
-        procs[name] = subprocess.Popen(
-            [sys.executable, "-m", f"relais_referral.entrypoints.{name}"],
-            env=env,
-            stdout=logs[name],
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield f"http://127.0.0.1:{port}", spans
-    finally:
-        for proc in procs.values():
-            proc.send_signal(signal.SIGTERM)
-        for name, proc in procs.items():
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            logs[name].close()
-
-
-async def eventually(check: Any, what: str, timeout: float = 60) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        try:
-            result = await check()
-        except (httpx.HTTPError, OSError, RPCError):  # not there yet
-            result = None
-        if result:
-            return result
-        await asyncio.sleep(0.3)
-    pytest.fail(f"{what}: not reached within {timeout}s")
 
 
 async def test_a_referral_travels_from_http_through_kafka_into_the_inbox_and_its_workflow_in_one_trace(
@@ -138,19 +78,21 @@ async def test_a_referral_travels_from_http_through_kafka_into_the_inbox_and_its
         handle = temporal.get_workflow_handle_for(ReferralWorkflow.run, f"referral-{referral_id}")
         description = await eventually(lambda: handle.describe(), "workflow started")
         assert description.status == WorkflowExecutionStatus.RUNNING
-        assert (await handle.query(ReferralWorkflow.status)).state == "awaiting_acknowledgement"
+
+        assert (await handle.query(ReferralWorkflow.status)).status == "submitted"
 
         acknowledged = await client.post(f"/v1/referrals/{referral_id}/acknowledge", headers=auth(org_b))
         assert acknowledged.status_code == 200, acknowledged.text
+        accepted = await client.post(f"/v1/referrals/{referral_id}/accept", headers=auth(org_b))
+        assert accepted.status_code == 200, accepted.text
         result = await asyncio.wait_for(handle.result(), timeout=60)
-        assert result.state == "acknowledged"
-        assert not result.acknowledgement_overdue
+        assert result.status == "accepted"
 
-        async def acknowledged_in_inbox() -> bool:
+        async def accepted_in_inbox() -> bool:
             item = await in_inbox()
-            return item is not None and item["status"] == "acknowledged"
+            return item is not None and item["status"] == "accepted"
 
-        await eventually(acknowledged_in_inbox, "inbox shows the acknowledgement")
+        await eventually(accepted_in_inbox, "inbox shows the acceptance")
 
     spans = await eventually(
         lambda: _trace_of_post(spans_file), "spans of api, consumer and worker in one trace"
@@ -158,6 +100,12 @@ async def test_a_referral_travels_from_http_through_kafka_into_the_inbox_and_its
     services = {span["service"] for span in spans}
     assert {"referral-api", "referral-consumer", "referral-worker"} <= services
     assert any(span["name"].startswith("RunWorkflow:ReferralWorkflow") for span in spans)
+
+
+async def eventually(check: Any, what: str, timeout: float = 60) -> Any:
+    from temporalio.service import RPCError
+
+    return await _eventually(check, what, timeout, retry_on=(httpx.HTTPError, RPCError))
 
 
 async def _ready(client: httpx.AsyncClient) -> bool:

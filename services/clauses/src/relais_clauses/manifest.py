@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from relais_clauses.app import create_app
+from relais_clauses.events import registry
 from relais_shared.manifest import ServiceManifest
 
 MANIFEST = ServiceManifest(
-    name="clauses", create_app=create_app, service_dir=Path(__file__).resolve().parents[2]
+    name="clauses", create_app=create_app, service_dir=Path(__file__).resolve().parents[2], events=registry
 )

@@ -13,14 +13,10 @@ from datetime import date
 from sqlalchemy import func, select
 
 from relais_referral.db.models import OrganisationRow
-from relais_referral.service_layer.handlers import (
-    CreateOrganisation,
-    RegisterJobseeker,
-    SubmitReferral,
-    create_organisation,
-    register_jobseeker,
-    submit_referral,
-)
+from relais_referral.service_layer.context import PactContext
+from relais_referral.service_layer.directory import CreateOrganisation, create_organisation
+from relais_referral.service_layer.journeys import RegisterJobseeker, register_jobseeker
+from relais_referral.service_layer.referrals import SubmitReferral, submit_referral
 from relais_referral.service_layer.unit_of_work import UnitOfWork
 from relais_referral.settings import ReferralSettings
 from relais_shared.auth import Principal
@@ -97,8 +93,42 @@ def org_id(name: str) -> uuid.UUID:
     return uuid.uuid5(DEMO_NAMESPACE, name)
 
 
-async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: int = 120) -> int:
+def _counsellor(org: tuple[str, str], ctx: PactContext, i: int) -> Principal:
+    name, kind = org
+    oid = ctx.coordination_org_id if kind == "pact_coordination" else org_id(name)
+    return Principal(sub=f"demo-{kind}-{i % 5}", org_id=oid, org_kind=kind, roles=frozenset({"counsellor"}))
+
+
+# Share of people left in each situation (cumulative draw).
+SCENARIOS = [
+    ("registered_only", 0.10),
+    ("submitted", 0.14),
+    ("acknowledged", 0.09),
+    ("appointment", 0.09),
+    ("accepted", 0.14),
+    ("refused", 0.09),
+    ("withdrawn", 0.04),
+    ("expired", 0.04),
+    ("closed", 0.05),
+    ("exit", 0.05),
+    ("released", 0.03),
+    ("hired", 0.04),
+    ("two_referrals", 0.05),
+    ("no_show_twice", 0.05),
+]
+
+
+async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: int = 300) -> int:
+    """Organisations of the pact and ``jobseekers`` people whose referrals are in every state."""
+    from datetime import UTC, datetime, timedelta
+
+    from relais_referral.domain.journey import LifeEvent
+    from relais_referral.domain.referral import AppointmentOutcome, RefusalReason
+    from relais_referral.service_layer.journeys import exit_pact, record_life_event, release
+    from relais_referral.service_layer.referrals import ReferralAction, act_on_referral, expire_referral
+
     settings = settings or ReferralSettings()
+    ctx = PactContext.from_settings(settings)
     engine = make_engine(settings.database_url, pool_size=2)
     sessions = make_sessionmaker(engine)
     rng = random.Random(44)  # noqa: S311 - demo data, not security
@@ -108,33 +138,46 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
                 return 0
         admin = Principal(
             sub="demo-admin",
-            org_id=org_id(ORGANISATIONS[-1][0]),
+            org_id=ctx.coordination_org_id,
             org_kind="pact_coordination",
             roles=frozenset({"admin"}),
         )
         async with UnitOfWork(sessions) as uow:
             for name, kind in ORGANISATIONS:
+                oid = ctx.coordination_org_id if kind == "pact_coordination" else org_id(name)
+                slug = "".join(ch for ch in name.lower() if ch.isalnum())[:24]
                 await create_organisation(
                     uow,
                     admin,
-                    CreateOrganisation(name=name, kind=kind, departement="44", organisation_id=org_id(name)),
+                    CreateOrganisation(
+                        name=name,
+                        kind=kind,
+                        departement="44",
+                        organisation_id=oid,
+                        contact_email=f"accueil@{slug}.example.org",
+                        manager_email=f"direction@{slug}.example.org",
+                    ),
                 )
         senders = [
-            (n, k)
-            for n, k in ORGANISATIONS
-            if k in {"france_travail", "mission_locale", "plie", "departement", "maison_emploi"}
+            o
+            for o in ORGANISATIONS
+            if o[1] in {"france_travail", "mission_locale", "plie", "departement", "maison_emploi"}
         ]
-        receivers = [(n, k) for n, k in ORGANISATIONS if k != "pact_coordination"]
-        created = 0
+        receivers = [o for o in ORGANISATIONS if o[1] != "pact_coordination"]
+        names = [name for name, _ in SCENARIOS]
+        weights = [weight for _, weight in SCENARIOS]
+
+        async def act(principal: Principal, referral_id: uuid.UUID, action: ReferralAction) -> None:
+            async with UnitOfWork(sessions) as uow:
+                await act_on_referral(uow, principal, referral_id, action, ctx)
+
         for i in range(jobseekers):
-            sender_name, sender_kind = senders[i % len(senders)]
-            counsellor = Principal(
-                sub=f"demo-counsellor-{i % 7}",
-                org_id=org_id(sender_name),
-                org_kind=sender_kind,
-                roles=frozenset({"counsellor"}),
-            )
-            year = 2007 - rng.randint(0, 8) if sender_kind == "mission_locale" else rng.randint(1966, 2000)
+            sender = senders[i % len(senders)]
+            counsellor = _counsellor(sender, ctx, i)
+            receiver = rng.choice([r for r in receivers if r[0] != sender[0]])
+            host = _counsellor(receiver, ctx, i)
+            scenario = rng.choices(names, weights)[0]
+            year = 2007 - rng.randint(0, 8) if sender[1] == "mission_locale" else rng.randint(1966, 2000)
             async with UnitOfWork(sessions) as uow:
                 person = await register_jobseeker(
                     uow,
@@ -145,21 +188,77 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
                         birth_date=date(year, rng.randint(1, 12), rng.randint(1, 28)),
                         postcode=rng.choice(POSTCODES),
                         qpv_resident=rng.random() < 0.33,
+                        sex=rng.choice("FM"),
                     ),
                 )
-                if i % 4 != 3:  # a quarter of the people stay with their référent, without referral
-                    receiver = rng.choice([r for r in receivers if r[0] != sender_name])
+                referral = None
+                if scenario != "registered_only":
+                    referral = await submit_referral(
+                        uow,
+                        counsellor,
+                        SubmitReferral(
+                            jobseeker_id=person.id, receiver_org_id=host.org_id, motive=rng.choice(MOTIVES)
+                        ),
+                        ctx,
+                    )
+            if referral is None:
+                continue
+            soon = datetime.now(UTC) + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 8))
+            if scenario in {"acknowledged", "appointment", "no_show_twice"}:
+                await act(host, referral.id, ReferralAction("acknowledge"))
+            if scenario in {"appointment", "no_show_twice"}:
+                await act(host, referral.id, ReferralAction("schedule", appointment_at=soon))
+            if scenario == "no_show_twice":
+                await act(host, referral.id, ReferralAction("outcome", outcome=AppointmentOutcome.NO_SHOW))
+                await act(host, referral.id, ReferralAction("schedule", appointment_at=soon))
+                await act(host, referral.id, ReferralAction("outcome", outcome=AppointmentOutcome.NO_SHOW))
+            if scenario in {"accepted", "closed", "exit"}:
+                await act(host, referral.id, ReferralAction("accept"))
+            if scenario == "closed":
+                await act(host, referral.id, ReferralAction("close", closing_outcome="transition_employment"))
+            if scenario == "exit":
+                async with UnitOfWork(sessions) as uow:
+                    await exit_pact(uow, host, person.id, "durable_employment", ctx)
+            if scenario == "refused":
+                reason = rng.choice(list(RefusalReason))
+                await act(
+                    host,
+                    referral.id,
+                    ReferralAction(
+                        "refuse",
+                        reason=reason,
+                        comment="Voir avec la personne",
+                        shared_with_jobseeker=rng.random() < 0.5,
+                    ),
+                )
+            if scenario == "withdrawn":
+                await act(counsellor, referral.id, ReferralAction("withdraw"))
+            if scenario == "expired":
+                async with UnitOfWork(sessions) as uow:  # as if 30 working days had passed without an answer
+                    await expire_referral(uow, referral.id, ctx)
+            if scenario == "released":
+                await act(counsellor, referral.id, ReferralAction("withdraw"))
+                async with UnitOfWork(sessions) as uow:
+                    await release(uow, counsellor, person.id, ctx)
+            if scenario == "hired":
+                async with UnitOfWork(sessions) as uow:
+                    await record_life_event(
+                        uow, counsellor, person.id, LifeEvent.HIRED, ctx, contract_type="CDI", weekly_hours=35
+                    )
+            if scenario == "two_referrals":
+                other = rng.choice([r for r in receivers if r[0] not in {sender[0], receiver[0]}])
+                async with UnitOfWork(sessions) as uow:
                     await submit_referral(
                         uow,
                         counsellor,
                         SubmitReferral(
                             jobseeker_id=person.id,
-                            receiver_org_id=org_id(receiver[0]),
+                            receiver_org_id=_counsellor(other, ctx, i).org_id,
                             motive=rng.choice(MOTIVES),
                         ),
-                        settings.acknowledgement_working_days,
+                        ctx,
                     )
-            created += 1
-        return created
+                await act(host, referral.id, ReferralAction("accept"))  # the other one becomes obsolete
+        return jobseekers
     finally:
         await engine.dispose()

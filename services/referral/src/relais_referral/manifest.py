@@ -17,8 +17,10 @@ def _create_app() -> Any:
 def _asyncapi() -> dict[str, Any]:
     from faststream.specification import AsyncAPI
 
-    from relais_referral.events.consumer import register_subscribers
+    from relais_referral.events.consumer import WorkflowBridge, register_subscribers
     from relais_referral.events.contracts import TOPIC, registry
+    from relais_referral.events.external import LifeEventsFromPartners
+    from relais_referral.service_layer.context import PactContext
     from relais_referral.settings import ReferralSettings
     from relais_shared.db import make_engine, make_sessionmaker
     from relais_shared.envelope import Envelope
@@ -30,7 +32,8 @@ def _asyncapi() -> dict[str, Any]:
         broker,
         sessions=make_sessionmaker(make_engine(settings.database_url)),
         catalogue=TopicCatalogue.load(catalogue_path()),
-        bridge=None,
+        bridge=WorkflowBridge(None, settings.task_queue),  # type: ignore[arg-type]  # documented, never called
+        life_events=LifeEventsFromPartners(PactContext.from_settings(settings)),
         max_retries=0,
         backoff_s=0,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from pydantic import AliasChoices, Field
 
 from relais_shared.settings import RelaisSettings
@@ -14,6 +16,15 @@ class ReferralSettings(RelaisSettings):
         validation_alias=AliasChoices("RELAIS_REFERRAL_DATABASE_URL", "DATABASE_URL"),
     )
     task_queue: str = "referral"
-    # Default deadlines in working days (DOMAIN.md rule 2); per-organisation values override them.
+    # Deadlines are versioned settings in the database (referral_policies); this is only the fallback.
     acknowledgement_working_days: int = 5
     default_departement: str = "44"
+    coordination_org_id: uuid.UUID = Field(
+        default=uuid.UUID("5f0c0a7e-7c1b-5d2a-9a43-2d6f0e9b1c44"),
+        description="The pact coordination organisation, owner of 'assign a référent' tasks",
+    )
+    portal_url: str = "http://127.0.0.1:8100"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_sender: str = "relais@pacte-emploi.example"
+    smtp_start_tls: bool = False

@@ -1,24 +1,35 @@
-"""ReferralWorkflow on the time-skipping test server (timers run in virtual time)."""
+"""ReferralWorkflow on the time-skipping test server: exact dates of every deadline (virtual time)."""
 
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from temporalio import activity
+from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from relais_referral.workflows.activities import OverdueInput
-from relais_referral.workflows.referral import AcknowledgedSignal, ReferralWorkflow, ReferralWorkflowInput
+from relais_referral.domain.calendar import add_working_days
+from relais_referral.domain.deadlines import appointment_outcome_due, referral_deadlines
+from relais_referral.domain.policy import DEFAULT_POLICY
+from relais_referral.workflows.activities import StepInput, StepResult
+from relais_referral.workflows.referral import ReferralWorkflow, ReferralWorkflowInput, StatusChanged
 
 TEST_SERVER = Path(sys.prefix) / "bin" / "temporal-test-server"
+PARIS = ZoneInfo("Europe/Paris")
+QUEUE = "referral-test"
 
 
-@pytest.fixture(scope="module")
+def paris(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=PARIS)
+
+
+@pytest.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
@@ -27,80 +38,172 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     await environment.shutdown()
 
 
-class RecordedOverdue:
+class Clock:
+    """Fake activities recording when (in workflow time) each deadline rang."""
+
     def __init__(self) -> None:
-        self.calls: list[tuple[OverdueInput, datetime]] = []
+        self.rang: list[tuple[str, datetime]] = []
+        self.status = "submitted"
 
-    @activity.defn(name="record_acknowledgement_overdue")
-    async def record(self, data: OverdueInput) -> bool:
-        self.calls.append((data, activity.info().scheduled_time))
-        return True
+    @activity.defn(name="escalate")
+    async def escalate(self, data: StepInput) -> StepResult:
+        self.rang.append((data.level, activity.info().scheduled_time))
+        return StepResult(status=self.status, acted=True)
+
+    @activity.defn(name="expire")
+    async def expire(self, data: StepInput) -> StepResult:
+        self.rang.append(("expiry", activity.info().scheduled_time))
+        self.status = "expired"
+        return StepResult(status="expired", acted=True)
+
+    def worker(self, env: WorkflowEnvironment) -> Worker:
+        return Worker(
+            env.client,
+            task_queue=QUEUE,
+            workflows=[ReferralWorkflow],
+            activities=[self.escalate, self.expire],
+        )
 
 
-async def _start(
-    env: WorkflowEnvironment, recorder: RecordedOverdue, deadline: datetime
-) -> tuple[str, object]:
-    referral_id = str(uuid.uuid4())
-    data = ReferralWorkflowInput(
-        referral_id=referral_id,
-        sender_org_id=str(uuid.uuid4()),
-        receiver_org_id=str(uuid.uuid4()),
-        acknowledgement_due=deadline.date(),
-        acknowledgement_deadline=deadline,
+async def submit_at(env: WorkflowEnvironment, moment: datetime) -> WorkflowHandle:  # type: ignore[type-arg]
+    await env.sleep(moment - await env.get_current_time())
+    d = referral_deadlines(moment.date(), DEFAULT_POLICY, "44")
+    referral_id = uuid.uuid4()
+    return await env.client.start_workflow(
+        ReferralWorkflow.run,
+        ReferralWorkflowInput(
+            referral_id=str(referral_id),
+            sender_org_id="s",
+            receiver_org_id="r",
+            reminder_at=d.reminder_at,
+            manager_escalation_at=d.manager_escalation_at,
+            coordination_escalation_at=d.coordination_escalation_at,
+            expiry_at=d.expiry_at,
+        ),
+        id=f"referral-{referral_id}",
+        task_queue=QUEUE,
     )
-    handle = await env.client.start_workflow(
-        ReferralWorkflow.run, data, id=f"referral-{referral_id}", task_queue="referral-test"
-    )
-    return referral_id, handle
 
 
-async def test_no_acknowledgement_by_the_deadline_records_it_overdue_exactly_at_the_deadline(
+def scheduled(appointment: datetime) -> StatusChanged:
+    due = appointment_outcome_due(appointment.date(), DEFAULT_POLICY, "44")
+    return StatusChanged(status="appointment_scheduled", outcome_due_at=due)
+
+
+def assert_rang_at(rang: list[tuple[str, datetime]], expected: list[tuple[str, str]]) -> None:
+    assert [level for level, _ in rang] == [level for level, _ in expected]
+    for (level, at), (_, text) in zip(rang, expected, strict=True):
+        wanted = paris(text)
+        assert wanted <= at < wanted + timedelta(seconds=5), (
+            f"{level} rang at {at.astimezone(PARIS)}, not {wanted}"
+        )
+
+
+async def test_a_referral_sent_on_a_friday_evening_counts_working_days_from_monday(
     env: WorkflowEnvironment,
 ) -> None:
-    recorder = RecordedOverdue()
-    now = await env.get_current_time()
-    deadline = now + timedelta(days=7)
-    async with Worker(
-        env.client, task_queue="referral-test", workflows=[ReferralWorkflow], activities=[recorder.record]
-    ):
-        referral_id, handle = await _start(env, recorder, deadline)
-        await env.sleep(timedelta(days=6, hours=23))
-        assert recorder.calls == []
+    clock = Clock()
+    async with clock.worker(env):
+        handle = await submit_at(env, paris("2026-12-04T17:30"))  # Friday
+        result = await handle.result()
+    assert result.status == "expired"
+    assert_rang_at(
+        clock.rang,
+        [
+            ("reminder", "2026-12-10T00:00"),  # end of Wednesday 9: 3 working days (Mon 7, Tue 8, Wed 9)
+            ("manager", "2026-12-12T00:00"),  # end of Friday 11: 5 working days
+            ("coordination", "2026-12-19T00:00"),  # end of Friday 18: 10 working days
+            (
+                "expiry",
+                "2027-01-20T00:00",
+            ),  # end of Tuesday 19 January: 30 working days, minus 25 Dec and 1 Jan
+        ],
+    )
+    # Returned to the sender at expiry, who must re-orient within 10 working days.
+    assert add_working_days(date(2027, 1, 20), DEFAULT_POLICY.reorient_days, "44") == date(2027, 2, 3)
+
+
+async def test_a_referral_sent_the_day_before_christmas_skips_both_public_holidays(
+    env: WorkflowEnvironment,
+) -> None:
+    clock = Clock()
+    async with clock.worker(env):
+        handle = await submit_at(env, paris("2026-12-24T11:00"))  # Thursday, Christmas on Friday
+        await handle.result()
+    assert_rang_at(
+        clock.rang,
+        [
+            ("reminder", "2026-12-31T00:00"),  # Mon 28, Tue 29, Wed 30
+            ("manager", "2027-01-05T00:00"),  # Thu 31, then Mon 4 January (1 January is a holiday)
+            ("coordination", "2027-01-12T00:00"),  # Tue 5 … Mon 11
+            ("expiry", "2027-02-09T00:00"),  # end of Monday 8 February
+        ],
+    )
+
+
+async def test_acknowledging_stops_the_reminder_and_the_manager_escalation_but_not_expiry(
+    env: WorkflowEnvironment,
+) -> None:
+    clock = Clock()
+    async with clock.worker(env):
+        handle = await submit_at(env, paris("2026-12-04T17:30"))
+        await env.sleep(timedelta(days=4))  # Tuesday 8
+        clock.status = "acknowledged"
+        await handle.signal(ReferralWorkflow.status_changed, StatusChanged(status="acknowledged"))
+        await handle.result()
+    assert_rang_at(clock.rang, [("coordination", "2026-12-19T00:00"), ("expiry", "2027-01-20T00:00")])
+
+
+async def test_an_accepted_referral_ends_its_clock(env: WorkflowEnvironment) -> None:
+    clock = Clock()
+    async with clock.worker(env):
+        handle = await submit_at(env, paris("2026-12-04T17:30"))
+        await env.sleep(timedelta(days=6))  # Thursday 10, after the reminder
+        await handle.signal(ReferralWorkflow.status_changed, StatusChanged(status="accepted"))
+        result = await handle.result()
+    assert result.status == "accepted"
+    assert_rang_at(clock.rang, [("reminder", "2026-12-10T00:00")])
+
+
+async def test_an_unrecorded_appointment_outcome_rings_the_next_working_day_each_time_it_is_rescheduled(
+    env: WorkflowEnvironment,
+) -> None:
+    clock = Clock()
+    first = paris("2026-12-11T14:00")  # Friday: outcome due by the end of Monday 14
+    second = paris("2026-12-17T09:30")  # Thursday: outcome due by the end of Friday 18
+    async with clock.worker(env):
+        handle = await submit_at(env, paris("2026-12-07T09:00"))
         await env.sleep(timedelta(hours=2))
-        assert len(recorder.calls) == 1
-        data, scheduled = recorder.calls[0]
-        assert data.referral_id == referral_id
-        assert data.step == f"referral-{referral_id}/ack-overdue"
-        assert deadline <= scheduled < deadline + timedelta(minutes=1)
-        status = await handle.query(ReferralWorkflow.status)  # type: ignore[attr-defined]
-        assert status.acknowledgement_overdue
-        await handle.signal(ReferralWorkflow.acknowledged, AcknowledgedSignal(by_org_id="x"))  # type: ignore[attr-defined]
-        result = await handle.result()  # type: ignore[attr-defined]
-        assert result.state == "acknowledged"
-
-
-async def test_acknowledgement_before_the_deadline_raises_no_overdue(env: WorkflowEnvironment) -> None:
-    recorder = RecordedOverdue()
-    deadline = (await env.get_current_time()) + timedelta(days=5)
-    async with Worker(
-        env.client, task_queue="referral-test", workflows=[ReferralWorkflow], activities=[recorder.record]
-    ):
-        _, handle = await _start(env, recorder, deadline)
-        await env.sleep(timedelta(days=2))
-        await handle.signal(ReferralWorkflow.acknowledged, AcknowledgedSignal(by_org_id="x"))  # type: ignore[attr-defined]
-        result = await handle.result()  # type: ignore[attr-defined]
-        assert result.state == "acknowledged"
-        assert not result.acknowledgement_overdue
-        await env.sleep(timedelta(days=10))
-        assert recorder.calls == []
-
-
-def test_the_workflow_input_carries_no_personal_data_only_ids_and_dates() -> None:
-    fields = set(ReferralWorkflowInput.model_fields)
-    assert fields == {
-        "referral_id",
-        "sender_org_id",
-        "receiver_org_id",
-        "acknowledgement_due",
-        "acknowledgement_deadline",
-    }
+        clock.status = "appointment_scheduled"
+        await handle.signal(
+            ReferralWorkflow.status_changed,
+            StatusChanged(
+                status="appointment_scheduled",
+                outcome_due_at=appointment_outcome_due(first.date(), DEFAULT_POLICY, "44"),
+            ),
+        )
+        await env.sleep(paris("2026-12-15T10:00") - await env.get_current_time())
+        # First no-show recorded late: back to "acknowledged" to be re-invited.
+        clock.status = "acknowledged"
+        await handle.signal(ReferralWorkflow.status_changed, StatusChanged(status="acknowledged"))
+        await env.sleep(timedelta(hours=1))
+        clock.status = "appointment_scheduled"
+        await handle.signal(
+            ReferralWorkflow.status_changed,
+            StatusChanged(
+                status="appointment_scheduled",
+                outcome_due_at=appointment_outcome_due(second.date(), DEFAULT_POLICY, "44"),
+            ),
+        )
+        await env.sleep(paris("2026-12-21T10:00") - await env.get_current_time())
+        # Second no-show: the referral went back to its sender (refused, unreachable).
+        await handle.signal(ReferralWorkflow.status_changed, StatusChanged(status="refused"))
+        result = await handle.result()
+    assert result.status == "refused"
+    assert_rang_at(
+        clock.rang,
+        [
+            ("appointment_outcome", "2026-12-15T00:00"),
+            ("appointment_outcome", "2026-12-19T00:00"),
+        ],
+    )

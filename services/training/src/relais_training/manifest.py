@@ -6,7 +6,8 @@ from pathlib import Path
 
 from relais_shared.manifest import ServiceManifest
 from relais_training.app import create_app
+from relais_training.events import registry
 
 MANIFEST = ServiceManifest(
-    name="training", create_app=create_app, service_dir=Path(__file__).resolve().parents[2]
+    name="training", create_app=create_app, service_dir=Path(__file__).resolve().parents[2], events=registry
 )

@@ -7,9 +7,9 @@ from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy import text
 
-from relais_referral.api.routers import jobseekers, organisations, referrals
+from relais_referral.api.routers import jobseekers, organisations, policies, referrals, worklists
 from relais_referral.domain.errors import InvalidReferral, InvalidTransition, NotAllowed
-from relais_referral.service_layer.handlers import NotFound
+from relais_referral.service_layer.errors import NotFound
 from relais_referral.settings import ReferralSettings
 from relais_shared.api import create_service_app
 from relais_shared.db import make_engine, make_sessionmaker
@@ -43,7 +43,13 @@ def create_app(settings: ReferralSettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="0.1.0",
         settings=settings,
-        routers=[organisations.router, jobseekers.router, referrals.router],
+        routers=[
+            organisations.router,
+            jobseekers.router,
+            referrals.router,
+            worklists.router,
+            policies.router,
+        ],
         readiness={"database": database_ready},
         on_shutdown=shutdown,
         tracer_provider=provider,

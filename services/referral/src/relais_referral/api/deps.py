@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relais_referral.db.models import infra
 from relais_referral.domain.errors import NotAllowed
-from relais_referral.service_layer.handlers import NotFound
+from relais_referral.service_layer.context import PactContext
+from relais_referral.service_layer.errors import NotFound
 from relais_referral.service_layer.unit_of_work import UnitOfWork
 from relais_referral.settings import ReferralSettings
 from relais_shared.audit import record_refusal
@@ -30,6 +31,13 @@ def get_settings(request: Request) -> ReferralSettings:
 
 Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 Settings = Annotated[ReferralSettings, Depends(get_settings)]
+
+
+def get_context(settings: Settings) -> PactContext:
+    return PactContext.from_settings(settings)
+
+
+Context = Annotated[PactContext, Depends(get_context)]
 
 
 def get_uow(sessions: Sessions) -> UnitOfWork:

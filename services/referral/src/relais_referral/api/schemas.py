@@ -8,7 +8,15 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from relais_referral.domain.referral import STATUS_LABELS_FR, Referral, ReferralStatus
+from relais_referral.domain.journey import TASK_LABELS_FR, Journey, TaskKind
+from relais_referral.domain.referral import (
+    REFUSAL_LABELS_FR,
+    STATUS_LABELS_FR,
+    AppointmentOutcome,
+    Referral,
+    ReferralStatus,
+    RefusalReason,
+)
 
 OrganisationKind = Literal[
     "france_travail",
@@ -49,6 +57,9 @@ class OrganisationIn(BaseModel):
     kind: OrganisationKind
     departement: str = Field(pattern=r"^(\d{2}|2[AB]|97\d)$", description="Code du département (ex. 44)")
     acknowledgement_working_days: int | None = Field(default=None, ge=1, le=30)
+    contact_email: EmailStr | None = Field(default=None, description="Boîte fonctionnelle (relances)")
+    manager_email: EmailStr | None = Field(default=None, description="Responsable (escalades)")
+    services: list[str] = Field(default_factory=list, description="Services proposés (codes libres)")
 
 
 class OrganisationOut(BaseModel):
@@ -57,7 +68,50 @@ class OrganisationOut(BaseModel):
     name: str
     kind: str
     departement: str
-    capacity_status: str
+    capacity_status: Literal["open", "waitlist", "full"]
+    services: list[str] = []
+
+
+class SiteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=2, max_length=200)
+    address: str = Field(min_length=3, max_length=300)
+    postcode: str = Field(pattern=r"^\d{5}$")
+    city: str = Field(min_length=1, max_length=100)
+    departement: str = Field(pattern=r"^(\d{2}|2[AB]|97\d)$")
+
+
+class SiteOut(SiteIn):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+    id: uuid.UUID
+
+
+class OrganisationDetail(OrganisationOut):
+    contact_email: str | None = None
+    sites: list[SiteOut] = []
+
+
+class CapacityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    capacity_status: Literal["open", "waitlist", "full"]
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    display_name: str = Field(min_length=2, max_length=200)
+    email: EmailStr | None = None
+    roles: list[
+        Literal[
+            "counsellor",
+            "facilitator",
+            "buyer",
+            "training_provider",
+            "employer",
+            "coordinator",
+            "evaluator",
+            "admin",
+        ]
+    ] = Field(min_length=1)
 
 
 class JobseekerIn(BaseModel):
@@ -84,6 +138,24 @@ class JobseekerIn(BaseModel):
     qpv_resident: bool | None = None
     email: EmailStr | None = None
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 .]{6,20}$")
+    sex: Literal["F", "M"] | None = Field(
+        default=None, description="Pour le suivi de l'égalité (agrégats seulement)"
+    )
+    education_level: Literal["infra_3", "3", "4", "5", "6_plus"] | None = Field(
+        default=None, description="Niveau de qualification (nomenclature 2019 : 3 = CAP/BEP, 4 = bac…)"
+    )
+    situation: list[
+        Literal[
+            "long_term_unemployed",
+            "rsa",
+            "ass",
+            "aah",
+            "disability_recognised",
+            "qpv",
+            "over_50",
+            "under_26_low_qualification",
+        ]
+    ] = Field(default_factory=list)
     information_given: bool = Field(default=True, description="La personne a reçu l'information RGPD")
 
 
@@ -97,8 +169,9 @@ class JobseekerOut(BaseModel):
     qpv_resident: bool | None
     email: str | None
     phone: str | None
-    referent_org_id: uuid.UUID
+    referent_org_id: uuid.UUID | None
     legal_basis: str
+    in_pact: bool = True
 
 
 class ReferralIn(BaseModel):
@@ -129,6 +202,15 @@ class ReferralOut(BaseModel):
     submitted_at: datetime
     acknowledgement_due: date
     motive: str
+    appointment_at: datetime | None = None
+    no_shows: int = 0
+    refusal_reason: RefusalReason | None = None
+    refusal_reason_label: str | None = None
+    refusal_comment: str | None = None
+    refusal_shared_with_jobseeker: bool = False
+    outcome: str | None = None
+    warnings: list[str] = []
+    alternatives: list[OrganisationOut] = Field(default=[], description="Structures de même type ouvertes")
 
     @classmethod
     def of(cls, referral: Referral) -> ReferralOut:
@@ -142,7 +224,185 @@ class ReferralOut(BaseModel):
             submitted_at=referral.submitted_at,
             acknowledgement_due=referral.acknowledgement_due,
             motive=referral.motive,
+            appointment_at=referral.appointment_at,
+            no_shows=referral.no_shows,
+            refusal_reason=referral.refusal_reason,
+            refusal_reason_label=REFUSAL_LABELS_FR[referral.refusal_reason]
+            if referral.refusal_reason
+            else None,
+            refusal_comment=referral.refusal_comment,
+            refusal_shared_with_jobseeker=referral.refusal_shared,
+            outcome=referral.outcome,
         )
+
+
+class AppointmentIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"appointment_at": "2026-12-03T10:00:00+01:00"}]}
+    )
+    appointment_at: datetime
+
+
+class AppointmentOutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: AppointmentOutcome = Field(description="seen = honoré, no_show = absent, excused = excusé")
+
+
+class RefusalIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "better_suited_elsewhere",
+                    "comment": "Relève plutôt de Cap emploi",
+                    "shared_with_jobseeker": True,
+                }
+            ]
+        },
+    )
+    reason: RefusalReason
+    comment: str | None = Field(
+        default=None, max_length=2000, description="Obligatoire si le motif est 'other'"
+    )
+    shared_with_jobseeker: bool = Field(
+        default=False, description="Le motif peut être communiqué à la personne"
+    )
+
+
+class ClosingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["durable_employment", "transition_employment", "positive_exit", "other"]
+
+
+class ExitIn(ClosingIn):
+    pass
+
+
+class LifeEventIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"kind": "hired", "contract_type": "CDI", "weekly_hours": 35}]},
+    )
+    kind: Literal["hired", "moved_out", "training_abandoned"]
+    contract_type: Literal["CDI", "CDD", "interim", "alternance", "contrat_aide", "creation"] | None = None
+    weekly_hours: float | None = Field(default=None, ge=0, le=48)
+
+
+class AssignReferentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    org_id: uuid.UUID
+
+
+class WorkItemOut(BaseModel):
+    referral_id: uuid.UUID
+    direction: Literal["incoming", "outgoing"]
+    partner_org_id: uuid.UUID
+    jobseeker_id: uuid.UUID
+    status: ReferralStatus
+    status_label: str
+    submitted_at: datetime
+    next_deadline: date | None = Field(
+        description="Prochaine échéance (accusé de réception, résultat du RDV)"
+    )
+    working_days_left: int | None = Field(description="Jours ouvrés restants (négatif : en retard)")
+    appointment_at: datetime | None = None
+
+
+class TaskOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    kind: TaskKind
+    label: str = ""
+    org_id: uuid.UUID
+    jobseeker_id: uuid.UUID
+    referral_id: uuid.UUID | None
+    due: date | None
+    status: str
+    note: str | None
+    working_days_left: int | None = None
+
+
+class JourneyEntryOut(BaseModel):
+    at: datetime
+    kind: str
+    org_id: uuid.UUID | None
+    referral_id: uuid.UUID | None
+    detail: str | None
+
+
+class JourneyOut(BaseModel):
+    jobseeker_id: uuid.UUID
+    referent_org_id: uuid.UUID | None
+    follow_up_org_ids: list[uuid.UUID]
+    open_referral_ids: list[uuid.UUID]
+    in_pact: bool
+    exit_outcome: str | None
+    open_tasks: list[TaskOut]
+    history: list[JourneyEntryOut]
+
+    @classmethod
+    def of(cls, journey: Journey, history: list[JourneyEntryOut]) -> JourneyOut:
+        return cls(
+            jobseeker_id=journey.jobseeker_id,
+            referent_org_id=journey.referent_org_id,
+            follow_up_org_ids=sorted(journey.follow_up),
+            open_referral_ids=list(journey.open_referrals),
+            in_pact=journey.in_pact,
+            exit_outcome=journey.exit_outcome,
+            open_tasks=[
+                TaskOut(
+                    id=t.id,
+                    kind=t.kind,
+                    label=TASK_LABELS_FR[t.kind],
+                    org_id=t.org_id,
+                    jobseeker_id=t.jobseeker_id,
+                    referral_id=t.referral_id,
+                    due=t.due,
+                    status=t.status.value,
+                    note=t.note,
+                )
+                for t in journey.tasks
+                if t.is_open
+            ],
+            history=history,
+        )
+
+
+class PolicyIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reminder_days": 3,
+                    "acknowledgement_days": 5,
+                    "manager_escalation_days": 5,
+                    "coordination_escalation_days": 10,
+                    "expiry_days": 30,
+                    "reorient_days": 10,
+                    "appointment_outcome_days": 1,
+                    "max_no_shows": 2,
+                    "unaccompanied_days": 5,
+                }
+            ]
+        },
+    )
+    reminder_days: int = Field(ge=1, le=60)
+    acknowledgement_days: int = Field(ge=1, le=60)
+    manager_escalation_days: int = Field(ge=1, le=60)
+    coordination_escalation_days: int = Field(ge=1, le=90)
+    expiry_days: int = Field(ge=1, le=180)
+    reorient_days: int = Field(ge=1, le=60)
+    appointment_outcome_days: int = Field(ge=1, le=10)
+    max_no_shows: int = Field(ge=1, le=5)
+    unaccompanied_days: int = Field(ge=1, le=60)
+
+
+class PolicyOut(PolicyIn):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+    org_kind: str
+    version: int
 
 
 class InboxEntryOut(BaseModel):

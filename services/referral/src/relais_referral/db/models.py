@@ -5,8 +5,22 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, func
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from relais_shared.db import NAMING_CONVENTION, infrastructure_tables
@@ -29,7 +43,53 @@ class OrganisationRow(Base):
     departement: Mapped[str] = mapped_column(String(3))
     capacity_status: Mapped[str] = mapped_column(String(20), server_default="open")
     acknowledgement_working_days: Mapped[int | None] = mapped_column(Integer)
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    manager_email: Mapped[str | None] = mapped_column(String(200))
+    services: Mapped[list[str]] = mapped_column(ARRAY(String(60)), server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SiteRow(Base):
+    """A place where an organisation receives people (antenne, agence)."""
+
+    __tablename__ = "organisation_sites"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300))
+    postcode: Mapped[str] = mapped_column(String(5))
+    city: Mapped[str] = mapped_column(String(100))
+    departement: Mapped[str] = mapped_column(String(3))
+
+
+class MemberRow(Base):
+    """A person working for an organisation, with the roles the identity provider grants."""
+
+    __tablename__ = "organisation_members"
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    sub: Mapped[str] = mapped_column(String(200), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(30)))
+
+
+class PolicyRow(Base):
+    """Versioned referral deadlines per receiving organisation kind ('*' = default)."""
+
+    __tablename__ = "referral_policies"
+    org_kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reminder_days: Mapped[int]
+    acknowledgement_days: Mapped[int]
+    manager_escalation_days: Mapped[int]
+    coordination_escalation_days: Mapped[int]
+    expiry_days: Mapped[int]
+    reorient_days: Mapped[int]
+    appointment_outcome_days: Mapped[int]
+    max_no_shows: Mapped[int]
+    unaccompanied_days: Mapped[int]
+    published_by: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class JobseekerRow(Base):
@@ -44,7 +104,12 @@ class JobseekerRow(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     postcode: Mapped[str] = mapped_column(String(5))
     qpv_resident: Mapped[bool | None]
-    referent_org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    education_level: Mapped[str | None] = mapped_column(String(20))
+    situation: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"))
+    referent_org_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    in_pact: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    exit_outcome: Mapped[str | None] = mapped_column(String(40))
     legal_basis: Mapped[str] = mapped_column(String(40), server_default="public_interest_mission")
     information_given_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(200))
@@ -62,6 +127,13 @@ class ReferralRow(Base):
     acknowledgement_due: Mapped[date] = mapped_column(Date)
     motive: Mapped[str] = mapped_column(Text)
     submitted_by: Mapped[str] = mapped_column(String(200))
+    policy_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    appointment_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    no_shows: Mapped[int] = mapped_column(Integer, server_default="0")
+    refusal_reason: Mapped[str | None] = mapped_column(String(40))
+    refusal_comment: Mapped[str | None] = mapped_column(Text)
+    refusal_shared: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    outcome: Mapped[str | None] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -85,3 +157,47 @@ class InboxEntryRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (Index("ix_inbox_receiver_due", "receiver_org_id", "acknowledgement_due"),)
+
+
+class TaskRow(Base):
+    """Work of an organisation: re-orient, designate a référent, answer a referral, follow up an exit."""
+
+    __tablename__ = "tasks"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    jobseeker_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobseekers.id"), index=True)
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    due: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        Index("ix_tasks_open_by_org", "org_id", "due", postgresql_where=text("status = 'open'")),
+    )
+
+
+class JourneyMemberRow(Base):
+    """Former référents stay in the person's follow-up group (groupe de suivi)."""
+
+    __tablename__ = "journey_members"
+    jobseeker_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobseekers.id"), primary_key=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class JourneyEntryRow(Base):
+    """The person's history in the pact, in order."""
+
+    __tablename__ = "journey_entries"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    jobseeker_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobseekers.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(40))
+    org_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_journey_entries_person", "jobseeker_id", "id"),)

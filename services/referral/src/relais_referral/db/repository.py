@@ -3,12 +3,39 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relais_referral.db.models import ReferralRow
-from relais_referral.domain.referral import Referral, ReferralStatus
+from relais_referral.db.models import (
+    JobseekerRow,
+    JourneyEntryRow,
+    JourneyMemberRow,
+    PolicyRow,
+    ReferralRow,
+    TaskRow,
+)
+from relais_referral.domain.journey import Journey, OpenReferral, Task, TaskKind, TaskStatus
+from relais_referral.domain.policy import ReferralPolicy
+from relais_referral.domain.referral import OPEN_STATUSES, Referral, ReferralStatus, RefusalReason
+
+_REFERRAL_FIELDS = (
+    "jobseeker_id",
+    "sender_org_id",
+    "receiver_org_id",
+    "submitted_at",
+    "acknowledgement_due",
+    "motive",
+    "submitted_by",
+    "policy_version",
+    "appointment_at",
+    "no_shows",
+    "refusal_comment",
+    "refusal_shared",
+    "outcome",
+)
 
 
 class ReferralRepository:
@@ -17,20 +44,9 @@ class ReferralRepository:
         self.seen: list[Referral] = []
 
     def add(self, referral: Referral) -> None:
-        self.session.add(
-            ReferralRow(
-                id=referral.id,
-                jobseeker_id=referral.jobseeker_id,
-                sender_org_id=referral.sender_org_id,
-                receiver_org_id=referral.receiver_org_id,
-                status=referral.status.value,
-                submitted_at=referral.submitted_at,
-                acknowledgement_due=referral.acknowledgement_due,
-                motive=referral.motive,
-                submitted_by=referral.submitted_by,
-                version=referral.version,
-            )
-        )
+        row = ReferralRow(id=referral.id, status=referral.status.value, version=referral.version)
+        self._copy(referral, row)
+        self.session.add(row)
         self.seen.append(referral)
 
     async def get(self, referral_id: uuid.UUID, *, for_update: bool = False) -> Referral | None:
@@ -38,25 +54,198 @@ class ReferralRepository:
         if for_update:
             stmt = stmt.with_for_update()
         row = (await self.session.execute(stmt)).scalar_one_or_none()
+        return None if row is None else self._track(row)
+
+    async def open_for(self, jobseeker_id: uuid.UUID) -> list[Referral]:
+        rows = await self.session.execute(
+            select(ReferralRow)
+            .where(
+                ReferralRow.jobseeker_id == jobseeker_id,
+                ReferralRow.status.in_([s.value for s in OPEN_STATUSES]),
+            )
+            .order_by(ReferralRow.submitted_at)
+            .with_for_update()
+        )
+        return [self._track(row) for row in rows.scalars()]
+
+    async def save(self, referral: Referral) -> None:
+        row = await self.session.get(ReferralRow, referral.id)
         if row is None:
-            return None
+            return
+        row.status = referral.status.value
+        self._copy(referral, row)
+        row.version = referral.version + 1
+        row.updated_at = datetime.now(UTC)
+
+    def _track(self, row: ReferralRow) -> Referral:
+        for known in self.seen:
+            if known.id == row.id:
+                return known
         referral = Referral(
             id=row.id,
-            jobseeker_id=row.jobseeker_id,
-            sender_org_id=row.sender_org_id,
-            receiver_org_id=row.receiver_org_id,
             status=ReferralStatus(row.status),
-            submitted_at=row.submitted_at,
-            acknowledgement_due=row.acknowledgement_due,
-            motive=row.motive,
-            submitted_by=row.submitted_by,
+            refusal_reason=RefusalReason(row.refusal_reason) if row.refusal_reason else None,
             version=row.version,
+            **{name: getattr(row, name) for name in _REFERRAL_FIELDS},
         )
         self.seen.append(referral)
         return referral
 
-    async def save(self, referral: Referral) -> None:
-        row = await self.session.get(ReferralRow, referral.id)
-        assert row is not None
-        row.status = referral.status.value
-        row.version = referral.version + 1
+    @staticmethod
+    def _copy(referral: Referral, row: ReferralRow) -> None:
+        for name in _REFERRAL_FIELDS:
+            setattr(row, name, getattr(referral, name))
+        row.refusal_reason = referral.refusal_reason.value if referral.refusal_reason else None
+
+
+class JourneyRepository:
+    """A journey is the jobseeker row, its follow-up group, its open referrals and its tasks."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._loaded_status: dict[uuid.UUID, TaskStatus] = {}
+
+    async def get(self, jobseeker_id: uuid.UUID, coordination_org_id: uuid.UUID) -> Journey | None:
+        person = await self.session.get(JobseekerRow, jobseeker_id, with_for_update=True)
+        if person is None:
+            return None
+        members = await self.session.execute(
+            select(JourneyMemberRow.org_id).where(JourneyMemberRow.jobseeker_id == jobseeker_id)
+        )
+        referrals = await self.session.execute(
+            select(ReferralRow.id, ReferralRow.sender_org_id, ReferralRow.receiver_org_id).where(
+                ReferralRow.jobseeker_id == jobseeker_id,
+                ReferralRow.status.in_([s.value for s in OPEN_STATUSES]),
+            )
+        )
+        tasks = await self.session.execute(
+            select(TaskRow).where(
+                TaskRow.jobseeker_id == jobseeker_id, TaskRow.status == TaskStatus.OPEN.value
+            )
+        )
+        journey = Journey(
+            jobseeker_id=jobseeker_id,
+            referent_org_id=person.referent_org_id,
+            coordination_org_id=coordination_org_id,
+            follow_up=set(members.scalars()),
+            open_referrals={r.id: OpenReferral(r.sender_org_id, r.receiver_org_id) for r in referrals},
+            tasks=[
+                Task(
+                    t.id,
+                    TaskKind(t.kind),
+                    t.org_id,
+                    t.jobseeker_id,
+                    t.due,
+                    t.referral_id,
+                    TaskStatus(t.status),
+                    t.note,
+                )
+                for t in tasks.scalars()
+            ],
+            in_pact=person.in_pact,
+            exit_outcome=person.exit_outcome,
+        )
+        self._loaded_status.update({t.id: t.status for t in journey.tasks})
+        return journey
+
+    async def save(self, journey: Journey) -> None:
+        person = await self.session.get(JobseekerRow, journey.jobseeker_id)
+        assert person is not None
+        person.referent_org_id = journey.referent_org_id
+        person.in_pact = journey.in_pact
+        person.exit_outcome = journey.exit_outcome
+        if journey.follow_up:
+            await self.session.execute(
+                insert(JourneyMemberRow)
+                .values([{"jobseeker_id": journey.jobseeker_id, "org_id": org} for org in journey.follow_up])
+                .on_conflict_do_nothing()
+            )
+        now = datetime.now(UTC)
+        for task in journey.tasks:
+            before = self._loaded_status.get(task.id)
+            if before is None:
+                self.session.add(
+                    TaskRow(
+                        id=task.id,
+                        kind=task.kind.value,
+                        org_id=task.org_id,
+                        jobseeker_id=task.jobseeker_id,
+                        referral_id=task.referral_id,
+                        due=task.due,
+                        status=task.status.value,
+                        note=task.note,
+                    )
+                )
+            elif before is not task.status:
+                row = await self.session.get(TaskRow, task.id)
+                assert row is not None
+                row.status = task.status.value
+                row.updated_at = now
+            self._loaded_status[task.id] = task.status
+        for entry in journey.history:
+            self.session.add(
+                JourneyEntryRow(
+                    jobseeker_id=journey.jobseeker_id,
+                    at=entry.at,
+                    kind=entry.kind,
+                    org_id=entry.org_id,
+                    referral_id=entry.referral_id,
+                    detail=entry.detail,
+                )
+            )
+        journey.history.clear()
+        await self.session.flush()
+
+
+class PolicyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def current(self, org_kind: str) -> ReferralPolicy:
+        """The newest version for the kind, else the newest default ('*')."""
+        for kind in (org_kind, "*"):
+            row = (
+                await self.session.execute(
+                    select(PolicyRow)
+                    .where(PolicyRow.org_kind == kind)
+                    .order_by(PolicyRow.version.desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            if row is not None:
+                return _policy(row)
+        return ReferralPolicy()
+
+    async def version(self, version: int) -> ReferralPolicy:
+        """Version numbers are unique across kinds: a referral keeps the one it was submitted under."""
+        row = (
+            await self.session.execute(select(PolicyRow).where(PolicyRow.version == version).limit(1))
+        ).scalar()
+        return ReferralPolicy() if row is None else _policy(row)
+
+    async def next_version(self) -> int:
+        from sqlalchemy import func
+
+        return (
+            int(
+                (
+                    await self.session.execute(select(func.coalesce(func.max(PolicyRow.version), 0)))
+                ).scalar_one()
+            )
+            + 1
+        )
+
+
+def _policy(row: PolicyRow) -> ReferralPolicy:
+    return ReferralPolicy(
+        version=row.version,
+        reminder_days=row.reminder_days,
+        acknowledgement_days=row.acknowledgement_days,
+        manager_escalation_days=row.manager_escalation_days,
+        coordination_escalation_days=row.coordination_escalation_days,
+        expiry_days=row.expiry_days,
+        reorient_days=row.reorient_days,
+        appointment_outcome_days=row.appointment_outcome_days,
+        max_no_shows=row.max_no_shows,
+        unaccompanied_days=row.unaccompanied_days,
+    )

@@ -30,6 +30,63 @@ class ReferralAcknowledged(DomainEvent):
 
 
 @dataclass(frozen=True)
-class AcknowledgementOverdue(DomainEvent):
+class AppointmentScheduled(DomainEvent):
     receiver_org_id: uuid.UUID
-    due: date
+    appointment_at: datetime
+    outcome_due_at: datetime
+
+
+@dataclass(frozen=True)
+class AppointmentOutcomeRecorded(DomainEvent):
+    receiver_org_id: uuid.UUID
+    outcome: str
+    no_shows: int
+
+
+@dataclass(frozen=True)
+class ReferralAccepted(DomainEvent):
+    jobseeker_id: uuid.UUID
+    sender_org_id: uuid.UUID
+    receiver_org_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class ReferralReturnedToSender(DomainEvent):
+    """Refused, expired or repeated no-show: the case goes back to the sender (never a dead end)."""
+
+    jobseeker_id: uuid.UUID
+    sender_org_id: uuid.UUID
+    receiver_org_id: uuid.UUID
+    status: str
+    reason_code: str | None
+    reason_shared_with_jobseeker: bool
+    reorient_due: date
+
+
+@dataclass(frozen=True)
+class ReferralWithdrawn(DomainEvent):
+    jobseeker_id: uuid.UUID
+    sender_org_id: uuid.UUID
+    receiver_org_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class ReferralMadeObsolete(DomainEvent):
+    jobseeker_id: uuid.UUID
+    receiver_org_id: uuid.UUID
+    cause: str
+
+
+@dataclass(frozen=True)
+class ReferralClosed(DomainEvent):
+    jobseeker_id: uuid.UUID
+    receiver_org_id: uuid.UUID
+    outcome: str
+
+
+@dataclass(frozen=True)
+class ReferralEscalated(DomainEvent):
+    """A deadline passed without an answer: reminder, manager escalation or pact coordination."""
+
+    receiver_org_id: uuid.UUID
+    level: str

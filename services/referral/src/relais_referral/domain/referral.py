@@ -1,8 +1,9 @@
 """The referral aggregate (orientation) and its state machine.
 
-A referral (orientation) hands a jobseeker from a sending organisation to a receiving one. Warm
-hand-off: the sender stays référent until the receiver accepts. Each transition is allowed only to
-the organisation whose turn it is.
+A referral hands a jobseeker from a sending organisation to a receiving one. Warm hand-off: the sender
+stays référent until the receiver accepts. Each transition is allowed only to the organisation whose
+turn it is; system transitions (expiry, obsolescence) come from the referral's workflow or from life
+events. Deadlines are computed by the caller in working days and passed in, so this module stays pure.
 """
 
 from __future__ import annotations
@@ -13,7 +14,18 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from relais_referral.domain.errors import InvalidReferral, InvalidTransition, NotAllowed
-from relais_referral.domain.events import DomainEvent, ReferralAcknowledged, ReferralSubmitted
+from relais_referral.domain.events import (
+    AppointmentOutcomeRecorded,
+    AppointmentScheduled,
+    DomainEvent,
+    ReferralAccepted,
+    ReferralAcknowledged,
+    ReferralClosed,
+    ReferralMadeObsolete,
+    ReferralReturnedToSender,
+    ReferralSubmitted,
+    ReferralWithdrawn,
+)
 
 
 class ReferralStatus(StrEnum):
@@ -28,11 +40,27 @@ class ReferralStatus(StrEnum):
     OBSOLETE = "obsolete"
 
 
+class RefusalReason(StrEnum):
+    NOT_ELIGIBLE = "not_eligible"
+    NO_CAPACITY = "no_capacity"
+    UNREACHABLE = "unreachable"
+    DECLINED_BY_JOBSEEKER = "declined_by_jobseeker"
+    BETTER_SUITED_ELSEWHERE = "better_suited_elsewhere"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+class AppointmentOutcome(StrEnum):
+    SEEN = "seen"
+    NO_SHOW = "no_show"
+    EXCUSED = "excused"
+
+
 OPEN_STATUSES = frozenset(
     {ReferralStatus.SUBMITTED, ReferralStatus.ACKNOWLEDGED, ReferralStatus.APPOINTMENT_SCHEDULED}
 )
+AWAITING_ANSWER = frozenset({ReferralStatus.SUBMITTED, ReferralStatus.ACKNOWLEDGED})
 
-# French labels shown to counsellors.
 STATUS_LABELS_FR = {
     ReferralStatus.SUBMITTED: "Envoyée",
     ReferralStatus.ACKNOWLEDGED: "Réception confirmée",
@@ -43,6 +71,15 @@ STATUS_LABELS_FR = {
     ReferralStatus.WITHDRAWN: "Retirée",
     ReferralStatus.EXPIRED: "Expirée",
     ReferralStatus.OBSOLETE: "Sans objet",
+}
+REFUSAL_LABELS_FR = {
+    RefusalReason.NOT_ELIGIBLE: "Ne remplit pas les critères",
+    RefusalReason.NO_CAPACITY: "Plus de place disponible",
+    RefusalReason.UNREACHABLE: "Personne injoignable",
+    RefusalReason.DECLINED_BY_JOBSEEKER: "La personne a décliné",
+    RefusalReason.BETTER_SUITED_ELSEWHERE: "Mieux accompagnée ailleurs",
+    RefusalReason.DUPLICATE: "Doublon",
+    RefusalReason.OTHER: "Autre motif",
 }
 
 
@@ -57,9 +94,17 @@ class Referral:
     acknowledgement_due: date
     motive: str
     submitted_by: str
+    policy_version: int = 1
+    appointment_at: datetime | None = None
+    no_shows: int = 0
+    refusal_reason: RefusalReason | None = None
+    refusal_comment: str | None = None
+    refusal_shared: bool = False
+    outcome: str | None = None
     version: int = 0
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
+    # ------------------------------------------------------------------ creation
     @classmethod
     def submit(
         cls,
@@ -75,6 +120,7 @@ class Referral:
         acknowledgement_due: date,
         age_band: str | None,
         qpv_resident: bool | None,
+        policy_version: int = 1,
     ) -> Referral:
         if sender_org_id == receiver_org_id:
             raise InvalidReferral("an organisation cannot refer a jobseeker to itself")
@@ -88,6 +134,7 @@ class Referral:
             acknowledgement_due=acknowledgement_due,
             motive=motive,
             submitted_by=submitted_by,
+            policy_version=policy_version,
         )
         referral.events.append(
             ReferralSubmitted(
@@ -104,6 +151,7 @@ class Referral:
         )
         return referral
 
+    # ------------------------------------------------------------------ queries
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
@@ -111,11 +159,189 @@ class Referral:
     def involves(self, org_id: uuid.UUID) -> bool:
         return org_id in (self.sender_org_id, self.receiver_org_id)
 
+    # ------------------------------------------------------------------ guards
+    def _receiver_only(self, org_id: uuid.UUID, action: str) -> None:
+        if org_id != self.receiver_org_id:
+            raise NotAllowed(f"only the receiving organisation may {action} a referral")
+
+    def _require(self, allowed: frozenset[ReferralStatus] | set[ReferralStatus], action: str) -> None:
+        if self.status not in allowed:
+            raise InvalidTransition(self.status, action)
+
+    # ------------------------------------------------------------------ receiver's turn
     def acknowledge(self, *, by_org_id: uuid.UUID, now: datetime) -> None:
         """Accusé de réception by the receiving organisation."""
-        if by_org_id != self.receiver_org_id:
-            raise NotAllowed("only the receiving organisation acknowledges a referral")
-        if self.status is not ReferralStatus.SUBMITTED:
-            raise InvalidTransition(self.status, "acknowledge")
+        self._receiver_only(by_org_id, "acknowledge")
+        self._require({ReferralStatus.SUBMITTED}, "acknowledge")
         self.status = ReferralStatus.ACKNOWLEDGED
         self.events.append(ReferralAcknowledged(referral_id=self.id, occurred_at=now, by_org_id=by_org_id))
+
+    def schedule_appointment(
+        self, *, by_org_id: uuid.UUID, appointment_at: datetime, outcome_due_at: datetime, now: datetime
+    ) -> None:
+        """A first meeting (or a re-invitation after a no-show); acknowledges implicitly."""
+        self._receiver_only(by_org_id, "schedule an appointment for")
+        self._require(AWAITING_ANSWER, "schedule an appointment for")
+        if appointment_at < now:
+            raise InvalidReferral("an appointment cannot be scheduled in the past")
+        self.status = ReferralStatus.APPOINTMENT_SCHEDULED
+        self.appointment_at = appointment_at
+        self.events.append(
+            AppointmentScheduled(
+                referral_id=self.id,
+                occurred_at=now,
+                receiver_org_id=self.receiver_org_id,
+                appointment_at=appointment_at,
+                outcome_due_at=outcome_due_at,
+            )
+        )
+
+    def record_appointment_outcome(
+        self,
+        *,
+        by_org_id: uuid.UUID,
+        outcome: AppointmentOutcome,
+        now: datetime,
+        max_no_shows: int,
+        reorient_due: date,
+    ) -> None:
+        """Seen → the receiver decides; no-show → re-invitation, or back to the sender at the limit."""
+        self._receiver_only(by_org_id, "record the appointment outcome of")
+        self._require({ReferralStatus.APPOINTMENT_SCHEDULED}, "record the appointment outcome of")
+        if outcome is AppointmentOutcome.NO_SHOW:
+            self.no_shows += 1
+        self.events.append(
+            AppointmentOutcomeRecorded(
+                referral_id=self.id,
+                occurred_at=now,
+                receiver_org_id=self.receiver_org_id,
+                outcome=outcome.value,
+                no_shows=self.no_shows,
+            )
+        )
+        if outcome is AppointmentOutcome.SEEN:
+            return  # stays scheduled: the receiver now accepts or refuses
+        if self.no_shows >= max_no_shows:
+            self._return_to_sender(
+                ReferralStatus.REFUSED,
+                RefusalReason.UNREACHABLE,
+                "Absences répétées au rendez-vous",
+                shared=True,
+                now=now,
+                reorient_due=reorient_due,
+            )
+        else:
+            self.status = ReferralStatus.ACKNOWLEDGED  # to be re-invited
+            self.appointment_at = None
+
+    def accept(self, *, by_org_id: uuid.UUID, now: datetime) -> None:
+        """Prise en charge: the receiver becomes référent (see the journey)."""
+        self._receiver_only(by_org_id, "accept")
+        self._require(OPEN_STATUSES, "accept")
+        self.status = ReferralStatus.ACCEPTED
+        self.events.append(
+            ReferralAccepted(
+                referral_id=self.id,
+                occurred_at=now,
+                jobseeker_id=self.jobseeker_id,
+                sender_org_id=self.sender_org_id,
+                receiver_org_id=self.receiver_org_id,
+            )
+        )
+
+    def refuse(
+        self,
+        *,
+        by_org_id: uuid.UUID,
+        reason: RefusalReason,
+        comment: str | None,
+        shared_with_jobseeker: bool,
+        now: datetime,
+        reorient_due: date,
+    ) -> None:
+        self._receiver_only(by_org_id, "refuse")
+        self._require(OPEN_STATUSES, "refuse")
+        if reason is RefusalReason.OTHER and not (comment and comment.strip()):
+            raise InvalidReferral("a comment is required when the reason is 'other'")
+        self._return_to_sender(
+            ReferralStatus.REFUSED, reason, comment, shared_with_jobseeker, now, reorient_due
+        )
+
+    def close(self, *, by_org_id: uuid.UUID, outcome: str, now: datetime) -> None:
+        """End of the accompaniment that this referral started, with its outcome."""
+        self._receiver_only(by_org_id, "close")
+        self._require({ReferralStatus.ACCEPTED}, "close")
+        self.status = ReferralStatus.CLOSED
+        self.outcome = outcome
+        self.events.append(
+            ReferralClosed(
+                referral_id=self.id,
+                occurred_at=now,
+                jobseeker_id=self.jobseeker_id,
+                receiver_org_id=self.receiver_org_id,
+                outcome=outcome,
+            )
+        )
+
+    # ------------------------------------------------------------------ sender's turn
+    def withdraw(self, *, by_org_id: uuid.UUID, now: datetime) -> None:
+        if by_org_id != self.sender_org_id:
+            raise NotAllowed("only the sending organisation may withdraw a referral")
+        self._require(OPEN_STATUSES, "withdraw")
+        self.status = ReferralStatus.WITHDRAWN
+        self.events.append(
+            ReferralWithdrawn(
+                referral_id=self.id,
+                occurred_at=now,
+                jobseeker_id=self.jobseeker_id,
+                sender_org_id=self.sender_org_id,
+                receiver_org_id=self.receiver_org_id,
+            )
+        )
+
+    # ------------------------------------------------------------------ system
+    def expire(self, *, now: datetime, reorient_due: date) -> None:
+        """No answer by the expiry deadline: back to the sender."""
+        self._require(AWAITING_ANSWER, "expire")
+        self._return_to_sender(ReferralStatus.EXPIRED, None, None, False, now, reorient_due)
+
+    def make_obsolete(self, *, cause: str, now: datetime) -> None:
+        """Another referral of the person succeeded, or a life event (hired, moved, exit) ended the need."""
+        self._require(OPEN_STATUSES, "make obsolete")
+        self.status = ReferralStatus.OBSOLETE
+        self.events.append(
+            ReferralMadeObsolete(
+                referral_id=self.id,
+                occurred_at=now,
+                jobseeker_id=self.jobseeker_id,
+                receiver_org_id=self.receiver_org_id,
+                cause=cause,
+            )
+        )
+
+    def _return_to_sender(
+        self,
+        status: ReferralStatus,
+        reason: RefusalReason | None,
+        comment: str | None,
+        shared: bool,
+        now: datetime,
+        reorient_due: date,
+    ) -> None:
+        self.status = status
+        self.refusal_reason = reason
+        self.refusal_comment = comment
+        self.refusal_shared = shared
+        self.events.append(
+            ReferralReturnedToSender(
+                referral_id=self.id,
+                occurred_at=now,
+                jobseeker_id=self.jobseeker_id,
+                sender_org_id=self.sender_org_id,
+                receiver_org_id=self.receiver_org_id,
+                status=status.value,
+                reason_code=reason.value if reason else None,
+                reason_shared_with_jobseeker=shared,
+                reorient_due=reorient_due,
+            )
+        )

@@ -7,6 +7,8 @@ import asyncio
 from faststream import FastStream
 
 from relais_referral.events.consumer import WorkflowBridge, register_subscribers
+from relais_referral.events.external import LifeEventsFromPartners
+from relais_referral.service_layer.context import PactContext
 from relais_referral.settings import ReferralSettings
 from relais_shared.db import make_engine, make_sessionmaker
 from relais_shared.kafka import TopicCatalogue, catalogue_path, make_broker
@@ -24,6 +26,7 @@ async def build_app(settings: ReferralSettings) -> FastStream:
         sessions=make_sessionmaker(engine),
         catalogue=TopicCatalogue.load(catalogue_path()),
         bridge=WorkflowBridge(client, settings.task_queue),
+        life_events=LifeEventsFromPartners(PactContext.from_settings(settings)),
         max_retries=settings.consumer_max_retries,
         backoff_s=settings.consumer_retry_backoff_s,
     )

@@ -1,10 +1,12 @@
-"""Subscribers of the referral service: the inbox projection and the Kafka→Temporal bridge.
+"""Subscribers of the referral service: the inbox projection, the Kafka→Temporal bridge, life events.
 
-Two consumer groups, each with its own offsets and dead-letter topic, so that a slow Temporal never
-delays the inbox and a poison message in one never blocks the other.
+Separate consumer groups, each with its own offsets and dead-letter topic, so that a slow Temporal
+never delays the inbox and a poison message in one never blocks the others.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,54 +15,115 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from relais_referral.db.models import infra
-from relais_referral.domain.calendar import end_of_day
-from relais_referral.events.contracts import TOPIC, ReferralAcknowledgedV1, ReferralSubmittedV1
-from relais_referral.service_layer.handlers import project_inbox
-from relais_referral.workflows.referral import AcknowledgedSignal, ReferralWorkflow, ReferralWorkflowInput
+from relais_referral.events import contracts as c
+from relais_referral.events.external import TOPICS as EXTERNAL_TOPICS
+from relais_referral.events.external import LifeEventsFromPartners
+from relais_referral.service_layer.projections import project_inbox
+from relais_referral.service_layer.timers import journey_timers, referral_timers
+from relais_referral.workflows.journey import JourneySnapshot, JourneyWorkflow, JourneyWorkflowInput
+from relais_referral.workflows.referral import ReferralWorkflow, ReferralWorkflowInput, StatusChanged
 from relais_shared.consumer import reliable_subscriber
-from relais_shared.envelope import IncomingEnvelope, read_data
+from relais_shared.envelope import IncomingEnvelope
 from relais_shared.kafka import TopicCatalogue
 
 INBOX_GROUP = "referral-inbox"
 BRIDGE_GROUP = "referral-workflow-bridge"
+LIFE_EVENTS_GROUP = "referral-life-events"
+
+REFERRAL_EVENTS = {
+    t for t in c.registry.all() if t.startswith("referral.") and t != c.ReferralEscalatedV1.event_type
+}
+JOURNEY_EVENTS = {t for t in c.registry.all() if t.startswith(("journey.", "jobseeker."))} | {
+    c.ReferralSubmittedV1.event_type,
+    c.ReferralAcceptedV1.event_type,
+    c.ReferralReturnedToSenderV1.event_type,
+    c.ReferralWithdrawnV1.event_type,
+    c.ReferralObsoleteV1.event_type,
+    c.ReferralClosedV1.event_type,
+}
 
 
 def workflow_id(referral_id: object) -> str:
     return f"referral-{referral_id}"
 
 
+def journey_workflow_id(jobseeker_id: object) -> str:
+    return f"journey-{jobseeker_id}"
+
+
 class WorkflowBridge:
-    """Turns referral events into workflow starts and signals."""
+    """Turns events into workflow starts and signals; timers are read from the database, the truth."""
 
     def __init__(self, client: Client, task_queue: str) -> None:
         self.client = client
         self.task_queue = task_queue
 
     async def __call__(self, session: AsyncSession, envelope: IncomingEnvelope) -> None:
-        if envelope.type == ReferralSubmittedV1.event_type:
-            event = read_data(envelope, ReferralSubmittedV1)
+        if envelope.type in REFERRAL_EVENTS:
+            await self._referral(session, uuid.UUID(envelope.subject), envelope.type)
+        if envelope.type in JOURNEY_EVENTS:
+            jobseeker_id = envelope.data.get("jobseeker_id")
+            if jobseeker_id:
+                await self._journey(session, uuid.UUID(str(jobseeker_id)))
+
+    async def _referral(self, session: AsyncSession, referral_id: uuid.UUID, event_type: str) -> None:
+        timers = await referral_timers(session, referral_id)
+        if timers is None:
+            return
+        if event_type == c.ReferralSubmittedV1.event_type:
+            d = timers.deadlines
             try:
                 await self.client.start_workflow(
                     ReferralWorkflow.run,
                     ReferralWorkflowInput(
-                        referral_id=str(event.referral_id),
-                        sender_org_id=str(event.sender_org_id),
-                        receiver_org_id=str(event.receiver_org_id),
-                        acknowledgement_due=event.acknowledgement_due,
-                        acknowledgement_deadline=end_of_day(event.acknowledgement_due),
+                        referral_id=str(referral_id),
+                        sender_org_id=str(timers.sender_org_id),
+                        receiver_org_id=str(timers.receiver_org_id),
+                        status=timers.status,
+                        outcome_due_at=timers.outcome_due_at,
+                        reminder_at=d.reminder_at,
+                        manager_escalation_at=d.manager_escalation_at,
+                        coordination_escalation_at=d.coordination_escalation_at,
+                        expiry_at=d.expiry_at,
                     ),
-                    id=workflow_id(event.referral_id),
+                    id=workflow_id(referral_id),
                     task_queue=self.task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 )
             except WorkflowAlreadyStartedError:
                 pass  # a redelivery after the start but before the commit: harmless
-        elif envelope.type == ReferralAcknowledgedV1.event_type:
-            ack = read_data(envelope, ReferralAcknowledgedV1)
-            handle = self.client.get_workflow_handle(workflow_id(ack.referral_id))
-            await handle.signal(
-                ReferralWorkflow.acknowledged, AcknowledgedSignal(by_org_id=str(ack.receiver_org_id))
+            return
+        # The signal carries the current status from the database, so late or repeated signals converge.
+        handle = self.client.get_workflow_handle(workflow_id(referral_id))
+        await handle.signal(
+            ReferralWorkflow.status_changed,
+            StatusChanged(status=timers.status, outcome_due_at=timers.outcome_due_at),
+        )
+
+    async def _journey(self, session: AsyncSession, jobseeker_id: uuid.UUID) -> None:
+        timers = await journey_timers(session, jobseeker_id)
+        if timers is None:
+            return
+        snapshot = JourneySnapshot(
+            as_of=timers.as_of,
+            in_pact=timers.in_pact,
+            unaccompanied_since=timers.unaccompanied_since,
+            unaccompanied_due_at=timers.unaccompanied_due_at,
+            follow_ups_at=timers.follow_ups_at,
+        )
+        try:
+            # Signal-with-start: the first event of a person starts their journey workflow.
+            await self.client.start_workflow(
+                JourneyWorkflow.run,
+                JourneyWorkflowInput(jobseeker_id=str(jobseeker_id)),
+                id=journey_workflow_id(jobseeker_id),
+                task_queue=self.task_queue,
+                start_signal="journey_changed",
+                start_signal_args=[snapshot],
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
             )
+        except WorkflowAlreadyStartedError:
+            pass  # the journey ended (exit and every follow-up done): nothing left to time
 
 
 def register_subscribers(
@@ -69,29 +132,25 @@ def register_subscribers(
     sessions: async_sessionmaker[AsyncSession],
     catalogue: TopicCatalogue,
     bridge: WorkflowBridge | None,
+    life_events: LifeEventsFromPartners | None,
     max_retries: int,
     backoff_s: float,
 ) -> None:
-    reliable_subscriber(
-        broker,
-        topics=(TOPIC,),
-        group_id=INBOX_GROUP,
-        dead_letter_topic=catalogue.consumer_groups[INBOX_GROUP].dead_letter_topic,
-        sessions=sessions,
-        processed=infra.processed_events,
-        handler=project_inbox,
-        max_retries=max_retries,
-        backoff_s=backoff_s,
-    )
-    if bridge is not None:
+    def subscribe(group: str, topics: tuple[str, ...], handler: object) -> None:
         reliable_subscriber(
             broker,
-            topics=(TOPIC,),
-            group_id=BRIDGE_GROUP,
-            dead_letter_topic=catalogue.consumer_groups[BRIDGE_GROUP].dead_letter_topic,
+            topics=topics,
+            group_id=group,
+            dead_letter_topic=catalogue.consumer_groups[group].dead_letter_topic,
             sessions=sessions,
             processed=infra.processed_events,
-            handler=bridge,
+            handler=handler,
             max_retries=max_retries,
             backoff_s=backoff_s,
         )
+
+    subscribe(INBOX_GROUP, (c.TOPIC,), project_inbox)
+    if bridge is not None:
+        subscribe(BRIDGE_GROUP, (c.TOPIC,), bridge)
+    if life_events is not None:
+        subscribe(LIFE_EVENTS_GROUP, EXTERNAL_TOPICS, life_events)

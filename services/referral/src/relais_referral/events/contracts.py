@@ -1,6 +1,7 @@
-"""Integration events published by the referral service (contracts in ``contracts/events/referral``).
+"""Integration events published by the referral service (contracts in ``contracts/events``).
 
-No personal data: a jobseeker travels as an opaque id plus categorical attributes only.
+No personal data: a jobseeker travels as an opaque id plus categorical attributes only; free-text
+comments and motives never leave the service.
 """
 
 from __future__ import annotations
@@ -17,6 +18,15 @@ TOPIC = "relais.referral.events"
 registry = EventRegistry()
 
 AgeBand = Literal["under_26", "26_49", "50_plus"]
+RefusalReasonCode = Literal[
+    "not_eligible",
+    "no_capacity",
+    "unreachable",
+    "declined_by_jobseeker",
+    "better_suited_elsewhere",
+    "duplicate",
+    "other",
+]
 
 
 class _ReferralEvent(EventData):
@@ -26,6 +36,15 @@ class _ReferralEvent(EventData):
 
     def subject(self) -> str:
         return str(self.referral_id)
+
+
+class _JourneyEvent(EventData):
+    source: ClassVar[str] = "referral"
+    topic: ClassVar[str] = TOPIC
+    jobseeker_id: uuid.UUID
+
+    def subject(self) -> str:
+        return str(self.jobseeker_id)
 
 
 @registry.register
@@ -53,10 +72,132 @@ class ReferralAcknowledgedV1(_ReferralEvent):
 
 
 @registry.register
-class ReferralAcknowledgementOverdueV1(_ReferralEvent):
-    """The acknowledgement deadline passed without an answer (relance / escalade à venir)."""
+class ReferralAppointmentScheduledV1(_ReferralEvent):
+    """A first meeting is fixed; its outcome is due by ``outcome_due_at``."""
 
-    event_type: ClassVar[str] = "referral.acknowledgement_overdue.v1"
+    event_type: ClassVar[str] = "referral.appointment_scheduled.v1"
     receiver_org_id: uuid.UUID
-    due: date
+    appointment_at: datetime
+    outcome_due_at: datetime
+
+
+@registry.register
+class ReferralAppointmentOutcomeRecordedV1(_ReferralEvent):
+    """Seen, no-show or excused; ``no_shows`` counts the no-shows of this referral so far."""
+
+    event_type: ClassVar[str] = "referral.appointment_outcome_recorded.v1"
+    receiver_org_id: uuid.UUID
+    outcome: Literal["seen", "no_show", "excused"]
+    no_shows: int = Field(ge=0)
+    recorded_at: datetime
+
+
+@registry.register
+class ReferralAcceptedV1(_ReferralEvent):
+    """Prise en charge: the receiving organisation becomes the person's référent."""
+
+    event_type: ClassVar[str] = "referral.accepted.v1"
+    jobseeker_id: uuid.UUID
+    sender_org_id: uuid.UUID
+    receiver_org_id: uuid.UUID
+    accepted_at: datetime
+
+
+@registry.register
+class ReferralReturnedToSenderV1(_ReferralEvent):
+    """Refused, expired or repeated no-show: the sender must re-orient by ``reorient_due``."""
+
+    event_type: ClassVar[str] = "referral.returned_to_sender.v1"
+    jobseeker_id: uuid.UUID
+    sender_org_id: uuid.UUID
+    receiver_org_id: uuid.UUID
+    status: Literal["refused", "expired"]
+    reason_code: RefusalReasonCode | None = None
+    reason_shared_with_jobseeker: bool
+    reorient_due: date
+    returned_at: datetime
+
+
+@registry.register
+class ReferralWithdrawnV1(_ReferralEvent):
+    """The sending organisation withdrew its referral."""
+
+    event_type: ClassVar[str] = "referral.withdrawn.v1"
+    jobseeker_id: uuid.UUID
+    sender_org_id: uuid.UUID
+    receiver_org_id: uuid.UUID
+    withdrawn_at: datetime
+
+
+@registry.register
+class ReferralObsoleteV1(_ReferralEvent):
+    """Another referral of the person succeeded, or a life event ended the need."""
+
+    event_type: ClassVar[str] = "referral.obsolete.v1"
+    jobseeker_id: uuid.UUID
+    receiver_org_id: uuid.UUID
+    cause: Literal["another_referral_accepted", "hired", "moved_out", "exit"]
+    obsolete_at: datetime
+
+
+@registry.register
+class ReferralClosedV1(_ReferralEvent):
+    """The accompaniment started by this referral ended, with its outcome category."""
+
+    event_type: ClassVar[str] = "referral.closed.v1"
+    jobseeker_id: uuid.UUID
+    receiver_org_id: uuid.UUID
+    outcome: str = Field(max_length=40)
+    closed_at: datetime
+
+
+@registry.register
+class ReferralEscalatedV1(_ReferralEvent):
+    """A deadline passed without an answer: reminder, the receiver's manager, or the pact coordination."""
+
+    event_type: ClassVar[str] = "referral.escalated.v1"
+    receiver_org_id: uuid.UUID
+    level: Literal["reminder", "manager", "coordination", "appointment_outcome"]
+    escalated_at: datetime
+
+
+@registry.register
+class JourneyReferentChangedV1(_JourneyEvent):
+    """The person's référent changed (accepted referral, designation by the coordination, release)."""
+
+    event_type: ClassVar[str] = "journey.referent_changed.v1"
+    previous_referent_org_id: uuid.UUID | None
+    referent_org_id: uuid.UUID | None
+    cause: Literal["referral_accepted", "assigned_by_coordination", "released"]
+    changed_at: datetime
+
+
+@registry.register
+class JourneyLifeEventRecordedV1(_JourneyEvent):
+    """Hired, moved out of the territory, or training abandoned."""
+
+    event_type: ClassVar[str] = "journey.life_event_recorded.v1"
+    kind: Literal["hired", "moved_out", "training_abandoned"]
+    contract_type: str | None = Field(default=None, max_length=20)
+    weekly_hours: float | None = Field(default=None, ge=0, le=48)
+    recorded_at: datetime
+
+
+@registry.register
+class JourneyExitedV1(_JourneyEvent):
+    """Sortie du pacte, with its outcome category; follow-ups at +3, +6 and +12 months."""
+
+    event_type: ClassVar[str] = "journey.exited.v1"
+    outcome: str = Field(max_length=40)
+    referent_org_id: uuid.UUID | None
+    exited_at: datetime
+
+
+@registry.register
+class JobseekerUnaccompaniedV1(_JourneyEvent):
+    """Nobody has been responsible for the person for longer than the pact allows: the headline figure."""
+
+    event_type: ClassVar[str] = "jobseeker.unaccompanied.v1"
+    since: date
+    working_days: int = Field(ge=0)
     detected_at: datetime

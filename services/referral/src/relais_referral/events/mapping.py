@@ -2,45 +2,94 @@
 
 from __future__ import annotations
 
-from relais_referral.domain.events import (
-    AcknowledgementOverdue,
-    DomainEvent,
-    ReferralAcknowledged,
-    ReferralSubmitted,
-)
-from relais_referral.events.contracts import (
-    ReferralAcknowledgedV1,
-    ReferralAcknowledgementOverdueV1,
-    ReferralSubmittedV1,
-)
+from relais_referral.domain import events as d
+from relais_referral.events import contracts as c
 from relais_shared.envelope import EventData
 
 
-def to_integration_event(event: DomainEvent) -> EventData:
+def to_integration_event(event: d.DomainEvent) -> EventData:
+    at = event.occurred_at
     match event:
-        case ReferralSubmitted():
-            return ReferralSubmittedV1(
+        case d.ReferralSubmitted():
+            return c.ReferralSubmittedV1(
                 referral_id=event.referral_id,
                 jobseeker_id=event.jobseeker_id,
                 sender_org_id=event.sender_org_id,
                 receiver_org_id=event.receiver_org_id,
-                submitted_at=event.occurred_at,
+                submitted_at=at,
                 acknowledgement_due=event.acknowledgement_due,
                 receiver_departement=event.receiver_departement,
                 age_band=event.age_band,
                 qpv_resident=event.qpv_resident,
             )
-        case ReferralAcknowledged():
-            return ReferralAcknowledgedV1(
-                referral_id=event.referral_id,
-                receiver_org_id=event.by_org_id,
-                acknowledged_at=event.occurred_at,
+        case d.ReferralAcknowledged():
+            return c.ReferralAcknowledgedV1(
+                referral_id=event.referral_id, receiver_org_id=event.by_org_id, acknowledged_at=at
             )
-        case AcknowledgementOverdue():
-            return ReferralAcknowledgementOverdueV1(
+        case d.AppointmentScheduled():
+            return c.ReferralAppointmentScheduledV1(
                 referral_id=event.referral_id,
                 receiver_org_id=event.receiver_org_id,
-                due=event.due,
-                detected_at=event.occurred_at,
+                appointment_at=event.appointment_at,
+                outcome_due_at=event.outcome_due_at,
+            )
+        case d.AppointmentOutcomeRecorded():
+            return c.ReferralAppointmentOutcomeRecordedV1(
+                referral_id=event.referral_id,
+                receiver_org_id=event.receiver_org_id,
+                outcome=event.outcome,
+                no_shows=event.no_shows,
+                recorded_at=at,
+            )
+        case d.ReferralAccepted():
+            return c.ReferralAcceptedV1(
+                referral_id=event.referral_id,
+                jobseeker_id=event.jobseeker_id,
+                sender_org_id=event.sender_org_id,
+                receiver_org_id=event.receiver_org_id,
+                accepted_at=at,
+            )
+        case d.ReferralReturnedToSender():
+            return c.ReferralReturnedToSenderV1(
+                referral_id=event.referral_id,
+                jobseeker_id=event.jobseeker_id,
+                sender_org_id=event.sender_org_id,
+                receiver_org_id=event.receiver_org_id,
+                status=event.status,
+                reason_code=event.reason_code,
+                reason_shared_with_jobseeker=event.reason_shared_with_jobseeker,
+                reorient_due=event.reorient_due,
+                returned_at=at,
+            )
+        case d.ReferralWithdrawn():
+            return c.ReferralWithdrawnV1(
+                referral_id=event.referral_id,
+                jobseeker_id=event.jobseeker_id,
+                sender_org_id=event.sender_org_id,
+                receiver_org_id=event.receiver_org_id,
+                withdrawn_at=at,
+            )
+        case d.ReferralMadeObsolete():
+            return c.ReferralObsoleteV1(
+                referral_id=event.referral_id,
+                jobseeker_id=event.jobseeker_id,
+                receiver_org_id=event.receiver_org_id,
+                cause=event.cause,
+                obsolete_at=at,
+            )
+        case d.ReferralClosed():
+            return c.ReferralClosedV1(
+                referral_id=event.referral_id,
+                jobseeker_id=event.jobseeker_id,
+                receiver_org_id=event.receiver_org_id,
+                outcome=event.outcome,
+                closed_at=at,
+            )
+        case d.ReferralEscalated():
+            return c.ReferralEscalatedV1(
+                referral_id=event.referral_id,
+                receiver_org_id=event.receiver_org_id,
+                level=event.level,
+                escalated_at=at,
             )
     raise TypeError(f"no integration event for {type(event).__name__}")

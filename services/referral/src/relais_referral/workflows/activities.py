@@ -1,8 +1,15 @@
-"""Activities of the referral workflows: idempotent (key = workflow id + step), publishing via the outbox."""
+"""Activities of the referral workflows: idempotent (key = workflow id + step), publishing via the outbox.
+
+Each activity re-reads the referral or journey in the database, acts only if the deadline still
+applies, commits (state, task and event together), and only then sends the e-mail. A retried activity
+finds its event already in the outbox and does not record twice; the e-mail keeps the same Message-ID.
+"""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -11,22 +18,137 @@ from temporalio import activity
 ACTIVITY_NAMESPACE = uuid.UUID("6f1c2b8e-3a52-4c1e-9d0e-2b1f6e0a7c11")
 
 
-class OverdueInput(BaseModel):
+class StepInput(BaseModel):
     referral_id: str
+    level: str
     step: str
 
 
-class ReferralActivities:
-    """Holds the session factory; imported by workflows only for its method references."""
+class StepResult(BaseModel):
+    status: str
+    acted: bool
 
-    def __init__(self, sessions: Any) -> None:
-        self._sessions = sessions
+
+class JourneyStepInput(BaseModel):
+    jobseeker_id: str
+    kind: str  # unaccompanied | follow_up
+    since: date | None = None
+    step: str
+
+
+@dataclass
+class ReferralActivities:
+    """Holds the adapters; workflows import it only for its method references."""
+
+    sessions: Any
+    notifier: Any
+    context: Any
+    expiry_working_days: int = 30
 
     @activity.defn
-    async def record_acknowledgement_overdue(self, data: OverdueInput) -> bool:
-        from relais_referral.service_layer.handlers import record_acknowledgement_overdue
+    async def escalate(self, data: StepInput) -> StepResult:
+        from relais_referral.notifications import messages
+        from relais_referral.service_layer.referrals import escalate_referral
         from relais_referral.service_layer.unit_of_work import UnitOfWork
 
-        event_id = uuid.uuid5(ACTIVITY_NAMESPACE, data.step)
-        async with UnitOfWork(self._sessions) as uow:
-            return await record_acknowledgement_overdue(uow, uuid.UUID(data.referral_id), event_id)
+        referral_id = uuid.UUID(data.referral_id)
+        async with UnitOfWork(self.sessions) as uow:
+            outcome = await escalate_referral(
+                uow, referral_id, data.level, uuid.uuid5(ACTIVITY_NAMESPACE, data.step), self.context
+            )
+        if outcome.escalated and outcome.recipients:
+            common: dict[str, Any] = {
+                "recipients": outcome.recipients,
+                "idempotency_key": data.step,
+                "portal_url": self.context.portal_url,
+                "referral_id": referral_id,
+                "sender_organisation": outcome.sender_name,
+                "receiving_organisation": outcome.receiver_name,
+            }
+            waited = _working_days_since(outcome.submitted_on, self.context.departement)
+            if data.level == "reminder":
+                note = messages.acknowledgement_reminder(
+                    **common,
+                    submitted_on=outcome.submitted_on,
+                    acknowledgement_due=outcome.acknowledgement_due,
+                )
+            elif data.level == "manager":
+                note = messages.escalation_manager(
+                    **common,
+                    submitted_on=outcome.submitted_on,
+                    acknowledgement_due=outcome.acknowledgement_due,
+                    working_days_waiting=waited,
+                )
+            elif data.level == "coordination":
+                from relais_referral.domain.calendar import add_working_days
+
+                assert outcome.submitted_on is not None
+                note = messages.escalation_coordination(
+                    **common,
+                    submitted_on=outcome.submitted_on,
+                    working_days_waiting=waited,
+                    expires_on=add_working_days(
+                        outcome.submitted_on, self.expiry_working_days, self.context.departement
+                    ),
+                )
+            else:
+                today = datetime.now(UTC).date()
+                note = messages.appointment_outcome_due(**common, appointment_on=today, outcome_due=today)
+            await self.notifier.send(note)
+        return StepResult(status=outcome.status, acted=outcome.escalated)
+
+    @activity.defn
+    async def expire(self, data: StepInput) -> StepResult:
+        from relais_referral.notifications import messages
+        from relais_referral.service_layer.referrals import expire_referral
+        from relais_referral.service_layer.unit_of_work import UnitOfWork
+
+        referral_id = uuid.UUID(data.referral_id)
+        async with UnitOfWork(self.sessions) as uow:
+            outcome = await expire_referral(uow, referral_id, self.context)
+        if outcome.escalated and outcome.recipients and outcome.submitted_on is not None:
+            await self.notifier.send(
+                messages.referral_expired(
+                    recipients=outcome.recipients,
+                    idempotency_key=data.step,
+                    portal_url=self.context.portal_url,
+                    referral_id=referral_id,
+                    sender_organisation=outcome.sender_name,
+                    receiving_organisation=outcome.receiver_name,
+                    submitted_on=outcome.submitted_on,
+                    expired_on=datetime.now(UTC).date(),
+                    expiry_working_days=self.expiry_working_days,
+                )
+            )
+        return StepResult(status=outcome.status, acted=outcome.escalated)
+
+    @activity.defn
+    async def journey_step(self, data: JourneyStepInput) -> bool:
+        from relais_referral.service_layer.journeys import mark_unaccompanied
+        from relais_referral.service_layer.unit_of_work import UnitOfWork
+
+        if data.kind != "unaccompanied":
+            return False  # follow-up tasks already carry their due date in the référent's queue
+        since = data.since or datetime.now(UTC).date()
+        async with UnitOfWork(self.sessions) as uow:
+            return await mark_unaccompanied(
+                uow,
+                uuid.UUID(data.jobseeker_id),
+                since,
+                _working_days_since(since, self.context.departement),
+                uuid.uuid5(ACTIVITY_NAMESPACE, data.step),
+                self.context,
+            )
+
+
+def _working_days_since(start: date | None, departement: str) -> int:
+    from relais_referral.domain.calendar import is_working_day
+
+    if start is None:
+        return 0
+    today = datetime.now(UTC).date()
+    return sum(
+        1
+        for offset in range(1, (today - start).days + 1)
+        if is_working_day(date.fromordinal(start.toordinal() + offset), departement)
+    )

@@ -1,20 +1,27 @@
-"""Jobseekers: identity data, every access checked and audited."""
+"""Jobseekers and their journey: identity data, every access checked and audited."""
 
 from __future__ import annotations
 
 import uuid
 
 from fastapi import APIRouter, status
+from sqlalchemy import select
 
-from relais_referral.api.deps import Caller, Sessions, Uow, audited_refusals
-from relais_referral.api.schemas import JobseekerIn, JobseekerOut
-from relais_referral.db.models import JobseekerRow, infra
-from relais_referral.service_layer.handlers import (
-    NotFound,
-    RegisterJobseeker,
-    jobseeker_visible_to,
-    register_jobseeker,
+from relais_referral.api.deps import Caller, Context, Sessions, Uow, audited_refusals
+from relais_referral.api.schemas import (
+    AssignReferentIn,
+    ExitIn,
+    JobseekerIn,
+    JobseekerOut,
+    JourneyEntryOut,
+    JourneyOut,
+    LifeEventIn,
 )
+from relais_referral.db.models import JobseekerRow, JourneyEntryRow, infra
+from relais_referral.domain.journey import Journey, LifeEvent
+from relais_referral.service_layer import journeys as handlers
+from relais_referral.service_layer.errors import NotFound
+from relais_referral.service_layer.unit_of_work import UnitOfWork
 from relais_shared.audit import record_access
 from relais_shared.problems import PROBLEM_RESPONSES
 
@@ -27,7 +34,9 @@ async def add_jobseeker(body: JobseekerIn, principal: Caller, uow: Uow, sessions
         audited_refusals(sessions, principal, action="create", resource_type="jobseeker", resource_id=None),
         uow,
     ):
-        row = await register_jobseeker(uow, principal, RegisterJobseeker(**body.model_dump()))
+        fields = body.model_dump()
+        fields["situation"] = tuple(fields["situation"])
+        row = await handlers.register_jobseeker(uow, principal, handlers.RegisterJobseeker(**fields))
         return JobseekerOut.model_validate(row)
 
 
@@ -41,7 +50,7 @@ async def get_jobseeker(jobseeker_id: uuid.UUID, principal: Caller, sessions: Se
             raise NotFound("jobseeker")
         async with sessions() as session, session.begin():
             row = await session.get(JobseekerRow, jobseeker_id)
-            if row is None or not await jobseeker_visible_to(session, row, principal.org_id):
+            if row is None or not await handlers.jobseeker_visible_to(session, row, principal.org_id):
                 raise NotFound("jobseeker")
             await record_access(
                 session,
@@ -52,3 +61,104 @@ async def get_jobseeker(jobseeker_id: uuid.UUID, principal: Caller, sessions: Se
                 resource_id=str(jobseeker_id),
             )
             return JobseekerOut.model_validate(row)
+
+
+async def _journey_out(uow: UnitOfWork, journey: Journey) -> JourneyOut:
+    rows = await uow.session.execute(
+        select(JourneyEntryRow)
+        .where(JourneyEntryRow.jobseeker_id == journey.jobseeker_id)
+        .order_by(JourneyEntryRow.id)
+    )
+    history = [
+        JourneyEntryOut(at=r.at, kind=r.kind, org_id=r.org_id, referral_id=r.referral_id, detail=r.detail)
+        for r in rows.scalars()
+    ]
+    return JourneyOut.of(journey, history)
+
+
+@router.get(
+    "/{jobseeker_id}/journey",
+    summary="Parcours : référent, groupe de suivi, orientations, tâches, historique",
+)
+async def get_journey(
+    jobseeker_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context
+) -> JourneyOut:
+    async with audited_refusals(
+        sessions, principal, action="read", resource_type="journey", resource_id=str(jobseeker_id)
+    ):
+        if not principal.has_role("counsellor", "coordinator", "admin"):
+            raise NotFound("jobseeker")
+        async with UnitOfWork(sessions) as uow:
+            journey = await handlers.load_journey(uow, principal, jobseeker_id, ctx)
+            await record_access(
+                uow.session,
+                infra.audit_log,
+                principal,
+                action="read",
+                resource_type="journey",
+                resource_id=str(jobseeker_id),
+            )
+            return await _journey_out(uow, journey)
+
+
+@router.post("/{jobseeker_id}/release", summary="Mettre fin à l'accompagnement (sans sortie du pacte)")
+async def release(jobseeker_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context) -> JourneyOut:
+    async with (
+        audited_refusals(
+            sessions, principal, action="release", resource_type="journey", resource_id=str(jobseeker_id)
+        ),
+        UnitOfWork(sessions) as uow,
+    ):
+        return await _journey_out(uow, await handlers.release(uow, principal, jobseeker_id, ctx))
+
+
+@router.post("/{jobseeker_id}/assign-referent", summary="Désigner un référent (coordination du pacte)")
+async def assign(
+    jobseeker_id: uuid.UUID, body: AssignReferentIn, principal: Caller, sessions: Sessions, ctx: Context
+) -> JourneyOut:
+    async with (
+        audited_refusals(
+            sessions, principal, action="assign", resource_type="journey", resource_id=str(jobseeker_id)
+        ),
+        UnitOfWork(sessions) as uow,
+    ):
+        journey = await handlers.assign_referent(uow, principal, jobseeker_id, body.org_id, ctx)
+        return await _journey_out(uow, journey)
+
+
+@router.post("/{jobseeker_id}/exit", summary="Sortie du pacte avec son résultat (suivi à 3, 6 et 12 mois)")
+async def exit_pact(
+    jobseeker_id: uuid.UUID, body: ExitIn, principal: Caller, sessions: Sessions, ctx: Context
+) -> JourneyOut:
+    async with (
+        audited_refusals(
+            sessions, principal, action="exit", resource_type="journey", resource_id=str(jobseeker_id)
+        ),
+        UnitOfWork(sessions) as uow,
+    ):
+        journey = await handlers.exit_pact(uow, principal, jobseeker_id, body.outcome, ctx)
+        return await _journey_out(uow, journey)
+
+
+@router.post(
+    "/{jobseeker_id}/life-events", summary="Événement de vie : embauche, déménagement, abandon de formation"
+)
+async def life_event(
+    jobseeker_id: uuid.UUID, body: LifeEventIn, principal: Caller, sessions: Sessions, ctx: Context
+) -> JourneyOut:
+    async with (
+        audited_refusals(
+            sessions, principal, action="life_event", resource_type="journey", resource_id=str(jobseeker_id)
+        ),
+        UnitOfWork(sessions) as uow,
+    ):
+        journey = await handlers.record_life_event(
+            uow,
+            principal,
+            jobseeker_id,
+            LifeEvent(body.kind),
+            ctx,
+            contract_type=body.contract_type,
+            weekly_hours=body.weekly_hours,
+        )
+        return await _journey_out(uow, journey)

@@ -10,11 +10,22 @@ from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select
 
 from relais_referral.api.deps import Caller, Sessions, Uow
-from relais_referral.api.schemas import InboxEntryOut, OrganisationIn, OrganisationOut, Page
-from relais_referral.db.models import InboxEntryRow, OrganisationRow
-from relais_referral.domain.calendar import is_working_day
+from relais_referral.api.routers.worklists import working_days_between
+from relais_referral.api.schemas import (
+    CapacityIn,
+    InboxEntryOut,
+    MemberIn,
+    OrganisationDetail,
+    OrganisationIn,
+    OrganisationOut,
+    Page,
+    SiteIn,
+    SiteOut,
+)
+from relais_referral.db.models import InboxEntryRow, OrganisationRow, SiteRow
 from relais_referral.domain.referral import STATUS_LABELS_FR, ReferralStatus
-from relais_referral.service_layer.handlers import CreateOrganisation, NotFound, create_organisation
+from relais_referral.service_layer import directory
+from relais_referral.service_layer.errors import NotFound
 from relais_shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"], responses=PROBLEM_RESPONSES)
@@ -23,26 +34,32 @@ router = APIRouter(prefix="/v1/organisations", tags=["organisations"], responses
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Ajouter une organisation à l'annuaire")
 async def add_organisation(body: OrganisationIn, principal: Caller, uow: Uow) -> OrganisationOut:
     async with uow:
-        row = await create_organisation(
+        row = await directory.create_organisation(
             uow,
             principal,
-            CreateOrganisation(
+            directory.CreateOrganisation(
                 name=body.name,
                 kind=body.kind,
                 departement=body.departement,
                 acknowledgement_working_days=body.acknowledgement_working_days,
                 organisation_id=body.id,
+                contact_email=body.contact_email,
+                manager_email=body.manager_email,
+                services=tuple(body.services),
             ),
         )
         return OrganisationOut.model_validate(row)
 
 
-@router.get("", summary="Parcourir l'annuaire des acteurs")
+@router.get("", summary="Parcourir et rechercher l'annuaire des acteurs")
 async def list_organisations(
     principal: Caller,
     sessions: Sessions,
     kind: str | None = None,
     q: Annotated[str | None, Query(description="Recherche dans le nom")] = None,
+    departement: str | None = None,
+    service: Annotated[str | None, Query(description="Structures proposant ce service")] = None,
+    capacity: Literal["open", "waitlist", "full"] | None = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[OrganisationOut]:
@@ -51,6 +68,12 @@ async def list_organisations(
         stmt = stmt.where(OrganisationRow.kind == kind)
     if q:
         stmt = stmt.where(OrganisationRow.name.ilike(f"%{q}%"))
+    if departement:
+        stmt = stmt.where(OrganisationRow.departement == departement)
+    if service:
+        stmt = stmt.where(OrganisationRow.services.any(service))
+    if capacity:
+        stmt = stmt.where(OrganisationRow.capacity_status == capacity)
     async with sessions() as session:
         total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
         rows = (
@@ -61,21 +84,46 @@ async def list_organisations(
         )
 
 
-def _working_days_left(due: datetime | object, departement: str) -> int:
-    from datetime import date, timedelta
+@router.get("/{org_id}", summary="Fiche d'une organisation, avec ses sites")
+async def get_organisation(org_id: uuid.UUID, principal: Caller, sessions: Sessions) -> OrganisationDetail:
+    async with sessions() as session:
+        row = await session.get(OrganisationRow, org_id)
+        if row is None:
+            raise NotFound("organisation")
+        sites = (
+            await session.execute(
+                select(SiteRow).where(SiteRow.organisation_id == org_id).order_by(SiteRow.name)
+            )
+        ).scalars()
+        detail = OrganisationDetail.model_validate(row, from_attributes=True)
+        detail.sites = [SiteOut.model_validate(s) for s in sites]
+        return detail
 
-    assert isinstance(due, date)
-    today = datetime.now(UTC).date()
-    step = 1 if due >= today else -1
-    count, day = 0, today
-    while day != due:
-        day += timedelta(days=step)
-        if is_working_day(day, departement):
-            count += step
-    return count
+
+@router.put("/{org_id}/capacity", summary="Déclarer sa capacité d'accueil (ouvert, liste d'attente, complet)")
+async def put_capacity(org_id: uuid.UUID, body: CapacityIn, principal: Caller, uow: Uow) -> OrganisationOut:
+    async with uow:
+        row = await directory.set_capacity(uow, principal, org_id, body.capacity_status)
+        return OrganisationOut.model_validate(row)
 
 
-@router.get("/{org_id}/inbox", summary="Orientations reçues par l'organisation (file de travail)")
+@router.post("/{org_id}/sites", status_code=status.HTTP_201_CREATED, summary="Ajouter un site d'accueil")
+async def post_site(org_id: uuid.UUID, body: SiteIn, principal: Caller, uow: Uow) -> SiteOut:
+    async with uow:
+        row = await directory.add_site(uow, principal, org_id, directory.AddSite(**body.model_dump()))
+        return SiteOut.model_validate(row)
+
+
+@router.put("/{org_id}/members/{sub}", summary="Déclarer un membre et ses rôles (administration)")
+async def put_member(org_id: uuid.UUID, sub: str, body: MemberIn, principal: Caller, uow: Uow) -> MemberIn:
+    async with uow:
+        await directory.add_member(
+            uow, principal, org_id, sub, body.display_name, body.email, list(body.roles)
+        )
+        return body
+
+
+@router.get("/{org_id}/inbox", summary="Orientations reçues par l'organisation (projection des événements)")
 async def inbox(
     org_id: uuid.UUID,
     principal: Caller,
@@ -85,7 +133,6 @@ async def inbox(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[InboxEntryOut]:
-    # An organisation's work queue is visible to its own members only.
     if principal.org_id != org_id:
         raise NotFound("inbox")
     async with sessions() as session:
@@ -103,10 +150,11 @@ async def inbox(
         rows = await session.execute(
             stmt.order_by(order, InboxEntryRow.referral_id).offset(offset).limit(limit)
         )
+        today = datetime.now(UTC).date()
         items = []
         for row in rows.scalars():
             entry = InboxEntryOut.model_validate(row)
             entry.status_label = STATUS_LABELS_FR[ReferralStatus(row.status)]
-            entry.working_days_left = _working_days_left(row.acknowledgement_due, org.departement)
+            entry.working_days_left = working_days_between(today, row.acknowledgement_due, org.departement)
             items.append(entry)
         return Page(items=items, total=total, offset=offset, limit=limit)

@@ -7,18 +7,30 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from relais_referral.api.deps import Caller, Sessions, Settings, audited_refusals
-from relais_referral.api.schemas import ReferralIn, ReferralOut
-from relais_referral.db.models import infra
-from relais_referral.service_layer.handlers import (
-    NotFound,
+from relais_referral.api.deps import Caller, Context, Sessions, audited_refusals
+from relais_referral.api.schemas import (
+    AppointmentIn,
+    AppointmentOutcomeIn,
+    ClosingIn,
+    OrganisationOut,
+    ReferralIn,
+    ReferralOut,
+    RefusalIn,
+)
+from relais_referral.db.models import OrganisationRow, infra
+from relais_referral.service_layer.context import PactContext
+from relais_referral.service_layer.errors import NotFound
+from relais_referral.service_layer.referrals import (
+    ReferralAction,
     SubmitReferral,
-    acknowledge_referral,
+    act_on_referral,
     submit_referral,
 )
 from relais_referral.service_layer.unit_of_work import UnitOfWork
+from relais_shared.auth import Principal
 from relais_shared.idempotency import find_previous, remember, request_hash
 from relais_shared.problems import PROBLEM_RESPONSES
 
@@ -32,6 +44,12 @@ IdempotencyKey = Annotated[
         description="Rejouer la même requête avec la même clé ne crée qu'une orientation",
     ),
 ]
+CAPACITY_WARNING = {
+    "full": "La structure destinataire s'est déclarée complète : l'orientation est envoyée, "
+    "voici des alternatives.",
+    "waitlist": "La structure destinataire a une liste d'attente : "
+    "le délai de prise en charge peut être long.",
+}
 
 
 @router.post(
@@ -45,7 +63,7 @@ async def post_referral(
     request: Request,
     principal: Caller,
     sessions: Sessions,
-    settings: Settings,
+    ctx: Context,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     body_hash = request_hash(body.model_dump(mode="json"))
@@ -72,13 +90,10 @@ async def post_referral(
                                 status_code=previous.status_code,
                                 headers={"Idempotent-Replayed": "true"},
                             )
-                    referral = await submit_referral(
-                        uow,
-                        principal,
-                        SubmitReferral(**body.model_dump()),
-                        settings.acknowledgement_working_days,
-                    )
-                    out = ReferralOut.of(referral).model_dump(mode="json")
+                    referral = await submit_referral(uow, principal, SubmitReferral(**body.model_dump()), ctx)
+                    out = ReferralOut.of(referral)
+                    await _capacity_advice(uow, out)
+                    payload = out.model_dump(mode="json")
                     if idempotency_key:
                         await remember(
                             uow.session,
@@ -89,14 +104,34 @@ async def post_referral(
                             path,
                             body_hash,
                             201,
-                            out,
+                            payload,
                         )
-                return JSONResponse(out, status_code=201, headers={"Location": f"{path}/{referral.id}"})
+                return JSONResponse(payload, status_code=201, headers={"Location": f"{path}/{referral.id}"})
             except IntegrityError:
                 # A concurrent request with the same key won the race; the retry returns its answer.
                 if attempt == 1 or not idempotency_key:
                     raise
     raise AssertionError("unreachable")
+
+
+async def _capacity_advice(uow: UnitOfWork, out: ReferralOut) -> None:
+    """DOMAIN rule 4: submitting to a full service warns and suggests open ones of the same kind nearby."""
+    receiver = await uow.session.get(OrganisationRow, out.receiver_org_id)
+    if receiver is None or receiver.capacity_status == "open":
+        return
+    out.warnings.append(CAPACITY_WARNING[receiver.capacity_status])
+    rows = await uow.session.execute(
+        select(OrganisationRow)
+        .where(
+            OrganisationRow.kind == receiver.kind,
+            OrganisationRow.capacity_status == "open",
+            OrganisationRow.id != receiver.id,
+            OrganisationRow.id != out.sender_org_id,
+        )
+        .order_by((OrganisationRow.departement == receiver.departement).desc(), OrganisationRow.name)
+        .limit(5)
+    )
+    out.alternatives = [OrganisationOut.model_validate(row) for row in rows.scalars()]
 
 
 @router.get("/{referral_id}", summary="Consulter une orientation")
@@ -113,13 +148,75 @@ async def get_referral(referral_id: uuid.UUID, principal: Caller, sessions: Sess
         return ReferralOut.of(referral)
 
 
-@router.post("/{referral_id}/acknowledge", summary="Accuser réception d'une orientation reçue")
-async def post_acknowledge(referral_id: uuid.UUID, principal: Caller, sessions: Sessions) -> ReferralOut:
+async def _act(
+    sessions: Sessions, principal: Principal, ctx: PactContext, referral_id: uuid.UUID, action: ReferralAction
+) -> ReferralOut:
     async with (
         audited_refusals(
-            sessions, principal, action="acknowledge", resource_type="referral", resource_id=str(referral_id)
+            sessions, principal, action=action.name, resource_type="referral", resource_id=str(referral_id)
         ),
         UnitOfWork(sessions) as uow,
     ):
-        referral = await acknowledge_referral(uow, principal, referral_id)
-        return ReferralOut.of(referral)
+        return ReferralOut.of(await act_on_referral(uow, principal, referral_id, action, ctx))
+
+
+@router.post("/{referral_id}/acknowledge", summary="Accuser réception (structure destinataire)")
+async def acknowledge(
+    referral_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context
+) -> ReferralOut:
+    return await _act(sessions, principal, ctx, referral_id, ReferralAction("acknowledge"))
+
+
+@router.post("/{referral_id}/appointment", summary="Fixer (ou refixer) le rendez-vous d'accueil")
+async def schedule(
+    referral_id: uuid.UUID, body: AppointmentIn, principal: Caller, sessions: Sessions, ctx: Context
+) -> ReferralOut:
+    return await _act(
+        sessions, principal, ctx, referral_id, ReferralAction("schedule", appointment_at=body.appointment_at)
+    )
+
+
+@router.post("/{referral_id}/appointment-outcome", summary="Saisir le résultat du rendez-vous")
+async def appointment_outcome(
+    referral_id: uuid.UUID, body: AppointmentOutcomeIn, principal: Caller, sessions: Sessions, ctx: Context
+) -> ReferralOut:
+    return await _act(sessions, principal, ctx, referral_id, ReferralAction("outcome", outcome=body.outcome))
+
+
+@router.post("/{referral_id}/accept", summary="Accepter : prise en charge (devient référent)")
+async def accept(referral_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context) -> ReferralOut:
+    return await _act(sessions, principal, ctx, referral_id, ReferralAction("accept"))
+
+
+@router.post("/{referral_id}/refuse", summary="Refuser avec un motif (retour à l'orienteur)")
+async def refuse(
+    referral_id: uuid.UUID, body: RefusalIn, principal: Caller, sessions: Sessions, ctx: Context
+) -> ReferralOut:
+    return await _act(
+        sessions,
+        principal,
+        ctx,
+        referral_id,
+        ReferralAction(
+            "refuse",
+            reason=body.reason,
+            comment=body.comment,
+            shared_with_jobseeker=body.shared_with_jobseeker,
+        ),
+    )
+
+
+@router.post("/{referral_id}/withdraw", summary="Retirer l'orientation (structure d'origine)")
+async def withdraw(
+    referral_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context
+) -> ReferralOut:
+    return await _act(sessions, principal, ctx, referral_id, ReferralAction("withdraw"))
+
+
+@router.post("/{referral_id}/close", summary="Clôturer l'accompagnement avec son résultat")
+async def close(
+    referral_id: uuid.UUID, body: ClosingIn, principal: Caller, sessions: Sessions, ctx: Context
+) -> ReferralOut:
+    return await _act(
+        sessions, principal, ctx, referral_id, ReferralAction("close", closing_outcome=body.outcome)
+    )

@@ -1,0 +1,149 @@
+"""Work queues of an organisation: incoming and outgoing referrals with their deadlines, and tasks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from sqlalchemy import func, select
+
+from relais_referral.api.deps import Caller, Context, Sessions, Uow
+from relais_referral.api.schemas import Page, TaskOut, WorkItemOut
+from relais_referral.db.models import OrganisationRow, ReferralRow, TaskRow
+from relais_referral.domain.calendar import add_working_days, is_working_day
+from relais_referral.domain.journey import TASK_LABELS_FR, TaskKind, TaskStatus
+from relais_referral.domain.referral import OPEN_STATUSES, STATUS_LABELS_FR, ReferralStatus
+from relais_referral.service_layer.errors import NotFound
+from relais_shared.auth import Principal
+from relais_shared.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1", tags=["work queues"], responses=PROBLEM_RESPONSES)
+
+
+def working_days_between(today: date, due: date, departement: str) -> int:
+    """Signed count of working days from today to due (negative when overdue)."""
+    step = 1 if due >= today else -1
+    count, day = 0, today
+    while day != due:
+        day += timedelta(days=step)
+        if is_working_day(day, departement):
+            count += step
+    return count
+
+
+async def _own_organisation(sessions: Sessions, principal: Principal, org_id: uuid.UUID) -> OrganisationRow:
+    """An organisation's queues are visible to its own members only."""
+    if principal.org_id != org_id:
+        raise NotFound("organisation")
+    async with sessions() as session:
+        org = await session.get(OrganisationRow, org_id)
+    if org is None:
+        raise NotFound("organisation")
+    return org
+
+
+@router.get("/organisations/{org_id}/referrals", summary="File de travail : orientations reçues ou envoyées")
+async def work_queue(
+    org_id: uuid.UUID,
+    principal: Caller,
+    sessions: Sessions,
+    direction: Literal["incoming", "outgoing"] = "incoming",
+    status: Annotated[
+        list[ReferralStatus] | None, Query(description="Par défaut : les orientations en cours")
+    ] = None,
+    sort: Literal["due", "-due", "submitted", "-submitted"] = "due",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[WorkItemOut]:
+    org = await _own_organisation(sessions, principal, org_id)
+    own = ReferralRow.receiver_org_id if direction == "incoming" else ReferralRow.sender_org_id
+    statuses = [s.value for s in (status or OPEN_STATUSES)]
+    stmt = select(ReferralRow).where(own == org_id, ReferralRow.status.in_(statuses))
+    column = ReferralRow.acknowledgement_due if sort.lstrip("-") == "due" else ReferralRow.submitted_at
+    order = column.desc() if sort.startswith("-") else column.asc()
+    async with sessions() as session:
+        total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
+        rows = (
+            await session.execute(stmt.order_by(order, ReferralRow.id).offset(offset).limit(limit))
+        ).scalars()
+        today = datetime.now(UTC).date()
+        items = []
+        for row in rows:
+            deadline = _next_deadline(row, org.departement)
+            items.append(
+                WorkItemOut(
+                    referral_id=row.id,
+                    direction=direction,
+                    jobseeker_id=row.jobseeker_id,
+                    partner_org_id=row.sender_org_id if direction == "incoming" else row.receiver_org_id,
+                    status=ReferralStatus(row.status),
+                    status_label=STATUS_LABELS_FR[ReferralStatus(row.status)],
+                    submitted_at=row.submitted_at,
+                    next_deadline=deadline,
+                    appointment_at=row.appointment_at,
+                    working_days_left=working_days_between(today, deadline, org.departement)
+                    if deadline
+                    else None,
+                )
+            )
+    return Page(items=items, total=total, offset=offset, limit=limit)
+
+
+def _next_deadline(row: ReferralRow, departement: str) -> date | None:
+    if row.status == ReferralStatus.SUBMITTED:
+        return row.acknowledgement_due
+    if row.status == ReferralStatus.APPOINTMENT_SCHEDULED and row.appointment_at is not None:
+        return add_working_days(row.appointment_at.date(), 1, departement)
+    return None
+
+
+@router.get(
+    "/organisations/{org_id}/tasks", summary="Tâches de l'organisation (réorienter, relances, suivis)"
+)
+async def tasks(
+    org_id: uuid.UUID,
+    principal: Caller,
+    sessions: Sessions,
+    kind: TaskKind | None = None,
+    status: TaskStatus = TaskStatus.OPEN,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[TaskOut]:
+    org = await _own_organisation(sessions, principal, org_id)
+    stmt = select(TaskRow).where(TaskRow.org_id == org_id, TaskRow.status == status.value)
+    if kind:
+        stmt = stmt.where(TaskRow.kind == kind.value)
+    async with sessions() as session:
+        total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
+        rows = await session.execute(
+            stmt.order_by(TaskRow.due.asc().nulls_last(), TaskRow.created_at).offset(offset).limit(limit)
+        )
+        today = datetime.now(UTC).date()
+        items = []
+        for row in rows.scalars():
+            task = TaskOut.model_validate(row)
+            task.label = TASK_LABELS_FR[TaskKind(row.kind)]
+            task.working_days_left = (
+                working_days_between(today, row.due, org.departement) if row.due else None
+            )
+            items.append(task)
+    return Page(items=items, total=total, offset=offset, limit=limit)
+
+
+@router.post("/tasks/{task_id}/complete", summary="Marquer une tâche comme faite")
+async def complete_task(task_id: uuid.UUID, principal: Caller, uow: Uow, ctx: Context) -> TaskOut:
+    async with uow:
+        row = await uow.session.get(TaskRow, task_id, with_for_update=True)
+        if row is None or row.org_id != principal.org_id:
+            raise NotFound("task")
+        if row.kind == TaskKind.ASSIGN_REFERENT:
+            from relais_referral.domain.errors import InvalidReferral
+
+            raise InvalidReferral("this task ends when a référent is designated or a referral is sent")
+        row.status = TaskStatus.DONE.value
+        row.updated_at = datetime.now(UTC)
+        task = TaskOut.model_validate(row)
+        task.label = TASK_LABELS_FR[TaskKind(row.kind)]
+        return task

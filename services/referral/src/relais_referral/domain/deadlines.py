@@ -1,0 +1,45 @@
+"""The instants at which a referral's clock rings, from its policy and the receiver's calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from relais_referral.domain.calendar import add_working_days, end_of_day
+from relais_referral.domain.policy import ReferralPolicy
+
+
+@dataclass(frozen=True)
+class ReferralDeadlines:
+    """Each deadline is the end (midnight, Paris) of the n-th working day after submission."""
+
+    reminder_at: datetime
+    manager_escalation_at: datetime
+    coordination_escalation_at: datetime
+    expiry_at: datetime
+
+
+def referral_deadlines(submitted_on: date, policy: ReferralPolicy, departement: str) -> ReferralDeadlines:
+    def at(days: int) -> datetime:
+        return end_of_day(add_working_days(submitted_on, days, departement))
+
+    return ReferralDeadlines(
+        reminder_at=at(policy.reminder_days),
+        manager_escalation_at=at(policy.manager_escalation_days),
+        coordination_escalation_at=at(policy.coordination_escalation_days),
+        expiry_at=at(policy.expiry_days),
+    )
+
+
+def appointment_outcome_due(appointment_on: date, policy: ReferralPolicy, departement: str) -> datetime:
+    """The outcome of an appointment (seen, no-show, excused) is due by the end of the next working day."""
+    return end_of_day(add_working_days(appointment_on, policy.appointment_outcome_days, departement))
+
+
+def add_months(day: date, months: int) -> date:
+    """Outcome follow-ups at +3, +6 and +12 months; the 31st becomes the month's last day."""
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

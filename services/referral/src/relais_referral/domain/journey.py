@@ -1,0 +1,258 @@
+"""The jobseeker's journey in the pact (parcours): référent, follow-up group, open referrals, tasks.
+
+Rules (DOMAIN.md): one référent at a time; accepting a referral makes the receiver référent and keeps the
+former one in the follow-up group; a referral that comes back (refused, expired, repeated no-show) gives
+the sender a "re-orient" task; a person with no référent and no open referral gets a coordination task —
+nobody is ever left without someone responsible. Pure Python: the service layer loads and saves it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from relais_referral.domain.errors import InvalidTransition, NotAllowed
+
+
+class TaskKind(StrEnum):
+    REORIENT = "reorient"
+    ASSIGN_REFERENT = "assign_referent"
+    ESCALATION = "escalation"
+    APPOINTMENT_OUTCOME = "appointment_outcome"
+    OUTCOME_FOLLOW_UP = "outcome_follow_up"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+TASK_LABELS_FR = {
+    TaskKind.REORIENT: "Réorienter la personne",
+    TaskKind.ASSIGN_REFERENT: "Désigner un référent de parcours",
+    TaskKind.ESCALATION: "Orientation sans réponse",
+    TaskKind.APPOINTMENT_OUTCOME: "Saisir le résultat du rendez-vous",
+    TaskKind.OUTCOME_FOLLOW_UP: "Situation de la personne après sa sortie",
+}
+COORDINATION_KINDS = frozenset({TaskKind.ASSIGN_REFERENT})
+
+
+class LifeEvent(StrEnum):
+    HIRED = "hired"
+    MOVED_OUT = "moved_out"
+    TRAINING_ABANDONED = "training_abandoned"
+
+
+@dataclass
+class Task:
+    id: uuid.UUID
+    kind: TaskKind
+    org_id: uuid.UUID
+    jobseeker_id: uuid.UUID
+    due: date | None
+    referral_id: uuid.UUID | None = None
+    status: TaskStatus = TaskStatus.OPEN
+    note: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is TaskStatus.OPEN
+
+
+@dataclass(frozen=True)
+class JourneyEntry:
+    at: datetime
+    kind: str
+    org_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenReferral:
+    sender_org_id: uuid.UUID
+    receiver_org_id: uuid.UUID
+
+
+@dataclass
+class Journey:
+    jobseeker_id: uuid.UUID
+    referent_org_id: uuid.UUID | None
+    coordination_org_id: uuid.UUID
+    follow_up: set[uuid.UUID] = field(default_factory=set)
+    open_referrals: dict[uuid.UUID, OpenReferral] = field(default_factory=dict)
+    tasks: list[Task] = field(default_factory=list)
+    in_pact: bool = True
+    exit_outcome: str | None = None
+    history: list[JourneyEntry] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ invariant
+    def is_accompanied(self) -> bool:
+        """The pact's promise: a référent, an open referral or an open coordination task."""
+        if not self.in_pact:
+            return True
+        return (
+            self.referent_org_id is not None
+            or bool(self.open_referrals)
+            or any(t.is_open and t.kind in COORDINATION_KINDS for t in self.tasks)
+        )
+
+    def has_open_referral_to(self, org_id: uuid.UUID) -> bool:
+        return any(r.receiver_org_id == org_id for r in self.open_referrals.values())
+
+    # ------------------------------------------------------------------ helpers
+    def _log(
+        self,
+        at: datetime,
+        kind: str,
+        org: uuid.UUID | None = None,
+        referral: uuid.UUID | None = None,
+        detail: str | None = None,
+    ) -> None:
+        self.history.append(JourneyEntry(at, kind, org, referral, detail))
+
+    def _task(
+        self,
+        kind: TaskKind,
+        org: uuid.UUID,
+        due: date | None,
+        referral: uuid.UUID | None = None,
+        note: str | None = None,
+    ) -> Task:
+        task = Task(uuid.uuid4(), kind, org, self.jobseeker_id, due, referral, note=note)
+        self.tasks.append(task)
+        return task
+
+    def _finish_tasks(
+        self, kinds: set[TaskKind], org: uuid.UUID | None = None, status: TaskStatus = TaskStatus.DONE
+    ) -> None:
+        for task in self.tasks:
+            if task.is_open and task.kind in kinds and (org is None or task.org_id == org):
+                task.status = status
+
+    def _require_in_pact(self, action: str) -> None:
+        if not self.in_pact:
+            raise InvalidTransition("out of the pact", action)
+
+    def _nobody_left(self, now: datetime, due: date) -> None:
+        alone = self.referent_org_id is None and not self.open_referrals
+        if alone and not any(t.is_open and t.kind in COORDINATION_KINDS for t in self.tasks):
+            self._task(TaskKind.ASSIGN_REFERENT, self.coordination_org_id, due)
+            self._log(now, "unaccompanied", self.coordination_org_id)
+
+    # ------------------------------------------------------------------ referrals
+    def referral_submitted(
+        self, referral_id: uuid.UUID, sender: uuid.UUID, receiver: uuid.UUID, now: datetime
+    ) -> None:
+        self._require_in_pact("refer")
+        if self.has_open_referral_to(receiver):
+            raise InvalidTransition("already referred to this organisation", "refer again")
+        self.open_referrals[referral_id] = OpenReferral(sender, receiver)
+        self._finish_tasks({TaskKind.REORIENT}, sender)
+        self._finish_tasks(set(COORDINATION_KINDS))
+        self._log(now, "referral_submitted", receiver, referral_id)
+
+    def referral_accepted(self, referral_id: uuid.UUID, now: datetime) -> list[uuid.UUID]:
+        """The receiver becomes référent; returns the other open referrals, now obsolete."""
+        accepted = self.open_referrals.pop(referral_id)
+        if self.referent_org_id is not None and self.referent_org_id != accepted.receiver_org_id:
+            self.follow_up.add(self.referent_org_id)
+        self.referent_org_id = accepted.receiver_org_id
+        self.follow_up.discard(accepted.receiver_org_id)
+        self._finish_tasks(set(COORDINATION_KINDS))
+        self._log(now, "referral_accepted", accepted.receiver_org_id, referral_id)
+        others = list(self.open_referrals)
+        self.open_referrals.clear()
+        return others
+
+    def referral_returned(
+        self,
+        referral_id: uuid.UUID,
+        status: str,
+        reorient_due: date,
+        now: datetime,
+        detail: str | None = None,
+    ) -> None:
+        returned = self.open_referrals.pop(referral_id)
+        self._task(TaskKind.REORIENT, returned.sender_org_id, reorient_due, referral_id)
+        self._log(now, f"referral_{status}", returned.receiver_org_id, referral_id, detail)
+        self._nobody_left(now, reorient_due)
+
+    def referral_ended(
+        self, referral_id: uuid.UUID, status: str, now: datetime, unaccompanied_due: date
+    ) -> None:
+        """Withdrawn or obsolete: no task for the sender, but nobody may be left alone."""
+        ended = self.open_referrals.pop(referral_id, None)
+        self._log(now, f"referral_{status}", ended.receiver_org_id if ended else None, referral_id)
+        self._nobody_left(now, unaccompanied_due)
+
+    # ------------------------------------------------------------------ référent
+    def release(self, *, by_org_id: uuid.UUID, now: datetime, unaccompanied_due: date) -> None:
+        """The référent ends its accompaniment without an exit from the pact."""
+        self._require_in_pact("release")
+        if by_org_id != self.referent_org_id:
+            raise NotAllowed("only the référent organisation may end its accompaniment")
+        self.follow_up.add(by_org_id)
+        self.referent_org_id = None
+        self._log(now, "referent_released", by_org_id)
+        self._nobody_left(now, unaccompanied_due)
+
+    def assign_referent(self, *, org_id: uuid.UUID, now: datetime) -> None:
+        """The pact coordination designates a référent for a person left without one."""
+        self._require_in_pact("assign a référent")
+        if self.referent_org_id is not None:
+            raise InvalidTransition("has a référent", "assign a référent")
+        self.referent_org_id = org_id
+        self.follow_up.discard(org_id)
+        self._finish_tasks(set(COORDINATION_KINDS))
+        self._log(now, "referent_assigned", org_id)
+
+    # ------------------------------------------------------------------ life events and exit
+    def life_event(
+        self,
+        kind: LifeEvent,
+        *,
+        now: datetime,
+        reorient_due: date,
+        detail: str | None = None,
+        follow_ups: list[date] | None = None,
+    ) -> list[uuid.UUID]:
+        """Returns the open referrals that the event makes obsolete."""
+        self._require_in_pact(kind.value)
+        self._log(now, f"life_event_{kind.value}", None, None, detail)
+        if kind is LifeEvent.TRAINING_ABANDONED:
+            owner = self.referent_org_id or self.coordination_org_id
+            self._task(TaskKind.REORIENT, owner, reorient_due, note="Formation abandonnée")
+            self._nobody_left(now, reorient_due)
+            return []
+        ended = list(self.open_referrals)
+        self.open_referrals.clear()
+        if kind is LifeEvent.MOVED_OUT:
+            self.exit(outcome="moved_out", now=now, follow_ups=[], by_org_id=None)
+        else:
+            self._nobody_left(now, reorient_due)
+        return ended
+
+    def exit(
+        self, *, outcome: str, now: datetime, follow_ups: list[date], by_org_id: uuid.UUID | None
+    ) -> list[uuid.UUID]:
+        """Sortie du pacte, with its outcome; the référent is asked for the situation at +3, +6, +12 months.
+
+        Returns the open referrals that the exit makes obsolete."""
+        self._require_in_pact("exit")
+        if by_org_id is not None and by_org_id != self.referent_org_id:
+            raise NotAllowed("only the référent organisation records an exit")
+        owner = self.referent_org_id
+        self.in_pact = False
+        self.exit_outcome = outcome
+        self._finish_tasks({TaskKind.REORIENT, *COORDINATION_KINDS}, status=TaskStatus.CANCELLED)
+        self._log(now, "exit", owner, None, outcome)
+        if owner is not None:
+            for due in follow_ups:
+                self._task(TaskKind.OUTCOME_FOLLOW_UP, owner, due)
+        ended = list(self.open_referrals)
+        self.open_referrals.clear()
+        return ended

@@ -1,0 +1,125 @@
+"""The organisations directory (annuaire des acteurs) and the versioned referral deadlines."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from relais_referral.db.models import MemberRow, OrganisationRow, PolicyRow, SiteRow
+from relais_referral.domain.errors import NotAllowed
+from relais_referral.domain.policy import ReferralPolicy
+from relais_referral.service_layer.context import PactContext
+from relais_referral.service_layer.errors import NotFound
+from relais_referral.service_layer.unit_of_work import UnitOfWork
+from relais_shared.auth import Principal
+
+CAPACITY_STATUSES = ("open", "waitlist", "full")
+
+
+@dataclass(frozen=True)
+class CreateOrganisation:
+    name: str
+    kind: str
+    departement: str
+    acknowledgement_working_days: int | None = None
+    organisation_id: uuid.UUID | None = None
+    contact_email: str | None = None
+    manager_email: str | None = None
+    services: tuple[str, ...] = field(default_factory=tuple)
+
+
+async def create_organisation(
+    uow: UnitOfWork, principal: Principal, cmd: CreateOrganisation
+) -> OrganisationRow:
+    if not principal.has_role("admin"):
+        raise NotAllowed("only an administrator adds organisations to the directory")
+    row = OrganisationRow(
+        id=cmd.organisation_id or uuid.uuid4(),
+        name=cmd.name,
+        kind=cmd.kind,
+        departement=cmd.departement,
+        acknowledgement_working_days=cmd.acknowledgement_working_days,
+        contact_email=cmd.contact_email,
+        manager_email=cmd.manager_email,
+        services=list(cmd.services),
+        capacity_status="open",
+    )
+    uow.session.add(row)
+    await uow.session.flush()
+    return row
+
+
+async def set_capacity(
+    uow: UnitOfWork, principal: Principal, org_id: uuid.UUID, status: str
+) -> OrganisationRow:
+    """A receiving service declares itself open, waitlisted or full (DOMAIN rule 4)."""
+    if principal.org_id != org_id and not principal.has_role("admin"):
+        raise NotFound("organisation")
+    if not principal.has_role("counsellor", "admin"):
+        raise NotAllowed("only the organisation's counsellors or an administrator change its capacity")
+    row = await uow.session.get(OrganisationRow, org_id, with_for_update=True)
+    if row is None:
+        raise NotFound("organisation")
+    row.capacity_status = status
+    return row
+
+
+@dataclass(frozen=True)
+class AddSite:
+    name: str
+    address: str
+    postcode: str
+    city: str
+    departement: str
+
+
+async def add_site(uow: UnitOfWork, principal: Principal, org_id: uuid.UUID, cmd: AddSite) -> SiteRow:
+    if not (principal.has_role("admin") or (principal.org_id == org_id and principal.has_role("counsellor"))):
+        raise NotAllowed("only the organisation or an administrator describes its sites")
+    if await uow.session.get(OrganisationRow, org_id) is None:
+        raise NotFound("organisation")
+    row = SiteRow(
+        id=uuid.uuid4(),
+        organisation_id=org_id,
+        name=cmd.name,
+        address=cmd.address,
+        postcode=cmd.postcode,
+        city=cmd.city,
+        departement=cmd.departement,
+    )
+    uow.session.add(row)
+    await uow.session.flush()
+    return row
+
+
+async def add_member(
+    uow: UnitOfWork,
+    principal: Principal,
+    org_id: uuid.UUID,
+    sub: str,
+    display_name: str,
+    email: str | None,
+    roles: list[str],
+) -> MemberRow:
+    if not principal.has_role("admin"):
+        raise NotAllowed("only an administrator manages members")
+    if await uow.session.get(OrganisationRow, org_id) is None:
+        raise NotFound("organisation")
+    row = MemberRow(organisation_id=org_id, sub=sub, display_name=display_name, email=email, roles=roles)
+    await uow.session.merge(row)
+    return row
+
+
+async def publish_policy(
+    uow: UnitOfWork, principal: Principal, org_kind: str, policy: ReferralPolicy, ctx: PactContext
+) -> ReferralPolicy:
+    """A new version of the deadlines; referrals already sent keep the version they were sent under."""
+    if not principal.has_role("admin") and not (
+        principal.org_id == ctx.coordination_org_id and principal.has_role("coordinator")
+    ):
+        raise NotAllowed("only the pact coordination or an administrator sets the deadlines")
+    version = await uow.policies.next_version()
+    values = {k: v for k, v in policy.__dict__.items() if k != "version"}
+    uow.session.add(PolicyRow(org_kind=org_kind, version=version, published_by=principal.sub, **values))
+    await uow.session.flush()
+    return ReferralPolicy(version=version, **values)

@@ -1,0 +1,265 @@
+"""Journey handlers: registration, référent changes, life events, exit, unaccompanied detection."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relais_referral.db.models import JobseekerRow, ReferralRow, infra
+from relais_referral.domain.calendar import add_working_days
+from relais_referral.domain.deadlines import add_months
+from relais_referral.domain.errors import NotAllowed
+from relais_referral.domain.journey import Journey, LifeEvent
+from relais_referral.events.contracts import (
+    JobseekerUnaccompaniedV1,
+    JourneyExitedV1,
+    JourneyLifeEventRecordedV1,
+    JourneyReferentChangedV1,
+)
+from relais_referral.service_layer.context import PactContext
+from relais_referral.service_layer.errors import NotFound
+from relais_referral.service_layer.unit_of_work import UnitOfWork
+from relais_shared.audit import record_access
+from relais_shared.auth import Principal
+
+FOLLOW_UP_MONTHS = (3, 6, 12)
+
+
+@dataclass(frozen=True)
+class RegisterJobseeker:
+    first_name: str
+    last_name: str
+    birth_date: date | None
+    postcode: str
+    qpv_resident: bool | None
+    email: str | None = None
+    phone: str | None = None
+    sex: str | None = None
+    education_level: str | None = None
+    situation: tuple[str, ...] = ()
+    information_given: bool = True
+
+
+async def register_jobseeker(uow: UnitOfWork, principal: Principal, cmd: RegisterJobseeker) -> JobseekerRow:
+    """The registering organisation becomes the person's référent de parcours."""
+    if not principal.has_role("counsellor"):
+        raise NotAllowed("only counsellors register jobseekers")
+    now = datetime.now(UTC)
+    row = JobseekerRow(
+        id=uuid.uuid4(),
+        first_name=cmd.first_name,
+        last_name=cmd.last_name,
+        birth_date=cmd.birth_date,
+        email=cmd.email,
+        phone=cmd.phone,
+        postcode=cmd.postcode,
+        qpv_resident=cmd.qpv_resident,
+        sex=cmd.sex,
+        education_level=cmd.education_level,
+        situation=list(cmd.situation),
+        referent_org_id=principal.org_id,
+        in_pact=True,
+        information_given_at=now if cmd.information_given else None,
+        created_by=principal.sub,
+    )
+    uow.session.add(row)
+    await uow.session.flush()
+    await record_access(
+        uow.session,
+        infra.audit_log,
+        principal,
+        action="create",
+        resource_type="jobseeker",
+        resource_id=str(row.id),
+    )
+    return row
+
+
+async def jobseeker_visible_to(session: AsyncSession, jobseeker: JobseekerRow, org_id: uuid.UUID) -> bool:
+    """A counsellor sees a person while their organisation is référent, follows them, or has a referral."""
+    from relais_referral.db.models import JourneyMemberRow
+
+    if jobseeker.referent_org_id == org_id:
+        return True
+    member = await session.get(JourneyMemberRow, (jobseeker.id, org_id))
+    if member is not None:
+        return True
+    found = await session.execute(
+        select(ReferralRow.id)
+        .where(ReferralRow.jobseeker_id == jobseeker.id)
+        .where((ReferralRow.sender_org_id == org_id) | (ReferralRow.receiver_org_id == org_id))
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+async def load_journey(
+    uow: UnitOfWork, principal: Principal | None, jobseeker_id: uuid.UUID, ctx: PactContext
+) -> Journey:
+    journey = await uow.journeys.get(jobseeker_id, ctx.coordination_org_id)
+    if journey is None:
+        raise NotFound("jobseeker")
+    if principal is not None and principal.org_id != ctx.coordination_org_id:
+        person = await uow.session.get(JobseekerRow, jobseeker_id)
+        assert person is not None
+        if not await jobseeker_visible_to(uow.session, person, principal.org_id):
+            raise NotFound("jobseeker")
+    return journey
+
+
+def publish_referent_change(
+    uow: UnitOfWork, journey: Journey, previous: uuid.UUID | None, cause: str, now: datetime
+) -> None:
+    if journey.referent_org_id != previous:
+        uow.publish(
+            JourneyReferentChangedV1(
+                jobseeker_id=journey.jobseeker_id,
+                previous_referent_org_id=previous,
+                referent_org_id=journey.referent_org_id,
+                cause=cause,
+                changed_at=now,
+            )
+        )
+
+
+async def release(
+    uow: UnitOfWork, principal: Principal, jobseeker_id: uuid.UUID, ctx: PactContext
+) -> Journey:
+    _counsellor(principal)
+    journey = await load_journey(uow, principal, jobseeker_id, ctx)
+    now = datetime.now(UTC)
+    policy = await uow.policies.current("*")
+    previous = journey.referent_org_id
+    journey.release(
+        by_org_id=principal.org_id,
+        now=now,
+        unaccompanied_due=add_working_days(now.date(), policy.unaccompanied_days, ctx.departement),
+    )
+    publish_referent_change(uow, journey, previous, "released", now)
+    await uow.journeys.save(journey)
+    return journey
+
+
+async def assign_referent(
+    uow: UnitOfWork, principal: Principal, jobseeker_id: uuid.UUID, org_id: uuid.UUID, ctx: PactContext
+) -> Journey:
+    if principal.org_id != ctx.coordination_org_id or not principal.has_role("coordinator", "admin"):
+        raise NotAllowed("only the pact coordination designates a référent")
+    journey = await load_journey(uow, None, jobseeker_id, ctx)
+    now = datetime.now(UTC)
+    previous = journey.referent_org_id
+    journey.assign_referent(org_id=org_id, now=now)
+    publish_referent_change(uow, journey, previous, "assigned_by_coordination", now)
+    await uow.journeys.save(journey)
+    return journey
+
+
+async def exit_pact(
+    uow: UnitOfWork, principal: Principal | None, jobseeker_id: uuid.UUID, outcome: str, ctx: PactContext
+) -> Journey:
+    if principal is not None:
+        _counsellor(principal)
+    journey = await load_journey(uow, principal, jobseeker_id, ctx)
+    now = datetime.now(UTC)
+    referent = journey.referent_org_id
+    ended = journey.exit(
+        outcome=outcome,
+        now=now,
+        by_org_id=principal.org_id if principal else None,
+        follow_ups=[add_months(now.date(), m) for m in FOLLOW_UP_MONTHS],
+    )
+    await _make_obsolete(uow, ended, "exit", now)
+    uow.publish(
+        JourneyExitedV1(jobseeker_id=jobseeker_id, outcome=outcome, referent_org_id=referent, exited_at=now)
+    )
+    await uow.journeys.save(journey)
+    return journey
+
+
+async def record_life_event(
+    uow: UnitOfWork,
+    principal: Principal | None,
+    jobseeker_id: uuid.UUID,
+    kind: LifeEvent,
+    ctx: PactContext,
+    *,
+    contract_type: str | None = None,
+    weekly_hours: float | None = None,
+    event_id: uuid.UUID | None = None,
+) -> Journey:
+    """From a counsellor, or from another service's event (principal None: hired, training abandoned)."""
+    if principal is not None:
+        _counsellor(principal)
+    journey = await load_journey(uow, principal, jobseeker_id, ctx)
+    now = datetime.now(UTC)
+    policy = await uow.policies.current("*")
+    detail = (
+        f"{contract_type} {weekly_hours:g}h" if contract_type and weekly_hours is not None else contract_type
+    )
+    referent = journey.referent_org_id
+    ended = journey.life_event(
+        kind,
+        now=now,
+        detail=detail,
+        reorient_due=add_working_days(now.date(), policy.reorient_days, ctx.departement),
+    )
+    await _make_obsolete(uow, ended, kind.value, now)
+    uow.publish(
+        JourneyLifeEventRecordedV1(
+            jobseeker_id=jobseeker_id,
+            kind=kind.value,
+            contract_type=contract_type,
+            weekly_hours=weekly_hours,
+            recorded_at=now,
+        ),
+        event_id=event_id,
+    )
+    if kind is LifeEvent.MOVED_OUT:
+        uow.publish(
+            JourneyExitedV1(
+                jobseeker_id=jobseeker_id, outcome="moved_out", referent_org_id=referent, exited_at=now
+            )
+        )
+    await uow.journeys.save(journey)
+    return journey
+
+
+async def mark_unaccompanied(
+    uow: UnitOfWork,
+    jobseeker_id: uuid.UUID,
+    since: date,
+    working_days: int,
+    event_id: uuid.UUID,
+    ctx: PactContext,
+) -> bool:
+    """Called by the journey workflow when its timer rings; publishes only if still nobody is responsible."""
+    existing = await uow.session.execute(select(infra.outbox.c.id).where(infra.outbox.c.event_id == event_id))
+    if existing.first() is not None:
+        return False
+    journey = await uow.journeys.get(jobseeker_id, ctx.coordination_org_id)
+    if journey is None or not journey.in_pact or journey.referent_org_id or journey.open_referrals:
+        return False
+    uow.publish(
+        JobseekerUnaccompaniedV1(
+            jobseeker_id=jobseeker_id, since=since, working_days=working_days, detected_at=datetime.now(UTC)
+        ),
+        event_id=event_id,
+    )
+    return True
+
+
+async def _make_obsolete(uow: UnitOfWork, referral_ids: list[uuid.UUID], cause: str, now: datetime) -> None:
+    for referral_id in referral_ids:
+        referral = await uow.referrals.get(referral_id, for_update=True)
+        if referral is not None and referral.is_open:
+            referral.make_obsolete(cause=cause, now=now)
+            await uow.referrals.save(referral)
+
+
+def _counsellor(principal: Principal) -> None:
+    if not principal.has_role("counsellor"):
+        raise NotAllowed("only counsellors act on a person's journey")

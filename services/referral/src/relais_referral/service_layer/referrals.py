@@ -1,0 +1,288 @@
+"""Referral handlers: submission, each party's actions, and the system's (deadlines, obsolescence)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from relais_referral.db.models import JobseekerRow, OrganisationRow, infra
+from relais_referral.domain.calendar import add_working_days
+from relais_referral.domain.deadlines import appointment_outcome_due
+from relais_referral.domain.errors import NotAllowed
+from relais_referral.domain.events import ReferralEscalated
+from relais_referral.domain.handoff import apply_to_journey
+from relais_referral.domain.jobseeker import age_band
+from relais_referral.domain.journey import Journey, TaskKind
+from relais_referral.domain.policy import ReferralPolicy
+from relais_referral.domain.referral import (
+    AWAITING_ANSWER,
+    AppointmentOutcome,
+    Referral,
+    ReferralStatus,
+    RefusalReason,
+)
+from relais_referral.service_layer.context import PactContext
+from relais_referral.service_layer.errors import NotFound
+from relais_referral.service_layer.journeys import jobseeker_visible_to, publish_referent_change
+from relais_referral.service_layer.unit_of_work import UnitOfWork
+from relais_shared.audit import record_access
+from relais_shared.auth import Principal
+
+
+@dataclass(frozen=True)
+class SubmitReferral:
+    jobseeker_id: uuid.UUID
+    receiver_org_id: uuid.UUID
+    motive: str
+
+
+@dataclass(frozen=True)
+class ReferralAction:
+    """One action of a party: the fields used depend on ``name``."""
+
+    name: str  # acknowledge | schedule | outcome | accept | refuse | withdraw | close
+    appointment_at: datetime | None = None
+    outcome: AppointmentOutcome | None = None
+    reason: RefusalReason | None = None
+    comment: str | None = None
+    shared_with_jobseeker: bool = False
+    closing_outcome: str | None = None
+
+
+async def submit_referral(
+    uow: UnitOfWork, principal: Principal, cmd: SubmitReferral, ctx: PactContext
+) -> Referral:
+    if not principal.has_role("counsellor"):
+        raise NotAllowed("only counsellors submit referrals")
+    jobseeker = await uow.session.get(JobseekerRow, cmd.jobseeker_id)
+    if jobseeker is None or not await jobseeker_visible_to(uow.session, jobseeker, principal.org_id):
+        raise NotFound("jobseeker")
+    receiver = await uow.session.get(OrganisationRow, cmd.receiver_org_id)
+    if receiver is None:
+        raise NotFound("organisation")
+    journey = await uow.journeys.get(jobseeker.id, ctx.coordination_org_id)
+    assert journey is not None
+    policy = await uow.policies.current(receiver.kind)
+    now = datetime.now(UTC)
+    days = receiver.acknowledgement_working_days or policy.acknowledgement_days
+    referral = Referral.submit(
+        referral_id=uuid.uuid4(),
+        jobseeker_id=jobseeker.id,
+        sender_org_id=principal.org_id,
+        receiver_org_id=receiver.id,
+        receiver_departement=receiver.departement,
+        motive=cmd.motive,
+        submitted_by=principal.sub,
+        now=now,
+        acknowledgement_due=add_working_days(now.date(), days, receiver.departement),
+        age_band=age_band(jobseeker.birth_date, now.date()),
+        qpv_resident=jobseeker.qpv_resident,
+        policy_version=policy.version,
+    )
+    uow.referrals.add(referral)
+    await _settle(uow, referral, journey, policy, now, ctx)
+    await record_access(
+        uow.session,
+        infra.audit_log,
+        principal,
+        action="refer",
+        resource_type="jobseeker",
+        resource_id=str(jobseeker.id),
+        detail=f"referral {referral.id}",
+    )
+    return referral
+
+
+async def act_on_referral(
+    uow: UnitOfWork, principal: Principal, referral_id: uuid.UUID, action: ReferralAction, ctx: PactContext
+) -> Referral:
+    referral = await uow.referrals.get(referral_id, for_update=True)
+    if referral is None or not referral.involves(principal.org_id):
+        raise NotFound("referral")
+    if not principal.has_role("counsellor"):
+        raise NotAllowed("only counsellors act on referrals")
+    journey = await uow.journeys.get(referral.jobseeker_id, ctx.coordination_org_id)
+    assert journey is not None
+    policy = await uow.policies.version(referral.policy_version)
+    now = datetime.now(UTC)
+    org = principal.org_id
+    reorient_due = await _reorient_due(uow, referral, policy, now)
+    match action.name:
+        case "acknowledge":
+            referral.acknowledge(by_org_id=org, now=now)
+        case "schedule":
+            if action.appointment_at is None:
+                raise ValueError("appointment_at is required")
+            receiver = await uow.session.get(OrganisationRow, referral.receiver_org_id)
+            departement = receiver.departement if receiver else ctx.departement
+            referral.schedule_appointment(
+                by_org_id=org,
+                appointment_at=action.appointment_at,
+                now=now,
+                outcome_due_at=appointment_outcome_due(action.appointment_at.date(), policy, departement),
+            )
+        case "outcome":
+            assert action.outcome is not None
+            referral.record_appointment_outcome(
+                by_org_id=org,
+                outcome=action.outcome,
+                now=now,
+                max_no_shows=policy.max_no_shows,
+                reorient_due=reorient_due,
+            )
+        case "accept":
+            referral.accept(by_org_id=org, now=now)
+        case "refuse":
+            assert action.reason is not None
+            referral.refuse(
+                by_org_id=org,
+                reason=action.reason,
+                comment=action.comment,
+                shared_with_jobseeker=action.shared_with_jobseeker,
+                now=now,
+                reorient_due=reorient_due,
+            )
+        case "withdraw":
+            referral.withdraw(by_org_id=org, now=now)
+        case "close":
+            referral.close(by_org_id=org, outcome=action.closing_outcome or "other", now=now)
+        case _:
+            raise ValueError(f"unknown action {action.name}")
+    await uow.referrals.save(referral)
+    await _settle(uow, referral, journey, policy, now, ctx)
+    return referral
+
+
+# ------------------------------------------------------------------ system actions (workflow activities)
+@dataclass(frozen=True)
+class EscalationOutcome:
+    """What the activity needs to notify, without personal data."""
+
+    status: str
+    escalated: bool
+    sender_name: str = ""
+    receiver_name: str = ""
+    recipients: tuple[str, ...] = ()
+    submitted_on: date | None = None
+    acknowledgement_due: date | None = None
+
+
+ESCALATION_STATUSES = {
+    "reminder": {ReferralStatus.SUBMITTED},
+    "manager": {ReferralStatus.SUBMITTED},
+    "coordination": set(AWAITING_ANSWER),
+    "appointment_outcome": {ReferralStatus.APPOINTMENT_SCHEDULED},
+}
+
+
+async def escalate_referral(
+    uow: UnitOfWork, referral_id: uuid.UUID, level: str, event_id: uuid.UUID, ctx: PactContext
+) -> EscalationOutcome:
+    """A deadline rang: if the referral still waits, record it, give someone a task, say whom to notify."""
+    referral = await uow.referrals.get(referral_id, for_update=True)
+    if referral is None:
+        return EscalationOutcome(status="unknown", escalated=False)
+    sender = await uow.session.get(OrganisationRow, referral.sender_org_id)
+    receiver = await uow.session.get(OrganisationRow, referral.receiver_org_id)
+    assert sender is not None and receiver is not None
+    base = EscalationOutcome(
+        status=referral.status.value,
+        escalated=False,
+        sender_name=sender.name,
+        receiver_name=receiver.name,
+        submitted_on=referral.submitted_at.date(),
+        acknowledgement_due=referral.acknowledgement_due,
+    )
+    done = await uow.session.execute(select(infra.outbox.c.id).where(infra.outbox.c.event_id == event_id))
+    if referral.status not in ESCALATION_STATUSES[level] or done.first() is not None:
+        return base
+    now = datetime.now(UTC)
+    uow.publish(
+        ReferralEscalated(referral_id=referral.id, occurred_at=now, receiver_org_id=receiver.id, level=level),
+        event_id=event_id,
+    )
+    journey = await uow.journeys.get(referral.jobseeker_id, ctx.coordination_org_id)
+    assert journey is not None
+    if level in ("manager", "coordination", "appointment_outcome"):
+        owner = ctx.coordination_org_id if level == "coordination" else receiver.id
+        kind = TaskKind.APPOINTMENT_OUTCOME if level == "appointment_outcome" else TaskKind.ESCALATION
+        journey.tasks.append(_task(journey, kind, owner, referral.id, now.date()))
+        await uow.journeys.save(journey)
+    recipients = {
+        "reminder": (receiver.contact_email,),
+        "manager": (receiver.manager_email or receiver.contact_email,),
+        "coordination": (await _coordination_email(uow, ctx),),
+        "appointment_outcome": (receiver.contact_email,),
+    }[level]
+    return EscalationOutcome(
+        **{**base.__dict__, "escalated": True, "recipients": tuple(r for r in recipients if r)}
+    )
+
+
+async def expire_referral(uow: UnitOfWork, referral_id: uuid.UUID, ctx: PactContext) -> EscalationOutcome:
+    referral = await uow.referrals.get(referral_id, for_update=True)
+    if referral is None:
+        return EscalationOutcome(status="unknown", escalated=False)
+    sender = await uow.session.get(OrganisationRow, referral.sender_org_id)
+    receiver = await uow.session.get(OrganisationRow, referral.receiver_org_id)
+    assert sender is not None and receiver is not None
+    if referral.status not in AWAITING_ANSWER:
+        return EscalationOutcome(status=referral.status.value, escalated=False)
+    journey = await uow.journeys.get(referral.jobseeker_id, ctx.coordination_org_id)
+    assert journey is not None
+    policy = await uow.policies.version(referral.policy_version)
+    now = datetime.now(UTC)
+    referral.expire(now=now, reorient_due=await _reorient_due(uow, referral, policy, now))
+    await uow.referrals.save(referral)
+    await _settle(uow, referral, journey, policy, now, ctx)
+    return EscalationOutcome(
+        status=referral.status.value,
+        escalated=True,
+        sender_name=sender.name,
+        receiver_name=receiver.name,
+        recipients=tuple(r for r in (sender.contact_email,) if r),
+        submitted_on=referral.submitted_at.date(),
+    )
+
+
+# ------------------------------------------------------------------ helpers
+async def _settle(
+    uow: UnitOfWork,
+    referral: Referral,
+    journey: Journey,
+    policy: ReferralPolicy,
+    now: datetime,
+    ctx: PactContext,
+) -> None:
+    """Moves the journey with the referral's new events, in the same transaction (DOMAIN rules 1, 5, 6)."""
+    previous = journey.referent_org_id
+    unaccompanied_due = add_working_days(now.date(), policy.unaccompanied_days, ctx.departement)
+    for event in list(referral.events):
+        for other_id in apply_to_journey(journey, event, now=now, unaccompanied_due=unaccompanied_due):
+            other = await uow.referrals.get(other_id, for_update=True)
+            if other is not None and other.is_open:
+                other.make_obsolete(cause="another_referral_accepted", now=now)
+                await uow.referrals.save(other)
+                for other_event in other.events:
+                    apply_to_journey(journey, other_event, now=now, unaccompanied_due=unaccompanied_due)
+    publish_referent_change(uow, journey, previous, "referral_accepted", now)
+    await uow.journeys.save(journey)
+
+
+async def _reorient_due(uow: UnitOfWork, referral: Referral, policy: ReferralPolicy, now: datetime) -> date:
+    sender = await uow.session.get(OrganisationRow, referral.sender_org_id)
+    return add_working_days(now.date(), policy.reorient_days, sender.departement if sender else "44")
+
+
+async def _coordination_email(uow: UnitOfWork, ctx: PactContext) -> str | None:
+    coordination = await uow.session.get(OrganisationRow, ctx.coordination_org_id)
+    return coordination.contact_email if coordination else None
+
+
+def _task(journey: Journey, kind: TaskKind, owner: uuid.UUID, referral_id: uuid.UUID, due: date):  # type: ignore[no-untyped-def]
+    from relais_referral.domain.journey import Task
+
+    return Task(uuid.uuid4(), kind, owner, journey.jobseeker_id, due, referral_id)

@@ -1,0 +1,116 @@
+"""JourneyWorkflow on the time-skipping server: unaccompanied detection and outcome follow-ups."""
+
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from temporalio import activity
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from relais_referral.domain.calendar import add_working_days, end_of_day
+from relais_referral.domain.deadlines import add_months
+from relais_referral.workflows.activities import JourneyStepInput
+from relais_referral.workflows.journey import JourneySnapshot, JourneyWorkflow, JourneyWorkflowInput
+
+TEST_SERVER = Path(sys.prefix) / "bin" / "temporal-test-server"
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
+    )
+    yield environment
+    await environment.shutdown()
+
+
+class Steps:
+    def __init__(self) -> None:
+        self.done: list[tuple[str, datetime, date | None]] = []
+
+    @activity.defn(name="journey_step")
+    async def journey_step(self, data: JourneyStepInput) -> bool:
+        self.done.append((data.kind, activity.info().scheduled_time, data.since))
+        return True
+
+
+async def start(env: WorkflowEnvironment, steps: Steps, snapshot: JourneySnapshot) -> object:
+    person = uuid.uuid4()
+    return await env.client.start_workflow(
+        JourneyWorkflow.run,
+        JourneyWorkflowInput(jobseeker_id=str(person)),
+        id=f"journey-{person}",
+        task_queue="journey-test",
+        start_signal="journey_changed",
+        start_signal_args=[snapshot],
+    )
+
+
+async def test_a_person_left_without_referent_for_five_working_days_is_reported_unaccompanied(
+    env: WorkflowEnvironment,
+) -> None:
+    steps = Steps()
+    now = await env.get_current_time()
+    since = now.astimezone(PARIS).date()
+    due = end_of_day(add_working_days(since, 5, "44"))
+    async with Worker(
+        env.client, task_queue="journey-test", workflows=[JourneyWorkflow], activities=[steps.journey_step]
+    ):
+        handle = await start(
+            env,
+            steps,
+            JourneySnapshot(as_of=now, in_pact=True, unaccompanied_since=since, unaccompanied_due_at=due),
+        )
+        await env.sleep(due - now + timedelta(minutes=1))
+        assert [(kind, s) for kind, _, s in steps.done] == [("unaccompanied", since)]
+        assert due <= steps.done[0][1] < due + timedelta(seconds=5)
+        # A référent is designated: nothing more to time while the person is accompanied.
+        await handle.signal(
+            JourneyWorkflow.journey_changed,  # type: ignore[attr-defined]
+            JourneySnapshot(as_of=await env.get_current_time(), in_pact=True),
+        )
+        await env.sleep(timedelta(days=60))
+        assert len(steps.done) == 1
+
+
+async def test_after_exit_the_referent_is_asked_at_three_six_and_twelve_months_then_the_journey_ends(
+    env: WorkflowEnvironment,
+) -> None:
+    steps = Steps()
+    now = await env.get_current_time()
+    exited = now.astimezone(PARIS).date()
+    follow_ups = [end_of_day(add_months(exited, months)) for months in (3, 6, 12)]
+    async with Worker(
+        env.client, task_queue="journey-test", workflows=[JourneyWorkflow], activities=[steps.journey_step]
+    ):
+        handle = await start(env, steps, JourneySnapshot(as_of=now, in_pact=False, follow_ups_at=follow_ups))
+        status = await handle.result()  # type: ignore[attr-defined]
+    assert not status.in_pact
+    assert [kind for kind, _, _ in steps.done] == ["follow_up"] * 3
+    for (_, at, _), wanted in zip(steps.done, follow_ups, strict=True):
+        assert wanted <= at < wanted + timedelta(seconds=5)
+
+
+async def test_a_stale_snapshot_never_overrides_a_newer_one(env: WorkflowEnvironment) -> None:
+    steps = Steps()
+    now = await env.get_current_time()
+    async with Worker(
+        env.client, task_queue="journey-test", workflows=[JourneyWorkflow], activities=[steps.journey_step]
+    ):
+        handle = await start(env, steps, JourneySnapshot(as_of=now, in_pact=True))
+        stale = JourneySnapshot(
+            as_of=now - timedelta(hours=1),
+            in_pact=True,
+            unaccompanied_since=now.date(),
+            unaccompanied_due_at=now + timedelta(days=1),
+        )
+        await handle.signal(JourneyWorkflow.journey_changed, stale)  # type: ignore[attr-defined]
+        await env.sleep(timedelta(days=3))
+        assert steps.done == []
