@@ -32,7 +32,7 @@ def _asyncapi() -> dict[str, Any]:
         broker,
         sessions=make_sessionmaker(make_engine(settings.database_url)),
         catalogue=TopicCatalogue.load(catalogue_path()),
-        bridge=WorkflowBridge(None, settings.task_queue),  # type: ignore[arg-type]  # documented, never called
+        bridge=WorkflowBridge(None, settings.task_queue),  # documented, never called
         life_events=LifeEventsFromPartners(PactContext.from_settings(settings)),
         max_retries=0,
         backoff_s=0,
