@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError, RPCStatusCode
 
 from relais_referral.db.models import infra
 from relais_referral.events import contracts as c
@@ -95,10 +97,15 @@ class WorkflowBridge:
             return
         # The signal carries the current status from the database, so late or repeated signals converge.
         handle = self.client.get_workflow_handle(workflow_id(referral_id))
-        await handle.signal(
-            ReferralWorkflow.status_changed,
-            StatusChanged(status=timers.status, outcome_due_at=timers.outcome_due_at),
-        )
+        try:
+            await handle.signal(
+                ReferralWorkflow.status_changed,
+                StatusChanged(status=timers.status, outcome_due_at=timers.outcome_due_at),
+            )
+        except RPCError as exc:
+            # The clock already stopped (accepted, refused…): later events have nothing left to time.
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
 
     async def _journey(self, session: AsyncSession, jobseeker_id: uuid.UUID) -> None:
         timers = await journey_timers(session, jobseeker_id)

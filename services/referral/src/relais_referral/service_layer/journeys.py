@@ -13,7 +13,7 @@ from relais_referral.db.models import JobseekerRow, ReferralRow, infra
 from relais_referral.domain.calendar import add_working_days
 from relais_referral.domain.deadlines import add_months
 from relais_referral.domain.errors import NotAllowed
-from relais_referral.domain.journey import Journey, LifeEvent
+from relais_referral.domain.journey import Journey, JourneyEntry, LifeEvent
 from relais_referral.events.contracts import (
     JobseekerUnaccompaniedV1,
     JourneyExitedV1,
@@ -172,7 +172,7 @@ async def exit_pact(
         by_org_id=principal.org_id if principal else None,
         follow_ups=[add_months(now.date(), m) for m in FOLLOW_UP_MONTHS],
     )
-    await _make_obsolete(uow, ended, "exit", now)
+    await _make_obsolete(uow, journey, ended, "exit", now)
     uow.publish(
         JourneyExitedV1(jobseeker_id=jobseeker_id, outcome=outcome, referent_org_id=referent, exited_at=now)
     )
@@ -207,7 +207,7 @@ async def record_life_event(
         detail=detail,
         reorient_due=add_working_days(now.date(), policy.reorient_days, ctx.departement),
     )
-    await _make_obsolete(uow, ended, kind.value, now)
+    await _make_obsolete(uow, journey, ended, kind.value, now)
     uow.publish(
         JourneyLifeEventRecordedV1(
             jobseeker_id=jobseeker_id,
@@ -252,12 +252,15 @@ async def mark_unaccompanied(
     return True
 
 
-async def _make_obsolete(uow: UnitOfWork, referral_ids: list[uuid.UUID], cause: str, now: datetime) -> None:
+async def _make_obsolete(uow: UnitOfWork, journey: Journey, referral_ids: list[uuid.UUID], cause: str,
+                         now: datetime) -> None:
     for referral_id in referral_ids:
         referral = await uow.referrals.get(referral_id, for_update=True)
         if referral is not None and referral.is_open:
             referral.make_obsolete(cause=cause, now=now)
             await uow.referrals.save(referral)
+            journey.history.append(JourneyEntry(now, "referral_obsolete", referral.receiver_org_id, referral.id,
+                                                cause))
 
 
 def _counsellor(principal: Principal) -> None:

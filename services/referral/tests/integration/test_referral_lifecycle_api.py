@@ -1,0 +1,254 @@
+"""The referral lifecycle through the API, against the real PostgreSQL: who may do what, and when."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from relais_referral.db.models import TaskRow, infra
+
+pytestmark = pytest.mark.integration
+Pact = Any  # the `pact` fixture of conftest.py
+
+SOON = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+
+
+async def test_each_transition_is_allowed_only_to_the_organisation_whose_turn_it_is(pact: Pact) -> None:
+    person = await pact.person()
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    url = f"/v1/referrals/{referral}"
+    # The sender may not act in the receiver's place, and the receiver may not withdraw.
+    for action, body in (
+        ("acknowledge", None),
+        ("accept", None),
+        ("appointment", {"appointment_at": SOON}),
+        ("refuse", {"reason": "no_capacity"}),
+    ):
+        refused = await pact.post(f"{url}/{action}", "mission_locale", body)
+        assert refused.status_code == 403, (action, refused.text)
+    assert (await pact.post(f"{url}/withdraw", "plie")).status_code == 403
+    # An uninvolved organisation does not even learn that the referral exists.
+    assert (await pact.post(f"{url}/accept", "outsider")).status_code == 404
+    # Coordinators and evaluators do not act on referrals.
+    assert (await pact.post(f"{url}/acknowledge", "plie", None, "evaluator")).status_code == 403
+    acknowledged = await pact.post(f"{url}/acknowledge", "plie")
+    assert acknowledged.json()["status_label"] == "Réception confirmée"
+    again = await pact.post(f"{url}/acknowledge", "plie")
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("/invalid-transition")
+    audit = infra.audit_log.c
+    assert await pact.count(infra.audit_log, audit.resource_id == referral, audit.outcome == "refused") >= 7
+
+
+async def test_a_refusal_returns_the_case_to_the_sender_with_a_reorientation_task(pact: Pact) -> None:
+    person = await pact.person()
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    refused = await pact.post(
+        f"/v1/referrals/{referral}/refuse",
+        "plie",
+        {"reason": "better_suited_elsewhere", "comment": "Plutôt Cap emploi", "shared_with_jobseeker": True},
+    )
+    assert refused.status_code == 200
+    assert refused.json()["status"] == "refused"
+    assert refused.json()["refusal_reason_label"] == "Mieux accompagnée ailleurs"
+    tasks = (
+        await pact.get(f"/v1/organisations/{pact.orgs['mission_locale']}/tasks", "mission_locale")
+    ).json()
+    [task] = [t for t in tasks["items"] if t["referral_id"] == referral]
+    assert task["kind"] == "reorient"
+    assert task["label"] == "Réorienter la personne"
+    assert 9 <= task["working_days_left"] <= 10
+    journey = (await pact.get(f"/v1/jobseekers/{person}/journey", "mission_locale")).json()
+    assert journey["referent_org_id"] == str(pact.orgs["mission_locale"])  # warm hand-off: never dropped
+
+
+async def test_refusing_for_another_reason_requires_a_comment(pact: Pact) -> None:
+    person = await pact.person()
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    response = await pact.post(f"/v1/referrals/{referral}/refuse", "plie", {"reason": "other"})
+    assert response.status_code == 422
+    assert (await pact.get(f"/v1/referrals/{referral}", "plie")).json()["status"] == "submitted"
+
+
+async def test_accepting_makes_the_receiver_referent_and_the_other_open_referrals_obsolete(
+    pact: Pact,
+) -> None:
+    person = await pact.person()
+    to_plie = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    to_cap = (await pact.refer(person, "mission_locale", "cap_emploi")).json()["id"]
+    accepted = await pact.post(f"/v1/referrals/{to_cap}/accept", "cap_emploi")
+    assert accepted.json()["status"] == "accepted"
+    assert (await pact.get(f"/v1/referrals/{to_plie}", "plie")).json()["status"] == "obsolete"
+    journey = (await pact.get(f"/v1/jobseekers/{person}/journey", "cap_emploi")).json()
+    assert journey["referent_org_id"] == str(pact.orgs["cap_emploi"])
+    assert journey["follow_up_org_ids"] == [str(pact.orgs["mission_locale"])]
+    kinds = [entry["kind"] for entry in journey["history"]]
+    assert kinds == ["referral_submitted", "referral_submitted", "referral_accepted", "referral_obsolete"]
+
+
+async def test_the_second_no_show_returns_the_referral_to_the_sender(pact: Pact) -> None:
+    person = await pact.person()
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    url = f"/v1/referrals/{referral}"
+    await pact.post(f"{url}/appointment", "plie", {"appointment_at": SOON})
+    first = await pact.post(f"{url}/appointment-outcome", "plie", {"outcome": "no_show"})
+    assert first.json()["status"] == "acknowledged"  # re-invitation
+    await pact.post(f"{url}/appointment", "plie", {"appointment_at": SOON})
+    excused = await pact.post(f"{url}/appointment-outcome", "plie", {"outcome": "excused"})
+    assert excused.json()["no_shows"] == 1
+    await pact.post(f"{url}/appointment", "plie", {"appointment_at": SOON})
+    second = await pact.post(f"{url}/appointment-outcome", "plie", {"outcome": "no_show"})
+    assert second.json()["status"] == "refused"
+    assert second.json()["refusal_reason"] == "unreachable"
+    async with pact.client._transport.app.state.sessions() as session:  # type: ignore[attr-defined]
+        task = (
+            await session.execute(select(TaskRow).where(TaskRow.referral_id == uuid.UUID(referral)))
+        ).scalar_one()
+    assert task.org_id == pact.orgs["mission_locale"]
+
+
+async def test_an_appointment_cannot_be_scheduled_in_the_past(pact: Pact) -> None:
+    person = await pact.person()
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    response = await pact.post(f"/v1/referrals/{referral}/appointment", "plie", {"appointment_at": past})
+    assert response.status_code == 422
+
+
+async def test_a_person_released_without_referral_gets_a_coordination_task_and_can_be_given_a_referent(
+    pact: Pact,
+) -> None:
+    person = await pact.person()
+    released = await pact.post(f"/v1/jobseekers/{person}/release", "mission_locale")
+    assert released.status_code == 200, released.text
+    assert released.json()["referent_org_id"] is None
+    [task] = released.json()["open_tasks"]
+    assert task["kind"] == "assign_referent"
+    assert task["org_id"] == str(pact.coordination)
+    # Only the pact coordination designates a référent.
+    body = {"org_id": str(pact.orgs["plie"])}
+    assert (
+        await pact.post(f"/v1/jobseekers/{person}/assign-referent", "plie", body, "coordinator")
+    ).status_code == 403
+    assigned = await pact.post(
+        f"/v1/jobseekers/{person}/assign-referent", pact.coordination, body, "coordinator"
+    )
+    assert assigned.status_code == 200, assigned.text
+    assert assigned.json()["referent_org_id"] == str(pact.orgs["plie"])
+    assert assigned.json()["open_tasks"] == []
+
+
+async def test_exit_closes_open_referrals_and_schedules_follow_ups_at_three_six_and_twelve_months(
+    pact: Pact,
+) -> None:
+    person = await pact.person()
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    exited = await pact.post(
+        f"/v1/jobseekers/{person}/exit", "mission_locale", {"outcome": "durable_employment"}
+    )
+    assert exited.status_code == 200, exited.text
+    assert exited.json()["in_pact"] is False
+    dues = sorted(t["due"] for t in exited.json()["open_tasks"] if t["kind"] == "outcome_follow_up")
+    assert len(dues) == 3
+    assert (await pact.get(f"/v1/referrals/{referral}", "plie")).json()["status"] == "obsolete"
+    after = await pact.refer(person, "mission_locale", "cap_emploi")
+    assert after.status_code == 409
+
+
+async def test_a_hire_makes_open_referrals_obsolete_and_is_recorded_in_the_journey(pact: Pact) -> None:
+    person = await pact.person()
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    hired = await pact.post(
+        f"/v1/jobseekers/{person}/life-events",
+        "mission_locale",
+        {"kind": "hired", "contract_type": "CDI", "weekly_hours": 35},
+    )
+    assert hired.status_code == 200, hired.text
+    assert (await pact.get(f"/v1/referrals/{referral}", "plie")).json()["status"] == "obsolete"
+    kinds = [(entry["kind"], entry["detail"]) for entry in hired.json()["history"]]
+    assert kinds == [("referral_submitted", None), ("life_event_hired", "CDI 35h"), ("referral_obsolete", "hired")]
+
+
+async def test_submitting_to_a_full_service_warns_and_suggests_open_ones_of_the_same_kind(pact: Pact) -> None:
+    admin = pact.headers(uuid.uuid4(), "admin")
+    other_plie = uuid.uuid4()
+    await pact.client.post(
+        "/v1/organisations",
+        headers=admin,
+        json={"id": str(other_plie), "name": "PLIE voisin", "kind": "plie", "departement": "44"},
+    )
+    full = await pact.client.put(
+        f"/v1/organisations/{pact.orgs['plie']}/capacity",
+        headers=pact.headers("plie"),
+        json={"capacity_status": "full"},
+    )
+    assert full.status_code == 200
+    not_theirs = await pact.client.put(
+        f"/v1/organisations/{pact.orgs['plie']}/capacity",
+        headers=pact.headers("cap_emploi"),
+        json={"capacity_status": "open"},
+    )
+    assert not_theirs.status_code == 404
+    person = await pact.person()
+    response = await pact.refer(person, "mission_locale", "plie")
+    assert response.status_code == 201
+    assert "complète" in response.json()["warnings"][0]
+    assert str(other_plie) in {alt["id"] for alt in response.json()["alternatives"]}
+
+
+async def test_the_work_queue_shows_incoming_and_outgoing_referrals_with_time_left(pact: Pact) -> None:
+    for _ in range(3):
+        await pact.refer(await pact.person(), "mission_locale", "plie")
+    incoming = (await pact.get(f"/v1/organisations/{pact.orgs['plie']}/referrals", "plie", limit=2)).json()
+    assert incoming["total"] == 3
+    assert len(incoming["items"]) == 2
+    assert all(item["working_days_left"] == 5 for item in incoming["items"])
+    assert incoming["items"][0]["status_label"] == "Envoyée"
+    outgoing = (
+        await pact.get(
+            f"/v1/organisations/{pact.orgs['mission_locale']}/referrals",
+            "mission_locale",
+            direction="outgoing",
+        )
+    ).json()
+    assert outgoing["total"] == 3
+    assert {item["partner_org_id"] for item in outgoing["items"]} == {str(pact.orgs["plie"])}
+    assert (
+        await pact.get(f"/v1/organisations/{pact.orgs['plie']}/referrals", "mission_locale")
+    ).status_code == 404
+
+
+async def test_a_new_policy_version_applies_to_new_referrals_only(pact: Pact) -> None:
+    versions = (await pact.get("/v1/referral-policies", "cap_emploi")).json()
+    current = [v for v in versions if v["org_kind"] == "cap_emploi"] or [
+        v for v in versions if v["org_kind"] == "*"
+    ]
+    current_days = current[-1]["acknowledgement_days"]
+    new_days = 3 if current_days != 3 else 4
+    person = await pact.person()
+    before = (await pact.refer(person, "mission_locale", "cap_emploi")).json()
+    body = {
+        "reminder_days": 2,
+        "acknowledgement_days": new_days,
+        "manager_escalation_days": new_days,
+        "coordination_escalation_days": 8,
+        "expiry_days": 20,
+        "reorient_days": 10,
+        "appointment_outcome_days": 1,
+        "max_no_shows": 2,
+        "unaccompanied_days": 5,
+    }
+    assert (await pact.post("/v1/referral-policies/cap_emploi", "cap_emploi", body)).status_code == 403
+    published = await pact.post("/v1/referral-policies/cap_emploi", pact.coordination, body, "coordinator")
+    assert published.status_code == 201, published.text
+    incoherent = await pact.post(
+        "/v1/referral-policies/cap_emploi", pact.coordination, {**body, "expiry_days": 1}, "coordinator"
+    )
+    assert incoherent.status_code == 422
+    after = (await pact.refer(await pact.person(), "mission_locale", "cap_emploi")).json()
+    work = (await pact.get(f"/v1/organisations/{pact.orgs['cap_emploi']}/referrals", "cap_emploi")).json()
+    left = {item["referral_id"]: item["working_days_left"] for item in work["items"]}
+    assert left[before["id"]] == current_days
+    assert left[after["id"]] == new_days
