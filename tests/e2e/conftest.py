@@ -1,5 +1,7 @@
 """Every referral process running against the real stack, for end-to-end tests."""
 
+from __future__ import annotations
+
 import os
 import signal
 import socket
@@ -21,34 +23,64 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def referral_processes(stack: Stack, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    port = free_port()
-    spans = tmp_path / "spans.jsonl"
-    env = {
-        **os.environ,
-        **stack.env(),
-        "RELAIS_TRACE_FILE": str(spans),
-        "RELAIS_REFERRAL_API_PORT": str(port),
-    }
-    procs: dict[str, subprocess.Popen[bytes]] = {}
-    logs = {name: (tmp_path / f"{name}.log").open("wb") for name in PROCESSES}
-    for name in PROCESSES:
-        procs[name] = subprocess.Popen(
+class ReferralProcesses:
+    """The referral service's processes, each startable, killable and restartable by pid."""
+
+    def __init__(self, stack: Stack, workdir: Path) -> None:
+        self.port = free_port()
+        self.spans = workdir / "spans.jsonl"
+        self.workdir = workdir
+        self.env = {
+            **os.environ,
+            **stack.env(),
+            "RELAIS_TRACE_FILE": str(self.spans),
+            "RELAIS_REFERRAL_API_PORT": str(self.port),
+        }
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, name: str) -> None:
+        log = (self.workdir / f"{name}.log").open("ab")
+        self.procs[name] = subprocess.Popen(
             [sys.executable, "-m", f"relais_referral.entrypoints.{name}"],
-            env=env,
-            stdout=logs[name],
+            env=self.env,
+            stdout=log,
             stderr=subprocess.STDOUT,
         )
-    try:
-        yield f"http://127.0.0.1:{port}", spans
-    finally:
-        for proc in procs.values():
+        log.close()
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no graceful shutdown, as when a machine dies."""
+        proc = self.procs.pop(name)
+        proc.kill()
+        proc.wait()
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
             proc.send_signal(signal.SIGTERM)
-        for name, proc in procs.items():
+        for proc in self.procs.values():
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-            logs[name].close()
+        self.procs.clear()
+
+
+@pytest.fixture
+def processes(stack: Stack, tmp_path: Path) -> Iterator[ReferralProcesses]:
+    group = ReferralProcesses(stack, tmp_path)
+    for name in PROCESSES:
+        group.start(name)
+    try:
+        yield group
+    finally:
+        group.stop_all()
+
+
+@pytest.fixture
+def referral_processes(processes: ReferralProcesses) -> tuple[str, Path]:
+    return processes.url, processes.spans

@@ -168,7 +168,11 @@ async def test_a_hire_makes_open_referrals_obsolete_and_is_recorded_in_the_journ
     assert hired.status_code == 200, hired.text
     assert (await pact.get(f"/v1/referrals/{referral}", "plie")).json()["status"] == "obsolete"
     kinds = [(entry["kind"], entry["detail"]) for entry in hired.json()["history"]]
-    assert kinds == [("referral_submitted", None), ("life_event_hired", "CDI 35h"), ("referral_obsolete", "hired")]
+    assert kinds == [
+        ("referral_submitted", None),
+        ("life_event_hired", "CDI 35h"),
+        ("referral_obsolete", "hired"),
+    ]
 
 
 async def test_submitting_to_a_full_service_warns_and_suggests_open_ones_of_the_same_kind(pact: Pact) -> None:

@@ -14,7 +14,6 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.service import RPCError, RPCStatusCode
 
 from relais_referral.db.models import infra
 from relais_referral.events import contracts as c

@@ -252,15 +252,17 @@ async def mark_unaccompanied(
     return True
 
 
-async def _make_obsolete(uow: UnitOfWork, journey: Journey, referral_ids: list[uuid.UUID], cause: str,
-                         now: datetime) -> None:
+async def _make_obsolete(
+    uow: UnitOfWork, journey: Journey, referral_ids: list[uuid.UUID], cause: str, now: datetime
+) -> None:
     for referral_id in referral_ids:
         referral = await uow.referrals.get(referral_id, for_update=True)
         if referral is not None and referral.is_open:
             referral.make_obsolete(cause=cause, now=now)
             await uow.referrals.save(referral)
-            journey.history.append(JourneyEntry(now, "referral_obsolete", referral.receiver_org_id, referral.id,
-                                                cause))
+            journey.history.append(
+                JourneyEntry(now, "referral_obsolete", referral.receiver_org_id, referral.id, cause)
+            )
 
 
 def _counsellor(principal: Principal) -> None:

@@ -1,0 +1,122 @@
+"""Reminders and escalations really go out: the workflow's activities against the real PostgreSQL and a
+real local SMTP server, read back from what arrived."""
+
+import email
+import socket
+import uuid
+from collections.abc import Iterator
+from email import policy
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+from temporalio.testing import ActivityEnvironment
+
+from relais_referral.db.models import TaskRow, infra
+from relais_referral.notifications import SmtpNotifier
+from relais_referral.service_layer.context import PactContext
+from relais_referral.settings import ReferralSettings
+from relais_referral.workflows.activities import ReferralActivities, StepInput
+
+pytestmark = pytest.mark.integration
+Pact = Any  # the `pact` fixture of conftest.py
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+def activities(pact: Pact, port: int) -> ReferralActivities:
+    app = pact.client._transport.app
+    notifier = SmtpNotifier("127.0.0.1", port, "relais@pacte-emploi.example")
+    return ReferralActivities(app.state.sessions, notifier, PactContext.from_settings(ReferralSettings()))
+
+
+async def test_reminder_manager_and_coordination_escalations_are_sent_recorded_and_tasked_once(
+    pact: Pact, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    person = await pact.person(last_name="Traoré")
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    acts = activities(pact, port)
+    env = ActivityEnvironment()
+    for level in ("reminder", "manager", "coordination"):
+        step = StepInput(referral_id=referral, level=level, step=f"referral-{referral}/{level}")
+        result = await env.run(acts.escalate, step)
+        assert result.acted and result.status == "submitted"
+    retried = await env.run(
+        acts.escalate, StepInput(referral_id=referral, level="manager", step=f"referral-{referral}/manager")
+    )
+    assert not retried.acted  # a retried activity records nothing twice
+
+    subjects = [m["Subject"] for m in inbox.messages]
+    assert len(subjects) == 3 and all(s.startswith("[Relais]") for s in subjects)
+    reminder, manager, coordination = inbox.messages
+    assert reminder["To"] == f"accueil-{pact.orgs['plie'].hex[:6]}@example.org"
+    assert coordination["To"] == "coordination@example.org"
+    assert reminder["X-Relais-Kind"] == "acknowledgement_reminder"
+    assert manager["X-Relais-Kind"] == "escalation_manager"
+    for message in inbox.messages:
+        body = message.get_content()
+        assert "Traoré" not in body and "Inès" not in body  # no personal data in e-mails
+        assert referral[:8].upper() in body
+
+    audit = infra.outbox.c
+    escalations = await pact.count(
+        infra.outbox, audit.key == referral, audit.event_type == "referral.escalated.v1"
+    )
+    assert escalations == 3
+    async with pact.client._transport.app.state.sessions() as session:
+        tasks = (
+            await session.execute(select(TaskRow).where(TaskRow.referral_id == uuid.UUID(referral)))
+        ).scalars()
+        owners = sorted((t.kind, t.org_id == pact.coordination) for t in tasks)
+    assert owners == [("escalation", False), ("escalation", True)]  # the receiver's manager, then the pact
+
+
+async def test_no_escalation_once_the_referral_was_answered(pact: Pact, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    person = await pact.person()
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    await pact.post(f"/v1/referrals/{referral}/accept", "plie")
+    result = await ActivityEnvironment().run(
+        activities(pact, port).escalate, StepInput(referral_id=referral, level="reminder", step="late")
+    )
+    assert result.status == "accepted" and not result.acted
+    assert inbox.messages == []
+
+
+async def test_expiry_returns_the_referral_to_its_sender_and_tells_the_sender(
+    pact: Pact, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    person = await pact.person()
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    result = await ActivityEnvironment().run(
+        activities(pact, port).expire, StepInput(referral_id=referral, level="expiry", step="x")
+    )
+    assert result.status == "expired"
+    [message] = inbox.messages
+    assert message["To"] == f"accueil-{pact.orgs['mission_locale'].hex[:6]}@example.org"
+    tasks = (
+        await pact.get(f"/v1/organisations/{pact.orgs['mission_locale']}/tasks", "mission_locale")
+    ).json()
+    assert [t["kind"] for t in tasks["items"] if t["referral_id"] == referral] == ["reorient"]
