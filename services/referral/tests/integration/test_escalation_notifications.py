@@ -120,3 +120,64 @@ async def test_expiry_returns_the_referral_to_its_sender_and_tells_the_sender(
         await pact.get(f"/v1/organisations/{pact.orgs['mission_locale']}/tasks", "mission_locale")
     ).json()
     assert [t["kind"] for t in tasks["items"] if t["referral_id"] == referral] == ["reorient"]
+
+
+async def test_a_person_still_unaccompanied_when_the_timer_rings_is_reported_once_to_the_coordination(
+    pact: Pact, smtp: tuple[Inbox, int]
+) -> None:
+    from relais_referral.workflows.activities import JourneyStepInput
+
+    inbox, port = smtp
+    person = await pact.person()
+    await pact.post(f"/v1/jobseekers/{person}/release", "mission_locale")
+    step = JourneyStepInput(
+        jobseeker_id=person, kind="unaccompanied", step=f"journey-{person}/unaccompanied@x"
+    )
+    acts = activities(pact, port)
+    assert await ActivityEnvironment().run(acts.journey_step, step) is True
+    assert await ActivityEnvironment().run(acts.journey_step, step) is False  # retried: reported once
+    outbox = infra.outbox.c
+    assert (
+        await pact.count(
+            infra.outbox, outbox.key == person, outbox.event_type == "jobseeker.unaccompanied.v1"
+        )
+        == 1
+    )
+    assert [m["To"] for m in inbox.messages] == ["coordination@example.org"]
+    assert inbox.messages[0]["X-Relais-Kind"] == "unaccompanied"
+
+
+async def test_no_unaccompanied_report_once_someone_took_the_person_in_charge(
+    pact: Pact, smtp: tuple[Inbox, int]
+) -> None:
+    from relais_referral.workflows.activities import JourneyStepInput
+
+    inbox, port = smtp
+    person = await pact.person()
+    await pact.post(f"/v1/jobseekers/{person}/release", "mission_locale")
+    await pact.post(
+        f"/v1/jobseekers/{person}/assign-referent",
+        pact.coordination,
+        {"org_id": str(pact.orgs["plie"])},
+        "coordinator",
+    )
+    step = JourneyStepInput(jobseeker_id=person, kind="unaccompanied", step=f"journey-{person}/late")
+    assert await ActivityEnvironment().run(activities(pact, port).journey_step, step) is False
+    assert inbox.messages == []
+
+
+async def test_the_referent_is_asked_for_the_situation_after_exit(
+    pact: Pact, smtp: tuple[Inbox, int]
+) -> None:
+    from relais_referral.workflows.activities import JourneyStepInput
+
+    inbox, port = smtp
+    person = await pact.person(last_name="Garnier")
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    await pact.post(f"/v1/referrals/{referral}/accept", "plie")
+    await pact.post(f"/v1/jobseekers/{person}/exit", "plie", {"outcome": "durable_employment"})
+    step = JourneyStepInput(jobseeker_id=person, kind="follow_up", step=f"journey-{person}/follow_up@3")
+    assert await ActivityEnvironment().run(activities(pact, port).journey_step, step) is True
+    [message] = inbox.messages
+    assert message["To"] == f"accueil-{pact.orgs['plie'].hex[:6]}@example.org"
+    assert "Garnier" not in message.get_content()

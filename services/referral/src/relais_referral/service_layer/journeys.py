@@ -268,3 +268,49 @@ async def _make_obsolete(
 def _counsellor(principal: Principal) -> None:
     if not principal.has_role("counsellor"):
         raise NotAllowed("only counsellors act on a person's journey")
+
+
+@dataclass(frozen=True)
+class JourneyContacts:
+    """Whom to tell about a journey, without personal data: organisations and dates only."""
+
+    referent_name: str | None
+    referent_email: str | None
+    coordination_email: str | None
+    exited_on: date | None
+    last_referral_id: uuid.UUID | None
+
+
+async def journey_contacts(uow: UnitOfWork, jobseeker_id: uuid.UUID, ctx: PactContext) -> JourneyContacts:
+    from relais_referral.db.models import JourneyEntryRow, OrganisationRow
+
+    person = await uow.session.get(JobseekerRow, jobseeker_id)
+    referent = (
+        await uow.session.get(OrganisationRow, person.referent_org_id)
+        if person and person.referent_org_id
+        else None
+    )
+    coordination = await uow.session.get(OrganisationRow, ctx.coordination_org_id)
+    exit_entry = (
+        await uow.session.execute(
+            select(JourneyEntryRow.at)
+            .where(JourneyEntryRow.jobseeker_id == jobseeker_id, JourneyEntryRow.kind == "exit")
+            .order_by(JourneyEntryRow.id.desc())
+            .limit(1)
+        )
+    ).scalar()
+    last_referral = (
+        await uow.session.execute(
+            select(ReferralRow.id)
+            .where(ReferralRow.jobseeker_id == jobseeker_id)
+            .order_by(ReferralRow.submitted_at.desc())
+            .limit(1)
+        )
+    ).scalar()
+    return JourneyContacts(
+        referent_name=referent.name if referent else None,
+        referent_email=referent.contact_email if referent else None,
+        coordination_email=coordination.contact_email if coordination else None,
+        exited_on=exit_entry.date() if exit_entry else None,
+        last_referral_id=last_referral,
+    )

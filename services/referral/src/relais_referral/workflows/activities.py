@@ -124,21 +124,55 @@ class ReferralActivities:
 
     @activity.defn
     async def journey_step(self, data: JourneyStepInput) -> bool:
-        from relais_referral.service_layer.journeys import mark_unaccompanied
+        """Unaccompanied too long: event and mail to the coordination. Follow-up due: mail the référent."""
+        from relais_referral.notifications import messages
+        from relais_referral.service_layer.journeys import journey_contacts, mark_unaccompanied
         from relais_referral.service_layer.unit_of_work import UnitOfWork
 
-        if data.kind != "unaccompanied":
-            return False  # follow-up tasks already carry their due date in the référent's queue
-        since = data.since or datetime.now(UTC).date()
+        person = uuid.UUID(data.jobseeker_id)
+        today = datetime.now(UTC).date()
+        since = data.since or today
+        days = _working_days_since(since, self.context.departement)
+        raised = False
         async with UnitOfWork(self.sessions) as uow:
-            return await mark_unaccompanied(
-                uow,
-                uuid.UUID(data.jobseeker_id),
-                since,
-                _working_days_since(since, self.context.departement),
-                uuid.uuid5(ACTIVITY_NAMESPACE, data.step),
-                self.context,
+            contacts = await journey_contacts(uow, person, self.context)
+            if data.kind == "unaccompanied":
+                raised = await mark_unaccompanied(
+                    uow, person, since, days, uuid.uuid5(ACTIVITY_NAMESPACE, data.step), self.context
+                )
+        common: dict[str, Any] = {"idempotency_key": data.step, "portal_url": self.context.portal_url}
+        if data.kind == "unaccompanied":
+            if raised and contacts.coordination_email:
+                await self.notifier.send(
+                    messages.unaccompanied(
+                        **common,
+                        recipients=(contacts.coordination_email,),
+                        last_referral_id=contacts.last_referral_id,
+                        last_referent_organisation=None,
+                        unaccompanied_since=since,
+                        working_days_unaccompanied=days,
+                    )
+                )
+            return raised
+        if (
+            contacts.referent_email
+            and contacts.exited_on
+            and contacts.last_referral_id
+            and contacts.referent_name
+        ):
+            months = max(1, round((today - contacts.exited_on).days / 30.4))
+            await self.notifier.send(
+                messages.outcome_follow_up(
+                    **common,
+                    recipients=(contacts.referent_email,),
+                    referral_id=contacts.last_referral_id,
+                    referent_organisation=contacts.referent_name,
+                    exited_on=contacts.exited_on,
+                    months_after_exit=months,
+                )
             )
+            return True
+        return False
 
 
 def _working_days_since(start: date | None, departement: str) -> int:
