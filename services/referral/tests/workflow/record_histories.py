@@ -12,9 +12,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_referral_workflow import Clock, paris, scheduled, submit_at  # noqa: E402
+from test_referral_workflow import Clock, paris, scheduled, submit_at
 
-from relais_referral.workflows.referral import ReferralWorkflow, StatusChanged  # noqa: E402
+from relais_referral.workflows.referral import ReferralWorkflow, StatusChanged
 
 OUT = Path(__file__).parent / "histories"
 
