@@ -97,3 +97,30 @@ def serve(app: FastAPI, port_variable: str, default_port: int) -> None:
         port=int(os.environ.get(port_variable, str(default_port))),
         log_level="warning",
     )
+
+
+def create_database_service_app(
+    *, service: str, title: str, description: str, settings: RelaisSettings, routers: Sequence[APIRouter] = ()
+) -> FastAPI:
+    """The app of a service that owns a database: readiness checks it, shutdown releases its pool."""
+    from relais_shared.db import database_readiness, make_engine
+    from relais_shared.telemetry import setup_telemetry
+
+    engine = make_engine(settings.database_url, pool_size=2)
+
+    async def shutdown(_: FastAPI) -> None:
+        await engine.dispose()
+
+    app = create_service_app(
+        service=service,
+        title=title,
+        description=description,
+        version="0.1.0",
+        settings=settings,
+        routers=routers,
+        readiness={"database": database_readiness(engine)},
+        on_shutdown=shutdown,
+        tracer_provider=setup_telemetry(service, "api"),
+    )
+    app.state.engine = engine
+    return app
