@@ -73,7 +73,20 @@ class OrganisationOut(BaseModel):
 
 
 class SiteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Antenne Nantes Nord",
+                    "address": "12 rue de la Bastille",
+                    "postcode": "44300",
+                    "city": "Nantes",
+                    "departement": "44",
+                }
+            ]
+        },
+    )
     name: str = Field(min_length=2, max_length=200)
     address: str = Field(min_length=3, max_length=300)
     postcode: str = Field(pattern=r"^\d{5}$")
@@ -92,12 +105,25 @@ class OrganisationDetail(OrganisationOut):
 
 
 class CapacityIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"capacity_status": "waitlist"}]}
+    )
     capacity_status: Literal["open", "waitlist", "full"]
 
 
 class MemberIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "display_name": "Camille Lefèvre",
+                    "email": "camille.lefevre@example.org",
+                    "roles": ["counsellor"],
+                }
+            ]
+        },
+    )
     display_name: str = Field(min_length=2, max_length=200)
     email: EmailStr | None = None
     roles: list[
@@ -244,7 +270,7 @@ class AppointmentIn(BaseModel):
 
 
 class AppointmentOutcomeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"outcome": "no_show"}]})
     outcome: AppointmentOutcome = Field(description="seen = honoré, no_show = absent, excused = excusé")
 
 
@@ -271,7 +297,9 @@ class RefusalIn(BaseModel):
 
 
 class ClosingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"outcome": "durable_employment"}]}
+    )
     outcome: Literal["durable_employment", "transition_employment", "positive_exit", "other"]
 
 
@@ -290,7 +318,9 @@ class LifeEventIn(BaseModel):
 
 
 class AssignReferentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"org_id": "0b8e4d1c-0000-4000-8000-0000000000c3"}]}
+    )
     org_id: uuid.UUID
 
 
