@@ -12,6 +12,7 @@ import httpx
 import pytest
 from temporalio.service import RPCError
 
+from relais_referral.settings import ReferralSettings
 from relais_referral.workflows.referral import ReferralWorkflow
 from relais_shared.auth import DevIssuer
 from relais_shared.devstack import Stack
@@ -48,7 +49,7 @@ async def test_two_hundred_referrals_survive_a_killed_worker_and_a_restarted_bro
         for org, kind in ((sender, "france_travail"), (receiver, "plie")):
             created = await client.post(
                 "/v1/organisations",
-                headers=auth(uuid.uuid4(), "admin"),
+                headers=auth(ReferralSettings().coordination_org_id, "admin"),
                 json={"id": str(org), "name": f"Panne {kind}", "kind": kind, "departement": "44"},
             )
             assert created.status_code == 201

@@ -17,6 +17,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from relais_clauses.events import ParticipantHiredV1
+from relais_referral.settings import ReferralSettings
 from relais_referral.workflows.referral import ReferralWorkflow
 from relais_shared.auth import DevIssuer
 from relais_shared.devstack import Stack
@@ -76,7 +77,9 @@ async def test_a_refused_young_person_is_reoriented_and_taken_in_charge_and_the_
         await eventually(lambda: _ready(client), "referral API ready")
         admin = {
             "Authorization": "Bearer "
-            + issuer.token(org_id=uuid.uuid4(), org_kind="pact_coordination", roles=["admin"])
+            + issuer.token(
+                org_id=ReferralSettings().coordination_org_id, org_kind="pact_coordination", roles=["admin"]
+            )
         }
         for kind, org in pact.ids.items():
             created = await client.post(

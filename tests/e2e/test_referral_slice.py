@@ -14,6 +14,7 @@ import httpx
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
+from relais_referral.settings import ReferralSettings
 from relais_referral.workflows.referral import ReferralWorkflow
 from relais_shared.auth import DevIssuer
 from relais_shared.devstack import Stack
@@ -39,7 +40,7 @@ async def test_a_referral_travels_from_http_through_kafka_into_the_inbox_and_its
         for org, kind in ((org_a, "mission_locale"), (org_b, "plie")):
             created = await client.post(
                 "/v1/organisations",
-                headers=auth(uuid.uuid4(), "admin"),
+                headers=auth(ReferralSettings().coordination_org_id, "admin"),
                 json={"id": str(org), "name": f"E2E {kind}", "kind": kind, "departement": "44"},
             )
             assert created.status_code == 201, created.text

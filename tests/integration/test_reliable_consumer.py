@@ -61,6 +61,8 @@ async def harness(stack: Stack, scratch_database: str, scratch_topics: list[str]
         attempts[envelope.subject] = attempts.get(envelope.subject, 0) + 1
         if envelope.data.get("explode"):
             raise ValueError("cannot handle this message")
+        if envelope.data.get("outage_for") and attempts[envelope.subject] <= envelope.data["outage_for"]:
+            raise ConnectionRefusedError("the database is restarting")
         await count_effect(session, envelope)
 
     broker = make_broker(stack.kafka_bootstrap, "test-consumer")
@@ -162,3 +164,14 @@ async def _letters_when(stack: Stack, topic: str, count: int) -> list[Any] | Non
 
 async def _attempts_reach(harness: Harness, subject: str, count: int) -> bool:
     return harness.attempts.get(subject, 0) >= count
+
+
+async def test_a_dependency_outage_is_waited_for_never_dead_lettered_and_applied_once(
+    stack: Stack, harness: Harness
+) -> None:
+    # Five failed attempts: more than the bounded retries of one delivery (three), so the message is
+    # not committed, comes back, and succeeds once the "database" is back.
+    await send(stack, harness.topic, json.dumps(envelope("outage", outage_for=5)).encode())
+    assert await eventually(lambda: harness.effect_count("outage")) == 1
+    assert harness.attempts["outage"] == 6
+    assert await read_dead_letters(stack.kafka_bootstrap, harness.dlq) == []

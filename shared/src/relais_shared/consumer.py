@@ -4,8 +4,11 @@ Every subscriber built here
 - belongs to a consumer group and commits its offset only after the handler's transaction committed
   (FastStream ``AckPolicy.NACK_ON_ERROR``: an infrastructure failure seeks back instead of losing);
 - writes ``processed_events(event_id, consumer)`` in that same transaction, so a redelivery is a no-op;
-- retries a failing handler a bounded number of times with exponential backoff, then publishes the
-  message to the group's dead-letter topic with the error and moves on to the next message.
+- retries a failing handler a bounded number of times with exponential backoff; then a message that
+  cannot succeed (bad data, a bug) goes to the group's dead-letter topic with its error and the consumer
+  moves on, while a message that failed because a dependency is down (database, Temporal, broker) is not
+  committed: the consumer seeks back and tries again until the dependency returns. Nothing is lost to an
+  outage, and nothing blocks the partition for ever because of one bad message.
 """
 
 from __future__ import annotations
@@ -34,6 +37,41 @@ Handler = Callable[[AsyncSession, IncomingEnvelope], Awaitable[None]]
 
 class PermanentError(Exception):
     """A message that can never succeed (bad data): dead-letter it at once, without retrying."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Failures of a dependency rather than of the message: worth waiting for, never dead-lettered."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(exc, OSError | TimeoutError | ConnectionError | OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or _pg_code(exc) in TRANSIENT_SQLSTATES):
+        return True
+    try:
+        from temporalio.service import RPCError, RPCStatusCode
+
+        transient_rpc = {
+            RPCStatusCode.UNAVAILABLE,
+            RPCStatusCode.DEADLINE_EXCEEDED,
+            RPCStatusCode.RESOURCE_EXHAUSTED,
+            RPCStatusCode.ABORTED,
+        }
+        if isinstance(exc, RPCError) and exc.status in transient_rpc:
+            return True
+    except ImportError:  # pragma: no cover - temporalio is a dependency of the package
+        pass
+    from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError
+
+    return isinstance(exc, KafkaConnectionError | KafkaTimeoutError | NodeNotReadyError)
+
+
+# Deadlock, serialization failure, too many connections, shutting down, cannot connect now.
+TRANSIENT_SQLSTATES = {"40P01", "40001", "53300", "57P01", "57P03"}
+
+
+def _pg_code(exc: Exception) -> str | None:
+    original = getattr(exc, "orig", None)
+    return getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
 
 
 async def claim_event(session: AsyncSession, processed: Table, event_id: Any, consumer: str) -> bool:
@@ -79,8 +117,8 @@ def reliable_subscriber(
                         return
                     await handler(session, envelope)
                 return
-            except PermanentError as exc:
-                last_error = f"PermanentError: {exc}"
+            except (PermanentError, ValidationError) as exc:
+                last_error = f"{type(exc).__name__}: {exc}"
                 break
             except Exception as exc:
                 last_error = "".join(traceback.format_exception_only(exc)).strip()
@@ -89,6 +127,9 @@ def reliable_subscriber(
                 )
                 if attempt < max_retries:
                     await asyncio.sleep(backoff_s * 2**attempt)
+                elif is_transient(exc):
+                    # Not committed: FastStream seeks back and the message comes again once the outage ends.
+                    raise
         await _dead_letter(broker, dead_letter_topic, group_id, record, body, last_error)
 
     return broker.subscriber(

@@ -66,6 +66,7 @@ class OutboxRelay:
         client_id: str,
         batch_size: int = 500,
         poll_interval_s: float = 1.0,
+        max_attempts: int = 20,
     ) -> None:
         self._dsn = asyncpg_dsn(database_url)
         self._producer = idempotent_producer(bootstrap, client_id)
@@ -73,16 +74,34 @@ class OutboxRelay:
         self._poll = poll_interval_s
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        self._max_attempts = max_attempts
+        self._claimed: list[int] = []
         self.published = 0
 
     async def run(self) -> None:
         await self._producer.start()
-        conn = await asyncpg.connect(self._dsn)
         listener = await asyncpg.connect(self._dsn)
-        await listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+        conn: asyncpg.Connection | None = None
         try:
+            # One active relay per database keeps each aggregate's events in commit order; others stand by.
+            while not await listener.fetchval("SELECT pg_try_advisory_lock(hashtext('relais.outbox.relay'))"):
+                if self._stopping.is_set():
+                    return
+                await asyncio.sleep(self._poll)
+            await listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+            failures = 0
             while not self._stopping.is_set():
-                sent = await self.publish_batch(conn)
+                try:
+                    if conn is None or conn.is_closed():
+                        conn = await asyncpg.connect(self._dsn)
+                    sent = await self.publish_batch(conn)
+                    failures = 0
+                except Exception as exc:  # the broker or the database is away: wait, never die
+                    failures += 1
+                    log.error("outbox batch failed", error=type(exc).__name__, failures=failures)
+                    await self._record_failure(exc)
+                    await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+                    continue
                 if sent == self._batch_size:
                     continue  # backlog: keep draining without sleeping
                 self._wake.clear()
@@ -90,8 +109,24 @@ class OutboxRelay:
                     await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
         finally:
             await listener.close()
-            await conn.close()
+            if conn is not None:
+                await conn.close()
             await self._producer.stop()
+
+    async def _record_failure(self, exc: Exception) -> None:
+        """Count the attempt on the failed batch; a row that keeps failing is parked, not blocking."""
+        if not self._claimed:
+            return
+        with contextlib.suppress(Exception):
+            conn = await asyncpg.connect(self._dsn)
+            try:
+                await conn.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE id = ANY($2::bigint[])",
+                    f"{type(exc).__name__}: {exc}"[:500],
+                    self._claimed,
+                )
+            finally:
+                await conn.close()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -101,9 +136,11 @@ class OutboxRelay:
         async with conn.transaction():
             rows = await conn.fetch(
                 "SELECT id, topic, key, payload, headers FROM outbox WHERE published_at IS NULL "
-                "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                "AND attempts < $2 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
                 self._batch_size,
+                self._max_attempts,
             )
+            self._claimed = [row["id"] for row in rows]
             if not rows:
                 return 0
             if os.environ.get("RELAIS_RELAY_FAULT") == "die_after_claim":

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_BASE = "https://relais.example.org/problems/"
@@ -92,6 +93,26 @@ def install_problem_handlers(app: FastAPI) -> None:
         ]
         return problem_response(
             Problem("validation-error", "La requête contient des champs invalides.", errors), request.url.path
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A duplicate id, or a reference to something that does not exist: the request wrote nothing.
+        return problem_response(
+            Problem("conflict", "Doublon, ou référence à une ressource inconnue."), request.url.path
+        )
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        return problem_response(
+            Problem("validation-error", "Une valeur dépasse ce qui est permis."), request.url.path
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Never a stack trace or a database message to the caller; the trace id is in the logs.
+        return problem_response(
+            Problem("internal-error", "Réessayez ; si cela persiste, contactez le support."), request.url.path
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -157,6 +157,7 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
                         contact_email=f"accueil@{slug}.example.org",
                         manager_email=f"direction@{slug}.example.org",
                     ),
+                    ctx,
                 )
         senders = [
             o

@@ -16,8 +16,7 @@ class ReferralSettings(RelaisSettings):
         validation_alias=AliasChoices("RELAIS_REFERRAL_DATABASE_URL", "DATABASE_URL"),
     )
     task_queue: str = "referral"
-    # Deadlines are versioned settings in the database (referral_policies); this is only the fallback.
-    acknowledgement_working_days: int = 5
+    # Deadlines are versioned settings in the database (referral_policies, GET /v1/referral-policies).
     default_departement: str = "44"
     coordination_org_id: uuid.UUID = Field(
         default=uuid.UUID("5f0c0a7e-7c1b-5d2a-9a43-2d6f0e9b1c44"),

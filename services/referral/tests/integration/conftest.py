@@ -87,7 +87,7 @@ async def pact(stack: Stack, issuer: DevIssuer) -> AsyncIterator[Pact]:
         kinds = ["mission_locale", "plie", "cap_emploi", "france_travail", "outsider"]
         orgs = {kind: uuid.uuid4() for kind in kinds}
         pact = Pact(client, issuer, orgs, coordination)
-        admin = pact.headers(uuid.uuid4(), "admin")
+        admin = pact.headers(coordination, "admin")  # the pact coordination administers the directory
         for kind, org in orgs.items():
             response = await client.post(
                 "/v1/organisations",

@@ -62,14 +62,17 @@ async def test_reminder_manager_and_coordination_escalations_are_sent_recorded_a
         step = StepInput(referral_id=referral, level=level, step=f"referral-{referral}/{level}")
         result = await env.run(acts.escalate, step)
         assert result.acted and result.status == "submitted"
+    # A retry (the SMTP server failed after the commit, say) sends the e-mail again, same Message-ID,
+    # but records nothing twice.
     retried = await env.run(
         acts.escalate, StepInput(referral_id=referral, level="manager", step=f"referral-{referral}/manager")
     )
-    assert not retried.acted  # a retried activity records nothing twice
+    assert retried.acted
 
     subjects = [m["Subject"] for m in inbox.messages]
-    assert len(subjects) == 3 and all(s.startswith("[Relais]") for s in subjects)
-    reminder, manager, coordination = inbox.messages
+    assert len(subjects) == 4 and all(s.startswith("[Relais]") for s in subjects)
+    reminder, manager, coordination, manager_again = inbox.messages
+    assert manager_again["Message-ID"] == manager["Message-ID"]
     assert reminder["To"] == f"accueil-{pact.orgs['plie'].hex[:6]}@example.org"
     assert coordination["To"] == "coordination@example.org"
     assert reminder["X-Relais-Kind"] == "acknowledgement_reminder"
@@ -166,18 +169,36 @@ async def test_no_unaccompanied_report_once_someone_took_the_person_in_charge(
     assert inbox.messages == []
 
 
-async def test_the_referent_is_asked_for_the_situation_after_exit(
+async def test_the_referent_is_asked_for_the_situation_when_a_follow_up_falls_due_unless_already_given(
     pact: Pact, smtp: tuple[Inbox, int]
 ) -> None:
+    from datetime import date
+
+    from sqlalchemy import update
+
     from relais_referral.workflows.activities import JourneyStepInput
 
     inbox, port = smtp
     person = await pact.person(last_name="Garnier")
     referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
     await pact.post(f"/v1/referrals/{referral}/accept", "plie")
-    await pact.post(f"/v1/jobseekers/{person}/exit", "plie", {"outcome": "durable_employment"})
+    exited = (
+        await pact.post(f"/v1/jobseekers/{person}/exit", "plie", {"outcome": "durable_employment"})
+    ).json()
+    follow_ups = sorted((t["due"], t["id"]) for t in exited["open_tasks"] if t["kind"] == "outcome_follow_up")
     step = JourneyStepInput(jobseeker_id=person, kind="follow_up", step=f"journey-{person}/follow_up@3")
-    assert await ActivityEnvironment().run(activities(pact, port).journey_step, step) is True
+    acts = activities(pact, port)
+    assert await ActivityEnvironment().run(acts.journey_step, step) is False  # not due yet
+    # Three months later (the clock is the workflow's; here the task's due date is brought to today).
+    async with pact.client._transport.app.state.sessions() as session, session.begin():
+        await session.execute(
+            update(TaskRow).where(TaskRow.id == uuid.UUID(follow_ups[0][1])).values(due=date.today())
+        )
+    assert await ActivityEnvironment().run(acts.journey_step, step) is True
     [message] = inbox.messages
     assert message["To"] == f"accueil-{pact.orgs['plie'].hex[:6]}@example.org"
     assert "Garnier" not in message.get_content()
+    # Once the référent has given the situation (task done), nobody is asked again.
+    assert (await pact.post(f"/v1/tasks/{follow_ups[0][1]}/complete", "plie")).status_code == 200
+    assert await ActivityEnvironment().run(acts.journey_step, step) is False
+    assert len(inbox.messages) == 1

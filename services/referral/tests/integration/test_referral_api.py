@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from relais_referral.api.app import create_app
 from relais_referral.db.models import ReferralRow, infra
+from relais_referral.settings import ReferralSettings
 from relais_shared.auth import DevIssuer
 from relais_shared.devstack import Stack
 
@@ -48,7 +49,9 @@ async def pact(stack: Stack, issuer: DevIssuer) -> AsyncIterator[Pact]:
         orgs = [uuid.uuid4() for _ in range(3)]
         admin = {
             "Authorization": "Bearer "
-            + issuer.token(org_id=uuid.uuid4(), org_kind="pact_coordination", roles=["admin"])
+            + issuer.token(
+                org_id=ReferralSettings().coordination_org_id, org_kind="pact_coordination", roles=["admin"]
+            )
         }
         for org, kind in zip(orgs, ["mission_locale", "plie", "cap_emploi"], strict=True):
             response = await client.post(

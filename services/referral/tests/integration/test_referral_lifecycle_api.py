@@ -176,7 +176,7 @@ async def test_a_hire_makes_open_referrals_obsolete_and_is_recorded_in_the_journ
 
 
 async def test_submitting_to_a_full_service_warns_and_suggests_open_ones_of_the_same_kind(pact: Pact) -> None:
-    admin = pact.headers(uuid.uuid4(), "admin")
+    admin = pact.headers(pact.coordination, "admin")
     other_plie = uuid.uuid4()
     await pact.client.post(
         "/v1/organisations",
@@ -256,3 +256,67 @@ async def test_a_new_policy_version_applies_to_new_referrals_only(pact: Pact) ->
     left = {item["referral_id"]: item["working_days_left"] for item in work["items"]}
     assert left[before["id"]] == current_days
     assert left[after["id"]] == new_days
+
+
+async def test_only_the_pact_coordination_administers_the_directory(pact: Pact) -> None:
+    body = {"name": "Structure fantôme", "kind": "association", "departement": "44"}
+    elsewhere = await pact.post("/v1/organisations", "plie", body, "admin")
+    assert elsewhere.status_code == 403
+    assert (await pact.post("/v1/organisations", pact.coordination, body, "admin")).status_code == 201
+
+
+async def test_a_referent_cannot_let_go_while_its_own_referral_awaits_an_answer(pact: Pact) -> None:
+    person = await pact.person()
+    await pact.refer(person, "mission_locale", "plie")
+    refused = await pact.post(f"/v1/jobseekers/{person}/release", "mission_locale")
+    assert refused.status_code == 409
+
+
+async def test_only_the_referent_declares_a_life_event(pact: Pact) -> None:
+    person = await pact.person()
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    # The receiver sees the person (open referral) but is not responsible for them yet.
+    moved = await pact.post(f"/v1/jobseekers/{person}/life-events", "plie", {"kind": "moved_out"})
+    assert moved.status_code == 403
+    assert (await pact.get(f"/v1/referrals/{referral}", "plie")).json()["status"] == "submitted"
+
+
+async def test_a_refused_referral_no_longer_opens_the_person_to_the_receiver(pact: Pact) -> None:
+    person = await pact.person()
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    assert (await pact.get(f"/v1/jobseekers/{person}", "plie")).status_code == 200
+    await pact.post(f"/v1/referrals/{referral}/refuse", "plie", {"reason": "no_capacity"})
+    assert (await pact.get(f"/v1/jobseekers/{person}", "plie")).status_code == 404
+
+
+async def test_reading_a_referral_is_for_counsellors_and_is_audited(pact: Pact) -> None:
+    person = await pact.person()
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    assert (await pact.get(f"/v1/referrals/{referral}", "plie", "evaluator")).status_code == 403
+    assert (await pact.get(f"/v1/referrals/{referral}", "plie")).status_code == 200
+    audit = infra.audit_log.c
+    assert (
+        await pact.count(
+            infra.audit_log, audit.resource_id == referral, audit.action == "read", audit.outcome == "allowed"
+        )
+        == 1
+    )
+
+
+async def test_an_appointment_without_time_zone_is_refused_as_invalid_data(pact: Pact) -> None:
+    person = await pact.person()
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    response = await pact.post(
+        f"/v1/referrals/{referral}/appointment", "plie", {"appointment_at": "2030-01-07T10:00"}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_organisation_id_already_in_the_directory_gets_a_conflict_problem_not_a_crash(
+    pact: Pact,
+) -> None:
+    duplicate = {"id": str(pact.orgs["plie"]), "name": "Doublon", "kind": "plie", "departement": "44"}
+    response = await pact.post("/v1/organisations", pact.coordination, duplicate, "admin")
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/conflict")

@@ -32,8 +32,8 @@ DUE = date(2026, 12, 15)
 # The test's own oracle of who may do what, written independently of the aggregate.
 RECEIVER_ACTIONS = {
     "acknowledge": {ReferralStatus.SUBMITTED},
-    "schedule": AWAITING_ANSWER,
-    "outcome": {ReferralStatus.APPOINTMENT_SCHEDULED},
+    "schedule": AWAITING_ANSWER,  # or to move an appointment whose outcome is not in (see `act`)
+    "outcome": {ReferralStatus.APPOINTMENT_SCHEDULED},  # only once per appointment (see `act`)
     "accept": OPEN_STATUSES,
     "refuse": OPEN_STATUSES,
     "close": {ReferralStatus.ACCEPTED},
@@ -128,6 +128,14 @@ class Pact(RuleBasedStateMachine):
             right if actor_is_right else next(o for o in [*ORGS, COORDINATION] if not referral.involves(o))
         )
         allowed_states = {**RECEIVER_ACTIONS, **SENDER_ACTIONS, "expire": AWAITING_ANSWER}[action]
+        outcome_pending = (
+            status is ReferralStatus.APPOINTMENT_SCHEDULED and referral.appointment_outcome is None
+        )
+        allowed = status in allowed_states
+        if action == "outcome":
+            allowed = outcome_pending
+        if action == "schedule":
+            allowed = status in AWAITING_ANSWER or outcome_pending
         now = self.tick()
         try:
             match action:
@@ -166,11 +174,11 @@ class Pact(RuleBasedStateMachine):
             assert referral.status is status, "a refused action changed the state"
             return
         except InvalidTransition:
-            assert status not in allowed_states, f"{action} refused from {status}"
+            assert not allowed, f"{action} refused from {status}"
             assert referral.status is status
             return
         assert action == "expire" or actor_is_right, f"{action} by an uninvolved organisation was accepted"
-        assert status in allowed_states, f"{action} accepted from {status}"
+        assert allowed, f"{action} accepted from {status}"
         self.settle(referral)
 
     @precondition(lambda self: self.journeys)
@@ -195,7 +203,14 @@ class Pact(RuleBasedStateMachine):
                         by_org_id=journey.referent_org_id,
                     )
                 else:
-                    ended = journey.life_event(LifeEvent(kind), now=now, reorient_due=DUE)
+                    declared_by = data.draw(st.sampled_from([None, journey.referent_org_id, ORGS[0]]))
+                    ended = journey.life_event(
+                        LifeEvent(kind),
+                        now=now,
+                        reorient_due=DUE,
+                        unaccompanied_due=DUE,
+                        by_org_id=declared_by,
+                    )
                 for referral_id in ended:
                     referral = self.referrals[referral_id]
                     referral.make_obsolete(cause=kind, now=now)

@@ -66,7 +66,7 @@ async def test_a_person_left_without_referent_for_five_working_days_is_reported_
         handle = await start(
             env,
             steps,
-            JourneySnapshot(as_of=now, in_pact=True, unaccompanied_since=since, unaccompanied_due_at=due),
+            JourneySnapshot(version=1, in_pact=True, unaccompanied_since=since, unaccompanied_due_at=due),
         )
         await env.sleep(due - now + timedelta(minutes=1))
         assert [(kind, s) for kind, _, s in steps.done] == [("unaccompanied", since)]
@@ -74,7 +74,7 @@ async def test_a_person_left_without_referent_for_five_working_days_is_reported_
         # A référent is designated: nothing more to time while the person is accompanied.
         await handle.signal(
             JourneyWorkflow.journey_changed,  # type: ignore[attr-defined]
-            JourneySnapshot(as_of=await env.get_current_time(), in_pact=True),
+            JourneySnapshot(version=2, in_pact=True),
         )
         await env.sleep(timedelta(days=60))
         assert len(steps.done) == 1
@@ -90,7 +90,7 @@ async def test_after_exit_the_referent_is_asked_at_three_six_and_twelve_months_t
     async with Worker(
         env.client, task_queue="journey-test", workflows=[JourneyWorkflow], activities=[steps.journey_step]
     ):
-        handle = await start(env, steps, JourneySnapshot(as_of=now, in_pact=False, follow_ups_at=follow_ups))
+        handle = await start(env, steps, JourneySnapshot(version=1, in_pact=False, follow_ups_at=follow_ups))
         status = await handle.result()  # type: ignore[attr-defined]
     assert not status.in_pact
     assert [kind for kind, _, _ in steps.done] == ["follow_up"] * 3
@@ -104,9 +104,9 @@ async def test_a_stale_snapshot_never_overrides_a_newer_one(env: WorkflowEnviron
     async with Worker(
         env.client, task_queue="journey-test", workflows=[JourneyWorkflow], activities=[steps.journey_step]
     ):
-        handle = await start(env, steps, JourneySnapshot(as_of=now, in_pact=True))
+        handle = await start(env, steps, JourneySnapshot(version=5, in_pact=True))
         stale = JourneySnapshot(
-            as_of=now - timedelta(hours=1),
+            version=4,
             in_pact=True,
             unaccompanied_since=now.date(),
             unaccompanied_due_at=now + timedelta(days=1),

@@ -14,7 +14,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from relais_referral.domain.calendar import add_working_days
+from relais_referral.domain.calendar import add_working_days, end_of_day
 from relais_referral.domain.deadlines import appointment_outcome_due, referral_deadlines
 from relais_referral.domain.policy import DEFAULT_POLICY
 from relais_referral.workflows.activities import StepInput, StepResult
@@ -87,7 +87,7 @@ async def submit_at(env: WorkflowEnvironment, moment: datetime) -> WorkflowHandl
 
 def scheduled(appointment: datetime) -> StatusChanged:
     due = appointment_outcome_due(appointment.date(), DEFAULT_POLICY, "44")
-    return StatusChanged(status="appointment_scheduled", outcome_due_at=due)
+    return StatusChanged(status="appointment_scheduled", outcome_due_at=due, had_appointment=True)
 
 
 def assert_rang_at(rang: list[tuple[str, datetime]], expected: list[tuple[str, str]]) -> None:
@@ -185,7 +185,9 @@ async def test_an_unrecorded_appointment_outcome_rings_the_next_working_day_each
         await env.sleep(paris("2026-12-15T10:00") - await env.get_current_time())
         # First no-show recorded late: back to "acknowledged" to be re-invited.
         clock.status = "acknowledged"
-        await handle.signal(ReferralWorkflow.status_changed, StatusChanged(status="acknowledged"))
+        await handle.signal(
+            ReferralWorkflow.status_changed, StatusChanged(status="acknowledged", had_appointment=True)
+        )
         await env.sleep(timedelta(hours=1))
         clock.status = "appointment_scheduled"
         await handle.signal(
@@ -207,3 +209,25 @@ async def test_an_unrecorded_appointment_outcome_rings_the_next_working_day_each
             ("appointment_outcome", "2026-12-19T00:00"),
         ],
     )
+
+
+async def test_after_an_appointment_the_no_answer_clock_stops_and_an_undecided_case_goes_to_the_coordination(
+    env: WorkflowEnvironment,
+) -> None:
+    clock = Clock()
+    async with clock.worker(env):
+        handle = await submit_at(env, paris("2026-12-07T09:00"))  # coordination would ring on 22 Dec
+        await env.sleep(timedelta(hours=2))
+        clock.status = "appointment_scheduled"
+        await handle.signal(ReferralWorkflow.status_changed, scheduled(paris("2026-12-09T10:00")))
+        await env.sleep(paris("2026-12-09T15:00") - await env.get_current_time())
+        # Seen on Wednesday 9; a decision is due within 10 working days (end of Wednesday 23).
+        decision_due = end_of_day(add_working_days(date(2026, 12, 9), DEFAULT_POLICY.decision_days, "44"))
+        await handle.signal(
+            ReferralWorkflow.status_changed,
+            StatusChanged(status="appointment_scheduled", decision_due_at=decision_due, had_appointment=True),
+        )
+        await env.sleep(paris("2027-01-05T12:00") - await env.get_current_time())
+        await handle.signal(ReferralWorkflow.status_changed, StatusChanged(status="accepted"))
+        await handle.result()
+    assert_rang_at(clock.rang, [("decision", "2026-12-24T00:00")])

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from relais_referral.domain.journey import TASK_LABELS_FR, Journey, TaskKind
 from relais_referral.domain.referral import (
@@ -56,7 +56,6 @@ class OrganisationIn(BaseModel):
     name: str = Field(min_length=2, max_length=200)
     kind: OrganisationKind
     departement: str = Field(pattern=r"^(\d{2}|2[AB]|97\d)$", description="Code du département (ex. 44)")
-    acknowledgement_working_days: int | None = Field(default=None, ge=1, le=30)
     contact_email: EmailStr | None = Field(default=None, description="Boîte fonctionnelle (relances)")
     manager_email: EmailStr | None = Field(default=None, description="Responsable (escalades)")
     services: list[str] = Field(default_factory=list, description="Services proposés (codes libres)")
@@ -266,7 +265,7 @@ class AppointmentIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"appointment_at": "2026-12-03T10:00:00+01:00"}]}
     )
-    appointment_at: datetime
+    appointment_at: AwareDatetime = Field(description="Date et heure avec fuseau (ex. +01:00)")
 
 
 class AppointmentOutcomeIn(BaseModel):
@@ -425,6 +424,7 @@ class PolicyIn(BaseModel):
     expiry_days: int = Field(ge=1, le=180)
     reorient_days: int = Field(ge=1, le=60)
     appointment_outcome_days: int = Field(ge=1, le=10)
+    decision_days: int = Field(default=10, ge=1, le=60, description="Décision attendue après un rendez-vous")
     max_no_shows: int = Field(ge=1, le=5)
     unaccompanied_days: int = Field(ge=1, le=60)
 

@@ -42,7 +42,6 @@ class OrganisationRow(Base):
     kind: Mapped[str] = mapped_column(String(40), index=True)
     departement: Mapped[str] = mapped_column(String(3))
     capacity_status: Mapped[str] = mapped_column(String(20), server_default="open")
-    acknowledgement_working_days: Mapped[int | None] = mapped_column(Integer)
     contact_email: Mapped[str | None] = mapped_column(String(200))
     manager_email: Mapped[str | None] = mapped_column(String(200))
     services: Mapped[list[str]] = mapped_column(ARRAY(String(60)), server_default=text("'{}'"))
@@ -86,6 +85,7 @@ class PolicyRow(Base):
     expiry_days: Mapped[int]
     reorient_days: Mapped[int]
     appointment_outcome_days: Mapped[int]
+    decision_days: Mapped[int] = mapped_column(Integer, server_default="10")
     max_no_shows: Mapped[int]
     unaccompanied_days: Mapped[int]
     published_by: Mapped[str] = mapped_column(String(200))
@@ -129,6 +129,8 @@ class ReferralRow(Base):
     submitted_by: Mapped[str] = mapped_column(String(200))
     policy_version: Mapped[int] = mapped_column(Integer, server_default="1")
     appointment_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    appointment_outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome_recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     no_shows: Mapped[int] = mapped_column(Integer, server_default="0")
     refusal_reason: Mapped[str | None] = mapped_column(String(40))
     refusal_comment: Mapped[str | None] = mapped_column(Text)

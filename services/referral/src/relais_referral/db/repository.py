@@ -35,6 +35,8 @@ _REFERRAL_FIELDS = (
     "refusal_comment",
     "refusal_shared",
     "outcome",
+    "appointment_outcome",
+    "outcome_recorded_at",
 )
 
 
@@ -52,7 +54,7 @@ class ReferralRepository:
     async def get(self, referral_id: uuid.UUID, *, for_update: bool = False) -> Referral | None:
         stmt = select(ReferralRow).where(ReferralRow.id == referral_id)
         if for_update:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
         row = (await self.session.execute(stmt)).scalar_one_or_none()
         return None if row is None else self._track(row)
 
@@ -80,6 +82,12 @@ class ReferralRepository:
     def _track(self, row: ReferralRow) -> Referral:
         for known in self.seen:
             if known.id == row.id:
+                # Re-read under a lock: refresh what another transaction may have changed meanwhile.
+                known.status = ReferralStatus(row.status)
+                known.refusal_reason = RefusalReason(row.refusal_reason) if row.refusal_reason else None
+                known.version = row.version
+                for name in _REFERRAL_FIELDS:
+                    setattr(known, name, getattr(row, name))
                 return known
         referral = Referral(
             id=row.id,
@@ -224,7 +232,10 @@ class PolicyRepository:
         return ReferralPolicy() if row is None else _policy(row)
 
     async def next_version(self) -> int:
-        from sqlalchemy import func
+        """Versions are unique across kinds; the lock serialises concurrent publications."""
+        from sqlalchemy import func, text
+
+        await self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('relais.referral_policies'))"))
 
         return (
             int(
@@ -246,6 +257,7 @@ def _policy(row: PolicyRow) -> ReferralPolicy:
         expiry_days=row.expiry_days,
         reorient_days=row.reorient_days,
         appointment_outcome_days=row.appointment_outcome_days,
+        decision_days=row.decision_days,
         max_no_shows=row.max_no_shows,
         unaccompanied_days=row.unaccompanied_days,
     )

@@ -50,6 +50,22 @@ def add_working_days(start: date, days: int, departement: str) -> date:
     return current
 
 
+def working_days_between(start: date, end: date, departement: str) -> int:
+    """Signed count of working days from ``start`` to ``end`` (negative when ``end`` is earlier)."""
+    step = 1 if end >= start else -1
+    count, day = 0, start
+    while day != end:
+        day += timedelta(days=step)
+        if is_working_day(day, departement):
+            count += step
+    return count
+
+
+def paris_date(moment: datetime) -> date:
+    """The calendar day of an instant in France (metropolitan): deadlines count from it, not from UTC's."""
+    return moment.astimezone(PARIS).date()
+
+
 def end_of_day(day: date) -> datetime:
     """A deadline day ends at midnight, Paris time (overseas départements share it for simplicity)."""
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=PARIS)

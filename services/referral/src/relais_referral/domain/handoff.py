@@ -6,8 +6,11 @@ import uuid
 from datetime import date, datetime
 
 from relais_referral.domain.events import (
+    AppointmentOutcomeRecorded,
+    AppointmentScheduled,
     DomainEvent,
     ReferralAccepted,
+    ReferralAcknowledged,
     ReferralClosed,
     ReferralMadeObsolete,
     ReferralReturnedToSender,
@@ -28,8 +31,17 @@ def apply_to_journey(
             return journey.referral_accepted(event.referral_id, now)
         case ReferralReturnedToSender():
             journey.referral_returned(
-                event.referral_id, event.status, event.reorient_due, now, event.reason_code
+                event.referral_id,
+                event.status,
+                reorient_due=event.reorient_due,
+                unaccompanied_due=unaccompanied_due,
+                now=now,
+                detail=event.reason_code,
             )
+        case ReferralAcknowledged() | AppointmentScheduled():
+            journey.referral_answered(event.referral_id)
+        case AppointmentOutcomeRecorded():
+            journey.appointment_outcome_recorded(event.referral_id)
         case ReferralWithdrawn():
             journey.referral_ended(event.referral_id, "withdrawn", now, unaccompanied_due)
         case ReferralMadeObsolete():

@@ -114,6 +114,12 @@ class Journey:
     ) -> None:
         self.history.append(JourneyEntry(at, kind, org, referral, detail))
 
+    def add_task(
+        self, kind: TaskKind, org: uuid.UUID, due: date | None, referral: uuid.UUID | None = None
+    ) -> Task:
+        """A task given by the referral's clock (escalations) rather than by the journey's own rules."""
+        return self._task(kind, org, due, referral)
+
     def _task(
         self,
         kind: TaskKind,
@@ -163,6 +169,7 @@ class Journey:
         self.referent_org_id = accepted.receiver_org_id
         self.follow_up.discard(accepted.receiver_org_id)
         self._finish_tasks(set(COORDINATION_KINDS))
+        self._finish_referral_tasks(referral_id)
         self._log(now, "referral_accepted", accepted.receiver_org_id, referral_id)
         others = list(self.open_referrals)
         self.open_referrals.clear()
@@ -172,20 +179,40 @@ class Journey:
         self,
         referral_id: uuid.UUID,
         status: str,
+        *,
         reorient_due: date,
+        unaccompanied_due: date,
         now: datetime,
         detail: str | None = None,
     ) -> None:
         returned = self.open_referrals.pop(referral_id)
+        self._finish_referral_tasks(referral_id)
         self._task(TaskKind.REORIENT, returned.sender_org_id, reorient_due, referral_id)
         self._log(now, f"referral_{status}", returned.receiver_org_id, referral_id, detail)
-        self._nobody_left(now, reorient_due)
+        self._nobody_left(now, unaccompanied_due)
+
+    def referral_answered(self, referral_id: uuid.UUID) -> None:
+        """The receiver acted: "no answer" escalations of this referral are resolved."""
+        self._finish_referral_tasks(referral_id, {TaskKind.ESCALATION})
+
+    def appointment_outcome_recorded(self, referral_id: uuid.UUID) -> None:
+        self._finish_referral_tasks(referral_id, {TaskKind.APPOINTMENT_OUTCOME})
+
+    def _finish_referral_tasks(self, referral_id: uuid.UUID, kinds: set[TaskKind] | None = None) -> None:
+        for task in self.tasks:
+            if (
+                task.is_open
+                and task.referral_id == referral_id
+                and task.kind in (kinds or {TaskKind.ESCALATION, TaskKind.APPOINTMENT_OUTCOME})
+            ):
+                task.status = TaskStatus.DONE
 
     def referral_ended(
         self, referral_id: uuid.UUID, status: str, now: datetime, unaccompanied_due: date
     ) -> None:
         """Withdrawn or obsolete: no task for the sender, but nobody may be left alone."""
         ended = self.open_referrals.pop(referral_id, None)
+        self._finish_referral_tasks(referral_id)
         self._log(now, f"referral_{status}", ended.receiver_org_id if ended else None, referral_id)
         self._nobody_left(now, unaccompanied_due)
 
@@ -195,6 +222,9 @@ class Journey:
         self._require_in_pact("release")
         if by_org_id != self.referent_org_id:
             raise NotAllowed("only the référent organisation may end its accompaniment")
+        if any(r.sender_org_id == by_org_id for r in self.open_referrals.values()):
+            # Warm hand-off: the sender stays responsible until the receiver answers.
+            raise InvalidTransition("waiting for an answer to its own referral", "release")
         self.follow_up.add(by_org_id)
         self.referent_org_id = None
         self._log(now, "referent_released", by_org_id)
@@ -217,23 +247,28 @@ class Journey:
         *,
         now: datetime,
         reorient_due: date,
+        unaccompanied_due: date,
+        by_org_id: uuid.UUID | None,
         detail: str | None = None,
-        follow_ups: list[date] | None = None,
     ) -> list[uuid.UUID]:
-        """Returns the open referrals that the event makes obsolete."""
+        """Returns the open referrals that the event makes obsolete.
+
+        ``by_org_id`` is the declaring organisation (the référent, or the coordination for a person
+        without one); None when the event comes from a partner service (a hire, an abandoned training)."""
         self._require_in_pact(kind.value)
+        if by_org_id is not None and by_org_id != (self.referent_org_id or self.coordination_org_id):
+            raise NotAllowed("only the référent organisation declares a life event")
         self._log(now, f"life_event_{kind.value}", None, None, detail)
         if kind is LifeEvent.TRAINING_ABANDONED:
             owner = self.referent_org_id or self.coordination_org_id
             self._task(TaskKind.REORIENT, owner, reorient_due, note="Formation abandonnée")
-            self._nobody_left(now, reorient_due)
+            self._nobody_left(now, unaccompanied_due)
             return []
+        if kind is LifeEvent.MOVED_OUT:
+            return self.exit(outcome="moved_out", now=now, follow_ups=[], by_org_id=None)
         ended = list(self.open_referrals)
         self.open_referrals.clear()
-        if kind is LifeEvent.MOVED_OUT:
-            self.exit(outcome="moved_out", now=now, follow_ups=[], by_org_id=None)
-        else:
-            self._nobody_left(now, reorient_due)
+        self._nobody_left(now, unaccompanied_due)
         return ended
 
     def exit(
@@ -248,7 +283,10 @@ class Journey:
         owner = self.referent_org_id
         self.in_pact = False
         self.exit_outcome = outcome
-        self._finish_tasks({TaskKind.REORIENT, *COORDINATION_KINDS}, status=TaskStatus.CANCELLED)
+        self._finish_tasks(
+            {TaskKind.REORIENT, TaskKind.ESCALATION, TaskKind.APPOINTMENT_OUTCOME, *COORDINATION_KINDS},
+            status=TaskStatus.CANCELLED,
+        )
         self._log(now, "exit", owner, None, outcome)
         if owner is not None:
             for due in follow_ups:

@@ -20,6 +20,7 @@ class ReferralPolicy:
     expiry_days: int = 30
     reorient_days: int = 10
     appointment_outcome_days: int = 1
+    decision_days: int = 10
     max_no_shows: int = 2
     unaccompanied_days: int = 5
 

@@ -96,6 +96,8 @@ class Referral:
     submitted_by: str
     policy_version: int = 1
     appointment_at: datetime | None = None
+    appointment_outcome: str | None = None
+    outcome_recorded_at: datetime | None = None
     no_shows: int = 0
     refusal_reason: RefusalReason | None = None
     refusal_comment: str | None = None
@@ -156,6 +158,15 @@ class Referral:
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def can_schedule(self) -> bool:
+        """Before any appointment, after a no-show, or to move an appointment whose outcome is not in."""
+        return self.status in AWAITING_ANSWER or self.awaits_appointment_outcome
+
+    @property
+    def awaits_appointment_outcome(self) -> bool:
+        return self.status is ReferralStatus.APPOINTMENT_SCHEDULED and self.appointment_outcome is None
+
     def involves(self, org_id: uuid.UUID) -> bool:
         return org_id in (self.sender_org_id, self.receiver_org_id)
 
@@ -179,13 +190,15 @@ class Referral:
     def schedule_appointment(
         self, *, by_org_id: uuid.UUID, appointment_at: datetime, outcome_due_at: datetime, now: datetime
     ) -> None:
-        """A first meeting (or a re-invitation after a no-show); acknowledges implicitly."""
+        """A first meeting, a new date for it, or a re-invitation after a no-show; acknowledges implicitly."""
         self._receiver_only(by_org_id, "schedule an appointment for")
-        self._require(AWAITING_ANSWER, "schedule an appointment for")
+        if not self.can_schedule:
+            raise InvalidTransition(self.status, "schedule an appointment for")
         if appointment_at < now:
             raise InvalidReferral("an appointment cannot be scheduled in the past")
         self.status = ReferralStatus.APPOINTMENT_SCHEDULED
         self.appointment_at = appointment_at
+        self.appointment_outcome = None
         self.events.append(
             AppointmentScheduled(
                 referral_id=self.id,
@@ -207,9 +220,12 @@ class Referral:
     ) -> None:
         """Seen → the receiver decides; no-show → re-invitation, or back to the sender at the limit."""
         self._receiver_only(by_org_id, "record the appointment outcome of")
-        self._require({ReferralStatus.APPOINTMENT_SCHEDULED}, "record the appointment outcome of")
+        if not self.awaits_appointment_outcome:
+            raise InvalidTransition(self.status, "record the appointment outcome of")
         if outcome is AppointmentOutcome.NO_SHOW:
             self.no_shows += 1
+        self.appointment_outcome = outcome.value
+        self.outcome_recorded_at = now
         self.events.append(
             AppointmentOutcomeRecorded(
                 referral_id=self.id,

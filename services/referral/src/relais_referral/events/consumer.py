@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from relais_referral.db.models import infra
 from relais_referral.events import contracts as c
@@ -23,7 +22,7 @@ from relais_referral.service_layer.projections import project_inbox
 from relais_referral.service_layer.timers import journey_timers, referral_timers
 from relais_referral.workflows.journey import JourneySnapshot, JourneyWorkflow, JourneyWorkflowInput
 from relais_referral.workflows.referral import ReferralWorkflow, ReferralWorkflowInput, StatusChanged
-from relais_shared.consumer import reliable_subscriber
+from relais_shared.consumer import PermanentError, reliable_subscriber
 from relais_shared.envelope import IncomingEnvelope
 from relais_shared.kafka import TopicCatalogue
 
@@ -44,6 +43,13 @@ JOURNEY_EVENTS = {t for t in c.registry.all() if t.startswith(("journey.", "jobs
 }
 
 
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise PermanentError(f"not an aggregate id: {value!r}") from exc
+
+
 def workflow_id(referral_id: object) -> str:
     return f"referral-{referral_id}"
 
@@ -61,57 +67,52 @@ class WorkflowBridge:
 
     async def __call__(self, session: AsyncSession, envelope: IncomingEnvelope) -> None:
         if envelope.type in REFERRAL_EVENTS:
-            await self._referral(session, uuid.UUID(envelope.subject), envelope.type)
+            await self._referral(session, _uuid(envelope.subject))
         if envelope.type in JOURNEY_EVENTS:
             jobseeker_id = envelope.data.get("jobseeker_id")
             if jobseeker_id:
-                await self._journey(session, uuid.UUID(str(jobseeker_id)))
+                await self._journey(session, _uuid(str(jobseeker_id)))
 
-    async def _referral(self, session: AsyncSession, referral_id: uuid.UUID, event_type: str) -> None:
+    async def _referral(self, session: AsyncSession, referral_id: uuid.UUID) -> None:
+        """Signal-with-start from the database's state: a lost or late event still ends in the right clock."""
         timers = await referral_timers(session, referral_id)
         if timers is None:
             return
-        if event_type == c.ReferralSubmittedV1.event_type:
-            d = timers.deadlines
-            try:
-                await self.client.start_workflow(
-                    ReferralWorkflow.run,
-                    ReferralWorkflowInput(
-                        referral_id=str(referral_id),
-                        sender_org_id=str(timers.sender_org_id),
-                        receiver_org_id=str(timers.receiver_org_id),
-                        status=timers.status,
-                        outcome_due_at=timers.outcome_due_at,
-                        reminder_at=d.reminder_at,
-                        manager_escalation_at=d.manager_escalation_at,
-                        coordination_escalation_at=d.coordination_escalation_at,
-                        expiry_at=d.expiry_at,
-                    ),
-                    id=workflow_id(referral_id),
-                    task_queue=self.task_queue,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                )
-            except WorkflowAlreadyStartedError:
-                pass  # a redelivery after the start but before the commit: harmless
-            return
-        # The signal carries the current status from the database, so late or repeated signals converge.
-        handle = self.client.get_workflow_handle(workflow_id(referral_id))
+        d = timers.deadlines
+        state = {
+            "status": timers.status,
+            "outcome_due_at": timers.outcome_due_at,
+            "decision_due_at": timers.decision_due_at,
+            "had_appointment": timers.had_appointment,
+        }
         try:
-            await handle.signal(
-                ReferralWorkflow.status_changed,
-                StatusChanged(status=timers.status, outcome_due_at=timers.outcome_due_at),
+            await self.client.start_workflow(
+                ReferralWorkflow.run,
+                ReferralWorkflowInput(
+                    referral_id=str(referral_id),
+                    sender_org_id=str(timers.sender_org_id),
+                    receiver_org_id=str(timers.receiver_org_id),
+                    reminder_at=d.reminder_at,
+                    manager_escalation_at=d.manager_escalation_at,
+                    coordination_escalation_at=d.coordination_escalation_at,
+                    expiry_at=d.expiry_at,
+                    **state,
+                ),
+                id=workflow_id(referral_id),
+                task_queue=self.task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                start_signal="status_changed",
+                start_signal_args=[StatusChanged(**state)],
             )
-        except RPCError as exc:
-            # The clock already stopped (accepted, refused…): later events have nothing left to time.
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                raise
+        except WorkflowAlreadyStartedError:
+            pass  # the clock already stopped (accepted, refused…): one run per referral, never a second
 
     async def _journey(self, session: AsyncSession, jobseeker_id: uuid.UUID) -> None:
         timers = await journey_timers(session, jobseeker_id)
         if timers is None:
             return
         snapshot = JourneySnapshot(
-            as_of=timers.as_of,
+            version=timers.version,
             in_pact=timers.in_pact,
             unaccompanied_since=timers.unaccompanied_since,
             unaccompanied_due_at=timers.unaccompanied_due_at,

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from relais_referral.settings import ReferralSettings
+from relais_shared.auth import Principal
 
 
 @dataclass(frozen=True)
@@ -13,6 +14,10 @@ class PactContext:
     coordination_org_id: uuid.UUID
     departement: str
     portal_url: str = "http://127.0.0.1:8100"
+
+    def is_pact_admin(self, principal: Principal) -> bool:
+        """Pact-wide administration (directory, members, deadlines) belongs to the coordination's admins."""
+        return principal.has_role("admin") and principal.org_id == self.coordination_org_id
 
     @classmethod
     def from_settings(cls, settings: ReferralSettings) -> PactContext:

@@ -21,7 +21,6 @@ class CreateOrganisation:
     name: str
     kind: str
     departement: str
-    acknowledgement_working_days: int | None = None
     organisation_id: uuid.UUID | None = None
     contact_email: str | None = None
     manager_email: str | None = None
@@ -29,16 +28,15 @@ class CreateOrganisation:
 
 
 async def create_organisation(
-    uow: UnitOfWork, principal: Principal, cmd: CreateOrganisation
+    uow: UnitOfWork, principal: Principal, cmd: CreateOrganisation, ctx: PactContext
 ) -> OrganisationRow:
-    if not principal.has_role("admin"):
-        raise NotAllowed("only an administrator adds organisations to the directory")
+    if not ctx.is_pact_admin(principal):
+        raise NotAllowed("only an administrator of the pact coordination adds organisations to the directory")
     row = OrganisationRow(
         id=cmd.organisation_id or uuid.uuid4(),
         name=cmd.name,
         kind=cmd.kind,
         departement=cmd.departement,
-        acknowledgement_working_days=cmd.acknowledgement_working_days,
         contact_email=cmd.contact_email,
         manager_email=cmd.manager_email,
         services=list(cmd.services),
@@ -50,12 +48,12 @@ async def create_organisation(
 
 
 async def set_capacity(
-    uow: UnitOfWork, principal: Principal, org_id: uuid.UUID, status: str
+    uow: UnitOfWork, principal: Principal, org_id: uuid.UUID, status: str, ctx: PactContext
 ) -> OrganisationRow:
     """A receiving service declares itself open, waitlisted or full (DOMAIN rule 4)."""
-    if principal.org_id != org_id and not principal.has_role("admin"):
+    if principal.org_id != org_id and not ctx.is_pact_admin(principal):
         raise NotFound("organisation")
-    if not principal.has_role("counsellor", "admin"):
+    if not (principal.has_role("counsellor") or ctx.is_pact_admin(principal)):
         raise NotAllowed("only the organisation's counsellors or an administrator change its capacity")
     row = await uow.session.get(OrganisationRow, org_id, with_for_update=True)
     if row is None:
@@ -73,8 +71,12 @@ class AddSite:
     departement: str
 
 
-async def add_site(uow: UnitOfWork, principal: Principal, org_id: uuid.UUID, cmd: AddSite) -> SiteRow:
-    if not (principal.has_role("admin") or (principal.org_id == org_id and principal.has_role("counsellor"))):
+async def add_site(
+    uow: UnitOfWork, principal: Principal, org_id: uuid.UUID, cmd: AddSite, ctx: PactContext
+) -> SiteRow:
+    if not (
+        ctx.is_pact_admin(principal) or (principal.org_id == org_id and principal.has_role("counsellor"))
+    ):
         raise NotAllowed("only the organisation or an administrator describes its sites")
     if await uow.session.get(OrganisationRow, org_id) is None:
         raise NotFound("organisation")
@@ -100,9 +102,11 @@ async def add_member(
     display_name: str,
     email: str | None,
     roles: list[str],
+    ctx: PactContext,
 ) -> MemberRow:
-    if not principal.has_role("admin"):
-        raise NotAllowed("only an administrator manages members")
+    """The directory's contact list; authorisation itself comes from the identity provider's token."""
+    if not ctx.is_pact_admin(principal):
+        raise NotAllowed("only an administrator of the pact coordination manages members")
     if await uow.session.get(OrganisationRow, org_id) is None:
         raise NotFound("organisation")
     row = MemberRow(organisation_id=org_id, sub=sub, display_name=display_name, email=email, roles=roles)
@@ -114,7 +118,7 @@ async def publish_policy(
     uow: UnitOfWork, principal: Principal, org_kind: str, policy: ReferralPolicy, ctx: PactContext
 ) -> ReferralPolicy:
     """A new version of the deadlines; referrals already sent keep the version they were sent under."""
-    if not principal.has_role("admin") and not (
+    if not ctx.is_pact_admin(principal) and not (
         principal.org_id == ctx.coordination_org_id and principal.has_role("coordinator")
     ):
         raise NotAllowed("only the pact coordination or an administrator sets the deadlines")

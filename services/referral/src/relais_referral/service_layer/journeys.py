@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relais_referral.db.models import JobseekerRow, ReferralRow, infra
-from relais_referral.domain.calendar import add_working_days
+from relais_referral.db.models import JobseekerRow, ReferralRow, TaskRow, infra
+from relais_referral.domain.calendar import add_working_days, paris_date
 from relais_referral.domain.deadlines import add_months
-from relais_referral.domain.errors import NotAllowed
-from relais_referral.domain.journey import Journey, JourneyEntry, LifeEvent
+from relais_referral.domain.errors import InvalidReferral, NotAllowed
+from relais_referral.domain.journey import Journey, JourneyEntry, LifeEvent, TaskKind, TaskStatus
 from relais_referral.events.contracts import (
     JobseekerUnaccompaniedV1,
     JourneyExitedV1,
@@ -80,17 +80,19 @@ async def register_jobseeker(uow: UnitOfWork, principal: Principal, cmd: Registe
 
 
 async def jobseeker_visible_to(session: AsyncSession, jobseeker: JobseekerRow, org_id: uuid.UUID) -> bool:
-    """A counsellor sees a person while their organisation is référent, follows them, or has a referral."""
+    """A counsellor sees a person only *while* their organisation is référent, follows them in the pact,
+    or is a party to one of their open referrals: a refused, expired or withdrawn referral gives no access."""
     from relais_referral.db.models import JourneyMemberRow
+    from relais_referral.domain.referral import OPEN_STATUSES
 
     if jobseeker.referent_org_id == org_id:
         return True
-    member = await session.get(JourneyMemberRow, (jobseeker.id, org_id))
-    if member is not None:
+    if jobseeker.in_pact and await session.get(JourneyMemberRow, (jobseeker.id, org_id)) is not None:
         return True
     found = await session.execute(
         select(ReferralRow.id)
         .where(ReferralRow.jobseeker_id == jobseeker.id)
+        .where(ReferralRow.status.in_([s.value for s in OPEN_STATUSES]))
         .where((ReferralRow.sender_org_id == org_id) | (ReferralRow.receiver_org_id == org_id))
         .limit(1)
     )
@@ -137,10 +139,11 @@ async def release(
     journey.release(
         by_org_id=principal.org_id,
         now=now,
-        unaccompanied_due=add_working_days(now.date(), policy.unaccompanied_days, ctx.departement),
+        unaccompanied_due=add_working_days(paris_date(now), policy.unaccompanied_days, ctx.departement),
     )
     publish_referent_change(uow, journey, previous, "released", now)
     await uow.journeys.save(journey)
+    await _audit(uow, principal, "release", jobseeker_id)
     return journey
 
 
@@ -155,6 +158,7 @@ async def assign_referent(
     journey.assign_referent(org_id=org_id, now=now)
     publish_referent_change(uow, journey, previous, "assigned_by_coordination", now)
     await uow.journeys.save(journey)
+    await _audit(uow, principal, "assign_referent", jobseeker_id)
     return journey
 
 
@@ -170,13 +174,14 @@ async def exit_pact(
         outcome=outcome,
         now=now,
         by_org_id=principal.org_id if principal else None,
-        follow_ups=[add_months(now.date(), m) for m in FOLLOW_UP_MONTHS],
+        follow_ups=[add_months(paris_date(now), m) for m in FOLLOW_UP_MONTHS],
     )
     await _make_obsolete(uow, journey, ended, "exit", now)
     uow.publish(
         JourneyExitedV1(jobseeker_id=jobseeker_id, outcome=outcome, referent_org_id=referent, exited_at=now)
     )
     await uow.journeys.save(journey)
+    await _audit(uow, principal, "exit", jobseeker_id)
     return journey
 
 
@@ -200,12 +205,18 @@ async def record_life_event(
     detail = (
         f"{contract_type} {weekly_hours:g}h" if contract_type and weekly_hours is not None else contract_type
     )
+    too_long = contract_type is not None and len(contract_type) > 20
+    if too_long or (weekly_hours is not None and not 0 <= weekly_hours <= 48):
+        raise InvalidReferral("contract type of at most 20 characters and 0 to 48 weekly hours")
     referent = journey.referent_org_id
+    today = paris_date(now)
     ended = journey.life_event(
         kind,
         now=now,
         detail=detail,
-        reorient_due=add_working_days(now.date(), policy.reorient_days, ctx.departement),
+        by_org_id=principal.org_id if principal is not None else None,
+        reorient_due=add_working_days(today, policy.reorient_days, ctx.departement),
+        unaccompanied_due=add_working_days(today, policy.unaccompanied_days, ctx.departement),
     )
     await _make_obsolete(uow, journey, ended, kind.value, now)
     uow.publish(
@@ -225,6 +236,7 @@ async def record_life_event(
             )
         )
     await uow.journeys.save(journey)
+    await _audit(uow, principal, "life_event", jobseeker_id)
     return journey
 
 
@@ -265,6 +277,19 @@ async def _make_obsolete(
             )
 
 
+async def _audit(uow: UnitOfWork, principal: Principal | None, action: str, jobseeker_id: uuid.UUID) -> None:
+    """Every write to a person's journey is audited (who, which organisation, what, when)."""
+    if principal is not None:
+        await record_access(
+            uow.session,
+            infra.audit_log,
+            principal,
+            action=action,
+            resource_type="journey",
+            resource_id=str(jobseeker_id),
+        )
+
+
 def _counsellor(principal: Principal) -> None:
     if not principal.has_role("counsellor"):
         raise NotAllowed("only counsellors act on a person's journey")
@@ -279,6 +304,7 @@ class JourneyContacts:
     coordination_email: str | None
     exited_on: date | None
     last_referral_id: uuid.UUID | None
+    follow_up_open: bool = False
 
 
 async def journey_contacts(uow: UnitOfWork, jobseeker_id: uuid.UUID, ctx: PactContext) -> JourneyContacts:
@@ -307,10 +333,23 @@ async def journey_contacts(uow: UnitOfWork, jobseeker_id: uuid.UUID, ctx: PactCo
             .limit(1)
         )
     ).scalar()
+    follow_up_open = (
+        await uow.session.execute(
+            select(TaskRow.id)
+            .where(
+                TaskRow.jobseeker_id == jobseeker_id,
+                TaskRow.kind == TaskKind.OUTCOME_FOLLOW_UP.value,
+                TaskRow.status == TaskStatus.OPEN.value,
+                TaskRow.due <= paris_date(datetime.now(UTC)),
+            )
+            .limit(1)
+        )
+    ).first() is not None
     return JourneyContacts(
         referent_name=referent.name if referent else None,
         referent_email=referent.contact_email if referent else None,
         coordination_email=coordination.contact_email if coordination else None,
-        exited_on=exit_entry.date() if exit_entry else None,
+        exited_on=paris_date(exit_entry) if exit_entry else None,
         last_referral_id=last_referral,
+        follow_up_open=follow_up_open,
     )

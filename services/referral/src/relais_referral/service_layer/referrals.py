@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
 from relais_referral.db.models import JobseekerRow, OrganisationRow, infra
-from relais_referral.domain.calendar import add_working_days
+from relais_referral.domain.calendar import add_working_days, paris_date
 from relais_referral.domain.deadlines import appointment_outcome_due
 from relais_referral.domain.errors import NotAllowed
 from relais_referral.domain.events import ReferralEscalated
@@ -67,7 +67,7 @@ async def submit_referral(
     assert journey is not None
     policy = await uow.policies.current(receiver.kind)
     now = datetime.now(UTC)
-    days = receiver.acknowledgement_working_days or policy.acknowledgement_days
+    days = policy.acknowledgement_days
     referral = Referral.submit(
         referral_id=uuid.uuid4(),
         jobseeker_id=jobseeker.id,
@@ -77,8 +77,8 @@ async def submit_referral(
         motive=cmd.motive,
         submitted_by=principal.sub,
         now=now,
-        acknowledgement_due=add_working_days(now.date(), days, receiver.departement),
-        age_band=age_band(jobseeker.birth_date, now.date()),
+        acknowledgement_due=add_working_days(paris_date(now), days, receiver.departement),
+        age_band=age_band(jobseeker.birth_date, paris_date(now)),
         qpv_resident=jobseeker.qpv_resident,
         policy_version=policy.version,
     )
@@ -99,17 +99,20 @@ async def submit_referral(
 async def act_on_referral(
     uow: UnitOfWork, principal: Principal, referral_id: uuid.UUID, action: ReferralAction, ctx: PactContext
 ) -> Referral:
-    referral = await uow.referrals.get(referral_id, for_update=True)
-    if referral is None or not referral.involves(principal.org_id):
+    found = await uow.referrals.get(referral_id)
+    if found is None or not found.involves(principal.org_id):
         raise NotFound("referral")
     if not principal.has_role("counsellor"):
         raise NotAllowed("only counsellors act on referrals")
-    journey = await uow.journeys.get(referral.jobseeker_id, ctx.coordination_org_id)
+    # Lock order, everywhere: the person first, then their referrals (no deadlock between handlers).
+    journey = await uow.journeys.get(found.jobseeker_id, ctx.coordination_org_id)
     assert journey is not None
+    referral = await uow.referrals.get(referral_id, for_update=True)
+    assert referral is not None
     policy = await uow.policies.version(referral.policy_version)
     now = datetime.now(UTC)
     org = principal.org_id
-    reorient_due = await _reorient_due(uow, referral, policy, now)
+    reorient_due = await _reorient_due(uow, referral, policy, now, ctx)
     match action.name:
         case "acknowledge":
             referral.acknowledge(by_org_id=org, now=now)
@@ -122,7 +125,9 @@ async def act_on_referral(
                 by_org_id=org,
                 appointment_at=action.appointment_at,
                 now=now,
-                outcome_due_at=appointment_outcome_due(action.appointment_at.date(), policy, departement),
+                outcome_due_at=appointment_outcome_due(
+                    paris_date(action.appointment_at), policy, departement
+                ),
             )
         case "outcome":
             assert action.outcome is not None
@@ -153,6 +158,14 @@ async def act_on_referral(
             raise ValueError(f"unknown action {action.name}")
     await uow.referrals.save(referral)
     await _settle(uow, referral, journey, policy, now, ctx)
+    await record_access(
+        uow.session,
+        infra.audit_log,
+        principal,
+        action=action.name,
+        resource_type="referral",
+        resource_id=str(referral.id),
+    )
     return referral
 
 
@@ -168,23 +181,51 @@ class EscalationOutcome:
     recipients: tuple[str, ...] = ()
     submitted_on: date | None = None
     acknowledgement_due: date | None = None
+    appointment_on: date | None = None
+    expiry_days: int = 30
 
 
-ESCALATION_STATUSES = {
-    "reminder": {ReferralStatus.SUBMITTED},
-    "manager": {ReferralStatus.SUBMITTED},
-    "coordination": set(AWAITING_ANSWER),
-    "appointment_outcome": {ReferralStatus.APPOINTMENT_SCHEDULED},
+def escalation_applies(referral: Referral, level: str) -> bool:
+    """Whether the deadline of ``level`` still concerns the referral, judged from the database's truth."""
+    answered_once = referral.outcome_recorded_at is not None
+    match level:
+        case "reminder" | "manager":
+            return referral.status is ReferralStatus.SUBMITTED
+        case "coordination":
+            return referral.status in AWAITING_ANSWER and not answered_once
+        case "appointment_outcome":
+            return referral.awaits_appointment_outcome
+        case "decision":
+            # After an appointment (seen, or a no-show awaiting re-invitation), nothing was decided.
+            seen_undecided = referral.status is ReferralStatus.APPOINTMENT_SCHEDULED and not (
+                referral.awaits_appointment_outcome
+            )
+            return answered_once and (referral.status is ReferralStatus.ACKNOWLEDGED or seen_undecided)
+    return False
+
+
+ESCALATION_RECIPIENT = {
+    "reminder": "receiver",
+    "manager": "manager",
+    "coordination": "coordination",
+    "appointment_outcome": "receiver",
+    "decision": "coordination",
 }
 
 
 async def escalate_referral(
     uow: UnitOfWork, referral_id: uuid.UUID, level: str, event_id: uuid.UUID, ctx: PactContext
 ) -> EscalationOutcome:
-    """A deadline rang: if the referral still waits, record it, give someone a task, say whom to notify."""
-    referral = await uow.referrals.get(referral_id, for_update=True)
-    if referral is None:
+    """A deadline rang: if the referral still waits, record it, give someone a task, say whom to notify.
+
+    Recorded once per step (the event id); a retry of the step finds it recorded and only says again
+    whom to notify, so that an e-mail lost to an SMTP failure is sent on the retry."""
+    found = await uow.referrals.get(referral_id)
+    if found is None:
         return EscalationOutcome(status="unknown", escalated=False)
+    journey = await uow.journeys.get(found.jobseeker_id, ctx.coordination_org_id)  # lock order: person first
+    referral = await uow.referrals.get(referral_id, for_update=True)
+    assert journey is not None and referral is not None
     sender = await uow.session.get(OrganisationRow, referral.sender_org_id)
     receiver = await uow.session.get(OrganisationRow, referral.receiver_org_id)
     assert sender is not None and receiver is not None
@@ -193,59 +234,64 @@ async def escalate_referral(
         escalated=False,
         sender_name=sender.name,
         receiver_name=receiver.name,
-        submitted_on=referral.submitted_at.date(),
+        submitted_on=paris_date(referral.submitted_at),
         acknowledgement_due=referral.acknowledgement_due,
+        appointment_on=paris_date(referral.appointment_at) if referral.appointment_at else None,
     )
-    done = await uow.session.execute(select(infra.outbox.c.id).where(infra.outbox.c.event_id == event_id))
-    if referral.status not in ESCALATION_STATUSES[level] or done.first() is not None:
-        return base
-    now = datetime.now(UTC)
-    uow.publish(
-        ReferralEscalated(referral_id=referral.id, occurred_at=now, receiver_org_id=receiver.id, level=level),
-        event_id=event_id,
-    )
-    journey = await uow.journeys.get(referral.jobseeker_id, ctx.coordination_org_id)
-    assert journey is not None
-    if level in ("manager", "coordination", "appointment_outcome"):
-        owner = ctx.coordination_org_id if level == "coordination" else receiver.id
-        kind = TaskKind.APPOINTMENT_OUTCOME if level == "appointment_outcome" else TaskKind.ESCALATION
-        journey.tasks.append(_task(journey, kind, owner, referral.id, now.date()))
-        await uow.journeys.save(journey)
+    recorded = (
+        await uow.session.execute(select(infra.outbox.c.id).where(infra.outbox.c.event_id == event_id))
+    ).first() is not None
+    if not recorded:
+        if not escalation_applies(referral, level):
+            return base
+        now = datetime.now(UTC)
+        uow.publish(
+            ReferralEscalated(
+                referral_id=referral.id, occurred_at=now, receiver_org_id=receiver.id, level=level
+            ),
+            event_id=event_id,
+        )
+        if level != "reminder":
+            owner = ctx.coordination_org_id if ESCALATION_RECIPIENT[level] == "coordination" else receiver.id
+            kind = TaskKind.APPOINTMENT_OUTCOME if level == "appointment_outcome" else TaskKind.ESCALATION
+            journey.add_task(kind, owner, paris_date(now), referral.id)
+            await uow.journeys.save(journey)
     recipients = {
-        "reminder": (receiver.contact_email,),
-        "manager": (receiver.manager_email or receiver.contact_email,),
-        "coordination": (await _coordination_email(uow, ctx),),
-        "appointment_outcome": (receiver.contact_email,),
-    }[level]
-    return EscalationOutcome(
-        **{**base.__dict__, "escalated": True, "recipients": tuple(r for r in recipients if r)}
-    )
+        "receiver": receiver.contact_email,
+        "manager": receiver.manager_email or receiver.contact_email,
+        "coordination": await _coordination_email(uow, ctx),
+    }[ESCALATION_RECIPIENT[level]]
+    return replace(base, escalated=True, recipients=(recipients,) if recipients else ())
 
 
 async def expire_referral(uow: UnitOfWork, referral_id: uuid.UUID, ctx: PactContext) -> EscalationOutcome:
-    referral = await uow.referrals.get(referral_id, for_update=True)
-    if referral is None:
+    """No answer by the expiry deadline: back to the sender. A retry re-sends the sender's e-mail only."""
+    found = await uow.referrals.get(referral_id)
+    if found is None:
         return EscalationOutcome(status="unknown", escalated=False)
+    journey = await uow.journeys.get(found.jobseeker_id, ctx.coordination_org_id)  # lock order: person first
+    referral = await uow.referrals.get(referral_id, for_update=True)
+    assert journey is not None and referral is not None
     sender = await uow.session.get(OrganisationRow, referral.sender_org_id)
     receiver = await uow.session.get(OrganisationRow, referral.receiver_org_id)
     assert sender is not None and receiver is not None
-    if referral.status not in AWAITING_ANSWER:
-        return EscalationOutcome(status=referral.status.value, escalated=False)
-    journey = await uow.journeys.get(referral.jobseeker_id, ctx.coordination_org_id)
-    assert journey is not None
     policy = await uow.policies.version(referral.policy_version)
-    now = datetime.now(UTC)
-    referral.expire(now=now, reorient_due=await _reorient_due(uow, referral, policy, now))
-    await uow.referrals.save(referral)
-    await _settle(uow, referral, journey, policy, now, ctx)
-    return EscalationOutcome(
+    outcome = EscalationOutcome(
         status=referral.status.value,
-        escalated=True,
+        escalated=referral.status is ReferralStatus.EXPIRED,
         sender_name=sender.name,
         receiver_name=receiver.name,
         recipients=tuple(r for r in (sender.contact_email,) if r),
-        submitted_on=referral.submitted_at.date(),
+        submitted_on=paris_date(referral.submitted_at),
+        expiry_days=policy.expiry_days,
     )
+    if not escalation_applies(referral, "coordination"):  # the same condition: still no answer at all
+        return outcome
+    now = datetime.now(UTC)
+    referral.expire(now=now, reorient_due=await _reorient_due(uow, referral, policy, now, ctx))
+    await uow.referrals.save(referral)
+    await _settle(uow, referral, journey, policy, now, ctx)
+    return replace(outcome, status=referral.status.value, escalated=True)
 
 
 # ------------------------------------------------------------------ helpers
@@ -259,7 +305,7 @@ async def _settle(
 ) -> None:
     """Moves the journey with the referral's new events, in the same transaction (DOMAIN rules 1, 5, 6)."""
     previous = journey.referent_org_id
-    unaccompanied_due = add_working_days(now.date(), policy.unaccompanied_days, ctx.departement)
+    unaccompanied_due = add_working_days(paris_date(now), policy.unaccompanied_days, ctx.departement)
     for event in list(referral.events):
         for other_id in apply_to_journey(journey, event, now=now, unaccompanied_due=unaccompanied_due):
             other = await uow.referrals.get(other_id, for_update=True)
@@ -272,17 +318,15 @@ async def _settle(
     await uow.journeys.save(journey)
 
 
-async def _reorient_due(uow: UnitOfWork, referral: Referral, policy: ReferralPolicy, now: datetime) -> date:
+async def _reorient_due(
+    uow: UnitOfWork, referral: Referral, policy: ReferralPolicy, now: datetime, ctx: PactContext
+) -> date:
     sender = await uow.session.get(OrganisationRow, referral.sender_org_id)
-    return add_working_days(now.date(), policy.reorient_days, sender.departement if sender else "44")
+    return add_working_days(
+        paris_date(now), policy.reorient_days, sender.departement if sender else ctx.departement
+    )
 
 
 async def _coordination_email(uow: UnitOfWork, ctx: PactContext) -> str | None:
     coordination = await uow.session.get(OrganisationRow, ctx.coordination_org_id)
     return coordination.contact_email if coordination else None
-
-
-def _task(journey: Journey, kind: TaskKind, owner: uuid.UUID, referral_id: uuid.UUID, due: date):  # type: ignore[no-untyped-def]
-    from relais_referral.domain.journey import Task
-
-    return Task(uuid.uuid4(), kind, owner, journey.jobseeker_id, due, referral_id)

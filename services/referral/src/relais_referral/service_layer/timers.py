@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relais_referral.db.models import JobseekerRow, OrganisationRow, ReferralRow, TaskRow
+from relais_referral.db.models import JobseekerRow, JourneyEntryRow, OrganisationRow, ReferralRow, TaskRow
 from relais_referral.db.repository import PolicyRepository
-from relais_referral.domain.calendar import end_of_day
+from relais_referral.domain.calendar import add_working_days, end_of_day, paris_date
 from relais_referral.domain.deadlines import ReferralDeadlines, appointment_outcome_due, referral_deadlines
 from relais_referral.domain.journey import TaskKind, TaskStatus
 
@@ -24,6 +24,8 @@ class ReferralTimers:
     status: str
     deadlines: ReferralDeadlines
     outcome_due_at: datetime | None
+    decision_due_at: datetime | None
+    had_appointment: bool
 
 
 async def referral_timers(session: AsyncSession, referral_id: uuid.UUID) -> ReferralTimers | None:
@@ -31,32 +33,34 @@ async def referral_timers(session: AsyncSession, referral_id: uuid.UUID) -> Refe
     if row is None:
         return None
     receiver = await session.get(OrganisationRow, row.receiver_org_id)
-    departement = receiver.departement if receiver else "44"
+    departement = receiver.departement if receiver else "44"  # a referral always has a receiver
     policy = await PolicyRepository(session).version(row.policy_version)
-    deadlines = referral_deadlines(row.submitted_at.date(), policy, departement)
-    if receiver is not None and receiver.acknowledgement_working_days:
-        # An organisation's own acknowledgement delay moves the manager escalation with it.
-        from dataclasses import replace
-
-        from relais_referral.domain.calendar import add_working_days
-
-        deadlines = replace(
-            deadlines,
-            manager_escalation_at=end_of_day(
-                add_working_days(row.submitted_at.date(), receiver.acknowledgement_working_days, departement)
-            ),
-        )
+    deadlines = referral_deadlines(paris_date(row.submitted_at), policy, departement)
     outcome_due = (
-        appointment_outcome_due(row.appointment_at.date(), policy, departement)
-        if row.appointment_at is not None
+        appointment_outcome_due(paris_date(row.appointment_at), policy, departement)
+        if row.appointment_at is not None and row.appointment_outcome is None
         else None
     )
-    return ReferralTimers(row.id, row.sender_org_id, row.receiver_org_id, row.status, deadlines, outcome_due)
+    decision_due = (
+        end_of_day(add_working_days(paris_date(row.outcome_recorded_at), policy.decision_days, departement))
+        if row.outcome_recorded_at is not None
+        else None
+    )
+    return ReferralTimers(
+        row.id,
+        row.sender_org_id,
+        row.receiver_org_id,
+        row.status,
+        deadlines,
+        outcome_due,
+        decision_due,
+        had_appointment=row.appointment_at is not None or row.outcome_recorded_at is not None,
+    )
 
 
 @dataclass(frozen=True)
 class JourneyTimers:
-    as_of: datetime
+    version: int  # grows with the journey's history: orders snapshots read by different consumers
     in_pact: bool
     unaccompanied_since: date | None = None
     unaccompanied_due_at: datetime | None = None
@@ -82,9 +86,17 @@ async def journey_timers(session: AsyncSession, jobseeker_id: uuid.UUID) -> Jour
     )
     unaccompanied = next((t for t in tasks if t.kind == TaskKind.ASSIGN_REFERENT.value), None)
     return JourneyTimers(
-        as_of=datetime.now(UTC),
+        version=int(
+            (
+                await session.execute(
+                    select(func.coalesce(func.max(JourneyEntryRow.id), 0)).where(
+                        JourneyEntryRow.jobseeker_id == jobseeker_id
+                    )
+                )
+            ).scalar_one()
+        ),
         in_pact=person.in_pact,
-        unaccompanied_since=unaccompanied.created_at.date() if unaccompanied else None,
+        unaccompanied_since=paris_date(unaccompanied.created_at) if unaccompanied else None,
         unaccompanied_due_at=end_of_day(unaccompanied.due) if unaccompanied and unaccompanied.due else None,
         follow_ups_at=sorted(
             end_of_day(t.due)

@@ -15,6 +15,8 @@ from typing import Any
 from pydantic import BaseModel
 from temporalio import activity
 
+from relais_referral.domain.calendar import paris_date
+
 ACTIVITY_NAMESPACE = uuid.UUID("6f1c2b8e-3a52-4c1e-9d0e-2b1f6e0a7c11")
 
 
@@ -43,7 +45,6 @@ class ReferralActivities:
     sessions: Any
     notifier: Any
     context: Any
-    expiry_working_days: int = 30
 
     @activity.defn
     async def escalate(self, data: StepInput) -> StepResult:
@@ -79,7 +80,7 @@ class ReferralActivities:
                     acknowledgement_due=outcome.acknowledgement_due,
                     working_days_waiting=waited,
                 )
-            elif data.level == "coordination":
+            elif data.level in ("coordination", "decision"):
                 from relais_referral.domain.calendar import add_working_days
 
                 assert outcome.submitted_on is not None
@@ -88,12 +89,18 @@ class ReferralActivities:
                     submitted_on=outcome.submitted_on,
                     working_days_waiting=waited,
                     expires_on=add_working_days(
-                        outcome.submitted_on, self.expiry_working_days, self.context.departement
+                        outcome.submitted_on, outcome.expiry_days, self.context.departement
                     ),
                 )
             else:
-                today = datetime.now(UTC).date()
-                note = messages.appointment_outcome_due(**common, appointment_on=today, outcome_due=today)
+                from relais_referral.domain.calendar import add_working_days
+
+                appointment_on = outcome.appointment_on or paris_date(datetime.now(UTC))
+                note = messages.appointment_outcome_due(
+                    **common,
+                    appointment_on=appointment_on,
+                    outcome_due=add_working_days(appointment_on, 1, self.context.departement),
+                )
             await self.notifier.send(note)
         return StepResult(status=outcome.status, acted=outcome.escalated)
 
@@ -116,8 +123,8 @@ class ReferralActivities:
                     sender_organisation=outcome.sender_name,
                     receiving_organisation=outcome.receiver_name,
                     submitted_on=outcome.submitted_on,
-                    expired_on=datetime.now(UTC).date(),
-                    expiry_working_days=self.expiry_working_days,
+                    expired_on=paris_date(datetime.now(UTC)),
+                    expiry_working_days=outcome.expiry_days,
                 )
             )
         return StepResult(status=outcome.status, acted=outcome.escalated)
@@ -130,7 +137,7 @@ class ReferralActivities:
         from relais_referral.service_layer.unit_of_work import UnitOfWork
 
         person = uuid.UUID(data.jobseeker_id)
-        today = datetime.now(UTC).date()
+        today = paris_date(datetime.now(UTC))
         since = data.since or today
         days = _working_days_since(since, self.context.departement)
         raised = False
@@ -154,6 +161,8 @@ class ReferralActivities:
                     )
                 )
             return raised
+        if not contacts.follow_up_open:
+            return False  # the référent already answered (task done): nothing to ask
         if (
             contacts.referent_email
             and contacts.exited_on
@@ -176,13 +185,6 @@ class ReferralActivities:
 
 
 def _working_days_since(start: date | None, departement: str) -> int:
-    from relais_referral.domain.calendar import is_working_day
+    from relais_referral.domain.calendar import working_days_between
 
-    if start is None:
-        return 0
-    today = datetime.now(UTC).date()
-    return sum(
-        1
-        for offset in range(1, (today - start).days + 1)
-        if is_working_day(date.fromordinal(start.toordinal() + offset), departement)
-    )
+    return 0 if start is None else working_days_between(start, paris_date(datetime.now(UTC)), departement)

@@ -21,7 +21,7 @@ SIGNALS_BEFORE_CONTINUE_AS_NEW = 500
 
 
 class JourneySnapshot(BaseModel):
-    as_of: datetime
+    version: int
     in_pact: bool
     unaccompanied_since: date | None = None
     unaccompanied_due_at: datetime | None = None
@@ -52,7 +52,7 @@ class JourneyWorkflow:
     async def run(self, data: JourneyWorkflowInput) -> JourneyWorkflowStatus:
         self._done = list(data.done)
         if data.snapshot is not None and (
-            self._snapshot is None or data.snapshot.as_of > self._snapshot.as_of
+            self._snapshot is None or data.snapshot.version > self._snapshot.version
         ):
             self._snapshot = data.snapshot
         while True:
@@ -114,7 +114,7 @@ class JourneyWorkflow:
     @workflow.signal
     def journey_changed(self, snapshot: JourneySnapshot) -> None:
         self._signals += 1
-        if self._snapshot is None or snapshot.as_of >= self._snapshot.as_of:
+        if self._snapshot is None or snapshot.version >= self._snapshot.version:
             self._snapshot = snapshot
             self._changes += 1
 

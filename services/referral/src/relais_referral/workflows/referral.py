@@ -9,6 +9,7 @@ and publish through the outbox. The database is the truth: every activity return
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -34,11 +35,17 @@ class ReferralWorkflowInput(BaseModel):
     coordination_escalation_at: datetime
     expiry_at: datetime
     outcome_due_at: datetime | None = None
+    decision_due_at: datetime | None = None
+    had_appointment: bool = False
 
 
 class StatusChanged(BaseModel):
+    """The referral's current state, read from the database by the bridge (late or repeated: converges)."""
+
     status: str
     outcome_due_at: datetime | None = None
+    decision_due_at: datetime | None = None
+    had_appointment: bool = False
 
 
 class ReferralWorkflowStatus(BaseModel):
@@ -51,13 +58,18 @@ class ReferralWorkflow:
     def __init__(self) -> None:
         self._status = "submitted"
         self._outcome_due_at: datetime | None = None
+        self._decision_due_at: datetime | None = None
+        self._had_appointment = False
         self._changes = 0
         self._done: list[str] = []
 
     @workflow.run
     async def run(self, data: ReferralWorkflowInput) -> ReferralWorkflowStatus:
-        self._status = data.status
-        self._outcome_due_at = data.outcome_due_at or self._outcome_due_at
+        if self._changes == 0:  # a signal delivered with the start is newer than the input
+            self._status = data.status
+            self._outcome_due_at = data.outcome_due_at
+            self._decision_due_at = data.decision_due_at
+            self._had_appointment = data.had_appointment
         steps = [
             ("reminder", data.reminder_at, {"submitted"}),
             ("manager", data.manager_escalation_at, {"submitted"}),
@@ -65,14 +77,7 @@ class ReferralWorkflow:
             ("expiry", data.expiry_at, AWAITING),
         ]
         while self._status not in FINAL:
-            due = sorted(
-                (at, name) for name, at, states in steps if name not in self._done and self._status in states
-            )
-            if self._status == "appointment_scheduled" and self._outcome_due_at is not None:
-                key = f"appointment_outcome@{self._outcome_due_at.isoformat()}"
-                if key not in self._done:
-                    due.append((self._outcome_due_at, key))
-                    due.sort()
+            due = self._due(steps)
             seen = self._changes
             if not due:
                 await workflow.wait_condition(self._changed_since(seen))
@@ -90,6 +95,19 @@ class ReferralWorkflow:
             if self._changes == seen:
                 self._status = result.status
         return self.status()
+
+    def _due(self, steps: list[tuple[str, datetime, AbstractSet[str]]]) -> list[tuple[datetime, str]]:
+        """What may still ring: the "no answer" clock until a first appointment, then the appointment's."""
+        due = []
+        if not self._had_appointment:
+            due = [
+                (at, name) for name, at, states in steps if name not in self._done and self._status in states
+            ]
+        if self._status == "appointment_scheduled" and self._outcome_due_at is not None:
+            due.append((self._outcome_due_at, f"appointment_outcome@{self._outcome_due_at.isoformat()}"))
+        if self._decision_due_at is not None and self._status in ("acknowledged", "appointment_scheduled"):
+            due.append((self._decision_due_at, f"decision@{self._decision_due_at.isoformat()}"))
+        return sorted(item for item in due if item[1] not in self._done)
 
     async def _ring(self, data: ReferralWorkflowInput, name: str) -> StepResult:
         step = StepInput(
@@ -117,8 +135,9 @@ class ReferralWorkflow:
     @workflow.signal
     def status_changed(self, change: StatusChanged) -> None:
         self._status = change.status
-        if change.outcome_due_at is not None:
-            self._outcome_due_at = change.outcome_due_at
+        self._outcome_due_at = change.outcome_due_at
+        self._decision_due_at = change.decision_due_at
+        self._had_appointment = change.had_appointment
         self._changes += 1
 
     @workflow.query

@@ -9,8 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select
 
-from relais_referral.api.deps import Caller, Sessions, Uow
-from relais_referral.api.routers.worklists import working_days_between
+from relais_referral.api.deps import Caller, Context, Sessions, Uow
 from relais_referral.api.schemas import (
     CapacityIn,
     InboxEntryOut,
@@ -23,6 +22,7 @@ from relais_referral.api.schemas import (
     SiteOut,
 )
 from relais_referral.db.models import InboxEntryRow, OrganisationRow, SiteRow
+from relais_referral.domain.calendar import paris_date, working_days_between
 from relais_referral.domain.referral import STATUS_LABELS_FR, ReferralStatus
 from relais_referral.service_layer import directory
 from relais_referral.service_layer.errors import NotFound
@@ -32,7 +32,9 @@ router = APIRouter(prefix="/v1/organisations", tags=["organisations"], responses
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Ajouter une organisation à l'annuaire")
-async def add_organisation(body: OrganisationIn, principal: Caller, uow: Uow) -> OrganisationOut:
+async def add_organisation(
+    body: OrganisationIn, principal: Caller, uow: Uow, ctx: Context
+) -> OrganisationOut:
     async with uow:
         row = await directory.create_organisation(
             uow,
@@ -41,12 +43,12 @@ async def add_organisation(body: OrganisationIn, principal: Caller, uow: Uow) ->
                 name=body.name,
                 kind=body.kind,
                 departement=body.departement,
-                acknowledgement_working_days=body.acknowledgement_working_days,
                 organisation_id=body.id,
                 contact_email=body.contact_email,
                 manager_email=body.manager_email,
                 services=tuple(body.services),
             ),
+            ctx,
         )
         return OrganisationOut.model_validate(row)
 
@@ -101,24 +103,28 @@ async def get_organisation(org_id: uuid.UUID, principal: Caller, sessions: Sessi
 
 
 @router.put("/{org_id}/capacity", summary="Déclarer sa capacité d'accueil (ouvert, liste d'attente, complet)")
-async def put_capacity(org_id: uuid.UUID, body: CapacityIn, principal: Caller, uow: Uow) -> OrganisationOut:
+async def put_capacity(
+    org_id: uuid.UUID, body: CapacityIn, principal: Caller, uow: Uow, ctx: Context
+) -> OrganisationOut:
     async with uow:
-        row = await directory.set_capacity(uow, principal, org_id, body.capacity_status)
+        row = await directory.set_capacity(uow, principal, org_id, body.capacity_status, ctx)
         return OrganisationOut.model_validate(row)
 
 
 @router.post("/{org_id}/sites", status_code=status.HTTP_201_CREATED, summary="Ajouter un site d'accueil")
-async def post_site(org_id: uuid.UUID, body: SiteIn, principal: Caller, uow: Uow) -> SiteOut:
+async def post_site(org_id: uuid.UUID, body: SiteIn, principal: Caller, uow: Uow, ctx: Context) -> SiteOut:
     async with uow:
-        row = await directory.add_site(uow, principal, org_id, directory.AddSite(**body.model_dump()))
+        row = await directory.add_site(uow, principal, org_id, directory.AddSite(**body.model_dump()), ctx)
         return SiteOut.model_validate(row)
 
 
 @router.put("/{org_id}/members/{sub}", summary="Déclarer un membre et ses rôles (administration)")
-async def put_member(org_id: uuid.UUID, sub: str, body: MemberIn, principal: Caller, uow: Uow) -> MemberIn:
+async def put_member(
+    org_id: uuid.UUID, sub: str, body: MemberIn, principal: Caller, uow: Uow, ctx: Context
+) -> MemberIn:
     async with uow:
         await directory.add_member(
-            uow, principal, org_id, sub, body.display_name, body.email, list(body.roles)
+            uow, principal, org_id, sub, body.display_name, body.email, list(body.roles), ctx
         )
         return body
 
@@ -150,7 +156,7 @@ async def inbox(
         rows = await session.execute(
             stmt.order_by(order, InboxEntryRow.referral_id).offset(offset).limit(limit)
         )
-        today = datetime.now(UTC).date()
+        today = paris_date(datetime.now(UTC))
         items = []
         for row in rows.scalars():
             entry = InboxEntryOut.model_validate(row)

@@ -21,6 +21,7 @@ from relais_referral.api.schemas import (
     RefusalIn,
 )
 from relais_referral.db.models import OrganisationRow, infra
+from relais_referral.domain.errors import NotAllowed
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
 from relais_referral.service_layer.referrals import (
@@ -30,6 +31,7 @@ from relais_referral.service_layer.referrals import (
     submit_referral,
 )
 from relais_referral.service_layer.unit_of_work import UnitOfWork
+from relais_shared.audit import record_access
 from relais_shared.auth import Principal
 from relais_shared.idempotency import find_previous, remember, request_hash
 from relais_shared.problems import PROBLEM_RESPONSES
@@ -145,6 +147,16 @@ async def get_referral(referral_id: uuid.UUID, principal: Caller, sessions: Sess
         referral = await uow.referrals.get(referral_id)
         if referral is None or not referral.involves(principal.org_id):
             raise NotFound("referral")
+        if not principal.has_role("counsellor", "admin"):
+            raise NotAllowed("a referral (motive, comments) is read by counsellors only")
+        await record_access(
+            uow.session,
+            infra.audit_log,
+            principal,
+            action="read",
+            resource_type="referral",
+            resource_id=str(referral_id),
+        )
         return ReferralOut.of(referral)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from relais_referral.api.deps import Caller, Context, Sessions, Uow
 from relais_referral.api.schemas import Page, TaskOut, WorkItemOut
 from relais_referral.db.models import OrganisationRow, ReferralRow, TaskRow
-from relais_referral.domain.calendar import add_working_days, is_working_day
+from relais_referral.domain.calendar import add_working_days, paris_date, working_days_between
+from relais_referral.domain.errors import NotAllowed
 from relais_referral.domain.journey import TASK_LABELS_FR, TaskKind, TaskStatus
 from relais_referral.domain.referral import OPEN_STATUSES, STATUS_LABELS_FR, ReferralStatus
 from relais_referral.service_layer.errors import NotFound
@@ -22,21 +23,12 @@ from relais_shared.problems import PROBLEM_RESPONSES
 router = APIRouter(prefix="/v1", tags=["work queues"], responses=PROBLEM_RESPONSES)
 
 
-def working_days_between(today: date, due: date, departement: str) -> int:
-    """Signed count of working days from today to due (negative when overdue)."""
-    step = 1 if due >= today else -1
-    count, day = 0, today
-    while day != due:
-        day += timedelta(days=step)
-        if is_working_day(day, departement):
-            count += step
-    return count
-
-
 async def _own_organisation(sessions: Sessions, principal: Principal, org_id: uuid.UUID) -> OrganisationRow:
-    """An organisation's queues are visible to its own members only."""
+    """An organisation's queues are visible to its own counsellors and coordinators only."""
     if principal.org_id != org_id:
         raise NotFound("organisation")
+    if not principal.has_role("counsellor", "coordinator", "admin"):
+        raise NotAllowed("work queues are for counsellors and coordinators")
     async with sessions() as session:
         org = await session.get(OrganisationRow, org_id)
     if org is None:
@@ -68,7 +60,7 @@ async def work_queue(
         rows = (
             await session.execute(stmt.order_by(order, ReferralRow.id).offset(offset).limit(limit))
         ).scalars()
-        today = datetime.now(UTC).date()
+        today = paris_date(datetime.now(UTC))
         items = []
         for row in rows:
             deadline = _next_deadline(row, org.departement)
@@ -95,7 +87,7 @@ def _next_deadline(row: ReferralRow, departement: str) -> date | None:
     if row.status == ReferralStatus.SUBMITTED:
         return row.acknowledgement_due
     if row.status == ReferralStatus.APPOINTMENT_SCHEDULED and row.appointment_at is not None:
-        return add_working_days(row.appointment_at.date(), 1, departement)
+        return add_working_days(paris_date(row.appointment_at), 1, departement)
     return None
 
 
@@ -120,7 +112,7 @@ async def tasks(
         rows = await session.execute(
             stmt.order_by(TaskRow.due.asc().nulls_last(), TaskRow.created_at).offset(offset).limit(limit)
         )
-        today = datetime.now(UTC).date()
+        today = paris_date(datetime.now(UTC))
         items = []
         for row in rows.scalars():
             task = TaskOut.model_validate(row)
