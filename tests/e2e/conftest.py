@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ def free_port() -> int:
 class ReferralProcesses:
     """The referral service's processes, each startable, killable and restartable by pid."""
 
-    def __init__(self, stack: Stack, workdir: Path) -> None:
+    def __init__(self, stack: Stack, workdir: Path, smtp_port: int) -> None:
         self.port = free_port()
         self.spans = workdir / "spans.jsonl"
         self.workdir = workdir
@@ -35,6 +36,7 @@ class ReferralProcesses:
             **stack.env(),
             "RELAIS_TRACE_FILE": str(self.spans),
             "RELAIS_REFERRAL_API_PORT": str(self.port),
+            "RELAIS_SMTP_PORT": str(smtp_port),
         }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -70,9 +72,32 @@ class ReferralProcesses:
         self.procs.clear()
 
 
+class Mailbox:
+    """A real local SMTP server that keeps what the workers send."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
 @pytest.fixture
-def processes(stack: Stack, tmp_path: Path) -> Iterator[ReferralProcesses]:
-    group = ReferralProcesses(stack, tmp_path)
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    port = free_port()
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+@pytest.fixture
+def processes(stack: Stack, tmp_path: Path, mailbox: tuple[Mailbox, int]) -> Iterator[ReferralProcesses]:
+    group = ReferralProcesses(stack, tmp_path, mailbox[1])
     for name in PROCESSES:
         group.start(name)
     try:

@@ -6,8 +6,10 @@ référent, and the journey shows the whole history in order. Then partners' eve
 clauses service, an abandoned training from the training service) arrive through the broker.
 """
 
+import email
 import uuid
 from datetime import UTC, datetime
+from email import policy
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +71,7 @@ async def publish(stack: Stack, topic: str, *events: Any) -> None:
 
 
 async def test_a_refused_young_person_is_reoriented_and_taken_in_charge_and_the_journey_tells_it_in_order(
-    stack: Stack, issuer: DevIssuer, referral_processes: tuple[str, Path]
+    stack: Stack, issuer: DevIssuer, referral_processes: tuple[str, Path], mailbox: tuple[Any, int]
 ) -> None:
     base_url, _ = referral_processes
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
@@ -85,7 +87,13 @@ async def test_a_refused_young_person_is_reoriented_and_taken_in_charge_and_the_
             created = await client.post(
                 "/v1/organisations",
                 headers=admin,
-                json={"id": str(org), "name": f"Scénario {kind}", "kind": kind, "departement": "44"},
+                json={
+                    "id": str(org),
+                    "name": f"Scénario {kind}",
+                    "kind": kind,
+                    "departement": "44",
+                    "contact_email": f"accueil-{kind}@example.org",
+                },
             )
             assert created.status_code == 201
         person = (
@@ -150,6 +158,12 @@ async def test_a_refused_young_person_is_reoriented_and_taken_in_charge_and_the_
             handle = temporal.get_workflow_handle_for(ReferralWorkflow.run, f"referral-{referral}")
             result = await eventually(lambda h=handle: h.result(), f"workflow of {referral} ended")
             assert result.status == status
+        # The Mission locale was told by e-mail that the PLIE sent the person back (no name in it).
+        box, _ = mailbox
+        returned = await eventually(
+            lambda: _mail_to(box, "accueil-mission_locale@example.org", "returned_to_sender"), "return e-mail"
+        )
+        assert b"Benali" not in returned
         journey_wf = temporal.get_workflow_handle(f"journey-{person}")
         description = await eventually(lambda: journey_wf.describe(), "journey workflow started")
         assert description.status == WorkflowExecutionStatus.RUNNING
@@ -197,6 +211,14 @@ async def test_a_refused_young_person_is_reoriented_and_taken_in_charge_and_the_
         assert ("life_event_hired", "CDD 28h") in [(e["kind"], e["detail"]) for e in journey["history"]]
         assert (await pact.get("plie", f"/v1/referrals/{other}"))["status"] == "obsolete"
         assert [t["kind"] for t in journey["open_tasks"]] == ["reorient"]  # after the abandoned training
+
+
+async def _mail_to(box: Any, recipient: str, kind: str) -> bytes | None:
+    for raw in box.messages:
+        message = email.message_from_bytes(raw, policy=policy.default)
+        if message["To"] == recipient and message["X-Relais-Kind"] == kind:
+            return bytes(raw)
+    return None
 
 
 async def _ready(client: httpx.AsyncClient) -> bool:

@@ -202,3 +202,21 @@ async def test_the_referent_is_asked_for_the_situation_when_a_follow_up_falls_du
     assert (await pact.post(f"/v1/tasks/{follow_ups[0][1]}/complete", "plie")).status_code == 200
     assert await ActivityEnvironment().run(acts.journey_step, step) is False
     assert len(inbox.messages) == 1
+
+
+async def test_the_sender_of_a_refused_referral_is_told_by_when_to_reorient(
+    pact: Pact, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    person = await pact.person(last_name="Mercier")
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    await pact.post(
+        f"/v1/referrals/{referral}/refuse", "plie", {"reason": "no_capacity", "comment": "Complet"}
+    )
+    step = StepInput(referral_id=referral, level="returned", step=f"referral-{referral}/returned")
+    assert await ActivityEnvironment().run(activities(pact, port).notify_returned, step) is True
+    [message] = inbox.messages
+    assert message["To"] == f"accueil-{pact.orgs['mission_locale'].hex[:6]}@example.org"
+    assert message["X-Relais-Kind"] == "returned_to_sender"
+    body = message.get_content()
+    assert "Mercier" not in body and "Complet" not in body  # neither the person nor the free-text comment

@@ -56,12 +56,17 @@ class Clock:
         self.status = "expired"
         return StepResult(status="expired", acted=True)
 
+    @activity.defn(name="notify_returned")
+    async def notify_returned(self, data: StepInput) -> bool:
+        self.rang.append(("returned", activity.info().scheduled_time))
+        return True
+
     def worker(self, env: WorkflowEnvironment) -> Worker:
         return Worker(
             env.client,
             task_queue=QUEUE,
             workflows=[ReferralWorkflow],
-            activities=[self.escalate, self.expire],
+            activities=[self.escalate, self.expire, self.notify_returned],
         )
 
 
@@ -207,6 +212,7 @@ async def test_an_unrecorded_appointment_outcome_rings_the_next_working_day_each
         [
             ("appointment_outcome", "2026-12-15T00:00"),
             ("appointment_outcome", "2026-12-19T00:00"),
+            ("returned", "2026-12-21T10:00"),  # the sender is told at once
         ],
     )
 

@@ -29,7 +29,12 @@ async def _main() -> None:
         client,
         task_queue=settings.task_queue,
         workflows=[ReferralWorkflow, JourneyWorkflow],
-        activities=[activities.escalate, activities.expire, activities.journey_step],
+        activities=[
+            activities.escalate,
+            activities.expire,
+            activities.notify_returned,
+            activities.journey_step,
+        ],
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

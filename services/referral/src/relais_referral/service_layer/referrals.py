@@ -294,6 +294,49 @@ async def expire_referral(uow: UnitOfWork, referral_id: uuid.UUID, ctx: PactCont
     return replace(outcome, status=referral.status.value, escalated=True)
 
 
+@dataclass(frozen=True)
+class ReturnedNotice:
+    sender_name: str
+    receiver_name: str
+    recipients: tuple[str, ...]
+    returned_on: date
+    reorient_by: date
+    reorient_days: int
+
+
+async def returned_referral_notice(uow: UnitOfWork, referral_id: uuid.UUID) -> ReturnedNotice | None:
+    """What the sender of a returned referral is told: organisations and dates, never the person."""
+    from relais_referral.db.models import TaskRow
+
+    referral = await uow.referrals.get(referral_id)
+    if referral is None or referral.status is not ReferralStatus.REFUSED:
+        return None
+    sender = await uow.session.get(OrganisationRow, referral.sender_org_id)
+    receiver = await uow.session.get(OrganisationRow, referral.receiver_org_id)
+    task = (
+        (
+            await uow.session.execute(
+                select(TaskRow).where(
+                    TaskRow.referral_id == referral_id, TaskRow.kind == TaskKind.REORIENT.value
+                )
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if sender is None or receiver is None or task is None or task.due is None:
+        return None
+    policy = await uow.policies.version(referral.policy_version)
+    return ReturnedNotice(
+        sender.name,
+        receiver.name,
+        tuple(r for r in (sender.contact_email,) if r),
+        paris_date(task.created_at),
+        task.due,
+        policy.reorient_days,
+    )
+
+
 # ------------------------------------------------------------------ helpers
 async def _settle(
     uow: UnitOfWork,

@@ -130,6 +130,32 @@ class ReferralActivities:
         return StepResult(status=outcome.status, acted=outcome.escalated)
 
     @activity.defn
+    async def notify_returned(self, data: StepInput) -> bool:
+        """The referral came back (refused, repeated no-show): the sender is told by when to re-orient."""
+        from relais_referral.notifications import messages
+        from relais_referral.service_layer.referrals import returned_referral_notice
+        from relais_referral.service_layer.unit_of_work import UnitOfWork
+
+        async with UnitOfWork(self.sessions) as uow:
+            notice = await returned_referral_notice(uow, uuid.UUID(data.referral_id))
+        if notice is None or not notice.recipients:
+            return False
+        await self.notifier.send(
+            messages.returned_to_sender(
+                recipients=notice.recipients,
+                idempotency_key=data.step,
+                portal_url=self.context.portal_url,
+                referral_id=uuid.UUID(data.referral_id),
+                sender_organisation=notice.sender_name,
+                receiving_organisation=notice.receiver_name,
+                returned_on=notice.returned_on,
+                reorient_within_working_days=notice.reorient_days,
+                reorient_by=notice.reorient_by,
+            )
+        )
+        return True
+
+    @activity.defn
     async def journey_step(self, data: JourneyStepInput) -> bool:
         """Unaccompanied too long: event and mail to the coordination. Follow-up due: mail the référent."""
         from relais_referral.notifications import messages

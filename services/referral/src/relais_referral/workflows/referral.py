@@ -94,6 +94,18 @@ class ReferralWorkflow:
             result = await self._ring(data, name)
             if self._changes == seen:
                 self._status = result.status
+        if self._status == "refused":
+            # Back to the sender (refusal or repeated no-show): tell the sender, who must re-orient.
+            await workflow.execute_activity_method(
+                ReferralActivities.notify_returned,
+                StepInput(
+                    referral_id=data.referral_id,
+                    level="returned",
+                    step=f"{workflow.info().workflow_id}/returned",
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
         return self.status()
 
     def _due(self, steps: list[tuple[str, datetime, AbstractSet[str]]]) -> list[tuple[datetime, str]]:
