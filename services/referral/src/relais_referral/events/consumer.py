@@ -63,6 +63,30 @@ class WorkflowBridge:
             )
 
 
+def subscribe_inbox(
+    broker: KafkaBroker,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    dead_letter_topic: str,
+    max_retries: int,
+    backoff_s: float,
+    topics: tuple[str, ...] = (TOPIC,),
+    group_id: str = INBOX_GROUP,
+) -> None:
+    """The inbox projection; another topic or group only for replays (the benchmark replays a backlog)."""
+    reliable_subscriber(
+        broker,
+        topics=topics,
+        group_id=group_id,
+        dead_letter_topic=dead_letter_topic,
+        sessions=sessions,
+        processed=infra.processed_events,
+        handler=project_inbox,
+        max_retries=max_retries,
+        backoff_s=backoff_s,
+    )
+
+
 def register_subscribers(
     broker: KafkaBroker,
     *,
@@ -72,14 +96,10 @@ def register_subscribers(
     max_retries: int,
     backoff_s: float,
 ) -> None:
-    reliable_subscriber(
+    subscribe_inbox(
         broker,
-        topics=(TOPIC,),
-        group_id=INBOX_GROUP,
-        dead_letter_topic=catalogue.consumer_groups[INBOX_GROUP].dead_letter_topic,
         sessions=sessions,
-        processed=infra.processed_events,
-        handler=project_inbox,
+        dead_letter_topic=catalogue.consumer_groups[INBOX_GROUP].dead_letter_topic,
         max_retries=max_retries,
         backoff_s=backoff_s,
     )
