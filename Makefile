@@ -31,7 +31,7 @@ lint:
 	@$(RUN) mypy shared/src services/*/src bench
 
 bench: install ## Relais against the raw ceilings of its own parts, one run (≤ 10 min): bench/results/latest.*
-	@bash deploy/local/with-stack.sh $(RUN) python -m bench
+	@bash deploy/local/with-stack.sh $(RUN) python -m bench $(BENCH_ARGS)
 
 format:
 	@$(RUN) ruff check --fix .
