@@ -32,7 +32,7 @@ async def wait_http(port: int, path: str, procs: Processes, timeout: float = 60)
 @measurement("http.ceiling", kind="ceiling", order=30)
 async def http_ceiling(ctx: BenchContext) -> list[Figure]:
     """Requests per second of a trivial FastAPI endpoint, one uvicorn worker (same uvicorn as Relais)."""
-    duration = ctx.sizes.pick(5.0, 2.0)
+    duration = ctx.sizes.pick(4.0, 2.0)
     port = free_port()
     rates: list[float] = []
     p99s: list[float] = []

@@ -76,7 +76,7 @@ async def produce_backlog(bootstrap: str, topic: str, events: list[tuple[bytes, 
 async def inbox_replay(ctx: BenchContext) -> list[Figure]:
     """Inbox projection consumer replaying a backlog of referral.submitted.v1 events."""
     count = ctx.sizes.pick(100_000, 3_000)
-    time_box = ctx.sizes.pick(20.0, 10.0)
+    time_box = ctx.sizes.pick(10.0, 10.0)
     rates: list[float] = []
     done: list[int] = []
     peak_rss: list[float] = []
@@ -84,7 +84,7 @@ async def inbox_replay(ctx: BenchContext) -> list[Figure]:
         events = await asyncio.to_thread(backlog_events, count)
         await produce_backlog(ctx.stack.kafka_bootstrap, topic, events)
         del events
-        for i in range(ctx.repeats()):
+        for i in range(ctx.repeats(2)):
             conn = await asyncpg.connect(asyncpg_dsn(url))
             await conn.execute("TRUNCATE inbox_entries, processed_events")
             await conn.close()

@@ -27,7 +27,7 @@ def pgbench_path() -> str:
 @measurement("postgres.ceiling", kind="ceiling", order=40)
 async def postgres_ceiling(ctx: BenchContext) -> list[Figure]:
     """Single-row INSERT transactions per second on the stack's PostgreSQL (pgbench, autocommit)."""
-    duration = ctx.sizes.pick(5, 2)
+    duration = ctx.sizes.pick(4, 2)
     script = ctx.work_dir / "pg-insert.sql"
     script.write_text(SCRIPT)
     rates: list[float] = []

@@ -131,8 +131,8 @@ def ms(values: list[float | None]) -> list[float]:
 @measurement("referral.e2e", kind="relais", order=10)
 async def referral_e2e(ctx: BenchContext) -> list[Figure]:
     """Referrals end to end at saturation and at half of it; relay lag; CPU and memory per process."""
-    duration = ctx.sizes.pick(8.0, 3.0)
-    repeats = ctx.repeats()
+    duration = ctx.sizes.pick(6.0, 3.0)
+    repeats = ctx.repeats(2)
     task_queue = f"bench-e2e-{ctx.run_id}"
     tokens = Tokens()
     temporal = await Client.connect(ctx.stack.temporal_address)
@@ -211,7 +211,7 @@ async def referral_e2e(ctx: BenchContext) -> list[Figure]:
                         http_only,
                         connections=HTTP_CONNECTIONS,
                         duration_s=ctx.sizes.pick(3.0, 1.0),
-                        max_requests=ctx.sizes.pick(300, 100),
+                        max_requests=ctx.sizes.pick(150, 100),
                     )
                     http_rates.append(burst.rate)
                     http_p99.append((percentile(burst.latencies, 99) or 0) * 1000)
@@ -223,7 +223,7 @@ async def referral_e2e(ctx: BenchContext) -> list[Figure]:
                         stack_rss[name] = round(tree_rss_mb(pid) if name == "postgres" else rss_mb(pid), 1)
             finally:
                 procs.stop()
-                await terminate_task_queue(temporal, task_queue)
+                await terminate_task_queue(temporal, task_queue, wait_s=60)
     temporal_ceiling = "ceiling.temporal.workflows"
     figures = [
         Figure(

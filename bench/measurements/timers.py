@@ -20,7 +20,7 @@ from bench.core import BenchContext, Figure, Target
 from bench.procs import Processes, rss_mb
 from bench.referral_fixture import referral_env
 from bench.registry import measurement
-from bench.temporal_util import terminate_task_queue, wait_for_worker
+from bench.temporal_util import terminate_task_queue, wait_for_worker, workflow_backlog
 from relais_referral.workflows.referral import ReferralWorkflow, ReferralWorkflowInput
 from relais_shared.temporal import connect_temporal
 
@@ -74,14 +74,17 @@ async def timers(ctx: BenchContext) -> list[Figure]:
             began = time.perf_counter()
             await asyncio.gather(*(start(i) for i in ids))
             start_rate = count / (time.perf_counter() - began)
-            # All open once the last ones started have set their timer (tasks are served in order).
-            settle_deadline = time.perf_counter() + 120
+            # All open and waiting once no first workflow task is left in the task queue's backlog
+            # and a sample of them has its timer set.
+            settle_deadline = time.perf_counter() + 240
+            probe = random.Random(2).sample(ids, min(20, count))  # noqa: S311
             while time.perf_counter() < settle_deadline:
                 procs.check_alive()
-                states = [await waiting_on_timer(client, wid) for wid in ids[-10:]]
-                if all(states):
+                if await workflow_backlog(client, task_queue) == 0 and all(
+                    [await waiting_on_timer(client, wid) for wid in probe]
+                ):
                     break
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(1.0)
             settled_rate = count / (time.perf_counter() - began)
             await asyncio.sleep(2)
             loaded = rss_mb(proc.pid)
@@ -89,7 +92,7 @@ async def timers(ctx: BenchContext) -> list[Figure]:
             histories = [h for h in [await waiting_on_timer(client, wid) for wid in sample] if h]
         finally:
             procs.stop()
-            await terminate_task_queue(client, task_queue)
+            await terminate_task_queue(client, task_queue, wait_s=60)
     events = sorted(h[0] for h in histories)
     sizes = sorted(h[1] for h in histories)
     return [

@@ -67,7 +67,7 @@ QUERIES = {
 async def work_queue(ctx: BenchContext) -> list[Figure]:
     """Inbox (work-queue) queries of the busiest organisation over a 1,000,000-referral history."""
     referrals = ctx.sizes.pick(1_000_000, 20_000)
-    per_query = ctx.sizes.pick(40, 5)
+    per_query = ctx.sizes.pick(25, 5)
     big_org = uuid.UUID(bytes=bytes.fromhex(__import__("hashlib").md5(b"org0").hexdigest()))
     tokens = Tokens()
     latencies: dict[str, list[float]] = {name: [] for name in QUERIES}
