@@ -77,7 +77,7 @@ async def timers(ctx: BenchContext) -> list[Figure]:
             # All open and waiting once no first workflow task is left in the task queue's backlog
             # and a sample of them has its timer set.
             settle_deadline = time.perf_counter() + 240
-            probe = random.Random(2).sample(ids, min(20, count))  # noqa: S311
+            probe = random.Random(2).sample(ids, min(20, count))
             while time.perf_counter() < settle_deadline:
                 procs.check_alive()
                 if await workflow_backlog(client, task_queue) == 0 and all(
