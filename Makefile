@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --locked
 
-.PHONY: install run stop test test-unit lint format contracts contracts-check stack-up stack-down clean
+.PHONY: install run stop test test-unit lint format contracts contracts-check stack-up stack-down clean bench
 
 install: ## Python workspace, Kafka broker jars (Maven), Node test tools — only what is missing
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -28,7 +28,10 @@ test-unit: install ## the fast tests only (no stack needed)
 lint:
 	@$(RUN) ruff check .
 	@$(RUN) ruff format --check .
-	@$(RUN) mypy shared/src services/*/src
+	@$(RUN) mypy shared/src services/*/src bench
+
+bench: install ## Relais against the raw ceilings of its own parts, one run (≤ 10 min): bench/results/latest.*
+	@bash deploy/local/with-stack.sh $(RUN) python -m bench $(BENCH_ARGS)
 
 format:
 	@$(RUN) ruff check --fix .

@@ -1,7 +1,7 @@
 """Reliable Kafka consumption: commit after the handler's transaction, deduplicate, retry, dead-letter.
 
 Every subscriber built here
-- belongs to a consumer group and commits its offset only after the handler's transaction committed
+- belongs to a consumer group and commits its offsets only after the handler's transaction committed
   (FastStream ``AckPolicy.NACK_ON_ERROR``: an infrastructure failure seeks back instead of losing);
 - writes ``processed_events(event_id, consumer)`` in that same transaction, so a redelivery is a no-op;
 - retries a failing handler a bounded number of times with exponential backoff; then a message that
@@ -9,18 +9,29 @@ Every subscriber built here
   moves on, while a message that failed because a dependency is down (database, Temporal, broker) is not
   committed: the consumer seeks back and tries again until the dependency returns. Nothing is lost to an
   outage, and nothing blocks the partition for ever because of one bad message.
+
+Messages are taken in batches of what the broker already holds (up to ``batch_size``): the whole batch
+is handled in one transaction and its offsets committed once, which is what lets a consumer keep up
+with a backlog (one commit and one transaction per message cost ~10 ms each). When the batch fails,
+it is rolled back and its messages are handled one by one, each in its own transaction, with the
+bounded retries and the dead-letter topic above; the failed batch counts as the first try of the
+message that raised. Handlers must therefore tolerate running again after a rollback, as they already
+must after a redelivery (idempotent effects outside the database).
 """
 
 from __future__ import annotations
 
 import asyncio
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Span, SpanKind
 from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
@@ -85,8 +96,19 @@ async def claim_event(session: AsyncSession, processed: Table, event_id: Any, co
     return result.first() is not None
 
 
-async def _raw_decoder(msg: KafkaMessage) -> bytes:
+async def _raw_decoder(msg: KafkaMessage) -> Any:
     return msg.body
+
+
+def _message_span(group_id: str, record: Any) -> AbstractContextManager[Span]:
+    """One span per message, child of the producer's trace (a batch's own span only links to them)."""
+    carrier = {key: value.decode() for key, value in (record.headers or ()) if key == "traceparent"}
+    return trace.get_tracer(__name__).start_as_current_span(
+        f"{record.topic} process",
+        context=propagate.extract(carrier),
+        kind=SpanKind.CONSUMER,
+        attributes={"messaging.consumer.group.name": group_id, "messaging.kafka.offset": record.offset},
+    )
 
 
 def reliable_subscriber(
@@ -100,37 +122,74 @@ def reliable_subscriber(
     handler: Handler,
     max_retries: int = 3,
     backoff_s: float = 0.2,
+    batch_size: int = 500,
+    batch_wait_ms: int = 50,
 ) -> Callable[..., Awaitable[None]]:
-    async def on_message(body: bytes, msg: KafkaMessage) -> None:
-        record = msg.raw_message
-        try:
-            envelope = IncomingEnvelope.model_validate_json(body)
-        except ValidationError as exc:
-            await _dead_letter(broker, dead_letter_topic, group_id, record, body, f"invalid envelope: {exc}")
-            return
-        last_error = ""
-        for attempt in range(max_retries + 1):
+    async def handle_alone(record: Any, envelope: IncomingEnvelope, tried: int = 0, error: str = "") -> None:
+        """One message in its own transaction; ``tried`` attempts already failed with ``error``."""
+        last_error = error
+        transient: Exception | None = None
+        for attempt in range(tried, max_retries + 1):
+            if attempt > 0:
+                await asyncio.sleep(backoff_s * 2 ** (attempt - 1))
             try:
-                async with transaction(sessions) as session:
-                    if not await claim_event(session, processed, envelope.id, group_id):
-                        log.info("duplicate event ignored", event_id=str(envelope.id), consumer=group_id)
-                        return
-                    await handler(session, envelope)
+                with _message_span(group_id, record):
+                    async with transaction(sessions) as session:
+                        if not await claim_event(session, processed, envelope.id, group_id):
+                            log.info("duplicate event ignored", event_id=str(envelope.id), consumer=group_id)
+                            return
+                        await handler(session, envelope)
                 return
             except (PermanentError, ValidationError) as exc:
-                last_error = f"{type(exc).__name__}: {exc}"
+                last_error, transient = f"{type(exc).__name__}: {exc}", None
                 break
             except Exception as exc:
                 last_error = "".join(traceback.format_exception_only(exc)).strip()
+                transient = exc if is_transient(exc) else None
                 log.warning(
                     "handler failed", event_id=str(envelope.id), attempt=attempt + 1, error=type(exc).__name__
                 )
-                if attempt < max_retries:
-                    await asyncio.sleep(backoff_s * 2**attempt)
-                elif is_transient(exc):
-                    # Not committed: FastStream seeks back and the message comes again once the outage ends.
-                    raise
-        await _dead_letter(broker, dead_letter_topic, group_id, record, body, last_error)
+        if transient is not None:
+            # Not committed: FastStream seeks back and the message comes again once the outage ends.
+            raise transient
+        await _dead_letter(broker, dead_letter_topic, group_id, record, record.value, last_error)
+
+    async def on_batch(bodies: list[bytes], msg: KafkaMessage) -> None:
+        records: Sequence[Any] = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
+        parsed: list[tuple[Any, IncomingEnvelope]] = []
+        for record in records:
+            try:
+                parsed.append((record, IncomingEnvelope.model_validate_json(record.value)))
+            except ValidationError as exc:
+                await _dead_letter(
+                    broker, dead_letter_topic, group_id, record, record.value, f"invalid envelope: {exc}"
+                )
+        if not parsed:
+            return
+        failed_at, failure = -1, ""
+        try:
+            async with transaction(sessions) as session:
+                for index, (record, envelope) in enumerate(parsed):
+                    failed_at = index
+                    with _message_span(group_id, record):
+                        if await claim_event(session, processed, envelope.id, group_id):
+                            await handler(session, envelope)
+                failed_at = -1  # past the handlers: a failure now is the commit's, no message's
+            return
+        except PermanentError as exc:
+            failure = f"PermanentError: {exc}"
+        except Exception as exc:
+            failure = "".join(traceback.format_exception_only(exc)).strip()
+            log.warning(
+                "batch failed, handling its messages one by one", size=len(parsed), error=type(exc).__name__
+            )
+        for index, (record, envelope) in enumerate(parsed):
+            if index != failed_at:
+                await handle_alone(record, envelope)
+            elif failure.startswith("PermanentError"):
+                await _dead_letter(broker, dead_letter_topic, group_id, record, record.value, failure)
+            else:
+                await handle_alone(record, envelope, tried=1, error=failure)
 
     return broker.subscriber(
         *topics,
@@ -141,7 +200,10 @@ def reliable_subscriber(
         auto_offset_reset="earliest",
         decoder=_raw_decoder,
         max_poll_interval_ms=300_000,
-    )(on_message)
+        batch=True,
+        max_records=batch_size,
+        batch_timeout_ms=batch_wait_ms,
+    )(on_batch)
 
 
 async def _dead_letter(

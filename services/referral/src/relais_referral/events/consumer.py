@@ -133,6 +133,30 @@ class WorkflowBridge:
             pass  # the journey ended (exit and every follow-up done): nothing left to time
 
 
+def subscribe_inbox(
+    broker: KafkaBroker,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    dead_letter_topic: str,
+    max_retries: int,
+    backoff_s: float,
+    topics: tuple[str, ...] = (c.TOPIC,),
+    group_id: str = INBOX_GROUP,
+) -> None:
+    """The inbox projection; another topic or group only for replays (the benchmark replays a backlog)."""
+    reliable_subscriber(
+        broker,
+        topics=topics,
+        group_id=group_id,
+        dead_letter_topic=dead_letter_topic,
+        sessions=sessions,
+        processed=infra.processed_events,
+        handler=project_inbox,
+        max_retries=max_retries,
+        backoff_s=backoff_s,
+    )
+
+
 def register_subscribers(
     broker: KafkaBroker,
     *,
@@ -156,7 +180,13 @@ def register_subscribers(
             backoff_s=backoff_s,
         )
 
-    subscribe(INBOX_GROUP, (c.TOPIC,), project_inbox)
+    subscribe_inbox(
+        broker,
+        sessions=sessions,
+        dead_letter_topic=catalogue.consumer_groups[INBOX_GROUP].dead_letter_topic,
+        max_retries=max_retries,
+        backoff_s=backoff_s,
+    )
     if bridge is not None:
         subscribe(BRIDGE_GROUP, (c.TOPIC,), bridge)
     if life_events is not None:

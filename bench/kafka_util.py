@@ -1,0 +1,46 @@
+"""Kafka helpers of the bench: how far behind a consumer group is."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+
+async def group_lag(bootstrap: str, group: str, topic: str) -> int:
+    """Messages of ``topic`` not yet committed by ``group`` (a group that never committed lags by all)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = [
+                TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])
+            ]
+        ends = await consumer.end_offsets(partitions)
+        lag = 0
+        for tp in partitions:
+            meta = committed.get(tp)
+            done = meta.offset if meta is not None and meta.offset >= 0 else 0
+            lag += max(0, ends[tp] - done)
+        return lag
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+async def wait_caught_up(bootstrap: str, groups: tuple[str, ...], topic: str, timeout: float) -> int:
+    """Waits until every group committed the end of ``topic``; returns the lag left (0 when caught up)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    lag = 0
+    while asyncio.get_running_loop().time() < deadline:
+        lag = sum([await group_lag(bootstrap, g, topic) for g in groups])
+        if lag == 0:
+            return 0
+        await asyncio.sleep(1.0)
+    return lag

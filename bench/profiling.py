@@ -1,0 +1,106 @@
+"""CPU use of the processes under load (psutil) and, with ``--profile``, py-spy flame data of each."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+
+class CpuMeter:
+    """Share of one core each process used between ``start()`` and ``stop()`` (100 = one full core)."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self._before: dict[str, float] = {}
+        self._t0 = 0.0
+        self.percent: dict[str, float] = {}
+
+    @staticmethod
+    def _cpu(pid: int) -> float:
+        proc = psutil.Process(pid)
+        total = 0.0
+        for p in [proc, *proc.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = p.cpu_times()
+                total += times.user + times.system
+        return total
+
+    def start(self) -> None:
+        self._t0 = time.perf_counter()
+        self._before = {name: self._cpu(pid) for name, pid in self.pids.items()}
+
+    def stop(self) -> dict[str, float]:
+        wall = time.perf_counter() - self._t0
+        for name, pid in self.pids.items():
+            with contextlib.suppress(psutil.Error):
+                self.percent[name] = round(100 * (self._cpu(pid) - self._before[name]) / wall, 1)
+        return dict(self.percent)
+
+
+def py_spy() -> str | None:
+    candidate = Path(sys.executable).parent / "py-spy"
+    return str(candidate) if candidate.exists() else shutil.which("py-spy")
+
+
+async def record(pids: dict[str, int], seconds: float, out_dir: Path) -> list[asyncio.subprocess.Process]:
+    """Starts one ``py-spy record`` per process (collapsed stacks, 100 Hz, non-blocking)."""
+    binary = py_spy()
+    if binary is None:
+        return []
+    procs = []
+    for name, pid in pids.items():
+        procs.append(
+            await asyncio.create_subprocess_exec(
+                binary,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(int(seconds)),
+                "--rate",
+                "100",
+                "--nonblocking",
+                "--format",
+                "raw",
+                "--output",
+                str(out_dir / f"profile-{name}.txt"),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+        )
+    return procs
+
+
+def top_frames(collapsed: Path, limit: int = 25) -> list[tuple[str, float]]:
+    """Self-time share of the hottest frames in a py-spy raw (collapsed) profile."""
+    counts: dict[str, int] = {}
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack:
+            continue
+        leaf = stack.split(";")[-1]
+        counts[leaf] = counts.get(leaf, 0) + int(n)
+        total += int(n)
+    return [(frame, count / total) for frame, count in sorted(counts.items(), key=lambda kv: -kv[1])[:limit]]
+
+
+def inclusive_frames(collapsed: Path, needles: list[str]) -> dict[str, float]:
+    """Share of samples whose stack contains each needle (inclusive time)."""
+    hits = dict.fromkeys(needles, 0)
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack:
+            continue
+        total += int(n)
+        for needle in needles:
+            if needle in stack:
+                hits[needle] += int(n)
+    return {k: v / max(1, total) for k, v in hits.items()}
