@@ -7,6 +7,7 @@ the inbox projection and its workflow like a real one. Loading twice changes not
 from __future__ import annotations
 
 import random
+import unicodedata
 import uuid
 from datetime import date
 
@@ -145,7 +146,8 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
         async with UnitOfWork(sessions) as uow:
             for name, kind in ORGANISATIONS:
                 oid = ctx.coordination_org_id if kind == "pact_coordination" else org_id(name)
-                slug = "".join(ch for ch in name.lower() if ch.isalnum())[:24]
+                ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+                slug = "".join(ch for ch in ascii_name.lower() if ch.isalnum())[:24]
                 await create_organisation(
                     uow,
                     admin,
