@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, status
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from relais_referral.service_layer import journeys as handlers
 from relais_referral.service_layer.errors import NotFound
 from relais_referral.service_layer.unit_of_work import UnitOfWork
 from relais_shared.audit import record_access
+from relais_shared.auth import Principal
 from relais_shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/jobseekers", tags=["jobseekers"], responses=PROBLEM_RESPONSES)
@@ -101,43 +103,57 @@ async def get_journey(
             return await _journey_out(uow, journey)
 
 
-@router.post("/{jobseeker_id}/release", summary="Mettre fin à l'accompagnement (sans sortie du pacte)")
-async def release(jobseeker_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context) -> JourneyOut:
+JourneyChange = Callable[[UnitOfWork], Awaitable[Journey]]
+
+
+async def _change(
+    sessions: Sessions, principal: Principal, jobseeker_id: uuid.UUID, action: str, change: JourneyChange
+) -> JourneyOut:
+    """One change to a journey: its own transaction, refusals audited, the journey as it now stands."""
     async with (
         audited_refusals(
-            sessions, principal, action="release", resource_type="journey", resource_id=str(jobseeker_id)
+            sessions, principal, action=action, resource_type="journey", resource_id=str(jobseeker_id)
         ),
         UnitOfWork(sessions) as uow,
     ):
-        return await _journey_out(uow, await handlers.release(uow, principal, jobseeker_id, ctx))
+        return await _journey_out(uow, await change(uow))
+
+
+@router.post("/{jobseeker_id}/release", summary="Mettre fin à l'accompagnement (sans sortie du pacte)")
+async def release(jobseeker_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context) -> JourneyOut:
+    return await _change(
+        sessions,
+        principal,
+        jobseeker_id,
+        "release",
+        lambda uow: handlers.release(uow, principal, jobseeker_id, ctx),
+    )
 
 
 @router.post("/{jobseeker_id}/assign-referent", summary="Désigner un référent (coordination du pacte)")
 async def assign(
     jobseeker_id: uuid.UUID, body: AssignReferentIn, principal: Caller, sessions: Sessions, ctx: Context
 ) -> JourneyOut:
-    async with (
-        audited_refusals(
-            sessions, principal, action="assign", resource_type="journey", resource_id=str(jobseeker_id)
-        ),
-        UnitOfWork(sessions) as uow,
-    ):
-        journey = await handlers.assign_referent(uow, principal, jobseeker_id, body.org_id, ctx)
-        return await _journey_out(uow, journey)
+    return await _change(
+        sessions,
+        principal,
+        jobseeker_id,
+        "assign",
+        lambda uow: handlers.assign_referent(uow, principal, jobseeker_id, body.org_id, ctx),
+    )
 
 
 @router.post("/{jobseeker_id}/exit", summary="Sortie du pacte avec son résultat (suivi à 3, 6 et 12 mois)")
 async def exit_pact(
     jobseeker_id: uuid.UUID, body: ExitIn, principal: Caller, sessions: Sessions, ctx: Context
 ) -> JourneyOut:
-    async with (
-        audited_refusals(
-            sessions, principal, action="exit", resource_type="journey", resource_id=str(jobseeker_id)
-        ),
-        UnitOfWork(sessions) as uow,
-    ):
-        journey = await handlers.exit_pact(uow, principal, jobseeker_id, body.outcome, ctx)
-        return await _journey_out(uow, journey)
+    return await _change(
+        sessions,
+        principal,
+        jobseeker_id,
+        "exit",
+        lambda uow: handlers.exit_pact(uow, principal, jobseeker_id, body.outcome, ctx),
+    )
 
 
 @router.post(
@@ -146,13 +162,12 @@ async def exit_pact(
 async def life_event(
     jobseeker_id: uuid.UUID, body: LifeEventIn, principal: Caller, sessions: Sessions, ctx: Context
 ) -> JourneyOut:
-    async with (
-        audited_refusals(
-            sessions, principal, action="life_event", resource_type="journey", resource_id=str(jobseeker_id)
-        ),
-        UnitOfWork(sessions) as uow,
-    ):
-        journey = await handlers.record_life_event(
+    return await _change(
+        sessions,
+        principal,
+        jobseeker_id,
+        "life_event",
+        lambda uow: handlers.record_life_event(
             uow,
             principal,
             jobseeker_id,
@@ -160,5 +175,5 @@ async def life_event(
             ctx,
             contract_type=body.contract_type,
             weekly_hours=body.weekly_hours,
-        )
-        return await _journey_out(uow, journey)
+        ),
+    )
