@@ -23,6 +23,7 @@ class Pact:
     issuer: DevIssuer
     orgs: dict[str, uuid.UUID]
     coordination: uuid.UUID
+    coordination_email: str | None = None
     people: dict[str, str] = field(default_factory=dict)
 
     def headers(self, org: str | uuid.UUID, *roles: str, **extra: str) -> dict[str, str]:
@@ -114,4 +115,6 @@ async def pact(stack: Stack, issuer: DevIssuer) -> AsyncIterator[Pact]:
                     "contact_email": "coordination@example.org",
                 },
             )
+        detail = await client.get(f"/v1/organisations/{coordination}", headers=admin)
+        pact.coordination_email = detail.json()["contact_email"]  # whoever created it (fixture or demo data)
         yield pact

@@ -74,7 +74,7 @@ async def test_reminder_manager_and_coordination_escalations_are_sent_recorded_a
     reminder, manager, coordination, manager_again = inbox.messages
     assert manager_again["Message-ID"] == manager["Message-ID"]
     assert reminder["To"] == f"accueil-{pact.orgs['plie'].hex[:6]}@example.org"
-    assert coordination["To"] == "coordination@example.org"
+    assert coordination["To"] == pact.coordination_email
     assert reminder["X-Relais-Kind"] == "acknowledgement_reminder"
     assert manager["X-Relais-Kind"] == "escalation_manager"
     for message in inbox.messages:
@@ -146,7 +146,7 @@ async def test_a_person_still_unaccompanied_when_the_timer_rings_is_reported_onc
         )
         == 1
     )
-    assert [m["To"] for m in inbox.messages] == ["coordination@example.org"]
+    assert [m["To"] for m in inbox.messages] == [pact.coordination_email]
     assert inbox.messages[0]["X-Relais-Kind"] == "unaccompanied"
 
 
