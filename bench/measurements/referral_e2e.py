@@ -36,7 +36,8 @@ COMPLETE_TIMEOUT_S = 60
 
 
 class Submitter:
-    """POST /v1/referrals for the seeded sender, round-robin over its jobseekers."""
+    """POST /v1/referrals for the seeded sender, each of its jobseekers once (DOMAIN: one open referral
+    per person and receiver)."""
 
     def __init__(self, seed_data: Seed, tokens: Tokens, tracker: Tracker | None) -> None:
         self.seed = seed_data
@@ -151,7 +152,8 @@ async def referral_e2e(ctx: BenchContext) -> list[Figure]:
             try:
                 port = await start_referral(ctx, procs, database_url=url, task_queue=task_queue)
                 await wait_for_worker(temporal, task_queue, procs)
-                data = await seed(port, tokens)
+                # One referral per person: a second open referral to the same receiver is refused (409).
+                data = await seed(port, tokens, jobseekers=ctx.sizes.pick(1200, 400))
                 pids = {name.removeprefix("referral-"): proc.pid for name, proc in procs.procs.items()}
                 # The stack's consumer groups may hold events of earlier runs: start from a caught-up state.
                 await wait_drained(ctx, url)
