@@ -178,11 +178,13 @@ async def test_a_hire_makes_open_referrals_obsolete_and_is_recorded_in_the_journ
 async def test_submitting_to_a_full_service_warns_and_suggests_open_ones_of_the_same_kind(pact: Pact) -> None:
     admin = pact.headers(pact.coordination, "admin")
     other_plie = uuid.uuid4()
-    await pact.client.post(
+    neighbour = await pact.client.post(
         "/v1/organisations",
         headers=admin,
-        json={"id": str(other_plie), "name": "PLIE voisin", "kind": "plie", "departement": "44"},
+        # Alternatives are the first five by name: this one sorts first whatever else the database holds.
+        json={"id": str(other_plie), "name": "AAA PLIE voisin", "kind": "plie", "departement": "44"},
     )
+    assert neighbour.status_code == 201, neighbour.text
     full = await pact.client.put(
         f"/v1/organisations/{pact.orgs['plie']}/capacity",
         headers=pact.headers("plie"),
