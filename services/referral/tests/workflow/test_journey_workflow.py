@@ -114,3 +114,39 @@ async def test_a_stale_snapshot_never_overrides_a_newer_one(env: WorkflowEnviron
         await handle.signal(JourneyWorkflow.journey_changed, stale)  # type: ignore[attr-defined]
         await env.sleep(timedelta(days=3))
         assert steps.done == []
+
+
+async def test_a_long_journey_continues_as_new_and_keeps_its_state_and_its_timer(
+    env: WorkflowEnvironment,
+) -> None:
+    from temporalio.client import WorkflowExecutionStatus
+
+    steps = Steps()
+    now = await env.get_current_time()
+    since = now.astimezone(PARIS).date()
+    due = end_of_day(add_working_days(since, 5, "44"))
+    person = uuid.uuid4()
+    async with Worker(
+        env.client, task_queue="journey-test", workflows=[JourneyWorkflow], activities=[steps.journey_step]
+    ):
+        first = await env.client.start_workflow(
+            JourneyWorkflow.run,
+            JourneyWorkflowInput(jobseeker_id=str(person), signals_before_continue_as_new=3),
+            id=f"journey-{person}",
+            task_queue="journey-test",
+        )
+        for version in range(1, 5):  # the fourth snapshot arrives after the third made it start afresh
+            await first.signal(
+                JourneyWorkflow.journey_changed,
+                JourneySnapshot(  # type: ignore[attr-defined]
+                    version=version, in_pact=True, unaccompanied_since=since, unaccompanied_due_at=due
+                ),
+            )
+        await env.sleep(timedelta(hours=1))
+        first_run = env.client.get_workflow_handle(f"journey-{person}", run_id=first.result_run_id)
+        assert (await first_run.describe()).status == WorkflowExecutionStatus.CONTINUED_AS_NEW
+        await env.sleep(due - await env.get_current_time() + timedelta(minutes=1))
+        latest = env.client.get_workflow_handle(f"journey-{person}")
+        status = await latest.query(JourneyWorkflow.status)  # type: ignore[attr-defined]
+        assert status.unaccompanied_since == since
+        assert [kind for kind, _, _ in steps.done] == ["unaccompanied"]  # rang once, in the new run

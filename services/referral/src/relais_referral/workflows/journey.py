@@ -32,6 +32,7 @@ class JourneyWorkflowInput(BaseModel):
     jobseeker_id: str
     snapshot: JourneySnapshot | None = None
     done: list[str] = []
+    signals_before_continue_as_new: int = SIGNALS_BEFORE_CONTINUE_AS_NEW
 
 
 class JourneyWorkflowStatus(BaseModel):
@@ -57,13 +58,16 @@ class JourneyWorkflow:
             self._snapshot = data.snapshot
         while True:
             if (
-                self._signals >= SIGNALS_BEFORE_CONTINUE_AS_NEW
+                self._signals >= data.signals_before_continue_as_new
                 or workflow.info().is_continue_as_new_suggested()
             ):
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
                     JourneyWorkflowInput(
-                        jobseeker_id=data.jobseeker_id, snapshot=self._snapshot, done=self._done
+                        jobseeker_id=data.jobseeker_id,
+                        snapshot=self._snapshot,
+                        done=self._done,
+                        signals_before_continue_as_new=data.signals_before_continue_as_new,
                     )
                 )
             snapshot = self._snapshot
