@@ -30,7 +30,7 @@ lint:
 	@$(RUN) ruff format --check .
 	@$(RUN) mypy shared/src services/*/src bench
 
-bench: install ## Relais against the raw ceilings of its own parts, one run (≤ 10 min): bench/results/latest.*
+bench: install ## Relais against the raw ceilings of its own parts, one run (~12 min, goal 10): bench/results/latest.*
 	@bash deploy/local/with-stack.sh $(RUN) python -m bench $(BENCH_ARGS)
 
 format:
