@@ -226,6 +226,21 @@ async def test_the_work_queue_shows_incoming_and_outgoing_referrals_with_time_le
     ).status_code == 404
 
 
+async def test_an_appointment_in_the_work_queue_is_due_the_next_working_day_then_leaves_the_clock(
+    pact: Pact,
+) -> None:
+    referral = (await pact.refer(await pact.person(), "mission_locale", "plie")).json()["id"]
+    friday = "2031-01-10T10:00:00+01:00"  # outcome due by Monday 13, the next working day
+    await pact.post(f"/v1/referrals/{referral}/appointment", "plie", {"appointment_at": friday})
+    queue = (await pact.get(f"/v1/organisations/{pact.orgs['plie']}/referrals", "plie")).json()
+    [item] = [i for i in queue["items"] if i["referral_id"] == referral]
+    assert item["next_deadline"] == "2031-01-13"
+    await pact.post(f"/v1/referrals/{referral}/appointment-outcome", "plie", {"outcome": "seen"})
+    queue = (await pact.get(f"/v1/organisations/{pact.orgs['plie']}/referrals", "plie")).json()
+    [item] = [i for i in queue["items"] if i["referral_id"] == referral]
+    assert item["next_deadline"] is None  # the outcome is in: the decision is the receiver's
+
+
 async def test_a_new_policy_version_applies_to_new_referrals_only(pact: Pact) -> None:
     versions = (await pact.get("/v1/referral-policies", "cap_emploi")).json()
     current = [v for v in versions if v["org_kind"] == "cap_emploi"] or [

@@ -182,6 +182,7 @@ class EscalationOutcome:
     submitted_on: date | None = None
     acknowledgement_due: date | None = None
     appointment_on: date | None = None
+    appointment_outcome_due: date | None = None
     expiry_days: int = 30
 
 
@@ -229,6 +230,8 @@ async def escalate_referral(
     sender = await uow.session.get(OrganisationRow, referral.sender_org_id)
     receiver = await uow.session.get(OrganisationRow, referral.receiver_org_id)
     assert sender is not None and receiver is not None
+    policy = await uow.policies.version(referral.policy_version)
+    appointment_on = paris_date(referral.appointment_at) if referral.appointment_at else None
     base = EscalationOutcome(
         status=referral.status.value,
         escalated=False,
@@ -236,7 +239,13 @@ async def escalate_referral(
         receiver_name=receiver.name,
         submitted_on=paris_date(referral.submitted_at),
         acknowledgement_due=referral.acknowledgement_due,
-        appointment_on=paris_date(referral.appointment_at) if referral.appointment_at else None,
+        appointment_on=appointment_on,
+        appointment_outcome_due=add_working_days(
+            appointment_on, policy.appointment_outcome_days, receiver.departement
+        )
+        if appointment_on
+        else None,
+        expiry_days=policy.expiry_days,
     )
     recorded = (
         await uow.session.execute(select(infra.outbox.c.id).where(infra.outbox.c.event_id == event_id))

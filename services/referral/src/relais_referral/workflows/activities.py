@@ -93,13 +93,11 @@ class ReferralActivities:
                     ),
                 )
             else:
-                from relais_referral.domain.calendar import add_working_days
-
-                appointment_on = outcome.appointment_on or paris_date(datetime.now(UTC))
+                today = paris_date(datetime.now(UTC))
                 note = messages.appointment_outcome_due(
                     **common,
-                    appointment_on=appointment_on,
-                    outcome_due=add_working_days(appointment_on, 1, self.context.departement),
+                    appointment_on=outcome.appointment_on or today,
+                    outcome_due=outcome.appointment_outcome_due or today,
                 )
             await self.notifier.send(note)
         return StepResult(status=outcome.status, acted=outcome.escalated)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from relais_referral.api.deps import Caller, Context, Sessions, Uow
 from relais_referral.api.schemas import Page, TaskOut, WorkItemOut
 from relais_referral.db.models import OrganisationRow, ReferralRow, TaskRow
+from relais_referral.db.repository import PolicyRepository
 from relais_referral.domain.calendar import add_working_days, paris_date, working_days_between
 from relais_referral.domain.errors import NotAllowed
 from relais_referral.domain.journey import TASK_LABELS_FR, TaskKind, TaskStatus
@@ -61,9 +62,10 @@ async def work_queue(
             await session.execute(stmt.order_by(order, ReferralRow.id).offset(offset).limit(limit))
         ).scalars()
         today = paris_date(datetime.now(UTC))
+        policies = PolicyRepository(session)
         items = []
         for row in rows:
-            deadline = _next_deadline(row, org.departement)
+            deadline = await _next_deadline(row, org.departement, policies)
             items.append(
                 WorkItemOut(
                     referral_id=row.id,
@@ -83,11 +85,16 @@ async def work_queue(
     return Page(items=items, total=total, offset=offset, limit=limit)
 
 
-def _next_deadline(row: ReferralRow, departement: str) -> date | None:
+async def _next_deadline(row: ReferralRow, departement: str, policies: PolicyRepository) -> date | None:
     if row.status == ReferralStatus.SUBMITTED:
         return row.acknowledgement_due
-    if row.status == ReferralStatus.APPOINTMENT_SCHEDULED and row.appointment_at is not None:
-        return add_working_days(paris_date(row.appointment_at), 1, departement)
+    if (
+        row.status == ReferralStatus.APPOINTMENT_SCHEDULED
+        and row.appointment_at
+        and not row.appointment_outcome
+    ):
+        policy = await policies.version(row.policy_version)
+        return add_working_days(paris_date(row.appointment_at), policy.appointment_outcome_days, departement)
     return None
 
 
