@@ -3,7 +3,7 @@
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,7 @@ class Harness:
     topic: str
     dlq: str
     attempts: dict[str, int]
+    mode: str
 
     async def effect_count(self, subject: str) -> int | None:
         async with self.engine.connect() as conn:
@@ -50,8 +51,11 @@ async def count_effect(session: AsyncSession, envelope: IncomingEnvelope) -> Non
     )
 
 
-@pytest.fixture
-async def harness(stack: Stack, scratch_database: str, scratch_topics: list[str]) -> AsyncIterator[Harness]:
+@pytest.fixture(params=["handler", "batch_handler"])
+async def harness(
+    request: pytest.FixtureRequest, stack: Stack, scratch_database: str, scratch_topics: list[str]
+) -> AsyncIterator[Harness]:
+    """Every rule below holds for a per-message handler and for a set-based batch handler alike."""
     engine = make_engine(scratch_database, pool_size=2)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
@@ -65,6 +69,11 @@ async def harness(stack: Stack, scratch_database: str, scratch_topics: list[str]
             raise ConnectionRefusedError("the database is restarting")
         await count_effect(session, envelope)
 
+    async def batch_handler(session: AsyncSession, envelopes: Sequence[IncomingEnvelope]) -> None:
+        for one in envelopes:
+            await handler(session, one)
+
+    handlers: dict[str, Any] = {request.param: handler if request.param == "handler" else batch_handler}
     broker = make_broker(stack.kafka_bootstrap, "test-consumer")
     reliable_subscriber(
         broker,
@@ -73,12 +82,12 @@ async def harness(stack: Stack, scratch_database: str, scratch_topics: list[str]
         dead_letter_topic=scratch_topics[1],
         sessions=make_sessionmaker(engine),
         processed=infra.processed_events,
-        handler=handler,
+        **handlers,
         max_retries=2,
         backoff_s=0.05,
     )
     await broker.start()
-    yield Harness(engine, scratch_topics[0], scratch_topics[1], attempts)
+    yield Harness(engine, scratch_topics[0], scratch_topics[1], attempts, request.param)
     await broker.stop()
     await engine.dispose()
 
@@ -143,7 +152,10 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_g
     exploded = next(letter for letter in letters if b"explodes" in letter.value)
     assert "cannot handle this message" in exploded.error
     assert exploded.original_topic == harness.topic
-    assert harness.attempts["explodes"] == 3  # one try and two bounded retries, then the dead-letter topic
+    # One try and two bounded retries, then the dead-letter topic; a batch handler's failed batch of
+    # several messages is charged to none of them, so the culprit may get that one try more.
+    tries = harness.attempts["explodes"]
+    assert tries == 3 if harness.mode == "handler" else 3 <= tries <= 4
     assert await harness.effect_count("explodes") is None
 
 
