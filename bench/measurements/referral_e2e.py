@@ -39,11 +39,11 @@ class Submitter:
     """POST /v1/referrals for the seeded sender, each of its jobseekers once (DOMAIN: one open referral
     per person and receiver)."""
 
-    def __init__(self, seed_data: Seed, tokens: Tokens, tracker: Tracker | None) -> None:
+    def __init__(self, seed_data: Seed, tokens: Tokens, tracker: Tracker | None, start: int = 0) -> None:
         self.seed = seed_data
         self.headers = tokens.header(seed_data.sender)
         self.tracker = tracker
-        self.count = 0
+        self.count = start  # people already referred to the receiver would answer 409
         self.ids: list[str] = []
 
     async def __call__(self, conn: Connection) -> int:
@@ -145,6 +145,7 @@ async def referral_e2e(ctx: BenchContext) -> list[Figure]:
     lag_p: dict[str, list[float]] = {"p50": [], "p95": [], "p99": []}
     http_rates: list[float] = []
     http_p99: list[float] = []
+    http_refused: list[str] = []
     cpu: dict[str, Any] = {}
     rest: dict[str, float] = {}
     async with scratch_database(ctx, "e2e") as url:
@@ -205,7 +206,7 @@ async def referral_e2e(ctx: BenchContext) -> list[Figure]:
                                 print(f"[bench]   {left} referrals not complete after {COMPLETE_TIMEOUT_S}s")
                     under_load = {name: round(v, 1) for name, v in sampler.peak.items()}
                 # HTTP alone: how fast the API accepts referrals (the pipeline then absorbs the burst).
-                http_only = Submitter(data, tokens, None)
+                http_only = Submitter(data, tokens, None, start=submitter.count)
                 for _ in range(repeats):
                     burst = await closed_loop(
                         "127.0.0.1",
@@ -217,6 +218,9 @@ async def referral_e2e(ctx: BenchContext) -> list[Figure]:
                     )
                     http_rates.append(burst.rate)
                     http_p99.append((percentile(burst.latencies, 99) or 0) * 1000)
+                    refused = {code: n for code, n in burst.statuses.items() if not 200 <= code < 300}
+                    if refused or burst.errors:
+                        http_refused.append(f"{burst.errors} errors, statuses {refused}")
                     await wait_drained(ctx, url)
                 await wait_drained(ctx, url)
                 stack_rss = {}
@@ -287,7 +291,8 @@ async def referral_e2e(ctx: BenchContext) -> list[Figure]:
             http_rates,
             ceiling="ceiling.http.rps",
             notes=f"{HTTP_CONNECTIONS} connections, bounded burst; "
-            f"p99 {', '.join(f'{p:.0f}' for p in http_p99)} ms",
+            f"p99 {', '.join(f'{p:.0f}' for p in http_p99)} ms"
+            + (f"; NOT ACCEPTED: {'; '.join(http_refused)}" if http_refused else ""),
         )
     )
     for name, value in rest.items():

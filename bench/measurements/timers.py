@@ -21,7 +21,8 @@ from bench.procs import Processes, rss_mb
 from bench.referral_fixture import referral_env
 from bench.registry import measurement
 from bench.temporal_util import terminate_task_queue, wait_for_worker, workflow_backlog
-from relais_referral.workflows.referral import ReferralWorkflow, ReferralWorkflowInput
+from relais_referral.workflows.messages import ReferralWorkflowInput
+from relais_referral.workflows.referral import ReferralWorkflow
 from relais_shared.temporal import connect_temporal
 
 IN_FLIGHT = 64

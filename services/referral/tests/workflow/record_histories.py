@@ -14,7 +14,8 @@ from temporalio.testing import WorkflowEnvironment
 sys.path.insert(0, str(Path(__file__).parent))
 from test_referral_workflow import Clock, paris, scheduled, submit_at
 
-from relais_referral.workflows.referral import ReferralWorkflow, StatusChanged
+from relais_referral.workflows.messages import StatusChanged
+from relais_referral.workflows.referral import ReferralWorkflow
 
 OUT = Path(__file__).parent / "histories"
 

@@ -16,7 +16,8 @@ from temporalio.worker import Worker
 from relais_referral.domain.calendar import add_working_days, end_of_day
 from relais_referral.domain.deadlines import add_months
 from relais_referral.workflows.activities import JourneyStepInput
-from relais_referral.workflows.journey import JourneySnapshot, JourneyWorkflow, JourneyWorkflowInput
+from relais_referral.workflows.journey import JourneyWorkflow
+from relais_referral.workflows.messages import JourneySnapshot, JourneyWorkflowInput
 
 TEST_SERVER = Path(sys.prefix) / "bin" / "temporal-test-server"
 PARIS = ZoneInfo("Europe/Paris")

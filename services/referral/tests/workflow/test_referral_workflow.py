@@ -18,7 +18,8 @@ from relais_referral.domain.calendar import add_working_days, end_of_day
 from relais_referral.domain.deadlines import appointment_outcome_due, referral_deadlines
 from relais_referral.domain.policy import DEFAULT_POLICY
 from relais_referral.workflows.activities import StepInput, StepResult
-from relais_referral.workflows.referral import ReferralWorkflow, ReferralWorkflowInput, StatusChanged
+from relais_referral.workflows.messages import ReferralWorkflowInput, StatusChanged
+from relais_referral.workflows.referral import ReferralWorkflow
 
 TEST_SERVER = Path(sys.prefix) / "bin" / "temporal-test-server"
 PARIS = ZoneInfo("Europe/Paris")

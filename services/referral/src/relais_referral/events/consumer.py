@@ -20,8 +20,14 @@ from relais_referral.events.external import TOPICS as EXTERNAL_TOPICS
 from relais_referral.events.external import LifeEventsFromPartners
 from relais_referral.service_layer.projections import project_inbox
 from relais_referral.service_layer.timers import journey_timers, referral_timers
-from relais_referral.workflows.journey import JourneySnapshot, JourneyWorkflow, JourneyWorkflowInput
-from relais_referral.workflows.referral import ReferralWorkflow, ReferralWorkflowInput, StatusChanged
+from relais_referral.workflows.journey import JourneyWorkflow
+from relais_referral.workflows.messages import (
+    JourneySnapshot,
+    JourneyWorkflowInput,
+    ReferralWorkflowInput,
+    StatusChanged,
+)
+from relais_referral.workflows.referral import ReferralWorkflow
 from relais_shared.consumer import PermanentError, reliable_subscriber
 from relais_shared.envelope import IncomingEnvelope
 from relais_shared.kafka import TopicCatalogue

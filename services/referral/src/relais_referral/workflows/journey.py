@@ -9,36 +9,17 @@ history short, so a journey can last years.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from relais_referral.workflows.activities import JourneyStepInput, ReferralActivities
-
-SIGNALS_BEFORE_CONTINUE_AS_NEW = 500
-
-
-class JourneySnapshot(BaseModel):
-    version: int
-    in_pact: bool
-    unaccompanied_since: date | None = None
-    unaccompanied_due_at: datetime | None = None
-    follow_ups_at: list[datetime] = []
-
-
-class JourneyWorkflowInput(BaseModel):
-    jobseeker_id: str
-    snapshot: JourneySnapshot | None = None
-    done: list[str] = []
-    signals_before_continue_as_new: int = SIGNALS_BEFORE_CONTINUE_AS_NEW
-
-
-class JourneyWorkflowStatus(BaseModel):
-    in_pact: bool
-    unaccompanied_since: date | None
-    steps_done: list[str]
+    from relais_referral.workflows.messages import (
+        JourneySnapshot,
+        JourneyWorkflowInput,
+        JourneyWorkflowStatus,
+    )
 
 
 @workflow.defn

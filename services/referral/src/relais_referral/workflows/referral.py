@@ -12,45 +12,21 @@ from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from relais_referral.workflows.activities import ReferralActivities, StepInput, StepResult
+    from relais_referral.workflows.messages import (
+        ReferralWorkflowInput,
+        ReferralWorkflowStatus,
+        StatusChanged,
+    )
 
 FINAL = frozenset({"accepted", "closed", "refused", "withdrawn", "expired", "obsolete"})
 AWAITING = frozenset({"submitted", "acknowledged"})
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=5))
-
-
-class ReferralWorkflowInput(BaseModel):
-    referral_id: str
-    sender_org_id: str
-    receiver_org_id: str
-    status: str = "submitted"
-    reminder_at: datetime
-    manager_escalation_at: datetime
-    coordination_escalation_at: datetime
-    expiry_at: datetime
-    outcome_due_at: datetime | None = None
-    decision_due_at: datetime | None = None
-    had_appointment: bool = False
-
-
-class StatusChanged(BaseModel):
-    """The referral's current state, read from the database by the bridge (late or repeated: converges)."""
-
-    status: str
-    outcome_due_at: datetime | None = None
-    decision_due_at: datetime | None = None
-    had_appointment: bool = False
-
-
-class ReferralWorkflowStatus(BaseModel):
-    status: str
-    steps_done: list[str]
 
 
 @workflow.defn
