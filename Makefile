@@ -30,8 +30,14 @@ lint:
 	@$(RUN) ruff format --check .
 	@$(RUN) mypy shared/src services/*/src bench
 
-bench: install ## Relais against the raw ceilings of its own parts, one run (~12 min, goal 10): bench/results/latest.*
-	@bash deploy/local/with-stack.sh $(RUN) python -m bench $(BENCH_ARGS)
+# The bench runs on a stack of its own, created empty for each run (a dev stack's history would
+# slow Temporal's SQLite down and make runs incomparable), on ports of its own beside a dev stack.
+BENCH_STACK = RELAIS_STATE=$(CURDIR)/.relais/bench-stack RELAIS_KAFKA_PORT=39192 \
+	RELAIS_KAFKA_CONTROLLER_PORT=39193 RELAIS_TEMPORAL_PORT=7243 RELAIS_TEMPORAL_UI_PORT=8243 RELAIS_PG_PORT=35532
+
+bench: install ## Relais against the raw ceilings of its own parts, one run on a fresh stack: bench/results/latest.*
+	@$(BENCH_STACK) $(RUN) relais stack clean
+	@$(BENCH_STACK) bash deploy/local/with-stack.sh $(RUN) python -m bench $(BENCH_ARGS)
 
 format:
 	@$(RUN) ruff check --fix .

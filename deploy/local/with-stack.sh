@@ -6,6 +6,6 @@ UV=$(command -v uv 2>/dev/null || echo "python3 -m uv")
 started=$(date +%s)
 $UV run --locked relais stack up
 trap '$UV run --locked relais stack down' EXIT
-set -a; source .relais/stack.env; set +a
+set -a; source "${RELAIS_STATE:-.relais}/stack.env"; set +a
 echo "stack ready in $(( $(date +%s) - started ))s"
 "$@"

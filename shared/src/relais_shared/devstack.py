@@ -53,7 +53,9 @@ class Stack:
 
     @property
     def state(self) -> Path:
-        return self.root / ".relais"
+        """Pids, logs and data: ``.relais/`` of the checkout, or ``RELAIS_STATE`` (the bench's own stack)."""
+        custom = os.environ.get("RELAIS_STATE")
+        return Path(custom).resolve() if custom else self.root / ".relais"
 
     def _pidfile(self, name: str) -> Path:
         return self.state / f"{name}.pid"
@@ -310,11 +312,12 @@ class Stack:
 
         As root, PostgreSQL runs as an unprivileged user that may not traverse the checkout's parents
         (a clone under /root, say), so its data then lives in a folder of its own under /var/tmp,
-        named after the checkout so that two checkouts never share one.
+        named after the checkout (or the custom state folder) so that two stacks never share one.
         """
         if os.geteuid() != 0:
             return self.state / "pgdata"
-        digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:10]
+        owner = self.root if self.state == self.root / ".relais" else self.state
+        digest = hashlib.sha256(str(owner).encode()).hexdigest()[:10]
         return Path("/var/tmp") / f"relais-pg-{digest}" / "pgdata"  # noqa: S108 - per-checkout, not shared
 
     def _pg_bin(self, name: str) -> str:

@@ -190,6 +190,22 @@ class JourneyMemberRow(Base):
     since: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class JourneySignalRow(Base):
+    """The journey timers the Kafka→Temporal bridge last sent to a person's JourneyWorkflow.
+
+    Most referral events leave a person's journey timers as they were; the bridge then skips the
+    signal (a workflow task on Temporal, the platform's scarcest resource) instead of sending again.
+    """
+
+    __tablename__ = "journey_signals"
+    jobseeker_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("jobseekers.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(BigInteger)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    signalled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class JourneyEntryRow(Base):
     """The person's history in the pact, in order."""
 

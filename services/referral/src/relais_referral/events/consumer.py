@@ -19,7 +19,7 @@ from relais_referral.events import contracts as c
 from relais_referral.events.external import TOPICS as EXTERNAL_TOPICS
 from relais_referral.events.external import LifeEventsFromPartners
 from relais_referral.service_layer.projections import project_inbox
-from relais_referral.service_layer.timers import journey_timers, referral_timers
+from relais_referral.service_layer.timers import journey_signal_needed, journey_timers, referral_timers
 from relais_referral.workflows.journey import JourneyWorkflow
 from relais_referral.workflows.messages import (
     JourneySnapshot,
@@ -118,8 +118,8 @@ class WorkflowBridge:
 
     async def _journey(self, session: AsyncSession, jobseeker_id: uuid.UUID) -> None:
         timers = await journey_timers(session, jobseeker_id)
-        if timers is None:
-            return
+        if timers is None or not await journey_signal_needed(session, jobseeker_id, timers):
+            return  # unknown person, or timers the workflow already holds
         snapshot = JourneySnapshot(
             version=timers.version,
             in_pact=timers.in_pact,

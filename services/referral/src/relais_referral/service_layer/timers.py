@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relais_referral.db.models import JobseekerRow, JourneyEntryRow, OrganisationRow, ReferralRow, TaskRow
+from relais_referral.db.models import (
+    JobseekerRow,
+    JourneyEntryRow,
+    JourneySignalRow,
+    OrganisationRow,
+    ReferralRow,
+    TaskRow,
+)
 from relais_referral.db.repository import PolicyRepository
 from relais_referral.domain.calendar import add_working_days, end_of_day, paris_date
 from relais_referral.domain.deadlines import ReferralDeadlines, appointment_outcome_due, referral_deadlines
@@ -104,3 +113,38 @@ async def journey_timers(session: AsyncSession, jobseeker_id: uuid.UUID) -> Jour
             if t.kind == TaskKind.OUTCOME_FOLLOW_UP.value and t.due is not None
         ),
     )
+
+
+def journey_fingerprint(timers: JourneyTimers) -> str:
+    """What a JourneyWorkflow acts on, without the version: equal fingerprints, same timers."""
+    timed = (timers.in_pact, timers.unaccompanied_since, timers.unaccompanied_due_at, timers.follow_ups_at)
+    return hashlib.sha256(repr(timed).encode()).hexdigest()
+
+
+async def journey_signal_needed(
+    session: AsyncSession, jobseeker_id: uuid.UUID, timers: JourneyTimers
+) -> bool:
+    """True, and recorded in the caller's transaction, when the workflow has not been sent these timers.
+
+    Mirrors the workflow's rule (a snapshot of an equal or newer version replaces the current one): a
+    stale snapshot is never recorded over a newer one, so what is recorded is what the workflow holds.
+    When the signal then fails, the caller's rollback forgets the record and the next try sends it.
+    """
+    fingerprint = journey_fingerprint(timers)
+    insert_row = insert(JourneySignalRow).values(
+        jobseeker_id=jobseeker_id, version=timers.version, fingerprint=fingerprint
+    )
+    stored = JourneySignalRow.__table__.c
+    result = await session.execute(
+        insert_row.on_conflict_do_update(
+            index_elements=[JourneySignalRow.jobseeker_id],
+            set_={
+                "version": insert_row.excluded.version,
+                "fingerprint": insert_row.excluded.fingerprint,
+                "signalled_at": func.now(),
+            },
+            where=(stored.version <= insert_row.excluded.version)
+            & (stored.fingerprint != insert_row.excluded.fingerprint),
+        ).returning(JourneySignalRow.jobseeker_id)
+    )
+    return result.first() is not None
