@@ -34,6 +34,40 @@ async def group_lag(bootstrap: str, group: str, topic: str) -> int:
         await admin.close()
 
 
+class LagProbe:
+    """The lag of one group on a topic whose end does not move (a backlog), polled cheaply and often."""
+
+    def __init__(self, bootstrap: str, group: str, topic: str) -> None:
+        self.group = group
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self.topic = topic
+        self.ends: dict[TopicPartition, int] = {}
+
+    async def __aenter__(self) -> LagProbe:
+        await self.admin.start()
+        await self.consumer.start()
+        await self.consumer._client.force_metadata_update()
+        partitions = [
+            TopicPartition(self.topic, p)
+            for p in sorted(self.consumer.partitions_for_topic(self.topic) or [])
+        ]
+        self.ends = await self.consumer.end_offsets(partitions)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.consumer.stop()
+        await self.admin.close()
+
+    async def lag(self) -> int:
+        committed = await self.admin.list_consumer_group_offsets(self.group)
+        lag = 0
+        for tp, end in self.ends.items():
+            meta = committed.get(tp)
+            lag += max(0, end - (meta.offset if meta is not None and meta.offset >= 0 else 0))
+        return lag
+
+
 async def wait_caught_up(bootstrap: str, groups: tuple[str, ...], topic: str, timeout: float) -> int:
     """Waits until every group committed the end of ``topic``; returns the lag left (0 when caught up)."""
     deadline = asyncio.get_running_loop().time() + timeout

@@ -19,7 +19,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 
 from bench.core import BenchContext, Figure, Target
-from bench.kafka_util import group_lag
+from bench.kafka_util import LagProbe
 from bench.procs import Processes, RssSampler
 from bench.profiling import record
 from bench.registry import measurement
@@ -130,7 +130,7 @@ async def produce_backlog(bootstrap: str, topic: str, events: list[tuple[bytes, 
 @measurement("referral.inbox_replay", kind="relais", order=20)
 async def inbox_replay(ctx: BenchContext) -> list[Figure]:
     """Inbox projection consumer replaying a backlog of referral.submitted.v1 events."""
-    count = ctx.sizes.pick(100_000, 3_000)
+    count = ctx.sizes.pick(100_000, 20_000)
     time_box = ctx.sizes.pick(10.0, 10.0)
     rates: list[float] = []
     done: list[int] = []
@@ -155,7 +155,10 @@ async def inbox_replay(ctx: BenchContext) -> list[Figure]:
                     "--group",
                     group,
                 )
-                async with RssSampler({"consumer": proc.pid}) as sampler:
+                async with (
+                    RssSampler({"consumer": proc.pid}) as sampler,
+                    LagProbe(ctx.stack.kafka_bootstrap, group, topic) as probe,
+                ):
                     # The clock starts at the first committed offset: process start-up and the group
                     # join are not replay time.
                     first: tuple[float, int] | None = None
@@ -163,7 +166,7 @@ async def inbox_replay(ctx: BenchContext) -> list[Figure]:
                     deadline = time.perf_counter() + 60 + time_box
                     while time.perf_counter() < deadline:
                         procs.check_alive()
-                        lag = await group_lag(ctx.stack.kafka_bootstrap, group, topic)
+                        lag = await probe.lag()
                         now = time.perf_counter()
                         processed = count - lag
                         if first is None and processed > 0:
@@ -174,7 +177,7 @@ async def inbox_replay(ctx: BenchContext) -> list[Figure]:
                         last = (now, processed)
                         if lag == 0:
                             break
-                        await asyncio.sleep(0.5)
+                        await asyncio.sleep(0.1)
                 peak_rss.append(sampler.peak["consumer"])
             if first is None or last[0] <= first[0]:
                 rates.append(0.0)
