@@ -23,7 +23,7 @@ from bench.registry import all_measurements
 from bench.report import write
 from relais_shared.devstack import Stack, repo_root
 
-DEFAULT_NOTE = "the machine was shared with another engineer's tests while these figures were taken"
+DEFAULT_NOTE = ""  # e.g. --note "the machine was shared with other test runs"
 
 
 def _commit() -> str:

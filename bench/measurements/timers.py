@@ -95,7 +95,7 @@ async def timers(ctx: BenchContext) -> list[Figure]:
             histories = [h for h in [await waiting_on_timer(client, wid) for wid in sample] if h]
         finally:
             procs.stop()
-            await terminate_task_queue(client, task_queue, wait_s=60)
+            await terminate_task_queue(client, task_queue, wait_s=5)
     events = sorted(h[0] for h in histories)
     sizes = sorted(h[1] for h in histories)
     return [

@@ -33,6 +33,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from faststream import AckPolicy
@@ -40,8 +41,8 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind
 from pydantic import ValidationError
-from sqlalchemy import Table, bindparam, cast, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import String, Table, TextClause, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relais_shared.db import transaction
@@ -96,14 +97,30 @@ def _pg_code(exc: Exception) -> str | None:
     return getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
 
 
+# SQLAlchemy 2.0 never caches a PostgreSQL ``INSERT … ON CONFLICT`` (its dialect ``Insert`` opts out of
+# the statement cache) and compiled these anew for every message; as text they compile once per table,
+# whose name comes from code, never from input.
+@cache
+def _claim_sql(processed: Table) -> TextClause:
+    return text(
+        f"INSERT INTO {processed.name} (event_id, consumer) VALUES (:event_id, :consumer) "  # noqa: S608
+        "ON CONFLICT DO NOTHING RETURNING event_id"
+    ).bindparams(bindparam("event_id", type_=processed.c.event_id.type), bindparam("consumer", type_=String))
+
+
+@cache
+def _claim_many_sql(processed: Table) -> TextClause:
+    return text(
+        f"INSERT INTO {processed.name} (event_id, consumer) SELECT unnest(:ids), :consumer "
+        "ON CONFLICT DO NOTHING RETURNING event_id"
+    ).bindparams(
+        bindparam("ids", type_=ARRAY(processed.c.event_id.type)), bindparam("consumer", type_=String)
+    )
+
+
 async def claim_event(session: AsyncSession, processed: Table, event_id: Any, consumer: str) -> bool:
     """True the first time this consumer sees the event; False on a redelivery."""
-    result = await session.execute(
-        insert(processed)
-        .values(event_id=event_id, consumer=consumer)
-        .on_conflict_do_nothing()
-        .returning(processed.c.event_id)
-    )
+    result = await session.execute(_claim_sql(processed), {"event_id": event_id, "consumer": consumer})
     return result.first() is not None
 
 
@@ -114,15 +131,7 @@ async def claim_events(
     ids = list(dict.fromkeys(event_ids))
     if not ids:
         return set()
-    array = cast(
-        bindparam("ids", ids, type_=ARRAY(processed.c.event_id.type)), ARRAY(processed.c.event_id.type)
-    )
-    result = await session.execute(
-        insert(processed)
-        .from_select(["event_id", "consumer"], select(func.unnest(array), literal(consumer)))
-        .on_conflict_do_nothing()
-        .returning(processed.c.event_id)
-    )
+    result = await session.execute(_claim_many_sql(processed), {"ids": ids, "consumer": consumer})
     return set(result.scalars())
 
 

@@ -7,8 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relais_referral.db.models import (
@@ -130,21 +129,19 @@ async def journey_signal_needed(
     stale snapshot is never recorded over a newer one, so what is recorded is what the workflow holds.
     When the signal then fails, the caller's rollback forgets the record and the next try sends it.
     """
-    fingerprint = journey_fingerprint(timers)
-    insert_row = insert(JourneySignalRow).values(
-        jobseeker_id=jobseeker_id, version=timers.version, fingerprint=fingerprint
-    )
-    stored = JourneySignalRow.__table__.c
     result = await session.execute(
-        insert_row.on_conflict_do_update(
-            index_elements=[JourneySignalRow.jobseeker_id],
-            set_={
-                "version": insert_row.excluded.version,
-                "fingerprint": insert_row.excluded.fingerprint,
-                "signalled_at": func.now(),
-            },
-            where=(stored.version <= insert_row.excluded.version)
-            & (stored.fingerprint != insert_row.excluded.fingerprint),
-        ).returning(JourneySignalRow.jobseeker_id)
+        _RECORD_JOURNEY_SIGNAL,
+        {"jobseeker_id": jobseeker_id, "version": timers.version, "fingerprint": journey_fingerprint(timers)},
     )
     return result.first() is not None
+
+
+# As text: SQLAlchemy 2.0 never caches a PostgreSQL INSERT … ON CONFLICT, and this runs for every event.
+_RECORD_JOURNEY_SIGNAL = text(
+    "INSERT INTO journey_signals AS s (jobseeker_id, version, fingerprint) "
+    "VALUES (:jobseeker_id, :version, :fingerprint) "
+    "ON CONFLICT (jobseeker_id) DO UPDATE "
+    "SET version = excluded.version, fingerprint = excluded.fingerprint, signalled_at = now() "
+    "WHERE s.version <= excluded.version AND s.fingerprint <> excluded.fingerprint "
+    "RETURNING jobseeker_id"
+).bindparams(bindparam("jobseeker_id", type_=JourneySignalRow.__table__.c.jobseeker_id.type))
