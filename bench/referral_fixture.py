@@ -6,6 +6,7 @@ API as it evolves instead of the tables.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 
@@ -79,29 +80,35 @@ async def create_organisation(
         raise RuntimeError(f"organisation not created: {status} {body}")
 
 
-async def seed(port: int, tokens: Tokens, jobseekers: int = 50) -> Seed:
+async def seed(port: int, tokens: Tokens, jobseekers: int = 50, connections: int = 8) -> Seed:
     """A sending Mission locale with ``jobseekers`` people and a receiving PLIE, through the API."""
-    conn = Connection("127.0.0.1", port)
+    conns = [Connection("127.0.0.1", port) for _ in range(connections)]
     try:
         sender, receiver = uuid.uuid4(), uuid.uuid4()
-        await create_organisation(conn, tokens, sender, "Bench Mission locale", "mission_locale")
-        await create_organisation(conn, tokens, receiver, "Bench PLIE", "plie")
-        people = []
-        for i in range(jobseekers):
-            status, body = await conn.json(
-                "POST",
-                "/v1/jobseekers",
-                {
-                    "first_name": "Bench",
-                    "last_name": f"Person {i}",
-                    "birth_date": "1990-01-01",
-                    "postcode": "44000",
-                },
-                tokens.header(sender),
-            )
-            if status != 201:
-                raise RuntimeError(f"jobseeker not created: {status} {body}")
-            people.append(body["id"])
+        await create_organisation(conns[0], tokens, sender, "Bench Mission locale", "mission_locale")
+        await create_organisation(conns[0], tokens, receiver, "Bench PLIE", "plie")
+        people: list[str] = []
+
+        async def register(conn: Connection, numbers: range) -> None:
+            for i in numbers:
+                status, body = await conn.json(
+                    "POST",
+                    "/v1/jobseekers",
+                    {
+                        "first_name": "Bench",
+                        "last_name": f"Person {i}",
+                        "birth_date": "1990-01-01",
+                        "postcode": "44000",
+                    },
+                    tokens.header(sender),
+                )
+                if status != 201:
+                    raise RuntimeError(f"jobseeker not created: {status} {body}")
+                people.append(body["id"])
+
+        # Several connections at once: seeding is set-up, not measured, and the run is time-boxed.
+        await asyncio.gather(*(register(c, range(n, jobseekers, connections)) for n, c in enumerate(conns)))
         return Seed(sender, receiver, people)
     finally:
-        conn.close()
+        for conn in conns:
+            conn.close()
