@@ -112,6 +112,7 @@ class JourneyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._loaded_status: dict[uuid.UUID, TaskStatus] = {}
+        self._loaded_members: dict[uuid.UUID, set[uuid.UUID]] = {}
 
     async def get(self, jobseeker_id: uuid.UUID, coordination_org_id: uuid.UUID) -> Journey | None:
         person = await self.session.get(JobseekerRow, jobseeker_id, with_for_update=True)
@@ -154,6 +155,7 @@ class JourneyRepository:
             exit_outcome=person.exit_outcome,
         )
         self._loaded_status.update({t.id: t.status for t in journey.tasks})
+        self._loaded_members[jobseeker_id] = set(journey.follow_up)
         return journey
 
     async def save(self, journey: Journey) -> None:
@@ -162,12 +164,14 @@ class JourneyRepository:
         person.referent_org_id = journey.referent_org_id
         person.in_pact = journey.in_pact
         person.exit_outcome = journey.exit_outcome
-        if journey.follow_up:
+        joined = journey.follow_up - self._loaded_members.get(journey.jobseeker_id, set())
+        if joined:  # only who joined the follow-up group since it was loaded (under the person's lock)
             await self.session.execute(
                 insert(JourneyMemberRow)
-                .values([{"jobseeker_id": journey.jobseeker_id, "org_id": org} for org in journey.follow_up])
+                .values([{"jobseeker_id": journey.jobseeker_id, "org_id": org} for org in sorted(joined)])
                 .on_conflict_do_nothing()
             )
+            self._loaded_members.setdefault(journey.jobseeker_id, set()).update(joined)
         now = datetime.now(UTC)
         for task in journey.tasks:
             before = self._loaded_status.get(task.id)
@@ -210,19 +214,16 @@ class PolicyRepository:
         self.session = session
 
     async def current(self, org_kind: str) -> ReferralPolicy:
-        """The newest version for the kind, else the newest default ('*')."""
-        for kind in (org_kind, "*"):
-            row = (
-                await self.session.execute(
-                    select(PolicyRow)
-                    .where(PolicyRow.org_kind == kind)
-                    .order_by(PolicyRow.version.desc())
-                    .limit(1)
-                )
-            ).scalar_one_or_none()
-            if row is not None:
-                return _policy(row)
-        return ReferralPolicy()
+        """The newest version for the kind, else the newest default ('*'): one query."""
+        row = (
+            await self.session.execute(
+                select(PolicyRow)
+                .where(PolicyRow.org_kind.in_([org_kind, "*"]))
+                .order_by((PolicyRow.org_kind == org_kind).desc(), PolicyRow.version.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        return ReferralPolicy() if row is None else _policy(row)
 
     async def version(self, version: int) -> ReferralPolicy:
         """Version numbers are unique across kinds: a referral keeps the one it was submitted under."""
