@@ -223,14 +223,14 @@ class PolicyRepository:
                 .limit(1)
             )
         ).scalar_one_or_none()
-        return ReferralPolicy() if row is None else _policy(row)
+        return policy_from_row(row)
 
     async def version(self, version: int) -> ReferralPolicy:
         """Version numbers are unique across kinds: a referral keeps the one it was submitted under."""
         row = (
             await self.session.execute(select(PolicyRow).where(PolicyRow.version == version).limit(1))
         ).scalar()
-        return ReferralPolicy() if row is None else _policy(row)
+        return policy_from_row(row)
 
     async def next_version(self) -> int:
         """Versions are unique across kinds; the lock serialises concurrent publications."""
@@ -248,7 +248,10 @@ class PolicyRepository:
         )
 
 
-def _policy(row: PolicyRow) -> ReferralPolicy:
+def policy_from_row(row: PolicyRow | None) -> ReferralPolicy:
+    """A policy version as the domain knows it; the built-in defaults when there is no row."""
+    if row is None:
+        return ReferralPolicy()
     return ReferralPolicy(
         version=row.version,
         reminder_days=row.reminder_days,

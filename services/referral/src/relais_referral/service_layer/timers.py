@@ -15,10 +15,11 @@ from relais_referral.db.models import (
     JourneyEntryRow,
     JourneySignalRow,
     OrganisationRow,
+    PolicyRow,
     ReferralRow,
     TaskRow,
 )
-from relais_referral.db.repository import PolicyRepository
+from relais_referral.db.repository import policy_from_row
 from relais_referral.domain.calendar import add_working_days, end_of_day, paris_date
 from relais_referral.domain.deadlines import ReferralDeadlines, appointment_outcome_due, referral_deadlines
 from relais_referral.domain.journey import TaskKind, TaskStatus
@@ -37,12 +38,21 @@ class ReferralTimers:
 
 
 async def referral_timers(session: AsyncSession, referral_id: uuid.UUID) -> ReferralTimers | None:
-    row = await session.get(ReferralRow, referral_id)
-    if row is None:
+    # One round trip: the referral, its receiver's département and the policy version it runs under.
+    found = (
+        await session.execute(
+            select(ReferralRow, OrganisationRow.departement, PolicyRow)
+            .outerjoin(OrganisationRow, OrganisationRow.id == ReferralRow.receiver_org_id)
+            .outerjoin(PolicyRow, PolicyRow.version == ReferralRow.policy_version)
+            .where(ReferralRow.id == referral_id)
+            .limit(1)
+        )
+    ).first()
+    if found is None:
         return None
-    receiver = await session.get(OrganisationRow, row.receiver_org_id)
-    departement = receiver.departement if receiver else "44"  # a referral always has a receiver
-    policy = await PolicyRepository(session).version(row.policy_version)
+    row, departement, policy_row = found
+    departement = departement or "44"  # a referral always has a receiver
+    policy = policy_from_row(policy_row)
     deadlines = referral_deadlines(paris_date(row.submitted_at), policy, departement)
     outcome_due = (
         appointment_outcome_due(paris_date(row.appointment_at), policy, departement)
@@ -76,9 +86,20 @@ class JourneyTimers:
 
 
 async def journey_timers(session: AsyncSession, jobseeker_id: uuid.UUID) -> JourneyTimers | None:
-    person = await session.get(JobseekerRow, jobseeker_id)
-    if person is None:
+    # The person and how far their history goes (the snapshot's version), in one round trip.
+    found = (
+        await session.execute(
+            select(
+                JobseekerRow.in_pact,
+                select(func.coalesce(func.max(JourneyEntryRow.id), 0))
+                .where(JourneyEntryRow.jobseeker_id == jobseeker_id)
+                .scalar_subquery(),
+            ).where(JobseekerRow.id == jobseeker_id)
+        )
+    ).first()
+    if found is None:
         return None
+    in_pact, version = found
     tasks = (
         (
             await session.execute(
@@ -94,16 +115,8 @@ async def journey_timers(session: AsyncSession, jobseeker_id: uuid.UUID) -> Jour
     )
     unaccompanied = next((t for t in tasks if t.kind == TaskKind.ASSIGN_REFERENT.value), None)
     return JourneyTimers(
-        version=int(
-            (
-                await session.execute(
-                    select(func.coalesce(func.max(JourneyEntryRow.id), 0)).where(
-                        JourneyEntryRow.jobseeker_id == jobseeker_id
-                    )
-                )
-            ).scalar_one()
-        ),
-        in_pact=person.in_pact,
+        version=int(version),
+        in_pact=in_pact,
         unaccompanied_since=paris_date(unaccompanied.created_at) if unaccompanied else None,
         unaccompanied_due_at=end_of_day(unaccompanied.due) if unaccompanied and unaccompanied.due else None,
         follow_ups_at=sorted(

@@ -1,0 +1,55 @@
+"""What the Kafka→Temporal bridge reads to set a referral's clock, against the real PostgreSQL."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from relais_referral.domain.calendar import paris_date
+from relais_referral.domain.deadlines import referral_deadlines
+from relais_referral.domain.policy import ReferralPolicy
+from relais_referral.service_layer.timers import referral_timers
+
+pytestmark = pytest.mark.integration
+Pact = Any  # the `pact` fixture of conftest.py
+
+POLICY = {
+    "reminder_days": 2,
+    "acknowledgement_days": 4,
+    "manager_escalation_days": 4,
+    "coordination_escalation_days": 9,
+    "expiry_days": 25,
+    "reorient_days": 10,
+    "appointment_outcome_days": 1,
+    "max_no_shows": 2,
+    "unaccompanied_days": 5,
+}
+
+
+async def publish(pact: Pact, **changes: int) -> None:
+    body = {**POLICY, **changes}
+    published = await pact.post("/v1/referral-policies/cap_emploi", pact.coordination, body, "coordinator")
+    assert published.status_code == 201, published.text
+
+
+async def timers_of(pact: Pact, referral_id: str) -> Any:
+    app = pact.client._transport.app
+    async with app.state.sessions() as session:
+        return await referral_timers(session, uuid.UUID(referral_id))
+
+
+async def test_a_referrals_clock_follows_the_policy_version_it_was_submitted_under(pact: Pact) -> None:
+    await publish(pact)
+    referral = (await pact.refer(await pact.person(), "mission_locale", "cap_emploi")).json()
+    await publish(pact, expiry_days=40)  # a later version: for later referrals only
+    timers = await timers_of(pact, referral["id"])
+    submitted_on = paris_date(datetime.fromisoformat(referral["submitted_at"]))
+    expected = referral_deadlines(submitted_on, ReferralPolicy(**POLICY), "44")
+    assert timers.deadlines == expected
+    assert (timers.status, timers.receiver_org_id) == ("submitted", pact.orgs["cap_emploi"])
+    assert (timers.outcome_due_at, timers.decision_due_at, timers.had_appointment) == (None, None, False)
+
+
+async def test_an_unknown_referral_has_no_clock(pact: Pact) -> None:
+    assert await timers_of(pact, str(uuid.uuid4())) is None
