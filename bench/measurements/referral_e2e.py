@@ -125,6 +125,17 @@ async def wait_drained(ctx: BenchContext, database_url: str, timeout: float = 12
     await wait_caught_up(ctx.stack.kafka_bootstrap, (INBOX_GROUP, BRIDGE_GROUP), TOPIC, timeout)
 
 
+def _cpu_note(cpu: dict[str, float] | None, rates: list[float]) -> str:
+    """CPU per referral of each process at saturation, in ms (last repeat's CPU over the median rate)."""
+    if not cpu or not rates:
+        return ""
+    rate = sorted(rates)[len(rates) // 2]
+    if rate <= 0:
+        return ""
+    per = ", ".join(f"{name} {10 * share / rate:.1f}" for name, share in cpu.items())
+    return f"; CPU ms per referral: {per}"
+
+
 def ms(values: list[float | None]) -> list[float]:
     return [v * 1000 for v in values if v is not None]
 
@@ -240,7 +251,8 @@ async def referral_e2e(ctx: BenchContext) -> list[Figure]:
             ceiling=temporal_ceiling,
             target=Target("≥ 50 % of the Temporal ceiling", min_ratio=0.5),
             notes=f"{USERS} closed-loop users over the whole pipeline, {duration:.0f} s per repeat, "
-            "rate counted after 20 % warm-up; inbox polled every 0.1 s through the API (newest 50)",
+            "rate counted after 20 % warm-up; inbox polled every 0.1 s through the API (newest 50)"
+            + _cpu_note(cpu.get("saturation"), sat_rates),
             extra={"cpu_percent_of_one_core": cpu.get("saturation")},
         ),
     ]

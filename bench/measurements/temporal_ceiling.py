@@ -8,7 +8,8 @@ import time
 from temporalio.client import Client
 
 from bench.core import BenchContext, Figure
-from bench.procs import Processes
+from bench.procs import Processes, stack_pids
+from bench.profiling import CpuMeter
 from bench.registry import measurement
 from bench.temporal_util import terminate_task_queue, wait_for_worker
 from bench.trivial_workflow import TrivialWorkflow
@@ -38,8 +39,9 @@ async def temporal_ceiling(ctx: BenchContext) -> list[Figure]:
     task_queue = f"bench-trivial-{ctx.run_id}"
     client = await Client.connect(ctx.stack.temporal_address)
     rates: list[float] = []
+    per_workflow: list[dict[str, float]] = []  # CPU ms per workflow, by process
     with Processes(ctx.work_dir) as procs:
-        procs.start_module(
+        worker = procs.start_module(
             "trivial-worker",
             "bench.trivial_workflow",
             ctx.service_env(),
@@ -50,8 +52,14 @@ async def temporal_ceiling(ctx: BenchContext) -> list[Figure]:
         )
         await wait_for_worker(client, task_queue, procs)
         await run_batch(client, task_queue, f"bench-warmup-{ctx.run_id}", 20)
+        meter = CpuMeter(
+            {"temporal": stack_pids(ctx.stack.state, ctx.stack.pg_data)["temporal"], "worker": worker.pid}
+        )
         for i in range(ctx.repeats()):
+            meter.start()
             rates.append(await run_batch(client, task_queue, f"bench-trivial-{ctx.run_id}-{i}", count))
+            cpu = meter.stop()
+            per_workflow.append({name: round(10 * share / rates[-1], 1) for name, share in cpu.items()})
     await terminate_task_queue(client, task_queue)
     return [
         Figure(
@@ -59,6 +67,8 @@ async def temporal_ceiling(ctx: BenchContext) -> list[Figure]:
             "Temporal dev server, trivial workflows started and completed, one Python worker",
             "wf/s",
             rates,
-            notes=f"{count} workflows per repeat, {IN_FLIGHT} in flight, SDK defaults",
+            notes=f"{count} workflows per repeat, {IN_FLIGHT} in flight, SDK defaults"
+            + (f"; CPU ms per workflow (last repeat): {per_workflow[-1]}" if per_workflow else ""),
+            extra={"cpu_ms_per_workflow": per_workflow},
         )
     ]

@@ -30,15 +30,18 @@ from __future__ import annotations
 
 import asyncio
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from opentelemetry import propagate, trace
+from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind
 from pydantic import ValidationError
 from sqlalchemy import String, Table, TextClause, bindparam, text
@@ -141,21 +144,37 @@ async def _raw_decoder(msg: KafkaMessage) -> Any:
 
 def _message_span(group_id: str, record: Any) -> AbstractContextManager[Span]:
     """One span per message, child of the producer's trace (a batch's own span only links to them)."""
-    carrier = {key: value.decode() for key, value in (record.headers or ()) if key == "traceparent"}
     return trace.get_tracer(__name__).start_as_current_span(
         f"{record.topic} process",
-        context=propagate.extract(carrier),
+        context=propagate.extract(_carrier(record)),
         kind=SpanKind.CONSUMER,
         attributes={"messaging.consumer.group.name": group_id, "messaging.kafka.offset": record.offset},
     )
+
+
+def _carrier(record: Any) -> dict[str, str]:
+    return {key: value.decode() for key, value in (record.headers or ()) if key == "traceparent"}
+
+
+_PRODUCER_CONTEXTS: ContextVar[Mapping[Any, Context]] = ContextVar(
+    "relais_producer_contexts", default=MappingProxyType({})
+)
+
+
+def producer_context(envelope: IncomingEnvelope) -> Context | None:
+    """The trace context a message of the batch being handled came with (None outside a batch).
+
+    A batch handler that acts per message (a workflow start) opens its span in this context, so that the
+    trace of the request that caused the event goes on through the consumer to what it starts.
+    """
+    return _PRODUCER_CONTEXTS.get().get(envelope.id)
 
 
 def _batch_span(group_id: str, records: Sequence[Any]) -> AbstractContextManager[Span]:
     """One span for a batch handled at once, linked to the traces of (the first of) its messages."""
     links = []
     for record in records[:MAX_BATCH_LINKS]:
-        carrier = {key: value.decode() for key, value in (record.headers or ()) if key == "traceparent"}
-        context = trace.get_current_span(propagate.extract(carrier)).get_span_context()
+        context = trace.get_current_span(propagate.extract(_carrier(record))).get_span_context()
         if context.is_valid:
             links.append(trace.Link(context))
     return trace.get_tracer(__name__).start_as_current_span(
@@ -238,10 +257,15 @@ def reliable_subscriber(
             async with transaction(sessions) as session:
                 if batch_handler is not None:
                     failed_at = 0 if len(parsed) == 1 else -1  # a failed batch of several: nobody's try
-                    with _batch_span(group_id, [record for record, _ in parsed]):
-                        fresh = await claim_events(session, processed, [e.id for _, e in parsed], group_id)
-                        envelopes = {e.id: e for _, e in parsed if e.id in fresh}
-                        await batch_handler(session, list(envelopes.values()))
+                    contexts = {e.id: propagate.extract(_carrier(record)) for record, e in parsed}
+                    token = _PRODUCER_CONTEXTS.set(contexts)
+                    try:
+                        with _batch_span(group_id, [record for record, _ in parsed]):
+                            fresh = await claim_events(session, processed, list(contexts), group_id)
+                            envelopes = {e.id: e for _, e in parsed if e.id in fresh}
+                            await batch_handler(session, list(envelopes.values()))
+                    finally:
+                        _PRODUCER_CONTEXTS.reset(token)
                 else:
                     for index, (record, envelope) in enumerate(parsed):
                         failed_at = index

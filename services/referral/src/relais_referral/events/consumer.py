@@ -6,9 +6,13 @@ never delays the inbox and a poison message in one never blocks the others.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 
 from faststream.kafka import KafkaBroker
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
@@ -28,7 +32,7 @@ from relais_referral.workflows.messages import (
     StatusChanged,
 )
 from relais_referral.workflows.referral import ReferralWorkflow
-from relais_shared.consumer import PermanentError, reliable_subscriber
+from relais_shared.consumer import PermanentError, is_transient, producer_context, reliable_subscriber
 from relais_shared.envelope import IncomingEnvelope
 from relais_shared.kafka import TopicCatalogue
 
@@ -59,6 +63,13 @@ def _uuid(value: str) -> uuid.UUID:
         raise PermanentError(f"not an aggregate id: {value!r}") from exc
 
 
+def _leaves(group: BaseExceptionGroup[Exception]) -> list[Exception]:
+    found: list[Exception] = []
+    for exc in group.exceptions:
+        found.extend(_leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc])
+    return found
+
+
 def workflow_id(referral_id: object) -> str:
     return f"referral-{referral_id}"
 
@@ -68,25 +79,68 @@ def journey_workflow_id(jobseeker_id: object) -> str:
 
 
 class WorkflowBridge:
-    """Turns events into workflow starts and signals; timers are read from the database, the truth."""
+    """Turns events into workflow starts and signals; timers are read from the database, the truth.
+
+    A batch of events at a time: the database is read once per referral and per person the batch names
+    (their latest state covers every event about them), then the Temporal calls go out concurrently,
+    each in a span of the trace of the event that asked for it. Any failure rolls the batch back and the
+    subscriber handles its events one by one.
+    """
+
+    # Temporal calls in flight at once: a batch no longer waits for each round trip in turn.
+    CONCURRENCY = 16
 
     def __init__(self, client: Client, task_queue: str) -> None:
         self.client = client
         self.task_queue = task_queue
 
-    async def __call__(self, session: AsyncSession, envelope: IncomingEnvelope) -> None:
-        if envelope.type in REFERRAL_EVENTS:
-            await self._referral(session, _uuid(envelope.subject))
-        if envelope.type in JOURNEY_EVENTS:
-            jobseeker_id = envelope.data.get("jobseeker_id")
+    async def __call__(self, session: AsyncSession, envelopes: Sequence[IncomingEnvelope]) -> None:
+        referrals: dict[uuid.UUID, IncomingEnvelope] = {}
+        people: dict[uuid.UUID, IncomingEnvelope] = {}
+        for envelope in envelopes:  # the last event about each one carries the trace on
+            if envelope.type in REFERRAL_EVENTS:
+                referrals[_uuid(envelope.subject)] = envelope
+            jobseeker_id = envelope.data.get("jobseeker_id") if envelope.type in JOURNEY_EVENTS else None
             if jobseeker_id:
-                await self._journey(session, _uuid(str(jobseeker_id)))
+                people[_uuid(str(jobseeker_id))] = envelope
+        calls: list[tuple[IncomingEnvelope, Callable[[], Awaitable[None]]]] = []
+        for referral_id, envelope in referrals.items():  # the session is used by one query at a time
+            call = await self._referral(session, referral_id)
+            if call is not None:
+                calls.append((envelope, call))
+        for jobseeker_id, envelope in people.items():
+            call = await self._journey(session, jobseeker_id)
+            if call is not None:
+                calls.append((envelope, call))
+        gate = asyncio.Semaphore(self.CONCURRENCY)
+        tracer = trace.get_tracer(__name__)
 
-    async def _referral(self, session: AsyncSession, referral_id: uuid.UUID) -> None:
+        async def run(envelope: IncomingEnvelope, call: Callable[[], Awaitable[None]]) -> None:
+            async with gate:
+                with tracer.start_as_current_span(
+                    f"{envelope.type} to workflow",
+                    context=producer_context(envelope),  # None: the current span (one message alone)
+                    kind=SpanKind.CONSUMER,
+                    attributes={"messaging.consumer.group.name": BRIDGE_GROUP},
+                ):
+                    await call()
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for envelope, call in calls:
+                    group.create_task(run(envelope, call))
+        except ExceptionGroup as failed:
+            # The subscriber tells an outage (wait, retry) from a bad message by the exception itself.
+            leaves = _leaves(failed)
+            raise next((exc for exc in leaves if is_transient(exc)), leaves[0]) from failed
+
+    async def _referral(
+        self, session: AsyncSession, referral_id: uuid.UUID
+    ) -> Callable[[], Awaitable[None]] | None:
         """Signal-with-start from the database's state: a lost or late event still ends in the right clock."""
         timers = await referral_timers(session, referral_id)
         if timers is None:
-            return
+            return None
         d = timers.deadlines
         state = {
             "status": timers.status,
@@ -94,32 +148,39 @@ class WorkflowBridge:
             "decision_due_at": timers.decision_due_at,
             "had_appointment": timers.had_appointment,
         }
-        try:
-            await self.client.start_workflow(
-                ReferralWorkflow.run,
-                ReferralWorkflowInput(
-                    referral_id=str(referral_id),
-                    sender_org_id=str(timers.sender_org_id),
-                    receiver_org_id=str(timers.receiver_org_id),
-                    reminder_at=d.reminder_at,
-                    manager_escalation_at=d.manager_escalation_at,
-                    coordination_escalation_at=d.coordination_escalation_at,
-                    expiry_at=d.expiry_at,
-                    **state,
-                ),
-                id=workflow_id(referral_id),
-                task_queue=self.task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                start_signal="status_changed",
-                start_signal_args=[StatusChanged(**state)],
-            )
-        except WorkflowAlreadyStartedError:
-            pass  # the clock already stopped (accepted, refused…): one run per referral, never a second
+        workflow_input = ReferralWorkflowInput(
+            referral_id=str(referral_id),
+            sender_org_id=str(timers.sender_org_id),
+            receiver_org_id=str(timers.receiver_org_id),
+            reminder_at=d.reminder_at,
+            manager_escalation_at=d.manager_escalation_at,
+            coordination_escalation_at=d.coordination_escalation_at,
+            expiry_at=d.expiry_at,
+            **state,
+        )
 
-    async def _journey(self, session: AsyncSession, jobseeker_id: uuid.UUID) -> None:
+        async def call() -> None:
+            try:
+                await self.client.start_workflow(
+                    ReferralWorkflow.run,
+                    workflow_input,
+                    id=workflow_id(referral_id),
+                    task_queue=self.task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    start_signal="status_changed",
+                    start_signal_args=[StatusChanged(**state)],
+                )
+            except WorkflowAlreadyStartedError:
+                pass  # the clock already stopped (accepted, refused…): one run per referral, never a second
+
+        return call
+
+    async def _journey(
+        self, session: AsyncSession, jobseeker_id: uuid.UUID
+    ) -> Callable[[], Awaitable[None]] | None:
         timers = await journey_timers(session, jobseeker_id)
         if timers is None or not await journey_signal_needed(session, jobseeker_id, timers):
-            return  # unknown person, or timers the workflow already holds
+            return None  # unknown person, or timers the workflow already holds
         snapshot = JourneySnapshot(
             version=timers.version,
             in_pact=timers.in_pact,
@@ -127,19 +188,23 @@ class WorkflowBridge:
             unaccompanied_due_at=timers.unaccompanied_due_at,
             follow_ups_at=timers.follow_ups_at,
         )
-        try:
-            # Signal-with-start: the first event of a person starts their journey workflow.
-            await self.client.start_workflow(
-                JourneyWorkflow.run,
-                JourneyWorkflowInput(jobseeker_id=str(jobseeker_id)),
-                id=journey_workflow_id(jobseeker_id),
-                task_queue=self.task_queue,
-                start_signal="journey_changed",
-                start_signal_args=[snapshot],
-                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-            )
-        except WorkflowAlreadyStartedError:
-            pass  # the journey ended (exit and every follow-up done): nothing left to time
+
+        async def call() -> None:
+            try:
+                # Signal-with-start: the first event of a person starts their journey workflow.
+                await self.client.start_workflow(
+                    JourneyWorkflow.run,
+                    JourneyWorkflowInput(jobseeker_id=str(jobseeker_id)),
+                    id=journey_workflow_id(jobseeker_id),
+                    task_queue=self.task_queue,
+                    start_signal="journey_changed",
+                    start_signal_args=[snapshot],
+                    id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+                )
+            except WorkflowAlreadyStartedError:
+                pass  # the journey ended (exit and every follow-up done): nothing left to time
+
+        return call
 
 
 def subscribe_inbox(
@@ -198,6 +263,16 @@ def register_subscribers(
         backoff_s=backoff_s,
     )
     if bridge is not None:
-        subscribe(BRIDGE_GROUP, (c.TOPIC,), bridge)
+        reliable_subscriber(
+            broker,
+            topics=(c.TOPIC,),
+            group_id=BRIDGE_GROUP,
+            dead_letter_topic=catalogue.consumer_groups[BRIDGE_GROUP].dead_letter_topic,
+            sessions=sessions,
+            processed=infra.processed_events,
+            batch_handler=bridge,
+            max_retries=max_retries,
+            backoff_s=backoff_s,
+        )
     if life_events is not None:
         subscribe(LIFE_EVENTS_GROUP, EXTERNAL_TOPICS, life_events)
