@@ -34,6 +34,12 @@ class CpuMeter:
         return total
 
     @staticmethod
+    def _own() -> float:
+        """This process alone (the processes it started are measured under their own names)."""
+        times = psutil.Process(os.getpid()).cpu_times()
+        return times.user + times.system
+
+    @staticmethod
     def _machine() -> float:
         """CPU seconds the whole machine spent busy (every core, every process)."""
         times = psutil.cpu_times()
@@ -42,7 +48,7 @@ class CpuMeter:
     def start(self) -> None:
         self._t0 = time.perf_counter()
         self._before = {name: self._cpu(pid) for name, pid in self.pids.items()}
-        self._before["bench"] = self._cpu(os.getpid())
+        self._before["bench"] = self._own()
         self._machine_before = self._machine()
 
     def stop(self) -> dict[str, float]:
@@ -50,9 +56,10 @@ class CpuMeter:
         ``machine`` minus the rest is what no named process accounts for: PostgreSQL's backends, whose
         per-process figure misses the ones that come and go, and the system."""
         wall = time.perf_counter() - self._t0
-        for name, pid in {**self.pids, "bench": os.getpid()}.items():
+        for name, pid in self.pids.items():
             with contextlib.suppress(psutil.Error):
                 self.percent[name] = round(100 * (self._cpu(pid) - self._before[name]) / wall, 1)
+        self.percent["bench"] = round(100 * (self._own() - self._before["bench"]) / wall, 1)
         self.percent["machine"] = round(100 * (self._machine() - self._machine_before) / wall, 1)
         return dict(self.percent)
 

@@ -35,7 +35,7 @@ async def run_batch(client: Client, task_queue: str, prefix: str, count: int) ->
 @measurement("temporal.ceiling", kind="ceiling", order=20)
 async def temporal_ceiling(ctx: BenchContext) -> list[Figure]:
     """Trivial workflows per second, started and completed through one Python worker."""
-    count = ctx.sizes.pick(200, 40)
+    count = ctx.sizes.pick(400, 40)
     task_queue = f"bench-trivial-{ctx.run_id}"
     client = await Client.connect(ctx.stack.temporal_address)
     rates: list[float] = []
