@@ -31,7 +31,7 @@ async def eventually(check: Any, what: str, timeout: float = 180) -> Any:
 
 
 def restart_kafka(stack: Stack) -> None:
-    stack._stop_pid("kafka")
+    stack._stop_pids(("kafka",))
     stack._start_kafka()
     stack._wait_kafka()
 

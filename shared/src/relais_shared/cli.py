@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from relais_shared.devstack import Stack, repo_root
@@ -36,8 +37,9 @@ def cmd_stack(args: argparse.Namespace) -> int:
         cmd_topics(args)
         cmd_migrate(args)
     elif args.action == "down":
+        began = time.monotonic()
         stack.down()
-        print("stack down")
+        print(f"stack down in {time.monotonic() - began:.1f}s")
     elif args.action == "clean":
         stack.clean()
         print("stack stopped and its data deleted")

@@ -8,6 +8,7 @@ at the repository root so that ``relais stack down`` stops exactly what ``relais
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -101,8 +102,7 @@ class Stack:
         print(f"stack up in {time.monotonic() - started:.1f}s — {self.describe()}", flush=True)
 
     def down(self) -> None:
-        for name in ("temporal", "kafka"):
-            self._stop_pid(name)
+        self._stop_pids(("temporal", "kafka"))
         self._stop_postgres()
 
     def clean(self) -> None:
@@ -147,22 +147,24 @@ class Stack:
         )
         self._pidfile(name).write_text(str(proc.pid))
 
-    def _stop_pid(self, name: str, timeout: float = 20) -> None:
-        pid = self._running(name)
-        if pid is None:
-            return
-        os.kill(pid, signal.SIGTERM)
+    def _stop_pids(self, names: tuple[str, ...], timeout: float = 20) -> None:
+        """SIGTERM to all of them at once, then each gets until the common deadline before SIGKILL."""
+        pids = {name: pid for name in names if (pid := self._running(name)) is not None}
+        for pid in pids.values():
+            os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            _reap(pid)
-            time.sleep(0.2)
-        else:
-            os.kill(pid, signal.SIGKILL)
-        self._pidfile(name).unlink(missing_ok=True)
+        for name, pid in pids.items():
+            while time.monotonic() < deadline:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                _reap(pid)
+                time.sleep(0.2)
+            else:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            self._pidfile(name).unlink(missing_ok=True)
 
     def _wait_port(self, name: str, port: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
