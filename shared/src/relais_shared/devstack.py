@@ -38,13 +38,16 @@ def repo_root() -> Path:
     return here
 
 
+# Below Linux's ephemeral range (32768–60999): a client reconnecting in a loop to a broker that is
+# restarting can be handed the broker's own port as its local port (TCP self-connect on loopback) and
+# keep it, and the broker then cannot bind when it comes back.
 @dataclass(frozen=True)
 class StackPorts:
-    kafka: int = int(os.environ.get("RELAIS_KAFKA_PORT", "39092"))
-    kafka_controller: int = int(os.environ.get("RELAIS_KAFKA_CONTROLLER_PORT", "39093"))
+    kafka: int = int(os.environ.get("RELAIS_KAFKA_PORT", "19092"))
+    kafka_controller: int = int(os.environ.get("RELAIS_KAFKA_CONTROLLER_PORT", "19093"))
     temporal: int = int(os.environ.get("RELAIS_TEMPORAL_PORT", "7233"))
     temporal_ui: int = int(os.environ.get("RELAIS_TEMPORAL_UI_PORT", "8233"))
-    postgres: int = int(os.environ.get("RELAIS_PG_PORT", "35432"))
+    postgres: int = int(os.environ.get("RELAIS_PG_PORT", "15432"))
 
 
 @dataclass

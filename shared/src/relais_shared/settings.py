@@ -17,7 +17,7 @@ class RelaisSettings(BaseSettings):
 
     service_name: str = "relais"
     environment: Literal["development", "test", "production"] = "development"
-    kafka_bootstrap: str = "127.0.0.1:39092"
+    kafka_bootstrap: str = "127.0.0.1:19092"
     kafka_topic_partitions: int = 12
     consumer_max_retries: int = 3
     consumer_retry_backoff_s: float = 0.2

@@ -10,6 +10,6 @@ from relais_shared.settings import RelaisSettings
 class EvaluationSettings(RelaisSettings):
     service_name: str = "evaluation"
     database_url: str = Field(
-        default="postgresql+asyncpg://postgres@127.0.0.1:35432/relais_evaluation",
+        default="postgresql+asyncpg://postgres@127.0.0.1:15432/relais_evaluation",
         validation_alias=AliasChoices("RELAIS_EVALUATION_DATABASE_URL", "DATABASE_URL"),
     )

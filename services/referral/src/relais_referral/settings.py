@@ -12,7 +12,7 @@ from relais_shared.settings import RelaisSettings
 class ReferralSettings(RelaisSettings):
     service_name: str = "referral"
     database_url: str = Field(
-        default="postgresql+asyncpg://postgres@127.0.0.1:35432/relais_referral",
+        default="postgresql+asyncpg://postgres@127.0.0.1:15432/relais_referral",
         validation_alias=AliasChoices("RELAIS_REFERRAL_DATABASE_URL", "DATABASE_URL"),
     )
     task_queue: str = "referral"
