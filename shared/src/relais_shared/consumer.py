@@ -258,7 +258,13 @@ def reliable_subscriber(
                 if batch_handler is not None:
                     failed_at = 0 if len(parsed) == 1 else -1  # a failed batch of several: nobody's try
                     contexts = {e.id: propagate.extract(_carrier(record)) for record, e in parsed}
-                    token = _PRODUCER_CONTEXTS.set(contexts)
+                    token = _PRODUCER_CONTEXTS.set(
+                        {  # a message without a trace: its work stays in the batch's span
+                            event_id: context
+                            for event_id, context in contexts.items()
+                            if trace.get_current_span(context).get_span_context().is_valid
+                        }
+                    )
                     try:
                         with _batch_span(group_id, [record for record, _ in parsed]):
                             fresh = await claim_events(session, processed, list(contexts), group_id)

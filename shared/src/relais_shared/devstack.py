@@ -154,7 +154,8 @@ class Stack:
         """SIGTERM to all of them at once, then each gets until the common deadline before SIGKILL."""
         pids = {name: pid for name in names if (pid := self._running(name)) is not None}
         for pid in pids.values():
-            os.kill(pid, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):  # gone already: nothing to stop
+                os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for name, pid in pids.items():
             while time.monotonic() < deadline:

@@ -2,11 +2,13 @@
 
 import dataclasses
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from relais_referral.db.models import JourneySignalRow
 from relais_referral.service_layer.timers import journey_signal_needed, journey_timers
 
 pytestmark = pytest.mark.integration
@@ -53,3 +55,18 @@ async def test_a_signal_that_failed_is_sent_again(pact: Pact) -> None:
             assert await journey_signal_needed(session, person, timers)
             raise SignalRefused  # the bridge's transaction rolls back, and the record with it
     assert await needed(pact, person)
+
+
+async def test_unchanged_timers_are_sent_again_after_a_day_to_restart_a_lost_workflow(pact: Pact) -> None:
+    person = uuid.UUID(await pact.person())
+    assert await needed(pact, person)
+    assert not await needed(pact, person)
+    app = pact.client._transport.app
+    async with app.state.sessions() as session, session.begin():
+        await session.execute(
+            update(JourneySignalRow)
+            .where(JourneySignalRow.jobseeker_id == person)
+            .values(signalled_at=datetime.now(UTC) - timedelta(days=2))
+        )
+    assert await needed(pact, person)  # a terminated or failed journey workflow starts again
+    assert not await needed(pact, person)

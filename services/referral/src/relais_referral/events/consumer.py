@@ -104,11 +104,12 @@ class WorkflowBridge:
             if jobseeker_id:
                 people[_uuid(str(jobseeker_id))] = envelope
         calls: list[tuple[IncomingEnvelope, Callable[[], Awaitable[None]]]] = []
-        for referral_id, envelope in referrals.items():  # the session is used by one query at a time
+        # In id order (one lock order for every consumer instance); the session runs one query at a time.
+        for referral_id, envelope in sorted(referrals.items()):
             call = await self._referral(session, referral_id)
             if call is not None:
                 calls.append((envelope, call))
-        for jobseeker_id, envelope in people.items():
+        for jobseeker_id, envelope in sorted(people.items()):
             call = await self._journey(session, jobseeker_id)
             if call is not None:
                 calls.append((envelope, call))

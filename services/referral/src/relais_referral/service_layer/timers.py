@@ -141,6 +141,8 @@ async def journey_signal_needed(
     Mirrors the workflow's rule (a snapshot of an equal or newer version replaces the current one): a
     stale snapshot is never recorded over a newer one, so what is recorded is what the workflow holds.
     When the signal then fails, the caller's rollback forgets the record and the next try sends it.
+    Unchanged timers are still sent again once a day: a journey workflow that failed or was terminated
+    (it is restarted only by a signal-with-start) comes back with the person's next event.
     """
     result = await session.execute(
         _RECORD_JOURNEY_SIGNAL,
@@ -155,6 +157,7 @@ _RECORD_JOURNEY_SIGNAL = text(
     "VALUES (:jobseeker_id, :version, :fingerprint) "
     "ON CONFLICT (jobseeker_id) DO UPDATE "
     "SET version = excluded.version, fingerprint = excluded.fingerprint, signalled_at = now() "
-    "WHERE s.version <= excluded.version AND s.fingerprint <> excluded.fingerprint "
+    "WHERE s.version <= excluded.version "
+    "AND (s.fingerprint <> excluded.fingerprint OR s.signalled_at < now() - interval '1 day') "
     "RETURNING jobseeker_id"
 ).bindparams(bindparam("jobseeker_id", type_=JourneySignalRow.__table__.c.jobseeker_id.type))
