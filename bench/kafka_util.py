@@ -10,32 +10,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 async def group_lag(bootstrap: str, group: str, topic: str) -> int:
     """Messages of ``topic`` not yet committed by ``group`` (a group that never committed lags by all)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await admin.start()
-    await consumer.start()
-    try:
-        committed = await admin.list_consumer_group_offsets(group)
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        if not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = [
-                TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])
-            ]
-        ends = await consumer.end_offsets(partitions)
-        lag = 0
-        for tp in partitions:
-            meta = committed.get(tp)
-            done = meta.offset if meta is not None and meta.offset >= 0 else 0
-            lag += max(0, ends[tp] - done)
-        return lag
-    finally:
-        await consumer.stop()
-        await admin.close()
+    async with LagProbe(bootstrap, group, topic) as probe:
+        return await probe.lag()
 
 
 class LagProbe:
-    """The lag of one group on a topic whose end does not move (a backlog), polled cheaply and often."""
+    """The lag of one group on a topic, against the topic's end when the probe opened (cheap to poll)."""
 
     def __init__(self, bootstrap: str, group: str, topic: str) -> None:
         self.group = group

@@ -101,18 +101,10 @@ def _pg_code(exc: Exception) -> str | None:
 
 
 # SQLAlchemy 2.0 never caches a PostgreSQL ``INSERT … ON CONFLICT`` (its dialect ``Insert`` opts out of
-# the statement cache) and compiled these anew for every message; as text they compile once per table,
+# the statement cache) and compiled it anew for every message; as text it compiles once per table,
 # whose name comes from code, never from input.
 @cache
 def _claim_sql(processed: Table) -> TextClause:
-    return text(
-        f"INSERT INTO {processed.name} (event_id, consumer) VALUES (:event_id, :consumer) "  # noqa: S608
-        "ON CONFLICT DO NOTHING RETURNING event_id"
-    ).bindparams(bindparam("event_id", type_=processed.c.event_id.type), bindparam("consumer", type_=String))
-
-
-@cache
-def _claim_many_sql(processed: Table) -> TextClause:
     return text(
         f"INSERT INTO {processed.name} (event_id, consumer) SELECT unnest(:ids), :consumer "
         "ON CONFLICT DO NOTHING RETURNING event_id"
@@ -123,8 +115,7 @@ def _claim_many_sql(processed: Table) -> TextClause:
 
 async def claim_event(session: AsyncSession, processed: Table, event_id: Any, consumer: str) -> bool:
     """True the first time this consumer sees the event; False on a redelivery."""
-    result = await session.execute(_claim_sql(processed), {"event_id": event_id, "consumer": consumer})
-    return result.first() is not None
+    return bool(await claim_events(session, processed, [event_id], consumer))
 
 
 async def claim_events(
@@ -134,7 +125,7 @@ async def claim_events(
     ids = list(dict.fromkeys(event_ids))
     if not ids:
         return set()
-    result = await session.execute(_claim_many_sql(processed), {"ids": ids, "consumer": consumer})
+    result = await session.execute(_claim_sql(processed), {"ids": ids, "consumer": consumer})
     return set(result.scalars())
 
 
@@ -170,18 +161,16 @@ def producer_context(envelope: IncomingEnvelope) -> Context | None:
     return _PRODUCER_CONTEXTS.get().get(envelope.id)
 
 
-def _batch_span(group_id: str, records: Sequence[Any]) -> AbstractContextManager[Span]:
+def _batch_span(
+    group_id: str, topic: str, size: int, producers: Sequence[Context]
+) -> AbstractContextManager[Span]:
     """One span for a batch handled at once, linked to the traces of (the first of) its messages."""
-    links = []
-    for record in records[:MAX_BATCH_LINKS]:
-        context = trace.get_current_span(propagate.extract(_carrier(record))).get_span_context()
-        if context.is_valid:
-            links.append(trace.Link(context))
+    links = [trace.Link(trace.get_current_span(c).get_span_context()) for c in producers[:MAX_BATCH_LINKS]]
     return trace.get_tracer(__name__).start_as_current_span(
-        f"{records[0].topic} process",
+        f"{topic} process",
         links=links,
         kind=SpanKind.CONSUMER,
-        attributes={"messaging.consumer.group.name": group_id, "messaging.batch.message_count": len(records)},
+        attributes={"messaging.consumer.group.name": group_id, "messaging.batch.message_count": size},
     )
 
 
@@ -258,15 +247,14 @@ def reliable_subscriber(
                 if batch_handler is not None:
                     failed_at = 0 if len(parsed) == 1 else -1  # a failed batch of several: nobody's try
                     contexts = {e.id: propagate.extract(_carrier(record)) for record, e in parsed}
-                    token = _PRODUCER_CONTEXTS.set(
-                        {  # a message without a trace: its work stays in the batch's span
-                            event_id: context
-                            for event_id, context in contexts.items()
-                            if trace.get_current_span(context).get_span_context().is_valid
-                        }
-                    )
+                    traced = {  # a message without a trace: its work stays in the batch's span
+                        event_id: context
+                        for event_id, context in contexts.items()
+                        if trace.get_current_span(context).get_span_context().is_valid
+                    }
+                    token = _PRODUCER_CONTEXTS.set(traced)
                     try:
-                        with _batch_span(group_id, [record for record, _ in parsed]):
+                        with _batch_span(group_id, parsed[0][0].topic, len(parsed), list(traced.values())):
                             fresh = await claim_events(session, processed, list(contexts), group_id)
                             envelopes = {e.id: e for _, e in parsed if e.id in fresh}
                             await batch_handler(session, list(envelopes.values()))

@@ -7,8 +7,10 @@ never delays the inbox and a poison message in one never blocks the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from faststream.kafka import KafkaBroker
 from opentelemetry import trace
@@ -159,22 +161,14 @@ class WorkflowBridge:
             expiry_at=d.expiry_at,
             **state,
         )
-
-        async def call() -> None:
-            try:
-                await self.client.start_workflow(
-                    ReferralWorkflow.run,
-                    workflow_input,
-                    id=workflow_id(referral_id),
-                    task_queue=self.task_queue,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    start_signal="status_changed",
-                    start_signal_args=[StatusChanged(**state)],
-                )
-            except WorkflowAlreadyStartedError:
-                pass  # the clock already stopped (accepted, refused…): one run per referral, never a second
-
-        return call
+        # Already started and closed (accepted, refused…): one run per referral, never a second.
+        return self._signal_with_start(
+            ReferralWorkflow.run,
+            workflow_input,
+            workflow_id(referral_id),
+            ("status_changed", StatusChanged(**state)),
+            WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
 
     async def _journey(
         self, session: AsyncSession, jobseeker_id: uuid.UUID
@@ -189,21 +183,38 @@ class WorkflowBridge:
             unaccompanied_due_at=timers.unaccompanied_due_at,
             follow_ups_at=timers.follow_ups_at,
         )
+        # The first event of a person starts their journey workflow; one that ended (exit and every
+        # follow-up done) has nothing left to time, one that failed starts again.
+        return self._signal_with_start(
+            JourneyWorkflow.run,
+            JourneyWorkflowInput(jobseeker_id=str(jobseeker_id)),
+            journey_workflow_id(jobseeker_id),
+            ("journey_changed", snapshot),
+            WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        )
+
+    def _signal_with_start(
+        self,
+        run: Any,
+        workflow_input: Any,
+        workflow_id: str,
+        signal: tuple[str, Any],
+        reuse: WorkflowIDReusePolicy,
+    ) -> Callable[[], Awaitable[None]]:
+        """The Temporal call, to make later: signal the workflow, starting it first if it is not running;
+        a closed one that the reuse policy keeps closed is left alone."""
 
         async def call() -> None:
-            try:
-                # Signal-with-start: the first event of a person starts their journey workflow.
+            with contextlib.suppress(WorkflowAlreadyStartedError):
                 await self.client.start_workflow(
-                    JourneyWorkflow.run,
-                    JourneyWorkflowInput(jobseeker_id=str(jobseeker_id)),
-                    id=journey_workflow_id(jobseeker_id),
+                    run,
+                    workflow_input,
+                    id=workflow_id,
                     task_queue=self.task_queue,
-                    start_signal="journey_changed",
-                    start_signal_args=[snapshot],
-                    id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+                    id_reuse_policy=reuse,
+                    start_signal=signal[0],
+                    start_signal_args=[signal[1]],
                 )
-            except WorkflowAlreadyStartedError:
-                pass  # the journey ended (exit and every follow-up done): nothing left to time
 
         return call
 
@@ -243,7 +254,7 @@ def register_subscribers(
     max_retries: int,
     backoff_s: float,
 ) -> None:
-    def subscribe(group: str, topics: tuple[str, ...], handler: object) -> None:
+    def subscribe(group: str, topics: tuple[str, ...], **handler: Any) -> None:
         reliable_subscriber(
             broker,
             topics=topics,
@@ -251,9 +262,9 @@ def register_subscribers(
             dead_letter_topic=catalogue.consumer_groups[group].dead_letter_topic,
             sessions=sessions,
             processed=infra.processed_events,
-            handler=handler,
             max_retries=max_retries,
             backoff_s=backoff_s,
+            **handler,
         )
 
     subscribe_inbox(
@@ -264,16 +275,6 @@ def register_subscribers(
         backoff_s=backoff_s,
     )
     if bridge is not None:
-        reliable_subscriber(
-            broker,
-            topics=(c.TOPIC,),
-            group_id=BRIDGE_GROUP,
-            dead_letter_topic=catalogue.consumer_groups[BRIDGE_GROUP].dead_letter_topic,
-            sessions=sessions,
-            processed=infra.processed_events,
-            batch_handler=bridge,
-            max_retries=max_retries,
-            backoff_s=backoff_s,
-        )
+        subscribe(BRIDGE_GROUP, (c.TOPIC,), batch_handler=bridge)
     if life_events is not None:
-        subscribe(LIFE_EVENTS_GROUP, EXTERNAL_TOPICS, life_events)
+        subscribe(LIFE_EVENTS_GROUP, EXTERNAL_TOPICS, handler=life_events)
