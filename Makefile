@@ -34,9 +34,11 @@ lint:
 	@$(RUN) mypy shared/src services/*/src bench
 
 # The bench runs on a stack of its own, created empty for each run (a dev stack's history would
-# slow Temporal's SQLite down and make runs incomparable), on ports of its own beside a dev stack.
+# slow Temporal's SQLite down and make runs incomparable), on ports of its own beside a dev stack,
+# and without PostgreSQL's fsync (a throw-away stack; the report says so beside its figures).
 BENCH_STACK = RELAIS_STATE=$(CURDIR)/.relais/bench-stack RELAIS_KAFKA_PORT=19192 \
-	RELAIS_KAFKA_CONTROLLER_PORT=19193 RELAIS_TEMPORAL_PORT=7243 RELAIS_TEMPORAL_UI_PORT=8243 RELAIS_PG_PORT=15532
+	RELAIS_KAFKA_CONTROLLER_PORT=19193 RELAIS_TEMPORAL_PORT=7243 RELAIS_TEMPORAL_UI_PORT=8243 RELAIS_PG_PORT=15532 \
+	RELAIS_PG_FSYNC=off
 
 bench: install ## Relais against the raw ceilings of its own parts, one run on a fresh stack: bench/results/latest.*
 	@$(BENCH_STACK) $(RUN) relais stack clean

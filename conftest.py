@@ -35,11 +35,11 @@ def issuer() -> DevIssuer:
 async def scratch_database(stack: Stack) -> AsyncIterator[str]:
     """A fresh, empty PostgreSQL database on the real server, dropped after the test."""
     name = f"relais_test_{uuid.uuid4().hex[:10]}"
-    admin_dsn = f"postgresql://postgres@127.0.0.1:{stack.ports.postgres}/postgres"
+    admin_dsn = stack.admin_dsn()
     conn = await asyncpg.connect(admin_dsn)
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
-    yield f"postgresql+asyncpg://postgres@127.0.0.1:{stack.ports.postgres}/{name}"
+    yield stack.postgres_url(name)
     conn = await asyncpg.connect(admin_dsn)
     await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await conn.close()

@@ -62,6 +62,8 @@ async def run(args: argparse.Namespace) -> int:
         "quick": args.quick,
         "run_id": ctx.run_id,
         "note": args.note,
+        # A throw-away stack: durability is off, like the tests'. Said beside the figures.
+        "pg_fsync": "on" if ctx.stack.pg_fsync else "off",
         "failed": [],
         "durations_s": {},
     }

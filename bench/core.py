@@ -95,10 +95,10 @@ class BenchContext:
         return env
 
     def admin_dsn(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.stack.ports.postgres}/{database}"
+        return self.stack.admin_dsn(database)
 
     def sqlalchemy_url(self, database: str) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.stack.ports.postgres}/{database}"
+        return self.stack.postgres_url(database)
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -56,7 +56,8 @@ def to_markdown(figures: dict[str, Figure], meta: dict[str, Any]) -> str:
         f"# Relais benchmark — {meta['started_at']}",
         "",
         f"Machine: {meta['cores']} cores, {meta['memory_gb']:.0f} GB; load average at start "
-        f"{meta['loadavg_start']}{'; ' + meta['note'] if meta.get('note') else ''}",
+        f"{meta['loadavg_start']}{'; ' + meta['note'] if meta.get('note') else ''}; "
+        f"PostgreSQL fsync {meta.get('pg_fsync', 'off')}",
         f"Commit `{meta['commit']}`{' (quick sizes)' if meta['quick'] else ''}; each figure is the median "
         f"of its repeats; total {meta['duration_s']:.0f} s.",
         "",

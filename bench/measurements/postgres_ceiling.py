@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 
 import asyncpg
@@ -60,6 +61,7 @@ async def postgres_ceiling(ctx: BenchContext) -> list[Figure]:
                 database,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
+                env={**os.environ, "PGPASSWORD": ctx.stack.pg_password},
             )
             out = (await proc.communicate())[0].decode()
             found = re.search(r"tps = ([\d.]+)", out)
@@ -72,6 +74,7 @@ async def postgres_ceiling(ctx: BenchContext) -> list[Figure]:
             "PostgreSQL single-row INSERT transactions (pgbench, autocommit)",
             "tx/s",
             rates,
-            notes=f"{CLIENTS} clients, {duration} s per repeat; the stack runs PostgreSQL with fsync=off",
+            notes=f"{CLIENTS} clients, {duration} s per repeat; the stack runs PostgreSQL with fsync="
+            + ("on" if ctx.stack.pg_fsync else "off"),
         )
     ]

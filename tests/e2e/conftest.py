@@ -44,10 +44,11 @@ class ReferralProcesses:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, *, entrypoint: str | None = None) -> None:
+        """Starts a process under ``name``; ``entrypoint`` runs a second copy of one (a second relay)."""
         log = (self.workdir / f"{name}.log").open("ab")
         self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", f"relais_referral.entrypoints.{name}"],
+            [sys.executable, "-m", f"relais_referral.entrypoints.{entrypoint or name}"],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,

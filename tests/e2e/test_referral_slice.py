@@ -122,6 +122,9 @@ async def _trace_of_post(spans_file: Path) -> list[dict[str, Any]] | None:
         return None
     trace = [s for s in spans if s["trace_id"] == posts[0]["trace_id"]]
     services = {s["service"] for s in trace}
-    if {"referral-consumer", "referral-worker"} <= services:
+    # Spans arrive as each process exports them: wait for the workflow's own span, not just any of the
+    # worker's (a StartWorkflow span may be exported before the RunWorkflow one).
+    ran = any(s["name"].startswith("RunWorkflow:ReferralWorkflow") for s in trace)
+    if {"referral-consumer", "referral-worker"} <= services and ran:
         return trace
     return None

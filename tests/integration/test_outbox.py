@@ -30,6 +30,27 @@ class ProbeRecordedV1(EventData):
         return str(self.probe_id)
 
 
+# A relay killed (as by SIGKILL) after claiming its rows and before sending any: a subclass in a
+# process of its own, so that no fault-injection hook sits in the product's publishing path.
+DIES_AFTER_CLAIM = """
+import asyncio, os, sys
+from sqlalchemy import MetaData
+from relais_shared.db import infrastructure_tables
+from relais_shared.outbox import OutboxRelay
+
+class DiesAfterClaim(OutboxRelay):
+    async def _send(self, rows):
+        os._exit(137)
+
+async def main():
+    outbox = infrastructure_tables(MetaData()).outbox
+    relay = DiesAfterClaim(database_url=sys.argv[1], bootstrap=sys.argv[2], client_id="dies", outbox=outbox)
+    await relay.run()
+
+asyncio.run(main())
+"""
+
+
 async def _outbox_database(url: str):  # type: ignore[no-untyped-def]
     metadata = MetaData()
     infra = infrastructure_tables(metadata)
@@ -56,7 +77,10 @@ async def test_a_rolled_back_transaction_publishes_nothing(
             await add_to_outbox(session, infra.outbox, envelope, scratch_topics[0])
             raise RuntimeError("state change failed after the event was staged")
     relay = OutboxRelay(
-        database_url=scratch_database, bootstrap=stack.kafka_bootstrap, client_id="test-relay"
+        database_url=scratch_database,
+        bootstrap=stack.kafka_bootstrap,
+        client_id="test-relay",
+        outbox=infra.outbox,
     )
     relay_task = asyncio.create_task(relay.run())
     await asyncio.sleep(2)
@@ -86,7 +110,10 @@ async def test_a_relay_killed_between_commit_and_publish_publishes_the_event_lat
     relay_cmd = [sys.executable, "-m", "relais_referral.entrypoints.relay"]
     # First relay: claims the committed row, then dies before anything reaches Kafka.
     crashed = subprocess.run(
-        relay_cmd, env={**env, "RELAIS_RELAY_FAULT": "die_after_claim"}, timeout=60, capture_output=True
+        [sys.executable, "-c", DIES_AFTER_CLAIM, scratch_database, stack.kafka_bootstrap],
+        env=env,
+        timeout=60,
+        capture_output=True,
     )
     assert crashed.returncode == 137
     assert await read_topic(stack.kafka_bootstrap, scratch_topics[0]) == []
@@ -126,7 +153,10 @@ async def test_the_relay_forwards_the_trace_context_stored_with_the_event(
             )
         trace_id = format(span.get_span_context().trace_id, "032x")
     relay = OutboxRelay(
-        database_url=scratch_database, bootstrap=stack.kafka_bootstrap, client_id="test-relay"
+        database_url=scratch_database,
+        bootstrap=stack.kafka_bootstrap,
+        client_id="test-relay",
+        outbox=infra.outbox,
     )
     relay_task = asyncio.create_task(relay.run())
     try:

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import structlog
+from opentelemetry import metrics
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from pydantic import BaseModel
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -36,6 +41,7 @@ class Harness:
     dlq: str
     attempts: dict[str, int]
     mode: str
+    group: str
 
     async def effect_count(self, subject: str) -> int | None:
         async with self.engine.connect() as conn:
@@ -49,6 +55,24 @@ async def count_effect(session: AsyncSession, envelope: IncomingEnvelope) -> Non
         .values(subject=envelope.subject, count=1)
         .on_conflict_do_update(index_elements=[effects.c.subject], set_={"count": effects.c.count + 1})
     )
+
+
+class ProbeRecorded(BaseModel):
+    """The consumer's contract of ``probe.recorded.v1`` (tolerant: unknown fields are ignored)."""
+
+    explode: bool = False
+    outage_for: int = 0
+
+
+CONTRACTS = {"probe.recorded.v1": ProbeRecorded}
+
+
+@pytest.fixture(scope="module")
+def metric_reader() -> InMemoryMetricReader:
+    """The process's meter provider, read in memory (the product exports through OTLP when configured)."""
+    reader = InMemoryMetricReader()
+    metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+    return reader
 
 
 @pytest.fixture(params=["handler", "batch_handler"])
@@ -75,27 +99,29 @@ async def harness(
 
     handlers: dict[str, Any] = {request.param: handler if request.param == "handler" else batch_handler}
     broker = make_broker(stack.kafka_bootstrap, "test-consumer")
+    group = f"test-{uuid.uuid4().hex[:6]}"
     reliable_subscriber(
         broker,
         topics=(scratch_topics[0],),
-        group_id=f"test-{uuid.uuid4().hex[:6]}",
+        group_id=group,
         dead_letter_topic=scratch_topics[1],
         sessions=make_sessionmaker(engine),
         processed=infra.processed_events,
+        contracts=CONTRACTS,
         **handlers,
         max_retries=2,
         backoff_s=0.05,
     )
     await broker.start()
-    yield Harness(engine, scratch_topics[0], scratch_topics[1], attempts, request.param)
+    yield Harness(engine, scratch_topics[0], scratch_topics[1], attempts, request.param, group)
     await broker.stop()
     await engine.dispose()
 
 
-def envelope(subject: str, **data: Any) -> dict[str, Any]:
+def envelope(subject: str, event_type: str = "probe.recorded.v1", **data: Any) -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
-        "type": "probe.recorded.v1",
+        "type": event_type,
         "source": "probe",
         "subject": subject,
         "time": "2026-11-30T10:00:00Z",
@@ -187,3 +213,54 @@ async def test_a_dependency_outage_is_waited_for_never_dead_lettered_and_applied
     assert await eventually(lambda: harness.effect_count("outage")) == 1
     assert harness.attempts["outage"] == 6
     assert await read_dead_letters(stack.kafka_bootstrap, harness.dlq) == []
+
+
+async def test_a_known_event_whose_data_breaks_its_contract_is_dead_lettered_never_handled(
+    stack: Stack, harness: Harness
+) -> None:
+    broken = envelope("broken", outage_for="not a number")
+    await send(
+        stack, harness.topic, json.dumps(broken).encode(), json.dumps(envelope("after-broken")).encode()
+    )
+    assert await eventually(lambda: harness.effect_count("after-broken")) == 1
+    [letter] = await eventually(lambda: _letters_when(stack, harness.dlq, 1))
+    assert "data breaks the contract of probe.recorded.v1" in letter.error
+    assert "outage_for" in letter.error
+    assert "broken" not in harness.attempts  # the handler never saw it
+    async with harness.engine.connect() as conn:
+        claimed = await conn.execute(
+            select(infra.processed_events).where(infra.processed_events.c.event_id == broken["id"])
+        )
+        assert claimed.first() is None  # not recorded as processed either
+
+
+async def test_an_unknown_event_type_is_skipped_counted_and_logged_once(
+    stack: Stack, harness: Harness, metric_reader: InMemoryMetricReader
+) -> None:
+    unknown = [envelope(f"unknown-{n}", event_type="probe.renamed.v9") for n in range(3)]
+    with structlog.testing.capture_logs() as logs:
+        await send(stack, harness.topic, *(json.dumps(e).encode() for e in unknown))
+        await send(stack, harness.topic, json.dumps(envelope("after-unknown")).encode())
+        assert await eventually(lambda: harness.effect_count("after-unknown")) == 1
+    assert not any(key.startswith("unknown-") for key in harness.attempts)
+    assert await read_dead_letters(stack.kafka_bootstrap, harness.dlq) == []
+    skipped = [
+        point.value
+        for metric in _metrics(metric_reader)
+        if metric.name == "relais.consumer.unknown_events"
+        for point in metric.data.data_points
+        if point.attributes.get("cloudevents.event_type") == "probe.renamed.v9"
+        and point.attributes.get("messaging.consumer.group.name") == harness.group
+    ]
+    assert skipped == [3]
+    warnings = [
+        e for e in logs if e.get("event_type") == "probe.renamed.v9" and e.get("consumer") == harness.group
+    ]
+    assert len(warnings) == 1
+
+
+def _metrics(reader: InMemoryMetricReader) -> list[Any]:
+    data = reader.get_metrics_data()
+    if data is None:
+        return []
+    return [m for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics]

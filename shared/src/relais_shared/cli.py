@@ -6,7 +6,8 @@ relais migrate                   every service's Alembic migrations
 relais demo                      demo data of a fictional pact
 relais run                       all of the above, then every service process (Ctrl-C stops all)
 relais token --org ID --role R   a development token signed by the local issuer
-relais dlq list|replay --group G dead letters of a consumer group
+relais dlq list|replay --group G dead letters of a consumer group (Kafka)
+relais outbox parked|show|requeue outbox rows the relay gave up on, per service (PostgreSQL)
 relais contracts generate|check  event schemas, OpenAPI and AsyncAPI against the code
 """
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import os
 import signal
 import subprocess
@@ -168,6 +171,37 @@ def cmd_dlq(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from relais_shared import outbox_admin
+
+    url = args.database_url or os.environ.get(f"RELAIS_{args.service.upper()}_DATABASE_URL")
+    if not url:
+        url = Stack().database_url(args.service)
+    if args.action == "parked":
+        rows = asyncio.run(outbox_admin.parked_rows(url))
+        for row in rows:
+            error = (row.last_error or "")[:160]
+            print(f"{row.id}\t{row.event_type}\t{row.key}\t{row.attempts} attempts\t{error}")
+        print(f"{len(rows)} parked row(s) in the {args.service} outbox")
+        return 0
+    if args.action == "show":
+        if len(args.ids) != 1:
+            print("show takes one row id", file=sys.stderr)
+            return 2
+        row = asyncio.run(outbox_admin.outbox_row(url, args.ids[0]))
+        if row is None:
+            print(f"no outbox row {args.ids[0]}", file=sys.stderr)
+            return 1
+        print(json.dumps(dataclasses.asdict(row), indent=2, default=str, ensure_ascii=False))
+        return 0
+    if not args.ids and not args.all:
+        print("requeue takes row ids, or --all", file=sys.stderr)
+        return 2
+    done = asyncio.run(outbox_admin.requeue(url, None if args.all else args.ids))
+    print(f"re-queued {len(done)} row(s): {' '.join(map(str, done)) or '-'}")
+    return 0
+
+
 def cmd_contracts(args: argparse.Namespace) -> int:
     from relais_shared import contracts
 
@@ -209,6 +243,13 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--topic", help="dead-letter topic")
     p.add_argument("--offset", type=int, action="append", help="replay only these offsets")
     p.set_defaults(func=cmd_dlq)
+    p = sub.add_parser("outbox", help="outbox rows the relay parked after repeated failures")
+    p.add_argument("action", choices=["parked", "show", "requeue"])
+    p.add_argument("ids", type=int, nargs="*", help="outbox row ids (show: one; requeue: some, or --all)")
+    p.add_argument("--service", default="referral", help="whose outbox (default: referral)")
+    p.add_argument("--database-url", help="the service's database (default: its RELAIS_*_DATABASE_URL)")
+    p.add_argument("--all", action="store_true", help="requeue every parked row")
+    p.set_defaults(func=cmd_outbox)
     p = sub.add_parser("contracts")
     p.add_argument("action", choices=["generate", "check"])
     p.set_defaults(func=cmd_contracts)

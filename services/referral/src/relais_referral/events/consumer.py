@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -22,6 +22,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from relais_referral.db.models import infra
 from relais_referral.events import contracts as c
+from relais_referral.events.external import CONTRACTS as EXTERNAL_CONTRACTS
 from relais_referral.events.external import TOPICS as EXTERNAL_TOPICS
 from relais_referral.events.external import LifeEventsFromPartners
 from relais_referral.service_layer.projections import project_inbox
@@ -237,6 +238,7 @@ def subscribe_inbox(
         dead_letter_topic=dead_letter_topic,
         sessions=sessions,
         processed=infra.processed_events,
+        contracts=c.registry.all(),
         batch_handler=project_inbox,
         max_retries=max_retries,
         backoff_s=backoff_s,
@@ -254,7 +256,7 @@ def register_subscribers(
     max_retries: int,
     backoff_s: float,
 ) -> None:
-    def subscribe(group: str, topics: tuple[str, ...], **handler: Any) -> None:
+    def subscribe(group: str, topics: tuple[str, ...], contracts: Mapping[str, Any], **handler: Any) -> None:
         reliable_subscriber(
             broker,
             topics=topics,
@@ -262,6 +264,7 @@ def register_subscribers(
             dead_letter_topic=catalogue.consumer_groups[group].dead_letter_topic,
             sessions=sessions,
             processed=infra.processed_events,
+            contracts=contracts,
             max_retries=max_retries,
             backoff_s=backoff_s,
             **handler,
@@ -275,6 +278,6 @@ def register_subscribers(
         backoff_s=backoff_s,
     )
     if bridge is not None:
-        subscribe(BRIDGE_GROUP, (c.TOPIC,), batch_handler=bridge)
+        subscribe(BRIDGE_GROUP, (c.TOPIC,), c.registry.all(), batch_handler=bridge)
     if life_events is not None:
-        subscribe(LIFE_EVENTS_GROUP, EXTERNAL_TOPICS, handler=life_events)
+        subscribe(LIFE_EVENTS_GROUP, EXTERNAL_TOPICS, EXTERNAL_CONTRACTS, handler=life_events)

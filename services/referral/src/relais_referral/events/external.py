@@ -40,6 +40,13 @@ class EnrolmentAbandoned(_Tolerant):
     abandoned_at: datetime
 
 
+# The partners' events this service reads, and the tolerant model each one's data must satisfy.
+CONTRACTS: dict[str, type[BaseModel]] = {
+    PARTICIPANT_HIRED: ParticipantHired,
+    ENROLMENT_ABANDONED: EnrolmentAbandoned,
+}
+
+
 class LifeEventsFromPartners:
     """Applies partners' life events to the journey in the consumer's transaction."""
 
