@@ -9,7 +9,7 @@ COPY services ./services
 COPY contracts ./contracts
 # Bytecode compiled at build time: the Temporal sandbox imports a workflow's module for every workflow.
 RUN uv sync --locked --no-dev --compile-bytecode \
-    && /opt/relais/bin/python -m compileall -q shared/src services
+    && /opt/relais/bin/python -m compileall -q shared services
 ENV PATH="/opt/relais/bin:$PATH" RELAIS_HOME=/app RELAIS_BIND=0.0.0.0
 RUN useradd --system --uid 10001 relais
 USER relais

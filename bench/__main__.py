@@ -1,7 +1,7 @@
 """``python -m bench [--quick] [--only NAME,…] [--profile]``: run the measurements against the local stack.
 
 The stack must be up (``make bench`` brings it up and down around this). Ports come from the
-``RELAIS_*_PORT`` variables through :class:`relais_shared.devstack.Stack`.
+``RELAIS_*_PORT`` variables through :class:`relais_dev.stack.Stack`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import psutil
 from bench.core import BenchContext, Figure
 from bench.registry import all_measurements
 from bench.report import write
-from relais_shared.devstack import Stack, repo_root
+from relais_dev.stack import Stack, repo_root
 
 DEFAULT_NOTE = ""  # e.g. --note "the machine was shared with other test runs"
 

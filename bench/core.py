@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from relais_shared.devstack import Stack
+from relais_dev.stack import Stack
 
 Better = Literal["higher", "lower"]
 

@@ -15,7 +15,7 @@ import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.core import BenchContext
-from relais_shared.devstack import repo_root
+from relais_dev.stack import repo_root
 from relais_shared.migrations import upgrade_head
 
 REFERRAL_SERVICE_DIR = Path("services/referral")

@@ -4,8 +4,8 @@ import json
 import shutil
 from pathlib import Path
 
-from relais_shared import contracts
-from relais_shared.devstack import repo_root
+from relais_dev import contracts
+from relais_dev.stack import repo_root
 
 
 def test_contracts_in_the_repository_match_the_code() -> None:

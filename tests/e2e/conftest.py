@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from relais_shared.devstack import Stack
+from relais_dev.stack import Stack
 
 PROCESSES = ("api", "consumer", "relay", "worker")
 

@@ -13,13 +13,13 @@ import asyncpg
 import httpx
 import pytest
 
+from relais_dev.stack import Stack
+from relais_dev.testing import eventually as _eventually
 from relais_referral.settings import ReferralSettings
 from relais_shared.auth import DevIssuer
-from relais_shared.devstack import Stack
 from relais_shared.dlq import read_dead_letters
 from relais_shared.kafka import read_topic
 from relais_shared.outbox import idempotent_producer
-from relais_shared.testing import eventually as _eventually
 
 pytestmark = pytest.mark.integration
 Processes = Any  # the `processes` fixture of conftest.py

@@ -12,14 +12,14 @@ import httpx
 import pytest
 from temporalio.service import RPCError
 
+from relais_dev.stack import Stack
+from relais_dev.testing import eventually as _eventually
 from relais_referral.settings import ReferralSettings
 from relais_referral.workflows.referral import ReferralWorkflow
 from relais_shared.auth import DevIssuer
-from relais_shared.devstack import Stack
 from relais_shared.kafka import read_topic
 from relais_shared.outbox import asyncpg_dsn
 from relais_shared.temporal import connect_temporal
-from relais_shared.testing import eventually as _eventually
 
 pytestmark = pytest.mark.integration
 Processes = Any  # the `processes` fixture of conftest.py

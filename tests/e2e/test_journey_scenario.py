@@ -19,14 +19,14 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from relais_clauses.events import ParticipantHiredV1
+from relais_dev.stack import Stack
+from relais_dev.testing import eventually as _eventually
 from relais_referral.settings import ReferralSettings
 from relais_referral.workflows.referral import ReferralWorkflow
 from relais_shared.auth import DevIssuer
-from relais_shared.devstack import Stack
 from relais_shared.envelope import wrap
 from relais_shared.outbox import idempotent_producer
 from relais_shared.temporal import connect_temporal
-from relais_shared.testing import eventually as _eventually
 from relais_training.events import EnrolmentAbandonedV1
 
 pytestmark = pytest.mark.integration

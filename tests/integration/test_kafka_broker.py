@@ -5,7 +5,7 @@ import uuid
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from relais_shared.devstack import Stack
+from relais_dev.stack import Stack
 from relais_shared.outbox import idempotent_producer
 
 pytestmark = pytest.mark.integration

@@ -11,8 +11,8 @@ from typing import ClassVar
 import pytest
 from sqlalchemy import MetaData, select
 
+from relais_dev.stack import Stack
 from relais_shared.db import infrastructure_tables, make_engine, make_sessionmaker, transaction
-from relais_shared.devstack import Stack
 from relais_shared.envelope import EventData, wrap
 from relais_shared.kafka import read_topic
 from relais_shared.outbox import OutboxRelay, add_to_outbox

@@ -16,8 +16,9 @@ import asyncpg
 import pytest
 from sqlalchemy import MetaData, Table
 
+from relais_dev.stack import Stack
+from relais_dev.testing import eventually
 from relais_shared.db import infrastructure_tables, make_engine, make_sessionmaker, transaction
-from relais_shared.devstack import Stack
 from relais_shared.envelope import EventData, wrap
 from relais_shared.kafka import read_topic
 from relais_shared.outbox import (
@@ -29,7 +30,6 @@ from relais_shared.outbox import (
     asyncpg_dsn,
 )
 from relais_shared.outbox_admin import parked_rows, requeue
-from relais_shared.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -246,7 +246,7 @@ async def test_the_cli_lists_shows_and_requeues_parked_rows(stack: Stack, outbox
 
     def relais(*args: str) -> str:
         done = subprocess.run(
-            [sys.executable, "-m", "relais_shared.cli", "outbox", *args, "--database-url", outbox.url],
+            [sys.executable, "-m", "relais_dev.cli", "outbox", *args, "--database-url", outbox.url],
             capture_output=True,
             text=True,
             timeout=60,

@@ -17,9 +17,9 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from relais_dev.stack import Stack
 from relais_shared.consumer import reliable_subscriber
 from relais_shared.db import infrastructure_tables, make_engine, make_sessionmaker
-from relais_shared.devstack import Stack
 from relais_shared.dlq import read_dead_letters, replay_dead_letters
 from relais_shared.envelope import IncomingEnvelope
 from relais_shared.kafka import make_broker, read_topic

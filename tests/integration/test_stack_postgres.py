@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from relais_shared.devstack import Stack, StackPorts
+from relais_dev.stack import Stack, StackPorts
 
 pytestmark = pytest.mark.integration
 

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from relais_dev.stack import Stack
 from relais_referral.api.app import create_app
 from relais_referral.settings import ReferralSettings
 from relais_shared.auth import DevIssuer
-from relais_shared.devstack import Stack
 
 
 @dataclass

@@ -4,10 +4,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from relais_dev.stack import Stack
 from relais_referral.db.models import Base
 from relais_referral.settings import ReferralSettings
 from relais_shared.db import make_engine
-from relais_shared.devstack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -24,19 +24,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from relais_shared.settings import project_root
+
 SERVICE_DATABASES = ("referral", "clauses", "training", "evaluation")
 PG_SYSTEM_USER = "embedded_postgres"
 
 
 def repo_root() -> Path:
-    env = os.environ.get("RELAIS_HOME")
-    if env:
-        return Path(env).resolve()
-    here = Path.cwd().resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "contracts").is_dir() and (candidate / "services").is_dir():
-            return candidate
-    return here
+    return project_root()
 
 
 # Below Linux's ephemeral range (32768–60999): a client reconnecting in a loop to a broker that is

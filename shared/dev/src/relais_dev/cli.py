@@ -6,8 +6,8 @@ relais migrate                   every service's Alembic migrations
 relais demo                      demo data of a fictional pact
 relais run                       all of the above, then every service process (Ctrl-C stops all)
 relais token --org ID --role R   a development token signed by the local issuer
-relais dlq list|replay --group G dead letters of a consumer group (Kafka)
-relais outbox parked|show|requeue outbox rows the relay gave up on, per service (PostgreSQL)
+relais dlq list|replay --group G dead letters of a consumer group (Kafka)         } also `relais-ops`,
+relais outbox parked|show|requeue outbox rows the relay gave up on (PostgreSQL)  } in production images
 relais contracts generate|check  event schemas, OpenAPI and AsyncAPI against the code
 """
 
@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
-import json
 import os
 import signal
 import subprocess
@@ -24,7 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-from relais_shared.devstack import Stack, repo_root
+from relais_dev.stack import Stack, repo_root
+from relais_shared.ops import add_ops_commands
 
 
 def _apply_stack_env(stack: Stack) -> None:
@@ -152,58 +151,8 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_dlq(args: argparse.Namespace) -> int:
-    from relais_shared.dlq import read_dead_letters, replay_dead_letters
-    from relais_shared.kafka import TopicCatalogue, catalogue_path
-    from relais_shared.settings import RelaisSettings
-
-    settings = RelaisSettings()
-    topic = args.topic or TopicCatalogue.load(catalogue_path()).consumer_groups[args.group].dead_letter_topic
-    if args.action == "list":
-        letters = asyncio.run(read_dead_letters(settings.kafka_bootstrap, topic))
-        for letter in letters:
-            print(f"{letter.partition}:{letter.offset}\t{letter.original_topic}\t{letter.error[:160]}")
-        print(f"{len(letters)} dead letter(s) in {topic}")
-    else:
-        offsets = set(args.offset) if args.offset else None
-        count = asyncio.run(replay_dead_letters(settings.kafka_bootstrap, topic, offsets))
-        print(f"replayed {count} dead letter(s) from {topic}")
-    return 0
-
-
-def cmd_outbox(args: argparse.Namespace) -> int:
-    from relais_shared import outbox_admin
-
-    url = args.database_url or os.environ.get(f"RELAIS_{args.service.upper()}_DATABASE_URL")
-    if not url:
-        url = Stack().database_url(args.service)
-    if args.action == "parked":
-        rows = asyncio.run(outbox_admin.parked_rows(url))
-        for row in rows:
-            error = (row.last_error or "")[:160]
-            print(f"{row.id}\t{row.event_type}\t{row.key}\t{row.attempts} attempts\t{error}")
-        print(f"{len(rows)} parked row(s) in the {args.service} outbox")
-        return 0
-    if args.action == "show":
-        if len(args.ids) != 1:
-            print("show takes one row id", file=sys.stderr)
-            return 2
-        row = asyncio.run(outbox_admin.outbox_row(url, args.ids[0]))
-        if row is None:
-            print(f"no outbox row {args.ids[0]}", file=sys.stderr)
-            return 1
-        print(json.dumps(dataclasses.asdict(row), indent=2, default=str, ensure_ascii=False))
-        return 0
-    if not args.ids and not args.all:
-        print("requeue takes row ids, or --all", file=sys.stderr)
-        return 2
-    done = asyncio.run(outbox_admin.requeue(url, None if args.all else args.ids))
-    print(f"re-queued {len(done)} row(s): {' '.join(map(str, done)) or '-'}")
-    return 0
-
-
 def cmd_contracts(args: argparse.Namespace) -> int:
-    from relais_shared import contracts
+    from relais_dev import contracts
 
     root = repo_root()
     if args.action == "generate":
@@ -236,25 +185,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kind", default="france_travail", help="organisation kind")
     p.add_argument("--sub", default=None)
     p.set_defaults(func=cmd_token)
-    p = sub.add_parser("dlq")
-    p.add_argument("action", choices=["list", "replay"])
-    group = p.add_mutually_exclusive_group(required=True)
-    group.add_argument("--group", help="consumer group (its dead-letter topic is in contracts/topics.yaml)")
-    group.add_argument("--topic", help="dead-letter topic")
-    p.add_argument("--offset", type=int, action="append", help="replay only these offsets")
-    p.set_defaults(func=cmd_dlq)
-    p = sub.add_parser("outbox", help="outbox rows the relay parked after repeated failures")
-    p.add_argument("action", choices=["parked", "show", "requeue"])
-    p.add_argument("ids", type=int, nargs="*", help="outbox row ids (show: one; requeue: some, or --all)")
-    p.add_argument("--service", default="referral", help="whose outbox (default: referral)")
-    p.add_argument("--database-url", help="the service's database (default: its RELAIS_*_DATABASE_URL)")
-    p.add_argument("--all", action="store_true", help="requeue every parked row")
-    p.set_defaults(func=cmd_outbox)
+    add_ops_commands(sub)
     p = sub.add_parser("contracts")
     p.add_argument("action", choices=["generate", "check"])
     p.set_defaults(func=cmd_contracts)
     args = parser.parse_args(argv)
+    if args.command in {"dlq", "outbox"}:  # the operator's commands, aimed at the local stack
+        _apply_stack_env_file(Stack())
     return int(args.func(args))
+
+
+def _apply_stack_env_file(stack: Stack) -> None:
+    """The addresses and database URLs of a stack that is up (``stack.env``), unless already set."""
+    env_file = stack.state / "stack.env"
+    if env_file.exists():
+        for line in env_file.read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key:
+                os.environ.setdefault(key, value)
 
 
 if __name__ == "__main__":

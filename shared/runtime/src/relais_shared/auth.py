@@ -158,9 +158,9 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def dev_issuer_dir(configured: str | None) -> Path:
     if configured:
         return Path(configured)
-    from relais_shared.devstack import repo_root
+    from relais_shared.settings import project_root
 
-    return repo_root() / ".relais" / "dev-issuer"
+    return project_root() / ".relais" / "dev-issuer"
 
 
 def make_verifier(settings: Any) -> TokenVerifier:

@@ -84,9 +84,9 @@ class TopicCatalogue:
 
 
 def catalogue_path(root: Path | None = None) -> Path:
-    from relais_shared.devstack import repo_root
+    from relais_shared.settings import project_root
 
-    return (root or repo_root()) / "contracts" / "topics.yaml"
+    return (root or project_root()) / "contracts" / "topics.yaml"
 
 
 async def ensure_topics(

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def project_root() -> Path:
+    """Where ``contracts/`` lives: ``RELAIS_HOME`` (set in the image and by the stack), else the checkout."""
+    env = os.environ.get("RELAIS_HOME")
+    if env:
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "contracts").is_dir() and (candidate / "services").is_dir():
+            return candidate
+    return here
+
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-pact-key"}
 
