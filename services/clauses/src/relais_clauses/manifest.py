@@ -6,8 +6,14 @@ from pathlib import Path
 
 from relais_clauses.app import create_app
 from relais_clauses.events import registry
+from relais_clauses.settings import ClausesSettings
 from relais_shared.manifest import ServiceManifest
 
 MANIFEST = ServiceManifest(
-    name="clauses", create_app=create_app, service_dir=Path(__file__).resolve().parents[2], events=registry
+    name="clauses",
+    label="Clauses sociales",
+    settings=ClausesSettings,
+    create_app=create_app,
+    service_dir=Path(__file__).resolve().parents[2],
+    events=registry,
 )

@@ -12,24 +12,17 @@ from relais_portal.settings import PortalSettings
 from relais_shared.api import create_service_app
 from relais_shared.telemetry import setup_telemetry
 
-SERVICE_LABELS = {
-    "referral": "Orientations",
-    "clauses": "Clauses sociales",
-    "training": "Formation",
-    "evaluation": "Évaluation",
-}
-
 pages = APIRouter(tags=["pages"])
 
 
 async def _service_states(settings: PortalSettings) -> dict[str, bool]:
     states: dict[str, bool] = {}
     async with httpx.AsyncClient(timeout=2.0) as client:
-        for name, url in settings.service_urls().items():
+        for service in settings.services:
             try:
-                states[name] = (await client.get(f"{url}/ready")).status_code == 200
+                states[service.name] = (await client.get(f"{service.url}/ready")).status_code == 200
             except httpx.HTTPError:
-                states[name] = False
+                states[service.name] = False
     return states
 
 
@@ -37,10 +30,13 @@ async def _service_states(settings: PortalSettings) -> dict[str, bool]:
 async def home(request: Request) -> HTMLResponse:
     settings: PortalSettings = request.app.state.settings
     states = await _service_states(settings)
-    rows = "".join(
-        f"<li><a href='{escape(settings.service_urls()[name])}/docs'>{escape(label)}</a> — "
-        f"{'disponible' if states[name] else 'indisponible'}</li>"
-        for name, label in SERVICE_LABELS.items()
+    rows = (
+        "".join(
+            f"<li><a href='{escape(service.url)}/docs'>{escape(service.label)}</a> — "
+            f"{'disponible' if states[service.name] else 'indisponible'}</li>"
+            for service in settings.services
+        )
+        or "<li>Aucun service configuré (RELAIS_PORTAL_SERVICES).</li>"
     )
     html = (
         "<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>Relais</title></head><body>"

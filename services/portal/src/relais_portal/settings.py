@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from pydantic import BaseModel, Field
+
 from relais_shared.settings import RelaisSettings
 
 
-class PortalSettings(RelaisSettings):
-    service_name: str = "portal"
-    referral_api_url: str = "http://127.0.0.1:8101"
-    clauses_api_url: str = "http://127.0.0.1:8102"
-    training_api_url: str = "http://127.0.0.1:8103"
-    evaluation_api_url: str = "http://127.0.0.1:8104"
+class ServiceLink(BaseModel):
+    name: str
+    label: str
+    url: str
 
-    def service_urls(self) -> dict[str, str]:
-        return {
-            "referral": self.referral_api_url,
-            "clauses": self.clauses_api_url,
-            "training": self.training_api_url,
-            "evaluation": self.evaluation_api_url,
-        }
+
+class PortalSettings(RelaisSettings):
+    service_name: ClassVar[str] = "portal"
+    api_port: int = 8100
+    services: list[ServiceLink] = Field(
+        default_factory=list,
+        description="RELAIS_PORTAL_SERVICES, a JSON list of {name, label, url}: `relais run` writes it "
+        "from the services' manifests; a deployment states its own addresses",
+    )

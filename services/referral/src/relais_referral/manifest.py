@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from relais_referral.settings import ReferralSettings
 from relais_shared.manifest import ServiceManifest
 
 
@@ -59,6 +60,9 @@ def _events() -> Any:
 
 MANIFEST = ServiceManifest(
     name="referral",
+    label="Orientations",
+    settings=ReferralSettings,
+    processes=("api", "consumer", "relay", "worker"),
     create_app=_create_app,
     service_dir=Path(__file__).resolve().parents[2],
     events=_events(),

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
-from pydantic import AliasChoices, Field
+from pydantic import Field
 
 from relais_shared.settings import RelaisSettings
 
 
 class ReferralSettings(RelaisSettings):
-    service_name: str = "referral"
-    database_url: str = Field(
-        default="postgresql+asyncpg://postgres@127.0.0.1:15432/relais_referral",
-        validation_alias=AliasChoices("RELAIS_REFERRAL_DATABASE_URL", "DATABASE_URL"),
-    )
+    service_name: ClassVar[str] = "referral"
+    api_port: int = 8101
+    # RELAIS_REFERRAL_DATABASE_URL; the local stack (`relais stack up`) sets it, with its password.
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:15432/relais_referral"
     task_queue: str = "referral"
     # Deadlines are versioned settings in the database (referral_policies, GET /v1/referral-policies).
     default_departement: str = "44"

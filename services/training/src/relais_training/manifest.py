@@ -7,7 +7,13 @@ from pathlib import Path
 from relais_shared.manifest import ServiceManifest
 from relais_training.app import create_app
 from relais_training.events import registry
+from relais_training.settings import TrainingSettings
 
 MANIFEST = ServiceManifest(
-    name="training", create_app=create_app, service_dir=Path(__file__).resolve().parents[2], events=registry
+    name="training",
+    label="Formation",
+    settings=TrainingSettings,
+    create_app=create_app,
+    service_dir=Path(__file__).resolve().parents[2],
+    events=registry,
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -23,7 +24,8 @@ import time
 from pathlib import Path
 
 from relais_dev.stack import Stack, repo_root
-from relais_shared.ops import add_ops_commands
+from relais_shared.manifest import ServiceManifest, load_manifests
+from relais_shared.ops import add_ops_commands, cmd_migrate, cmd_topics
 
 
 def _apply_stack_env(stack: Stack) -> None:
@@ -50,29 +52,7 @@ def cmd_stack(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_topics(_: argparse.Namespace) -> int:
-    from relais_shared.kafka import TopicCatalogue, catalogue_path, ensure_topics
-    from relais_shared.settings import RelaisSettings
-
-    settings = RelaisSettings()
-    created = asyncio.run(ensure_topics(settings.kafka_bootstrap, TopicCatalogue.load(catalogue_path())))
-    print(f"topics created: {', '.join(created) or 'none (all present)'}")
-    return 0
-
-
-def cmd_migrate(_: argparse.Namespace) -> int:
-    from relais_shared.manifest import load_manifests
-
-    for name, manifest in load_manifests().items():
-        if manifest.has_database:
-            subprocess.run([sys.executable, "-m", f"relais_{name}.entrypoints.migrate"], check=True)  # noqa: S603
-            print(f"migrated: {name}")
-    return 0
-
-
 def cmd_demo(_: argparse.Namespace) -> int:
-    from relais_shared.manifest import load_manifests
-
     for name, manifest in load_manifests().items():
         if manifest.demo_loader is not None:
             created = asyncio.run(manifest.demo_loader()())
@@ -82,27 +62,55 @@ def cmd_demo(_: argparse.Namespace) -> int:
     return 0
 
 
+MAIL_SINK = "python -m aiosmtpd -n -l 127.0.0.1:8025 -c aiosmtpd.handlers.Debugging stdout"
+
+
+def write_procfile(stack: Stack, manifests: dict[str, ServiceManifest]) -> Path:
+    """Every process every manifest declares (``<service>-<process>``), and the local mail sink."""
+    lines = ["# Written by `relais run` from the services' manifests; honcho runs it."]
+    for manifest in manifests.values():
+        lines += [f"{name}: {command}" for name, command in manifest.commands().items()]
+    lines.append(f"mail-sink: {MAIL_SINK}")
+    procfile = stack.state / "Procfile"
+    procfile.write_text("\n".join(lines) + "\n")
+    return procfile
+
+
+def portal_services(manifests: dict[str, ServiceManifest]) -> str:
+    """The services the portal lists (``RELAIS_PORTAL_SERVICES``): every one with an API but itself."""
+    return json.dumps(
+        [
+            {"name": m.name, "label": m.label, "url": f"http://127.0.0.1:{m.port}"}
+            for m in manifests.values()
+            if "api" in m.processes
+        ],
+        ensure_ascii=False,
+    )
+
+
+def banner(stack: Stack, manifests: dict[str, ServiceManifest]) -> str:
+    lines = ["", "Relais est lancé / Relais is running:"]
+    for manifest in manifests.values():
+        url = f"http://127.0.0.1:{manifest.port}/" + ("docs" if "api" in manifest.processes else "")
+        lines.append(f"  {manifest.label:<20} {url}")
+    lines.append(f"  {'Temporal UI':<20} http://127.0.0.1:{stack.ports.temporal_ui}/")
+    lines.append(f"  {'jeton de démo':<20} uv run relais token --org <id> --role counsellor")
+    lines.append("Ctrl-C (ou `make stop`) arrête tout.")
+    return "\n".join(lines) + "\n"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     stack = Stack()
     stack.up()
     _apply_stack_env(stack)
+    os.environ.setdefault("RELAIS_PORTAL_SERVICES", portal_services(load_manifests()))
     try:
         cmd_topics(args)
         cmd_migrate(args)
         cmd_demo(args)
-        print(
-            "\nRelais est lancé / Relais is running:\n"
-            "  portail            http://127.0.0.1:8100/\n"
-            "  API orientations   http://127.0.0.1:8101/docs\n"
-            "  API clauses        http://127.0.0.1:8102/docs\n"
-            "  API formation      http://127.0.0.1:8103/docs\n"
-            "  API évaluation     http://127.0.0.1:8104/docs\n"
-            f"  Temporal UI        http://127.0.0.1:{stack.ports.temporal_ui}/\n"
-            "  jeton de démo      relais token --org <id> --role counsellor\n"
-            "Ctrl-C (ou `make stop`) arrête tout.\n",
-            flush=True,
-        )
-        procfile = repo_root() / "deploy" / "local" / "Procfile"
+        manifests = load_manifests()
+        procfile = write_procfile(stack, manifests)
+        print(banner(stack, manifests), flush=True)
         honcho = Path(sys.executable).parent / "honcho"
         proc = subprocess.Popen([str(honcho), "-f", str(procfile), "-d", str(repo_root()), "start"])  # noqa: S603
         (stack.state / "honcho.pid").write_text(str(proc.pid))
@@ -174,8 +182,6 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("stack")
     p.add_argument("action", choices=["up", "down", "status", "clean"])
     p.set_defaults(func=cmd_stack)
-    sub.add_parser("topics").set_defaults(func=cmd_topics)
-    sub.add_parser("migrate").set_defaults(func=cmd_migrate)
     sub.add_parser("demo").set_defaults(func=cmd_demo)
     sub.add_parser("run").set_defaults(func=cmd_run)
     sub.add_parser("stop").set_defaults(func=cmd_stop)

@@ -26,7 +26,14 @@ from pathlib import Path
 
 from relais_shared.settings import project_root
 
-SERVICE_DATABASES = ("referral", "clauses", "training", "evaluation")
+
+def service_databases() -> list[str]:
+    """The services that own a database, as their manifests say."""
+    from relais_shared.manifest import load_manifests
+
+    return [name for name, manifest in load_manifests().items() if manifest.has_database]
+
+
 PG_SYSTEM_USER = "embedded_postgres"
 
 
@@ -111,7 +118,7 @@ class Stack:
             "RELAIS_TEMPORAL_ADDRESS": self.temporal_address,
             "RELAIS_HOME": str(self.root),
         }
-        for service in SERVICE_DATABASES:
+        for service in service_databases():
             values[f"RELAIS_{service.upper()}_DATABASE_URL"] = self.database_url(service)
         return values
 
@@ -497,7 +504,7 @@ class Stack:
     def _wait_postgres(self) -> None:
         self._wait_port("postgres", self.ports.postgres, timeout=30)
         self._secure_trusting_cluster()
-        for service in SERVICE_DATABASES:
+        for service in service_databases():
             exists = self._psql("postgres", f"SELECT 1 FROM pg_database WHERE datname='relais_{service}'")  # noqa: S608 - constant names
             if not exists:
                 self._psql("postgres", f"CREATE DATABASE relais_{service}")

@@ -1,7 +1,10 @@
 """What each service tells the platform about itself (discovered through the ``relais.services`` entry point).
 
-The CLI and the contract check use manifests to find every service's API, events and migrations
-without any service importing another.
+A manifest declares the service's name and French label, its settings class (which carries its API
+port and database URL), the processes it runs (each a console script ``<name>-<process>``), whether it
+owns a database (migrated from ``<service_dir>/alembic``), its event contracts and its demo data. The
+local stack, ``relais run`` and its Procfile, the portal's list of services and the contract check all
+read the manifests, so that adding a service touches only its own folder and the workspace list.
 """
 
 from __future__ import annotations
@@ -10,22 +13,41 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI
 
 from relais_shared.envelope import EventRegistry
+from relais_shared.settings import RelaisSettings
+
+Process = Literal["api", "web", "consumer", "relay", "worker"]
 
 
 @dataclass(frozen=True)
 class ServiceManifest:
     name: str
+    label: str  # what the portal calls the service, in French
+    settings: type[RelaisSettings]
     create_app: Callable[[], FastAPI]
     service_dir: Path
+    processes: tuple[Process, ...] = ("api",)
     events: EventRegistry = field(default_factory=EventRegistry)
     asyncapi: Callable[[], dict[str, Any]] | None = None
     has_database: bool = True
     demo_loader: Callable[[], Any] | None = None
+
+    @property
+    def port(self) -> int:
+        """The API's port, from the settings' default (``RELAIS_<NAME>_API_PORT`` moves it)."""
+        return int(self.settings().api_port)
+
+    @property
+    def migrations(self) -> Path | None:
+        return self.service_dir / "alembic" if self.has_database else None
+
+    def commands(self) -> dict[str, str]:
+        """Process name → console script, e.g. ``referral-relay`` → ``referral-relay``."""
+        return {f"{self.name}-{process}": f"{self.name}-{process}" for process in self.processes}
 
 
 def load_manifests() -> dict[str, ServiceManifest]:

@@ -1,5 +1,7 @@
 """``relais-ops``: what an operator needs in production, without the development tooling.
 
+relais-ops migrate [NAME]                   Alembic migrations of every service (from the manifests), or one
+relais-ops topics                           topics of contracts/topics.yaml and their dead-letter topics
 relais-ops dlq list|replay --group G        dead letters of a consumer group (Kafka)
 relais-ops outbox parked|show|requeue ...   outbox rows the relay gave up on, per service (PostgreSQL)
 
@@ -68,8 +70,36 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_topics(_: argparse.Namespace) -> int:
+    from relais_shared.kafka import TopicCatalogue, catalogue_path, ensure_topics
+    from relais_shared.settings import RelaisSettings
+
+    settings = RelaisSettings()
+    created = asyncio.run(ensure_topics(settings.kafka_bootstrap, TopicCatalogue.load(catalogue_path())))
+    print(f"topics created: {', '.join(created) or 'none (all present)'}")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Each service's migrations in a process of its own (its Alembic env imports its models)."""
+    import subprocess
+
+    from relais_shared.manifest import load_manifests
+
+    only = getattr(args, "service", None)
+    for name, manifest in load_manifests().items():
+        if manifest.has_database and only in (None, name):
+            subprocess.run([sys.executable, "-m", "relais_shared.migrations", name], check=True)  # noqa: S603
+            print(f"migrated: {name}")
+    return 0
+
+
 def add_ops_commands(sub: Any) -> None:
-    """Adds ``dlq`` and ``outbox`` to a parser's subcommands (``sub`` from ``add_subparsers``)."""
+    """Adds the operator's commands to a parser's subcommands (``sub`` from ``add_subparsers``)."""
+    p = sub.add_parser("migrate", help="Alembic migrations of every service, or of one")
+    p.add_argument("service", nargs="?", help="only this service")
+    p.set_defaults(func=cmd_migrate)
+    sub.add_parser("topics", help="create the catalogue's topics").set_defaults(func=cmd_topics)
     p = sub.add_parser("dlq")
     p.add_argument("action", choices=["list", "replay"])
     group = p.add_mutually_exclusive_group(required=True)

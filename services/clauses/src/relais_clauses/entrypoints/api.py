@@ -1,11 +1,13 @@
 """``clauses-api``."""
 
 from relais_clauses.app import create_app
-from relais_shared.api import serve
+from relais_clauses.settings import ClausesSettings
+from relais_shared.runners import run_api
 
 
 def main() -> None:
-    serve(create_app(), "RELAIS_CLAUSES_API_PORT", 8102)
+    settings = ClausesSettings()
+    run_api(create_app(settings), settings)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """``evaluation-api``."""
 
 from relais_evaluation.app import create_app
-from relais_shared.api import serve
+from relais_evaluation.settings import EvaluationSettings
+from relais_shared.runners import run_api
 
 
 def main() -> None:
-    serve(create_app(), "RELAIS_EVALUATION_API_PORT", 8104)
+    settings = EvaluationSettings()
+    run_api(create_app(settings), settings)
 
 
 if __name__ == "__main__":

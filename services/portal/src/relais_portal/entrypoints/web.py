@@ -1,11 +1,13 @@
 """``portal-web``."""
 
 from relais_portal.app import create_app
-from relais_shared.api import serve
+from relais_portal.settings import PortalSettings
+from relais_shared.runners import run_api
 
 
 def main() -> None:
-    serve(create_app(), "RELAIS_PORTAL_PORT", 8100)
+    settings = PortalSettings()
+    run_api(create_app(settings), settings)
 
 
 if __name__ == "__main__":

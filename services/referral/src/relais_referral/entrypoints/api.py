@@ -1,11 +1,13 @@
 """``referral-api``: uvicorn serving the referral HTTP API."""
 
 from relais_referral.api.app import create_app
-from relais_shared.api import serve
+from relais_referral.settings import ReferralSettings
+from relais_shared.runners import run_api
 
 
 def main() -> None:
-    serve(create_app(), "RELAIS_REFERRAL_API_PORT", 8101)
+    settings = ReferralSettings()
+    run_api(create_app(settings), settings)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """``training-api``."""
 
-from relais_shared.api import serve
+from relais_shared.runners import run_api
 from relais_training.app import create_app
+from relais_training.settings import TrainingSettings
 
 
 def main() -> None:
-    serve(create_app(), "RELAIS_TRAINING_API_PORT", 8103)
+    settings = TrainingSettings()
+    run_api(create_app(settings), settings)
 
 
 if __name__ == "__main__":
