@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from relais_referral.settings import ReferralSettings
-from relais_shared.manifest import ServiceManifest
+from relais_shared.manifest import ConsumerGroup, ServiceManifest
 
 
 def _create_app() -> Any:
@@ -66,6 +66,24 @@ MANIFEST = ServiceManifest(
     create_app=_create_app,
     service_dir=Path(__file__).resolve().parents[2],
     events=_events(),
+    topic_key="aggregate id of the event's subject (referral id, or jobseeker id for journey events)",
+    consumer_groups=(
+        ConsumerGroup(
+            "referral-inbox",
+            "projection of each organisation's incoming referrals (inbox)",
+            ("relais.referral.events",),
+        ),
+        ConsumerGroup(
+            "referral-workflow-bridge",
+            "turns referral and journey events into ReferralWorkflow / JourneyWorkflow starts and signals",
+            ("relais.referral.events",),
+        ),
+        ConsumerGroup(
+            "referral-life-events",
+            "hires (clauses) and abandoned trainings (training) as life events of journeys",
+            ("relais.clauses.events", "relais.training.events"),
+        ),
+    ),
     asyncapi=_asyncapi,
     demo_loader=_demo,
 )

@@ -16,4 +16,5 @@ MANIFEST = ServiceManifest(
     create_app=create_app,
     service_dir=Path(__file__).resolve().parents[2],
     events=registry,
+    topic_key="enrolment id",
 )

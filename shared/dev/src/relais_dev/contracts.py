@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import yaml
 
 from relais_shared.envelope import Envelope, EventData, dataschema_for
 from relais_shared.kafka import TopicCatalogue
-from relais_shared.manifest import load_manifests
+from relais_shared.manifest import ServiceManifest, load_manifests
 
 
 def _dump(value: Any) -> str:
@@ -39,9 +40,45 @@ def envelope_schema() -> dict[str, Any]:
     return schema
 
 
+CATALOGUE_HEADER = """\
+# Topic catalogue of Relais: one topic per producing service, keyed by aggregate id.
+# Generated from the services' manifests by `relais contracts generate`: change a manifest, not this file.
+# `relais stack up` / `relais-ops topics` create every topic listed here and each group's dead-letter topic.
+"""
+
+
+def catalogue_document(manifests: dict[str, ServiceManifest]) -> str:
+    """``contracts/topics.yaml``: each service's topic(s) with their event types, and its consumer groups."""
+    topics: dict[str, Any] = {}
+    groups: dict[str, Any] = {}
+    for manifest in manifests.values():
+        for topic, event_types in manifest.topics.items():
+            topics[topic] = {
+                "owner": manifest.name,
+                "key": manifest.topic_key,
+                "partitions": manifest.partitions,
+                "event_types": event_types,
+            }
+        for group in manifest.consumer_groups:
+            groups[group.name] = {
+                "service": manifest.name,
+                "purpose": group.purpose,
+                "subscribes": list(group.subscribes),
+                "dead_letter_topic": group.dead_letter_topic,
+            }
+    body = yaml.safe_dump(
+        {"topics": topics, "consumer_groups": groups}, sort_keys=False, allow_unicode=True, width=110
+    )
+    return CATALOGUE_HEADER + body
+
+
 def expected_files(root: Path) -> dict[Path, str]:
-    files: dict[Path, str] = {root / "contracts" / "envelope.schema.json": _dump(envelope_schema())}
-    for name, manifest in load_manifests().items():
+    manifests = load_manifests()
+    files: dict[Path, str] = {
+        root / "contracts" / "envelope.schema.json": _dump(envelope_schema()),
+        root / "contracts" / "topics.yaml": catalogue_document(manifests),
+    }
+    for name, manifest in manifests.items():
         files[root / "contracts" / "openapi" / f"{name}.json"] = _dump(manifest.create_app().openapi())
         if manifest.asyncapi is not None:
             files[root / "contracts" / "asyncapi" / f"{name}.json"] = _dump(manifest.asyncapi())

@@ -2,9 +2,10 @@
 
 A manifest declares the service's name and French label, its settings class (which carries its API
 port and database URL), the processes it runs (each a console script ``<name>-<process>``), whether it
-owns a database (migrated from ``<service_dir>/alembic``), its event contracts and its demo data. The
-local stack, ``relais run`` and its Procfile, the portal's list of services and the contract check all
-read the manifests, so that adding a service touches only its own folder and the workspace list.
+owns a database (migrated from ``<service_dir>/alembic``), its event contracts (and so its topic), its
+consumer groups and its demo data. The local stack, ``relais run`` and its Procfile, the portal's list
+of services, the topic catalogue (``contracts/topics.yaml``, generated) and the contract check all read
+the manifests, so that adding a service touches only its own folder and the workspace list.
 """
 
 from __future__ import annotations
@@ -24,6 +25,19 @@ Process = Literal["api", "web", "consumer", "relay", "worker"]
 
 
 @dataclass(frozen=True)
+class ConsumerGroup:
+    """A consumer group of the service: its own offsets and its own dead-letter topic."""
+
+    name: str
+    purpose: str
+    subscribes: tuple[str, ...]
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"relais.dlq.{self.name}"
+
+
+@dataclass(frozen=True)
 class ServiceManifest:
     name: str
     label: str  # what the portal calls the service, in French
@@ -32,6 +46,9 @@ class ServiceManifest:
     service_dir: Path
     processes: tuple[Process, ...] = ("api",)
     events: EventRegistry = field(default_factory=EventRegistry)
+    topic_key: str = "aggregate id"  # what keys the service's topic (one topic per producing service)
+    partitions: int = 12
+    consumer_groups: tuple[ConsumerGroup, ...] = ()
     asyncapi: Callable[[], dict[str, Any]] | None = None
     has_database: bool = True
     demo_loader: Callable[[], Any] | None = None
@@ -44,6 +61,14 @@ class ServiceManifest:
     @property
     def migrations(self) -> Path | None:
         return self.service_dir / "alembic" if self.has_database else None
+
+    @property
+    def topics(self) -> dict[str, list[str]]:
+        """The topics the service publishes on, each with its event types."""
+        topics: dict[str, list[str]] = {}
+        for event_type, model in self.events.all().items():
+            topics.setdefault(model.topic, []).append(event_type)
+        return topics
 
     def commands(self) -> dict[str, str]:
         """Process name → console script, e.g. ``referral-relay`` → ``referral-relay``."""
