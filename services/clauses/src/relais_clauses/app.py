@@ -16,5 +16,5 @@ DESCRIPTION = (
 
 def create_app(settings: ClausesSettings | None = None) -> FastAPI:
     return create_database_service_app(
-        service="clauses", title=TITLE, description=DESCRIPTION, settings=settings or ClausesSettings()
+        title=TITLE, description=DESCRIPTION, settings=settings or ClausesSettings()
     )

@@ -16,5 +16,5 @@ DESCRIPTION = (
 
 def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
     return create_database_service_app(
-        service="evaluation", title=TITLE, description=DESCRIPTION, settings=settings or EvaluationSettings()
+        title=TITLE, description=DESCRIPTION, settings=settings or EvaluationSettings()
     )

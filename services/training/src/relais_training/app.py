@@ -13,5 +13,5 @@ DESCRIPTION = "Offres et sessions de formation, inscriptions, assiduité, sortie
 
 def create_app(settings: TrainingSettings | None = None) -> FastAPI:
     return create_database_service_app(
-        service="training", title=TITLE, description=DESCRIPTION, settings=settings or TrainingSettings()
+        title=TITLE, description=DESCRIPTION, settings=settings or TrainingSettings()
     )

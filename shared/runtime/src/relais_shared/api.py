@@ -85,42 +85,45 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     return app.openapi()
 
 
-def serve(app: FastAPI, port_variable: str, default_port: int) -> None:
-    """Run one API process with uvicorn on the loopback interface."""
-    import os
-
-    import uvicorn
-
-    uvicorn.run(
-        app,
-        host=os.environ.get("RELAIS_BIND", "127.0.0.1"),
-        port=int(os.environ.get(port_variable, str(default_port))),
-        log_level="warning",
-    )
-
-
 def create_database_service_app(
-    *, service: str, title: str, description: str, settings: RelaisSettings, routers: Sequence[APIRouter] = ()
+    *,
+    title: str,
+    description: str,
+    settings: RelaisSettings,
+    routers: Sequence[APIRouter] = (),
+    version: str = "0.1.0",
+    pool_size: int = 10,
 ) -> FastAPI:
-    """The app of a service that owns a database: readiness checks it, shutdown releases its pool."""
-    from relais_shared.db import database_readiness, make_engine
+    """The app of a service that owns a database: every service's API is made here.
+
+    Readiness checks the database, shutdown releases its pool, requests and SQL statements are traced
+    under ``<service>-api``; ``app.state.sessions`` opens sessions for the routers' units of work.
+    """
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    from relais_shared.db import database_readiness, make_engine, make_sessionmaker
     from relais_shared.telemetry import setup_telemetry
 
-    engine = make_engine(settings.database_url, pool_size=2)
+    provider = setup_telemetry(settings.service_name, "api", trace_file=settings.trace_file)
+    engine = make_engine(settings.database_url, pool_size=pool_size)
+    instrumentor = SQLAlchemyInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:  # one app per process; the contract check makes all
+        instrumentor.instrument(engine=engine.sync_engine, tracer_provider=provider)
 
     async def shutdown(_: FastAPI) -> None:
         await engine.dispose()
 
     app = create_service_app(
-        service=service,
+        service=settings.service_name,
         title=title,
         description=description,
-        version="0.1.0",
+        version=version,
         settings=settings,
         routers=routers,
         readiness={"database": database_readiness(engine)},
         on_shutdown=shutdown,
-        tracer_provider=setup_telemetry(service, "api"),
+        tracer_provider=provider,
     )
     app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
     return app

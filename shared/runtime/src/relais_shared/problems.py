@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from relais_shared.errors import Conflict, NotAllowed, NotFound
+
 PROBLEM_BASE = "https://relais.example.org/problems/"
 MEDIA_TYPE = "application/problem+json"
 
@@ -80,6 +82,20 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc, request.url.path)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return problem_response(
+            Problem("not-found", f"{exc} introuvable ou hors de votre périmètre."), request.url.path
+        )
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, exc: NotAllowed) -> JSONResponse:
+        return problem_response(Problem("forbidden", str(exc)), request.url.path)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
+        return problem_response(Problem("conflict", str(exc)), request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

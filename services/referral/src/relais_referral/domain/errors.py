@@ -1,5 +1,7 @@
 """Errors that users cause; the API maps each to a stable problem type."""
 
+from relais_shared import errors
+
 
 class DomainError(Exception):
     """Base of rule violations."""
@@ -12,7 +14,7 @@ class InvalidTransition(DomainError):
         self.action = action
 
 
-class NotAllowed(DomainError):
+class NotAllowed(DomainError, errors.NotAllowed):
     """The caller's organisation or role may not take this action now."""
 
 
