@@ -119,7 +119,7 @@ async def test_referral_events_cross_a_postgres_restart_and_a_second_relay_in_or
         await asyncio.sleep(1)
         await asyncio.to_thread(restart_postgres, stack)  # while referrals are being submitted
         ids = await first
-        processes.start("relay-2", entrypoint="relay")  # beside the first one, after the restart
+        processes.start("relay", name="relay-2")  # beside the first one, after the restart
         second = await asyncio.gather(*(refer_and_acknowledge(n) for n in range(40, 60)))
         ids += second
         for referral_id in ids[::2]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,14 +10,9 @@ import asyncpg
 import pytest
 
 from relais_dev.stack import Stack, StackPorts
+from relais_dev.testing import free_port
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_the_stack_postgres_refuses_a_connection_without_the_right_password(stack: Stack) -> None:
@@ -44,7 +38,7 @@ async def test_the_stack_postgres_refuses_a_connection_without_the_right_passwor
 def fresh_postgres(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     """A stack of its own (state under tmp_path, a free port) whose PostgreSQL alone is started."""
     monkeypatch.setenv("RELAIS_STATE", str(tmp_path / "state"))
-    stack = Stack(ports=StackPorts(postgres=_free_port()))
+    stack = Stack(ports=StackPorts(postgres=free_port()))
     yield stack
     stack.clean()
 

@@ -8,7 +8,8 @@ relais run                       all of the above, then every service process (C
 relais token --org ID --role R   a development token signed by the local issuer
 relais dlq list|replay --group G dead letters of a consumer group (Kafka)         } also `relais-ops`,
 relais outbox parked|show|requeue outbox rows the relay gave up on (PostgreSQL)  } in production images
-relais contracts generate|check  event schemas, OpenAPI and AsyncAPI against the code
+relais contracts generate|check  event schemas, OpenAPI, AsyncAPI and topic catalogue against the code
+relais new-service NAME          a new service from the template, installed, with its contracts
 """
 
 from __future__ import annotations
@@ -159,6 +160,23 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new_service(args: argparse.Namespace) -> int:
+    from relais_dev import newservice
+
+    root = repo_root()
+    try:
+        folder = newservice.create(root, args.name, label=args.label, port=args.port)
+    except newservice.NewServiceError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"written: {folder.relative_to(root)}/ and the workspace list (pyproject.toml)")
+    if not args.no_install:
+        newservice.install_and_generate(root)
+        print("installed; contracts regenerated (OpenAPI, event schemas, topic catalogue)")
+    print(f"next: `make run` starts it with the others; `uv run pytest services/{args.name}` tests it")
+    return 0
+
+
 def cmd_contracts(args: argparse.Namespace) -> int:
     from relais_dev import contracts
 
@@ -192,6 +210,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sub", default=None)
     p.set_defaults(func=cmd_token)
     add_ops_commands(sub)
+    p = sub.add_parser("new-service", help="a new service from the template")
+    p.add_argument("name", help="lowercase letters and digits, e.g. mobility")
+    p.add_argument("--label", help="its French label in the portal")
+    p.add_argument("--port", type=int, help="its API port (default: the next free one after the others)")
+    p.add_argument("--no-install", action="store_true", help="write the files only")
+    p.set_defaults(func=cmd_new_service)
     p = sub.add_parser("contracts")
     p.add_argument("action", choices=["generate", "check"])
     p.set_defaults(func=cmd_contracts)

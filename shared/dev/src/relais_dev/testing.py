@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 RETRYABLE: tuple[type[BaseException], ...] = (OSError,)
@@ -28,3 +34,76 @@ async def eventually(
             return result
         await asyncio.sleep(0.3)
     pytest.fail(f"{what}: not reached within {timeout}s")
+
+
+class ServiceProcesses:
+    """Every process a service's manifest declares, run against the real stack, each killable by pid.
+
+    The API listens on a free port (``url``); spans go to ``<workdir>/spans.jsonl``; each process logs
+    to ``<workdir>/<service>-<process>.log``.
+    """
+
+    def __init__(self, service: str, stack: Any, workdir: Path, env: dict[str, str] | None = None) -> None:
+        from relais_shared.manifest import load_manifests
+
+        self.manifest = load_manifests()[service]
+        self.port = free_port()
+        self.workdir = workdir
+        self.spans = workdir / "spans.jsonl"
+        self.env = {
+            **os.environ,
+            **stack.env(),
+            "RELAIS_TRACE_FILE": str(self.spans),
+            f"RELAIS_{service.upper()}_API_PORT": str(self.port),
+            **(env or {}),
+        }
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def ready(self, client: Any) -> bool:
+        """True once the API answers ``/ready`` with 200 (not yet listening counts as not ready)."""
+        import httpx
+
+        try:
+            return bool((await client.get(f"{self.url}/ready")).status_code == 200)
+        except httpx.HTTPError:
+            return False
+
+    def start_all(self) -> None:
+        for process in self.manifest.processes:
+            self.start(process)
+
+    def start(self, process: str, *, name: str | None = None) -> None:
+        """Starts ``<service>-<process>``; ``name`` runs a second copy of one (a second relay)."""
+        name = name or process
+        script = Path(sys.executable).parent / f"{self.manifest.name}-{process}"
+        with (self.workdir / f"{self.manifest.name}-{name}.log").open("ab") as log:
+            self.procs[name] = subprocess.Popen(  # noqa: S603 - our own console script
+                [str(script)], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no graceful shutdown, as when a machine dies."""
+        proc = self.procs.pop(name)
+        proc.kill()
+        proc.wait()
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
