@@ -31,9 +31,16 @@ def referral_deadlines(submitted_on: date, policy: ReferralPolicy, departement: 
     )
 
 
+def appointment_outcome_due_on(appointment_on: date, policy: ReferralPolicy, departement: str) -> date:
+    """The day the outcome of an appointment (seen, no-show, excused) is due: by default the next working
+    day of the *receiver's* calendar. The one place this rule lives: the workflow's timer, the e-mails
+    and the work queues all ask here."""
+    return add_working_days(appointment_on, policy.appointment_outcome_days, departement)
+
+
 def appointment_outcome_due(appointment_on: date, policy: ReferralPolicy, departement: str) -> datetime:
-    """The outcome of an appointment (seen, no-show, excused) is due by the end of the next working day."""
-    return end_of_day(add_working_days(appointment_on, policy.appointment_outcome_days, departement))
+    """The instant the outcome is late: the end (midnight, Paris) of its due day."""
+    return end_of_day(appointment_outcome_due_on(appointment_on, policy, departement))
 
 
 def add_months(day: date, months: int) -> date:

@@ -93,9 +93,10 @@ class WorkflowBridge:
     # Temporal calls in flight at once: a batch no longer waits for each round trip in turn.
     CONCURRENCY = 16
 
-    def __init__(self, client: Client, task_queue: str) -> None:
+    def __init__(self, client: Client, task_queue: str, default_departement: str = "44") -> None:
         self.client = client
         self.task_queue = task_queue
+        self.default_departement = default_departement  # the setting; a referral's receiver has its own
 
     async def __call__(self, session: AsyncSession, envelopes: Sequence[IncomingEnvelope]) -> None:
         referrals: dict[uuid.UUID, IncomingEnvelope] = {}
@@ -142,7 +143,7 @@ class WorkflowBridge:
         self, session: AsyncSession, referral_id: uuid.UUID
     ) -> Callable[[], Awaitable[None]] | None:
         """Signal-with-start from the database's state: a lost or late event still ends in the right clock."""
-        timers = await referral_timers(session, referral_id)
+        timers = await referral_timers(session, referral_id, self.default_departement)
         if timers is None:
             return None
         d = timers.deadlines

@@ -10,15 +10,15 @@ from sqlalchemy import select
 
 from relais_referral.db.models import JobseekerRow, OrganisationRow, infra
 from relais_referral.domain.calendar import add_working_days, paris_date
-from relais_referral.domain.deadlines import appointment_outcome_due
+from relais_referral.domain.deadlines import appointment_outcome_due, appointment_outcome_due_on
 from relais_referral.domain.errors import NotAllowed
+from relais_referral.domain.escalation import RECIPIENT, EscalationLevel, Recipient, escalation_applies
 from relais_referral.domain.events import ReferralEscalated
 from relais_referral.domain.handoff import apply_to_journey
 from relais_referral.domain.jobseeker import age_band
 from relais_referral.domain.journey import Journey, TaskKind
 from relais_referral.domain.policy import ReferralPolicy
 from relais_referral.domain.referral import (
-    AWAITING_ANSWER,
     AppointmentOutcome,
     Referral,
     ReferralStatus,
@@ -186,36 +186,8 @@ class EscalationOutcome:
     expiry_days: int = 30
 
 
-def escalation_applies(referral: Referral, level: str) -> bool:
-    """Whether the deadline of ``level`` still concerns the referral, judged from the database's truth."""
-    answered_once = referral.outcome_recorded_at is not None
-    match level:
-        case "reminder" | "manager":
-            return referral.status is ReferralStatus.SUBMITTED
-        case "coordination":
-            return referral.status in AWAITING_ANSWER and not answered_once
-        case "appointment_outcome":
-            return referral.awaits_appointment_outcome
-        case "decision":
-            # After an appointment (seen, or a no-show awaiting re-invitation), nothing was decided.
-            seen_undecided = referral.status is ReferralStatus.APPOINTMENT_SCHEDULED and not (
-                referral.awaits_appointment_outcome
-            )
-            return answered_once and (referral.status is ReferralStatus.ACKNOWLEDGED or seen_undecided)
-    return False
-
-
-ESCALATION_RECIPIENT = {
-    "reminder": "receiver",
-    "manager": "manager",
-    "coordination": "coordination",
-    "appointment_outcome": "receiver",
-    "decision": "coordination",
-}
-
-
 async def escalate_referral(
-    uow: UnitOfWork, referral_id: uuid.UUID, level: str, event_id: uuid.UUID, ctx: PactContext
+    uow: UnitOfWork, referral_id: uuid.UUID, level: EscalationLevel, event_id: uuid.UUID, ctx: PactContext
 ) -> EscalationOutcome:
     """A deadline rang: if the referral still waits, record it, give someone a task, say whom to notify.
 
@@ -240,9 +212,7 @@ async def escalate_referral(
         submitted_on=paris_date(referral.submitted_at),
         acknowledgement_due=referral.acknowledgement_due,
         appointment_on=appointment_on,
-        appointment_outcome_due=add_working_days(
-            appointment_on, policy.appointment_outcome_days, receiver.departement
-        )
+        appointment_outcome_due=appointment_outcome_due_on(appointment_on, policy, receiver.departement)
         if appointment_on
         else None,
         expiry_days=policy.expiry_days,
@@ -260,16 +230,20 @@ async def escalate_referral(
             ),
             event_id=event_id,
         )
-        if level != "reminder":
-            owner = ctx.coordination_org_id if ESCALATION_RECIPIENT[level] == "coordination" else receiver.id
-            kind = TaskKind.APPOINTMENT_OUTCOME if level == "appointment_outcome" else TaskKind.ESCALATION
+        if level is not EscalationLevel.REMINDER:
+            owner = ctx.coordination_org_id if RECIPIENT[level] is Recipient.COORDINATION else receiver.id
+            kind = (
+                TaskKind.APPOINTMENT_OUTCOME
+                if level is EscalationLevel.APPOINTMENT_OUTCOME
+                else TaskKind.ESCALATION
+            )
             journey.add_task(kind, owner, paris_date(now), referral.id)
             await uow.journeys.save(journey)
     recipients = {
-        "receiver": receiver.contact_email,
-        "manager": receiver.manager_email or receiver.contact_email,
-        "coordination": await _coordination_email(uow, ctx),
-    }[ESCALATION_RECIPIENT[level]]
+        Recipient.RECEIVER: receiver.contact_email,
+        Recipient.MANAGER: receiver.manager_email or receiver.contact_email,
+        Recipient.COORDINATION: await _coordination_email(uow, ctx),
+    }[RECIPIENT[level]]
     return replace(base, escalated=True, recipients=(recipients,) if recipients else ())
 
 

@@ -37,7 +37,11 @@ class ReferralTimers:
     had_appointment: bool
 
 
-async def referral_timers(session: AsyncSession, referral_id: uuid.UUID) -> ReferralTimers | None:
+async def referral_timers(
+    session: AsyncSession, referral_id: uuid.UUID, default_departement: str
+) -> ReferralTimers | None:
+    """The referral's clock, on its receiver's calendar (``default_departement``, the setting, if the
+    receiver has none)."""
     # One round trip: the referral, its receiver's département and the policy version it runs under.
     found = (
         await session.execute(
@@ -51,7 +55,7 @@ async def referral_timers(session: AsyncSession, referral_id: uuid.UUID) -> Refe
     if found is None:
         return None
     row, departement, policy_row = found
-    departement = departement or "44"  # a referral always has a receiver
+    departement = departement or default_departement
     policy = policy_from_row(policy_row)
     deadlines = referral_deadlines(paris_date(row.submitted_at), policy, departement)
     outcome_due = (

@@ -48,6 +48,7 @@ class ReferralActivities:
 
     @activity.defn
     async def escalate(self, data: StepInput) -> StepResult:
+        from relais_referral.domain.escalation import EscalationLevel
         from relais_referral.notifications import messages
         from relais_referral.service_layer.referrals import escalate_referral
         from relais_referral.service_layer.unit_of_work import UnitOfWork
@@ -55,7 +56,11 @@ class ReferralActivities:
         referral_id = uuid.UUID(data.referral_id)
         async with UnitOfWork(self.sessions) as uow:
             outcome = await escalate_referral(
-                uow, referral_id, data.level, uuid.uuid5(ACTIVITY_NAMESPACE, data.step), self.context
+                uow,
+                referral_id,
+                EscalationLevel(data.level),
+                uuid.uuid5(ACTIVITY_NAMESPACE, data.step),
+                self.context,
             )
         if outcome.escalated and outcome.recipients:
             common: dict[str, Any] = {

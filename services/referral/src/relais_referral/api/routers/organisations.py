@@ -129,7 +129,17 @@ async def put_member(
         return body
 
 
-@router.get("/{org_id}/inbox", summary="Orientations reçues par l'organisation (projection des événements)")
+@router.get(
+    "/{org_id}/inbox",
+    summary="Orientations reçues par l'organisation (projection des événements)",
+    description=(
+        "La boîte de réception, construite à partir des événements par le consommateur `referral-inbox` "
+        "(cohérence à terme, quelques dizaines de millisecondes) : une table indexée qui reste rapide "
+        "pour des files de centaines de milliers d'orientations, triée par date d'envoi, avec l'échéance "
+        "d'accusé de réception. Pour la file de travail à jour avec la prochaine échéance de chaque "
+        "orientation et les deux sens, voir `GET /v1/organisations/{org_id}/referrals`."
+    ),
+)
 async def inbox(
     org_id: uuid.UUID,
     principal: Caller,

@@ -8,12 +8,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from relais_referral.api.deps import Caller, Context, Sessions, Uow
 from relais_referral.api.schemas import Page, TaskOut, WorkItemOut
 from relais_referral.db.models import OrganisationRow, ReferralRow, TaskRow
 from relais_referral.db.repository import PolicyRepository
-from relais_referral.domain.calendar import add_working_days, paris_date, working_days_between
+from relais_referral.domain.calendar import paris_date, working_days_between
+from relais_referral.domain.deadlines import appointment_outcome_due_on
 from relais_referral.domain.errors import NotAllowed
 from relais_referral.domain.journey import TASK_LABELS_FR, TaskKind, TaskStatus
 from relais_referral.domain.referral import OPEN_STATUSES, STATUS_LABELS_FR, ReferralStatus
@@ -37,7 +39,16 @@ async def _own_organisation(sessions: Sessions, principal: Principal, org_id: uu
     return org
 
 
-@router.get("/organisations/{org_id}/referrals", summary="File de travail : orientations reçues ou envoyées")
+@router.get(
+    "/organisations/{org_id}/referrals",
+    summary="File de travail : orientations reçues ou envoyées",
+    description=(
+        "Lue dans les orientations elles-mêmes (toujours à jour), dans les deux sens, avec pour chacune "
+        "sa prochaine échéance et les jours ouvrés restants, comptés sur le calendrier de la structure "
+        "destinataire (jours fériés de son département), quel que soit le côté qui consulte. La boîte de "
+        "réception (`/inbox`) sert les très grandes files reçues à partir des événements."
+    ),
+)
 async def work_queue(
     org_id: uuid.UUID,
     principal: Caller,
@@ -61,11 +72,15 @@ async def work_queue(
         rows = (
             await session.execute(stmt.order_by(order, ReferralRow.id).offset(offset).limit(limit))
         ).scalars()
+        rows = list(rows)
         today = paris_date(datetime.now(UTC))
         policies = PolicyRepository(session)
+        # Deadlines run on the receiver's calendar, whichever side lists them (outgoing: the partner's).
+        calendars = await _departements(session, {row.receiver_org_id for row in rows})
         items = []
         for row in rows:
-            deadline = await _next_deadline(row, org.departement, policies)
+            departement = calendars.get(row.receiver_org_id, org.departement)
+            deadline = await _next_deadline(row, departement, policies)
             items.append(
                 WorkItemOut(
                     referral_id=row.id,
@@ -77,7 +92,7 @@ async def work_queue(
                     submitted_at=row.submitted_at,
                     next_deadline=deadline,
                     appointment_at=row.appointment_at,
-                    working_days_left=working_days_between(today, deadline, org.departement)
+                    working_days_left=working_days_between(today, deadline, departement)
                     if deadline
                     else None,
                 )
@@ -85,7 +100,17 @@ async def work_queue(
     return Page(items=items, total=total, offset=offset, limit=limit)
 
 
+async def _departements(session: AsyncSession, org_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not org_ids:
+        return {}
+    found = await session.execute(
+        select(OrganisationRow.id, OrganisationRow.departement).where(OrganisationRow.id.in_(org_ids))
+    )
+    return {org_id: departement for org_id, departement in found.tuples()}
+
+
 async def _next_deadline(row: ReferralRow, departement: str, policies: PolicyRepository) -> date | None:
+    """The next deadline of the referral, on the calendar of its receiver's ``departement``."""
     if row.status == ReferralStatus.SUBMITTED:
         return row.acknowledgement_due
     if (
@@ -94,7 +119,7 @@ async def _next_deadline(row: ReferralRow, departement: str, policies: PolicyRep
         and not row.appointment_outcome
     ):
         policy = await policies.version(row.policy_version)
-        return add_working_days(paris_date(row.appointment_at), policy.appointment_outcome_days, departement)
+        return appointment_outcome_due_on(paris_date(row.appointment_at), policy, departement)
     return None
 
 
