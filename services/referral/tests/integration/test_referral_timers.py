@@ -10,6 +10,7 @@ from relais_referral.domain.calendar import paris_date
 from relais_referral.domain.deadlines import referral_deadlines
 from relais_referral.domain.policy import ReferralPolicy
 from relais_referral.service_layer.timers import referral_timers
+from relais_referral.settings import ReferralSettings
 
 pytestmark = pytest.mark.integration
 Pact = Any  # the `pact` fixture of conftest.py
@@ -36,7 +37,7 @@ async def publish(pact: Pact, **changes: int) -> None:
 async def timers_of(pact: Pact, referral_id: str) -> Any:
     app = pact.client._transport.app
     async with app.state.sessions() as session:
-        return await referral_timers(session, uuid.UUID(referral_id))
+        return await referral_timers(session, uuid.UUID(referral_id), ReferralSettings().default_departement)
 
 
 async def test_a_referrals_clock_follows_the_policy_version_it_was_submitted_under(pact: Pact) -> None:

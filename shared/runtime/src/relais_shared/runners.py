@@ -12,21 +12,21 @@ import signal
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
-from faststream import FastStream
-from faststream.kafka import KafkaBroker
-from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from temporalio.client import Client
-
-from relais_shared.db import make_engine, make_sessionmaker
-from relais_shared.kafka import TopicCatalogue, catalogue_path, make_broker
-from relais_shared.outbox import OutboxRelay
 from relais_shared.settings import RelaisSettings
 from relais_shared.telemetry import get_logger, setup_telemetry
-from relais_shared.temporal import connect_temporal, make_worker
+
+# Each process imports only what it runs (an API needs no Temporal worker, a relay no FastAPI):
+# resident memory at rest stays that of its own libraries.
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from faststream.kafka import KafkaBroker
+    from sqlalchemy import Table
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+    from temporalio.client import Client
+
+    from relais_shared.kafka import TopicCatalogue
 
 log = get_logger(__name__)
 
@@ -53,6 +53,7 @@ def run_api(app: FastAPI, settings: RelaisSettings) -> None:
 
 def run_relay(settings: RelaisSettings, outbox: Table) -> None:
     """The service's outbox relay (one active per database, others stand by)."""
+    from relais_shared.outbox import OutboxRelay
 
     async def main(stop: asyncio.Event) -> None:
         setup_telemetry(settings.service_name, "relay", trace_file=settings.trace_file)
@@ -85,6 +86,8 @@ class ConsumerContext:
         return self.catalogue.consumer_groups[group].dead_letter_topic
 
     async def temporal(self) -> Client:
+        from relais_shared.temporal import connect_temporal
+
         return await connect_temporal(self.settings.temporal_address, self.settings.temporal_namespace)
 
 
@@ -94,6 +97,10 @@ def run_consumer(settings: RelaisSettings, subscribe: Callable[[ConsumerContext]
     FastStream handles SIGTERM and SIGINT itself: it stops consuming, lets the batch in hand finish and
     commits only what was processed.
     """
+    from faststream import FastStream
+
+    from relais_shared.db import make_engine, make_sessionmaker
+    from relais_shared.kafka import TopicCatalogue, catalogue_path, make_broker
 
     async def main() -> None:
         provider = setup_telemetry(settings.service_name, "consumer", trace_file=settings.trace_file)
@@ -126,6 +133,8 @@ def run_worker(
     activities: Callable[[WorkerContext], Sequence[Callable[..., Any]]],
 ) -> None:
     """The service's Temporal worker; ``activities`` builds the activity callables from the context."""
+    from relais_shared.db import make_engine, make_sessionmaker
+    from relais_shared.temporal import connect_temporal, make_worker
 
     async def main(stop: asyncio.Event) -> None:
         setup_telemetry(settings.service_name, "worker", trace_file=settings.trace_file)

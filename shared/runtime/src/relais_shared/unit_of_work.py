@@ -6,17 +6,18 @@ state change and its events are kept or lost together. A consumer's handler firs
 ``already_recorded(event_id)``: the claim is written in the same transaction too, so a redelivered
 event changes nothing.
 
-Services subclass ``SqlUnitOfWork`` to attach their repositories in ``bind``; their unit tests use a fake
-with the same three methods (``publish``, ``already_recorded``, ``commit``) and in-memory repositories.
+Services subclass ``SqlUnitOfWork`` to name their tables and attach their repositories in ``bind``; their
+unit tests use a fake with the same methods (``publish``, ``already_recorded``, ``outbox_has``) and
+in-memory repositories.
 """
 
 from __future__ import annotations
 
 import uuid
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relais_shared.consumer import claim_event
@@ -25,18 +26,13 @@ from relais_shared.outbox import add_to_outbox
 
 
 class SqlUnitOfWork:
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession] | None,
-        *,
-        outbox: Table,
-        processed: Table,
-        consumer: str | None = None,
-    ) -> None:
+    """Subclasses name their tables (``outbox``, ``processed_events``) and attach repositories in ``bind``."""
+
+    outbox: ClassVar[Table]
+    processed_events: ClassVar[Table]
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession] | None = None) -> None:
         self._sessions = sessions
-        self._outbox = outbox
-        self._processed = processed
-        self._consumer = consumer
         self._pending: list[tuple[EventData, uuid.UUID | None]] = []
         self.session: AsyncSession
 
@@ -45,10 +41,13 @@ class SqlUnitOfWork:
         self.session = session
         self._pending = []
 
-    def within(self, session: AsyncSession) -> Self:
-        """This unit of work inside a transaction someone else owns (a consumer's batch)."""
-        self.bind(session)
-        return self
+    @classmethod
+    def within(cls, session: AsyncSession) -> Self:
+        """A unit of work inside a transaction someone else owns (a consumer's batch): it stages events
+        and claims in that transaction, and leaves the commit to its owner."""
+        uow = cls(None)
+        uow.bind(session)
+        return uow
 
     async def __aenter__(self) -> Self:
         assert self._sessions is not None, "a unit of work bound to a session is not a context manager"
@@ -72,15 +71,18 @@ class SqlUnitOfWork:
         """Stage an integration event: it reaches the outbox with this transaction, or not at all."""
         self._pending.append((data, event_id))
 
-    async def already_recorded(self, event_id: Any, consumer: str | None = None) -> bool:
-        """True if this consumer already handled the event; otherwise claims it in this transaction."""
-        name = consumer or self._consumer
-        assert name, "already_recorded needs the consumer's name"
-        return not await claim_event(self.session, self._processed, event_id, name)
+    async def already_recorded(self, event_id: Any, consumer: str) -> bool:
+        """True if ``consumer`` already handled the event; otherwise claims it in this transaction."""
+        return not await claim_event(self.session, self.processed_events, event_id, consumer)
+
+    async def outbox_has(self, event_id: uuid.UUID) -> bool:
+        """Whether an event with this id was already staged: a retried step that published it is done."""
+        found = await self.session.execute(select(self.outbox.c.id).where(self.outbox.c.event_id == event_id))
+        return found.first() is not None
 
     async def flush_events(self) -> None:
         for data, event_id in self._pending:
-            await add_to_outbox(self.session, self._outbox, wrap(data, event_id=event_id), data.topic)
+            await add_to_outbox(self.session, self.outbox, wrap(data, event_id=event_id), data.topic)
         self._pending.clear()
 
     async def commit(self) -> None:

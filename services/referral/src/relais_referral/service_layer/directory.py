@@ -42,8 +42,7 @@ async def create_organisation(
         services=list(cmd.services),
         capacity_status="open",
     )
-    uow.session.add(row)
-    await uow.session.flush()
+    await uow.directory.add(row)
     return row
 
 
@@ -55,7 +54,7 @@ async def set_capacity(
         raise NotFound("organisation")
     if not (principal.has_role("counsellor") or ctx.is_pact_admin(principal)):
         raise NotAllowed("only the organisation's counsellors or an administrator change its capacity")
-    row = await uow.session.get(OrganisationRow, org_id, with_for_update=True)
+    row = await uow.directory.organisation(org_id, for_update=True)
     if row is None:
         raise NotFound("organisation")
     row.capacity_status = status
@@ -78,7 +77,7 @@ async def add_site(
         ctx.is_pact_admin(principal) or (principal.org_id == org_id and principal.has_role("counsellor"))
     ):
         raise NotAllowed("only the organisation or an administrator describes its sites")
-    if await uow.session.get(OrganisationRow, org_id) is None:
+    if await uow.directory.organisation(org_id) is None:
         raise NotFound("organisation")
     row = SiteRow(
         id=uuid.uuid4(),
@@ -89,8 +88,7 @@ async def add_site(
         city=cmd.city,
         departement=cmd.departement,
     )
-    uow.session.add(row)
-    await uow.session.flush()
+    await uow.directory.add(row)
     return row
 
 
@@ -107,10 +105,10 @@ async def add_member(
     """The directory's contact list; authorisation itself comes from the identity provider's token."""
     if not ctx.is_pact_admin(principal):
         raise NotAllowed("only an administrator of the pact coordination manages members")
-    if await uow.session.get(OrganisationRow, org_id) is None:
+    if await uow.directory.organisation(org_id) is None:
         raise NotFound("organisation")
     row = MemberRow(organisation_id=org_id, sub=sub, display_name=display_name, email=email, roles=roles)
-    await uow.session.merge(row)
+    await uow.directory.put_member(row)
     return row
 
 
@@ -124,6 +122,7 @@ async def publish_policy(
         raise NotAllowed("only the pact coordination or an administrator sets the deadlines")
     version = await uow.policies.next_version()
     values = {k: v for k, v in policy.__dict__.items() if k != "version"}
-    uow.session.add(PolicyRow(org_kind=org_kind, version=version, published_by=principal.sub, **values))
-    await uow.session.flush()
+    await uow.directory.add(
+        PolicyRow(org_kind=org_kind, version=version, published_by=principal.sub, **values)
+    )
     return ReferralPolicy(version=version, **values)

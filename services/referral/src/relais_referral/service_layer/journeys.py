@@ -6,14 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from relais_referral.db.models import JobseekerRow, ReferralRow, TaskRow, infra
+from relais_referral.db.models import JobseekerRow
 from relais_referral.domain.calendar import add_working_days, paris_date
 from relais_referral.domain.deadlines import add_months
 from relais_referral.domain.errors import InvalidReferral, NotAllowed
-from relais_referral.domain.journey import Journey, JourneyEntry, LifeEvent, TaskKind, TaskStatus
+from relais_referral.domain.journey import Journey, JourneyEntry, LifeEvent, TaskKind
 from relais_referral.events.contracts import (
     JobseekerUnaccompaniedV1,
     JourneyExitedV1,
@@ -23,7 +20,6 @@ from relais_referral.events.contracts import (
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
 from relais_referral.service_layer.unit_of_work import UnitOfWork
-from relais_shared.audit import record_access
 from relais_shared.auth import Principal
 
 FOLLOW_UP_MONTHS = (3, 6, 12)
@@ -66,37 +62,14 @@ async def register_jobseeker(uow: UnitOfWork, principal: Principal, cmd: Registe
         information_given_at=now if cmd.information_given else None,
         created_by=principal.sub,
     )
-    uow.session.add(row)
-    await uow.session.flush()
-    await record_access(
-        uow.session,
-        infra.audit_log,
+    await uow.jobseekers.add(row)
+    await uow.audit(
         principal,
         action="create",
         resource_type="jobseeker",
         resource_id=str(row.id),
     )
     return row
-
-
-async def jobseeker_visible_to(session: AsyncSession, jobseeker: JobseekerRow, org_id: uuid.UUID) -> bool:
-    """A counsellor sees a person only *while* their organisation is référent, follows them in the pact,
-    or is a party to one of their open referrals: a refused, expired or withdrawn referral gives no access."""
-    from relais_referral.db.models import JourneyMemberRow
-    from relais_referral.domain.referral import OPEN_STATUSES
-
-    if jobseeker.referent_org_id == org_id:
-        return True
-    if jobseeker.in_pact and await session.get(JourneyMemberRow, (jobseeker.id, org_id)) is not None:
-        return True
-    found = await session.execute(
-        select(ReferralRow.id)
-        .where(ReferralRow.jobseeker_id == jobseeker.id)
-        .where(ReferralRow.status.in_([s.value for s in OPEN_STATUSES]))
-        .where((ReferralRow.sender_org_id == org_id) | (ReferralRow.receiver_org_id == org_id))
-        .limit(1)
-    )
-    return found.first() is not None
 
 
 async def load_journey(
@@ -106,9 +79,9 @@ async def load_journey(
     if journey is None:
         raise NotFound("jobseeker")
     if principal is not None and principal.org_id != ctx.coordination_org_id:
-        person = await uow.session.get(JobseekerRow, jobseeker_id)
+        person = await uow.jobseekers.get(jobseeker_id)
         assert person is not None
-        if not await jobseeker_visible_to(uow.session, person, principal.org_id):
+        if not await uow.jobseekers.visible_to(person, principal.org_id):
             raise NotFound("jobseeker")
     return journey
 
@@ -249,8 +222,7 @@ async def mark_unaccompanied(
     ctx: PactContext,
 ) -> bool:
     """Called by the journey workflow when its timer rings; publishes only if still nobody is responsible."""
-    existing = await uow.session.execute(select(infra.outbox.c.id).where(infra.outbox.c.event_id == event_id))
-    if existing.first() is not None:
+    if await uow.outbox_has(event_id):
         return False
     journey = await uow.journeys.get(jobseeker_id, ctx.coordination_org_id)
     if journey is None or not journey.in_pact or journey.referent_org_id or journey.open_referrals:
@@ -280,9 +252,7 @@ async def _make_obsolete(
 async def _audit(uow: UnitOfWork, principal: Principal | None, action: str, jobseeker_id: uuid.UUID) -> None:
     """Every write to a person's journey is audited (who, which organisation, what, when)."""
     if principal is not None:
-        await record_access(
-            uow.session,
-            infra.audit_log,
+        await uow.audit(
             principal,
             action=action,
             resource_type="journey",
@@ -308,48 +278,21 @@ class JourneyContacts:
 
 
 async def journey_contacts(uow: UnitOfWork, jobseeker_id: uuid.UUID, ctx: PactContext) -> JourneyContacts:
-    from relais_referral.db.models import JourneyEntryRow, OrganisationRow
-
-    person = await uow.session.get(JobseekerRow, jobseeker_id)
+    person = await uow.jobseekers.get(jobseeker_id)
     referent = (
-        await uow.session.get(OrganisationRow, person.referent_org_id)
+        await uow.directory.organisation(person.referent_org_id)
         if person and person.referent_org_id
         else None
     )
-    coordination = await uow.session.get(OrganisationRow, ctx.coordination_org_id)
-    exit_entry = (
-        await uow.session.execute(
-            select(JourneyEntryRow.at)
-            .where(JourneyEntryRow.jobseeker_id == jobseeker_id, JourneyEntryRow.kind == "exit")
-            .order_by(JourneyEntryRow.id.desc())
-            .limit(1)
-        )
-    ).scalar()
-    last_referral = (
-        await uow.session.execute(
-            select(ReferralRow.id)
-            .where(ReferralRow.jobseeker_id == jobseeker_id)
-            .order_by(ReferralRow.submitted_at.desc())
-            .limit(1)
-        )
-    ).scalar()
-    follow_up_open = (
-        await uow.session.execute(
-            select(TaskRow.id)
-            .where(
-                TaskRow.jobseeker_id == jobseeker_id,
-                TaskRow.kind == TaskKind.OUTCOME_FOLLOW_UP.value,
-                TaskRow.status == TaskStatus.OPEN.value,
-                TaskRow.due <= paris_date(datetime.now(UTC)),
-            )
-            .limit(1)
-        )
-    ).first() is not None
+    coordination = await uow.directory.organisation(ctx.coordination_org_id)
+    exited_at = await uow.jobseekers.last_exit_at(jobseeker_id)
     return JourneyContacts(
         referent_name=referent.name if referent else None,
         referent_email=referent.contact_email if referent else None,
         coordination_email=coordination.contact_email if coordination else None,
-        exited_on=paris_date(exit_entry) if exit_entry else None,
-        last_referral_id=last_referral,
-        follow_up_open=follow_up_open,
+        exited_on=paris_date(exited_at) if exited_at else None,
+        last_referral_id=await uow.jobseekers.last_referral_id(jobseeker_id),
+        follow_up_open=await uow.tasks.open_of_person(
+            jobseeker_id, TaskKind.OUTCOME_FOLLOW_UP, due_by=paris_date(datetime.now(UTC))
+        ),
     )

@@ -6,9 +6,6 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
-
-from relais_referral.db.models import JobseekerRow, OrganisationRow, infra
 from relais_referral.domain.calendar import add_working_days, paris_date
 from relais_referral.domain.deadlines import appointment_outcome_due, appointment_outcome_due_on
 from relais_referral.domain.errors import NotAllowed
@@ -26,9 +23,8 @@ from relais_referral.domain.referral import (
 )
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
-from relais_referral.service_layer.journeys import jobseeker_visible_to, publish_referent_change
+from relais_referral.service_layer.journeys import publish_referent_change
 from relais_referral.service_layer.unit_of_work import UnitOfWork
-from relais_shared.audit import record_access
 from relais_shared.auth import Principal
 
 
@@ -57,10 +53,10 @@ async def submit_referral(
 ) -> Referral:
     if not principal.has_role("counsellor"):
         raise NotAllowed("only counsellors submit referrals")
-    jobseeker = await uow.session.get(JobseekerRow, cmd.jobseeker_id)
-    if jobseeker is None or not await jobseeker_visible_to(uow.session, jobseeker, principal.org_id):
+    jobseeker = await uow.jobseekers.get(cmd.jobseeker_id)
+    if jobseeker is None or not await uow.jobseekers.visible_to(jobseeker, principal.org_id):
         raise NotFound("jobseeker")
-    receiver = await uow.session.get(OrganisationRow, cmd.receiver_org_id)
+    receiver = await uow.directory.organisation(cmd.receiver_org_id)
     if receiver is None:
         raise NotFound("organisation")
     journey = await uow.journeys.get(jobseeker.id, ctx.coordination_org_id)
@@ -84,9 +80,7 @@ async def submit_referral(
     )
     uow.referrals.add(referral)
     await _settle(uow, referral, journey, policy, now, ctx)
-    await record_access(
-        uow.session,
-        infra.audit_log,
+    await uow.audit(
         principal,
         action="refer",
         resource_type="jobseeker",
@@ -119,7 +113,7 @@ async def act_on_referral(
         case "schedule":
             if action.appointment_at is None:
                 raise ValueError("appointment_at is required")
-            receiver = await uow.session.get(OrganisationRow, referral.receiver_org_id)
+            receiver = await uow.directory.organisation(referral.receiver_org_id)
             departement = receiver.departement if receiver else ctx.departement
             referral.schedule_appointment(
                 by_org_id=org,
@@ -158,9 +152,7 @@ async def act_on_referral(
             raise ValueError(f"unknown action {action.name}")
     await uow.referrals.save(referral)
     await _settle(uow, referral, journey, policy, now, ctx)
-    await record_access(
-        uow.session,
-        infra.audit_log,
+    await uow.audit(
         principal,
         action=action.name,
         resource_type="referral",
@@ -199,8 +191,8 @@ async def escalate_referral(
     journey = await uow.journeys.get(found.jobseeker_id, ctx.coordination_org_id)  # lock order: person first
     referral = await uow.referrals.get(referral_id, for_update=True)
     assert journey is not None and referral is not None
-    sender = await uow.session.get(OrganisationRow, referral.sender_org_id)
-    receiver = await uow.session.get(OrganisationRow, referral.receiver_org_id)
+    sender = await uow.directory.organisation(referral.sender_org_id)
+    receiver = await uow.directory.organisation(referral.receiver_org_id)
     assert sender is not None and receiver is not None
     policy = await uow.policies.version(referral.policy_version)
     appointment_on = paris_date(referral.appointment_at) if referral.appointment_at else None
@@ -217,10 +209,7 @@ async def escalate_referral(
         else None,
         expiry_days=policy.expiry_days,
     )
-    recorded = (
-        await uow.session.execute(select(infra.outbox.c.id).where(infra.outbox.c.event_id == event_id))
-    ).first() is not None
-    if not recorded:
+    if not await uow.outbox_has(event_id):
         if not escalation_applies(referral, level):
             return base
         now = datetime.now(UTC)
@@ -255,8 +244,8 @@ async def expire_referral(uow: UnitOfWork, referral_id: uuid.UUID, ctx: PactCont
     journey = await uow.journeys.get(found.jobseeker_id, ctx.coordination_org_id)  # lock order: person first
     referral = await uow.referrals.get(referral_id, for_update=True)
     assert journey is not None and referral is not None
-    sender = await uow.session.get(OrganisationRow, referral.sender_org_id)
-    receiver = await uow.session.get(OrganisationRow, referral.receiver_org_id)
+    sender = await uow.directory.organisation(referral.sender_org_id)
+    receiver = await uow.directory.organisation(referral.receiver_org_id)
     assert sender is not None and receiver is not None
     policy = await uow.policies.version(referral.policy_version)
     outcome = EscalationOutcome(
@@ -289,24 +278,13 @@ class ReturnedNotice:
 
 async def returned_referral_notice(uow: UnitOfWork, referral_id: uuid.UUID) -> ReturnedNotice | None:
     """What the sender of a returned referral is told: organisations and dates, never the person."""
-    from relais_referral.db.models import TaskRow
 
     referral = await uow.referrals.get(referral_id)
     if referral is None or referral.status is not ReferralStatus.REFUSED:
         return None
-    sender = await uow.session.get(OrganisationRow, referral.sender_org_id)
-    receiver = await uow.session.get(OrganisationRow, referral.receiver_org_id)
-    task = (
-        (
-            await uow.session.execute(
-                select(TaskRow).where(
-                    TaskRow.referral_id == referral_id, TaskRow.kind == TaskKind.REORIENT.value
-                )
-            )
-        )
-        .scalars()
-        .first()
-    )
+    sender = await uow.directory.organisation(referral.sender_org_id)
+    receiver = await uow.directory.organisation(referral.receiver_org_id)
+    task = await uow.tasks.of_referral(referral_id, TaskKind.REORIENT)
     if sender is None or receiver is None or task is None or task.due is None:
         return None
     policy = await uow.policies.version(referral.policy_version)
@@ -347,12 +325,12 @@ async def _settle(
 async def _reorient_due(
     uow: UnitOfWork, referral: Referral, policy: ReferralPolicy, now: datetime, ctx: PactContext
 ) -> date:
-    sender = await uow.session.get(OrganisationRow, referral.sender_org_id)
+    sender = await uow.directory.organisation(referral.sender_org_id)
     return add_working_days(
         paris_date(now), policy.reorient_days, sender.departement if sender else ctx.departement
     )
 
 
 async def _coordination_email(uow: UnitOfWork, ctx: PactContext) -> str | None:
-    coordination = await uow.session.get(OrganisationRow, ctx.coordination_org_id)
+    coordination = await uow.directory.organisation(ctx.coordination_org_id)
     return coordination.contact_email if coordination else None

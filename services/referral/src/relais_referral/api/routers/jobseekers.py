@@ -18,7 +18,7 @@ from relais_referral.api.schemas import (
     JourneyOut,
     LifeEventIn,
 )
-from relais_referral.db.models import JobseekerRow, JourneyEntryRow, infra
+from relais_referral.db.models import JourneyEntryRow, infra
 from relais_referral.domain.journey import Journey, LifeEvent
 from relais_referral.service_layer import journeys as handlers
 from relais_referral.service_layer.errors import NotFound
@@ -50,17 +50,12 @@ async def get_jobseeker(jobseeker_id: uuid.UUID, principal: Caller, sessions: Se
         if not principal.has_role("counsellor", "admin"):
             # Coordinators and evaluators only ever see pseudonymised aggregates.
             raise NotFound("jobseeker")
-        async with sessions() as session, session.begin():
-            row = await session.get(JobseekerRow, jobseeker_id)
-            if row is None or not await handlers.jobseeker_visible_to(session, row, principal.org_id):
+        async with UnitOfWork(sessions) as uow:
+            row = await uow.jobseekers.get(jobseeker_id)
+            if row is None or not await uow.jobseekers.visible_to(row, principal.org_id):
                 raise NotFound("jobseeker")
-            await record_access(
-                session,
-                infra.audit_log,
-                principal,
-                action="read",
-                resource_type="jobseeker",
-                resource_id=str(jobseeker_id),
+            await uow.audit(
+                principal, action="read", resource_type="jobseeker", resource_id=str(jobseeker_id)
             )
             return JobseekerOut.model_validate(row)
 

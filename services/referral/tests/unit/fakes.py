@@ -1,0 +1,205 @@
+"""In-memory adapters for the referral service's handlers: a fake unit of work and its repositories.
+
+They keep the same rules as the SQL ones where a handler relies on them (who may see a person, a
+task per referral, the policy in force), so that handlers run in milliseconds without PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from relais_referral.domain.journey import Journey, Task, TaskKind, TaskStatus
+from relais_referral.domain.policy import ReferralPolicy
+from relais_referral.domain.referral import Referral
+from relais_shared.auth import Principal
+
+
+@dataclass
+class Organisation:
+    id: uuid.UUID
+    name: str
+    kind: str
+    departement: str = "44"
+    contact_email: str | None = "accueil@example.org"
+    manager_email: str | None = None
+    capacity_status: str = "open"
+
+
+@dataclass
+class Person:
+    id: uuid.UUID
+    referent_org_id: uuid.UUID | None
+    birth_date: date | None = date(2004, 5, 1)
+    qpv_resident: bool | None = True
+    in_pact: bool = True
+
+
+class FakeReferrals:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Referral] = {}
+        self.seen: list[Referral] = []
+
+    def add(self, referral: Referral) -> None:
+        self.rows[referral.id] = referral
+        self.seen.append(referral)
+
+    async def get(self, referral_id: uuid.UUID, *, for_update: bool = False) -> Referral | None:
+        referral = self.rows.get(referral_id)
+        if referral is not None and referral not in self.seen:
+            self.seen.append(referral)
+        return referral
+
+    async def open_for(self, jobseeker_id: uuid.UUID) -> list[Referral]:
+        return [r for r in self.rows.values() if r.jobseeker_id == jobseeker_id and r.is_open]
+
+    async def save(self, referral: Referral) -> None:
+        self.rows[referral.id] = referral
+
+
+class FakeJourneys:
+    def __init__(self, people: dict[uuid.UUID, Person]) -> None:
+        self.people = people
+        self.rows: dict[uuid.UUID, Journey] = {}
+
+    async def get(self, jobseeker_id: uuid.UUID, coordination_org_id: uuid.UUID) -> Journey | None:
+        person = self.people.get(jobseeker_id)
+        if person is None:
+            return None
+        if jobseeker_id not in self.rows:
+            self.rows[jobseeker_id] = Journey(jobseeker_id, person.referent_org_id, coordination_org_id)
+        return self.rows[jobseeker_id]
+
+    async def save(self, journey: Journey) -> None:
+        self.rows[journey.jobseeker_id] = journey
+        person = self.people[journey.jobseeker_id]
+        person.referent_org_id, person.in_pact = journey.referent_org_id, journey.in_pact
+
+
+class FakePolicies:
+    def __init__(self) -> None:
+        self.versions = {1: ReferralPolicy()}
+
+    async def current(self, org_kind: str) -> ReferralPolicy:
+        return self.versions[max(self.versions)]
+
+    async def version(self, version: int) -> ReferralPolicy:
+        return self.versions[version]
+
+
+class FakeDirectory:
+    def __init__(self) -> None:
+        self.organisations: dict[uuid.UUID, Organisation] = {}
+
+    async def organisation(self, org_id: uuid.UUID, *, for_update: bool = False) -> Organisation | None:
+        return self.organisations.get(org_id)
+
+
+class FakeJobseekers:
+    def __init__(
+        self, people: dict[uuid.UUID, Person], journeys: FakeJourneys, referrals: FakeReferrals
+    ) -> None:
+        self.people, self.journeys, self.referrals = people, journeys, referrals
+
+    async def get(self, jobseeker_id: uuid.UUID) -> Person | None:
+        return self.people.get(jobseeker_id)
+
+    async def visible_to(self, person: Person, org_id: uuid.UUID) -> bool:
+        """The SQL rule: référent, follow-up member while in the pact, or party to an open referral."""
+        journey = self.journeys.rows.get(person.id)
+        return (
+            person.referent_org_id == org_id
+            or (person.in_pact and journey is not None and org_id in journey.follow_up)
+            or any(r.involves(org_id) for r in await self.referrals.open_for(person.id))
+        )
+
+
+class FakeTasks:
+    def __init__(self, journeys: FakeJourneys) -> None:
+        self.journeys = journeys
+
+    def _all(self) -> list[Task]:
+        return [task for journey in self.journeys.rows.values() for task in journey.tasks]
+
+    async def of_referral(self, referral_id: uuid.UUID, kind: TaskKind) -> Any:
+        return next((t for t in self._all() if t.referral_id == referral_id and t.kind is kind), None)
+
+    async def open_of_person(self, jobseeker_id: uuid.UUID, kind: TaskKind, *, due_by: date) -> bool:
+        return any(
+            t.jobseeker_id == jobseeker_id
+            and t.kind is kind
+            and t.status is TaskStatus.OPEN
+            and t.due <= due_by
+            for t in self._all()
+            if t.due
+        )
+
+
+@dataclass
+class FakeUnitOfWork:
+    """The referral service's unit of work without a database: what a commit would write is kept here."""
+
+    people: dict[uuid.UUID, Person] = field(default_factory=dict)
+    published: list[Any] = field(default_factory=list)
+    audited: list[tuple[str, str, str | None]] = field(default_factory=list)
+    committed: int = 0
+
+    def __post_init__(self) -> None:
+        self.referrals = FakeReferrals()
+        self.journeys = FakeJourneys(self.people)
+        self.policies = FakePolicies()
+        self.directory = FakeDirectory()
+        self.jobseekers = FakeJobseekers(self.people, self.journeys, self.referrals)
+        self.tasks = FakeTasks(self.journeys)
+        self._staged: list[tuple[Any, uuid.UUID | None]] = []
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        return self
+
+    async def __aexit__(self, exc_type: Any, *_: Any) -> None:
+        if exc_type is None:
+            await self.commit()
+        else:
+            self._staged.clear()
+
+    def publish(self, event: Any, *, event_id: uuid.UUID | None = None) -> None:
+        self._staged.append((event, event_id))
+
+    async def outbox_has(self, event_id: uuid.UUID) -> bool:
+        return any(staged_id == event_id for _, staged_id in self.published)
+
+    async def audit(
+        self, principal: Principal, *, action: str, resource_type: str, resource_id: str | None, **_: Any
+    ) -> None:
+        self.audited.append((action, resource_type, resource_id))
+
+    async def flush_events(self) -> None:
+        for referral in self.referrals.seen:
+            self._staged.extend((event, None) for event in referral.events)
+            referral.events.clear()
+        self.published.extend(self._staged)
+        self._staged.clear()
+
+    async def commit(self) -> None:
+        await self.flush_events()
+        self.committed += 1
+
+    # ------------------------------------------------------------------ setting the scene
+    def organisation(self, kind: str, departement: str = "44") -> uuid.UUID:
+        org = Organisation(uuid.uuid4(), f"{kind} {len(self.directory.organisations)}", kind, departement)
+        self.directory.organisations[org.id] = org
+        return org.id
+
+    def person(self, referent: uuid.UUID) -> uuid.UUID:
+        person = Person(uuid.uuid4(), referent)
+        self.people[person.id] = person
+        return person.id
+
+    def events(self, kind: type) -> list[Any]:
+        return [event for event, _ in self.published if isinstance(event, kind)]
+
+
+def counsellor(org: uuid.UUID) -> Principal:
+    return Principal(sub=f"c-{org.hex[:6]}", org_id=org, org_kind="plie", roles=frozenset({"counsellor"}))
