@@ -56,6 +56,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relais_shared.db import transaction
 from relais_shared.envelope import IncomingEnvelope
+from relais_shared.faults import is_transient
 from relais_shared.telemetry import get_logger
 
 log = get_logger(__name__)
@@ -102,41 +103,6 @@ def _skip_unknown(group_id: str, record: Any, envelope: IncomingEnvelope) -> Non
 
 class PermanentError(Exception):
     """A message that can never succeed (bad data): dead-letter it at once, without retrying."""
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Failures of a dependency rather than of the message: worth waiting for, never dead-lettered."""
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
-    if isinstance(exc, OSError | TimeoutError | ConnectionError | OperationalError | InterfaceError):
-        return True
-    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or _pg_code(exc) in TRANSIENT_SQLSTATES):
-        return True
-    try:
-        from temporalio.service import RPCError, RPCStatusCode
-
-        transient_rpc = {
-            RPCStatusCode.UNAVAILABLE,
-            RPCStatusCode.DEADLINE_EXCEEDED,
-            RPCStatusCode.RESOURCE_EXHAUSTED,
-            RPCStatusCode.ABORTED,
-        }
-        if isinstance(exc, RPCError) and exc.status in transient_rpc:
-            return True
-    except ImportError:  # pragma: no cover - temporalio is a dependency of the package
-        pass
-    from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError
-
-    return isinstance(exc, KafkaConnectionError | KafkaTimeoutError | NodeNotReadyError)
-
-
-# Deadlock, serialization failure, too many connections, shutting down, cannot connect now.
-TRANSIENT_SQLSTATES = {"40P01", "40001", "53300", "57P01", "57P03"}
-
-
-def _pg_code(exc: Exception) -> str | None:
-    original = getattr(exc, "orig", None)
-    return getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
 
 
 # SQLAlchemy 2.0 never caches a PostgreSQL ``INSERT … ON CONFLICT`` (its dialect ``Insert`` opts out of

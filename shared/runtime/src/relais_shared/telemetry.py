@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import MutableMapping, Sequence
 from typing import Any
 
@@ -87,19 +88,72 @@ def _add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableM
     return event
 
 
+class RepeatFilter(logging.Filter):
+    """Lets the same message of a library through at most once per ``window_s`` seconds.
+
+    A broker outage makes aiokafka repeat one warning thousands of times: the first one says what
+    happened, the next one after the window says how many were held back (``repeated``).
+    """
+
+    def __init__(self, window_s: float = 30.0) -> None:
+        super().__init__()
+        self.window_s = window_s
+        self._last: dict[tuple[str, str], tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("relais"):
+            return True
+        key = (record.name, str(record.msg))
+        now = time.monotonic()
+        with self._lock:
+            last, held = self._last.get(key, (float("-inf"), 0))
+            if now - last < self.window_s:
+                self._last[key] = (last, held + 1)
+                return False
+            self._last[key] = (now, 0)
+        if held:
+            record.repeated = held  # shown by the formatter
+        return True
+
+
+def _library_fields(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    record = event.get("_record")
+    if record is not None:
+        event.setdefault("logger", record.name)
+        if getattr(record, "repeated", 0):
+            event["repeated"] = record.repeated
+    return event
+
+
 def configure_logging(process_name: str, level: int = logging.INFO) -> None:
-    logging.basicConfig(stream=sys.stdout, level=level, format="%(message)s")
-    for noisy in ("aiokafka", "kafka", "temporalio", "faststream"):
+    """Every log line of the process is one JSON object with a level, ours and the libraries' alike."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso"),
+        _add_trace_ids,
+    ]
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, _library_fields],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                structlog.processors.EventRenamer("msg"),
+                structlog.processors.JSONRenderer(),
+            ],
+        )
+    )
+    handler.addFilter(RepeatFilter())
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    for noisy in ("aiokafka", "kafka", "temporalio", "faststream", "uvicorn.error"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            _add_trace_ids,
-            structlog.processors.EventRenamer("msg"),
-            structlog.processors.JSONRenderer(),
-        ],
+        processors=[*shared, structlog.processors.EventRenamer("msg"), structlog.processors.JSONRenderer()],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         cache_logger_on_first_use=True,
     )
