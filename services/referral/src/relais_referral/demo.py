@@ -125,8 +125,9 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
 
     from relais_referral.domain.journey import LifeEvent
     from relais_referral.domain.referral import AppointmentOutcome, RefusalReason
+    from relais_referral.service_layer import referrals as h
     from relais_referral.service_layer.journeys import exit_pact, record_life_event, release
-    from relais_referral.service_layer.referrals import ReferralAction, act_on_referral, expire_referral
+    from relais_referral.service_layer.referrals import act_on_referral, expire_referral
 
     settings = settings or ReferralSettings()
     ctx = PactContext.from_settings(settings)
@@ -170,7 +171,7 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
         names = [name for name, _ in SCENARIOS]
         weights = [weight for _, weight in SCENARIOS]
 
-        async def act(principal: Principal, referral_id: uuid.UUID, action: ReferralAction) -> None:
+        async def act(principal: Principal, referral_id: uuid.UUID, action: h.ReferralCommand) -> None:
             async with UnitOfWork(sessions) as uow:
                 await act_on_referral(uow, principal, referral_id, action, ctx)
 
@@ -208,17 +209,17 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
                 continue
             soon = datetime.now(UTC) + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 8))
             if scenario in {"acknowledged", "appointment", "no_show_twice"}:
-                await act(host, referral.id, ReferralAction("acknowledge"))
+                await act(host, referral.id, h.Acknowledge())
             if scenario in {"appointment", "no_show_twice"}:
-                await act(host, referral.id, ReferralAction("schedule", appointment_at=soon))
+                await act(host, referral.id, h.ScheduleAppointment(soon))
             if scenario == "no_show_twice":
-                await act(host, referral.id, ReferralAction("outcome", outcome=AppointmentOutcome.NO_SHOW))
-                await act(host, referral.id, ReferralAction("schedule", appointment_at=soon))
-                await act(host, referral.id, ReferralAction("outcome", outcome=AppointmentOutcome.NO_SHOW))
+                await act(host, referral.id, h.RecordAppointmentOutcome(AppointmentOutcome.NO_SHOW))
+                await act(host, referral.id, h.ScheduleAppointment(soon))
+                await act(host, referral.id, h.RecordAppointmentOutcome(AppointmentOutcome.NO_SHOW))
             if scenario in {"accepted", "closed", "exit"}:
-                await act(host, referral.id, ReferralAction("accept"))
+                await act(host, referral.id, h.Accept())
             if scenario == "closed":
-                await act(host, referral.id, ReferralAction("close", closing_outcome="transition_employment"))
+                await act(host, referral.id, h.Close("transition_employment"))
             if scenario == "exit":
                 async with UnitOfWork(sessions) as uow:
                     await exit_pact(uow, host, person.id, "durable_employment", ctx)
@@ -227,20 +228,15 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
                 await act(
                     host,
                     referral.id,
-                    ReferralAction(
-                        "refuse",
-                        reason=reason,
-                        comment="Voir avec la personne",
-                        shared_with_jobseeker=rng.random() < 0.5,
-                    ),
+                    h.Refuse(reason, "Voir avec la personne", shared_with_jobseeker=rng.random() < 0.5),
                 )
             if scenario == "withdrawn":
-                await act(counsellor, referral.id, ReferralAction("withdraw"))
+                await act(counsellor, referral.id, h.Withdraw())
             if scenario == "expired":
                 async with UnitOfWork(sessions) as uow:  # as if 30 working days had passed without an answer
                     await expire_referral(uow, referral.id, ctx)
             if scenario == "released":
-                await act(counsellor, referral.id, ReferralAction("withdraw"))
+                await act(counsellor, referral.id, h.Withdraw())
                 async with UnitOfWork(sessions) as uow:
                     await release(uow, counsellor, person.id, ctx)
             if scenario == "hired":
@@ -261,7 +257,7 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
                         ),
                         ctx,
                     )
-                await act(host, referral.id, ReferralAction("accept"))  # the other one becomes obsolete
+                await act(host, referral.id, h.Accept())  # the other one becomes obsolete
         return jobseekers
     finally:
         await engine.dispose()

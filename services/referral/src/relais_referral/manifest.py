@@ -52,6 +52,13 @@ def _demo() -> Any:
     return load_demo_data
 
 
+def _demo_hint() -> str:
+    from relais_referral.demo import org_id
+
+    name = "Mission locale Nantes Métropole"
+    return f"par exemple {name} : uv run relais token --org {org_id(name)} --role counsellor"
+
+
 def _events() -> Any:
     from relais_referral.events.contracts import registry
 
@@ -86,4 +93,5 @@ MANIFEST = ServiceManifest(
     ),
     asyncapi=_asyncapi,
     demo_loader=_demo,
+    demo_hint=_demo_hint,
 )

@@ -13,9 +13,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from temporalio.testing import ActivityEnvironment
 
+from relais_referral.bootstrap import bootstrap
 from relais_referral.db.models import TaskRow, infra
 from relais_referral.notifications import SmtpNotifier
-from relais_referral.service_layer.context import PactContext
 from relais_referral.settings import ReferralSettings
 from relais_referral.workflows.activities import ReferralActivities, StepInput
 
@@ -47,7 +47,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 def activities(pact: Pact, port: int) -> ReferralActivities:
     app = pact.client._transport.app
     notifier = SmtpNotifier("127.0.0.1", port, "relais@pacte-emploi.example")
-    return ReferralActivities(app.state.sessions, notifier, PactContext.from_settings(ReferralSettings()))
+    return ReferralActivities(bootstrap(ReferralSettings(), sessions=app.state.sessions, notifier=notifier))
 
 
 async def test_reminder_manager_and_coordination_escalations_are_sent_recorded_and_tasked_once(

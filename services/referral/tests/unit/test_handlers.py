@@ -18,10 +18,10 @@ from relais_referral.domain.events import (
 from relais_referral.domain.journey import TaskKind
 from relais_referral.domain.referral import ReferralStatus, RefusalReason
 from relais_referral.events.contracts import JourneyReferentChangedV1
+from relais_referral.service_layer import referrals as h
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
 from relais_referral.service_layer.referrals import (
-    ReferralAction,
     SubmitReferral,
     act_on_referral,
     escalate_referral,
@@ -60,7 +60,7 @@ async def test_the_sender_stays_referent_until_the_receiver_accepts_then_follows
     assert uow.events(ReferralSubmitted) and uow.audited[-1] == ("refer", "jobseeker", str(person))
 
     async with uow:
-        accepted = await act_on_referral(uow, counsellor(plie), referral.id, ReferralAction("accept"), ctx)
+        accepted = await act_on_referral(uow, counsellor(plie), referral.id, h.Accept(), ctx)
     assert accepted.status is ReferralStatus.ACCEPTED
     journey = uow.journeys.rows[person]
     assert journey.referent_org_id == plie and mission_locale in journey.follow_up
@@ -76,7 +76,7 @@ async def test_accepting_one_referral_makes_the_persons_other_open_referrals_obs
     first = await refer(uow, ctx, person, sender, plie)
     second = await refer(uow, ctx, person, sender, cap_emploi)
     async with uow:
-        await act_on_referral(uow, counsellor(cap_emploi), second.id, ReferralAction("accept"), ctx)
+        await act_on_referral(uow, counsellor(cap_emploi), second.id, h.Accept(), ctx)
     assert uow.referrals.rows[first.id].status is ReferralStatus.OBSOLETE
     assert [e.referral_id for e in uow.events(ReferralMadeObsolete)] == [first.id]
 
@@ -92,7 +92,7 @@ async def test_a_refusal_returns_the_person_to_the_sender_with_a_reorientation_t
             uow,
             counsellor(receiver),
             referral.id,
-            ReferralAction("refuse", reason=RefusalReason.NO_CAPACITY),
+            h.Refuse(RefusalReason.NO_CAPACITY),
             ctx,
         )
     assert refused.status is ReferralStatus.REFUSED
@@ -116,12 +116,10 @@ async def test_only_the_receiver_answers_a_referral(uow: FakeUnitOfWork, ctx: Pa
     referral = await refer(uow, ctx, uow.person(referent=sender), sender, receiver)
     with pytest.raises(NotAllowed):
         async with uow:
-            await act_on_referral(uow, counsellor(sender), referral.id, ReferralAction("accept"), ctx)
+            await act_on_referral(uow, counsellor(sender), referral.id, h.Accept(), ctx)
     with pytest.raises(NotFound):  # an outsider does not even learn that it exists
         async with uow:
-            await act_on_referral(
-                uow, counsellor(uow.organisation("siae")), referral.id, ReferralAction("accept"), ctx
-            )
+            await act_on_referral(uow, counsellor(uow.organisation("siae")), referral.id, h.Accept(), ctx)
 
 
 async def test_an_escalation_step_is_recorded_once_and_tells_the_receivers_manager(
@@ -138,3 +136,22 @@ async def test_an_escalation_step_is_recorded_once_and_tells_the_receivers_manag
     assert len(uow.events(ReferralEscalated)) == 1
     escalations = [t for t in uow.journeys.rows[referral.jobseeker_id].tasks if t.kind is TaskKind.ESCALATION]
     assert [t.org_id for t in escalations] == [receiver]
+
+
+async def test_bootstrapped_with_fakes_a_manager_escalation_mails_the_manager_once_per_retry_and_records_once(
+    uow: FakeUnitOfWork, ctx: PactContext
+) -> None:
+    from relais_referral.bootstrap import bootstrap
+    from relais_referral.notifications.testing import RecordingNotifier
+    from relais_referral.workflows.activities import ReferralActivities, StepInput
+
+    sender, receiver = uow.organisation("mission_locale"), uow.organisation("plie")
+    uow.directory.organisations[receiver].manager_email = "direction@plie.example.org"
+    referral = await refer(uow, ctx, uow.person(referent=sender), sender, receiver)
+    notifier = RecordingNotifier()
+    activities = ReferralActivities(bootstrap(uow=lambda: uow, notifier=notifier, context=ctx))
+    step = StepInput(referral_id=str(referral.id), level="manager", step=f"referral-{referral.id}/manager")
+    for _ in range(2):  # Temporal retries the activity after the mail server failed
+        await activities.escalate(step)
+    assert [n.recipients for n in notifier.sent] == [("direction@plie.example.org",)] * 2
+    assert len(uow.events(ReferralEscalated)) == 1

@@ -63,15 +63,12 @@ def cmd_demo(_: argparse.Namespace) -> int:
     return 0
 
 
-MAIL_SINK = "python -m aiosmtpd -n -l 127.0.0.1:8025 -c aiosmtpd.handlers.Debugging stdout"
-
-
 def write_procfile(stack: Stack, manifests: dict[str, ServiceManifest]) -> Path:
     """Every process every manifest declares (``<service>-<process>``), and the local mail sink."""
     lines = ["# Written by `relais run` from the services' manifests; honcho runs it."]
     for manifest in manifests.values():
         lines += [f"{name}: {command}" for name, command in manifest.commands().items()]
-    lines.append(f"mail-sink: {MAIL_SINK}")
+    lines.append(f"mail-sink: python -m relais_dev.mailsink --port 8025 --dir {stack.state / 'mail'}")
     procfile = stack.state / "Procfile"
     procfile.write_text("\n".join(lines) + "\n")
     return procfile
@@ -95,7 +92,10 @@ def banner(stack: Stack, manifests: dict[str, ServiceManifest]) -> str:
         url = f"http://127.0.0.1:{manifest.port}/" + ("docs" if "api" in manifest.processes else "")
         lines.append(f"  {manifest.label:<20} {url}")
     lines.append(f"  {'Temporal UI':<20} http://127.0.0.1:{stack.ports.temporal_ui}/")
+    hints = [m.demo_hint() for m in manifests.values() if m.demo_hint is not None]
+    lines.append(f"  {'courriels':<20} {stack.state / 'mail'}/ (une ligne par courriel ci-dessous)")
     lines.append(f"  {'jeton de démo':<20} uv run relais token --org <id> --role counsellor")
+    lines += [f"  {'':<20} {hint}" for hint in hints]
     lines.append("Ctrl-C (ou `make stop`) arrête tout.")
     return "\n".join(lines) + "\n"
 

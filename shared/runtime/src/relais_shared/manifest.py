@@ -52,6 +52,7 @@ class ServiceManifest:
     asyncapi: Callable[[], dict[str, Any]] | None = None
     has_database: bool = True
     demo_loader: Callable[[], Any] | None = None
+    demo_hint: Callable[[], str] | None = None  # one line for the `relais run` banner: what to try first
 
     @property
     def port(self) -> int:

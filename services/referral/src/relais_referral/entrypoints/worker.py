@@ -3,8 +3,7 @@
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from relais_referral.notifications import SmtpNotifier
-from relais_referral.service_layer.context import PactContext
+from relais_referral.bootstrap import bootstrap
 from relais_referral.settings import ReferralSettings
 from relais_referral.workflows.activities import ReferralActivities
 from relais_referral.workflows.journey import JourneyWorkflow
@@ -13,11 +12,7 @@ from relais_shared.runners import WorkerContext, run_worker
 
 
 def activities(context: WorkerContext) -> Sequence[Callable[..., Any]]:
-    settings = ReferralSettings()
-    notifier = SmtpNotifier(
-        settings.smtp_host, settings.smtp_port, settings.smtp_sender, start_tls=settings.smtp_start_tls
-    )
-    bound = ReferralActivities(context.sessions, notifier, PactContext.from_settings(settings))
+    bound = ReferralActivities(bootstrap(ReferralSettings(), sessions=context.sessions))
     return [bound.escalate, bound.expire, bound.notify_returned, bound.journey_step]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import ClassVar
 
 from relais_referral.domain.calendar import add_working_days, paris_date
 from relais_referral.domain.deadlines import appointment_outcome_due, appointment_outcome_due_on
@@ -35,17 +36,61 @@ class SubmitReferral:
     motive: str
 
 
+# One command per action of a party on a referral (the API's routes, the demo data and the tests send them).
 @dataclass(frozen=True)
-class ReferralAction:
-    """One action of a party: the fields used depend on ``name``."""
+class Acknowledge:
+    """Accusé de réception, by the receiver."""
 
-    name: str  # acknowledge | schedule | outcome | accept | refuse | withdraw | close
-    appointment_at: datetime | None = None
-    outcome: AppointmentOutcome | None = None
-    reason: RefusalReason | None = None
+    name: ClassVar[str] = "acknowledge"
+
+
+@dataclass(frozen=True)
+class ScheduleAppointment:
+    """A first meeting, a new date for it, or a re-invitation after a no-show (by the receiver)."""
+
+    appointment_at: datetime
+    name: ClassVar[str] = "schedule"
+
+
+@dataclass(frozen=True)
+class RecordAppointmentOutcome:
+    outcome: AppointmentOutcome
+    name: ClassVar[str] = "outcome"
+
+
+@dataclass(frozen=True)
+class Accept:
+    """Prise en charge: the receiver becomes référent."""
+
+    name: ClassVar[str] = "accept"
+
+
+@dataclass(frozen=True)
+class Refuse:
+    reason: RefusalReason
     comment: str | None = None
     shared_with_jobseeker: bool = False
-    closing_outcome: str | None = None
+    name: ClassVar[str] = "refuse"
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    """By the sender."""
+
+    name: ClassVar[str] = "withdraw"
+
+
+@dataclass(frozen=True)
+class Close:
+    """The end of the accompaniment, with its outcome, by the référent."""
+
+    outcome: str = "other"
+    name: ClassVar[str] = "close"
+
+
+ReferralCommand = (
+    Acknowledge | ScheduleAppointment | RecordAppointmentOutcome | Accept | Refuse | Withdraw | Close
+)
 
 
 async def submit_referral(
@@ -91,7 +136,7 @@ async def submit_referral(
 
 
 async def act_on_referral(
-    uow: UnitOfWork, principal: Principal, referral_id: uuid.UUID, action: ReferralAction, ctx: PactContext
+    uow: UnitOfWork, principal: Principal, referral_id: uuid.UUID, command: ReferralCommand, ctx: PactContext
 ) -> Referral:
     found = await uow.referrals.get(referral_id)
     if found is None or not found.involves(principal.org_id):
@@ -107,54 +152,46 @@ async def act_on_referral(
     now = datetime.now(UTC)
     org = principal.org_id
     reorient_due = await _reorient_due(uow, referral, policy, now, ctx)
-    match action.name:
-        case "acknowledge":
+    match command:
+        case Acknowledge():
             referral.acknowledge(by_org_id=org, now=now)
-        case "schedule":
-            if action.appointment_at is None:
-                raise ValueError("appointment_at is required")
+        case ScheduleAppointment(appointment_at=appointment_at):
             receiver = await uow.directory.organisation(referral.receiver_org_id)
             departement = receiver.departement if receiver else ctx.departement
             referral.schedule_appointment(
                 by_org_id=org,
-                appointment_at=action.appointment_at,
+                appointment_at=appointment_at,
                 now=now,
-                outcome_due_at=appointment_outcome_due(
-                    paris_date(action.appointment_at), policy, departement
-                ),
+                outcome_due_at=appointment_outcome_due(paris_date(appointment_at), policy, departement),
             )
-        case "outcome":
-            assert action.outcome is not None
+        case RecordAppointmentOutcome(outcome=outcome):
             referral.record_appointment_outcome(
                 by_org_id=org,
-                outcome=action.outcome,
+                outcome=outcome,
                 now=now,
                 max_no_shows=policy.max_no_shows,
                 reorient_due=reorient_due,
             )
-        case "accept":
+        case Accept():
             referral.accept(by_org_id=org, now=now)
-        case "refuse":
-            assert action.reason is not None
+        case Refuse(reason=reason, comment=comment, shared_with_jobseeker=shared):
             referral.refuse(
                 by_org_id=org,
-                reason=action.reason,
-                comment=action.comment,
-                shared_with_jobseeker=action.shared_with_jobseeker,
+                reason=reason,
+                comment=comment,
+                shared_with_jobseeker=shared,
                 now=now,
                 reorient_due=reorient_due,
             )
-        case "withdraw":
+        case Withdraw():
             referral.withdraw(by_org_id=org, now=now)
-        case "close":
-            referral.close(by_org_id=org, outcome=action.closing_outcome or "other", now=now)
-        case _:
-            raise ValueError(f"unknown action {action.name}")
+        case Close(outcome=closing):
+            referral.close(by_org_id=org, outcome=closing, now=now)
     await uow.referrals.save(referral)
     await _settle(uow, referral, journey, policy, now, ctx)
     await uow.audit(
         principal,
-        action=action.name,
+        action=command.name,
         resource_type="referral",
         resource_id=str(referral.id),
     )

@@ -40,21 +40,26 @@ class JourneyStepInput(BaseModel):
 
 @dataclass
 class ReferralActivities:
-    """Holds the adapters; workflows import it only for its method references."""
+    """Holds the adapters (``relais_referral.bootstrap``); workflows import it for its method references."""
 
-    sessions: Any
-    notifier: Any
-    context: Any
+    adapters: Any  # relais_referral.bootstrap.Adapters
+
+    @property
+    def notifier(self) -> Any:
+        return self.adapters.notifier
+
+    @property
+    def context(self) -> Any:
+        return self.adapters.context
 
     @activity.defn
     async def escalate(self, data: StepInput) -> StepResult:
         from relais_referral.domain.escalation import EscalationLevel
         from relais_referral.notifications import messages
         from relais_referral.service_layer.referrals import escalate_referral
-        from relais_referral.service_layer.unit_of_work import UnitOfWork
 
         referral_id = uuid.UUID(data.referral_id)
-        async with UnitOfWork(self.sessions) as uow:
+        async with self.adapters.uow() as uow:
             outcome = await escalate_referral(
                 uow,
                 referral_id,
@@ -111,10 +116,9 @@ class ReferralActivities:
     async def expire(self, data: StepInput) -> StepResult:
         from relais_referral.notifications import messages
         from relais_referral.service_layer.referrals import expire_referral
-        from relais_referral.service_layer.unit_of_work import UnitOfWork
 
         referral_id = uuid.UUID(data.referral_id)
-        async with UnitOfWork(self.sessions) as uow:
+        async with self.adapters.uow() as uow:
             outcome = await expire_referral(uow, referral_id, self.context)
         if outcome.escalated and outcome.recipients and outcome.submitted_on is not None:
             await self.notifier.send(
@@ -137,9 +141,8 @@ class ReferralActivities:
         """The referral came back (refused, repeated no-show): the sender is told by when to re-orient."""
         from relais_referral.notifications import messages
         from relais_referral.service_layer.referrals import returned_referral_notice
-        from relais_referral.service_layer.unit_of_work import UnitOfWork
 
-        async with UnitOfWork(self.sessions) as uow:
+        async with self.adapters.uow() as uow:
             notice = await returned_referral_notice(uow, uuid.UUID(data.referral_id))
         if notice is None or not notice.recipients:
             return False
@@ -163,14 +166,13 @@ class ReferralActivities:
         """Unaccompanied too long: event and mail to the coordination. Follow-up due: mail the référent."""
         from relais_referral.notifications import messages
         from relais_referral.service_layer.journeys import journey_contacts, mark_unaccompanied
-        from relais_referral.service_layer.unit_of_work import UnitOfWork
 
         person = uuid.UUID(data.jobseeker_id)
         today = paris_date(datetime.now(UTC))
         since = data.since or today
         days = _working_days_since(since, self.context.departement)
         raised = False
-        async with UnitOfWork(self.sessions) as uow:
+        async with self.adapters.uow() as uow:
             contacts = await journey_contacts(uow, person, self.context)
             if data.kind == "unaccompanied":
                 raised = await mark_unaccompanied(

@@ -22,14 +22,10 @@ from relais_referral.api.schemas import (
 )
 from relais_referral.db.models import OrganisationRow, infra
 from relais_referral.domain.errors import NotAllowed
+from relais_referral.service_layer import referrals as handlers
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
-from relais_referral.service_layer.referrals import (
-    ReferralAction,
-    SubmitReferral,
-    act_on_referral,
-    submit_referral,
-)
+from relais_referral.service_layer.referrals import SubmitReferral, submit_referral
 from relais_referral.service_layer.unit_of_work import UnitOfWork
 from relais_shared.audit import record_access
 from relais_shared.auth import Principal
@@ -161,22 +157,26 @@ async def get_referral(referral_id: uuid.UUID, principal: Caller, sessions: Sess
 
 
 async def _act(
-    sessions: Sessions, principal: Principal, ctx: PactContext, referral_id: uuid.UUID, action: ReferralAction
+    sessions: Sessions,
+    principal: Principal,
+    ctx: PactContext,
+    referral_id: uuid.UUID,
+    command: handlers.ReferralCommand,
 ) -> ReferralOut:
     async with (
         audited_refusals(
-            sessions, principal, action=action.name, resource_type="referral", resource_id=str(referral_id)
+            sessions, principal, action=command.name, resource_type="referral", resource_id=str(referral_id)
         ),
         UnitOfWork(sessions) as uow,
     ):
-        return ReferralOut.of(await act_on_referral(uow, principal, referral_id, action, ctx))
+        return ReferralOut.of(await handlers.act_on_referral(uow, principal, referral_id, command, ctx))
 
 
 @router.post("/{referral_id}/acknowledge", summary="Accuser réception (structure destinataire)")
 async def acknowledge(
     referral_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context
 ) -> ReferralOut:
-    return await _act(sessions, principal, ctx, referral_id, ReferralAction("acknowledge"))
+    return await _act(sessions, principal, ctx, referral_id, handlers.Acknowledge())
 
 
 @router.post("/{referral_id}/appointment", summary="Fixer (ou refixer) le rendez-vous d'accueil")
@@ -184,7 +184,7 @@ async def schedule(
     referral_id: uuid.UUID, body: AppointmentIn, principal: Caller, sessions: Sessions, ctx: Context
 ) -> ReferralOut:
     return await _act(
-        sessions, principal, ctx, referral_id, ReferralAction("schedule", appointment_at=body.appointment_at)
+        sessions, principal, ctx, referral_id, handlers.ScheduleAppointment(body.appointment_at)
     )
 
 
@@ -192,12 +192,12 @@ async def schedule(
 async def appointment_outcome(
     referral_id: uuid.UUID, body: AppointmentOutcomeIn, principal: Caller, sessions: Sessions, ctx: Context
 ) -> ReferralOut:
-    return await _act(sessions, principal, ctx, referral_id, ReferralAction("outcome", outcome=body.outcome))
+    return await _act(sessions, principal, ctx, referral_id, handlers.RecordAppointmentOutcome(body.outcome))
 
 
 @router.post("/{referral_id}/accept", summary="Accepter : prise en charge (devient référent)")
 async def accept(referral_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context) -> ReferralOut:
-    return await _act(sessions, principal, ctx, referral_id, ReferralAction("accept"))
+    return await _act(sessions, principal, ctx, referral_id, handlers.Accept())
 
 
 @router.post("/{referral_id}/refuse", summary="Refuser avec un motif (retour à l'orienteur)")
@@ -209,12 +209,7 @@ async def refuse(
         principal,
         ctx,
         referral_id,
-        ReferralAction(
-            "refuse",
-            reason=body.reason,
-            comment=body.comment,
-            shared_with_jobseeker=body.shared_with_jobseeker,
-        ),
+        handlers.Refuse(body.reason, body.comment, body.shared_with_jobseeker),
     )
 
 
@@ -222,13 +217,11 @@ async def refuse(
 async def withdraw(
     referral_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context
 ) -> ReferralOut:
-    return await _act(sessions, principal, ctx, referral_id, ReferralAction("withdraw"))
+    return await _act(sessions, principal, ctx, referral_id, handlers.Withdraw())
 
 
 @router.post("/{referral_id}/close", summary="Clôturer l'accompagnement avec son résultat")
 async def close(
     referral_id: uuid.UUID, body: ClosingIn, principal: Caller, sessions: Sessions, ctx: Context
 ) -> ReferralOut:
-    return await _act(
-        sessions, principal, ctx, referral_id, ReferralAction("close", closing_outcome=body.outcome)
-    )
+    return await _act(sessions, principal, ctx, referral_id, handlers.Close(body.outcome))
