@@ -63,6 +63,7 @@ class FakeJourneys:
     def __init__(self, people: dict[uuid.UUID, Person]) -> None:
         self.people = people
         self.rows: dict[uuid.UUID, Journey] = {}
+        self.seen: list[Journey] = []
 
     async def get(self, jobseeker_id: uuid.UUID, coordination_org_id: uuid.UUID) -> Journey | None:
         person = self.people.get(jobseeker_id)
@@ -70,7 +71,10 @@ class FakeJourneys:
             return None
         if jobseeker_id not in self.rows:
             self.rows[jobseeker_id] = Journey(jobseeker_id, person.referent_org_id, coordination_org_id)
-        return self.rows[jobseeker_id]
+        journey = self.rows[jobseeker_id]
+        if journey not in self.seen:
+            self.seen.append(journey)
+        return journey
 
     async def save(self, journey: Journey) -> None:
         self.rows[journey.jobseeker_id] = journey
@@ -176,6 +180,9 @@ class FakeUnitOfWork:
         self.audited.append((action, resource_type, resource_id))
 
     async def flush_events(self) -> None:
+        for journey in self.journeys.seen:
+            self._staged.extend((event, event.event_id) for event in journey.events)
+            journey.events.clear()
         for referral in self.referrals.seen:
             self._staged.extend((event, None) for event in referral.events)
             referral.events.clear()

@@ -9,6 +9,7 @@ import pytest
 from relais_referral.domain.errors import NotAllowed
 from relais_referral.domain.escalation import EscalationLevel
 from relais_referral.domain.events import (
+    ReferentChanged,
     ReferralAccepted,
     ReferralEscalated,
     ReferralMadeObsolete,
@@ -17,7 +18,6 @@ from relais_referral.domain.events import (
 )
 from relais_referral.domain.journey import TaskKind
 from relais_referral.domain.referral import ReferralStatus, RefusalReason
-from relais_referral.events.contracts import JourneyReferentChangedV1
 from relais_referral.service_layer import referrals as h
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
@@ -65,7 +65,12 @@ async def test_the_sender_stays_referent_until_the_receiver_accepts_then_follows
     journey = uow.journeys.rows[person]
     assert journey.referent_org_id == plie and mission_locale in journey.follow_up
     assert uow.events(ReferralAccepted)
-    assert [e.referent_org_id for e in uow.events(JourneyReferentChangedV1)] == [plie]
+    [changed] = uow.events(ReferentChanged)
+    assert (changed.previous_referent_org_id, changed.referent_org_id, changed.cause) == (
+        mission_locale,
+        plie,
+        "referral_accepted",
+    )
 
 
 async def test_accepting_one_referral_makes_the_persons_other_open_referrals_obsolete(

@@ -113,6 +113,7 @@ class JourneyRepository:
         self.session = session
         self._loaded_status: dict[uuid.UUID, TaskStatus] = {}
         self._loaded_members: dict[uuid.UUID, set[uuid.UUID]] = {}
+        self.seen: list[Journey] = []  # the unit of work publishes their events
 
     async def get(self, jobseeker_id: uuid.UUID, coordination_org_id: uuid.UUID) -> Journey | None:
         person = await self.session.get(JobseekerRow, jobseeker_id, with_for_update=True)
@@ -156,6 +157,7 @@ class JourneyRepository:
         )
         self._loaded_status.update({t.id: t.status for t in journey.tasks})
         self._loaded_members[jobseeker_id] = set(journey.follow_up)
+        self.seen.append(journey)
         return journey
 
     async def save(self, journey: Journey) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 
@@ -90,3 +90,40 @@ class ReferralEscalated(DomainEvent):
 
     receiver_org_id: uuid.UUID
     level: str
+
+
+# ---------------------------------------------------------------------------------------------- journeys
+@dataclass(frozen=True)
+class JourneyEvent:
+    """What happened to a person's journey. ``event_id`` is set when the cause fixes the published id
+    (a partner's event, a workflow step), so that a redelivery publishes nothing new."""
+
+    jobseeker_id: uuid.UUID
+    occurred_at: datetime
+    event_id: uuid.UUID | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class ReferentChanged(JourneyEvent):
+    previous_referent_org_id: uuid.UUID | None
+    referent_org_id: uuid.UUID | None
+    cause: str  # referral_accepted | assigned_by_coordination | released
+
+
+@dataclass(frozen=True)
+class LifeEventRecorded(JourneyEvent):
+    kind: str
+    contract_type: str | None
+    weekly_hours: float | None
+
+
+@dataclass(frozen=True)
+class PactExited(JourneyEvent):
+    outcome: str
+    referent_org_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class PersonUnaccompanied(JourneyEvent):
+    since: date
+    working_days: int

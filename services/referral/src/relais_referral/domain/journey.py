@@ -14,6 +14,13 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from relais_referral.domain.errors import InvalidTransition, NotAllowed
+from relais_referral.domain.events import (
+    JourneyEvent,
+    LifeEventRecorded,
+    PactExited,
+    PersonUnaccompanied,
+    ReferentChanged,
+)
 
 
 class TaskKind(StrEnum):
@@ -88,6 +95,13 @@ class Journey:
     in_pact: bool = True
     exit_outcome: str | None = None
     history: list[JourneyEntry] = field(default_factory=list)
+    # What happened, for the unit of work to publish (mapped to contracts in events/mapping.py).
+    events: list[JourneyEvent] = field(default_factory=list, repr=False, compare=False)
+
+    def _referent_becomes(self, org_id: uuid.UUID | None, cause: str, now: datetime) -> None:
+        previous, self.referent_org_id = self.referent_org_id, org_id
+        if previous != org_id:
+            self.events.append(ReferentChanged(self.jobseeker_id, now, previous, org_id, cause))
 
     # ------------------------------------------------------------------ invariant
     def is_accompanied(self) -> bool:
@@ -166,7 +180,7 @@ class Journey:
         accepted = self.open_referrals.pop(referral_id)
         if self.referent_org_id is not None and self.referent_org_id != accepted.receiver_org_id:
             self.follow_up.add(self.referent_org_id)
-        self.referent_org_id = accepted.receiver_org_id
+        self._referent_becomes(accepted.receiver_org_id, "referral_accepted", now)
         self.follow_up.discard(accepted.receiver_org_id)
         self._finish_tasks(set(COORDINATION_KINDS))
         self._finish_referral_tasks(referral_id)
@@ -226,7 +240,7 @@ class Journey:
             # Warm hand-off: the sender stays responsible until the receiver answers.
             raise InvalidTransition("waiting for an answer to its own referral", "release")
         self.follow_up.add(by_org_id)
-        self.referent_org_id = None
+        self._referent_becomes(None, "released", now)
         self._log(now, "referent_released", by_org_id)
         self._nobody_left(now, unaccompanied_due)
 
@@ -235,7 +249,7 @@ class Journey:
         self._require_in_pact("assign a référent")
         if self.referent_org_id is not None:
             raise InvalidTransition("has a référent", "assign a référent")
-        self.referent_org_id = org_id
+        self._referent_becomes(org_id, "assigned_by_coordination", now)
         self.follow_up.discard(org_id)
         self._finish_tasks(set(COORDINATION_KINDS))
         self._log(now, "referent_assigned", org_id)
@@ -249,7 +263,9 @@ class Journey:
         reorient_due: date,
         unaccompanied_due: date,
         by_org_id: uuid.UUID | None,
-        detail: str | None = None,
+        contract_type: str | None = None,
+        weekly_hours: float | None = None,
+        event_id: uuid.UUID | None = None,
     ) -> list[uuid.UUID]:
         """Returns the open referrals that the event makes obsolete.
 
@@ -258,7 +274,17 @@ class Journey:
         self._require_in_pact(kind.value)
         if by_org_id is not None and by_org_id != (self.referent_org_id or self.coordination_org_id):
             raise NotAllowed("only the référent organisation declares a life event")
+        detail = (
+            f"{contract_type} {weekly_hours:g}h"
+            if contract_type and weekly_hours is not None
+            else contract_type
+        )
         self._log(now, f"life_event_{kind.value}", None, None, detail)
+        self.events.append(
+            LifeEventRecorded(
+                self.jobseeker_id, now, kind.value, contract_type, weekly_hours, event_id=event_id
+            )
+        )
         if kind is LifeEvent.TRAINING_ABANDONED:
             owner = self.referent_org_id or self.coordination_org_id
             self._task(TaskKind.REORIENT, owner, reorient_due, note="Formation abandonnée")
@@ -270,6 +296,17 @@ class Journey:
         self.open_referrals.clear()
         self._nobody_left(now, unaccompanied_due)
         return ended
+
+    def report_unaccompanied(
+        self, *, since: date, working_days: int, now: datetime, event_id: uuid.UUID
+    ) -> bool:
+        """The journey's timer rang: reported only if nobody is responsible still."""
+        if not self.in_pact or self.referent_org_id or self.open_referrals:
+            return False
+        self.events.append(
+            PersonUnaccompanied(self.jobseeker_id, now, since, working_days, event_id=event_id)
+        )
+        return True
 
     def exit(
         self, *, outcome: str, now: datetime, follow_ups: list[date], by_org_id: uuid.UUID | None
@@ -288,6 +325,7 @@ class Journey:
             status=TaskStatus.CANCELLED,
         )
         self._log(now, "exit", owner, None, outcome)
+        self.events.append(PactExited(self.jobseeker_id, now, outcome, owner))
         if owner is not None:
             for due in follow_ups:
                 self._task(TaskKind.OUTCOME_FOLLOW_UP, owner, due)

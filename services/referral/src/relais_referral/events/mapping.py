@@ -7,6 +7,42 @@ from relais_referral.events import contracts as c
 from relais_shared.envelope import EventData
 
 
+def journey_integration_event(event: d.JourneyEvent) -> EventData:
+    at = event.occurred_at
+    match event:
+        case d.ReferentChanged():
+            return c.JourneyReferentChangedV1(
+                jobseeker_id=event.jobseeker_id,
+                previous_referent_org_id=event.previous_referent_org_id,
+                referent_org_id=event.referent_org_id,
+                cause=event.cause,
+                changed_at=at,
+            )
+        case d.LifeEventRecorded():
+            return c.JourneyLifeEventRecordedV1(
+                jobseeker_id=event.jobseeker_id,
+                kind=event.kind,
+                contract_type=event.contract_type,
+                weekly_hours=event.weekly_hours,
+                recorded_at=at,
+            )
+        case d.PactExited():
+            return c.JourneyExitedV1(
+                jobseeker_id=event.jobseeker_id,
+                outcome=event.outcome,
+                referent_org_id=event.referent_org_id,
+                exited_at=at,
+            )
+        case d.PersonUnaccompanied():
+            return c.JobseekerUnaccompaniedV1(
+                jobseeker_id=event.jobseeker_id,
+                since=event.since,
+                working_days=event.working_days,
+                detected_at=at,
+            )
+    raise TypeError(f"no contract for {type(event).__name__}")
+
+
 def to_integration_event(event: d.DomainEvent) -> EventData:
     at = event.occurred_at
     match event:

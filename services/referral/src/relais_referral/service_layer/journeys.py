@@ -11,12 +11,6 @@ from relais_referral.domain.calendar import add_working_days, paris_date
 from relais_referral.domain.deadlines import add_months
 from relais_referral.domain.errors import InvalidReferral, NotAllowed
 from relais_referral.domain.journey import Journey, JourneyEntry, LifeEvent, TaskKind
-from relais_referral.events.contracts import (
-    JobseekerUnaccompaniedV1,
-    JourneyExitedV1,
-    JourneyLifeEventRecordedV1,
-    JourneyReferentChangedV1,
-)
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
 from relais_referral.service_layer.unit_of_work import UnitOfWork
@@ -86,21 +80,6 @@ async def load_journey(
     return journey
 
 
-def publish_referent_change(
-    uow: UnitOfWork, journey: Journey, previous: uuid.UUID | None, cause: str, now: datetime
-) -> None:
-    if journey.referent_org_id != previous:
-        uow.publish(
-            JourneyReferentChangedV1(
-                jobseeker_id=journey.jobseeker_id,
-                previous_referent_org_id=previous,
-                referent_org_id=journey.referent_org_id,
-                cause=cause,
-                changed_at=now,
-            )
-        )
-
-
 async def release(
     uow: UnitOfWork, principal: Principal, jobseeker_id: uuid.UUID, ctx: PactContext
 ) -> Journey:
@@ -108,13 +87,11 @@ async def release(
     journey = await load_journey(uow, principal, jobseeker_id, ctx)
     now = datetime.now(UTC)
     policy = await uow.policies.current("*")
-    previous = journey.referent_org_id
     journey.release(
         by_org_id=principal.org_id,
         now=now,
         unaccompanied_due=add_working_days(paris_date(now), policy.unaccompanied_days, ctx.departement),
     )
-    publish_referent_change(uow, journey, previous, "released", now)
     await uow.journeys.save(journey)
     await _audit(uow, principal, "release", jobseeker_id)
     return journey
@@ -127,9 +104,7 @@ async def assign_referent(
         raise NotAllowed("only the pact coordination designates a référent")
     journey = await load_journey(uow, None, jobseeker_id, ctx)
     now = datetime.now(UTC)
-    previous = journey.referent_org_id
     journey.assign_referent(org_id=org_id, now=now)
-    publish_referent_change(uow, journey, previous, "assigned_by_coordination", now)
     await uow.journeys.save(journey)
     await _audit(uow, principal, "assign_referent", jobseeker_id)
     return journey
@@ -142,7 +117,6 @@ async def exit_pact(
         _counsellor(principal)
     journey = await load_journey(uow, principal, jobseeker_id, ctx)
     now = datetime.now(UTC)
-    referent = journey.referent_org_id
     ended = journey.exit(
         outcome=outcome,
         now=now,
@@ -150,9 +124,6 @@ async def exit_pact(
         follow_ups=[add_months(paris_date(now), m) for m in FOLLOW_UP_MONTHS],
     )
     await _make_obsolete(uow, journey, ended, "exit", now)
-    uow.publish(
-        JourneyExitedV1(jobseeker_id=jobseeker_id, outcome=outcome, referent_org_id=referent, exited_at=now)
-    )
     await uow.journeys.save(journey)
     await _audit(uow, principal, "exit", jobseeker_id)
     return journey
@@ -175,39 +146,21 @@ async def record_life_event(
     journey = await load_journey(uow, principal, jobseeker_id, ctx)
     now = datetime.now(UTC)
     policy = await uow.policies.current("*")
-    detail = (
-        f"{contract_type} {weekly_hours:g}h" if contract_type and weekly_hours is not None else contract_type
-    )
     too_long = contract_type is not None and len(contract_type) > 20
     if too_long or (weekly_hours is not None and not 0 <= weekly_hours <= 48):
         raise InvalidReferral("contract type of at most 20 characters and 0 to 48 weekly hours")
-    referent = journey.referent_org_id
     today = paris_date(now)
     ended = journey.life_event(
         kind,
         now=now,
-        detail=detail,
+        contract_type=contract_type,
+        weekly_hours=weekly_hours,
+        event_id=event_id,
         by_org_id=principal.org_id if principal is not None else None,
         reorient_due=add_working_days(today, policy.reorient_days, ctx.departement),
         unaccompanied_due=add_working_days(today, policy.unaccompanied_days, ctx.departement),
     )
     await _make_obsolete(uow, journey, ended, kind.value, now)
-    uow.publish(
-        JourneyLifeEventRecordedV1(
-            jobseeker_id=jobseeker_id,
-            kind=kind.value,
-            contract_type=contract_type,
-            weekly_hours=weekly_hours,
-            recorded_at=now,
-        ),
-        event_id=event_id,
-    )
-    if kind is LifeEvent.MOVED_OUT:
-        uow.publish(
-            JourneyExitedV1(
-                jobseeker_id=jobseeker_id, outcome="moved_out", referent_org_id=referent, exited_at=now
-            )
-        )
     await uow.journeys.save(journey)
     await _audit(uow, principal, "life_event", jobseeker_id)
     return journey
@@ -225,15 +178,11 @@ async def mark_unaccompanied(
     if await uow.outbox_has(event_id):
         return False
     journey = await uow.journeys.get(jobseeker_id, ctx.coordination_org_id)
-    if journey is None or not journey.in_pact or journey.referent_org_id or journey.open_referrals:
+    if journey is None:
         return False
-    uow.publish(
-        JobseekerUnaccompaniedV1(
-            jobseeker_id=jobseeker_id, since=since, working_days=working_days, detected_at=datetime.now(UTC)
-        ),
-        event_id=event_id,
+    return journey.report_unaccompanied(
+        since=since, working_days=working_days, now=datetime.now(UTC), event_id=event_id
     )
-    return True
 
 
 async def _make_obsolete(

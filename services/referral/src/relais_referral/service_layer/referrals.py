@@ -24,7 +24,6 @@ from relais_referral.domain.referral import (
 )
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
-from relais_referral.service_layer.journeys import publish_referent_change
 from relais_referral.service_layer.unit_of_work import UnitOfWork
 from relais_shared.auth import Principal
 
@@ -345,7 +344,6 @@ async def _settle(
     ctx: PactContext,
 ) -> None:
     """Moves the journey with the referral's new events, in the same transaction (DOMAIN rules 1, 5, 6)."""
-    previous = journey.referent_org_id
     unaccompanied_due = add_working_days(paris_date(now), policy.unaccompanied_days, ctx.departement)
     for event in list(referral.events):
         for other_id in apply_to_journey(journey, event, now=now, unaccompanied_due=unaccompanied_due):
@@ -355,7 +353,6 @@ async def _settle(
                 await uow.referrals.save(other)
                 for other_event in other.events:
                     apply_to_journey(journey, other_event, now=now, unaccompanied_due=unaccompanied_due)
-    publish_referent_change(uow, journey, previous, "referral_accepted", now)
     await uow.journeys.save(journey)
 
 

@@ -15,7 +15,7 @@ from relais_referral.db.models import infra
 from relais_referral.db.people import DirectoryRepository, JobseekerRepository, TaskRepository
 from relais_referral.db.repository import JourneyRepository, PolicyRepository, ReferralRepository
 from relais_referral.domain.events import DomainEvent
-from relais_referral.events.mapping import to_integration_event
+from relais_referral.events.mapping import journey_integration_event, to_integration_event
 from relais_shared.audit import record_access
 from relais_shared.auth import Principal
 from relais_shared.envelope import EventData
@@ -71,7 +71,11 @@ class UnitOfWork(SqlUnitOfWork):
         )
 
     async def flush_events(self) -> None:
-        """What handlers staged, then the events the referrals recorded, in the order they happened."""
+        """What handlers staged, then the events the journeys and the referrals recorded, in order."""
+        for journey in self.journeys.seen:
+            for event in journey.events:
+                super().publish(journey_integration_event(event), event_id=event.event_id)
+            journey.events.clear()
         for referral in self.referrals.seen:
             for event in referral.events:
                 self.publish(event)
