@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
@@ -17,7 +18,7 @@ from typing import Annotated, Any, Literal, get_args
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
@@ -204,6 +205,39 @@ def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+RefusalHook = Callable[[Request, Principal], Awaitable[None]]
+
+
+class RoleRequirement:
+    """An endpoint's function-level rule (OWASP API5): only callers holding one of ``roles`` get through.
+
+    Declared on each route with :func:`require_roles`; a caller without any of the roles gets a 403
+    problem, whatever the object asked for. ``on_refusal`` lets a service record the refusal (audit log).
+    """
+
+    def __init__(self, roles: frozenset[str], on_refusal: RefusalHook | None = None) -> None:
+        self.roles = roles
+        self.on_refusal = on_refusal
+
+    async def __call__(self, request: Request, principal: CurrentPrincipal) -> Principal:
+        if principal.roles & self.roles:
+            return principal
+        if self.on_refusal is not None:
+            await self.on_refusal(request, principal)
+        raise Problem("forbidden", f"Réservé aux rôles : {', '.join(sorted(self.roles))}.")
+
+
+def require_roles(*roles: Role, on_refusal: RefusalHook | None = None) -> Any:
+    """The dependency declaring who may call a route: ``dependencies=[require_roles("counsellor")]``.
+
+    The roles also become the route's OpenAPI security requirement: for a bearer scheme, OpenAPI 3.1
+    lets that list name the roles the operation requires.
+    """
+    unknown = set(roles) - ROLES
+    if not roles or unknown:
+        raise ValueError(f"a route names at least one known role (unknown: {sorted(unknown)})")
+    return Security(RoleRequirement(frozenset(roles), on_refusal), scopes=sorted(roles))
 
 
 def dev_issuer_dir(configured: str | None) -> Path:
