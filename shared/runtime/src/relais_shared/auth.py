@@ -10,30 +10,48 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from relais_shared.problems import Problem
 
-ROLES = frozenset(
-    {
-        "counsellor",
-        "facilitator",
-        "buyer",
-        "training_provider",
-        "employer",
-        "coordinator",
-        "evaluator",
-        "admin",
-    }
-)
+Role = Literal[
+    "counsellor",
+    "facilitator",
+    "buyer",
+    "training_provider",
+    "employer",
+    "coordinator",
+    "evaluator",
+    "admin",
+]
+ROLES: frozenset[str] = frozenset(get_args(Role))
+# DOMAIN.md's organisation kinds: a token naming another kind comes from a misconfigured identity provider.
+OrgKind = Literal[
+    "france_travail",
+    "mission_locale",
+    "plie",
+    "cap_emploi",
+    "maison_emploi",
+    "departement",
+    "siae",
+    "geiq",
+    "training_provider",
+    "employer",
+    "association",
+    "buyer",
+    "pact_coordination",
+]
+ORG_KINDS: frozenset[str] = frozenset(get_args(OrgKind))
 DEV_KEY_ID = "relais-dev-1"
 
 
@@ -48,6 +66,31 @@ class Principal:
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+
+class Claims(BaseModel):
+    """The claims Relais reads from a verified token, checked for type and value before anything uses them.
+
+    A signature proves who issued a token, not that the identity provider was configured right: a
+    ``roles`` that is not a list of strings, a missing or malformed ``org_id`` or an unknown ``org_kind``
+    makes the token invalid (401) rather than crashing the request. Roles this platform does not know
+    are ignored, so they grant nothing; other claims are ignored too.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    sub: StrictStr = Field(min_length=1, max_length=200)
+    org_id: uuid.UUID
+    org_kind: OrgKind
+    roles: list[StrictStr] = Field(max_length=50)
+
+    def principal(self) -> Principal:
+        return Principal(
+            sub=self.sub,
+            org_id=self.org_id,
+            org_kind=self.org_kind,
+            roles=frozenset(role for role in self.roles if role in ROLES),
+        )
 
 
 class DevIssuer:
@@ -88,18 +131,23 @@ class DevIssuer:
         unknown = set(roles) - ROLES
         if unknown:
             raise ValueError(f"unknown roles: {sorted(unknown)}")
+        if org_kind not in ORG_KINDS:
+            raise ValueError(f"unknown organisation kind: {org_kind}")
+        return self.sign(
+            {
+                "sub": sub or f"user-{uuid.uuid4()}",
+                "org_id": str(org_id),
+                "org_kind": org_kind,
+                "roles": roles,
+            },
+            ttl_s=ttl_s,
+        )
+
+    def sign(self, claims: dict[str, Any], ttl_s: int = 8 * 3600) -> str:
+        """Signs ``claims`` as they are, unchecked: for tests of what a misconfigured provider may send."""
         now = int(time.time())
-        claims = {
-            "iss": self.issuer,
-            "aud": self.audience,
-            "sub": sub or f"user-{uuid.uuid4()}",
-            "org_id": str(org_id),
-            "org_kind": org_kind,
-            "roles": roles,
-            "iat": now,
-            "exp": now + ttl_s,
-        }
-        return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": DEV_KEY_ID})  # type: ignore[arg-type]
+        payload = {"iss": self.issuer, "aud": self.audience, "iat": now, "exp": now + ttl_s, **claims}
+        return jwt.encode(payload, self._private, algorithm="RS256", headers={"kid": DEV_KEY_ID})  # type: ignore[arg-type]
 
 
 class TokenVerifier:
@@ -129,15 +177,19 @@ class TokenVerifier:
                 issuer=self.issuer,
                 options={"require": ["exp", "sub", "iss", "aud"]},
             )
-            roles = frozenset(claims.get("roles", [])) & ROLES
-            return Principal(
-                sub=str(claims["sub"]),
-                org_id=uuid.UUID(str(claims["org_id"])),
-                org_kind=str(claims.get("org_kind", "")),
-                roles=roles,
-            )
         except (jwt.PyJWTError, StopIteration, KeyError, ValueError) as exc:
             raise Problem("unauthenticated", "Jeton invalide ou expiré.") from exc
+        try:
+            return Claims.model_validate(claims).principal()
+        except ValidationError as exc:
+            # Which claims are wrong, never their values: the identity provider's administrator fixes them.
+            errors = [
+                {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"], "code": err["type"]}
+                for err in exc.errors(include_input=False, include_url=False)
+            ]
+            raise Problem(
+                "unauthenticated", "Jeton invalide : revendications absentes ou incorrectes.", errors
+            ) from exc
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -153,6 +205,39 @@ def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+RefusalHook = Callable[[Request, Principal], Awaitable[None]]
+
+
+class RoleRequirement:
+    """An endpoint's function-level rule (OWASP API5): only callers holding one of ``roles`` get through.
+
+    Declared on each route with :func:`require_roles`; a caller without any of the roles gets a 403
+    problem, whatever the object asked for. ``on_refusal`` lets a service record the refusal (audit log).
+    """
+
+    def __init__(self, roles: frozenset[str], on_refusal: RefusalHook | None = None) -> None:
+        self.roles = roles
+        self.on_refusal = on_refusal
+
+    async def __call__(self, request: Request, principal: CurrentPrincipal) -> Principal:
+        if principal.roles & self.roles:
+            return principal
+        if self.on_refusal is not None:
+            await self.on_refusal(request, principal)
+        raise Problem("forbidden", f"Réservé aux rôles : {', '.join(sorted(self.roles))}.")
+
+
+def require_roles(*roles: Role, on_refusal: RefusalHook | None = None) -> Any:
+    """The dependency declaring who may call a route: ``dependencies=[require_roles("counsellor")]``.
+
+    The roles also become the route's OpenAPI security requirement: for a bearer scheme, OpenAPI 3.1
+    lets that list name the roles the operation requires.
+    """
+    unknown = set(roles) - ROLES
+    if not roles or unknown:
+        raise ValueError(f"a route names at least one known role (unknown: {sorted(unknown)})")
+    return Security(RoleRequirement(frozenset(roles), on_refusal), scopes=sorted(roles))
 
 
 def dev_issuer_dir(configured: str | None) -> Path:

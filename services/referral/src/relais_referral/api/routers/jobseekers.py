@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, status
 from sqlalchemy import select
 
-from relais_referral.api.deps import Caller, Context, Sessions, Uow, audited_refusals
+from relais_referral.api.deps import Caller, Context, Sessions, Uow, audited_refusals, require_roles
 from relais_referral.api.schemas import (
     AssignReferentIn,
     ExitIn,
@@ -30,7 +30,12 @@ from relais_shared.problems import PROBLEM_RESPONSES
 router = APIRouter(prefix="/v1/jobseekers", tags=["jobseekers"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Inscrire une personne accompagnée")
+@router.post(
+    "",
+    dependencies=[require_roles("counsellor")],
+    status_code=status.HTTP_201_CREATED,
+    summary="Inscrire une personne accompagnée",
+)
 async def add_jobseeker(body: JobseekerIn, principal: Caller, uow: Uow, sessions: Sessions) -> JobseekerOut:
     async with (
         audited_refusals(sessions, principal, action="create", resource_type="jobseeker", resource_id=None),
@@ -42,13 +47,16 @@ async def add_jobseeker(body: JobseekerIn, principal: Caller, uow: Uow, sessions
         return JobseekerOut.model_validate(row)
 
 
-@router.get("/{jobseeker_id}", summary="Consulter une personne (accès journalisé)")
+@router.get(
+    "/{jobseeker_id}",
+    dependencies=[require_roles("counsellor")],
+    summary="Consulter une personne (accès journalisé)",
+)
 async def get_jobseeker(jobseeker_id: uuid.UUID, principal: Caller, sessions: Sessions) -> JobseekerOut:
     async with audited_refusals(
         sessions, principal, action="read", resource_type="jobseeker", resource_id=str(jobseeker_id)
     ):
-        if not principal.has_role("counsellor", "admin"):
-            # Coordinators and evaluators only ever see pseudonymised aggregates.
+        if not principal.has_role("counsellor"):  # as declared on the route; identity data is read below
             raise NotFound("jobseeker")
         async with UnitOfWork(sessions) as uow:
             row = await uow.jobseekers.get(jobseeker_id)
@@ -75,6 +83,7 @@ async def _journey_out(uow: UnitOfWork, journey: Journey) -> JourneyOut:
 
 @router.get(
     "/{jobseeker_id}/journey",
+    dependencies=[require_roles("counsellor", "coordinator")],
     summary="Parcours : référent, groupe de suivi, orientations, tâches, historique",
 )
 async def get_journey(
@@ -83,7 +92,7 @@ async def get_journey(
     async with audited_refusals(
         sessions, principal, action="read", resource_type="journey", resource_id=str(jobseeker_id)
     ):
-        if not principal.has_role("counsellor", "coordinator", "admin"):
+        if not principal.has_role("counsellor", "coordinator"):  # as declared on the route
             raise NotFound("jobseeker")
         async with UnitOfWork(sessions) as uow:
             journey = await handlers.load_journey(uow, principal, jobseeker_id, ctx)
@@ -114,7 +123,11 @@ async def _change(
         return await _journey_out(uow, await change(uow))
 
 
-@router.post("/{jobseeker_id}/release", summary="Mettre fin à l'accompagnement (sans sortie du pacte)")
+@router.post(
+    "/{jobseeker_id}/release",
+    dependencies=[require_roles("counsellor")],
+    summary="Mettre fin à l'accompagnement (sans sortie du pacte)",
+)
 async def release(jobseeker_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context) -> JourneyOut:
     return await _change(
         sessions,
@@ -125,7 +138,11 @@ async def release(jobseeker_id: uuid.UUID, principal: Caller, sessions: Sessions
     )
 
 
-@router.post("/{jobseeker_id}/assign-referent", summary="Désigner un référent (coordination du pacte)")
+@router.post(
+    "/{jobseeker_id}/assign-referent",
+    dependencies=[require_roles("coordinator")],
+    summary="Désigner un référent (coordination du pacte)",
+)
 async def assign(
     jobseeker_id: uuid.UUID, body: AssignReferentIn, principal: Caller, sessions: Sessions, ctx: Context
 ) -> JourneyOut:
@@ -138,7 +155,11 @@ async def assign(
     )
 
 
-@router.post("/{jobseeker_id}/exit", summary="Sortie du pacte avec son résultat (suivi à 3, 6 et 12 mois)")
+@router.post(
+    "/{jobseeker_id}/exit",
+    dependencies=[require_roles("counsellor")],
+    summary="Sortie du pacte avec son résultat (suivi à 3, 6 et 12 mois)",
+)
 async def exit_pact(
     jobseeker_id: uuid.UUID, body: ExitIn, principal: Caller, sessions: Sessions, ctx: Context
 ) -> JourneyOut:
@@ -152,7 +173,9 @@ async def exit_pact(
 
 
 @router.post(
-    "/{jobseeker_id}/life-events", summary="Événement de vie : embauche, déménagement, abandon de formation"
+    "/{jobseeker_id}/life-events",
+    dependencies=[require_roles("counsellor")],
+    summary="Événement de vie : embauche, déménagement, abandon de formation",
 )
 async def life_event(
     jobseeker_id: uuid.UUID, body: LifeEventIn, principal: Caller, sessions: Sessions, ctx: Context

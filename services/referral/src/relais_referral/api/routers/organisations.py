@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select
 
-from relais_referral.api.deps import Caller, Context, Sessions, Uow
+from relais_referral.api.deps import Caller, Context, Sessions, Uow, require_roles
 from relais_referral.api.schemas import (
     CapacityIn,
     InboxEntryOut,
@@ -26,12 +26,18 @@ from relais_referral.domain.calendar import paris_date, working_days_between
 from relais_referral.domain.referral import STATUS_LABELS_FR, ReferralStatus
 from relais_referral.service_layer import directory
 from relais_referral.service_layer.errors import NotFound
+from relais_shared.auth import ROLES
 from relais_shared.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Ajouter une organisation à l'annuaire")
+@router.post(
+    "",
+    dependencies=[require_roles("admin")],
+    status_code=status.HTTP_201_CREATED,
+    summary="Ajouter une organisation à l'annuaire",
+)
 async def add_organisation(
     body: OrganisationIn, principal: Caller, uow: Uow, ctx: Context
 ) -> OrganisationOut:
@@ -53,7 +59,9 @@ async def add_organisation(
         return OrganisationOut.model_validate(row)
 
 
-@router.get("", summary="Parcourir et rechercher l'annuaire des acteurs")
+@router.get(
+    "", dependencies=[require_roles(*ROLES)], summary="Parcourir et rechercher l'annuaire des acteurs"
+)
 async def list_organisations(
     principal: Caller,
     sessions: Sessions,
@@ -86,7 +94,9 @@ async def list_organisations(
         )
 
 
-@router.get("/{org_id}", summary="Fiche d'une organisation, avec ses sites")
+@router.get(
+    "/{org_id}", dependencies=[require_roles(*ROLES)], summary="Fiche d'une organisation, avec ses sites"
+)
 async def get_organisation(org_id: uuid.UUID, principal: Caller, sessions: Sessions) -> OrganisationDetail:
     async with sessions() as session:
         row = await session.get(OrganisationRow, org_id)
@@ -102,7 +112,11 @@ async def get_organisation(org_id: uuid.UUID, principal: Caller, sessions: Sessi
         return detail
 
 
-@router.put("/{org_id}/capacity", summary="Déclarer sa capacité d'accueil (ouvert, liste d'attente, complet)")
+@router.put(
+    "/{org_id}/capacity",
+    dependencies=[require_roles("counsellor", "admin")],
+    summary="Déclarer sa capacité d'accueil (ouvert, liste d'attente, complet)",
+)
 async def put_capacity(
     org_id: uuid.UUID, body: CapacityIn, principal: Caller, uow: Uow, ctx: Context
 ) -> OrganisationOut:
@@ -111,14 +125,23 @@ async def put_capacity(
         return OrganisationOut.model_validate(row)
 
 
-@router.post("/{org_id}/sites", status_code=status.HTTP_201_CREATED, summary="Ajouter un site d'accueil")
+@router.post(
+    "/{org_id}/sites",
+    dependencies=[require_roles("counsellor", "admin")],
+    status_code=status.HTTP_201_CREATED,
+    summary="Ajouter un site d'accueil",
+)
 async def post_site(org_id: uuid.UUID, body: SiteIn, principal: Caller, uow: Uow, ctx: Context) -> SiteOut:
     async with uow:
         row = await directory.add_site(uow, principal, org_id, directory.AddSite(**body.model_dump()), ctx)
         return SiteOut.model_validate(row)
 
 
-@router.put("/{org_id}/members/{sub}", summary="Déclarer un membre et ses rôles (administration)")
+@router.put(
+    "/{org_id}/members/{sub}",
+    dependencies=[require_roles("admin")],
+    summary="Déclarer un membre et ses rôles (administration)",
+)
 async def put_member(
     org_id: uuid.UUID, sub: str, body: MemberIn, principal: Caller, uow: Uow, ctx: Context
 ) -> MemberIn:
@@ -131,6 +154,7 @@ async def put_member(
 
 @router.get(
     "/{org_id}/inbox",
+    dependencies=[require_roles("counsellor", "coordinator")],
     summary="Orientations reçues par l'organisation (projection des événements)",
     description=(
         "La boîte de réception, construite à partir des événements par le consommateur `referral-inbox` "

@@ -7,17 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 from sqlalchemy import select
 
-from relais_referral.api.deps import Caller, Context, Sessions, Uow
+from relais_referral.api.deps import Caller, Context, Sessions, Uow, require_roles
 from relais_referral.api.schemas import PolicyIn, PolicyOut
 from relais_referral.db.models import PolicyRow
 from relais_referral.domain.policy import ReferralPolicy
 from relais_referral.service_layer.directory import publish_policy
+from relais_shared.auth import ROLES
 from relais_shared.problems import PROBLEM_RESPONSES, Problem
 
 router = APIRouter(prefix="/v1/referral-policies", tags=["settings"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("", summary="Délais en vigueur et historique des versions")
+@router.get("", dependencies=[require_roles(*ROLES)], summary="Délais en vigueur et historique des versions")
 async def list_policies(principal: Caller, sessions: Sessions) -> list[PolicyOut]:
     async with sessions() as session:
         rows = await session.execute(select(PolicyRow).order_by(PolicyRow.org_kind, PolicyRow.version))
@@ -26,6 +27,7 @@ async def list_policies(principal: Caller, sessions: Sessions) -> list[PolicyOut
 
 @router.post(
     "/{org_kind}",
+    dependencies=[require_roles("coordinator", "admin")],
     status_code=status.HTTP_201_CREATED,
     summary="Publier une nouvelle version des délais ('*' = par défaut)",
 )

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from relais_referral.api.deps import Caller, Context, Sessions, audited_refusals
+from relais_referral.api.deps import Caller, Context, Sessions, audited_refusals, require_roles
 from relais_referral.api.schemas import (
     AppointmentIn,
     AppointmentOutcomeIn,
@@ -52,6 +52,7 @@ CAPACITY_WARNING = {
 
 @router.post(
     "",
+    dependencies=[require_roles("counsellor")],
     status_code=status.HTTP_201_CREATED,
     summary="Orienter une personne vers une autre organisation",
     response_model=ReferralOut,
@@ -132,7 +133,7 @@ async def _capacity_advice(uow: UnitOfWork, out: ReferralOut) -> None:
     out.alternatives = [OrganisationOut.model_validate(row) for row in rows.scalars()]
 
 
-@router.get("/{referral_id}", summary="Consulter une orientation")
+@router.get("/{referral_id}", dependencies=[require_roles("counsellor")], summary="Consulter une orientation")
 async def get_referral(referral_id: uuid.UUID, principal: Caller, sessions: Sessions) -> ReferralOut:
     async with (
         audited_refusals(
@@ -143,7 +144,7 @@ async def get_referral(referral_id: uuid.UUID, principal: Caller, sessions: Sess
         referral = await uow.referrals.get(referral_id)
         if referral is None or not referral.involves(principal.org_id):
             raise NotFound("referral")
-        if not principal.has_role("counsellor", "admin"):
+        if not principal.has_role("counsellor"):  # as declared on the route
             raise NotAllowed("a referral (motive, comments) is read by counsellors only")
         await record_access(
             uow.session,
@@ -172,14 +173,22 @@ async def _act(
         return ReferralOut.of(await handlers.act_on_referral(uow, principal, referral_id, command, ctx))
 
 
-@router.post("/{referral_id}/acknowledge", summary="Accuser réception (structure destinataire)")
+@router.post(
+    "/{referral_id}/acknowledge",
+    dependencies=[require_roles("counsellor")],
+    summary="Accuser réception (structure destinataire)",
+)
 async def acknowledge(
     referral_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context
 ) -> ReferralOut:
     return await _act(sessions, principal, ctx, referral_id, handlers.Acknowledge())
 
 
-@router.post("/{referral_id}/appointment", summary="Fixer (ou refixer) le rendez-vous d'accueil")
+@router.post(
+    "/{referral_id}/appointment",
+    dependencies=[require_roles("counsellor")],
+    summary="Fixer (ou refixer) le rendez-vous d'accueil",
+)
 async def schedule(
     referral_id: uuid.UUID, body: AppointmentIn, principal: Caller, sessions: Sessions, ctx: Context
 ) -> ReferralOut:
@@ -188,19 +197,31 @@ async def schedule(
     )
 
 
-@router.post("/{referral_id}/appointment-outcome", summary="Saisir le résultat du rendez-vous")
+@router.post(
+    "/{referral_id}/appointment-outcome",
+    dependencies=[require_roles("counsellor")],
+    summary="Saisir le résultat du rendez-vous",
+)
 async def appointment_outcome(
     referral_id: uuid.UUID, body: AppointmentOutcomeIn, principal: Caller, sessions: Sessions, ctx: Context
 ) -> ReferralOut:
     return await _act(sessions, principal, ctx, referral_id, handlers.RecordAppointmentOutcome(body.outcome))
 
 
-@router.post("/{referral_id}/accept", summary="Accepter : prise en charge (devient référent)")
+@router.post(
+    "/{referral_id}/accept",
+    dependencies=[require_roles("counsellor")],
+    summary="Accepter : prise en charge (devient référent)",
+)
 async def accept(referral_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context) -> ReferralOut:
     return await _act(sessions, principal, ctx, referral_id, handlers.Accept())
 
 
-@router.post("/{referral_id}/refuse", summary="Refuser avec un motif (retour à l'orienteur)")
+@router.post(
+    "/{referral_id}/refuse",
+    dependencies=[require_roles("counsellor")],
+    summary="Refuser avec un motif (retour à l'orienteur)",
+)
 async def refuse(
     referral_id: uuid.UUID, body: RefusalIn, principal: Caller, sessions: Sessions, ctx: Context
 ) -> ReferralOut:
@@ -213,14 +234,22 @@ async def refuse(
     )
 
 
-@router.post("/{referral_id}/withdraw", summary="Retirer l'orientation (structure d'origine)")
+@router.post(
+    "/{referral_id}/withdraw",
+    dependencies=[require_roles("counsellor")],
+    summary="Retirer l'orientation (structure d'origine)",
+)
 async def withdraw(
     referral_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context
 ) -> ReferralOut:
     return await _act(sessions, principal, ctx, referral_id, handlers.Withdraw())
 
 
-@router.post("/{referral_id}/close", summary="Clôturer l'accompagnement avec son résultat")
+@router.post(
+    "/{referral_id}/close",
+    dependencies=[require_roles("counsellor")],
+    summary="Clôturer l'accompagnement avec son résultat",
+)
 async def close(
     referral_id: uuid.UUID, body: ClosingIn, principal: Caller, sessions: Sessions, ctx: Context
 ) -> ReferralOut:

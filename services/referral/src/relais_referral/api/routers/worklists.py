@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relais_referral.api.deps import Caller, Context, Sessions, Uow
+from relais_referral.api.deps import Caller, Context, Sessions, Uow, require_roles
 from relais_referral.api.schemas import Page, TaskOut, WorkItemOut
 from relais_referral.db.models import OrganisationRow, ReferralRow, TaskRow
 from relais_referral.db.repository import PolicyRepository
@@ -30,7 +30,7 @@ async def _own_organisation(sessions: Sessions, principal: Principal, org_id: uu
     """An organisation's queues are visible to its own counsellors and coordinators only."""
     if principal.org_id != org_id:
         raise NotFound("organisation")
-    if not principal.has_role("counsellor", "coordinator", "admin"):
+    if not principal.has_role("counsellor", "coordinator"):  # as declared on the routes
         raise NotAllowed("work queues are for counsellors and coordinators")
     async with sessions() as session:
         org = await session.get(OrganisationRow, org_id)
@@ -41,6 +41,7 @@ async def _own_organisation(sessions: Sessions, principal: Principal, org_id: uu
 
 @router.get(
     "/organisations/{org_id}/referrals",
+    dependencies=[require_roles("counsellor", "coordinator")],
     summary="File de travail : orientations reçues ou envoyées",
     description=(
         "Lue dans les orientations elles-mêmes (toujours à jour), dans les deux sens, avec pour chacune "
@@ -124,7 +125,9 @@ async def _next_deadline(row: ReferralRow, departement: str, policies: PolicyRep
 
 
 @router.get(
-    "/organisations/{org_id}/tasks", summary="Tâches de l'organisation (réorienter, relances, suivis)"
+    "/organisations/{org_id}/tasks",
+    dependencies=[require_roles("counsellor", "coordinator")],
+    summary="Tâches de l'organisation (réorienter, relances, suivis)",
 )
 async def tasks(
     org_id: uuid.UUID,
@@ -156,7 +159,11 @@ async def tasks(
     return Page(items=items, total=total, offset=offset, limit=limit)
 
 
-@router.post("/tasks/{task_id}/complete", summary="Marquer une tâche comme faite")
+@router.post(
+    "/tasks/{task_id}/complete",
+    dependencies=[require_roles("counsellor", "coordinator")],
+    summary="Marquer une tâche comme faite",
+)
 async def complete_task(task_id: uuid.UUID, principal: Caller, uow: Uow, ctx: Context) -> TaskOut:
     async with uow:
         row = await uow.session.get(TaskRow, task_id, with_for_update=True)
