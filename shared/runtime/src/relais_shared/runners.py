@@ -48,7 +48,16 @@ def run_api(app: FastAPI, settings: RelaisSettings) -> None:
     """One uvicorn process on ``settings.bind`` (loopback unless told otherwise) and ``settings.api_port``."""
     import uvicorn
 
-    uvicorn.run(app, host=settings.bind, port=settings.api_port, log_level="warning")
+    # log_config=None: uvicorn's lines go through the process's JSON logging (telemetry) instead of a
+    # text handler of its own; no access log, as a query string may one day carry a name.
+    uvicorn.run(
+        app,
+        host=settings.bind,
+        port=settings.api_port,
+        log_level="warning",
+        log_config=None,
+        access_log=False,
+    )
 
 
 def run_relay(settings: RelaisSettings, outbox: Table) -> None:

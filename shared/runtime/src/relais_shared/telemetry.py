@@ -2,7 +2,8 @@
 
 Exporters: OTLP over HTTP when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set; a JSON-lines file when
 ``RELAIS_TRACE_FILE`` is set (used by end-to-end tests to follow one trace across processes);
-nothing otherwise. Logs are JSON with trace ids and never carry personal data.
+nothing otherwise. Logs are JSON lines with a level and trace ids, the libraries' too (rate-limited), and
+never carry personal data: exceptions are logged by type and place, never by message.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import sys
 import threading
 import time
+import traceback
 from collections.abc import MutableMapping, Sequence
 from typing import Any
 
@@ -89,45 +91,82 @@ def _add_trace_ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableM
 
 
 class RepeatFilter(logging.Filter):
-    """Lets the same message of a library through at most once per ``window_s`` seconds.
+    """Lets the same line of a library through at most once per ``window_s`` seconds.
 
-    A broker outage makes aiokafka repeat one warning thousands of times: the first one says what
-    happened, the next one after the window says how many were held back (``repeated``).
+    During a broker outage aiokafka repeats one warning thousands of times: the first line says what
+    happens, the next one let through after the window says how many were held back (``repeated``).
+    Lines are the same when their logger, level and message template are (arguments may differ: the
+    attempt number, a port). Relais's own loggers are never held back.
     """
+
+    MAX_KEYS = 1000  # messages formatted before logging (no template) must not grow the table forever
 
     def __init__(self, window_s: float = 30.0) -> None:
         super().__init__()
         self.window_s = window_s
-        self._last: dict[tuple[str, str], tuple[float, int]] = {}
+        self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}
         self._lock = threading.Lock()
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.startswith("relais"):
             return True
-        key = (record.name, str(record.msg))
+        key = (record.name, record.levelno, str(record.msg))
         now = time.monotonic()
         with self._lock:
-            last, held = self._last.get(key, (float("-inf"), 0))
+            last, held = self._seen.get(key, (float("-inf"), 0))
             if now - last < self.window_s:
-                self._last[key] = (last, held + 1)
+                self._seen[key] = (last, held + 1)
                 return False
-            self._last[key] = (now, 0)
+            if len(self._seen) >= self.MAX_KEYS:
+                self._seen = {k: v for k, v in self._seen.items() if now - v[0] < self.window_s}
+            self._seen[key] = (now, 0)
         if held:
-            record.repeated = held  # shown by the formatter
+            record.repeated = held
         return True
 
 
 def _library_fields(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A library's line (a standard ``logging`` record) says which logger wrote it and its repeats."""
     record = event.get("_record")
     if record is not None:
-        event.setdefault("logger", record.name)
+        event["logger"] = record.name
         if getattr(record, "repeated", 0):
             event["repeated"] = record.repeated
     return event
 
 
-def configure_logging(process_name: str, level: int = logging.INFO) -> None:
-    """Every log line of the process is one JSON object with a level, ours and the libraries' alike."""
+def _exception_without_message(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """An exception is logged by its types and where it happened, never by its message: a database
+    error's message names the values of the statement that failed (a person's name, birth date)."""
+    exc_info = event.pop("exc_info", None)
+    if not exc_info:
+        return event
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    exc = exc_info if isinstance(exc_info, BaseException) else exc_info[1]
+    if exc is None:
+        return event
+    chain: list[str] = []
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen and len(chain) < 5:
+        seen.add(id(exc))
+        frames = traceback.extract_tb(exc.__traceback__)[-4:]
+        at = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in reversed(frames))
+        chain.append(f"{type(exc).__module__}.{type(exc).__qualname__}" + (f" at {at}" if at else ""))
+        exc = exc.__cause__ or exc.__context__
+    event["exception"] = " caused by ".join(chain)
+    return event
+
+
+# Libraries that install handlers of their own (plain text, no level for some) and stop propagation:
+# their lines go through the root handler like every library's.
+_OWN_HANDLERS = ("faststream", "faststream.access", "uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+def configure_logging(process_name: str, level: int = logging.INFO, *, repeat_window_s: float = 30.0) -> None:
+    """Every line of the process is one JSON object with a level: Relais's own (structlog) and the
+    libraries' (aiokafka, FastStream, Temporal, uvicorn: standard ``logging``), the latter rate-limited
+    by :class:`RepeatFilter`."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -140,20 +179,30 @@ def configure_logging(process_name: str, level: int = logging.INFO) -> None:
             foreign_pre_chain=[*shared, _library_fields],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
+                _exception_without_message,
                 structlog.processors.EventRenamer("msg"),
                 structlog.processors.JSONRenderer(),
             ],
         )
     )
-    handler.addFilter(RepeatFilter())
+    handler.addFilter(RepeatFilter(repeat_window_s))
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
-    for noisy in ("aiokafka", "kafka", "temporalio", "faststream", "uvicorn.error"):
+    for name in _OWN_HANDLERS:
+        library = logging.getLogger(name)
+        library.handlers = []
+        library.propagate = True
+    for noisy in ("aiokafka", "kafka", "temporalio", "faststream"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.captureWarnings(True)  # Python warnings of libraries, as lines of the "py.warnings" logger
     structlog.configure(
-        processors=[*shared, structlog.processors.EventRenamer("msg"), structlog.processors.JSONRenderer()],
+        processors=[
+            *shared,
+            _exception_without_message,
+            structlog.processors.EventRenamer("msg"),
+            structlog.processors.JSONRenderer(),
+        ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         cache_logger_on_first_use=True,
     )
