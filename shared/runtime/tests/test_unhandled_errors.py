@@ -1,102 +1,105 @@
-"""An unexpected error is answered as problem+json, logged once without its message, and the kept-alive
-connection stays usable; a dependency that is down is a 503 with Retry-After, logged once per outage.
-Served by a real uvicorn on the loopback interface."""
+"""What no handler answers is still a problem+json, on a real uvicorn process: an unexpected error is a
+500 logged by its type and place (never its message) and the kept-alive connection stays usable; a
+dependency that is down is a 503 with Retry-After, logged once however many requests it fails."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-from collections.abc import AsyncIterator
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
-import structlog
-import uvicorn
-from fastapi import APIRouter
-from sqlalchemy.exc import OperationalError
 
 from relais_dev.testing import free_port
-from relais_shared.api import create_service_app
-from relais_shared.settings import RelaisSettings
 
-router = APIRouter()
-
-
-@router.get("/boom")
-async def boom() -> None:
-    raise RuntimeError("INSERT INTO jobseekers … ('Dupont', 'Inès', '2005-03-14')")
+PROBE = Path(__file__).with_name("probe_api.py")
+IDENTITY = "Dupont-Probe"
 
 
-@router.get("/database-down")
-async def database_down() -> None:
-    raise OperationalError("SELECT … WHERE last_name = 'Dupont'", {}, ConnectionRefusedError(111, "refused"))
+class ProbeApi:
+    def __init__(self, url: str, log: Path) -> None:
+        self.url, self.log = url, log
+
+    def lines(self) -> list[dict[str, object]]:
+        """Every line the process wrote, each of which must be a JSON object."""
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[int]:
-    app = create_service_app(
-        service="probe",
-        title="probe",
-        description="",
-        version="0",
-        settings=RelaisSettings(),
-        routers=[router],
-    )
+def probe(tmp_path: Path) -> Iterator[ProbeApi]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-        await asyncio.sleep(0.05)
-    yield port
-    server.should_exit = True
-    await task
-
-
-async def exchange(port: int, *paths: str) -> list[tuple[int, dict[str, str], bytes]]:
-    """Several requests on ONE kept-alive connection, as a browser or a client pool sends them."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    answers = []
+    log = tmp_path / "probe-api.log"
+    env = {"RELAIS_DEV_ISSUER_DIR": str(tmp_path / "issuer"), "PATH": "/usr/bin:/bin"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, str(PROBE), str(port)], stdout=out, stderr=subprocess.STDOUT, env=env
+        )
+    api = ProbeApi(f"http://127.0.0.1:{port}", log)
     try:
-        for path in paths:
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: relais\r\n\r\n".encode())
-            await writer.drain()
-            status_line = await reader.readline()
-            if not status_line:
-                answers.append((0, {}, b""))  # the server closed the connection
-                break
-            headers = {}
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode().partition(":")
-                headers[name.strip().lower()] = value.strip()
-            body = await reader.readexactly(int(headers.get("content-length", 0)))
-            answers.append((int(status_line.split()[1]), headers, body))
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{api.url}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        yield api
     finally:
-        writer.close()
-        with contextlib.suppress(Exception):
-            await writer.wait_closed()
-    return answers
+        process.terminate()
+        process.wait(timeout=10)
 
 
-async def test_an_unexpected_error_is_answered_and_the_connection_stays_usable(server: int) -> None:
-    with structlog.testing.capture_logs() as logs:
-        answers = await exchange(server, "/boom", "/health", "/boom", "/health")
-    assert [status for status, _, _ in answers] == [500, 200, 500, 200]
-    _, headers, body = answers[0]
-    assert headers["content-type"] == "application/problem+json"
-    assert json.loads(body)["type"].endswith("/internal-error")
-    assert headers.get("connection") != "close"
-    errors = [e for e in logs if e["event"] == "unexpected error answered 500"]
-    assert len(errors) == 2 and errors[0]["error"] == "RuntimeError"
-    assert "Dupont" not in repr(logs) and "Dupont" not in body.decode()
+def test_an_unexpected_error_is_a_500_problem_and_the_kept_alive_connection_stays_usable(
+    probe: ProbeApi,
+) -> None:
+    with httpx.Client(base_url=probe.url) as client:
+        before = client.get("/peer")
+        failed = client.get("/boom")
+        after = client.get("/peer")
+    assert failed.status_code == 500
+    assert failed.headers["content-type"] == "application/problem+json"
+    assert failed.json()["type"].endswith("/internal-error")
+    assert failed.headers.get("connection") != "close"
+    assert IDENTITY not in failed.text
+    # The same connection (the server sees the same client port) served the request after the error.
+    assert after.status_code == 200
+    assert after.json()["port"] == before.json()["port"]
 
 
-async def test_a_dependency_that_is_down_is_a_503_with_retry_after_logged_once(server: int) -> None:
-    with structlog.testing.capture_logs() as logs:
-        answers = await exchange(server, *["/database-down"] * 5, "/health")
-    assert [status for status, _, _ in answers] == [503] * 5 + [200]
-    _, headers, body = answers[0]
-    assert headers["retry-after"] == "5"
-    assert json.loads(body)["type"].endswith("/service-unavailable")
-    outage = [e for e in logs if e["event"].startswith("a dependency is unavailable")]
-    assert len(outage) == 1 and outage[0]["cause"] == "OperationalError"
-    assert "Dupont" not in repr(logs)
+def test_an_unexpected_error_is_logged_by_type_and_place_without_its_message(probe: ProbeApi) -> None:
+    with httpx.Client(base_url=probe.url) as client:
+        assert client.get("/boom").status_code == 500
+    time.sleep(0.2)  # let the process write its line
+    lines = probe.lines()  # every line is JSON
+    [logged] = [line for line in lines if line.get("msg") == "unexpected error answered 500"]
+    assert logged["level"] == "error"
+    assert logged["error"] == "RuntimeError"
+    assert "probe_api.py" in str(logged["at"]) and "boom" in str(logged["at"])
+    assert logged["route"] == "/boom"
+    assert IDENTITY not in probe.log.read_text()
+    assert "Traceback" not in probe.log.read_text()
+
+
+def test_a_dependency_that_is_down_is_a_503_with_retry_after_logged_once(probe: ProbeApi) -> None:
+    with httpx.Client(base_url=probe.url) as client:
+        answers = [client.get("/database-down") for _ in range(20)]
+        assert client.get("/health").status_code == 200  # and the connection still serves
+    assert {answer.status_code for answer in answers} == {503}
+    assert {answer.headers["retry-after"] for answer in answers} == {"5"}
+    assert {answer.json()["type"] for answer in answers} == {
+        "https://relais.example.org/problems/service-unavailable"
+    }
+    assert answers[0].json()["title_en"] == "Service temporarily unavailable, retry in a few seconds"
+    time.sleep(0.2)
+    outage = [
+        line for line in probe.lines() if str(line.get("msg", "")).startswith("a dependency is unavailable")
+    ]
+    assert len(outage) == 1
+    assert outage[0]["cause"] == "ConnectionRefusedError" and outage[0]["level"] == "error"
+    assert IDENTITY not in probe.log.read_text()

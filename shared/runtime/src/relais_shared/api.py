@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel
 
 from relais_shared.auth import make_verifier
-from relais_shared.problems import install_problem_handlers
+from relais_shared.problems import document_problems, install_problem_handlers
 from relais_shared.settings import RelaisSettings
 
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -50,7 +50,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.settings = settings
     app.state.token_verifier = make_verifier(settings)
-    install_problem_handlers(app)
+    app.state.outages = install_problem_handlers(app)
 
     @app.get("/health", tags=["exploitation"], summary="Vivacité du processus")
     async def health() -> Health:
@@ -77,6 +77,7 @@ def create_service_app(
 
     for router in routers:
         app.include_router(router)
+    document_problems(app.routes)
     FastAPIInstrumentor.instrument_app(app, tracer_provider=tracer_provider, excluded_urls="health,ready")
     return app
 
@@ -96,10 +97,12 @@ def create_database_service_app(
 ) -> FastAPI:
     """The app of a service that owns a database: every service's API is made here.
 
-    Readiness checks the database, shutdown releases its pool, requests and SQL statements are traced
+    Readiness checks the database (and a database that is down makes requests answer 503, see
+    ``relais_shared.problems``), shutdown releases its pool, requests and SQL statements are traced
     under ``<service>-api``; ``app.state.sessions`` opens sessions for the routers' units of work.
     """
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+    from sqlalchemy import event
 
     from relais_shared.db import database_readiness, make_engine, make_sessionmaker
     from relais_shared.telemetry import setup_telemetry
@@ -124,6 +127,8 @@ def create_database_service_app(
         on_shutdown=shutdown,
         tracer_provider=provider,
     )
+    # A new connection succeeding ends an outage (its end is logged once, as its start was).
+    event.listen(engine.sync_engine, "connect", lambda *_: app.state.outages.ended())
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
     return app

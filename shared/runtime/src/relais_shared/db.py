@@ -103,7 +103,11 @@ def infrastructure_tables(metadata: MetaData) -> InfrastructureTables:
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    # hide_parameters: a failed statement's message (in an exception, a log line, a span) shows its SQL
+    # but never the values bound to it, which are names, birth dates and contacts.
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,16 +1,25 @@
-"""RFC 9457 problem+json answers with stable types and French/English titles."""
+"""RFC 9457 problem+json answers with stable types and French/English titles.
+
+Every error an API gives is one of these, including what no handler caught: :class:`UnhandledErrors`
+answers a dependency that is down with a 503 (``Retry-After``, logged once per outage), a value the
+database cannot store with a 422, anything else with a 500 logged by its type and place, never by its
+message (a failed statement's message carries the values it was given: names, birth dates).
+"""
 
 from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from relais_shared.errors import Conflict, NotAllowed, NotFound
 from relais_shared.telemetry import get_logger
@@ -22,9 +31,11 @@ MEDIA_TYPE = "application/problem+json"
 
 # Stable problem types: (status, French title, English title)
 PROBLEMS: dict[str, tuple[int, str, str]] = {
+    "bad-request": (400, "Requête illisible", "Malformed request"),
     "unauthenticated": (401, "Authentification requise", "Authentication required"),
     "forbidden": (403, "Action non autorisée pour votre rôle", "Action not allowed for your role"),
     "not-found": (404, "Ressource introuvable", "Resource not found"),
+    "method-not-allowed": (405, "Méthode non permise", "Method not allowed"),
     "validation-error": (422, "Données invalides", "Invalid data"),
     "conflict": (409, "Conflit avec l'état actuel", "Conflict with the current state"),
     "idempotency-key-reused": (
@@ -41,10 +52,11 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
     ),
 }
 
-# How long a client should wait before retrying while a dependency is down.
+# Seconds a client should wait before retrying while a dependency is down (the database restarting
+# takes a few seconds).
 RETRY_AFTER_S = 5
-# Failures further apart than this belong to different outages (each logged once).
-OUTAGE_GAP_S = 30.0
+# Failures further apart than this, with no reconnection seen between them, are two outages.
+OUTAGE_GAP_S = 60.0
 
 
 class Problem(Exception):
@@ -78,8 +90,10 @@ class Problem(Exception):
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
-    if problem.status == 503:
+    headers: dict[str, str] | None = None
+    if problem.status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif problem.status == 503:
         headers = {"Retry-After": str(RETRY_AFTER_S)}
     return JSONResponse(
         problem.body(instance), status_code=problem.status, media_type=MEDIA_TYPE, headers=headers
@@ -87,90 +101,28 @@ def problem_response(problem: Problem, instance: str | None = None) -> JSONRespo
 
 
 _STATUS_KIND = {
+    400: "bad-request",
     401: "unauthenticated",
     403: "forbidden",
     404: "not-found",
+    405: "method-not-allowed",
     409: "conflict",
     422: "validation-error",
 }
 
 
-class Outages:
-    """Logs a dependency's outage once, with its cause, however many requests it fails meanwhile."""
-
-    def __init__(self) -> None:
-        self.last_failure = float("-inf")
-        self.failed_requests = 0
-
-    def record(self, exc: BaseException) -> None:
-        now = time.monotonic()
-        if now - self.last_failure > OUTAGE_GAP_S:
-            log.error(
-                "a dependency is unavailable: answering 503 until it is back",
-                cause=type(exc).__name__,
-                detail=_safe_cause(exc),
-            )
-            self.failed_requests = 0
-        self.last_failure = now
-        self.failed_requests += 1
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error, raw (asyncpg) or wrapped by SQLAlchemy."""
+    for candidate in (exc, getattr(exc, "orig", None)):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return None
 
 
-def _safe_cause(exc: BaseException) -> str:
-    """The cause without the statement or its parameters (a failed INSERT would carry personal data)."""
-    original = getattr(exc, "orig", None) or exc.__cause__ or exc
-    return type(original).__name__
-
-
-class UnhandledErrors:
-    """Answers what no handler did: 503 when a dependency is down, 500 otherwise, as problem+json.
-
-    Caught here rather than by Starlette's last-resort handler, which re-raises after answering: the
-    server then logs a traceback (with the failed statement's parameters) and drops the kept-alive
-    connection. Here the error is answered, logged once (its type and where, never its message), and
-    the connection stays usable.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.outages = Outages()
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracked(message: Any) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracked)
-        except Exception as exc:
-            if started:  # the answer is on its way: nothing better to send
-                raise
-            if is_dependency_failure(exc):
-                self.outages.record(exc)
-                problem = Problem("service-unavailable", "Une dépendance (base de données) ne répond pas.")
-            else:
-                log.error(
-                    "unexpected error answered 500",
-                    error=type(exc).__name__,
-                    at=_where(exc),
-                    path=scope.get("path"),
-                )
-                problem = Problem("internal-error", "Réessayez ; si cela persiste, contactez le support.")
-            await problem_response(problem, scope.get("path"))(scope, receive, send)
-
-
-def _where(exc: BaseException) -> str:
-    frames = traceback.extract_tb(exc.__traceback__)
-    return " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in reversed(frames[-4:]))
-
-
-def is_dependency_failure(exc: BaseException) -> bool:
-    """The database (or another dependency) is away: nothing wrong with the request itself."""
+def is_dependency_unavailable(exc: BaseException) -> bool:
+    """A dependency is away (the database down, restarting, unreachable, saturated; its pool exhausted):
+    nothing wrong with the request, which may succeed in a few seconds."""
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     from relais_shared.faults import is_transient
@@ -178,8 +130,114 @@ def is_dependency_failure(exc: BaseException) -> bool:
     return isinstance(exc, PoolTimeout) or is_transient(exc)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    app.add_middleware(UnhandledErrors)
+def is_unstorable_value(exc: BaseException) -> bool:
+    """A value the database refuses to store or compare: PostgreSQL's class 22 "data exception" (a NUL
+    character, an integer beyond 64 bits, a string too long...) or text Python cannot encode (a lone
+    surrogate). The request is at fault, not the server: a 422."""
+    code = _sqlstate(exc)
+    return (code is not None and code.startswith("22")) or isinstance(exc, UnicodeError)
+
+
+class Outages:
+    """Logs a dependency's outage once, with its cause, however many requests it fails meanwhile.
+
+    The outage ends when a new database connection succeeds (:meth:`ended`, called by the engine's
+    ``connect`` event) and is logged then with how many requests it answered 503; a service without a
+    database counts failures more than ``OUTAGE_GAP_S`` apart as separate outages.
+    """
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+        self.last_failure = float("-inf")
+        self.failed_requests = 0
+
+    def failed(self, exc: BaseException) -> None:
+        now = time.monotonic()
+        if self.since is None or now - self.last_failure > OUTAGE_GAP_S:
+            log.error(
+                "a dependency is unavailable: answering 503 until it is back",
+                cause=type(exc).__name__,
+                sqlstate=_sqlstate(exc),
+                errno=getattr(exc, "errno", None),
+            )
+            self.since, self.failed_requests = now, 0
+        self.last_failure = now
+        self.failed_requests += 1
+
+    def ended(self) -> None:
+        if self.since is None:
+            return
+        log.warning(
+            "a dependency is available again",
+            down_s=round(time.monotonic() - self.since, 1),
+            answered_503=self.failed_requests,
+        )
+        self.since, self.failed_requests = None, 0
+
+
+def where(exc: BaseException) -> str:
+    """Where an exception happened (innermost frames first), without its message."""
+    frames = traceback.extract_tb(exc.__traceback__)[-4:]
+    return " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in reversed(frames))
+
+
+class UnhandledErrors:
+    """Answers what no exception handler did, as problem+json, and keeps the connection usable.
+
+    Sits inside Starlette's last-resort ``ServerErrorMiddleware``, which would answer 500 and then
+    re-raise: uvicorn then logs the traceback (a failed statement's message names its values) and, as
+    the answer has started, closes the kept-alive connection, so the client's next request fails.
+    Here the error is answered and the exception goes no further.
+    """
+
+    def __init__(self, app: ASGIApp, outages: Outages) -> None:
+        self.app = app
+        self.outages = outages
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            if started:  # part of the answer is out: nothing valid can follow it
+                raise
+            problem = self.problem_for(exc, scope)
+            await problem_response(problem, scope.get("path"))(scope, receive, send)
+
+    def problem_for(self, exc: Exception, scope: Scope) -> Problem:
+        if is_dependency_unavailable(exc):
+            self.outages.failed(exc)
+            return Problem("service-unavailable", "La base de données ne répond pas pour le moment.")
+        route = getattr(scope.get("route"), "path", None)
+        if is_unstorable_value(exc):
+            # Logged (without the value) in case a statement of ours, not the input, is at fault.
+            log.info("value refused by the database", sqlstate=_sqlstate(exc), route=route)
+            return Problem("validation-error", "Une valeur ne peut pas être enregistrée (caractère, nombre).")
+        log.error(
+            "unexpected error answered 500",
+            error=type(exc).__name__,
+            cause=type(exc.__cause__).__name__ if exc.__cause__ else None,
+            at=where(exc),
+            route=route,
+            method=scope.get("method"),
+        )
+        return Problem("internal-error", "Réessayez ; si cela persiste, contactez le support.")
+
+
+def install_problem_handlers(app: FastAPI) -> Outages:
+    """Registers the problem+json answers of every error; returns the app's outage log, whose
+    :meth:`Outages.ended` the app calls when its database is reachable again."""
+    outages = Outages()
+    app.add_middleware(UnhandledErrors, outages=outages)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -220,24 +278,82 @@ def install_problem_handlers(app: FastAPI) -> None:
             Problem("conflict", "Doublon, ou référence à une ressource inconnue."), request.url.path
         )
 
-    @app.exception_handler(DataError)
-    async def _data(request: Request, exc: DataError) -> JSONResponse:
-        return problem_response(
-            Problem("validation-error", "Une valeur dépasse ce qui est permis."), request.url.path
-        )
-
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = _STATUS_KIND.get(exc.status_code)
         if kind is None:
             body = {"type": "about:blank", "title": str(exc.detail), "status": exc.status_code}
             return JSONResponse(body, status_code=exc.status_code, media_type=MEDIA_TYPE)
-        return problem_response(Problem(kind, str(exc.detail)), request.url.path)
+        detail = str(exc.detail)
+        if kind == "bad-request":  # FastAPI's "There was an error parsing the body" (not UTF-8...)
+            detail = "Le corps de la requête est illisible (JSON en UTF-8 attendu)."
+        return problem_response(Problem(kind, detail), request.url.path)
+
+    return outages
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Jeton absent ou invalide (problem+json)"},
-    404: {"description": "Introuvable, ou hors du périmètre de votre organisation (problem+json)"},
-    422: {"description": "Données invalides (problem+json)"},
-    503: {"description": "Une dépendance ne répond pas ; réessayer après Retry-After (problem+json)"},
+# What the OpenAPI document says an error answer holds.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 9457 problem+json",
+    "required": ["type", "title", "title_en", "status"],
+    "properties": {
+        "type": {"type": "string", "description": "Type stable (URI)"},
+        "title": {"type": "string", "description": "Titre en français"},
+        "title_en": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "Erreurs champ par champ",
+            "items": {
+                "type": "object",
+                "required": ["field", "message", "code"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "code": {"type": "string"},
+                },
+            },
+        },
+    },
 }
+
+
+def problem_doc(description: str, **extra: Any) -> dict[str, Any]:
+    """One documented error answer of an operation, with its problem+json body."""
+    return {"description": description, "content": {MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}}, **extra}
+
+
+_UNAVAILABLE_DOC = problem_doc(
+    "Une dépendance (base de données) ne répond pas ; réessayer après Retry-After (problem+json)",
+    headers={"Retry-After": {"description": "Secondes avant de réessayer", "schema": {"type": "integer"}}},
+)
+
+# The answers every authenticated operation can give; routers declare them with ``responses=``.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: problem_doc("Jeton absent ou invalide (problem+json)"),
+    403: problem_doc("Action non permise à votre rôle (problem+json)"),
+    404: problem_doc("Introuvable, ou hors du périmètre de votre organisation (problem+json)"),
+    422: problem_doc("Données invalides, champ par champ dans `errors` (problem+json)"),
+    503: _UNAVAILABLE_DOC,
+}
+_BODY_DOC = problem_doc("Corps illisible : pas du JSON en UTF-8 (problem+json)")
+_WRITE_DOC = problem_doc("Conflit avec l'état actuel : doublon, transition interdite (problem+json)")
+_WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def document_problems(routes: Iterable[Any]) -> None:
+    """Adds to each operation that declares the common problems the ones its shape allows: 400 when it
+    reads a body (not JSON, not UTF-8), 409 when it writes (a duplicate, a forbidden transition)."""
+    for route in routes:
+        if not isinstance(route, APIRoute) or 401 not in route.responses:
+            continue
+        extra: dict[int | str, dict[str, Any]] = {}
+        if route.body_field is not None:
+            extra[400] = _BODY_DOC
+        if (route.methods or set()) & _WRITES:
+            extra[409] = _WRITE_DOC
+        route.responses = {**extra, **route.responses}
