@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import date, datetime
-from typing import Generic, Literal, TypeVar
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
+from relais_referral.domain.calendar import PARIS
 from relais_referral.domain.journey import TASK_LABELS_FR, Journey, TaskKind
 from relais_referral.domain.referral import (
     REFUSAL_LABELS_FR,
@@ -17,6 +29,59 @@ from relais_referral.domain.referral import (
     ReferralStatus,
     RefusalReason,
 )
+
+# Control characters (NUL first: PostgreSQL cannot store it) and lone surrogates (no UTF-8 for them)
+# are refused in every text; free text keeps its tabs and line breaks.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _one_line(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("caractère de contrôle interdit (NUL, saut de ligne…) / control character")
+    return value
+
+
+def _text(value: str) -> str:
+    if _CONTROL_IN_TEXT.search(value):
+        raise ValueError("caractère de contrôle interdit (NUL…) / control character")
+    return value
+
+
+def _trimmed(min_length: int, max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+# One-line texts (names, places, codes): trimmed, not blank, no control character.
+Name = Annotated[str, _trimmed(1, 100), AfterValidator(_one_line)]  # a person's first or last name
+Label = Annotated[str, _trimmed(2, 200), AfterValidator(_one_line)]  # an organisation's, a site's, a member's
+Address = Annotated[str, _trimmed(3, 300), AfterValidator(_one_line)]
+City = Annotated[str, _trimmed(1, 100), AfterValidator(_one_line)]
+Code = Annotated[str, _trimmed(1, 100), AfterValidator(_one_line)]
+# Free texts: trimmed, line breaks allowed, no other control character.
+Motive = Annotated[str, _trimmed(3, 2000), AfterValidator(_text)]
+Comment = Annotated[str, _trimmed(0, 2000), AfterValidator(_text)]
+
+
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+# An appointment is fixed for the coming weeks; the bounds keep deadline arithmetic within the
+# calendar (year 9999 overflowed it) and refuse typing errors. The domain refuses a past appointment.
+APPOINTMENT_HORIZON = timedelta(days=2 * 366)
+APPOINTMENT_GRACE = timedelta(days=1)
+
+
+def _plausible_birth_date(value: date | None) -> date | None:
+    if value is not None and not EARLIEST_BIRTH_DATE <= value <= datetime.now(PARIS).date():
+        raise ValueError("date de naissance entre 1900 et aujourd'hui / birth date between 1900 and today")
+    return value
+
+
+def _plausible_appointment(value: datetime) -> datetime:
+    now = datetime.now(UTC)
+    if not now - APPOINTMENT_GRACE <= value <= now + APPOINTMENT_HORIZON:
+        raise ValueError("rendez-vous dans les deux ans à venir / appointment within the next two years")
+    return value
+
 
 OrganisationKind = Literal[
     "france_travail",
@@ -53,12 +118,14 @@ class OrganisationIn(BaseModel):
         },
     )
     id: uuid.UUID | None = Field(default=None, description="Identifiant imposé (import d'annuaire)")
-    name: str = Field(min_length=2, max_length=200)
+    name: Label
     kind: OrganisationKind
     departement: str = Field(pattern=r"^(\d{2}|2[AB]|97\d)$", description="Code du département (ex. 44)")
     contact_email: EmailStr | None = Field(default=None, description="Boîte fonctionnelle (relances)")
     manager_email: EmailStr | None = Field(default=None, description="Responsable (escalades)")
-    services: list[str] = Field(default_factory=list, description="Services proposés (codes libres)")
+    services: list[Code] = Field(
+        default_factory=list, max_length=50, description="Services proposés (codes libres)"
+    )
 
 
 class OrganisationOut(BaseModel):
@@ -86,10 +153,10 @@ class SiteIn(BaseModel):
             ]
         },
     )
-    name: str = Field(min_length=2, max_length=200)
-    address: str = Field(min_length=3, max_length=300)
+    name: Label
+    address: Address
     postcode: str = Field(pattern=r"^\d{5}$")
-    city: str = Field(min_length=1, max_length=100)
+    city: City
     departement: str = Field(pattern=r"^(\d{2}|2[AB]|97\d)$")
 
 
@@ -123,7 +190,7 @@ class MemberIn(BaseModel):
             ]
         },
     )
-    display_name: str = Field(min_length=2, max_length=200)
+    display_name: Label
     email: EmailStr | None = None
     roles: list[
         Literal[
@@ -156,9 +223,11 @@ class JobseekerIn(BaseModel):
             ]
         },
     )
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field(min_length=1, max_length=100)
-    birth_date: date | None = None
+    first_name: Name
+    last_name: Name
+    birth_date: Annotated[date | None, AfterValidator(_plausible_birth_date)] = Field(
+        default=None, description="Entre le 1er janvier 1900 et aujourd'hui"
+    )
     postcode: str = Field(pattern=r"^\d{5}$")
     qpv_resident: bool | None = None
     email: EmailStr | None = None
@@ -214,7 +283,7 @@ class ReferralIn(BaseModel):
     )
     jobseeker_id: uuid.UUID
     receiver_org_id: uuid.UUID
-    motive: str = Field(min_length=3, max_length=2000, description="Motif de l'orientation")
+    motive: Motive = Field(description="Motif de l'orientation")
 
 
 class ReferralOut(BaseModel):
@@ -265,7 +334,9 @@ class AppointmentIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"appointment_at": "2026-12-03T10:00:00+01:00"}]}
     )
-    appointment_at: AwareDatetime = Field(description="Date et heure avec fuseau (ex. +01:00)")
+    appointment_at: Annotated[AwareDatetime, AfterValidator(_plausible_appointment)] = Field(
+        description="Date et heure avec fuseau (ex. +01:00), dans les deux ans à venir"
+    )
 
 
 class AppointmentOutcomeIn(BaseModel):
@@ -287,12 +358,20 @@ class RefusalIn(BaseModel):
         },
     )
     reason: RefusalReason
-    comment: str | None = Field(
-        default=None, max_length=2000, description="Obligatoire si le motif est 'other'"
+    comment: Comment | None = Field(
+        default=None, validate_default=True, description="Obligatoire si le motif est 'other'"
     )
     shared_with_jobseeker: bool = Field(
         default=False, description="Le motif peut être communiqué à la personne"
     )
+
+    @field_validator("comment")
+    @classmethod
+    def _comment_explains_other(cls, comment: str | None, info: ValidationInfo) -> str | None:
+        # The domain refuses it too; said here, the answer names the field (``errors``).
+        if info.data.get("reason") is RefusalReason.OTHER and not comment:
+            raise ValueError("commentaire obligatoire quand le motif est 'other' / comment required")
+        return comment
 
 
 class ClosingIn(BaseModel):
