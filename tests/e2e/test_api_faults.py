@@ -89,8 +89,8 @@ async def test_a_database_outage_is_a_503_with_retry_after_logged_once_and_the_a
     assert ready.status_code == 503
 
     lines = log_lines(api)
-    began = [line for line in lines if str(line["msg"]).startswith("dependency unavailable")]
-    ended = [line for line in lines if line["msg"] == "dependency available again"]
+    began = [line for line in lines if str(line["msg"]).startswith("a dependency is unavailable")]
+    ended = [line for line in lines if line["msg"] == "a dependency is available again"]
     assert len(began) == 1, began  # once for the outage, not once per request
     assert began[0]["level"] == "error" and began[0]["cause"]  # with its cause
     assert len(ended) == 1 and int(str(ended[0]["answered_503"])) >= 30

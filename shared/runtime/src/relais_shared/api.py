@@ -77,7 +77,15 @@ def create_service_app(
 
     for router in routers:
         app.include_router(router)
-    document_problems(app.routes)
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        generated = app.openapi_schema is not None
+        schema = generate_openapi()  # made once, then cached by FastAPI
+        return schema if generated else document_problems(schema)
+
+    # FastAPI's documented way to extend the document it generates.
+    app.openapi = openapi  # type: ignore[method-assign]
     FastAPIInstrumentor.instrument_app(app, tracer_provider=tracer_provider, excluded_urls="health,ready")
     return app
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -345,15 +343,19 @@ _WRITE_DOC = problem_doc("Conflit avec l'état actuel : doublon, transition inte
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def document_problems(routes: Iterable[Any]) -> None:
-    """Adds to each operation that declares the common problems the ones its shape allows: 400 when it
-    reads a body (not JSON, not UTF-8), 409 when it writes (a duplicate, a forbidden transition)."""
-    for route in routes:
-        if not isinstance(route, APIRoute) or 401 not in route.responses:
-            continue
-        extra: dict[int | str, dict[str, Any]] = {}
-        if route.body_field is not None:
-            extra[400] = _BODY_DOC
-        if (route.methods or set()) & _WRITES:
-            extra[409] = _WRITE_DOC
-        route.responses = {**extra, **route.responses}
+def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Adds to each operation of an OpenAPI document that declares the common problems (401...) the ones
+    its shape allows: 400 when it reads a body (not JSON, not UTF-8), 409 when it writes (a duplicate,
+    a forbidden transition). Changes ``openapi`` in place and returns it."""
+    for path_item in openapi.get("paths", {}).values():
+        for method, operation in path_item.items():
+            responses = operation.get("responses", {})
+            if "401" not in responses:
+                continue
+            extra: dict[str, dict[str, Any]] = {}
+            if "requestBody" in operation:
+                extra["400"] = _BODY_DOC
+            if method.upper() in _WRITES:
+                extra["409"] = _WRITE_DOC
+            operation["responses"] = dict(sorted({**extra, **responses}.items()))
+    return openapi
