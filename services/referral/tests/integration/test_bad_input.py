@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from relais_referral.db.models import JobseekerRow
+from relais_referral.db.models import JobseekerRow, SiteRow
 
 Pact = Any  # the `pact` fixture of conftest.py
 pytestmark = pytest.mark.integration
@@ -169,3 +169,24 @@ async def test_a_body_that_is_not_utf8_gets_relais_bad_request_problem(pact: Pac
     problem = response.json()
     assert problem["type"] == "https://relais.example.org/problems/bad-request"
     assert problem["title"] == "Requête illisible" and problem["title_en"] == "Malformed request"
+
+
+async def test_a_site_stored_under_laxer_rules_is_still_readable(pact: Pact) -> None:
+    """Tighter input rules do not make what is already stored unreadable (a 500 schemathesis found)."""
+    org = pact.orgs["plie"]
+    app = pact.client._transport.app
+    async with app.state.sessions() as session, session.begin():
+        session.add(
+            SiteRow(
+                id=uuid.uuid4(),
+                organisation_id=org,
+                name="A",  # shorter than a new name may be
+                address="12 rue\tdu Port\x13",
+                postcode="44300",
+                city="Nantes",
+                departement="44",
+            )
+        )
+    response = await pact.get(f"/v1/organisations/{org}", "plie")
+    assert response.status_code == 200, response.text
+    assert [site["name"] for site in response.json()["sites"]] == ["A"]

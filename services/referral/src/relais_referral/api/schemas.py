@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Generic, Literal, TypeVar
@@ -30,37 +29,28 @@ from relais_referral.domain.referral import (
     RefusalReason,
 )
 
-# Control characters (NUL first: PostgreSQL cannot store it) and lone surrogates (no UTF-8 for them)
-# are refused in every text; free text keeps its tabs and line breaks.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Control characters are refused in every text (NUL first: PostgreSQL cannot store it); free texts keep
+# their tabs and line breaks. As patterns, the rule is in the OpenAPI document too. Lone surrogates (no
+# UTF-8 for them) are refused by pydantic itself.
+ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+FREE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 
 
-def _one_line(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("caractère de contrôle interdit (NUL, saut de ligne…) / control character")
-    return value
-
-
-def _text(value: str) -> str:
-    if _CONTROL_IN_TEXT.search(value):
-        raise ValueError("caractère de contrôle interdit (NUL…) / control character")
-    return value
-
-
-def _trimmed(min_length: int, max_length: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+def _trimmed(min_length: int, max_length: int, pattern: str = ONE_LINE) -> StringConstraints:
+    return StringConstraints(
+        strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=pattern
+    )
 
 
 # One-line texts (names, places, codes): trimmed, not blank, no control character.
-Name = Annotated[str, _trimmed(1, 100), AfterValidator(_one_line)]  # a person's first or last name
-Label = Annotated[str, _trimmed(2, 200), AfterValidator(_one_line)]  # an organisation's, a site's, a member's
-Address = Annotated[str, _trimmed(3, 300), AfterValidator(_one_line)]
-City = Annotated[str, _trimmed(1, 100), AfterValidator(_one_line)]
-Code = Annotated[str, _trimmed(1, 100), AfterValidator(_one_line)]
-# Free texts: trimmed, line breaks allowed, no other control character.
-Motive = Annotated[str, _trimmed(3, 2000), AfterValidator(_text)]
-Comment = Annotated[str, _trimmed(0, 2000), AfterValidator(_text)]
+Name = Annotated[str, _trimmed(1, 100)]  # a person's first or last name
+Label = Annotated[str, _trimmed(2, 200)]  # an organisation's, a site's, a member's name
+Address = Annotated[str, _trimmed(3, 300)]
+City = Annotated[str, _trimmed(1, 100)]
+Code = Annotated[str, _trimmed(1, 100)]
+# Free texts: trimmed, line breaks allowed.
+Motive = Annotated[str, _trimmed(3, 2000, FREE_TEXT)]
+Comment = Annotated[str, _trimmed(0, 2000, FREE_TEXT)]
 
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -160,9 +150,15 @@ class SiteIn(BaseModel):
     departement: str = Field(pattern=r"^(\d{2}|2[AB]|97\d)$")
 
 
-class SiteOut(SiteIn):
-    model_config = ConfigDict(from_attributes=True, extra="ignore")
+class SiteOut(BaseModel):
+    # Not a SiteIn: what was stored under earlier, laxer rules must still be readable.
+    model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
+    name: str
+    address: str
+    postcode: str
+    city: str
+    departement: str
 
 
 class OrganisationDetail(OrganisationOut):
