@@ -35,6 +35,8 @@ CHECKS = [
     "content_type_conformance",
     "response_schema_conformance",
     "response_headers_conformance",
+    "unsupported_method",  # a 405 with its Allow header
+    "ignored_auth",  # without the token: 401
 ]
 
 

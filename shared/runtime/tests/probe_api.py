@@ -34,6 +34,11 @@ async def database_down() -> None:
     raise ConnectionRefusedError(111, f"Connect call failed while saving {IDENTITY}")
 
 
+@router.post("/echo")
+async def echo(body: dict[str, str]) -> dict[str, str]:
+    return body
+
+
 def main() -> None:
     settings = RelaisSettings(api_port=int(sys.argv[1]))
     configure_logging("probe-api")

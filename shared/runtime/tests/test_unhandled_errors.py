@@ -103,3 +103,20 @@ def test_a_dependency_that_is_down_is_a_503_with_retry_after_logged_once(probe: 
     assert len(outage) == 1
     assert outage[0]["cause"] == "ConnectionRefusedError" and outage[0]["level"] == "error"
     assert IDENTITY not in probe.log.read_text()
+
+
+def test_a_method_the_path_does_not_have_is_a_405_problem_listing_the_allowed_ones(probe: ProbeApi) -> None:
+    response = httpx.delete(f"{probe.url}/peer")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "https://relais.example.org/problems/method-not-allowed"
+    assert response.headers["allow"] == "GET"
+
+
+def test_a_body_that_is_not_utf8_is_relais_bad_request_problem(probe: ProbeApi) -> None:
+    response = httpx.post(
+        f"{probe.url}/echo", content=b'{"name": "In\xe8s"}', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "https://relais.example.org/problems/bad-request"

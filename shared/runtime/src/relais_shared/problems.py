@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -87,12 +88,14 @@ class Problem(Exception):
         return body
 
 
-def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
-    headers: dict[str, str] | None = None
+def problem_response(
+    problem: Problem, instance: str | None = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    headers = dict(headers or {})
     if problem.status == 401:
-        headers = {"WWW-Authenticate": "Bearer"}
+        headers["WWW-Authenticate"] = "Bearer"
     elif problem.status == 503:
-        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        headers["Retry-After"] = str(RETRY_AFTER_S)
     return JSONResponse(
         problem.body(instance), status_code=problem.status, media_type=MEDIA_TYPE, headers=headers
     )
@@ -281,11 +284,12 @@ def install_problem_handlers(app: FastAPI) -> Outages:
         kind = _STATUS_KIND.get(exc.status_code)
         if kind is None:
             body = {"type": "about:blank", "title": str(exc.detail), "status": exc.status_code}
-            return JSONResponse(body, status_code=exc.status_code, media_type=MEDIA_TYPE)
+            return JSONResponse(body, status_code=exc.status_code, media_type=MEDIA_TYPE, headers=exc.headers)
         detail = str(exc.detail)
         if kind == "bad-request":  # FastAPI's "There was an error parsing the body" (not UTF-8...)
             detail = "Le corps de la requête est illisible (JSON en UTF-8 attendu)."
-        return problem_response(Problem(kind, detail), request.url.path)
+        # Its headers stay (a 405's Allow lists the methods the path has).
+        return problem_response(Problem(kind, detail), request.url.path, exc.headers)
 
     return outages
 
