@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Generic, Literal, TypeVar
 
+from fastapi import Query
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -52,6 +53,10 @@ Code = Annotated[str, _trimmed(1, 100)]
 Motive = Annotated[str, _trimmed(3, 2000, FREE_TEXT)]
 Comment = Annotated[str, _trimmed(0, 2000, FREE_TEXT)]
 
+
+# Paging of every list. An offset beyond PostgreSQL's bigint was a 500; now a 422 naming it.
+Offset = Annotated[int, Query(ge=0, le=2**63 - 1, description="Nombre de lignes à sauter")]
+Limit = Annotated[int, Query(ge=1, le=200, description="Nombre de lignes de la page")]
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 # An appointment is fixed for the coming weeks; the bounds keep deadline arithmetic within the

@@ -13,7 +13,9 @@ from relais_referral.api.deps import Caller, Context, Sessions, Uow, require_rol
 from relais_referral.api.schemas import (
     CapacityIn,
     InboxEntryOut,
+    Limit,
     MemberIn,
+    Offset,
     OrganisationDetail,
     OrganisationIn,
     OrganisationOut,
@@ -70,8 +72,8 @@ async def list_organisations(
     departement: str | None = None,
     service: Annotated[str | None, Query(description="Structures proposant ce service")] = None,
     capacity: Literal["open", "waitlist", "full"] | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> Page[OrganisationOut]:
     stmt = select(OrganisationRow)
     if kind:
@@ -170,8 +172,8 @@ async def inbox(
     sessions: Sessions,
     status_filter: Annotated[ReferralStatus | None, Query(alias="status")] = None,
     sort: Literal["due", "-due", "submitted", "-submitted"] = "due",
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> Page[InboxEntryOut]:
     if principal.org_id != org_id:
         raise NotFound("inbox")

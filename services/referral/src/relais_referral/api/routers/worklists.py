@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relais_referral.api.deps import Caller, Context, Sessions, Uow, require_roles
-from relais_referral.api.schemas import Page, TaskOut, WorkItemOut
+from relais_referral.api.schemas import Limit, Offset, Page, TaskOut, WorkItemOut
 from relais_referral.db.models import OrganisationRow, ReferralRow, TaskRow
 from relais_referral.db.repository import PolicyRepository
 from relais_referral.domain.calendar import paris_date, working_days_between
@@ -59,8 +59,8 @@ async def work_queue(
         list[ReferralStatus] | None, Query(description="Par défaut : les orientations en cours")
     ] = None,
     sort: Literal["due", "-due", "submitted", "-submitted"] = "due",
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> Page[WorkItemOut]:
     org = await _own_organisation(sessions, principal, org_id)
     own = ReferralRow.receiver_org_id if direction == "incoming" else ReferralRow.sender_org_id
@@ -135,8 +135,8 @@ async def tasks(
     sessions: Sessions,
     kind: TaskKind | None = None,
     status: TaskStatus = TaskStatus.OPEN,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> Page[TaskOut]:
     org = await _own_organisation(sessions, principal, org_id)
     stmt = select(TaskRow).where(TaskRow.org_id == org_id, TaskRow.status == status.value)
