@@ -28,7 +28,9 @@ def _asyncapi() -> dict[str, Any]:
     from relais_shared.kafka import TopicCatalogue, catalogue_path, make_broker
 
     settings = ReferralSettings()
-    broker = make_broker(settings.kafka_bootstrap, "referral")
+    # The documented server is the development default, not this machine's: the committed contract must
+    # not change with RELAIS_KAFKA_BOOTSTRAP (a stack on other ports failed `make contracts-check`).
+    broker = make_broker(str(ReferralSettings.model_fields["kafka_bootstrap"].default), "referral")
     register_subscribers(
         broker,
         sessions=make_sessionmaker(make_engine(settings.database_url)),
