@@ -149,6 +149,7 @@ async def test_a_refused_young_person_is_reoriented_and_taken_in_charge_and_the_
             ("referral_submitted", to_plie),
             ("referral_refused", to_plie),
             ("referral_submitted", to_cap),
+            ("referral_acknowledged", to_cap),
             ("referral_accepted", to_cap),
         ]
 

@@ -27,3 +27,9 @@ class ReferralSettings(RelaisSettings):
     smtp_port: int = 8025
     smtp_sender: str = "relais@pacte-emploi.example"
     smtp_start_tls: bool = False
+    idempotency_retention_hours: int = Field(
+        default=24,
+        ge=1,
+        description="How long a POST's Idempotency-Key and its stored answer (which holds the "
+        "referral's motive) are kept for replays; the worker's hourly schedule deletes older ones",
+    )

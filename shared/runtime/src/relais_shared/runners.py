@@ -140,8 +140,11 @@ def run_worker(
     task_queue: str,
     workflows: Sequence[type],
     activities: Callable[[WorkerContext], Sequence[Callable[..., Any]]],
+    on_start: Callable[[WorkerContext], Awaitable[None]] | None = None,
 ) -> None:
-    """The service's Temporal worker; ``activities`` builds the activity callables from the context."""
+    """The service's Temporal worker; ``activities`` builds the activity callables from the context.
+
+    ``on_start`` runs once the worker polls (the service's Temporal Schedules, for instance)."""
     from relais_shared.db import make_engine, make_sessionmaker
     from relais_shared.temporal import connect_temporal, make_worker
 
@@ -156,6 +159,8 @@ def run_worker(
             )
             async with worker:
                 log.info("worker started", task_queue=task_queue)
+                if on_start is not None:
+                    await on_start(context)
                 await stop.wait()
         finally:
             await engine.dispose()

@@ -17,13 +17,14 @@ from relais_referral.domain.events import (
     ReferralSubmitted,
     ReferralWithdrawn,
 )
-from relais_referral.domain.journey import Journey, JourneyEntry
+from relais_referral.domain.journey import Journey
 
 
 def apply_to_journey(
     journey: Journey, event: DomainEvent, *, now: datetime, unaccompanied_due: date
 ) -> list[uuid.UUID]:
-    """Updates the journey for one referral event; returns referrals the event makes obsolete."""
+    """Updates the journey for one referral event, with a line in its history (ids, organisations and
+    codes only: no free text); returns the referrals the event makes obsolete."""
     match event:
         case ReferralSubmitted():
             journey.referral_submitted(event.referral_id, event.sender_org_id, event.receiver_org_id, now)
@@ -38,16 +39,20 @@ def apply_to_journey(
                 now=now,
                 detail=event.reason_code,
             )
-        case ReferralAcknowledged() | AppointmentScheduled():
-            journey.referral_answered(event.referral_id)
+        case ReferralAcknowledged():
+            journey.referral_acknowledged(event.referral_id, event.by_org_id, now)
+        case AppointmentScheduled():
+            journey.appointment_scheduled(event.referral_id, event.receiver_org_id, now)
         case AppointmentOutcomeRecorded():
-            journey.appointment_outcome_recorded(event.referral_id)
+            journey.appointment_outcome_recorded(event.referral_id, event.receiver_org_id, event.outcome, now)
         case ReferralWithdrawn():
-            journey.referral_ended(event.referral_id, "withdrawn", now, unaccompanied_due)
-        case ReferralMadeObsolete():
-            journey.referral_ended(event.referral_id, "obsolete", now, unaccompanied_due)
-        case ReferralClosed():
-            journey.history.append(
-                JourneyEntry(now, "referral_closed", event.receiver_org_id, event.referral_id, event.outcome)
+            journey.referral_ended(
+                event.referral_id, event.receiver_org_id, "withdrawn", now, unaccompanied_due
             )
+        case ReferralMadeObsolete():
+            journey.referral_ended(
+                event.referral_id, event.receiver_org_id, "obsolete", now, unaccompanied_due, event.cause
+            )
+        case ReferralClosed():
+            journey.referral_closed(event.referral_id, event.receiver_org_id, event.outcome, now)
     return []

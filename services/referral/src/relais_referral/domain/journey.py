@@ -205,12 +205,29 @@ class Journey:
         self._log(now, f"referral_{status}", returned.receiver_org_id, referral_id, detail)
         self._nobody_left(now, unaccompanied_due)
 
-    def referral_answered(self, referral_id: uuid.UUID) -> None:
-        """The receiver acted: "no answer" escalations of this referral are resolved."""
-        self._finish_referral_tasks(referral_id, {TaskKind.ESCALATION})
+    # The receiver's steps: each resolves what waited for it, and is a line of the person's history
+    # (organisation, referral and codes only; the appointment's date stays on the referral).
+    def referral_acknowledged(self, referral_id: uuid.UUID, receiver: uuid.UUID, now: datetime) -> None:
+        self._finish_referral_tasks(referral_id, {TaskKind.ESCALATION})  # "no answer" is resolved
+        self._log(now, "referral_acknowledged", receiver, referral_id)
 
-    def appointment_outcome_recorded(self, referral_id: uuid.UUID) -> None:
+    def appointment_scheduled(self, referral_id: uuid.UUID, receiver: uuid.UUID, now: datetime) -> None:
+        """A first appointment, a new date or a re-invitation after a no-show."""
+        self._finish_referral_tasks(referral_id, {TaskKind.ESCALATION})
+        self._log(now, "referral_appointment_scheduled", receiver, referral_id)
+
+    def appointment_outcome_recorded(
+        self, referral_id: uuid.UUID, receiver: uuid.UUID, outcome: str, now: datetime
+    ) -> None:
+        """``outcome``: seen, no_show or excused."""
         self._finish_referral_tasks(referral_id, {TaskKind.APPOINTMENT_OUTCOME})
+        self._log(now, "referral_appointment_outcome", receiver, referral_id, outcome)
+
+    def referral_closed(
+        self, referral_id: uuid.UUID, receiver: uuid.UUID, outcome: str, now: datetime
+    ) -> None:
+        """The accompaniment that the referral started ended, with its outcome (a code)."""
+        self._log(now, "referral_closed", receiver, referral_id, outcome)
 
     def _finish_referral_tasks(self, referral_id: uuid.UUID, kinds: set[TaskKind] | None = None) -> None:
         for task in self.tasks:
@@ -222,12 +239,20 @@ class Journey:
                 task.status = TaskStatus.DONE
 
     def referral_ended(
-        self, referral_id: uuid.UUID, status: str, now: datetime, unaccompanied_due: date
+        self,
+        referral_id: uuid.UUID,
+        receiver: uuid.UUID,
+        status: str,
+        now: datetime,
+        unaccompanied_due: date,
+        detail: str | None = None,
     ) -> None:
-        """Withdrawn or obsolete: no task for the sender, but nobody may be left alone."""
-        ended = self.open_referrals.pop(referral_id, None)
+        """Withdrawn or obsolete (``detail``: its cause, a code): no task for the sender, but nobody may be
+        left alone. An obsolete referral may already have left ``open_referrals`` (the acceptance of
+        another one cleared them): its receiver comes from the event."""
+        self.open_referrals.pop(referral_id, None)
         self._finish_referral_tasks(referral_id)
-        self._log(now, f"referral_{status}", ended.receiver_org_id if ended else None, referral_id)
+        self._log(now, f"referral_{status}", receiver, referral_id, detail)
         self._nobody_left(now, unaccompanied_due)
 
     # ------------------------------------------------------------------ référent

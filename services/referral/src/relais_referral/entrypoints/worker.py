@@ -1,19 +1,36 @@
-"""``referral-worker``: the Temporal worker of the referral and journey workflows."""
+"""``referral-worker``: the Temporal worker of the referral and journey workflows, and of housekeeping."""
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from relais_referral.bootstrap import bootstrap
 from relais_referral.settings import ReferralSettings
 from relais_referral.workflows.activities import ReferralActivities
+from relais_referral.workflows.housekeeping import HousekeepingActivities, PurgeIdempotencyKeysWorkflow
 from relais_referral.workflows.journey import JourneyWorkflow
 from relais_referral.workflows.referral import ReferralWorkflow
+from relais_referral.workflows.schedules import ensure_purge_schedule
 from relais_shared.runners import WorkerContext, run_worker
 
 
 def activities(context: WorkerContext) -> Sequence[Callable[..., Any]]:
-    bound = ReferralActivities(bootstrap(ReferralSettings(), sessions=context.sessions))
-    return [bound.escalate, bound.expire, bound.notify_returned, bound.journey_step]
+    settings = ReferralSettings()
+    bound = ReferralActivities(bootstrap(settings, sessions=context.sessions))
+    housekeeping = HousekeepingActivities(
+        context.sessions, timedelta(hours=settings.idempotency_retention_hours)
+    )
+    return [
+        bound.escalate,
+        bound.expire,
+        bound.notify_returned,
+        bound.journey_step,
+        housekeeping.purge_idempotency_keys,
+    ]
+
+
+async def schedules(context: WorkerContext) -> None:
+    await ensure_purge_schedule(context.client, ReferralSettings().task_queue)
 
 
 def main() -> None:
@@ -21,8 +38,9 @@ def main() -> None:
     run_worker(
         settings,
         task_queue=settings.task_queue,
-        workflows=[ReferralWorkflow, JourneyWorkflow],
+        workflows=[ReferralWorkflow, JourneyWorkflow, PurgeIdempotencyKeysWorkflow],
         activities=activities,
+        on_start=schedules,
     )
 
 

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from relais_referral.api.deps import Caller, Context, Sessions, audited_refusals, require_roles
 from relais_referral.api.schemas import (
@@ -70,47 +69,36 @@ async def post_referral(
     async with audited_refusals(
         sessions, principal, action="refer", resource_type="jobseeker", resource_id=str(body.jobseeker_id)
     ):
-        for attempt in range(2):
-            try:
-                async with UnitOfWork(sessions) as uow:
-                    if idempotency_key:
-                        previous = await find_previous(
-                            uow.session,
-                            infra.idempotency_keys,
-                            principal,
-                            idempotency_key,
-                            "POST",
-                            path,
-                            body_hash,
-                        )
-                        if previous is not None:
-                            return JSONResponse(
-                                previous.body,
-                                status_code=previous.status_code,
-                                headers={"Idempotent-Replayed": "true"},
-                            )
-                    referral = await submit_referral(uow, principal, SubmitReferral(**body.model_dump()), ctx)
-                    out = ReferralOut.of(referral)
-                    await _capacity_advice(uow, out)
-                    payload = out.model_dump(mode="json")
-                    if idempotency_key:
-                        await remember(
-                            uow.session,
-                            infra.idempotency_keys,
-                            principal,
-                            idempotency_key,
-                            "POST",
-                            path,
-                            body_hash,
-                            201,
-                            payload,
-                        )
-                return JSONResponse(payload, status_code=201, headers={"Location": f"{path}/{referral.id}"})
-            except IntegrityError:
-                # A concurrent request with the same key won the race; the retry returns its answer.
-                if attempt == 1 or not idempotency_key:
-                    raise
-    raise AssertionError("unreachable")
+        # find_previous holds the key's lock until this transaction ends: a concurrent request with
+        # the same key waits here, then replays this one's answer.
+        async with UnitOfWork(sessions) as uow:
+            if idempotency_key:
+                previous = await find_previous(
+                    uow.session, infra.idempotency_keys, principal, idempotency_key, "POST", path, body_hash
+                )
+                if previous is not None:
+                    return JSONResponse(
+                        previous.body,
+                        status_code=previous.status_code,
+                        headers={"Idempotent-Replayed": "true"},
+                    )
+            referral = await submit_referral(uow, principal, SubmitReferral(**body.model_dump()), ctx)
+            out = ReferralOut.of(referral)
+            await _capacity_advice(uow, out)
+            payload = out.model_dump(mode="json")
+            if idempotency_key:
+                await remember(
+                    uow.session,
+                    infra.idempotency_keys,
+                    principal,
+                    idempotency_key,
+                    "POST",
+                    path,
+                    body_hash,
+                    201,
+                    payload,
+                )
+        return JSONResponse(payload, status_code=201, headers={"Location": f"{path}/{referral.id}"})
 
 
 async def _capacity_advice(uow: UnitOfWork, out: ReferralOut) -> None:
