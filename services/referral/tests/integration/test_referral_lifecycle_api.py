@@ -236,11 +236,12 @@ async def test_an_appointment_in_the_work_queue_is_due_the_next_working_day_then
     pact: Pact,
 ) -> None:
     referral = (await pact.refer(await pact.person(), "mission_locale", "plie")).json()["id"]
-    friday = "2031-01-10T10:00:00+01:00"  # outcome due by Monday 13, the next working day
-    await pact.post(f"/v1/referrals/{referral}/appointment", "plie", {"appointment_at": friday})
+    friday = "2027-01-08T10:00:00+01:00"  # outcome due by Monday 11, the next working day
+    scheduled = await pact.post(f"/v1/referrals/{referral}/appointment", "plie", {"appointment_at": friday})
+    assert scheduled.status_code == 200, scheduled.text
     queue = (await pact.get(f"/v1/organisations/{pact.orgs['plie']}/referrals", "plie")).json()
     [item] = [i for i in queue["items"] if i["referral_id"] == referral]
-    assert item["next_deadline"] == "2031-01-13"
+    assert item["next_deadline"] == "2027-01-11"
     await pact.post(f"/v1/referrals/{referral}/appointment-outcome", "plie", {"outcome": "seen"})
     queue = (await pact.get(f"/v1/organisations/{pact.orgs['plie']}/referrals", "plie")).json()
     [item] = [i for i in queue["items"] if i["referral_id"] == referral]
@@ -330,7 +331,7 @@ async def test_an_appointment_without_time_zone_is_refused_as_invalid_data(pact:
     person = await pact.person()
     referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
     response = await pact.post(
-        f"/v1/referrals/{referral}/appointment", "plie", {"appointment_at": "2030-01-07T10:00"}
+        f"/v1/referrals/{referral}/appointment", "plie", {"appointment_at": "2027-01-07T10:00"}
     )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
