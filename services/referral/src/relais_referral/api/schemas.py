@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeAlias, TypeVar
 
 from fastapi import Query
 from pydantic import (
@@ -29,6 +29,7 @@ from relais_referral.domain.referral import (
     ReferralStatus,
     RefusalReason,
 )
+from relais_shared.auth import OrgKind
 
 # Control characters are refused in every text (NUL first: PostgreSQL cannot store it); free texts keep
 # their tabs and line breaks. As patterns, the rule is in the OpenAPI document too. Lone surrogates (no
@@ -78,21 +79,8 @@ def _plausible_appointment(value: datetime) -> datetime:
     return value
 
 
-OrganisationKind = Literal[
-    "france_travail",
-    "mission_locale",
-    "plie",
-    "cap_emploi",
-    "maison_emploi",
-    "departement",
-    "siae",
-    "geiq",
-    "training_provider",
-    "employer",
-    "association",
-    "buyer",
-    "pact_coordination",
-]
+# The pact's organisation kinds: one list, the one tokens are checked against.
+OrganisationKind: TypeAlias = OrgKind
 T = TypeVar("T")
 
 
