@@ -8,7 +8,12 @@ from datetime import UTC, date, datetime
 from typing import ClassVar
 
 from relais_referral.domain.calendar import add_working_days, paris_date
-from relais_referral.domain.deadlines import appointment_outcome_due, appointment_outcome_due_on
+from relais_referral.domain.deadlines import (
+    appointment_outcome_due,
+    appointment_outcome_due_on,
+    decision_due_on,
+    expires_on,
+)
 from relais_referral.domain.errors import NotAllowed
 from relais_referral.domain.escalation import RECIPIENT, EscalationLevel, Recipient, escalation_applies
 from relais_referral.domain.events import ReferralEscalated
@@ -211,6 +216,8 @@ class EscalationOutcome:
     acknowledgement_due: date | None = None
     appointment_on: date | None = None
     appointment_outcome_due: date | None = None
+    decision_due: date | None = None  # once an appointment's outcome is in
+    expires_on: date | None = None  # on the receiver's calendar, like every deadline of the referral
     expiry_days: int = 30
 
 
@@ -243,6 +250,10 @@ async def escalate_referral(
         appointment_outcome_due=appointment_outcome_due_on(appointment_on, policy, receiver.departement)
         if appointment_on
         else None,
+        decision_due=decision_due_on(paris_date(referral.outcome_recorded_at), policy, receiver.departement)
+        if referral.outcome_recorded_at
+        else None,
+        expires_on=expires_on(paris_date(referral.submitted_at), policy, receiver.departement),
         expiry_days=policy.expiry_days,
     )
     if not await uow.outbox_has(event_id):
@@ -293,7 +304,8 @@ async def expire_referral(uow: UnitOfWork, referral_id: uuid.UUID, ctx: PactCont
         submitted_on=paris_date(referral.submitted_at),
         expiry_days=policy.expiry_days,
     )
-    if not escalation_applies(referral, "coordination"):  # the same condition: still no answer at all
+    # The coordination's condition is the expiry's: still no answer at all.
+    if not escalation_applies(referral, EscalationLevel.COORDINATION):
         return outcome
     now = datetime.now(UTC)
     referral.expire(now=now, reorient_due=await _reorient_due(uow, referral, policy, now, ctx))
