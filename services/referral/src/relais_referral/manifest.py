@@ -28,7 +28,9 @@ def _asyncapi() -> dict[str, Any]:
     from relais_shared.kafka import TopicCatalogue, catalogue_path, make_broker
 
     settings = ReferralSettings()
-    broker = make_broker(settings.kafka_bootstrap, "referral")
+    # The document names the default development server, not the bootstrap of whichever stack generates
+    # or checks it (a stack on other ports would otherwise see the committed contract drift).
+    broker = make_broker(ReferralSettings.model_fields["kafka_bootstrap"].default, "referral")
     register_subscribers(
         broker,
         sessions=make_sessionmaker(make_engine(settings.database_url)),
