@@ -19,6 +19,17 @@ class ReferralDeadlines:
     expiry_at: datetime
 
 
+def receiver_calendar(receiver_departement: str | None, default_departement: str) -> str:
+    """The département whose working days every deadline of a referral counts: its receiver's, whichever
+    side looks (the sender's outgoing queue too); the ``default_departement`` setting stands in for a
+    receiver whose directory entry has none."""
+    return receiver_departement or default_departement
+
+
+def acknowledgement_due_on(submitted_on: date, policy: ReferralPolicy, departement: str) -> date:
+    return add_working_days(submitted_on, policy.acknowledgement_days, departement)
+
+
 def referral_deadlines(submitted_on: date, policy: ReferralPolicy, departement: str) -> ReferralDeadlines:
     def at(days: int) -> datetime:
         return end_of_day(add_working_days(submitted_on, days, departement))

@@ -25,6 +25,7 @@ from relais_referral.domain.deadlines import (
     ReferralDeadlines,
     appointment_outcome_due,
     decision_due,
+    receiver_calendar,
     referral_deadlines,
 )
 from relais_referral.domain.journey import TaskKind, TaskStatus
@@ -60,7 +61,7 @@ async def referral_timers(
     if found is None:
         return None
     row, departement, policy_row = found
-    departement = departement or default_departement
+    departement = receiver_calendar(departement, default_departement)
     policy = policy_from_row(policy_row)
     deadlines = referral_deadlines(paris_date(row.submitted_at), policy, departement)
     outcome_due = (
