@@ -42,12 +42,14 @@ async def _own_organisation(sessions: Sessions, principal: Principal, org_id: uu
 @router.get(
     "/organisations/{org_id}/referrals",
     dependencies=[require_roles("counsellor", "coordinator")],
-    summary="File de travail : orientations reçues ou envoyées",
+    summary="File de travail : orientations en cours, reçues ou envoyées",
     description=(
-        "Lue dans les orientations elles-mêmes (toujours à jour), dans les deux sens, avec pour chacune "
-        "sa prochaine échéance et les jours ouvrés restants, comptés sur le calendrier de la structure "
-        "destinataire (jours fériés de son département), quel que soit le côté qui consulte. La boîte de "
-        "réception (`/inbox`) sert les très grandes files reçues à partir des événements."
+        "Les orientations sur lesquelles agir (par défaut celles en cours), reçues (`direction=incoming`) "
+        "ou envoyées (`direction=outgoing`), lues dans les orientations elles-mêmes : toujours à jour. "
+        "Pour chacune, sa prochaine échéance (accusé de réception, suite du rendez-vous) et les jours "
+        "ouvrés restants, comptés sur le calendrier de la structure destinataire (jours fériés de son "
+        "département), quel que soit le côté qui consulte. Le registre de tout ce qui a été reçu, "
+        "statuts clos compris, est la boîte de réception `GET /v1/organisations/{org_id}/inbox`."
     ),
 )
 async def work_queue(
