@@ -35,7 +35,9 @@ def _asyncapi() -> dict[str, Any]:
         broker,
         sessions=make_sessionmaker(make_engine(settings.database_url)),
         catalogue=TopicCatalogue.load(catalogue_path()),
-        bridge=WorkflowBridge(None, settings.task_queue),  # documented, never called
+        bridge=WorkflowBridge(  # documented, never called
+            None, settings.task_queue, default_departement=settings.default_departement
+        ),
         life_events=LifeEventsFromPartners(PactContext.from_settings(settings)),
         max_retries=0,
         backoff_s=0,

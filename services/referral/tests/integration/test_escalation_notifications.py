@@ -95,6 +95,40 @@ async def test_reminder_manager_and_coordination_escalations_are_sent_recorded_a
     assert owners == [("escalation", False), ("escalation", True)]  # the receiver's manager, then the pact
 
 
+async def test_no_decision_after_a_seen_appointment_alerts_the_coordination_once_without_saying_it_expires(
+    pact: Pact, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    referral = (await pact.refer(await pact.person(), "mission_locale", "plie")).json()["id"]
+    url = f"/v1/referrals/{referral}"
+    monday = "2031-01-13T10:00:00+01:00"
+    assert (await pact.post(f"{url}/appointment", "plie", {"appointment_at": monday})).status_code == 200
+    assert (await pact.post(f"{url}/appointment-outcome", "plie", {"outcome": "seen"})).status_code == 200
+    step = StepInput(referral_id=referral, level="decision", step=f"referral-{referral}/decision")
+    acts = activities(pact, port)
+    for _ in range(2):  # retried after an SMTP failure: the same e-mail again, recorded once
+        result = await ActivityEnvironment().run(acts.escalate, step)
+        assert result.acted and result.status == "appointment_scheduled"
+
+    outbox = infra.outbox.c
+    escalated = await pact.count(
+        infra.outbox, outbox.key == referral, outbox.event_type == "referral.escalated.v1"
+    )
+    assert escalated == 1
+    async with pact.client._transport.app.state.sessions() as session:
+        tasks = (
+            await session.execute(select(TaskRow).where(TaskRow.referral_id == uuid.UUID(referral)))
+        ).scalars()
+        assert [(t.kind, t.org_id) for t in tasks] == [("escalation", pact.coordination)]
+    first, again = inbox.messages
+    assert first["Message-ID"] == again["Message-ID"]
+    assert first["To"] == pact.coordination_email
+    assert first["X-Relais-Kind"] == "decision_overdue"
+    body = first.get_content()
+    assert "lundi 13 janvier 2031" in body and "aucune décision" in body
+    assert "expirera" not in body  # seen at an appointment: the "no answer" clock has stopped
+
+
 async def test_no_escalation_once_the_referral_was_answered(pact: Pact, smtp: tuple[Inbox, int]) -> None:
     inbox, port = smtp
     person = await pact.person()

@@ -57,3 +57,20 @@ async def test_a_batch_projects_each_named_referral_once_from_its_current_row_wh
         # Its only events say "submitted", but the acceptance elsewhere made it obsolete: the row decides.
         waiting: ("obsolete", pact.orgs["cap_emploi"]),
     }
+
+
+async def test_the_inbox_counts_days_left_only_while_an_acknowledgement_is_awaited(pact: Pact) -> None:
+    person = await pact.person()
+    accepted = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    waiting = (await pact.refer(await pact.person(), "mission_locale", "plie")).json()["id"]
+    assert (await pact.post(f"/v1/referrals/{accepted}/accept", "plie")).status_code == 200
+    app = pact.client._transport.app
+    async with app.state.sessions() as session, session.begin():
+        await project_inbox(
+            session, [event("referral.accepted.v1", accepted), event("referral.submitted.v1", waiting)]
+        )
+    page = await pact.get(f"/v1/organisations/{pact.orgs['plie']}/inbox", "plie", limit=200)
+    assert page.status_code == 200, page.text
+    left = {i["referral_id"]: i["working_days_left"] for i in page.json()["items"]}
+    assert left[waiting] == 5  # the default policy: five working days to acknowledge
+    assert left[accepted] is None  # taken in charge: no acknowledgement deadline ahead of it

@@ -1,12 +1,15 @@
 """What the Kafka→Temporal bridge reads to set a referral's clock, against the real PostgreSQL."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
-from relais_referral.domain.calendar import paris_date
+from relais_referral.db.models import OrganisationRow, ReferralRow
+from relais_referral.db.repository import PolicyRepository
+from relais_referral.domain.calendar import PARIS, paris_date
 from relais_referral.domain.deadlines import referral_deadlines
 from relais_referral.domain.policy import ReferralPolicy
 from relais_referral.service_layer.timers import referral_timers
@@ -54,3 +57,35 @@ async def test_a_referrals_clock_follows_the_policy_version_it_was_submitted_und
 
 async def test_an_unknown_referral_has_no_clock(pact: Pact) -> None:
     assert await timers_of(pact, str(uuid.uuid4())) is None
+
+
+async def test_a_receiver_without_a_departement_runs_on_the_default_departement_setting(pact: Pact) -> None:
+    # The API requires a département, but a directory entry written another way (an import) may lack one.
+    org = uuid.uuid4()
+    created = await pact.client.post(
+        "/v1/organisations",
+        headers=pact.headers(pact.coordination, "admin"),
+        json={"id": str(org), "name": f"PLIE {org.hex[:6]}", "kind": "plie", "departement": "57"},
+    )
+    assert created.status_code == 201, created.text
+    pact.orgs["nowhere"] = org
+    referral = (await pact.refer(await pact.person(), "mission_locale", "nowhere")).json()
+    # Sent on Thursday 25 March 2027: Good Friday is a holiday in Moselle (57), not in Loire-Atlantique.
+    submitted_on = date(2027, 3, 25)
+    app = pact.client._transport.app
+    async with app.state.sessions() as session, session.begin():
+        await session.execute(update(OrganisationRow).where(OrganisationRow.id == org).values(departement=""))
+        await session.execute(
+            update(ReferralRow)
+            .where(ReferralRow.id == uuid.UUID(referral["id"]))
+            .values(submitted_at=datetime(2027, 3, 25, 10, 0, tzinfo=PARIS))
+        )
+    async with app.state.sessions() as session:
+        row = await session.get(ReferralRow, uuid.UUID(referral["id"]))
+        assert row is not None
+        policy = await PolicyRepository(session).version(row.policy_version)
+        timers = await referral_timers(session, row.id, default_departement="57")
+    assert timers is not None
+    moselle, nantes = (referral_deadlines(submitted_on, policy, d) for d in ("57", "44"))
+    assert moselle != nantes  # the dates tell the two calendars apart
+    assert timers.deadlines == moselle

@@ -41,7 +41,8 @@ def event(event_type: str, referral_id: str, jobseeker_id: str) -> IncomingEnvel
 async def bridge_batch(pact: Pact, client: RecordingClient, batch: list[IncomingEnvelope]) -> None:
     app = pact.client._transport.app
     async with app.state.sessions() as session, session.begin():
-        await WorkflowBridge(client, "bridge-test")(session, batch)  # type: ignore[arg-type]
+        bridge = WorkflowBridge(client, "bridge-test", default_departement="44")  # type: ignore[arg-type]
+        await bridge(session, batch)
 
 
 async def test_a_batch_starts_each_referrals_workflow_once_from_its_latest_state(pact: Pact) -> None:

@@ -1,10 +1,14 @@
 """Which escalations still apply to a referral, and who each one tells."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from relais_referral.domain.escalation import RECIPIENT, EscalationLevel, Recipient, escalation_applies
+from relais_referral.domain.events import ReferralEscalated
+from relais_referral.events.contracts import ReferralEscalatedV1
+from relais_referral.events.mapping import to_integration_event
 
 from .test_referral_aggregate import NOW, submitted
 
@@ -49,3 +53,12 @@ def test_a_late_appointment_outcome_escalates_until_it_is_recorded() -> None:
     assert not escalation_applies(
         referral, EscalationLevel.COORDINATION
     )  # the clock stopped at the appointment
+
+
+@pytest.mark.parametrize("level", list(EscalationLevel))
+def test_every_escalation_level_can_be_published_under_the_escalated_contract(level: EscalationLevel) -> None:
+    event = ReferralEscalated(
+        referral_id=uuid.uuid4(), occurred_at=NOW, receiver_org_id=uuid.uuid4(), level=level
+    )
+    contract = to_integration_event(event)
+    assert isinstance(contract, ReferralEscalatedV1) and contract.level == level.value

@@ -14,6 +14,7 @@ from relais_referral.notifications import (
     NotificationKind,
     acknowledgement_reminder,
     appointment_outcome_due,
+    decision_overdue,
     escalation_coordination,
     escalation_manager,
     format_date_fr,
@@ -117,6 +118,15 @@ ARGUMENTS: dict[NotificationKind, tuple[Callable[..., Notification], dict[str, A
             "outcome_due": date(2026, 12, 2),
         },
     ),
+    "decision_overdue": (
+        decision_overdue,
+        {
+            "sender_organisation": FRANCE_TRAVAIL,
+            "receiving_organisation": MISSION_LOCALE,
+            "appointment_on": date(2026, 12, 1),
+            "decision_due": date(2026, 12, 15),
+        },
+    ),
     "outcome_follow_up": (
         outcome_follow_up,
         {"referent_organisation": MISSION_LOCALE, "exited_on": date(2026, 6, 1), "months_after_exit": 6},
@@ -140,6 +150,7 @@ EXPECTED_IN_SUBJECT = {
     "returned_to_sender": "au plus tard le mercredi 30 décembre 2026",
     "referral_expired": "Orientation expirée",
     "appointment_outcome_due": "rendez-vous du mardi 1er décembre 2026",
+    "decision_overdue": "Aucune décision après le rendez-vous du mardi 1er décembre 2026",
     "outcome_follow_up": "Situation à 6 mois",
     "unaccompanied": "sans accompagnement depuis 5 jours ouvrés",
 }
@@ -150,6 +161,7 @@ EXPECTED_IN_BODY = {
     "returned_to_sender": ["mardi 15 décembre 2026", "mercredi 30 décembre 2026", "sous 10 jours ouvrés"],
     "referral_expired": ["vendredi 27 novembre 2026", "mardi 12 janvier 2027", "30 jours ouvrés"],
     "appointment_outcome_due": ["mardi 1er décembre 2026", "mercredi 2 décembre 2026"],
+    "decision_overdue": ["mardi 1er décembre 2026", "mardi 15 décembre 2026", "aucune décision"],
     "outcome_follow_up": ["lundi 1er juin 2026", "6 mois après sa sortie"],
     "unaccompanied": ["lundi 4 janvier 2027", "PLIE de la métropole nantaise"],
 }

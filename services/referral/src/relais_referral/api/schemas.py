@@ -512,4 +512,8 @@ class InboxEntryOut(BaseModel):
     status_label: str = ""
     submitted_at: datetime
     acknowledgement_due: date
-    working_days_left: int | None = None
+    working_days_left: int | None = Field(
+        default=None,
+        description="Jours ouvrés restants avant l'échéance d'accusé de réception, tant qu'il est attendu "
+        "(négatif : en retard)",
+    )

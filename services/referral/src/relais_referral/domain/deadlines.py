@@ -19,6 +19,17 @@ class ReferralDeadlines:
     expiry_at: datetime
 
 
+def receiver_calendar(receiver_departement: str | None, default_departement: str) -> str:
+    """The département whose working days every deadline of a referral counts: its receiver's, whichever
+    side looks (the sender's outgoing queue too); the ``default_departement`` setting stands in for a
+    receiver whose directory entry has none."""
+    return receiver_departement or default_departement
+
+
+def acknowledgement_due_on(submitted_on: date, policy: ReferralPolicy, departement: str) -> date:
+    return add_working_days(submitted_on, policy.acknowledgement_days, departement)
+
+
 def referral_deadlines(submitted_on: date, policy: ReferralPolicy, departement: str) -> ReferralDeadlines:
     def at(days: int) -> datetime:
         return end_of_day(add_working_days(submitted_on, days, departement))
@@ -27,7 +38,7 @@ def referral_deadlines(submitted_on: date, policy: ReferralPolicy, departement: 
         reminder_at=at(policy.reminder_days),
         manager_escalation_at=at(policy.manager_escalation_days),
         coordination_escalation_at=at(policy.coordination_escalation_days),
-        expiry_at=at(policy.expiry_days),
+        expiry_at=end_of_day(expires_on(submitted_on, policy, departement)),
     )
 
 
@@ -41,6 +52,22 @@ def appointment_outcome_due_on(appointment_on: date, policy: ReferralPolicy, dep
 def appointment_outcome_due(appointment_on: date, policy: ReferralPolicy, departement: str) -> datetime:
     """The instant the outcome is late: the end (midnight, Paris) of its due day."""
     return end_of_day(appointment_outcome_due_on(appointment_on, policy, departement))
+
+
+def decision_due_on(outcome_on: date, policy: ReferralPolicy, departement: str) -> date:
+    """After an appointment's outcome is in (seen, or a no-show awaiting re-invitation), the day by which
+    the receiver must decide (accept, refuse or invite again), on the *receiver's* calendar; after it the
+    pact coordination is alerted."""
+    return add_working_days(outcome_on, policy.decision_days, departement)
+
+
+def decision_due(outcome_on: date, policy: ReferralPolicy, departement: str) -> datetime:
+    return end_of_day(decision_due_on(outcome_on, policy, departement))
+
+
+def expires_on(submitted_on: date, policy: ReferralPolicy, departement: str) -> date:
+    """The day a referral left without any answer expires (``ReferralDeadlines.expiry_at`` ends it)."""
+    return add_working_days(submitted_on, policy.expiry_days, departement)
 
 
 def add_months(day: date, months: int) -> date:

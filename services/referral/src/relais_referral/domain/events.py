@@ -5,6 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # escalation imports the referral, which imports these events
+    from relais_referral.domain.escalation import EscalationLevel
 
 
 @dataclass(frozen=True)
@@ -86,10 +90,10 @@ class ReferralClosed(DomainEvent):
 
 @dataclass(frozen=True)
 class ReferralEscalated(DomainEvent):
-    """A deadline passed without an answer: reminder, manager escalation or pact coordination."""
+    """A deadline passed: who is told depends on the level (``domain.escalation``)."""
 
     receiver_org_id: uuid.UUID
-    level: str
+    level: EscalationLevel
 
 
 # ---------------------------------------------------------------------------------------------- journeys

@@ -13,7 +13,9 @@ async def subscribe(context: ConsumerContext) -> None:
         context.broker,
         sessions=context.sessions,
         catalogue=context.catalogue,
-        bridge=WorkflowBridge(await context.temporal(), settings.task_queue, settings.default_departement),
+        bridge=WorkflowBridge(
+            await context.temporal(), settings.task_queue, default_departement=settings.default_departement
+        ),
         life_events=LifeEventsFromPartners(PactContext.from_settings(settings)),
         max_retries=settings.consumer_max_retries,
         backoff_s=settings.consumer_retry_backoff_s,

@@ -93,10 +93,12 @@ class WorkflowBridge:
     # Temporal calls in flight at once: a batch no longer waits for each round trip in turn.
     CONCURRENCY = 16
 
-    def __init__(self, client: Client, task_queue: str, default_departement: str = "44") -> None:
+    def __init__(self, client: Client, task_queue: str, *, default_departement: str) -> None:
         self.client = client
         self.task_queue = task_queue
-        self.default_departement = default_departement  # the setting; a referral's receiver has its own
+        # The ``default_departement`` setting, for a receiver whose directory entry has no département;
+        # no default here, so that no caller can quietly put every such referral on Nantes' calendar.
+        self.default_departement = default_departement
 
     async def __call__(self, session: AsyncSession, envelopes: Sequence[IncomingEnvelope]) -> None:
         referrals: dict[uuid.UUID, IncomingEnvelope] = {}

@@ -153,11 +153,11 @@ class ReferralClosedV1(_ReferralEvent):
 
 @registry.register
 class ReferralEscalatedV1(_ReferralEvent):
-    """A deadline passed without an answer: reminder, the receiver's manager, or the pact coordination."""
+    """A deadline passed: not acknowledged, no answer, an appointment's outcome late, no decision after it."""
 
     event_type: ClassVar[str] = "referral.escalated.v1"
     receiver_org_id: uuid.UUID
-    level: Literal["reminder", "manager", "coordination", "appointment_outcome"]
+    level: Literal["reminder", "manager", "coordination", "appointment_outcome", "decision"]
     escalated_at: datetime
 
 

@@ -7,6 +7,7 @@ from relais_referral.notifications.french import format_date_fr, working_days_fr
 from relais_referral.notifications.messages import (
     acknowledgement_reminder,
     appointment_outcome_due,
+    decision_overdue,
     escalation_coordination,
     escalation_manager,
     outcome_follow_up,
@@ -26,6 +27,7 @@ __all__ = [
     "SmtpNotifier",
     "acknowledgement_reminder",
     "appointment_outcome_due",
+    "decision_overdue",
     "escalation_coordination",
     "escalation_manager",
     "format_date_fr",

@@ -240,6 +240,42 @@ def appointment_outcome_due(
     )
 
 
+def decision_overdue(
+    *,
+    recipients: Sequence[str],
+    idempotency_key: str,
+    portal_url: str,
+    referral_id: uuid.UUID,
+    sender_organisation: str,
+    receiving_organisation: str,
+    appointment_on: date,
+    decision_due: date,
+) -> Notification:
+    """Alert to the pact coordination: the appointment's outcome is in (seen, or a no-show to invite
+    again), and the receiver has decided nothing since, past its deadline. Not "no answer": the referral
+    does not expire any more."""
+    appointment = format_date_fr(appointment_on)
+    return _notification(
+        "decision_overdue",
+        recipients=recipients,
+        idempotency_key=idempotency_key,
+        referral_id=referral_id,
+        subject=f"Aucune décision après le rendez-vous du {appointment}",
+        paragraphs=[
+            f"Un rendez-vous était fixé le {appointment} pour l'orientation ci-dessous et sa suite a été "
+            "renseignée, mais la structure destinataire n'a pris aucune décision (prise en charge, refus "
+            f"ou nouveau rendez-vous) à l'échéance du {format_date_fr(decision_due)}.",
+            _facts(
+                ("Orientation", referral_reference(referral_id)),
+                ("Envoyée par", sender_organisation),
+                ("Adressée à", receiving_organisation),
+            ),
+            "Merci de voir avec elle la suite à donner, pour que la personne ne reste pas sans réponse.",
+            _link_line(portal_url, referral_id),
+        ],
+    )
+
+
 def outcome_follow_up(
     *,
     recipients: Sequence[str],

@@ -18,6 +18,7 @@ NotificationKind = Literal[
     "returned_to_sender",
     "referral_expired",
     "appointment_outcome_due",
+    "decision_overdue",
     "outcome_follow_up",
     "unaccompanied",
 ]

@@ -8,7 +8,14 @@ from datetime import UTC, date, datetime
 from typing import ClassVar
 
 from relais_referral.domain.calendar import add_working_days, paris_date
-from relais_referral.domain.deadlines import appointment_outcome_due, appointment_outcome_due_on
+from relais_referral.domain.deadlines import (
+    acknowledgement_due_on,
+    appointment_outcome_due,
+    appointment_outcome_due_on,
+    decision_due_on,
+    expires_on,
+    receiver_calendar,
+)
 from relais_referral.domain.errors import NotAllowed
 from relais_referral.domain.escalation import RECIPIENT, EscalationLevel, Recipient, escalation_applies
 from relais_referral.domain.events import ReferralEscalated
@@ -107,7 +114,7 @@ async def submit_referral(
     assert journey is not None
     policy = await uow.policies.current(receiver.kind)
     now = datetime.now(UTC)
-    days = policy.acknowledgement_days
+    calendar = receiver_calendar(receiver.departement, ctx.departement)
     referral = Referral.submit(
         referral_id=uuid.uuid4(),
         jobseeker_id=jobseeker.id,
@@ -117,7 +124,7 @@ async def submit_referral(
         motive=cmd.motive,
         submitted_by=principal.sub,
         now=now,
-        acknowledgement_due=add_working_days(paris_date(now), days, receiver.departement),
+        acknowledgement_due=acknowledgement_due_on(paris_date(now), policy, calendar),
         age_band=age_band(jobseeker.birth_date, paris_date(now)),
         qpv_resident=jobseeker.qpv_resident,
         policy_version=policy.version,
@@ -156,7 +163,7 @@ async def act_on_referral(
             referral.acknowledge(by_org_id=org, now=now)
         case ScheduleAppointment(appointment_at=appointment_at):
             receiver = await uow.directory.organisation(referral.receiver_org_id)
-            departement = receiver.departement if receiver else ctx.departement
+            departement = receiver_calendar(receiver.departement if receiver else None, ctx.departement)
             referral.schedule_appointment(
                 by_org_id=org,
                 appointment_at=appointment_at,
@@ -211,6 +218,8 @@ class EscalationOutcome:
     acknowledgement_due: date | None = None
     appointment_on: date | None = None
     appointment_outcome_due: date | None = None
+    decision_due: date | None = None  # once an appointment's outcome is in
+    expires_on: date | None = None  # on the receiver's calendar, like every deadline of the referral
     expiry_days: int = 30
 
 
@@ -231,6 +240,7 @@ async def escalate_referral(
     receiver = await uow.directory.organisation(referral.receiver_org_id)
     assert sender is not None and receiver is not None
     policy = await uow.policies.version(referral.policy_version)
+    calendar = receiver_calendar(receiver.departement, ctx.departement)
     appointment_on = paris_date(referral.appointment_at) if referral.appointment_at else None
     base = EscalationOutcome(
         status=referral.status.value,
@@ -240,9 +250,13 @@ async def escalate_referral(
         submitted_on=paris_date(referral.submitted_at),
         acknowledgement_due=referral.acknowledgement_due,
         appointment_on=appointment_on,
-        appointment_outcome_due=appointment_outcome_due_on(appointment_on, policy, receiver.departement)
+        appointment_outcome_due=appointment_outcome_due_on(appointment_on, policy, calendar)
         if appointment_on
         else None,
+        decision_due=decision_due_on(paris_date(referral.outcome_recorded_at), policy, calendar)
+        if referral.outcome_recorded_at
+        else None,
+        expires_on=expires_on(paris_date(referral.submitted_at), policy, calendar),
         expiry_days=policy.expiry_days,
     )
     if not await uow.outbox_has(event_id):
@@ -293,7 +307,8 @@ async def expire_referral(uow: UnitOfWork, referral_id: uuid.UUID, ctx: PactCont
         submitted_on=paris_date(referral.submitted_at),
         expiry_days=policy.expiry_days,
     )
-    if not escalation_applies(referral, "coordination"):  # the same condition: still no answer at all
+    # The coordination's condition is the expiry's: still no answer at all.
+    if not escalation_applies(referral, EscalationLevel.COORDINATION):
         return outcome
     now = datetime.now(UTC)
     referral.expire(now=now, reorient_due=await _reorient_due(uow, referral, policy, now, ctx))

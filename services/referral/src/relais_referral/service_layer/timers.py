@@ -20,8 +20,14 @@ from relais_referral.db.models import (
     TaskRow,
 )
 from relais_referral.db.repository import policy_from_row
-from relais_referral.domain.calendar import add_working_days, end_of_day, paris_date
-from relais_referral.domain.deadlines import ReferralDeadlines, appointment_outcome_due, referral_deadlines
+from relais_referral.domain.calendar import end_of_day, paris_date
+from relais_referral.domain.deadlines import (
+    ReferralDeadlines,
+    appointment_outcome_due,
+    decision_due,
+    receiver_calendar,
+    referral_deadlines,
+)
 from relais_referral.domain.journey import TaskKind, TaskStatus
 
 
@@ -55,7 +61,7 @@ async def referral_timers(
     if found is None:
         return None
     row, departement, policy_row = found
-    departement = departement or default_departement
+    departement = receiver_calendar(departement, default_departement)
     policy = policy_from_row(policy_row)
     deadlines = referral_deadlines(paris_date(row.submitted_at), policy, departement)
     outcome_due = (
@@ -63,8 +69,8 @@ async def referral_timers(
         if row.appointment_at is not None and row.appointment_outcome is None
         else None
     )
-    decision_due = (
-        end_of_day(add_working_days(paris_date(row.outcome_recorded_at), policy.decision_days, departement))
+    decision_due_at = (
+        decision_due(paris_date(row.outcome_recorded_at), policy, departement)
         if row.outcome_recorded_at is not None
         else None
     )
@@ -75,7 +81,7 @@ async def referral_timers(
         row.status,
         deadlines,
         outcome_due,
-        decision_due,
+        decision_due_at,
         had_appointment=row.appointment_at is not None or row.outcome_recorded_at is not None,
     )
 

@@ -59,11 +59,12 @@ class ReferralActivities:
         from relais_referral.service_layer.referrals import escalate_referral
 
         referral_id = uuid.UUID(data.referral_id)
+        level = EscalationLevel(data.level)
         async with self.adapters.uow() as uow:
             outcome = await escalate_referral(
                 uow,
                 referral_id,
-                EscalationLevel(data.level),
+                level,
                 uuid.uuid5(ACTIVITY_NAMESPACE, data.step),
                 self.context,
             )
@@ -77,30 +78,31 @@ class ReferralActivities:
                 "receiving_organisation": outcome.receiver_name,
             }
             waited = _working_days_since(outcome.submitted_on, self.context.departement)
-            if data.level == "reminder":
+            if level is EscalationLevel.REMINDER:
                 note = messages.acknowledgement_reminder(
                     **common,
                     submitted_on=outcome.submitted_on,
                     acknowledgement_due=outcome.acknowledgement_due,
                 )
-            elif data.level == "manager":
+            elif level is EscalationLevel.MANAGER:
                 note = messages.escalation_manager(
                     **common,
                     submitted_on=outcome.submitted_on,
                     acknowledgement_due=outcome.acknowledgement_due,
                     working_days_waiting=waited,
                 )
-            elif data.level in ("coordination", "decision"):
-                from relais_referral.domain.calendar import add_working_days
-
-                assert outcome.submitted_on is not None
+            elif level is EscalationLevel.COORDINATION:
+                assert outcome.submitted_on is not None and outcome.expires_on is not None
                 note = messages.escalation_coordination(
                     **common,
                     submitted_on=outcome.submitted_on,
                     working_days_waiting=waited,
-                    expires_on=add_working_days(
-                        outcome.submitted_on, outcome.expiry_days, self.context.departement
-                    ),
+                    expires_on=outcome.expires_on,
+                )
+            elif level is EscalationLevel.DECISION:
+                assert outcome.appointment_on is not None and outcome.decision_due is not None
+                note = messages.decision_overdue(
+                    **common, appointment_on=outcome.appointment_on, decision_due=outcome.decision_due
                 )
             else:
                 today = paris_date(datetime.now(UTC))

@@ -157,13 +157,16 @@ async def put_member(
 @router.get(
     "/{org_id}/inbox",
     dependencies=[require_roles("counsellor", "coordinator")],
-    summary="Orientations reçues par l'organisation (projection des événements)",
+    summary="Registre des orientations reçues (projection des événements)",
     description=(
-        "La boîte de réception, construite à partir des événements par le consommateur `referral-inbox` "
-        "(cohérence à terme, quelques dizaines de millisecondes) : une table indexée qui reste rapide "
-        "pour des files de centaines de milliers d'orientations, triée par date d'envoi, avec l'échéance "
-        "d'accusé de réception. Pour la file de travail à jour avec la prochaine échéance de chaque "
-        "orientation et les deux sens, voir `GET /v1/organisations/{org_id}/referrals`."
+        "Toutes les orientations reçues par l'organisation, quel que soit leur statut (en cours comme "
+        "closes), projetées à partir des événements par le consommateur `referral-inbox` : cohérence à "
+        "terme (quelques dizaines de millisecondes après l'action), une seule table indexée qui reste "
+        "rapide sur des centaines de milliers d'orientations. Seule échéance connue : l'accusé de "
+        "réception (`working_days_left` tant qu'il est attendu). Pour agir sur les orientations en "
+        "cours (reçues ou envoyées, prochaine échéance — accusé de réception ou suite du rendez-vous — "
+        "lue dans l'orientation elle-même), utiliser la file de travail "
+        "`GET /v1/organisations/{org_id}/referrals`."
     ),
 )
 async def inbox(
@@ -197,6 +200,9 @@ async def inbox(
         for row in rows.scalars():
             entry = InboxEntryOut.model_validate(row)
             entry.status_label = STATUS_LABELS_FR[ReferralStatus(row.status)]
-            entry.working_days_left = working_days_between(today, row.acknowledgement_due, org.departement)
+            if row.status == ReferralStatus.SUBMITTED:  # acknowledged or closed: that deadline is behind it
+                entry.working_days_left = working_days_between(
+                    today, row.acknowledgement_due, org.departement
+                )
             items.append(entry)
         return Page(items=items, total=total, offset=offset, limit=limit)

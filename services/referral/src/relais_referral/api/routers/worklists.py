@@ -8,16 +8,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from relais_referral.api.deps import Caller, Context, Sessions, Uow, require_roles
 from relais_referral.api.schemas import Limit, Offset, Page, TaskOut, WorkItemOut
 from relais_referral.db.models import OrganisationRow, ReferralRow, TaskRow
 from relais_referral.db.repository import PolicyRepository
 from relais_referral.domain.calendar import paris_date, working_days_between
-from relais_referral.domain.deadlines import appointment_outcome_due_on
+from relais_referral.domain.deadlines import appointment_outcome_due_on, receiver_calendar
 from relais_referral.domain.errors import NotAllowed
 from relais_referral.domain.journey import TASK_LABELS_FR, TaskKind, TaskStatus
+from relais_referral.domain.policy import ReferralPolicy
 from relais_referral.domain.referral import OPEN_STATUSES, STATUS_LABELS_FR, ReferralStatus
 from relais_referral.service_layer.errors import NotFound
 from relais_shared.auth import Principal
@@ -42,18 +42,21 @@ async def _own_organisation(sessions: Sessions, principal: Principal, org_id: uu
 @router.get(
     "/organisations/{org_id}/referrals",
     dependencies=[require_roles("counsellor", "coordinator")],
-    summary="File de travail : orientations reçues ou envoyées",
+    summary="File de travail : orientations en cours, reçues ou envoyées",
     description=(
-        "Lue dans les orientations elles-mêmes (toujours à jour), dans les deux sens, avec pour chacune "
-        "sa prochaine échéance et les jours ouvrés restants, comptés sur le calendrier de la structure "
-        "destinataire (jours fériés de son département), quel que soit le côté qui consulte. La boîte de "
-        "réception (`/inbox`) sert les très grandes files reçues à partir des événements."
+        "Les orientations sur lesquelles agir (par défaut celles en cours), reçues (`direction=incoming`) "
+        "ou envoyées (`direction=outgoing`), lues dans les orientations elles-mêmes : toujours à jour. "
+        "Pour chacune, sa prochaine échéance (accusé de réception, suite du rendez-vous) et les jours "
+        "ouvrés restants, comptés sur le calendrier de la structure destinataire (jours fériés de son "
+        "département), quel que soit le côté qui consulte. Le registre de tout ce qui a été reçu, "
+        "statuts clos compris, est la boîte de réception `GET /v1/organisations/{org_id}/inbox`."
     ),
 )
 async def work_queue(
     org_id: uuid.UUID,
     principal: Caller,
     sessions: Sessions,
+    ctx: Context,
     direction: Literal["incoming", "outgoing"] = "incoming",
     status: Annotated[
         list[ReferralStatus] | None, Query(description="Par défaut : les orientations en cours")
@@ -62,25 +65,32 @@ async def work_queue(
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> Page[WorkItemOut]:
-    org = await _own_organisation(sessions, principal, org_id)
+    await _own_organisation(sessions, principal, org_id)
     own = ReferralRow.receiver_org_id if direction == "incoming" else ReferralRow.sender_org_id
     statuses = [s.value for s in (status or OPEN_STATUSES)]
-    stmt = select(ReferralRow).where(own == org_id, ReferralRow.status.in_(statuses))
+    where = (own == org_id, ReferralRow.status.in_(statuses))
     column = ReferralRow.acknowledgement_due if sort.lstrip("-") == "due" else ReferralRow.submitted_at
     order = column.desc() if sort.startswith("-") else column.asc()
+    # Each referral with its receiver's département: its deadlines run on that calendar, whichever side
+    # lists it (outgoing: the partner's, never the caller's).
+    page = (
+        select(ReferralRow, OrganisationRow.departement)
+        .join(OrganisationRow, OrganisationRow.id == ReferralRow.receiver_org_id)
+        .where(*where)
+        .order_by(order, ReferralRow.id)
+        .offset(offset)
+        .limit(limit)
+    )
     async with sessions() as session:
-        total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-        rows = (
-            await session.execute(stmt.order_by(order, ReferralRow.id).offset(offset).limit(limit))
-        ).scalars()
-        rows = list(rows)
+        total = (
+            await session.execute(select(func.count()).select_from(ReferralRow).where(*where))
+        ).scalar_one()
+        rows = (await session.execute(page)).tuples().all()
         today = paris_date(datetime.now(UTC))
-        policies = PolicyRepository(session)
-        # Deadlines run on the receiver's calendar, whichever side lists them (outgoing: the partner's).
-        calendars = await _departements(session, {row.receiver_org_id for row in rows})
+        policies = _Policies(PolicyRepository(session))
         items = []
-        for row in rows:
-            departement = calendars.get(row.receiver_org_id, org.departement)
+        for row, receiver_departement in rows:
+            departement = receiver_calendar(receiver_departement, ctx.departement)
             deadline = await _next_deadline(row, departement, policies)
             items.append(
                 WorkItemOut(
@@ -101,16 +111,20 @@ async def work_queue(
     return Page(items=items, total=total, offset=offset, limit=limit)
 
 
-async def _departements(session: AsyncSession, org_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not org_ids:
-        return {}
-    found = await session.execute(
-        select(OrganisationRow.id, OrganisationRow.departement).where(OrganisationRow.id.in_(org_ids))
-    )
-    return {org_id: departement for org_id, departement in found.tuples()}
+class _Policies:
+    """The policy versions a page of referrals runs under, each read once (a page holds few versions)."""
+
+    def __init__(self, repository: PolicyRepository) -> None:
+        self.repository = repository
+        self.read: dict[int, ReferralPolicy] = {}
+
+    async def version(self, version: int) -> ReferralPolicy:
+        if version not in self.read:
+            self.read[version] = await self.repository.version(version)
+        return self.read[version]
 
 
-async def _next_deadline(row: ReferralRow, departement: str, policies: PolicyRepository) -> date | None:
+async def _next_deadline(row: ReferralRow, departement: str, policies: _Policies) -> date | None:
     """The next deadline of the referral, on the calendar of its receiver's ``departement``."""
     if row.status == ReferralStatus.SUBMITTED:
         return row.acknowledgement_due
