@@ -5,6 +5,7 @@ import email
 import socket
 import uuid
 from collections.abc import Iterator
+from datetime import date, timedelta
 from email import policy
 from typing import Any
 
@@ -16,6 +17,7 @@ from temporalio.testing import ActivityEnvironment
 from relais_referral.bootstrap import bootstrap
 from relais_referral.db.models import TaskRow, infra
 from relais_referral.notifications import SmtpNotifier
+from relais_referral.notifications.french import format_date_fr
 from relais_referral.settings import ReferralSettings
 from relais_referral.workflows.activities import ReferralActivities, StepInput
 
@@ -101,8 +103,10 @@ async def test_no_decision_after_a_seen_appointment_alerts_the_coordination_once
     inbox, port = smtp
     referral = (await pact.refer(await pact.person(), "mission_locale", "plie")).json()["id"]
     url = f"/v1/referrals/{referral}"
-    monday = "2031-01-13T10:00:00+01:00"
-    assert (await pact.post(f"{url}/appointment", "plie", {"appointment_at": monday})).status_code == 200
+    # A Monday a few weeks ahead (the API refuses appointments beyond two years).
+    monday = date.today() + timedelta(days=35 - date.today().weekday())
+    appointment_at = f"{monday.isoformat()}T10:00:00+01:00"
+    assert (await pact.post(f"{url}/appointment", "plie", {"appointment_at": appointment_at})).status_code == 200
     assert (await pact.post(f"{url}/appointment-outcome", "plie", {"outcome": "seen"})).status_code == 200
     step = StepInput(referral_id=referral, level="decision", step=f"referral-{referral}/decision")
     acts = activities(pact, port)
@@ -125,7 +129,7 @@ async def test_no_decision_after_a_seen_appointment_alerts_the_coordination_once
     assert first["To"] == pact.coordination_email
     assert first["X-Relais-Kind"] == "decision_overdue"
     body = first.get_content()
-    assert "lundi 13 janvier 2031" in body and "aucune décision" in body
+    assert format_date_fr(monday) in body and "aucune décision" in body
     assert "expirera" not in body  # seen at an appointment: the "no answer" clock has stopped
 
 
