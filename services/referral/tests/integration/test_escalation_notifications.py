@@ -106,7 +106,9 @@ async def test_no_decision_after_a_seen_appointment_alerts_the_coordination_once
     # A Monday a few weeks ahead (the API refuses appointments beyond two years).
     monday = date.today() + timedelta(days=35 - date.today().weekday())
     appointment_at = f"{monday.isoformat()}T10:00:00+01:00"
-    assert (await pact.post(f"{url}/appointment", "plie", {"appointment_at": appointment_at})).status_code == 200
+    assert (
+        await pact.post(f"{url}/appointment", "plie", {"appointment_at": appointment_at})
+    ).status_code == 200
     assert (await pact.post(f"{url}/appointment-outcome", "plie", {"outcome": "seen"})).status_code == 200
     step = StepInput(referral_id=referral, level="decision", step=f"referral-{referral}/decision")
     acts = activities(pact, port)
