@@ -172,7 +172,7 @@ async def export_directory(principal: Caller, uow: Uow) -> DirectoryFile:
     "/v1/directory/import",
     dependencies=[require_roles("admin")],
     summary="Importer un annuaire au format data·inclusion (tout ou rien)",
-    responses={422: {"description": "Un élément refusé : rien n'est importé, chaque erreur est nommée"}},
+    description="Un élément refusé : rien n'est importé, et la réponse 422 nomme chaque erreur.",
 )
 async def import_directory(
     principal: Caller,
