@@ -1,4 +1,10 @@
 # One image for every Relais service; docker-compose.yml picks the process with `command`.
+# The official administrative division data (communes, EPCI), read by the referral service at run time.
+FROM node:20-slim AS territory
+WORKDIR /tools
+COPY deploy/tools/package.json deploy/tools/package-lock.json ./
+RUN npm ci --omit=optional --no-audit --no-fund
+
 FROM python:3.11-slim AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_LINK_MODE=copy UV_PROJECT_ENVIRONMENT=/opt/relais
 RUN pip install --no-cache-dir uv
@@ -7,6 +13,8 @@ COPY pyproject.toml uv.lock ./
 COPY shared ./shared
 COPY services ./services
 COPY contracts ./contracts
+COPY --from=territory /tools/node_modules/@etalab/decoupage-administratif/data \
+    ./deploy/tools/node_modules/@etalab/decoupage-administratif/data
 # Bytecode compiled at build time: the Temporal sandbox imports a workflow's module for every workflow.
 RUN uv sync --locked --no-dev --compile-bytecode \
     && /opt/relais/bin/python -m compileall -q shared services

@@ -14,12 +14,15 @@ from datetime import date
 from sqlalchemy import func, select
 
 from relais_referral.db.models import OrganisationRow
+from relais_referral.demo_offer import load_demo_offer
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.directory import CreateOrganisation, create_organisation
 from relais_referral.service_layer.journeys import RegisterJobseeker, register_jobseeker
 from relais_referral.service_layer.referrals import SubmitReferral, submit_referral
 from relais_referral.service_layer.unit_of_work import UnitOfWork
 from relais_referral.settings import ReferralSettings
+from relais_referral.territory import data_dir as territory_data_dir
+from relais_referral.territory import load_territory
 from relais_shared.auth import Principal
 from relais_shared.db import make_engine, make_sessionmaker
 
@@ -162,6 +165,12 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
                     ),
                     ctx,
                 )
+            await load_demo_offer(
+                uow,
+                ctx,
+                load_territory(territory_data_dir(settings.territory_data)),
+                {name: org_id(name) for name, kind in ORGANISATIONS if kind != "pact_coordination"},
+            )
         senders = [
             o
             for o in ORGANISATIONS

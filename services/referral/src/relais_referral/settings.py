@@ -22,6 +22,11 @@ class ReferralSettings(RelaisSettings):
         default=uuid.UUID("5f0c0a7e-7c1b-5d2a-9a43-2d6f0e9b1c44"),
         description="The pact coordination organisation, owner of 'assign a référent' tasks",
     )
+    territory_data: str | None = Field(
+        default=None,
+        description="Directory of @etalab/decoupage-administratif's data (communes, EPCI); "
+        "default: deploy/tools/node_modules of the project, installed by `make install`",
+    )
     portal_url: str = "http://127.0.0.1:8100"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025

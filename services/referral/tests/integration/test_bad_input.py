@@ -76,11 +76,11 @@ async def test_nul_characters_in_any_text_of_a_body_are_refused_on_their_field(p
             "name": "Mission\x00locale",
             "kind": "mission_locale",
             "departement": "44",
-            "services": ["a\x00"],
+            "contact_email": "accueil\x00@example.org",
         },
     )
     assert_refused(organisation, "name")
-    assert "services.0" in {error["field"] for error in organisation.json()["errors"]}
+    assert "contact_email" in {error["field"] for error in organisation.json()["errors"]}
     site = await pact.client.post(
         f"/v1/organisations/{pact.orgs['plie']}/sites",
         headers=admin,

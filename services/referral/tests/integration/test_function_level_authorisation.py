@@ -65,6 +65,20 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/referrals/{referral_id}/refuse"): COUNSELLORS,
     ("POST", "/v1/referrals/{referral_id}/withdraw"): COUNSELLORS,
     ("POST", "/v1/referrals/{referral_id}/close"): COUNSELLORS,
+    # The insertion offer (data·inclusion): read by everyone, described by each organisation.
+    ("GET", "/v1/directory/vocabulary"): EVERYONE,
+    ("GET", "/v1/directory/services"): EVERYONE,
+    ("GET", "/v1/directory/export"): EVERYONE,
+    ("POST", "/v1/directory/import"): PACT_ADMINS,
+    ("POST", "/v1/organisations/{org_id}/services"): frozenset({"counsellor", "admin"}),
+    ("PUT", "/v1/organisations/{org_id}/services/{service_id}"): frozenset({"counsellor", "admin"}),
+    ("PUT", "/v1/directory/services/{service_id}/capacity"): frozenset({"counsellor", "admin"}),
+    # A person's needs (health ones included): counsellors; their pact-wide counts: coordination, evaluators.
+    ("GET", "/v1/jobseekers/{jobseeker_id}/needs"): COUNSELLORS,
+    ("POST", "/v1/jobseekers/{jobseeker_id}/needs"): COUNSELLORS,
+    ("POST", "/v1/jobseekers/{jobseeker_id}/needs/{need_id}/lift"): COUNSELLORS,
+    ("GET", "/v1/jobseekers/{jobseeker_id}/needs/{need_id}/suggestions"): COUNSELLORS,
+    ("GET", "/v1/needs/statistics"): frozenset({"coordinator", "evaluator", "admin"}),
 }
 # Without a token: the process's health, and the API's own description.
 PUBLIC = {
@@ -144,6 +158,8 @@ def _url(path: str, org: uuid.UUID) -> str:
         jobseeker_id=uuid.uuid4(),
         referral_id=uuid.uuid4(),
         task_id=uuid.uuid4(),
+        service_id=uuid.uuid4(),
+        need_id=uuid.uuid4(),
         sub="someone",
         org_kind="plie",
     )

@@ -5,8 +5,18 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from relais_referral.api.routers import jobseekers, organisations, policies, referrals, worklists
+from relais_referral.api.routers import (
+    jobseekers,
+    needs,
+    offer,
+    organisations,
+    policies,
+    referrals,
+    worklists,
+)
 from relais_referral.domain.errors import InvalidReferral, InvalidTransition
+from relais_referral.service_layer.needs import InvalidNeed
+from relais_referral.service_layer.offer import InvalidOffer
 from relais_referral.settings import ReferralSettings
 from relais_shared.api import create_database_service_app
 from relais_shared.problems import Problem, problem_response
@@ -31,6 +41,8 @@ def create_app(settings: ReferralSettings | None = None) -> FastAPI:
             referrals.router,
             worklists.router,
             policies.router,
+            offer.router,
+            needs.router,
         ],
     )
 
@@ -40,6 +52,14 @@ def create_app(settings: ReferralSettings | None = None) -> FastAPI:
 
     @app.exception_handler(InvalidReferral)
     async def _invalid(request: Request, exc: InvalidReferral) -> JSONResponse:
+        return problem_response(Problem("validation-error", str(exc)), request.url.path)
+
+    @app.exception_handler(InvalidOffer)
+    async def _invalid_offer(request: Request, exc: InvalidOffer) -> JSONResponse:
+        return problem_response(Problem("validation-error", str(exc), exc.errors), request.url.path)
+
+    @app.exception_handler(InvalidNeed)
+    async def _invalid_need(request: Request, exc: InvalidNeed) -> JSONResponse:
         return problem_response(Problem("validation-error", str(exc)), request.url.path)
 
     return app

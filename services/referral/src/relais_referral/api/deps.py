@@ -15,6 +15,8 @@ from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
 from relais_referral.service_layer.unit_of_work import UnitOfWork
 from relais_referral.settings import ReferralSettings
+from relais_referral.territory import Territory, load_territory
+from relais_referral.territory import data_dir as territory_data_dir
 from relais_shared import auth
 from relais_shared.audit import record_refusal
 from relais_shared.auth import CurrentPrincipal, Principal, Role
@@ -108,3 +110,11 @@ async def audited_refusals(
             detail=type(exc).__name__,
         )
         raise
+
+
+def get_territory(settings: Settings) -> Territory:
+    """The official division data, read once per process from the installed npm package."""
+    return load_territory(territory_data_dir(settings.territory_data))
+
+
+Places = Annotated[Territory, Depends(get_territory)]

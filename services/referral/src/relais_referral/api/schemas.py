@@ -106,9 +106,6 @@ class OrganisationIn(BaseModel):
     departement: str = Field(pattern=r"^(\d{2}|2[AB]|97\d)$", description="Code du département (ex. 44)")
     contact_email: EmailStr | None = Field(default=None, description="Boîte fonctionnelle (relances)")
     manager_email: EmailStr | None = Field(default=None, description="Responsable (escalades)")
-    services: list[Code] = Field(
-        default_factory=list, max_length=50, description="Services proposés (codes libres)"
-    )
 
 
 class OrganisationOut(BaseModel):
@@ -118,7 +115,6 @@ class OrganisationOut(BaseModel):
     kind: str
     departement: str
     capacity_status: Literal["open", "waitlist", "full"]
-    services: list[str] = []
 
 
 class SiteIn(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -20,7 +21,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from relais_shared.db import NAMING_CONVENTION, infrastructure_tables
@@ -44,7 +45,6 @@ class OrganisationRow(Base):
     capacity_status: Mapped[str] = mapped_column(String(20), server_default="open")
     contact_email: Mapped[str | None] = mapped_column(String(200))
     manager_email: Mapped[str | None] = mapped_column(String(200))
-    services: Mapped[list[str]] = mapped_column(ARRAY(String(60)), server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -219,3 +219,62 @@ class JourneyEntryRow(Base):
     detail: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_journey_entries_person", "jobseeker_id", "id"),)
+
+
+# --- The insertion offer (data·inclusion services) and the people's needs ---------------------------
+
+
+class OfferServiceRow(Base):
+    """A service an organisation offers, as a data·inclusion ``Service`` document.
+
+    ``document`` is what the national schema validated and what the export publishes, unchanged; the
+    columns beside it are what the search and the suggestions filter and rank on, derived at write.
+    """
+
+    __tablename__ = "offer_services"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    thematiques: Mapped[list[str]] = mapped_column(ARRAY(String(120)))
+    publics: Mapped[list[str]] = mapped_column(ARRAY(String(60)), server_default=text("'{}'"))
+    zone: Mapped[list[str]] = mapped_column(ARRAY(String(10)), server_default=text("'{}'"))
+    code_insee: Mapped[str | None] = mapped_column(String(5))
+    epci: Mapped[str | None] = mapped_column(String(9))
+    departement: Mapped[str | None] = mapped_column(String(3))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    capacity_status: Mapped[str] = mapped_column(String(20), server_default="open")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        Index("ix_offer_services_thematiques", "thematiques", postgresql_using="gin"),
+        Index("ix_offer_services_place", "departement", "epci", "code_insee"),
+    )
+
+
+class NeedRow(Base):
+    """A need (frein) of a person, as a data·inclusion thematic: identified, then lifted; never deleted,
+    so the rows of a person are the history of their needs."""
+
+    __tablename__ = "jobseeker_needs"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    jobseeker_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobseekers.id"))
+    thematique: Mapped[str] = mapped_column(String(120))
+    identified_on: Mapped[date] = mapped_column(Date)
+    identified_by_org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    lifted_on: Mapped[date | None] = mapped_column(Date)
+    lifted_by_org_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        Index("ix_jobseeker_needs_person", "jobseeker_id", "identified_on"),
+        # One open need per thematic and person: identifying it again while open is a conflict.
+        Index(
+            "uq_jobseeker_needs_open",
+            "jobseeker_id",
+            "thematique",
+            unique=True,
+            postgresql_where=text("lifted_on IS NULL"),
+        ),
+    )

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from relais_shared.envelope import EventData, EventRegistry
 
@@ -201,3 +201,40 @@ class JobseekerUnaccompaniedV1(_JourneyEvent):
     since: date
     working_days: int = Field(ge=0)
     detected_at: datetime
+
+
+# Needs travel as data·inclusion codes with the opaque person id and categorical axes, so the evaluation
+# can count barriers and how long they take to lift, by territory and equality axis. Health needs
+# (category ``sante``, GDPR art. 9) never travel: they leave the service only as aggregate counts.
+NeedCode = Annotated[str, StringConstraints(pattern=r"^[a-z-]+(--[a-z-]+)?$", max_length=120)]
+
+
+@registry.register
+class JobseekerNeedIdentifiedV1(_JourneyEvent):
+    """A counsellor identified a need (frein) of the person, as a data·inclusion thematic or category."""
+
+    event_type: ClassVar[str] = "jobseeker.need_identified.v1"
+    need_id: uuid.UUID
+    thematique: NeedCode
+    categorie: NeedCode
+    identified_on: date
+    identified_by_org_id: uuid.UUID
+    epci: str | None = Field(default=None, pattern=r"^\d{9}$", description="The person's intercommunality")
+    departement: str | None = Field(default=None, pattern=r"^(\d{2}|2[AB]|97\d)$")
+    age_band: AgeBand | None = None
+    sex: Literal["F", "M"] | None = None
+    qpv_resident: bool | None = None
+
+
+@registry.register
+class JobseekerNeedLiftedV1(_JourneyEvent):
+    """A need of the person is lifted (levée du frein), with how long it took."""
+
+    event_type: ClassVar[str] = "jobseeker.need_lifted.v1"
+    need_id: uuid.UUID
+    thematique: NeedCode
+    categorie: NeedCode
+    identified_on: date
+    lifted_on: date
+    days_to_lift: int = Field(ge=0)
+    lifted_by_org_id: uuid.UUID

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from relais_referral.db.models import MemberRow, OrganisationRow, PolicyRow, SiteRow
 from relais_referral.domain.errors import NotAllowed
@@ -24,7 +24,6 @@ class CreateOrganisation:
     organisation_id: uuid.UUID | None = None
     contact_email: str | None = None
     manager_email: str | None = None
-    services: tuple[str, ...] = field(default_factory=tuple)
 
 
 async def create_organisation(
@@ -39,7 +38,6 @@ async def create_organisation(
         departement=cmd.departement,
         contact_email=cmd.contact_email,
         manager_email=cmd.manager_email,
-        services=list(cmd.services),
         capacity_status="open",
     )
     await uow.directory.add(row)

@@ -12,6 +12,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relais_referral.db.models import infra
+from relais_referral.db.offer import NeedRepository, OfferRepository
 from relais_referral.db.people import DirectoryRepository, JobseekerRepository, TaskRepository
 from relais_referral.db.repository import JourneyRepository, PolicyRepository, ReferralRepository
 from relais_referral.domain.events import DomainEvent
@@ -31,6 +32,8 @@ class UnitOfWork(SqlUnitOfWork):
     directory: DirectoryRepository
     jobseekers: JobseekerRepository
     tasks: TaskRepository
+    offer: OfferRepository
+    needs: NeedRepository
 
     def bind(self, session: AsyncSession) -> None:
         super().bind(session)
@@ -40,6 +43,8 @@ class UnitOfWork(SqlUnitOfWork):
         self.directory = DirectoryRepository(session)
         self.jobseekers = JobseekerRepository(session)
         self.tasks = TaskRepository(session)
+        self.offer = OfferRepository(session)
+        self.needs = NeedRepository(session)
 
     def publish(self, event: DomainEvent | EventData, *, event_id: uuid.UUID | None = None) -> None:
         """Stage an event (a domain event is mapped to its contract); it goes to the outbox in this

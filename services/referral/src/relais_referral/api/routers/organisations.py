@@ -23,8 +23,9 @@ from relais_referral.api.schemas import (
     SiteIn,
     SiteOut,
 )
-from relais_referral.db.models import InboxEntryRow, OrganisationRow, SiteRow
+from relais_referral.db.models import InboxEntryRow, OfferServiceRow, OrganisationRow, SiteRow
 from relais_referral.domain.calendar import paris_date, working_days_between
+from relais_referral.domain.offer import thematics_answering
 from relais_referral.domain.referral import STATUS_LABELS_FR, ReferralStatus
 from relais_referral.service_layer import directory
 from relais_referral.service_layer.errors import NotFound
@@ -54,7 +55,6 @@ async def add_organisation(
                 organisation_id=body.id,
                 contact_email=body.contact_email,
                 manager_email=body.manager_email,
-                services=tuple(body.services),
             ),
             ctx,
         )
@@ -70,7 +70,14 @@ async def list_organisations(
     kind: str | None = None,
     q: Annotated[str | None, Query(description="Recherche dans le nom")] = None,
     departement: str | None = None,
-    service: Annotated[str | None, Query(description="Structures proposant ce service")] = None,
+    thematique: Annotated[
+        str | None,
+        Query(
+            max_length=120,
+            pattern=r"^[a-z-]+(--[a-z-]+)?$",
+            description="Structures proposant un service de cette thématique ou catégorie data·inclusion",
+        ),
+    ] = None,
     capacity: Literal["open", "waitlist", "full"] | None = None,
     offset: Offset = 0,
     limit: Limit = 50,
@@ -82,8 +89,11 @@ async def list_organisations(
         stmt = stmt.where(OrganisationRow.name.ilike(f"%{q}%"))
     if departement:
         stmt = stmt.where(OrganisationRow.departement == departement)
-    if service:
-        stmt = stmt.where(OrganisationRow.services.any(service))
+    if thematique:
+        offering = select(OfferServiceRow.organisation_id).where(
+            OfferServiceRow.thematiques.overlap(list(thematics_answering(thematique)))
+        )
+        stmt = stmt.where(OrganisationRow.id.in_(offering))
     if capacity:
         stmt = stmt.where(OrganisationRow.capacity_status == capacity)
     async with sessions() as session:
