@@ -75,3 +75,34 @@ def test_production_refuses_placeholder_secrets_and_the_local_issuer() -> None:
         RelaisSettings(environment="production", jwt_jwks_url="https://idp.example/jwks")
     with pytest.raises(ValueError, match="JWKS"):
         RelaisSettings(environment="production", pact_key="a-real-secret-value")
+
+
+def test_a_token_is_verified_once_per_request_though_the_role_rule_and_the_handler_both_ask(
+    dev_issuer: DevIssuer,
+) -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from relais_shared.auth import CurrentPrincipal, Principal, require_roles
+
+    calls: list[str] = []
+
+    class CountingVerifier(TokenVerifier):
+        def verify(self, token: str) -> Principal:
+            calls.append(token)
+            return super().verify(token)
+
+    app = FastAPI()
+    app.state.token_verifier = CountingVerifier(
+        issuer=dev_issuer.issuer, audience=dev_issuer.audience, dev_issuer=dev_issuer
+    )
+
+    @app.get("/mine", dependencies=[require_roles("counsellor")])
+    async def mine(principal: CurrentPrincipal) -> dict[str, str]:
+        return {"org": str(principal.org_id)}
+
+    token = dev_issuer.token(org_id=uuid.uuid4(), org_kind="plie", roles=["counsellor"])
+    with TestClient(app) as client:
+        for _ in range(2):
+            assert client.get("/mine", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert len(calls) == 2  # one verification per request, not one per dependency asking

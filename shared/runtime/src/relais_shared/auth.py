@@ -195,13 +195,24 @@ class TokenVerifier:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def current_principal(
+async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
+    """The caller, from the bearer token: verified once per request.
+
+    A route's role rule (``require_roles``) and its handler both ask for the caller; FastAPI resolves them
+    as two dependencies (their security scopes differ), so the verified principal is kept on the request.
+    Async, so that the signature check runs on the event loop instead of a hop through the thread pool.
+    """
+    known: Principal | None = getattr(request.state, "relais_principal", None)
+    if known is not None:
+        return known
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem("unauthenticated", "Un jeton Bearer est requis.")
     verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(credentials.credentials)
+    principal = verifier.verify(credentials.credentials)
+    request.state.relais_principal = principal
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
