@@ -11,6 +11,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relais_referral.db.caseload import CaseloadRepository
 from relais_referral.db.models import infra
 from relais_referral.db.offer import NeedRepository, OfferRepository
 from relais_referral.db.people import DirectoryRepository, JobseekerRepository, TaskRepository
@@ -34,6 +35,7 @@ class UnitOfWork(SqlUnitOfWork):
     tasks: TaskRepository
     offer: OfferRepository
     needs: NeedRepository
+    caseload: CaseloadRepository
 
     def bind(self, session: AsyncSession) -> None:
         super().bind(session)
@@ -45,6 +47,7 @@ class UnitOfWork(SqlUnitOfWork):
         self.tasks = TaskRepository(session)
         self.offer = OfferRepository(session)
         self.needs = NeedRepository(session)
+        self.caseload = CaseloadRepository(session)
 
     def publish(self, event: DomainEvent | EventData, *, event_id: uuid.UUID | None = None) -> None:
         """Stage an event (a domain event is mapped to its contract); it goes to the outbox in this
