@@ -219,6 +219,11 @@ async def test_queues_name_only_the_people_the_organisation_may_see(pact: Pact) 
     ).json()
     [task] = [t for t in tasks["items"] if t["referral_id"] == referral]
     assert task["jobseeker_display_name"].startswith("Inès Vue")
+    # A coordinator reads the same queue without identity data.
+    coordinator = await pact.get(
+        f"/v1/organisations/{pact.orgs['mission_locale']}/tasks", "mission_locale", "coordinator"
+    )
+    assert [t["jobseeker_display_name"] for t in coordinator.json()["items"]] == [None]
     # The inbox (a projection, written here as its consumer would) names the person only to who may see.
     await _project_inbox(pact, [referral])
     inbox = (await pact.get(f"/v1/organisations/{pact.orgs['plie']}/inbox", "plie")).json()
@@ -408,7 +413,9 @@ async def test_the_coordination_merges_a_duplicate_referrals_and_journey_onto_th
         f"/v1/jobseekers/{kept}/merge", headers=coordinator, json={"duplicate_id": duplicate}
     )
     assert merged.status_code == 200, merged.text
-    assert merged.json()["email"] == "ines@example.org"  # only the duplicate knew it
+    assert merged.json() == {"jobseeker_id": kept, "duplicate_id": duplicate}  # ids only
+    kept_record = (await pact.get(f"/v1/jobseekers/{kept}", "mission_locale")).json()
+    assert kept_record["email"] == "ines@example.org"  # only the duplicate knew it
     assert (await pact.get(f"/v1/jobseekers/{duplicate}", "plie")).status_code == 404
     assert await pact.count(JobseekerRow, JobseekerRow.id == uuid.UUID(duplicate)) == 0
     # The referral is now the kept record's; its parties, and the former référent (follow-up), see them.

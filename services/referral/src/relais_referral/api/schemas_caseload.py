@@ -109,3 +109,10 @@ class MergeIn(BaseModel):
         json_schema_extra={"examples": [{"duplicate_id": "0b8e4d1c-0000-4000-8000-000000000002"}]},
     )
     duplicate_id: uuid.UUID = Field(description="La fiche en double, supprimée après la fusion")
+
+
+class MergedOut(BaseModel):
+    """Ids only: the coordination merges records without reading who they are."""
+
+    jobseeker_id: uuid.UUID = Field(description="La fiche conservée")
+    duplicate_id: uuid.UUID = Field(description="La fiche supprimée")

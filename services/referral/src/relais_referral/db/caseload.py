@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, null, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -51,9 +51,12 @@ def visible_to(org_id: uuid.UUID) -> ColumnElement[bool]:
     )
 
 
-def display_name_for(org_id: uuid.UUID) -> ColumnElement[str | None]:
-    """The person's name on a row of a work queue, or null when ``org_id`` may not see them (the query
-    must have ``jobseekers`` in its FROM, outer-joined on the row's person)."""
+def display_name_for(org_id: uuid.UUID, *, named: bool = True) -> ColumnElement[str | None]:
+    """The person's name on a row of a work queue, or null when ``org_id`` may not see them, or when the
+    caller is not ``named`` (coordinators read the queues, never identity data). The query must have
+    ``jobseekers`` in its FROM, joined on the row's person."""
+    if not named:
+        return null().label("jobseeker_display_name")  # type: ignore[return-value]
     return case(
         (visible_to(org_id), JobseekerRow.first_name + " " + JobseekerRow.last_name), else_=None
     ).label("jobseeker_display_name")

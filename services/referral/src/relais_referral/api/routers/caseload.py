@@ -18,6 +18,7 @@ from relais_referral.api.schemas_caseload import (
     JobseekerCorrectionIn,
     JobseekerFoundOut,
     JobseekerSearchOut,
+    MergedOut,
     MergeIn,
     NoteIn,
     NoteOut,
@@ -190,7 +191,7 @@ async def referrals(
 )
 async def merge(
     jobseeker_id: uuid.UUID, body: MergeIn, principal: Caller, sessions: Sessions, ctx: Context
-) -> JobseekerOut:
+) -> MergedOut:
     async with (
         audited_refusals(
             sessions, principal, action="merge", resource_type="jobseeker", resource_id=str(jobseeker_id)
@@ -200,7 +201,7 @@ async def merge(
         kept = await handlers.merge_jobseekers(
             uow, principal, handlers.MergeJobseekers(jobseeker_id, body.duplicate_id), ctx
         )
-        return JobseekerOut.model_validate(kept)
+        return MergedOut(jobseeker_id=kept.id, duplicate_id=body.duplicate_id)
 
 
 def _note_out(row: ReferralNoteRow) -> NoteOut:

@@ -204,7 +204,7 @@ async def inbox(
         order = column.desc() if sort.startswith("-") else column.asc()
         total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
         rows = await session.execute(
-            stmt.add_columns(display_name_for(org_id))
+            stmt.add_columns(display_name_for(org_id, named=principal.has_role("counsellor")))
             .outerjoin(JobseekerRow, JobseekerRow.id == InboxEntryRow.jobseeker_id)
             .order_by(order, InboxEntryRow.referral_id)
             .offset(offset)

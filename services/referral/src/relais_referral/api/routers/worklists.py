@@ -75,7 +75,11 @@ async def work_queue(
     # Each referral with its receiver's département: its deadlines run on that calendar, whichever side
     # lists it (outgoing: the partner's, never the caller's).
     page = (
-        select(ReferralRow, OrganisationRow.departement, display_name_for(org_id))
+        select(
+            ReferralRow,
+            OrganisationRow.departement,
+            display_name_for(org_id, named=principal.has_role("counsellor")),
+        )
         .join(OrganisationRow, OrganisationRow.id == ReferralRow.receiver_org_id)
         .join(JobseekerRow, JobseekerRow.id == ReferralRow.jobseeker_id)
         .where(*where)
@@ -162,7 +166,7 @@ async def tasks(
     async with sessions() as session:
         total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
         rows = await session.execute(
-            stmt.add_columns(display_name_for(org_id))
+            stmt.add_columns(display_name_for(org_id, named=principal.has_role("counsellor")))
             .join(JobseekerRow, JobseekerRow.id == TaskRow.jobseeker_id)
             .order_by(TaskRow.due.asc().nulls_last(), TaskRow.created_at)
             .offset(offset)
