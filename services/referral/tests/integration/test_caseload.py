@@ -84,6 +84,10 @@ async def test_search_ignores_accents_and_case_and_finds_only_the_callers_people
     assert [p["id"] for p in by_date.json()["items"]] == [other]
     by_postcode = await pact.get("/v1/jobseekers", "mission_locale", q=plain, postcode="44000")
     assert [p["id"] for p in by_postcode.json()["items"]] == [other]
+    audit = infra.audit_log.c
+    assert (
+        await pact.count(infra.audit_log, audit.resource_id == ines, audit.action == "search") == 2
+    )  # found twice above: each time a read of that person
     page = (await pact.get("/v1/jobseekers", "mission_locale", q=plain, limit=1, offset=1)).json()
     assert page["total"] == 2 and len(page["items"]) == 1
     assert (await pact.get("/v1/jobseekers", "outsider", q=plain)).json() == {

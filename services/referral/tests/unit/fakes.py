@@ -279,6 +279,12 @@ class FakeUnitOfWork:
         self.audited.append((action, resource_type, resource_id))
         self.audited_details.append(detail)
 
+    async def audit_each(
+        self, principal: Principal, *, action: str, resource_type: str, resource_ids: list[str]
+    ) -> None:
+        for resource_id in resource_ids:
+            await self.audit(principal, action=action, resource_type=resource_type, resource_id=resource_id)
+
     async def flush_events(self) -> None:
         for journey in self.journeys.seen:
             self._staged.extend((event, event.event_id) for event in journey.events)

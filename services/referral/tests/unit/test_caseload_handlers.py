@@ -104,7 +104,7 @@ async def test_an_organisation_that_may_not_see_the_person_corrects_nothing_and_
         )
 
 
-async def test_the_search_returns_only_visible_people_and_audits_the_count_not_the_criteria(
+async def test_the_search_returns_only_visible_people_and_audits_each_person_found(
     uow: FakeUnitOfWork,
 ) -> None:
     org, other = uow.organisation("mission_locale"), uow.organisation("plie")
@@ -112,8 +112,7 @@ async def test_the_search_returns_only_visible_people_and_audits_the_count_not_t
     uow.person(other, first_name="Éloïse")
     found, total = await h.search_jobseekers(uow, counsellor(org), h.SearchJobseekers(name="ELOISE"))
     assert [f.row.id for f in found] == [mine] and total == 1
-    assert uow.audited[-1] == ("search", "jobseeker", None)
-    assert uow.audited_details[-1] == "1 found"
+    assert uow.audited == [("search", "jobseeker", str(mine))]  # the person found, never the criteria
     with pytest.raises(NotAllowed):
         await h.search_jobseekers(uow, _role(org, "coordinator"), h.SearchJobseekers())
 

@@ -66,7 +66,7 @@ async def _visible_person(uow: UnitOfWork, principal: Principal, jobseeker_id: u
 async def search_jobseekers(
     uow: UnitOfWork, principal: Principal, query: SearchJobseekers
 ) -> tuple[Any, int]:
-    """The caller's organisation's people matching the query; the search itself is audited (never its
+    """The caller's organisation's people matching the query; each person found is audited (never the
     criteria: they are personal data)."""
     _counsellor(principal)
     found, total = await uow.caseload.search(
@@ -78,8 +78,9 @@ async def search_jobseekers(
         offset=query.offset,
         limit=query.limit,
     )
-    await uow.audit(
-        principal, action="search", resource_type="jobseeker", resource_id=None, detail=f"{len(found)} found"
+    # Each person the page shows, as a read of that person (the audit filtered by person finds it).
+    await uow.audit_each(
+        principal, action="search", resource_type="jobseeker", resource_ids=[str(f.row.id) for f in found]
     )
     return found, total
 

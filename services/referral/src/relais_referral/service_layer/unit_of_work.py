@@ -78,6 +78,26 @@ class UnitOfWork(SqlUnitOfWork):
             detail=detail,
         )
 
+    async def audit_each(
+        self, principal: Principal, *, action: str, resource_type: str, resource_ids: list[str]
+    ) -> None:
+        """One audit line per person a read returned (a page of a search), in one statement."""
+        if resource_ids:
+            await self.session.execute(
+                infra.audit_log.insert(),
+                [
+                    {
+                        "actor_sub": principal.sub,
+                        "actor_org_id": principal.org_id,
+                        "action": action,
+                        "resource_type": resource_type,
+                        "resource_id": resource_id,
+                        "outcome": "allowed",
+                    }
+                    for resource_id in resource_ids
+                ],
+            )
+
     async def flush_events(self) -> None:
         """What handlers staged, then the events the journeys and the referrals recorded, in order."""
         for journey in self.journeys.seen:
