@@ -79,6 +79,14 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/jobseekers/{jobseeker_id}/needs/{need_id}/lift"): COUNSELLORS,
     ("GET", "/v1/jobseekers/{jobseeker_id}/needs/{need_id}/suggestions"): COUNSELLORS,
     ("GET", "/v1/needs/statistics"): frozenset({"coordinator", "evaluator", "admin"}),
+    # A caseload (identity data, notes): counsellors; merging duplicate records: the pact coordination.
+    ("GET", "/v1/jobseekers"): COUNSELLORS,
+    ("PATCH", "/v1/jobseekers/{jobseeker_id}"): COUNSELLORS,
+    ("GET", "/v1/jobseekers/{jobseeker_id}/history"): COUNSELLORS,
+    ("GET", "/v1/jobseekers/{jobseeker_id}/referrals"): COUNSELLORS,
+    ("GET", "/v1/referrals/{referral_id}/notes"): COUNSELLORS,
+    ("POST", "/v1/referrals/{referral_id}/notes"): COUNSELLORS,
+    ("POST", "/v1/jobseekers/{jobseeker_id}/merge"): frozenset({"coordinator"}),
 }
 # Without a token: the process's health, and the API's own description.
 PUBLIC = {
@@ -172,7 +180,7 @@ async def test_a_role_outside_the_routes_rule_gets_403_and_a_role_inside_it_is_n
 ) -> None:
     # An empty body: an allowed role gets as far as validation (422) or the object (404, or 200 on its own
     # organisation's queues) and writes nothing; a refused one is stopped before either.
-    body: dict[str, object] | None = {} if method in {"POST", "PUT"} else None
+    body: dict[str, object] | None = {} if method in {"POST", "PUT", "PATCH"} else None
     response = await api.client.request(method, _url(path, api.org), headers=api.headers(role), json=body)
     if role in RULES[(method, path)]:
         assert response.status_code not in (401, 403), response.text

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from relais_referral.db.caseload import LikelyDuplicate, PersonFound
+from relais_referral.domain.jobseeker import normalised_name
 from relais_referral.domain.journey import Journey, Task, TaskKind, TaskStatus
 from relais_referral.domain.policy import ReferralPolicy
 from relais_referral.domain.referral import Referral
@@ -35,6 +37,12 @@ class Person:
     birth_date: date | None = date(2004, 5, 1)
     qpv_resident: bool | None = True
     in_pact: bool = True
+    first_name: str = "Inès"
+    last_name: str = "Morel"
+    email: str | None = None
+    phone: str | None = None
+    postcode: str = "44300"
+    commune: str | None = None
 
 
 class FakeReferrals:
@@ -141,6 +149,88 @@ class FakeTasks:
         )
 
 
+class FakeCaseload:
+    """The caseload repository in memory: the same visibility rule (the fake jobseekers' one)."""
+
+    def __init__(self, people: dict[uuid.UUID, Person], jobseekers: FakeJobseekers) -> None:
+        self.people, self.jobseekers = people, jobseekers
+        self.referrals = jobseekers.referrals
+        self.correction_rows: list[Any] = []
+        self.note_rows: list[Any] = []
+
+    async def search(
+        self,
+        org_id: uuid.UUID,
+        *,
+        name: str | None = None,
+        birth_date: date | None = None,
+        postcode: str | None = None,
+        referral_status: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[PersonFound], int]:
+        words = normalised_name(name or "").split()
+        found = []
+        for person in self.people.values():
+            key = normalised_name(person.first_name, person.last_name)
+            mine = [r for r in self.referrals.rows.values() if r.jobseeker_id == person.id]
+            if (
+                await self.jobseekers.visible_to(person, org_id)
+                and all(word in key for word in words)
+                and birth_date in (None, person.birth_date)
+                and postcode in (None, person.postcode)
+                and (
+                    referral_status is None
+                    or any(r.status.value == referral_status and r.involves(org_id) for r in mine)
+                )
+            ):
+                found.append(PersonFound(person, sum(r.is_open for r in mine)))  # type: ignore[arg-type]
+        return found[offset : offset + limit], len(found)
+
+    def add_correction(self, row: Any) -> None:
+        self.correction_rows.append(row)
+
+    async def corrections(self, jobseeker_id: uuid.UUID) -> list[Any]:
+        return [c for c in self.correction_rows if c.jobseeker_id == jobseeker_id]
+
+    async def referrals_of(self, jobseeker_id: uuid.UUID, org_id: uuid.UUID) -> list[tuple[Any, str]]:
+        return [
+            (r, "44")
+            for r in self.referrals.rows.values()
+            if r.jobseeker_id == jobseeker_id and r.involves(org_id)
+        ]
+
+    def add_note(self, row: Any) -> None:
+        self.note_rows.append(row)
+
+    async def notes(self, referral_id: uuid.UUID) -> list[Any]:
+        return [n for n in self.note_rows if n.referral_id == referral_id]
+
+    async def likely_duplicates(self, person: Any, org_id: uuid.UUID) -> list[LikelyDuplicate]:
+        if person.birth_date is None:
+            return []
+        key = normalised_name(person.first_name, person.last_name)
+        return [
+            LikelyDuplicate(other.id, await self.jobseekers.visible_to(other, org_id))
+            for other in self.people.values()
+            if other.id != person.id
+            and other.birth_date == person.birth_date
+            and normalised_name(other.first_name, other.last_name) == key
+        ]
+
+    async def lock_people(self, *ids: uuid.UUID) -> dict[uuid.UUID, Person]:
+        return {i: self.people[i] for i in ids if i in self.people}
+
+    async def move_journey(self, kept: Person, duplicate: Person, at: Any) -> None:
+        """What the handler relies on: the duplicate's referrals become the kept record's, it is gone."""
+        for referral in self.referrals.rows.values():
+            if referral.jobseeker_id == duplicate.id:
+                referral.jobseeker_id = kept.id
+        if kept.referent_org_id is None:
+            kept.referent_org_id = duplicate.referent_org_id
+        del self.people[duplicate.id]
+
+
 @dataclass
 class FakeUnitOfWork:
     """The referral service's unit of work without a database: what a commit would write is kept here."""
@@ -148,6 +238,7 @@ class FakeUnitOfWork:
     people: dict[uuid.UUID, Person] = field(default_factory=dict)
     published: list[Any] = field(default_factory=list)
     audited: list[tuple[str, str, str | None]] = field(default_factory=list)
+    audited_details: list[str | None] = field(default_factory=list)
     committed: int = 0
 
     def __post_init__(self) -> None:
@@ -157,6 +248,7 @@ class FakeUnitOfWork:
         self.directory = FakeDirectory()
         self.jobseekers = FakeJobseekers(self.people, self.journeys, self.referrals)
         self.tasks = FakeTasks(self.journeys)
+        self.caseload = FakeCaseload(self.people, self.jobseekers)
         self._staged: list[tuple[Any, uuid.UUID | None]] = []
 
     async def __aenter__(self) -> FakeUnitOfWork:
@@ -175,9 +267,23 @@ class FakeUnitOfWork:
         return any(staged_id == event_id for _, staged_id in self.published)
 
     async def audit(
-        self, principal: Principal, *, action: str, resource_type: str, resource_id: str | None, **_: Any
+        self,
+        principal: Principal,
+        *,
+        action: str,
+        resource_type: str,
+        resource_id: str | None,
+        detail: str | None = None,
+        **_: Any,
     ) -> None:
         self.audited.append((action, resource_type, resource_id))
+        self.audited_details.append(detail)
+
+    async def audit_each(
+        self, principal: Principal, *, action: str, resource_type: str, resource_ids: list[str]
+    ) -> None:
+        for resource_id in resource_ids:
+            await self.audit(principal, action=action, resource_type=resource_type, resource_id=resource_id)
 
     async def flush_events(self) -> None:
         for journey in self.journeys.seen:
@@ -199,8 +305,8 @@ class FakeUnitOfWork:
         self.directory.organisations[org.id] = org
         return org.id
 
-    def person(self, referent: uuid.UUID) -> uuid.UUID:
-        person = Person(uuid.uuid4(), referent)
+    def person(self, referent: uuid.UUID, **identity: Any) -> uuid.UUID:
+        person = Person(uuid.uuid4(), referent, **identity)
         self.people[person.id] = person
         return person.id
 

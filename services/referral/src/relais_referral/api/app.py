@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from relais_referral.api.routers import (
+    caseload,
     jobseekers,
     needs,
     offer,
@@ -43,6 +44,7 @@ def create_app(settings: ReferralSettings | None = None) -> FastAPI:
             policies.router,
             offer.router,
             needs.router,
+            caseload.router,
         ],
     )
 

@@ -254,6 +254,7 @@ class JobseekerOut(BaseModel):
     referent_org_id: uuid.UUID | None
     legal_basis: str
     in_pact: bool = True
+    commune: str | None = None
 
 
 class ReferralIn(BaseModel):
@@ -403,6 +404,9 @@ class WorkItemOut(BaseModel):
     )
     working_days_left: int | None = Field(description="Jours ouvrés restants (négatif : en retard)")
     appointment_at: datetime | None = None
+    jobseeker_display_name: str | None = Field(
+        default=None, description="Prénom et nom, si votre organisation peut consulter la personne"
+    )
 
 
 class TaskOut(BaseModel):
@@ -417,6 +421,9 @@ class TaskOut(BaseModel):
     status: str
     note: str | None
     working_days_left: int | None = None
+    jobseeker_display_name: str | None = Field(
+        default=None, description="Prénom et nom, si votre organisation peut consulter la personne"
+    )
 
 
 class JourneyEntryOut(BaseModel):
@@ -515,4 +522,7 @@ class InboxEntryOut(BaseModel):
         default=None,
         description="Jours ouvrés restants avant l'échéance d'accusé de réception, tant qu'il est attendu "
         "(négatif : en retard)",
+    )
+    jobseeker_display_name: str | None = Field(
+        default=None, description="Prénom et nom, si votre organisation peut consulter la personne"
     )

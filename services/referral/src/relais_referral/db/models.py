@@ -18,12 +18,14 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    event,
     func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from relais_referral.domain.jobseeker import normalised_name
 from relais_shared.db import NAMING_CONVENTION, infrastructure_tables
 
 
@@ -114,6 +116,26 @@ class JobseekerRow(Base):
     information_given_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    commune: Mapped[str | None] = mapped_column(String(100))
+    # The name as the search and the duplicate check compare it (domain.jobseeker.normalised_name),
+    # kept in step with the name by the listener below, whichever code writes the row.
+    name_key: Mapped[str] = mapped_column(String(210), server_default="")
+
+    __table_args__ = (
+        Index("ix_jobseekers_name_key_birth_date", "name_key", "birth_date"),
+        Index(
+            "ix_jobseekers_name_key_trgm",
+            "name_key",
+            postgresql_using="gin",
+            postgresql_ops={"name_key": "gin_trgm_ops"},
+        ),
+    )
+
+
+@event.listens_for(JobseekerRow, "before_insert")
+@event.listens_for(JobseekerRow, "before_update")
+def _name_key(mapper: Any, connection: Any, row: JobseekerRow) -> None:
+    row.name_key = normalised_name(row.first_name or "", row.last_name or "")
 
 
 class ReferralRow(Base):
@@ -278,3 +300,36 @@ class NeedRow(Base):
             postgresql_where=text("lifted_on IS NULL"),
         ),
     )
+
+
+# --- A caseload: corrections of a person's details, notes on a referral ------------------------------
+
+
+class JobseekerCorrectionRow(Base):
+    """A correction of a person's details (GDPR art. 16): which fields, when, by whom, and the values
+    they replaced (personal data: kept here, in the referral service's database, and nowhere else)."""
+
+    __tablename__ = "jobseeker_corrections"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    jobseeker_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobseekers.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    by_org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    by_sub: Mapped[str] = mapped_column(String(200))
+    fields: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
+    previous: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+    __table_args__ = (Index("ix_jobseeker_corrections_person", "jobseeker_id", "id"),)
+
+
+class ReferralNoteRow(Base):
+    """A note the sender and the receiver of a referral exchange (free text: never leaves the service)."""
+
+    __tablename__ = "referral_notes"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    author_org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    author_sub: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_referral_notes_referral", "referral_id", "at"),)

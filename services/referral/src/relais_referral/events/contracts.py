@@ -238,3 +238,14 @@ class JobseekerNeedLiftedV1(_JourneyEvent):
     lifted_on: date
     days_to_lift: int = Field(ge=0)
     lifted_by_org_id: uuid.UUID
+
+
+@registry.register
+class JobseekerMergedV1(_JourneyEvent):
+    """The pact coordination merged two records of one person: ``duplicate_id`` is gone, its referrals and
+    journey now belong to ``jobseeker_id``. Opaque ids only; consumers re-key what they hold."""
+
+    event_type: ClassVar[str] = "jobseeker.merged.v1"
+    duplicate_id: uuid.UUID
+    merged_at: datetime
+    merged_by_org_id: uuid.UUID

@@ -11,6 +11,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relais_referral.db.caseload import CaseloadRepository
 from relais_referral.db.models import infra
 from relais_referral.db.offer import NeedRepository, OfferRepository
 from relais_referral.db.people import DirectoryRepository, JobseekerRepository, TaskRepository
@@ -34,6 +35,7 @@ class UnitOfWork(SqlUnitOfWork):
     tasks: TaskRepository
     offer: OfferRepository
     needs: NeedRepository
+    caseload: CaseloadRepository
 
     def bind(self, session: AsyncSession) -> None:
         super().bind(session)
@@ -45,6 +47,7 @@ class UnitOfWork(SqlUnitOfWork):
         self.tasks = TaskRepository(session)
         self.offer = OfferRepository(session)
         self.needs = NeedRepository(session)
+        self.caseload = CaseloadRepository(session)
 
     def publish(self, event: DomainEvent | EventData, *, event_id: uuid.UUID | None = None) -> None:
         """Stage an event (a domain event is mapped to its contract); it goes to the outbox in this
@@ -74,6 +77,26 @@ class UnitOfWork(SqlUnitOfWork):
             outcome=outcome,
             detail=detail,
         )
+
+    async def audit_each(
+        self, principal: Principal, *, action: str, resource_type: str, resource_ids: list[str]
+    ) -> None:
+        """One audit line per person a read returned (a page of a search), in one statement."""
+        if resource_ids:
+            await self.session.execute(
+                infra.audit_log.insert(),
+                [
+                    {
+                        "actor_sub": principal.sub,
+                        "actor_org_id": principal.org_id,
+                        "action": action,
+                        "resource_type": resource_type,
+                        "resource_id": resource_id,
+                        "outcome": "allowed",
+                    }
+                    for resource_id in resource_ids
+                ],
+            )
 
     async def flush_events(self) -> None:
         """What handlers staged, then the events the journeys and the referrals recorded, in order."""

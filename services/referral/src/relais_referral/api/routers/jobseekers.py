@@ -18,8 +18,10 @@ from relais_referral.api.schemas import (
     JourneyOut,
     LifeEventIn,
 )
+from relais_referral.api.schemas_caseload import JobseekerRegisteredOut
 from relais_referral.db.models import JourneyEntryRow, infra
 from relais_referral.domain.journey import Journey, LifeEvent
+from relais_referral.service_layer import caseload
 from relais_referral.service_layer import journeys as handlers
 from relais_referral.service_layer.errors import NotFound
 from relais_referral.service_layer.unit_of_work import UnitOfWork
@@ -36,7 +38,9 @@ router = APIRouter(prefix="/v1/jobseekers", tags=["jobseekers"], responses=PROBL
     status_code=status.HTTP_201_CREATED,
     summary="Inscrire une personne accompagnée",
 )
-async def add_jobseeker(body: JobseekerIn, principal: Caller, uow: Uow, sessions: Sessions) -> JobseekerOut:
+async def add_jobseeker(
+    body: JobseekerIn, principal: Caller, uow: Uow, sessions: Sessions
+) -> JobseekerRegisteredOut:
     async with (
         audited_refusals(sessions, principal, action="create", resource_type="jobseeker", resource_id=None),
         uow,
@@ -44,7 +48,10 @@ async def add_jobseeker(body: JobseekerIn, principal: Caller, uow: Uow, sessions
         fields = body.model_dump()
         fields["situation"] = tuple(fields["situation"])
         row = await handlers.register_jobseeker(uow, principal, handlers.RegisterJobseeker(**fields))
-        return JobseekerOut.model_validate(row)
+        duplicates = await caseload.likely_duplicates(uow, principal, row)
+        return JobseekerRegisteredOut.model_validate(row).model_copy(
+            update={"possible_duplicates": duplicates.count, "duplicates_visible": list(duplicates.visible)}
+        )
 
 
 @router.get(

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from relais_referral.api.deps import Caller, Context, Sessions, Uow, require_roles
 from relais_referral.api.schemas import Limit, Offset, Page, TaskOut, WorkItemOut
-from relais_referral.db.models import OrganisationRow, ReferralRow, TaskRow
+from relais_referral.db.caseload import display_name_for
+from relais_referral.db.models import JobseekerRow, OrganisationRow, ReferralRow, TaskRow
 from relais_referral.db.repository import PolicyRepository
 from relais_referral.domain.calendar import paris_date, working_days_between
 from relais_referral.domain.deadlines import appointment_outcome_due_on, receiver_calendar
@@ -74,8 +75,13 @@ async def work_queue(
     # Each referral with its receiver's département: its deadlines run on that calendar, whichever side
     # lists it (outgoing: the partner's, never the caller's).
     page = (
-        select(ReferralRow, OrganisationRow.departement)
+        select(
+            ReferralRow,
+            OrganisationRow.departement,
+            display_name_for(org_id, named=principal.has_role("counsellor")),
+        )
         .join(OrganisationRow, OrganisationRow.id == ReferralRow.receiver_org_id)
+        .join(JobseekerRow, JobseekerRow.id == ReferralRow.jobseeker_id)
         .where(*where)
         .order_by(order, ReferralRow.id)
         .offset(offset)
@@ -89,7 +95,7 @@ async def work_queue(
         today = paris_date(datetime.now(UTC))
         policies = _Policies(PolicyRepository(session))
         items = []
-        for row, receiver_departement in rows:
+        for row, receiver_departement, display_name in rows:
             departement = receiver_calendar(receiver_departement, ctx.departement)
             deadline = await _next_deadline(row, departement, policies)
             items.append(
@@ -97,6 +103,7 @@ async def work_queue(
                     referral_id=row.id,
                     direction=direction,
                     jobseeker_id=row.jobseeker_id,
+                    jobseeker_display_name=display_name,
                     partner_org_id=row.sender_org_id if direction == "incoming" else row.receiver_org_id,
                     status=ReferralStatus(row.status),
                     status_label=STATUS_LABELS_FR[ReferralStatus(row.status)],
@@ -159,12 +166,17 @@ async def tasks(
     async with sessions() as session:
         total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
         rows = await session.execute(
-            stmt.order_by(TaskRow.due.asc().nulls_last(), TaskRow.created_at).offset(offset).limit(limit)
+            stmt.add_columns(display_name_for(org_id, named=principal.has_role("counsellor")))
+            .join(JobseekerRow, JobseekerRow.id == TaskRow.jobseeker_id)
+            .order_by(TaskRow.due.asc().nulls_last(), TaskRow.created_at)
+            .offset(offset)
+            .limit(limit)
         )
         today = paris_date(datetime.now(UTC))
         items = []
-        for row in rows.scalars():
+        for row, display_name in rows.tuples():
             task = TaskOut.model_validate(row)
+            task.jobseeker_display_name = display_name
             task.label = TASK_LABELS_FR[TaskKind(row.kind)]
             task.working_days_left = (
                 working_days_between(today, row.due, org.departement) if row.due else None
