@@ -13,6 +13,7 @@ MANIFEST = ServiceManifest(
     name="clauses",
     label="Clauses sociales",
     settings=ClausesSettings,
+    processes=("api", "relay"),
     create_app=create_app,
     service_dir=Path(__file__).resolve().parents[2],
     events=registry,
