@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, File, Query, Request, UploadFile, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from relais_clauses import reports
+from relais_clauses import monitoring, reports
 from relais_clauses import service_layer as handlers
 from relais_clauses.domain.counting import ContractType, CountingRules, Mode
 from relais_clauses.domain.eligibility import CRITERIA_LABELS_FR, Criterion, EligibilityPolicy, ProofMethod
@@ -428,6 +428,60 @@ async def import_hours(
                 errors.append({**error, "field": f"row {numbers[int(index)]} ({name})"})
             raise Problem("validation-error", str(exc), errors) from exc
         return HoursReceipt(declared=len(rows), corrections=sum(1 for r in rows if r.version > 1))
+
+
+class ObligationStateOut(BaseModel):
+    contract_id: uuid.UUID
+    at_risk_since: date | None
+    reconciled_on: date | None
+    realised: Decimal | None
+    missing: Decimal | None
+    proposed_penalty: Decimal | None
+    observations_due: date | None
+    penalty_status: str | None
+    final_penalty: Decimal | None
+
+
+class ObservationsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reference: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")] = Field(
+        description="Référence du courrier d'observations du titulaire"
+    )
+
+
+class PenaltyDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: Annotated[Decimal, Field(ge=0, le=10**11, max_digits=14, decimal_places=2)]
+
+
+@router.post(
+    "/contracts/{contract_id}/penalty/observations",
+    dependencies=[require_roles("employer")],
+    summary="Le titulaire présente ses observations sur la pénalité proposée (procédure contradictoire)",
+)
+async def post_observations(
+    contract_id: uuid.UUID, body: ObservationsIn, request: Request, principal: CurrentPrincipal
+) -> ObligationStateOut:
+    async with _uow(request) as uow:
+        state = await monitoring.present_observations(
+            uow, principal, contract_id, body.reference, _settings(request).coordination_org_id
+        )
+        return ObligationStateOut.model_validate(state, from_attributes=True)
+
+
+@router.post(
+    "/contracts/{contract_id}/penalty/decision",
+    dependencies=[require_roles("buyer")],
+    summary="L'acheteur arrête la pénalité, après les observations ou l'expiration de leur délai",
+)
+async def post_penalty_decision(
+    contract_id: uuid.UUID, body: PenaltyDecisionIn, request: Request, principal: CurrentPrincipal
+) -> ObligationStateOut:
+    async with _uow(request) as uow:
+        state = await monitoring.decide_penalty(
+            uow, principal, contract_id, body.amount, _today(), _settings(request).coordination_org_id
+        )
+        return ObligationStateOut.model_validate(state, from_attributes=True)
 
 
 @router.get(

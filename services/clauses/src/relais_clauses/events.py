@@ -51,3 +51,69 @@ class HoursDeclaredV1(EventData):
 
     def subject(self) -> str:
         return str(self.work_contract_id)
+
+
+class _ContractEvent(EventData):
+    source: ClassVar[str] = "clauses"
+    topic: ClassVar[str] = TOPIC
+    contract_id: uuid.UUID
+
+    def subject(self) -> str:
+        return str(self.contract_id)
+
+
+@registry.register
+class ContractRegisteredV1(_ContractEvent):
+    """A contract with an insertion clause is registered: its obligation is monitored from now on."""
+
+    event_type: ClassVar[str] = "clauses.contract_registered.v1"
+    buyer_org_id: uuid.UUID
+    contractor_org_id: uuid.UUID
+    facilitator_org_id: uuid.UUID
+    legal_basis: Literal["execution_condition", "award_criterion", "reserved"]
+    starts_on: date
+    ends_on: date
+    hours_required: float = Field(ge=0)
+    hours_mandatory: float = Field(ge=0)
+
+
+@registry.register
+class ObligationAtRiskV1(_ContractEvent):
+    """At the pace so far, the contract will not reach its insertion hours."""
+
+    event_type: ClassVar[str] = "clauses.obligation_at_risk.v1"
+    at_risk_since: date
+    required: float = Field(ge=0)
+    realised: float = Field(ge=0)
+    expected_to_date: float = Field(ge=0)
+
+
+@registry.register
+class DeclarationReminderV1(_ContractEvent):
+    """A period's hours were not declared in time: the contractor is reminded."""
+
+    event_type: ClassVar[str] = "clauses.declaration_reminder.v1"
+    contractor_org_id: uuid.UUID
+    period: date
+    work_contracts: int = Field(ge=1)
+
+
+@registry.register
+class ObligationReconciledV1(_ContractEvent):
+    """The end-of-contract reconciliation: fulfilled, or a shortfall and the penalty proposed."""
+
+    event_type: ClassVar[str] = "clauses.obligation_reconciled.v1"
+    required_mandatory: float = Field(ge=0)
+    realised: float = Field(ge=0)
+    missing: float = Field(ge=0)
+    proposed_penalty: float = Field(ge=0)
+    observations_due: date | None
+
+
+@registry.register
+class PenaltyDecidedV1(_ContractEvent):
+    """After the contradictory procedure, the buyer's decision on the penalty."""
+
+    event_type: ClassVar[str] = "clauses.penalty_decided.v1"
+    status: Literal["final", "waived"]
+    amount: float = Field(ge=0)

@@ -146,3 +146,31 @@ class HourDeclarationRow(Base):
         UniqueConstraint("work_contract_id", "period", "version"),
         Index("ix_hour_declarations_contract_period", "work_contract_id", "period"),
     )
+
+
+class ObligationStateRow(Base):
+    """What the monitor found about a contract's obligation: at risk since when, reconciled or not."""
+
+    __tablename__ = "obligation_states"
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"), primary_key=True)
+    at_risk_since: Mapped[date | None] = mapped_column(Date)
+    last_checked_on: Mapped[date | None] = mapped_column(Date)
+    reconciled_on: Mapped[date | None] = mapped_column(Date)
+    realised: Mapped[Decimal | None] = mapped_column(Hours)
+    missing: Mapped[Decimal | None] = mapped_column(Hours)
+    proposed_penalty: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    observations_due: Mapped[date | None] = mapped_column(Date)
+    penalty_status: Mapped[str | None] = mapped_column(String(30))
+    final_penalty: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    observations_reference: Mapped[str | None] = mapped_column(String(100))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+
+
+class DeclarationReminderRow(Base):
+    """A reminder sent to the contractor for a period's missing declaration (once per period)."""
+
+    __tablename__ = "declaration_reminders"
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    sent_on: Mapped[date] = mapped_column(Date)
+    work_contracts: Mapped[int] = mapped_column(Integer)

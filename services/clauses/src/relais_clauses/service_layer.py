@@ -28,7 +28,7 @@ from relais_clauses.domain.eligibility import (
     decide,
 )
 from relais_clauses.domain.siret import normalise_siret
-from relais_clauses.events import HoursDeclaredV1, ParticipantHiredV1
+from relais_clauses.events import ContractRegisteredV1, HoursDeclaredV1, ParticipantHiredV1
 from relais_clauses.models import (
     ContractRow,
     CountingRulesRow,
@@ -328,6 +328,19 @@ async def create_contract(uow: UnitOfWork, principal: Principal, cmd: NewContrac
         penalty_cap_share=cmd.penalty_cap_share,
     )
     uow.db.add(row)
+    uow.publish(
+        ContractRegisteredV1(
+            contract_id=row.id,
+            buyer_org_id=operation.buyer_org_id,
+            contractor_org_id=row.contractor_org_id,
+            facilitator_org_id=row.facilitator_org_id,
+            legal_basis=row.legal_basis,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            hours_required=float(row.hours_required),
+            hours_mandatory=float(row.hours_mandatory),
+        )
+    )
     return row
 
 

@@ -21,4 +21,11 @@ class ClausesSettings(RelaisSettings):
     )
     proof_months: int = Field(default=3, ge=1, le=24, description="How long a proof of eligibility holds")
     qpv_proof_months: int = Field(default=6, ge=1, le=24, description="The same for QPV residence")
+    task_queue: str = "clauses"
+    declaration_grace_days: int = Field(
+        default=10, ge=0, le=60, description="Days after a period ends to declare its hours (then a reminder)"
+    )
+    observation_days: int = Field(
+        default=15, ge=1, le=90, description="The contractor's delay to present observations on a penalty"
+    )
     eligibility_months: int = Field(default=24, ge=1, le=60, description="How long a decision holds")

@@ -32,6 +32,8 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/contracts/{contract_id}/hours"): frozenset({"employer", "facilitator"}),
     ("POST", "/v1/contracts/{contract_id}/hours/import"): frozenset({"employer", "facilitator"}),
     ("GET", "/v1/reports/clauses"): EVERYONE_OF_CLAUSES,
+    ("POST", "/v1/contracts/{contract_id}/penalty/observations"): frozenset({"employer"}),
+    ("POST", "/v1/contracts/{contract_id}/penalty/decision"): frozenset({"buyer"}),
 }
 CALLERS = [*sorted(ROLES), "superuser"]
 
