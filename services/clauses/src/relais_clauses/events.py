@@ -31,6 +31,9 @@ class ParticipantHiredV1(EventData):
     weekly_hours: float | None = Field(default=None, ge=0, le=48)
     hired_at: datetime
     employer_siret: str = Field(pattern=r"^\d{14}$")
+    employer_org_id: uuid.UUID | None = Field(
+        default=None, description="The contractor's organisation: the referral to it is taken in charge"
+    )
 
     def subject(self) -> str:
         return str(self.work_contract_id)

@@ -473,6 +473,7 @@ async def hire(
                 weekly_hours=float(cmd.weekly_hours) if cmd.weekly_hours is not None else None,
                 hired_at=datetime.combine(cmd.starts_on, time(9), PARIS).astimezone(UTC),
                 employer_siret=row.employer_siret,
+                employer_org_id=contract.contractor_org_id,
             )
         )
     await uow.audit(principal, "hired", "participant", str(cmd.participant_id))
