@@ -3,18 +3,42 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from relais_clauses.app import create_app
 from relais_clauses.events import registry
 from relais_clauses.settings import ClausesSettings
-from relais_shared.manifest import ServiceManifest
+from relais_shared.manifest import ConsumerGroup, ServiceManifest
+
+
+def _demo() -> Any:
+    from relais_clauses.demo import load_demo_data
+
+    return load_demo_data
+
+
+def _demo_hint() -> str:
+    from relais_clauses.demo import facilitator_id
+
+    return f"clauses : uv run relais token --org {facilitator_id()} --role facilitator"
+
 
 MANIFEST = ServiceManifest(
     name="clauses",
     label="Clauses sociales",
     settings=ClausesSettings,
+    processes=("api", "consumer", "relay", "worker"),
+    demo_loader=_demo,
+    demo_hint=_demo_hint,
     create_app=create_app,
     service_dir=Path(__file__).resolve().parents[2],
     events=registry,
-    topic_key="work contract id",
+    topic_key="contract id, or work contract id for hires and hours",
+    consumer_groups=(
+        ConsumerGroup(
+            "clauses-obligation-monitor",
+            "starts the ObligationMonitorWorkflow of each registered contract",
+            ("relais.clauses.events",),
+        ),
+    ),
 )

@@ -33,6 +33,7 @@ class ParticipantHired(_Tolerant):
     contract_type: str
     weekly_hours: float | None = None
     hired_at: datetime
+    employer_org_id: uuid.UUID | None = None  # the contractor the facilitator referred the person to
 
 
 class EnrolmentAbandoned(_Tolerant):
@@ -55,11 +56,13 @@ class LifeEventsFromPartners:
 
     async def __call__(self, session: AsyncSession, envelope: IncomingEnvelope) -> None:
         from relais_referral.service_layer.journeys import record_life_event
+        from relais_referral.service_layer.referrals import accept_on_hire
         from relais_referral.service_layer.unit_of_work import UnitOfWork
 
+        employer: uuid.UUID | None = None
         if envelope.type == PARTICIPANT_HIRED:
             hired = ParticipantHired.model_validate(envelope.data)
-            person, kind = hired.jobseeker_id, LifeEvent.HIRED
+            person, kind, employer = hired.jobseeker_id, LifeEvent.HIRED, hired.employer_org_id
             extra = {"contract_type": hired.contract_type, "weekly_hours": hired.weekly_hours}
         elif envelope.type == ENROLMENT_ABANDONED:
             person, kind = (
@@ -71,6 +74,8 @@ class LifeEventsFromPartners:
             return  # other events of these topics do not concern journeys
         uow = UnitOfWork.within(session)  # commits with the consumer's processed_events row
         try:
+            if employer is not None:  # the referral that brought the candidate is taken in charge first
+                await accept_on_hire(uow, person, employer, self.context)
             await record_life_event(
                 uow, None, person, kind, self.context, event_id=uuid.uuid5(envelope.id, "journey"), **extra
             )

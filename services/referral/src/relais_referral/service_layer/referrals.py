@@ -205,6 +205,30 @@ async def act_on_referral(
 
 
 # ------------------------------------------------------------------ system actions (workflow activities)
+async def accept_on_hire(
+    uow: UnitOfWork, jobseeker_id: uuid.UUID, employer_org_id: uuid.UUID, ctx: PactContext
+) -> list[uuid.UUID]:
+    """A hire under an insertion clause (the clauses service's event) answers the referral that brought
+    the candidate to that employer: taken in charge, as if the employer had accepted it."""
+    journey = await uow.journeys.get(jobseeker_id, ctx.coordination_org_id)  # lock order: person first
+    if journey is None:
+        return []
+    accepted = []
+    now = datetime.now(UTC)
+    for referral_id, open_referral in list(journey.open_referrals.items()):
+        if open_referral.receiver_org_id != employer_org_id:
+            continue
+        referral = await uow.referrals.get(referral_id, for_update=True)
+        if referral is None or not referral.is_open:
+            continue
+        policy = await uow.policies.version(referral.policy_version)
+        referral.accept(by_org_id=employer_org_id, now=now)
+        await uow.referrals.save(referral)
+        await _settle(uow, referral, journey, policy, now, ctx)
+        accepted.append(referral.id)
+    return accepted
+
+
 @dataclass(frozen=True)
 class EscalationOutcome:
     """What the activity needs to notify, without personal data."""

@@ -1,0 +1,26 @@
+"""``clauses-consumer``: starts each registered contract's obligation monitor (Kafka → Temporal)."""
+
+from relais_clauses.bridge import MONITOR_GROUP, subscribe_monitor_starts
+from relais_clauses.settings import ClausesSettings
+from relais_shared.runners import ConsumerContext, run_consumer
+
+
+async def subscribe(context: ConsumerContext) -> None:
+    settings = ClausesSettings()
+    subscribe_monitor_starts(
+        context.broker,
+        client=await context.temporal(),
+        task_queue=settings.task_queue,
+        sessions=context.sessions,
+        dead_letter_topic=context.catalogue.consumer_groups[MONITOR_GROUP].dead_letter_topic,
+        max_retries=settings.consumer_max_retries,
+        backoff_s=settings.consumer_retry_backoff_s,
+    )
+
+
+def main() -> None:
+    run_consumer(ClausesSettings(), subscribe)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,247 @@
+"""The obligation monitor's step and the contradictory procedure on a penalty (service layer).
+
+``check_obligation`` is what the monitor's activity runs on a given day: reminders for periods not
+declared in time, the at-risk flag, the reconciliation at the end. Each is recorded once (rows keyed by
+contract and period, or by contract), so a retried or replayed step changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from relais_clauses.domain import monitoring, progress
+from relais_clauses.events import (
+    DeclarationReminderV1,
+    ObligationAtRiskV1,
+    ObligationReconciledV1,
+    PenaltyDecidedV1,
+)
+from relais_clauses.models import ContractRow, DeclarationReminderRow, ObligationStateRow
+from relais_clauses.service_layer import UnitOfWork, contract_for, contract_progress
+from relais_shared.auth import Principal
+from relais_shared.errors import Conflict, NotAllowed, NotFound
+
+
+@dataclass(frozen=True)
+class MonitorPolicy:
+    grace_days: int = 10  # a period is declared within this many days after it ends
+    observation_days: int = 15  # the contractor's delay to present observations on a penalty
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    done: bool
+    next_wake: date | None
+    at_risk: bool
+    reminders: int
+    reconciled: bool
+
+
+async def _state(uow: UnitOfWork, contract_id: uuid.UUID) -> ObligationStateRow:
+    state = await uow.session.get(ObligationStateRow, contract_id, with_for_update=True)
+    if state is None:
+        state = ObligationStateRow(contract_id=contract_id)
+        uow.session.add(state)
+    return state
+
+
+async def check_obligation(
+    uow: UnitOfWork, contract_id: uuid.UUID, today: date, policy: MonitorPolicy
+) -> CheckResult:
+    contract = await uow.session.get(ContractRow, contract_id)
+    if contract is None:
+        raise NotFound("contract")
+    state = await _state(uow, contract_id)
+    if state.reconciled_on is not None:
+        return CheckResult(True, None, False, 0, True)
+    state.last_checked_on = today
+    reminders = await _remind(uow, contract, today, policy)
+    if today >= contract.ends_on + timedelta(days=policy.grace_days):
+        await _reconcile(uow, contract, state, today, policy)
+        return CheckResult(True, None, state.at_risk_since is not None, reminders, True)
+    current = await contract_progress(uow, contract, today)
+    if current.at_risk and state.at_risk_since is None:
+        state.at_risk_since = today
+        uow.publish(
+            ObligationAtRiskV1(
+                contract_id=contract.id,
+                at_risk_since=today,
+                required=float(current.required),
+                realised=float(current.realised),
+                expected_to_date=float(current.expected_to_date),
+            )
+        )
+    elif not current.at_risk and state.at_risk_since is not None:
+        state.at_risk_since = None  # back on track after new declarations
+    at_risk_on = (
+        None
+        if current.at_risk
+        else progress.first_at_risk_day(
+            current.required, current.realised, contract.starts_on, contract.ends_on
+        )
+    )
+    wake = monitoring.next_wake(
+        starts_on=contract.starts_on,
+        ends_on=contract.ends_on,
+        reporting_period=contract.reporting_period,
+        grace_days=policy.grace_days,
+        today=today,
+        at_risk_on=at_risk_on,
+    )
+    return CheckResult(False, wake, current.at_risk, reminders, False)
+
+
+async def _remind(uow: UnitOfWork, contract: ContractRow, today: date, policy: MonitorPolicy) -> int:
+    work = await uow.db.work_contracts([contract.id])
+    if not work:
+        return 0
+    declared = {(d.work_contract_id, d.period) for d in await uow.db.declarations([w.id for w in work])}
+    already = set(
+        (
+            await uow.session.execute(
+                select(DeclarationReminderRow.period).where(DeclarationReminderRow.contract_id == contract.id)
+            )
+        ).scalars()
+    )
+    sent = 0
+    for period in monitoring.periods_due(
+        starts_on=contract.starts_on,
+        ends_on=contract.ends_on,
+        reporting_period=contract.reporting_period,
+        grace_days=policy.grace_days,
+        today=today,
+    ):
+        if period in already:
+            continue
+        missing = [
+            w
+            for w in work
+            if monitoring.works_in(
+                monitoring.WorkSpan(w.starts_on, w.ends_on), period, contract.reporting_period
+            )
+            and (w.id, period) not in declared
+        ]
+        if not missing:
+            continue
+        uow.session.add(
+            DeclarationReminderRow(
+                contract_id=contract.id, period=period, sent_on=today, work_contracts=len(missing)
+            )
+        )
+        uow.publish(
+            DeclarationReminderV1(
+                contract_id=contract.id,
+                contractor_org_id=contract.contractor_org_id,
+                period=period,
+                work_contracts=len(missing),
+            )
+        )
+        sent += 1
+    return sent
+
+
+def penalty_rule(contract: ContractRow) -> progress.Penalty:
+    return progress.Penalty(
+        progress.PenaltyRule(contract.penalty_rule),
+        contract.penalty_hourly_amount,
+        contract.penalty_cap_share,
+    )
+
+
+async def _reconcile(
+    uow: UnitOfWork, contract: ContractRow, state: ObligationStateRow, today: date, policy: MonitorPolicy
+) -> None:
+    final = await contract_progress(uow, contract, contract.ends_on)
+    result = progress.reconcile(
+        contract.hours_mandatory, final.realised, penalty_rule(contract), contract.amount
+    )
+    state.reconciled_on = today
+    state.realised, state.missing, state.proposed_penalty = result.realised, result.missing, result.penalty
+    if result.penalty > 0:
+        procedure = progress.PenaltyProcedure.open(result.penalty, today, policy.observation_days)
+        state.observations_due, state.penalty_status = procedure.observations_due, procedure.status.value
+    else:
+        state.penalty_status = "fulfilled" if result.fulfilled else progress.PenaltyStatus.WAIVED.value
+    uow.publish(
+        ObligationReconciledV1(
+            contract_id=contract.id,
+            required_mandatory=float(result.required),
+            realised=float(result.realised),
+            missing=float(result.missing),
+            proposed_penalty=float(result.penalty),
+            observations_due=state.observations_due,
+        )
+    )
+
+
+def _procedure(state: ObligationStateRow) -> progress.PenaltyProcedure:
+    if (
+        state.penalty_status not in {s.value for s in progress.PenaltyStatus}
+        or state.proposed_penalty is None
+    ):
+        raise Conflict("aucune pénalité proposée sur ce marché")
+    assert state.observations_due is not None and state.reconciled_on is not None
+    return progress.PenaltyProcedure(
+        proposed_amount=state.proposed_penalty,
+        notified_on=state.reconciled_on,
+        observations_due=state.observations_due,
+        status=progress.PenaltyStatus(state.penalty_status),
+        final_amount=state.final_penalty,
+    )
+
+
+async def present_observations(
+    uow: UnitOfWork,
+    principal: Principal,
+    contract_id: uuid.UUID,
+    reference: str,
+    coordination_org_id: uuid.UUID,
+) -> ObligationStateRow:
+    contract, who = await contract_for(uow, principal, contract_id, coordination_org_id)
+    if not who.contractor:
+        raise NotAllowed("the contractor presents its observations")
+    state = await _state(uow, contract.id)
+    procedure = _procedure(state)
+    try:
+        procedure.observe()
+    except ValueError as exc:
+        raise Conflict(str(exc)) from exc
+    state.penalty_status, state.observations_reference = procedure.status.value, reference
+    return state
+
+
+async def decide_penalty(
+    uow: UnitOfWork,
+    principal: Principal,
+    contract_id: uuid.UUID,
+    amount: Decimal,
+    today: date,
+    coordination_org_id: uuid.UUID,
+) -> ObligationStateRow:
+    contract, who = await contract_for(uow, principal, contract_id, coordination_org_id)
+    if not who.buyer:
+        raise NotAllowed("the buyer decides the penalty")
+    state = await _state(uow, contract.id)
+    procedure = _procedure(state)
+    try:
+        procedure.decide(amount, today)
+    except ValueError as exc:
+        raise Conflict(str(exc)) from exc
+    state.penalty_status, state.final_penalty, state.decided_on = (
+        procedure.status.value,
+        procedure.final_amount,
+        today,
+    )
+    uow.publish(
+        PenaltyDecidedV1(
+            contract_id=contract.id,
+            status="final" if procedure.status is progress.PenaltyStatus.FINAL else "waived",
+            amount=float(procedure.final_amount or 0),
+        )
+    )
+    return state

@@ -1,0 +1,81 @@
+"""Function-level authorisation of the clauses API: every route declares its roles, and only those pass.
+
+``RULES`` is the README's table: the first test holds the app's routes to it (a route added without a
+rule fails), the walk calls each route with each role and with a role nobody knows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from relais_clauses.app import create_app
+from relais_dev.stack import Stack
+from relais_shared.auth import ROLES, DevIssuer, RoleRequirement
+
+pytestmark = pytest.mark.integration
+
+EVERYONE_OF_CLAUSES = frozenset({"facilitator", "buyer", "employer", "coordinator"})
+RULES: dict[tuple[str, str], frozenset[str]] = {
+    ("POST", "/v1/counting-rules"): frozenset({"buyer"}),
+    ("POST", "/v1/operations"): frozenset({"buyer", "facilitator"}),
+    ("POST", "/v1/contracts"): frozenset({"buyer", "facilitator"}),
+    ("GET", "/v1/contracts"): EVERYONE_OF_CLAUSES,
+    ("GET", "/v1/contracts/{contract_id}"): EVERYONE_OF_CLAUSES,
+    ("POST", "/v1/participants/{participant_id}/eligibility"): frozenset({"facilitator"}),
+    ("POST", "/v1/contracts/{contract_id}/work-contracts"): frozenset({"facilitator"}),
+    ("POST", "/v1/contracts/{contract_id}/hours"): frozenset({"employer", "facilitator"}),
+    ("POST", "/v1/contracts/{contract_id}/hours/import"): frozenset({"employer", "facilitator"}),
+    ("GET", "/v1/reports/clauses"): EVERYONE_OF_CLAUSES,
+    ("POST", "/v1/contracts/{contract_id}/penalty/observations"): frozenset({"employer"}),
+    ("POST", "/v1/contracts/{contract_id}/penalty/decision"): frozenset({"buyer"}),
+}
+CALLERS = [*sorted(ROLES), "superuser"]
+
+
+def test_every_route_declares_the_roles_of_the_readme_table() -> None:
+    declared: dict[tuple[str, str], frozenset[str] | None] = {}
+    for route in iter_route_contexts(create_app().routes):
+        if route.path is None or not route.path.startswith("/v1/"):
+            continue
+        rules = []
+        if isinstance(route.original_route, APIRoute):
+            rules = [d.dependency for d in route.dependencies if isinstance(d.dependency, RoleRequirement)]
+        for method in (route.methods or set()) - {"HEAD"}:
+            declared[(method, route.path)] = rules[0].roles if len(rules) == 1 else None
+    assert declared == RULES
+
+
+@pytest.fixture(scope="module")
+async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app()
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://clauses") as client,
+    ):
+        yield client
+
+
+@pytest.mark.parametrize("role", CALLERS)
+@pytest.mark.parametrize(("method", "path"), sorted(RULES), ids=[f"{m} {p}" for m, p in sorted(RULES)])
+async def test_a_role_outside_the_routes_rule_gets_403_and_a_role_inside_it_is_not_refused(
+    client: httpx.AsyncClient, issuer: DevIssuer, method: str, path: str, role: str
+) -> None:
+    claims = {"sub": f"user-{role}", "org_id": str(uuid.uuid4()), "org_kind": "employer", "roles": [role]}
+    headers = {"Authorization": f"Bearer {issuer.sign(claims)}"}
+    url = path.format(contract_id=uuid.uuid4(), participant_id=uuid.uuid4())
+    kwargs: dict[str, Any] = {"params": {"year": 2026}} if "reports" in path else {}
+    if method == "POST":
+        kwargs["json"] = {}
+    response = await client.request(method, url, headers=headers, **kwargs)
+    if role in RULES[(method, path)]:
+        assert response.status_code not in (401, 403), response.text
+        assert response.status_code < 500, response.text
+    else:
+        assert response.status_code == 403, response.text
+        assert response.headers["content-type"] == "application/problem+json"
