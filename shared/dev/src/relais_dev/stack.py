@@ -389,6 +389,9 @@ class Stack:
         ensure_prefix_permissions(POSTGRES_BIN_PATH)
         ensure_folder_permissions(POSTGRES_BIN_PATH, 0o055)
         ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o044)
+        # The extensions' control and SQL files too (pg_trgm for the caseload search): a checkout in a
+        # private folder (a test's /tmp/pytest-of-root/…) left them unreadable to the server's user.
+        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "share", 0o044)
         return {"user": PG_SYSTEM_USER}
 
     def _start_postgres(self) -> None:
