@@ -22,8 +22,11 @@ REFERRAL_SERVICE_DIR = Path("services/referral")
 
 
 @contextlib.asynccontextmanager
-async def scratch_database(ctx: BenchContext, purpose: str, *, migrate: bool = True) -> AsyncIterator[str]:
-    """A new database named after the run and the purpose; yields its SQLAlchemy URL; dropped after."""
+async def scratch_database(
+    ctx: BenchContext, purpose: str, *, migrate: bool = True, service_dir: Path = REFERRAL_SERVICE_DIR
+) -> AsyncIterator[str]:
+    """A new database named after the run and the purpose, migrated with ``service_dir``'s migrations
+    (the referral service's by default); yields its SQLAlchemy URL; dropped after."""
     name = f"relais_bench_{purpose}_{ctx.run_id}"
     admin = await asyncpg.connect(ctx.admin_dsn())
     try:
@@ -35,7 +38,7 @@ async def scratch_database(ctx: BenchContext, purpose: str, *, migrate: bool = T
     try:
         if migrate:
             # Alembic's env runs its own event loop: keep it off ours.
-            await asyncio.to_thread(upgrade_head, repo_root() / REFERRAL_SERVICE_DIR, url)
+            await asyncio.to_thread(upgrade_head, repo_root() / service_dir, url)
         yield url
     finally:
         admin = await asyncpg.connect(ctx.admin_dsn())

@@ -10,16 +10,23 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
 
 from relais_clauses.domain import counting
-from relais_clauses.domain.counting import ContractType, Declaration, Mode, WorkContract
-from relais_clauses.models import ContractRow, EligibilityDecisionRow, ParticipantRow, WorkContractRow
+from relais_clauses.domain.counting import ContractType, CountingRules, Declaration, Mode, WorkContract
+from relais_clauses.models import (
+    ContractRow,
+    EligibilityDecisionRow,
+    HourDeclarationRow,
+    ParticipantRow,
+    WorkContractRow,
+)
 from relais_clauses.service_layer import HoursLine, UnitOfWork, rules_of
 
 
@@ -43,10 +50,26 @@ class ReportRow:
 
 async def yearly_report(uow: UnitOfWork, contracts: list[ContractRow], year: int) -> list[ReportRow]:
     """Counted with each contract's counting rules, on the declarations of periods within ``year``."""
-    from sqlalchemy import select
-
     work = await uow.db.work_contracts([c.id for c in contracts])
-    declarations = [d for d in await uow.db.declarations([w.id for w in work]) if d.period.year == year]
+    # Plain tuples, filtered by year in SQL, grouped once: a Nantes year has tens of thousands of lines.
+    declared = await uow.session.execute(
+        select(
+            HourDeclarationRow.work_contract_id,
+            HourDeclarationRow.period,
+            HourDeclarationRow.version,
+            HourDeclarationRow.hours,
+        ).where(
+            HourDeclarationRow.work_contract_id.in_([w.id for w in work]),
+            HourDeclarationRow.period >= date(year, 1, 1),
+            HourDeclarationRow.period < date(year + 1, 1, 1),
+        )
+    )
+    by_work: dict[uuid.UUID, list[Declaration]] = defaultdict(list)
+    for work_id, period, version, amount in declared.all():
+        by_work[work_id].append(Declaration(work_id, period, version, amount))
+    work_by_contract: dict[uuid.UUID, list[WorkContractRow]] = defaultdict(list)
+    for w in work:
+        work_by_contract[w.contract_id].append(w)
     participants = {
         p.id: p
         for p in (
@@ -66,26 +89,29 @@ async def yearly_report(uow: UnitOfWork, contracts: list[ContractRow], year: int
         ).scalars()
     }
     rows = []
+    operations: dict[uuid.UUID, uuid.UUID] = {}
+    rule_sets: dict[tuple[uuid.UUID, int | None], CountingRules] = {}
     for contract in contracts:
-        operation = await uow.db.operation(contract.operation_id)
-        buyer = operation.buyer_org_id if operation else uuid.UUID(int=0)
-        rules = rules_of(await uow.db.rules(buyer, contract.rules_version))
-        mine: list[WorkContractRow] = [w for w in work if w.contract_id == contract.id]
-        ids = {w.id for w in mine}
+        if contract.operation_id not in operations:
+            operation = await uow.db.operation(contract.operation_id)
+            operations[contract.operation_id] = operation.buyer_org_id if operation else uuid.UUID(int=0)
+        buyer = operations[contract.operation_id]
+        if (buyer, contract.rules_version) not in rule_sets:
+            rule_sets[(buyer, contract.rules_version)] = rules_of(
+                await uow.db.rules(buyer, contract.rules_version)
+            )
+        rules = rule_sets[(buyer, contract.rules_version)]
+        mine = work_by_contract.get(contract.id, [])
         counted = counting.count(
             [
                 WorkContract(w.id, w.participant_id, Mode(w.mode), ContractType(w.contract_type), w.starts_on)
                 for w in mine
             ],
-            [
-                Declaration(d.work_contract_id, d.period, d.version, d.hours)
-                for d in declarations
-                if d.work_contract_id in ids
-            ],
+            [d for w in mine for d in by_work.get(w.id, [])],
             rules,
         )
+        active_work = {w.id for w in mine if by_work.get(w.id)}
         # A participant counts in the year when one of their work contracts has hours declared in it.
-        active_work = {d.work_contract_id for d in declarations if d.work_contract_id in ids}
         people = {w.participant_id: w for w in mine if w.id in active_work}
         category = Counter(
             decisions[w.decision_id].criteria[0] for w in people.values() if w.decision_id in decisions

@@ -55,21 +55,33 @@ class EventTooLarge(ValueError):
 
 async def add_to_outbox(session: AsyncSession, outbox: Table, envelope: Envelope, topic: str) -> None:
     """Stage an event in the caller's transaction; it is published only if that transaction commits."""
-    payload = envelope.model_dump_json().encode()
-    if len(payload) > MAX_EVENT_BYTES:
-        raise EventTooLarge(
-            f"{envelope.type} of {len(payload)} bytes exceeds the {MAX_EVENT_BYTES}-byte event limit"
+    await add_all_to_outbox(session, outbox, [(envelope, topic)])
+
+
+async def add_all_to_outbox(session: AsyncSession, outbox: Table, events: list[tuple[Envelope, str]]) -> None:
+    """Stage events in the caller's transaction, in their order, with one statement for all of them
+    (a 10,000-line hours import stages 10,000 events: one INSERT each was most of its time)."""
+    if not events:
+        return
+    headers = current_trace_headers()
+    rows = []
+    for envelope, topic in events:
+        payload = envelope.model_dump_json().encode()
+        if len(payload) > MAX_EVENT_BYTES:
+            raise EventTooLarge(
+                f"{envelope.type} of {len(payload)} bytes exceeds the {MAX_EVENT_BYTES}-byte event limit"
+            )
+        rows.append(
+            {
+                "event_id": envelope.id,
+                "topic": topic,
+                "key": envelope.subject,
+                "event_type": envelope.type,
+                "payload": payload,
+                "headers": headers,
+            }
         )
-    await session.execute(
-        outbox.insert().values(
-            event_id=envelope.id,
-            topic=topic,
-            key=envelope.subject,
-            event_type=envelope.type,
-            payload=payload,
-            headers=current_trace_headers(),
-        )
-    )
+    await session.execute(outbox.insert(), rows)
     # NOTIFY is transactional in PostgreSQL: the relay is woken only if the commit happens. Once per
     # transaction is enough (PostgreSQL would fold the repeats anyway): one round trip less per event.
     transaction = session.get_transaction()

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relais_shared.consumer import claim_event
 from relais_shared.envelope import EventData, wrap
-from relais_shared.outbox import add_to_outbox
+from relais_shared.outbox import add_all_to_outbox
 
 
 class SqlUnitOfWork:
@@ -81,9 +81,9 @@ class SqlUnitOfWork:
         return found.first() is not None
 
     async def flush_events(self) -> None:
-        for data, event_id in self._pending:
-            await add_to_outbox(self.session, self.outbox, wrap(data, event_id=event_id), data.topic)
+        staged = [(wrap(data, event_id=event_id), data.topic) for data, event_id in self._pending]
         self._pending.clear()
+        await add_all_to_outbox(self.session, self.outbox, staged)
 
     async def commit(self) -> None:
         await self.flush_events()
