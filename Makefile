@@ -22,8 +22,10 @@ run: install ## the local stack, demo data and every service process; Ctrl-C sto
 stop: ## stops what `make run` started (from another terminal)
 	@$(RUN) relais stop
 
+# Temporary folders under the checkout's .relais/: pytest's shared /tmp/pytest-of-<user> is pruned by any
+# other pytest session on the machine, which deleted a running test's scratch checkout under it.
 test: install ## lint, contract check and every test against a real Kafka, Temporal and PostgreSQL
-	@bash deploy/local/with-stack.sh bash -c '$(MAKE) --no-print-directory lint contracts-check && $(RUN) pytest'
+	@bash deploy/local/with-stack.sh bash -c '$(MAKE) --no-print-directory lint contracts-check && $(RUN) pytest --basetemp=.relais/pytest'
 
 test-unit: install ## the fast tests only (no stack needed)
 	@$(RUN) pytest -m "not integration"
