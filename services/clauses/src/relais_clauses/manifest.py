@@ -40,5 +40,10 @@ MANIFEST = ServiceManifest(
             "starts the ObligationMonitorWorkflow of each registered contract",
             ("relais.clauses.events",),
         ),
+        ConsumerGroup(
+            "clauses-erasure",
+            "anonymises the participants the referral service erased (jobseeker.erased.v1)",
+            ("relais.referral.events",),
+        ),
     ),
 )

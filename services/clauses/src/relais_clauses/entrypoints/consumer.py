@@ -1,6 +1,8 @@
-"""``clauses-consumer``: starts each registered contract's obligation monitor (Kafka → Temporal)."""
+"""``clauses-consumer``: starts each registered contract's obligation monitor (Kafka → Temporal), and
+anonymises the participants the referral service erased."""
 
 from relais_clauses.bridge import MONITOR_GROUP, subscribe_monitor_starts
+from relais_clauses.erasure import ERASURE_GROUP, subscribe_erasures
 from relais_clauses.settings import ClausesSettings
 from relais_shared.runners import ConsumerContext, run_consumer
 
@@ -13,6 +15,13 @@ async def subscribe(context: ConsumerContext) -> None:
         task_queue=settings.task_queue,
         sessions=context.sessions,
         dead_letter_topic=context.catalogue.consumer_groups[MONITOR_GROUP].dead_letter_topic,
+        max_retries=settings.consumer_max_retries,
+        backoff_s=settings.consumer_retry_backoff_s,
+    )
+    subscribe_erasures(
+        context.broker,
+        sessions=context.sessions,
+        dead_letter_topic=context.catalogue.consumer_groups[ERASURE_GROUP].dead_letter_topic,
         max_retries=settings.consumer_max_retries,
         backoff_s=settings.consumer_retry_backoff_s,
     )

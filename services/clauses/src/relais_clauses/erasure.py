@@ -1,0 +1,70 @@
+"""``jobseeker.erased.v1`` (from the referral service): what this service holds on the person is anonymised.
+
+A participant keeps its opaque id, its work contracts and its hours — the clause's figures must not
+change after the fact — but loses what describes them (sex, age band, QPV residence) and the references
+of the proofs of their eligibility; the criteria stay, as categories.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from relais_clauses.models import EligibilityDecisionRow, ParticipantRow, infra
+from relais_shared.consumer import reliable_subscriber
+from relais_shared.envelope import IncomingEnvelope
+
+ERASED = "jobseeker.erased.v1"
+ERASURE_GROUP = "clauses-erasure"
+REFERRAL_TOPIC = "relais.referral.events"
+
+
+class JobseekerErased(BaseModel):
+    """The referral service's contract, read tolerantly (this service never imports another's code)."""
+
+    model_config = ConfigDict(extra="ignore")
+    jobseeker_id: uuid.UUID
+    erased_at: datetime
+
+
+async def anonymise(session: AsyncSession, envelope: IncomingEnvelope) -> None:
+    if envelope.type != ERASED:
+        return  # the referral topic carries many events; only this one concerns this service
+    person = JobseekerErased.model_validate(envelope.data).jobseeker_id
+    await session.execute(
+        update(ParticipantRow)
+        .where(ParticipantRow.id == person)
+        .values(sex=None, age_band=None, qpv_resident=None, anonymised=True)
+    )
+    await session.execute(
+        update(EligibilityDecisionRow)
+        .where(EligibilityDecisionRow.participant_id == person)
+        .values(proofs=[])
+    )
+
+
+def subscribe_erasures(
+    broker: Any,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    dead_letter_topic: str,
+    max_retries: int,
+    backoff_s: float,
+) -> None:
+    reliable_subscriber(
+        broker,
+        topics=(REFERRAL_TOPIC,),
+        group_id=ERASURE_GROUP,
+        dead_letter_topic=dead_letter_topic,
+        sessions=sessions,
+        processed=infra.processed_events,
+        contracts={ERASED: JobseekerErased},
+        handler=anonymise,
+        max_retries=max_retries,
+        backoff_s=backoff_s,
+    )
