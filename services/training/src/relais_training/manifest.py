@@ -13,6 +13,7 @@ MANIFEST = ServiceManifest(
     name="training",
     label="Formation",
     settings=TrainingSettings,
+    processes=("api", "relay"),
     create_app=create_app,
     service_dir=Path(__file__).resolve().parents[2],
     events=registry,

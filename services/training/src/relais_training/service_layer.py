@@ -1,0 +1,349 @@
+"""Handlers of the training service: catalogue, sessions, enrolments within capacity, waitlist, attendance,
+completion and abandonment. A seat is taken under the session row's lock: fifty simultaneous requests for
+ten seats give ten confirmed and forty waitlisted, in the order the requests took the lock."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relais_shared.auth import Principal
+from relais_shared.errors import Conflict, NotAllowed, NotFound
+from relais_shared.unit_of_work import SqlUnitOfWork
+from relais_training.events import (
+    EnrolmentAbandonedV1,
+    EnrolmentCancelledV1,
+    EnrolmentCompletedV1,
+    EnrolmentConfirmedV1,
+)
+from relais_training.models import AttendanceRow, EnrolmentRow, OfferRow, SessionRow, infra
+
+OFFER_KINDS = ("fle", "digital", "pre_qualifying", "qualifying", "work_readiness", "other")
+OPEN_FOR_ENROLMENT = ("planned", "open", "full")
+LIVE = ("confirmed", "waitlisted")
+
+
+class InvalidTraining(ValueError):
+    """Input that breaks a rule of the catalogue (dates reversed, capacity, unknown kind…)."""
+
+
+class UnitOfWork(SqlUnitOfWork):
+    outbox = infra.outbox
+    processed_events = infra.processed_events
+
+    def bind(self, session: AsyncSession) -> None:
+        super().bind(session)
+        self.db = session
+
+
+def _provider(principal: Principal) -> None:
+    if not principal.has_role("training_provider"):
+        raise NotAllowed("only a training provider manages its catalogue and sessions")
+
+
+@dataclass(frozen=True)
+class NewOffer:
+    title: str
+    kind: str
+    publics: list[str] = field(default_factory=list)
+    prerequisites: str | None = None
+    certification: str | None = None
+    shortage_tags: list[str] = field(default_factory=list)
+
+
+async def create_offer(uow: UnitOfWork, principal: Principal, cmd: NewOffer) -> OfferRow:
+    _provider(principal)
+    if cmd.kind not in OFFER_KINDS:
+        raise InvalidTraining(f"type de formation inconnu : {cmd.kind}")
+    row = OfferRow(id=uuid.uuid4(), provider_org_id=principal.org_id, **cmd.__dict__)
+    uow.db.add(row)
+    return row
+
+
+@dataclass(frozen=True)
+class NewSession:
+    offer_id: uuid.UUID
+    starts_on: date
+    ends_on: date
+    commune: str
+    capacity: int
+    code_insee: str | None = None
+    timetable: str | None = None
+    near_qpv: bool = False
+    transport_note: str | None = None
+    accessible: bool = False
+    childcare: bool = False
+    open_now: bool = True
+
+
+async def create_session(uow: UnitOfWork, principal: Principal, cmd: NewSession) -> SessionRow:
+    _provider(principal)
+    offer = await uow.db.get(OfferRow, cmd.offer_id)
+    if offer is None or offer.provider_org_id != principal.org_id:
+        raise NotFound("offer")
+    if cmd.ends_on < cmd.starts_on:
+        raise InvalidTraining("la session doit finir après son début")
+    if cmd.capacity <= 0:
+        raise InvalidTraining("la capacité est d'au moins une place")
+    fields = {k: v for k, v in cmd.__dict__.items() if k != "open_now"}
+    row = SessionRow(
+        id=uuid.uuid4(),
+        provider_org_id=principal.org_id,
+        confirmed=0,
+        state="open" if cmd.open_now else "planned",
+        **fields,
+    )
+    uow.db.add(row)
+    return row
+
+
+async def _own_session(
+    uow: UnitOfWork, principal: Principal, session_id: uuid.UUID, *, lock: bool
+) -> SessionRow:
+    stmt = select(SessionRow).where(SessionRow.id == session_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    session = (await uow.db.execute(stmt)).scalar_one_or_none()
+    if session is None or session.provider_org_id != principal.org_id:
+        raise NotFound("session")
+    return session
+
+
+def _refresh_state(session: SessionRow) -> None:
+    if session.state in ("open", "full"):
+        session.state = "full" if session.confirmed >= session.capacity else "open"
+
+
+def _confirmed(session: SessionRow, enrolment: EnrolmentRow, *, promoted: bool) -> EnrolmentConfirmedV1:
+    return EnrolmentConfirmedV1(
+        enrolment_id=enrolment.id,
+        jobseeker_id=enrolment.jobseeker_id,
+        session_id=session.id,
+        provider_org_id=session.provider_org_id,
+        referral_id=enrolment.referral_id,
+        starts_on=session.starts_on,
+        promoted_from_waitlist=promoted,
+        confirmed_at=datetime.now(UTC),
+    )
+
+
+async def enrol(
+    uow: UnitOfWork,
+    principal: Principal,
+    session_id: uuid.UUID,
+    jobseeker_id: uuid.UUID,
+    referral_id: uuid.UUID | None = None,
+) -> EnrolmentRow:
+    """Confirmed while seats remain, else waitlisted; the session row's lock orders concurrent requests."""
+    session = await _own_session(uow, principal, session_id, lock=True)
+    if session.state not in OPEN_FOR_ENROLMENT:
+        raise Conflict(f"la session est {session.state} : plus d'inscription possible")
+    live = await uow.db.execute(
+        select(EnrolmentRow.id).where(
+            EnrolmentRow.session_id == session.id,
+            EnrolmentRow.jobseeker_id == jobseeker_id,
+            EnrolmentRow.status.in_(LIVE),
+        )
+    )
+    if live.first() is not None:
+        raise Conflict("la personne est déjà inscrite ou en liste d'attente sur cette session")
+    position = (
+        await uow.db.execute(
+            select(func.coalesce(func.max(EnrolmentRow.position), 0)).where(
+                EnrolmentRow.session_id == session.id
+            )
+        )
+    ).scalar_one() + 1
+    confirmed = session.confirmed < session.capacity
+    row = EnrolmentRow(
+        id=uuid.uuid4(),
+        session_id=session.id,
+        jobseeker_id=jobseeker_id,
+        referral_id=referral_id,
+        requested_by_org_id=principal.org_id,
+        status="confirmed" if confirmed else "waitlisted",
+        position=position,
+    )
+    uow.db.add(row)
+    if confirmed:
+        session.confirmed += 1
+        uow.publish(_confirmed(session, row, promoted=False))
+    _refresh_state(session)
+    return row
+
+
+async def _enrolment(
+    uow: UnitOfWork, principal: Principal, enrolment_id: uuid.UUID
+) -> tuple[EnrolmentRow, SessionRow]:
+    enrolment = await uow.db.get(EnrolmentRow, enrolment_id)
+    if enrolment is None:
+        raise NotFound("enrolment")
+    session = await _own_session(uow, principal, enrolment.session_id, lock=True)
+    enrolment = (
+        await uow.db.execute(select(EnrolmentRow).where(EnrolmentRow.id == enrolment_id).with_for_update())
+    ).scalar_one()
+    return enrolment, session
+
+
+async def _promote(uow: UnitOfWork, session: SessionRow) -> EnrolmentRow | None:
+    """The first of the waitlist takes the seat that freed."""
+    if session.confirmed >= session.capacity or session.state not in OPEN_FOR_ENROLMENT:
+        return None
+    first = (
+        await uow.db.execute(
+            select(EnrolmentRow)
+            .where(EnrolmentRow.session_id == session.id, EnrolmentRow.status == "waitlisted")
+            .order_by(EnrolmentRow.position)
+            .limit(1)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if first is None:
+        return None
+    first.status = "confirmed"
+    session.confirmed += 1
+    uow.publish(_confirmed(session, first, promoted=True))
+    return first
+
+
+async def cancel_enrolment(
+    uow: UnitOfWork, principal: Principal, enrolment_id: uuid.UUID
+) -> EnrolmentRow | None:
+    """Withdrawn before the training; a seat that frees goes to the first of the waitlist (returned)."""
+    enrolment, session = await _enrolment(uow, principal, enrolment_id)
+    if enrolment.status not in LIVE:
+        raise Conflict(f"l'inscription est déjà {enrolment.status}")
+    was_confirmed = enrolment.status == "confirmed"
+    enrolment.status, enrolment.closed_at = "cancelled", datetime.now(UTC)
+    uow.publish(
+        EnrolmentCancelledV1(
+            enrolment_id=enrolment.id,
+            jobseeker_id=enrolment.jobseeker_id,
+            session_id=session.id,
+            cause="withdrawn",
+            cancelled_at=enrolment.closed_at,
+        )
+    )
+    promoted = None
+    if was_confirmed:
+        session.confirmed -= 1
+        promoted = await _promote(uow, session)
+    _refresh_state(session)
+    return promoted
+
+
+async def record_attendance(
+    uow: UnitOfWork, principal: Principal, session_id: uuid.UUID, day: date, present: dict[uuid.UUID, bool]
+) -> int:
+    session = await _own_session(uow, principal, session_id, lock=False)
+    if not session.starts_on <= day <= session.ends_on:
+        raise InvalidTraining("le jour d'émargement est hors des dates de la session")
+    confirmed = set(
+        (
+            await uow.db.execute(
+                select(EnrolmentRow.id).where(
+                    EnrolmentRow.session_id == session.id, EnrolmentRow.status == "confirmed"
+                )
+            )
+        ).scalars()
+    )
+    unknown = set(present) - confirmed
+    if unknown:
+        raise InvalidTraining(
+            f"{len(unknown)} inscription(s) inconnue(s) ou non confirmée(s) sur cette session"
+        )
+    for enrolment_id, here in present.items():
+        row = await uow.db.get(AttendanceRow, (enrolment_id, day))
+        if row is None:
+            uow.db.add(AttendanceRow(enrolment_id=enrolment_id, day=day, present=here))
+        else:
+            row.present = here
+    if session.state in ("open", "full", "planned") and day >= session.starts_on:
+        session.state = "running"
+    return len(present)
+
+
+async def complete(
+    uow: UnitOfWork, principal: Principal, enrolment_id: uuid.UUID, certified: bool
+) -> EnrolmentRow:
+    enrolment, session = await _enrolment(uow, principal, enrolment_id)
+    if enrolment.status != "confirmed":
+        raise Conflict(f"l'inscription est {enrolment.status}")
+    enrolment.status, enrolment.outcome = "completed", "certified" if certified else "completed"
+    enrolment.closed_at = datetime.now(UTC)
+    uow.publish(
+        EnrolmentCompletedV1(
+            enrolment_id=enrolment.id,
+            jobseeker_id=enrolment.jobseeker_id,
+            session_id=session.id,
+            certified=certified,
+            completed_at=enrolment.closed_at,
+        )
+    )
+    return enrolment
+
+
+ABANDON_REASONS = ("health", "family", "mobility", "hired", "lack_of_motivation", "other")
+
+
+async def abandon(
+    uow: UnitOfWork, principal: Principal, enrolment_id: uuid.UUID, reason: str
+) -> EnrolmentRow:
+    """Never leaves the person alone: the event asks the référent for a re-orientation."""
+    if reason not in ABANDON_REASONS:
+        raise InvalidTraining(f"motif d'abandon inconnu : {reason}")
+    enrolment, session = await _enrolment(uow, principal, enrolment_id)
+    if enrolment.status != "confirmed":
+        raise Conflict(f"l'inscription est {enrolment.status}")
+    enrolment.status, enrolment.reason_code = "abandoned", reason
+    enrolment.closed_at = datetime.now(UTC)
+    session.confirmed -= 1
+    uow.publish(
+        EnrolmentAbandonedV1(
+            enrolment_id=enrolment.id,
+            jobseeker_id=enrolment.jobseeker_id,
+            session_id=session.id,
+            abandoned_at=enrolment.closed_at,
+            reason_code=reason,
+        )
+    )
+    if session.state != "running":
+        await _promote(uow, session)
+    _refresh_state(session)
+    return enrolment
+
+
+async def cancel_session(uow: UnitOfWork, principal: Principal, session_id: uuid.UUID) -> int:
+    """Every person enrolled or waiting goes back to their counsellor (one event each)."""
+    session = await _own_session(uow, principal, session_id, lock=True)
+    if session.state in ("finished", "cancelled"):
+        raise Conflict(f"la session est déjà {session.state}")
+    live = (
+        (
+            await uow.db.execute(
+                select(EnrolmentRow)
+                .where(EnrolmentRow.session_id == session.id, EnrolmentRow.status.in_(LIVE))
+                .with_for_update()
+            )
+        )
+        .scalars()
+        .all()
+    )
+    now = datetime.now(UTC)
+    for enrolment in live:
+        enrolment.status, enrolment.closed_at = "cancelled", now
+        uow.publish(
+            EnrolmentCancelledV1(
+                enrolment_id=enrolment.id,
+                jobseeker_id=enrolment.jobseeker_id,
+                session_id=session.id,
+                cause="session_cancelled",
+                cancelled_at=now,
+            )
+        )
+    session.state, session.confirmed = "cancelled", 0
+    return len(live)

@@ -1,0 +1,58 @@
+"""The training API in-process on the stack's PostgreSQL, with tokens of providers and counsellors."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from relais_dev.stack import Stack
+from relais_shared.auth import DevIssuer
+from relais_training.app import create_app
+
+
+@dataclass
+class Pact:
+    client: httpx.AsyncClient
+    issuer: DevIssuer
+    orgs: dict[str, uuid.UUID] = field(default_factory=dict)
+
+    def headers(self, who: str, role: str = "training_provider") -> dict[str, str]:
+        kind = "training_provider" if role == "training_provider" else "mission_locale"
+        return {
+            "Authorization": "Bearer " + self.issuer.token(org_id=self.orgs[who], org_kind=kind, roles=[role])
+        }
+
+    async def post(self, path: str, who: str, body: Any, role: str = "training_provider") -> Any:
+        return await self.client.post(path, headers=self.headers(who, role), json=body)
+
+    async def session(self, who: str = "provider", capacity: int = 10, **extra: Any) -> dict[str, Any]:
+        offer = await self.post("/v1/offers", who, {"title": "Français langue étrangère — A2", "kind": "fle"})
+        assert offer.status_code == 201, offer.text
+        body = {
+            "offer_id": offer.json()["id"],
+            "starts_on": "2027-01-11",
+            "ends_on": "2027-03-19",
+            "commune": "Nantes",
+            "code_insee": "44109",
+            "capacity": capacity,
+            "childcare": True,
+            **extra,
+        }
+        created = await self.post("/v1/sessions", who, body)
+        assert created.status_code == 201, created.text
+        return dict(created.json())
+
+
+@pytest.fixture
+async def pact(stack: Stack, issuer: DevIssuer) -> AsyncIterator[Pact]:
+    app = create_app()
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://training") as client,
+    ):
+        yield Pact(client, issuer, {n: uuid.uuid4() for n in ("provider", "other-provider", "counsellor")})

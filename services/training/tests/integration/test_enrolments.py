@@ -1,0 +1,171 @@
+"""Seats, waitlist and outcomes on the real PostgreSQL, through the API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from relais_training.models import infra
+
+from .conftest import Pact
+
+pytestmark = pytest.mark.integration
+
+
+async def _events(pact: Pact, session_id: str) -> list[dict]:  # type: ignore[type-arg]
+    app = pact.client._transport.app  # type: ignore[attr-defined]
+    async with app.state.sessions() as session:
+        rows = (await session.execute(select(infra.outbox.c.payload).order_by(infra.outbox.c.id))).scalars()
+        return [e for e in (json.loads(r) for r in rows) if e["data"].get("session_id") == session_id]
+
+
+async def test_fifty_simultaneous_requests_for_ten_seats_confirm_exactly_ten_and_waitlist_forty(
+    pact: Pact,
+) -> None:
+    session = (await pact.session(capacity=10))["id"]
+    answers = await asyncio.gather(
+        *(
+            pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())})
+            for _ in range(50)
+        )
+    )
+    assert all(a.status_code == 201 for a in answers), [a.text for a in answers if a.status_code != 201][:2]
+    statuses = [a.json()["status"] for a in answers]
+    assert (statuses.count("confirmed"), statuses.count("waitlisted")) == (10, 40)
+    listed = (
+        await pact.client.get(f"/v1/sessions/{session}/enrolments", headers=pact.headers("provider"))
+    ).json()
+    waitlist = [e for e in listed if e["status"] == "waitlisted"]
+    assert [e["position"] for e in waitlist] == sorted(e["position"] for e in waitlist)
+    confirmed_events = [
+        e for e in await _events(pact, session) if e["type"] == "training.enrolment_confirmed.v1"
+    ]
+    assert len(confirmed_events) == 10
+
+    # A cancellation gives the seat to the first of the waitlist, and says so once.
+    first_confirmed = next(e for e in listed if e["status"] == "confirmed")
+    cancelled = await pact.post(f"/v1/enrolments/{first_confirmed['id']}/cancel", "provider", None)
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["promoted"]["id"] == waitlist[0]["id"]
+    again = await pact.post(f"/v1/enrolments/{first_confirmed['id']}/cancel", "provider", None)
+    assert again.status_code == 409
+    promoted_events = [
+        e
+        for e in await _events(pact, session)
+        if e["type"] == "training.enrolment_confirmed.v1" and e["data"]["promoted_from_waitlist"]
+    ]
+    assert [e["data"]["enrolment_id"] for e in promoted_events] == [waitlist[0]["id"]]
+    search = (
+        await pact.client.get(
+            "/v1/sessions", headers=pact.headers("counsellor", "counsellor"), params={"free_seats": True}
+        )
+    ).json()
+    assert session not in {s["id"] for s in search}  # still full: the freed seat went to the waitlist
+
+
+async def test_an_abandonment_asks_for_a_reorientation_and_a_cancelled_session_sends_everyone_back(
+    pact: Pact,
+) -> None:
+    session = (await pact.session(capacity=2))["id"]
+    people = [str(uuid.uuid4()) for _ in range(3)]
+    enrolments = [
+        (await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": p})).json()
+        for p in people
+    ]
+    abandoned = await pact.post(
+        f"/v1/enrolments/{enrolments[0]['id']}/abandon", "provider", {"reason_code": "mobility"}
+    )
+    assert abandoned.status_code == 200 and abandoned.json()["status"] == "abandoned"
+    cancelled = await pact.post(f"/v1/sessions/{session}/cancel", "provider", None)
+    assert cancelled.json() == {"enrolments_cancelled": 2}  # the one still confirmed, and the promoted one
+    types = [e["type"] for e in await _events(pact, session)]
+    assert types.count("training.enrolment_abandoned.v1") == 1
+    assert types.count("training.enrolment_cancelled.v1") == 2
+    refused = await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": people[0]})
+    assert refused.status_code == 409 and refused.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"starts_on": "2027-03-20"}, None),  # dates reversed
+        ({"capacity": 0}, None),
+        ({"capacity": -3}, None),
+    ],
+)
+async def test_bad_sessions_are_refused_and_change_nothing(
+    pact: Pact, change: dict, field: str | None
+) -> None:  # type: ignore[type-arg]
+    offer = (
+        await pact.post("/v1/offers", "provider", {"title": "Numérique — premiers pas", "kind": "digital"})
+    ).json()
+    body = {
+        "offer_id": offer["id"],
+        "starts_on": "2027-01-11",
+        "ends_on": "2027-03-19",
+        "commune": "Rezé",
+        "capacity": 8,
+        **change,
+    }
+    refused = await pact.post("/v1/sessions", "provider", body)
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    mine = (
+        await pact.client.get(
+            "/v1/sessions", headers=pact.headers("provider"), params={"starts_after": "2027-01-01"}
+        )
+    ).json()
+    assert offer["id"] not in {s["offer_id"] for s in mine}
+
+
+async def test_unknown_or_foreign_sessions_are_404_and_a_finished_one_refuses_enrolments(pact: Pact) -> None:
+    session = (await pact.session())["id"]
+    unknown = await pact.post(
+        f"/v1/sessions/{uuid.uuid4()}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())}
+    )
+    foreign = await pact.post(
+        f"/v1/sessions/{session}/enrolments", "other-provider", {"jobseeker_id": str(uuid.uuid4())}
+    )
+    listed = await pact.client.get(
+        f"/v1/sessions/{session}/enrolments", headers=pact.headers("other-provider")
+    )
+    assert (unknown.status_code, foreign.status_code, listed.status_code) == (404, 404, 404)
+    by_counsellor = await pact.post(
+        f"/v1/sessions/{session}/enrolments",
+        "counsellor",
+        {"jobseeker_id": str(uuid.uuid4())},
+        role="counsellor",
+    )
+    assert by_counsellor.status_code == 403
+
+
+async def test_attendance_is_for_confirmed_trainees_within_the_sessions_dates(pact: Pact) -> None:
+    session = (await pact.session(capacity=1))["id"]
+    confirmed = (
+        await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())})
+    ).json()
+    waiting = (
+        await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())})
+    ).json()
+    outside = await pact.post(
+        f"/v1/sessions/{session}/attendance",
+        "provider",
+        {"day": "2027-04-01", "present": {confirmed["id"]: True}},
+    )
+    waitlisted = await pact.post(
+        f"/v1/sessions/{session}/attendance",
+        "provider",
+        {"day": "2027-01-11", "present": {waiting["id"]: True}},
+    )
+    assert (outside.status_code, waitlisted.status_code) == (422, 422)
+    ok = await pact.post(
+        f"/v1/sessions/{session}/attendance",
+        "provider",
+        {"day": "2027-01-11", "present": {confirmed["id"]: True}},
+    )
+    assert ok.json() == {"recorded": 1}
+    done = await pact.post(f"/v1/enrolments/{confirmed['id']}/complete", "provider", {"certified": True})
+    assert done.json()["outcome"] == "certified"

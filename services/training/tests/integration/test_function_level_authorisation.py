@@ -1,0 +1,78 @@
+"""Function-level authorisation of the training API: every route declares its roles, and only those pass."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from relais_dev.stack import Stack
+from relais_shared.auth import ROLES, DevIssuer, RoleRequirement
+from relais_training.app import create_app
+
+pytestmark = pytest.mark.integration
+
+PROVIDER = frozenset({"training_provider"})
+RULES: dict[tuple[str, str], frozenset[str]] = {
+    ("POST", "/v1/offers"): PROVIDER,
+    ("POST", "/v1/sessions"): PROVIDER,
+    ("GET", "/v1/sessions"): frozenset(ROLES),
+    ("POST", "/v1/sessions/{session_id}/enrolments"): PROVIDER,
+    ("GET", "/v1/sessions/{session_id}/enrolments"): PROVIDER,
+    ("POST", "/v1/enrolments/{enrolment_id}/cancel"): PROVIDER,
+    ("POST", "/v1/sessions/{session_id}/attendance"): PROVIDER,
+    ("POST", "/v1/enrolments/{enrolment_id}/complete"): PROVIDER,
+    ("POST", "/v1/enrolments/{enrolment_id}/abandon"): PROVIDER,
+    ("POST", "/v1/sessions/{session_id}/cancel"): PROVIDER,
+}
+CALLERS = [*sorted(ROLES), "superuser"]
+
+
+def test_every_route_declares_the_roles_of_the_readme_table() -> None:
+    declared: dict[tuple[str, str], frozenset[str] | None] = {}
+    for route in iter_route_contexts(create_app().routes):
+        if route.path is None or not route.path.startswith("/v1/"):
+            continue
+        rules = []
+        if isinstance(route.original_route, APIRoute):
+            rules = [d.dependency for d in route.dependencies if isinstance(d.dependency, RoleRequirement)]
+        for method in (route.methods or set()) - {"HEAD"}:
+            declared[(method, route.path)] = rules[0].roles if len(rules) == 1 else None
+    assert declared == RULES
+
+
+@pytest.fixture(scope="module")
+async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app()
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://training") as client,
+    ):
+        yield client
+
+
+@pytest.mark.parametrize("role", CALLERS)
+@pytest.mark.parametrize(("method", "path"), sorted(RULES), ids=[f"{m} {p}" for m, p in sorted(RULES)])
+async def test_a_role_outside_the_routes_rule_gets_403_and_a_role_inside_it_is_not_refused(
+    client: httpx.AsyncClient, issuer: DevIssuer, method: str, path: str, role: str
+) -> None:
+    claims = {
+        "sub": f"user-{role}",
+        "org_id": str(uuid.uuid4()),
+        "org_kind": "training_provider",
+        "roles": [role],
+    }
+    headers = {"Authorization": f"Bearer {issuer.sign(claims)}"}
+    url = path.format(session_id=uuid.uuid4(), enrolment_id=uuid.uuid4())
+    kwargs: dict[str, Any] = {"json": {}} if method == "POST" else {}
+    response = await client.request(method, url, headers=headers, **kwargs)
+    if role in RULES[(method, path)]:
+        assert response.status_code not in (401, 403), response.text
+        assert response.status_code < 500, response.text
+    else:
+        assert response.status_code == 403, response.text
+        assert response.headers["content-type"] == "application/problem+json"
