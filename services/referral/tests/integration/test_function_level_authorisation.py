@@ -79,6 +79,12 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/jobseekers/{jobseeker_id}/needs/{need_id}/lift"): COUNSELLORS,
     ("GET", "/v1/jobseekers/{jobseeker_id}/needs/{need_id}/suggestions"): COUNSELLORS,
     ("GET", "/v1/needs/statistics"): frozenset({"coordinator", "evaluator", "admin"}),
+    # Data-protection rights: the export for those who see the person and the pact's DPO; the erasure by
+    # the référent or the pact coordination; the audit log for the DPO alone.
+    ("GET", "/v1/jobseekers/{jobseeker_id}/export"): frozenset({"counsellor", "dpo"}),
+    ("GET", "/v1/jobseekers/{jobseeker_id}/export.pdf"): frozenset({"counsellor", "dpo"}),
+    ("POST", "/v1/jobseekers/{jobseeker_id}/erasure"): frozenset({"counsellor", "coordinator"}),
+    ("GET", "/v1/audit"): frozenset({"dpo"}),
 }
 # Without a token: the process's health, and the API's own description.
 PUBLIC = {

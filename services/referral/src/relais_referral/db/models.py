@@ -45,6 +45,8 @@ class OrganisationRow(Base):
     capacity_status: Mapped[str] = mapped_column(String(20), server_default="open")
     contact_email: Mapped[str | None] = mapped_column(String(200))
     manager_email: Mapped[str | None] = mapped_column(String(200))
+    # How it hears of a referral it receives: "immediate" (one e-mail each) or "digest" (one a day).
+    referral_mail: Mapped[str] = mapped_column(String(10), server_default="immediate")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -114,6 +116,9 @@ class JobseekerRow(Base):
     information_given_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Set by the erasure (GDPR art. 17, service_layer/privacy.py): identity and free texts are gone, the
+    # row stays for the opaque id and the categorical facts the statistics need.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReferralRow(Base):

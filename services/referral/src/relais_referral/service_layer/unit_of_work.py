@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relais_referral.db.models import infra
 from relais_referral.db.offer import NeedRepository, OfferRepository
 from relais_referral.db.people import DirectoryRepository, JobseekerRepository, TaskRepository
+from relais_referral.db.privacy import PrivacyRepository
 from relais_referral.db.repository import JourneyRepository, PolicyRepository, ReferralRepository
 from relais_referral.domain.events import DomainEvent
 from relais_referral.events.mapping import journey_integration_event, to_integration_event
@@ -34,6 +35,7 @@ class UnitOfWork(SqlUnitOfWork):
     tasks: TaskRepository
     offer: OfferRepository
     needs: NeedRepository
+    privacy: PrivacyRepository
 
     def bind(self, session: AsyncSession) -> None:
         super().bind(session)
@@ -45,6 +47,7 @@ class UnitOfWork(SqlUnitOfWork):
         self.tasks = TaskRepository(session)
         self.offer = OfferRepository(session)
         self.needs = NeedRepository(session)
+        self.privacy = PrivacyRepository(session)
 
     def publish(self, event: DomainEvent | EventData, *, event_id: uuid.UUID | None = None) -> None:
         """Stage an event (a domain event is mapped to its contract); it goes to the outbox in this

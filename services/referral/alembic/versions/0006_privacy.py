@@ -1,0 +1,32 @@
+"""data-protection rights: erased people, and how each organisation hears of new referrals
+
+``jobseekers.erased_at`` marks a person whose identity and free texts were erased (GDPR art. 17); the
+row stays for its opaque id and categorical facts. ``organisations.referral_mail`` is how the receiving
+organisation hears of a new referral: ``immediate`` (one e-mail each) or ``digest`` (one a day).
+
+Revision ID: 0006_privacy
+Revises: 0007_offer_needs
+Create Date: 2026-12-05 17:30:00
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0006_privacy'
+down_revision: str | None = '0007_offer_needs'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column('jobseekers', sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        'organisations',
+        sa.Column('referral_mail', sa.String(length=10), server_default='immediate', nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_column('organisations', 'referral_mail')
+    op.drop_column('jobseekers', 'erased_at')
