@@ -2,7 +2,8 @@
 
 ``jobseekers.erased_at`` marks a person whose identity and free texts were erased (GDPR art. 17); the
 row stays for its opaque id and categorical facts. ``organisations.referral_mail`` is how the receiving
-organisation hears of a new referral: ``immediate`` (one e-mail each) or ``digest`` (one a day).
+organisation hears of a new referral: ``immediate`` (one e-mail each) or ``digest`` (one a day);
+``referral_arrival_mails`` records which referrals it was told of.
 
 Revision ID: 0006_privacy
 Revises: 0007_offer_needs
@@ -25,8 +26,19 @@ def upgrade() -> None:
         'organisations',
         sa.Column('referral_mail', sa.String(length=10), server_default='immediate', nullable=False),
     )
+    op.create_table(
+        'referral_arrival_mails',
+        sa.Column('referral_id', sa.UUID(), nullable=False),
+        sa.Column('receiver_org_id', sa.UUID(), nullable=False),
+        sa.Column('sent_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['referral_id'], ['referrals.id'], name=op.f('fk_referral_arrival_mails_referral_id_referrals')
+        ),
+        sa.PrimaryKeyConstraint('referral_id', name=op.f('pk_referral_arrival_mails')),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('referral_arrival_mails')
     op.drop_column('organisations', 'referral_mail')
     op.drop_column('jobseekers', 'erased_at')

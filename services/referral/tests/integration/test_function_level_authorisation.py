@@ -43,6 +43,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     # A service's own description: its counsellors, or the pact's administrators.
     ("PUT", "/v1/organisations/{org_id}/capacity"): frozenset({"counsellor", "admin"}),
     ("POST", "/v1/organisations/{org_id}/sites"): frozenset({"counsellor", "admin"}),
+    ("PUT", "/v1/organisations/{org_id}/referral-mail"): frozenset({"counsellor", "admin"}),
     # Work queues and tasks (ids, statuses, deadlines; no identity data): counsellors and coordinators.
     ("GET", "/v1/organisations/{org_id}/inbox"): CASEWORK,
     ("GET", "/v1/organisations/{org_id}/referrals"): CASEWORK,

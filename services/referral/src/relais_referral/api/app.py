@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from relais_referral.api.routers import (
     jobseekers,
     needs,
+    notification_settings,
     offer,
     organisations,
     policies,
@@ -46,6 +47,7 @@ def create_app(settings: ReferralSettings | None = None) -> FastAPI:
             offer.router,
             needs.router,
             privacy.router,
+            notification_settings.router,
         ],
     )
 

@@ -150,6 +150,15 @@ class ReferralRow(Base):
     )
 
 
+class ArrivalMailRow(Base):
+    """A referral its receiving organisation was told of by e-mail (alone, or in a daily digest)."""
+
+    __tablename__ = "referral_arrival_mails"
+    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"), primary_key=True)
+    receiver_org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class InboxEntryRow(Base):
     """Read model of an organisation's incoming referrals, built by the inbox consumer from events."""
 

@@ -18,11 +18,13 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
+from relais_referral.workflows.arrival_mail import ReferralArrivalMailWorkflow
 from relais_referral.workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 from relais_referral.workflows.retention import EraseExpiredJobseekersWorkflow
 
 PURGE_EVERY = timedelta(hours=1)
 ERASURE_EVERY = timedelta(hours=24)
+ARRIVAL_MAIL_EVERY = {"immediate": timedelta(minutes=5), "digest": timedelta(hours=24)}
 
 
 def purge_schedule_id(task_queue: str) -> str:
@@ -51,9 +53,38 @@ async def ensure_erasure_schedule(client: Client, task_queue: str, every: timede
     )
 
 
-async def _ensure(client: Client, schedule_id: str, run: Any, task_queue: str, every: timedelta) -> str:
+def arrival_mail_schedule_id(task_queue: str, mode: str) -> str:
+    return f"{task_queue}-arrival-mail-{mode}"
+
+
+async def ensure_arrival_mail_schedules(
+    client: Client, task_queue: str, every: dict[str, timedelta] | None = None
+) -> list[str]:
+    """New referrals by e-mail: every few minutes for ``immediate`` organisations, daily for ``digest``."""
+    every = every or ARRIVAL_MAIL_EVERY
+    return [
+        await _ensure(
+            client,
+            arrival_mail_schedule_id(task_queue, mode),
+            ReferralArrivalMailWorkflow.run,
+            task_queue,
+            every[mode],
+            args=[mode],
+        )
+        for mode in ("immediate", "digest")
+    ]
+
+
+async def _ensure(
+    client: Client,
+    schedule_id: str,
+    run: Any,
+    task_queue: str,
+    every: timedelta,
+    args: list[Any] | None = None,
+) -> str:
     schedule = Schedule(
-        action=ScheduleActionStartWorkflow(run, id=schedule_id, task_queue=task_queue),
+        action=ScheduleActionStartWorkflow(run, args=args or [], id=schedule_id, task_queue=task_queue),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         policy=SchedulePolicy(
             overlap=ScheduleOverlapPolicy.SKIP, catchup_window=max(every, timedelta(minutes=1))
