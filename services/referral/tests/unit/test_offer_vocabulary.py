@@ -97,3 +97,20 @@ def test_a_services_sets_serialise_sorted_so_that_an_export_reads_the_same_every
     )
     assert document["thematiques"] == ["mobilite--acceder-a-un-vehicule", "mobilite--preparer-un-permis"]
     assert document["publics"] == ["demandeurs-emploi", "jeunes"]
+
+
+def test_an_organisation_stored_under_the_former_name_bounds_still_exports_as_a_valid_structure() -> None:
+    import uuid
+    from datetime import UTC, datetime
+
+    from relais_referral.db.models import OrganisationRow
+    from relais_referral.service_layer.offer import structure_document
+
+    def org(name: str) -> OrganisationRow:
+        return OrganisationRow(
+            id=uuid.uuid4(), name=name, kind="plie", departement="44", created_at=datetime.now(UTC)
+        )
+
+    assert structure_document(org("AB"))["nom"] == "AB (plie)"  # the export answered 500 on such a name
+    assert len(structure_document(org("P" * 200))["nom"]) == 150
+    assert structure_document(org("Mission locale."))["nom"] == "Mission locale."

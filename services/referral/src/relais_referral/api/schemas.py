@@ -46,7 +46,10 @@ def _trimmed(min_length: int, max_length: int, pattern: str = ONE_LINE) -> Strin
 
 # One-line texts (names, places, codes): trimmed, not blank, no control character.
 Name = Annotated[str, _trimmed(1, 100)]  # a person's first or last name
-Label = Annotated[str, _trimmed(2, 200)]  # an organisation's, a site's, a member's name
+Label = Annotated[str, _trimmed(2, 200)]  # a site's, a member's name
+# An organisation's name, within what the national data·inclusion schema accepts for a structure's name
+# (3 to 150 characters): the directory's export publishes it as is.
+OrganisationName = Annotated[str, _trimmed(3, 150)]
 Address = Annotated[str, _trimmed(3, 300)]
 City = Annotated[str, _trimmed(1, 100)]
 Code = Annotated[str, _trimmed(1, 100)]
@@ -101,7 +104,7 @@ class OrganisationIn(BaseModel):
         },
     )
     id: uuid.UUID | None = Field(default=None, description="Identifiant imposé (import d'annuaire)")
-    name: Label
+    name: OrganisationName
     kind: OrganisationKind
     departement: str = Field(pattern=r"^(\d{2}|2[AB]|97\d)$", description="Code du département (ex. 44)")
     contact_email: EmailStr | None = Field(default=None, description="Boîte fonctionnelle (relances)")

@@ -142,11 +142,20 @@ async def set_service_capacity(
 # --- the data·inclusion JSON format of the whole directory ---------------------------------------------
 
 
+def structure_name(org: OrganisationRow) -> str:
+    """The name as the schema accepts it (3 to 150 characters). Names are entered within those bounds;
+    one stored under the former, wider bounds (2 to 200) is completed with its kind or shortened."""
+    name = org.name.strip()
+    if len(name) < 3:
+        name = f"{name} ({org.kind})"
+    return name if len(name) <= 150 else name[:149].rstrip() + "…"
+
+
 def structure_document(org: OrganisationRow) -> dict[str, Any]:
     return Structure(
         source=SOURCE,
         id=str(org.id),
-        nom=org.name,
+        nom=structure_name(org),
         date_maj=org.created_at.date() if org.created_at else date.today(),
         courriel=org.contact_email,
     ).model_dump(mode="json")
