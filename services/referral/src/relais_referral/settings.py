@@ -38,3 +38,11 @@ class ReferralSettings(RelaisSettings):
         description="How long a POST's Idempotency-Key and its stored answer (which holds the "
         "referral's motive) are kept for replays; the worker's hourly schedule deletes older ones",
     )
+    retention_months: dict[str, int] = Field(
+        default={"public_interest_mission": 24, "consent": 24, "legal_obligation": 36, "*": 24},
+        description="Per legal basis (jobseekers.legal_basis; '*' for the others), months after a "
+        "person's last activity (registration, a journey line such as the exit from the pact, a change "
+        "to one of their referrals) after which the worker's daily schedule erases them; JSON",
+    )
+    retention_batch: int = Field(default=200, ge=1, description="Erasures per scheduled run at most")
+    erasure_every_hours: int = Field(default=24, ge=1, description="Interval of the retention schedule")

@@ -43,6 +43,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     # A service's own description: its counsellors, or the pact's administrators.
     ("PUT", "/v1/organisations/{org_id}/capacity"): frozenset({"counsellor", "admin"}),
     ("POST", "/v1/organisations/{org_id}/sites"): frozenset({"counsellor", "admin"}),
+    ("PUT", "/v1/organisations/{org_id}/referral-mail"): frozenset({"counsellor", "admin"}),
     # Work queues and tasks (ids, statuses, deadlines; no identity data): counsellors and coordinators.
     ("GET", "/v1/organisations/{org_id}/inbox"): CASEWORK,
     ("GET", "/v1/organisations/{org_id}/referrals"): CASEWORK,
@@ -87,6 +88,12 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/referrals/{referral_id}/notes"): COUNSELLORS,
     ("POST", "/v1/referrals/{referral_id}/notes"): COUNSELLORS,
     ("POST", "/v1/jobseekers/{jobseeker_id}/merge"): frozenset({"coordinator"}),
+    # Data-protection rights: the export for those who see the person and the pact's DPO; the erasure by
+    # the référent or the pact coordination; the audit log for the DPO alone.
+    ("GET", "/v1/jobseekers/{jobseeker_id}/export"): frozenset({"counsellor", "dpo"}),
+    ("GET", "/v1/jobseekers/{jobseeker_id}/export.pdf"): frozenset({"counsellor", "dpo"}),
+    ("POST", "/v1/jobseekers/{jobseeker_id}/erasure"): frozenset({"counsellor", "coordinator"}),
+    ("GET", "/v1/audit"): frozenset({"dpo"}),
 }
 # Without a token: the process's health, and the API's own description.
 PUBLIC = {

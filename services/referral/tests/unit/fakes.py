@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from relais_referral.db.caseload import LikelyDuplicate, PersonFound
@@ -43,6 +43,7 @@ class Person:
     phone: str | None = None
     postcode: str = "44300"
     commune: str | None = None
+    erased_at: datetime | None = None
 
 
 class FakeReferrals:
@@ -119,7 +120,10 @@ class FakeJobseekers:
         return self.people.get(jobseeker_id)
 
     async def visible_to(self, person: Person, org_id: uuid.UUID) -> bool:
-        """The SQL rule: référent, follow-up member while in the pact, or party to an open referral."""
+        """The SQL rule: référent, follow-up member while in the pact, or party to an open referral;
+        nobody sees an erased person."""
+        if person.erased_at is not None:
+            return False
         journey = self.journeys.rows.get(person.id)
         return (
             person.referent_org_id == org_id
@@ -231,6 +235,36 @@ class FakeCaseload:
         del self.people[duplicate.id]
 
 
+class FakePrivacy:
+    """The erasure's effect on what a handler can observe: identity and free texts blanked."""
+
+    def __init__(self, people: dict[uuid.UUID, Person], referrals: FakeReferrals) -> None:
+        self.people, self.referrals = people, referrals
+        self.audit: list[dict[str, Any]] = []
+
+    async def person(self, jobseeker_id: uuid.UUID, *, for_update: bool = False) -> Person | None:
+        return self.people.get(jobseeker_id)
+
+    async def has_open_referrals(self, jobseeker_id: uuid.UUID) -> bool:
+        return bool(await self.referrals.open_for(jobseeker_id))
+
+    async def erase(self, jobseeker_id: uuid.UUID, *, at: datetime, reason: str) -> None:
+        person = self.people[jobseeker_id]
+        person.first_name = person.last_name = ""
+        person.birth_date = person.email = person.phone = None
+        person.in_pact, person.erased_at = False, at
+        for referral in self.referrals.rows.values():
+            if referral.jobseeker_id == jobseeker_id:
+                referral.motive, referral.refusal_comment = "", None
+
+    async def record(self, person: Person) -> dict[str, Any]:
+        referrals = [r for r in self.referrals.rows.values() if r.jobseeker_id == person.id]
+        return {"person": person, "referrals": referrals}
+
+    async def audit_lines(self, **filters: Any) -> list[dict[str, Any]]:
+        return list(self.audit)
+
+
 @dataclass
 class FakeUnitOfWork:
     """The referral service's unit of work without a database: what a commit would write is kept here."""
@@ -249,6 +283,7 @@ class FakeUnitOfWork:
         self.jobseekers = FakeJobseekers(self.people, self.journeys, self.referrals)
         self.tasks = FakeTasks(self.journeys)
         self.caseload = FakeCaseload(self.people, self.jobseekers)
+        self.privacy = FakePrivacy(self.people, self.referrals)
         self._staged: list[tuple[Any, uuid.UUID | None]] = []
 
     async def __aenter__(self) -> FakeUnitOfWork:

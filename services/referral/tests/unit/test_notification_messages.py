@@ -1,5 +1,6 @@
 """French notification texts of the referral workflows, and the data-protection rule they obey."""
 
+import dataclasses
 import inspect
 import uuid
 from collections.abc import Callable, Sequence
@@ -19,19 +20,22 @@ from relais_referral.notifications import (
     escalation_manager,
     format_date_fr,
     outcome_follow_up,
+    referral_digest,
     referral_expired,
+    referral_received,
     referral_reference,
     returned_to_sender,
     unaccompanied,
     working_days_fr,
 )
-from relais_referral.notifications.messages import AUTOMATIC_NOTICE, SIGNATURE
+from relais_referral.notifications.messages import AUTOMATIC_NOTICE, SIGNATURE, ReceivedReferral
 from relais_referral.notifications.testing import RecordingNotifier
 
 REFERRAL_ID = uuid.UUID("7d3e9b10-4c2a-4f61-9b3e-2a1d5c8e0f47")
 REFERENCE = "ORIENTATION 7D3E9B10"
 PORTAL = "https://relais.pacte-nantes.example.org"
 LINK = f"{PORTAL}/orientations/{REFERRAL_ID}"
+OTHER_REFERRAL_ID = uuid.UUID("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
 FRANCE_TRAVAIL = "France Travail Nantes Est"
 MISSION_LOCALE = "Mission locale Nantes Métropole"
 
@@ -140,7 +144,28 @@ ARGUMENTS: dict[NotificationKind, tuple[Callable[..., Notification], dict[str, A
             "working_days_unaccompanied": 5,
         },
     ),
+    "referral_received": (
+        referral_received,
+        {
+            "sender_organisation": FRANCE_TRAVAIL,
+            "receiving_organisation": MISSION_LOCALE,
+            "submitted_on": date(2026, 11, 27),
+            "acknowledgement_due": date(2026, 12, 4),
+        },
+    ),
+    "referral_digest": (
+        referral_digest,
+        {
+            "receiving_organisation": MISSION_LOCALE,
+            "referrals": [
+                ReceivedReferral(REFERRAL_ID, FRANCE_TRAVAIL, date(2026, 11, 27), date(2026, 12, 4)),
+                ReceivedReferral(OTHER_REFERRAL_ID, "PLIE", date(2026, 11, 27), date(2026, 12, 4)),
+            ],
+        },
+    ),
 }
+# A digest lists several referrals: its subject names none (each line of its body names one).
+DIGESTS = {"referral_digest"}
 
 # The dates (and counts of days) each message must show, in French.
 EXPECTED_IN_SUBJECT = {
@@ -153,6 +178,8 @@ EXPECTED_IN_SUBJECT = {
     "decision_overdue": "Aucune décision après le rendez-vous du mardi 1er décembre 2026",
     "outcome_follow_up": "Situation à 6 mois",
     "unaccompanied": "sans accompagnement depuis 5 jours ouvrés",
+    "referral_received": "Nouvelle orientation reçue",
+    "referral_digest": "2 nouvelles orientations reçues",
 }
 EXPECTED_IN_BODY = {
     "acknowledgement_reminder": ["vendredi 27 novembre 2026", "vendredi 4 décembre 2026"],
@@ -164,6 +191,12 @@ EXPECTED_IN_BODY = {
     "decision_overdue": ["mardi 1er décembre 2026", "mardi 15 décembre 2026", "aucune décision"],
     "outcome_follow_up": ["lundi 1er juin 2026", "6 mois après sa sortie"],
     "unaccompanied": ["lundi 4 janvier 2027", "PLIE de la métropole nantaise"],
+    "referral_received": ["vendredi 27 novembre 2026", "vendredi 4 décembre 2026", FRANCE_TRAVAIL],
+    "referral_digest": [
+        "vendredi 27 novembre 2026",
+        "vendredi 4 décembre 2026",
+        f"{PORTAL}/orientations/{OTHER_REFERRAL_ID}",
+    ],
 }
 
 
@@ -174,7 +207,7 @@ def build(kind: NotificationKind, **extra: Any) -> Notification:
         "idempotency_key": f"referral-{REFERRAL_ID}/{kind}",
         "portal_url": PORTAL,
     }
-    if kind != "unaccompanied":
+    if kind not in {"unaccompanied", *DIGESTS}:
         common["referral_id"] = REFERRAL_ID
     return builder(**{**common, **arguments, **extra})
 
@@ -192,6 +225,9 @@ def test_subject_starts_with_relais_and_names_the_referral(kind: NotificationKin
     notification = build(kind)
     assert notification.subject.startswith("[Relais] ")
     assert EXPECTED_IN_SUBJECT[kind] in notification.subject
+    if kind in DIGESTS:
+        assert "ORIENTATION" not in notification.subject and notification.referral_ref is None
+        return
     assert notification.subject.endswith(f" — {REFERENCE}")
     assert notification.referral_ref == REFERENCE
 
@@ -257,11 +293,22 @@ def test_builders_have_no_parameter_for_the_jobseekers_personal_data(kind: Notif
         else:
             assert parameter.annotation in (
                 Sequence[str],
+                Sequence[ReceivedReferral],  # fields checked below
                 uuid.UUID,
                 uuid.UUID | None,
                 date,
                 int,
             ), parameter
+
+
+def test_a_digest_line_holds_ids_an_organisation_and_dates_only() -> None:
+    fields = {f.name: f.type for f in dataclasses.fields(ReceivedReferral)}
+    assert fields == {
+        "referral_id": "uuid.UUID",
+        "sender_organisation": "str",
+        "submitted_on": "date",
+        "acknowledgement_due": "date",
+    }
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -33,6 +33,7 @@ Role = Literal[
     "coordinator",
     "evaluator",
     "admin",
+    "dpo",  # the pact's data-protection officer (délégué à la protection des données): the audit log
 ]
 ROLES: frozenset[str] = frozenset(get_args(Role))
 # DOMAIN.md's organisation kinds: a token naming another kind comes from a misconfigured identity provider.

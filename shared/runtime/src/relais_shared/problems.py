@@ -42,6 +42,7 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "Clé d'idempotence déjà utilisée pour une autre requête",
         "Idempotency key already used for a different request",
     ),
+    "gone": (410, "Données effacées (droit à l'effacement)", "Data erased (right to erasure)"),
     "invalid-transition": (409, "Transition d'état interdite", "State transition not allowed"),
     "internal-error": (500, "Erreur interne", "Internal error"),
     "service-unavailable": (

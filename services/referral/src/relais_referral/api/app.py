@@ -9,15 +9,18 @@ from relais_referral.api.routers import (
     caseload,
     jobseekers,
     needs,
+    notification_settings,
     offer,
     organisations,
     policies,
+    privacy,
     referrals,
     worklists,
 )
 from relais_referral.domain.errors import InvalidReferral, InvalidTransition
 from relais_referral.service_layer.needs import InvalidNeed
 from relais_referral.service_layer.offer import InvalidOffer
+from relais_referral.service_layer.privacy import Erased
 from relais_referral.settings import ReferralSettings
 from relais_shared.api import create_database_service_app
 from relais_shared.problems import Problem, problem_response
@@ -45,6 +48,8 @@ def create_app(settings: ReferralSettings | None = None) -> FastAPI:
             offer.router,
             needs.router,
             caseload.router,
+            privacy.router,
+            notification_settings.router,
         ],
     )
 
@@ -63,5 +68,10 @@ def create_app(settings: ReferralSettings | None = None) -> FastAPI:
     @app.exception_handler(InvalidNeed)
     async def _invalid_need(request: Request, exc: InvalidNeed) -> JSONResponse:
         return problem_response(Problem("validation-error", str(exc)), request.url.path)
+
+    @app.exception_handler(Erased)
+    async def _erased(request: Request, exc: Erased) -> JSONResponse:
+        detail = "Les données de cette personne ont été effacées."
+        return problem_response(Problem("gone", detail), request.url.path)
 
     return app

@@ -47,6 +47,8 @@ class OrganisationRow(Base):
     capacity_status: Mapped[str] = mapped_column(String(20), server_default="open")
     contact_email: Mapped[str | None] = mapped_column(String(200))
     manager_email: Mapped[str | None] = mapped_column(String(200))
+    # How it hears of a referral it receives: "immediate" (one e-mail each) or "digest" (one a day).
+    referral_mail: Mapped[str] = mapped_column(String(10), server_default="immediate")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -120,6 +122,9 @@ class JobseekerRow(Base):
     # The name as the search and the duplicate check compare it (domain.jobseeker.normalised_name),
     # kept in step with the name by the listener below, whichever code writes the row.
     name_key: Mapped[str] = mapped_column(String(210), server_default="")
+    # Set by the erasure (GDPR art. 17, service_layer/privacy.py): identity and free texts are gone, the
+    # row stays for the opaque id and the categorical facts the statistics need.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_jobseekers_name_key_birth_date", "name_key", "birth_date"),
@@ -165,6 +170,15 @@ class ReferralRow(Base):
         Index("ix_referrals_sender_status", "sender_org_id", "status"),
         Index("ix_referrals_receiver_status", "receiver_org_id", "status"),
     )
+
+
+class ArrivalMailRow(Base):
+    """A referral its receiving organisation was told of by e-mail (alone, or in a daily digest)."""
+
+    __tablename__ = "referral_arrival_mails"
+    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"), primary_key=True)
+    receiver_org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class InboxEntryRow(Base):

@@ -56,7 +56,10 @@ class JobseekerRepository:
 
     async def visible_to(self, jobseeker: JobseekerRow, org_id: uuid.UUID) -> bool:
         """An organisation sees a person only *while* it is référent, follows them in the pact, or is a
-        party to one of their open referrals: a refused, expired or withdrawn referral gives no access."""
+        party to one of their open referrals: a refused, expired or withdrawn referral gives no access.
+        Nobody sees an erased person."""
+        if jobseeker.erased_at is not None:
+            return False
         if jobseeker.referent_org_id == org_id:
             return True
         if jobseeker.in_pact and await self.session.get(JourneyMemberRow, (jobseeker.id, org_id)) is not None:

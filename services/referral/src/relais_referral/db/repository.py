@@ -117,7 +117,7 @@ class JourneyRepository:
 
     async def get(self, jobseeker_id: uuid.UUID, coordination_org_id: uuid.UUID) -> Journey | None:
         person = await self.session.get(JobseekerRow, jobseeker_id, with_for_update=True)
-        if person is None:
+        if person is None or person.erased_at is not None:  # an erased person has no journey left
             return None
         members = await self.session.execute(
             select(JourneyMemberRow.org_id).where(JourneyMemberRow.jobseeker_id == jobseeker_id)

@@ -7,16 +7,27 @@ from typing import Any
 from relais_referral.bootstrap import bootstrap
 from relais_referral.settings import ReferralSettings
 from relais_referral.workflows.activities import ReferralActivities
+from relais_referral.workflows.arrival_mail import ArrivalMailActivities, ReferralArrivalMailWorkflow
 from relais_referral.workflows.housekeeping import HousekeepingActivities, PurgeIdempotencyKeysWorkflow
 from relais_referral.workflows.journey import JourneyWorkflow
 from relais_referral.workflows.referral import ReferralWorkflow
-from relais_referral.workflows.schedules import ensure_purge_schedule
+from relais_referral.workflows.retention import EraseExpiredJobseekersWorkflow, RetentionActivities
+from relais_referral.workflows.schedules import (
+    ensure_arrival_mail_schedules,
+    ensure_erasure_schedule,
+    ensure_purge_schedule,
+)
 from relais_shared.runners import WorkerContext, run_worker
 
 
 def activities(context: WorkerContext) -> Sequence[Callable[..., Any]]:
     settings = ReferralSettings()
-    bound = ReferralActivities(bootstrap(settings, sessions=context.sessions))
+    adapters = bootstrap(settings, sessions=context.sessions)
+    bound = ReferralActivities(adapters)
+    arrival_mail = ArrivalMailActivities(context.sessions, adapters.notifier, adapters.context)
+    retention = RetentionActivities(
+        adapters.uow, adapters.context, settings.retention_months, settings.retention_batch
+    )
     housekeeping = HousekeepingActivities(
         context.sessions, timedelta(hours=settings.idempotency_retention_hours)
     )
@@ -26,11 +37,18 @@ def activities(context: WorkerContext) -> Sequence[Callable[..., Any]]:
         bound.notify_returned,
         bound.journey_step,
         housekeeping.purge_idempotency_keys,
+        retention.erase_expired,
+        arrival_mail.send,
     ]
 
 
 async def schedules(context: WorkerContext) -> None:
-    await ensure_purge_schedule(context.client, ReferralSettings().task_queue)
+    settings = ReferralSettings()
+    await ensure_purge_schedule(context.client, settings.task_queue)
+    await ensure_arrival_mail_schedules(context.client, settings.task_queue)
+    await ensure_erasure_schedule(
+        context.client, settings.task_queue, timedelta(hours=settings.erasure_every_hours)
+    )
 
 
 def main() -> None:
@@ -38,7 +56,13 @@ def main() -> None:
     run_worker(
         settings,
         task_queue=settings.task_queue,
-        workflows=[ReferralWorkflow, JourneyWorkflow, PurgeIdempotencyKeysWorkflow],
+        workflows=[
+            ReferralWorkflow,
+            JourneyWorkflow,
+            PurgeIdempotencyKeysWorkflow,
+            EraseExpiredJobseekersWorkflow,
+            ReferralArrivalMailWorkflow,
+        ],
         activities=activities,
         on_start=schedules,
     )

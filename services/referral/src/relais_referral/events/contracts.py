@@ -249,3 +249,15 @@ class JobseekerMergedV1(_JourneyEvent):
     duplicate_id: uuid.UUID
     merged_at: datetime
     merged_by_org_id: uuid.UUID
+
+
+@registry.register
+class JobseekerErasedV1(_JourneyEvent):
+    """The person's identity and free texts were erased (GDPR art. 17, on request or at the end of the
+    retention period): every service purges or anonymises what it holds under this opaque id."""
+
+    event_type: ClassVar[str] = "jobseeker.erased.v1"
+    erased_at: datetime
+    reason: Literal["request", "retention"] = Field(
+        description="On the person's request, or at the end of the retention period of its legal basis"
+    )

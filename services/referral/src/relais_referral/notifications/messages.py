@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from relais_referral.notifications.french import format_date_fr, working_days_fr
@@ -345,6 +346,81 @@ def unaccompanied(
             "Merci de lui trouver une structure référente : l'objectif du pacte est que personne ne reste "
             "sans accompagnement.",
             link,
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class ReceivedReferral:
+    """One line of a digest: the referral's id, who sent it and when, when it is to be acknowledged
+    (ids, an organisation's name and dates: nothing about the person)."""
+
+    referral_id: uuid.UUID
+    sender_organisation: str
+    submitted_on: date
+    acknowledgement_due: date
+
+
+def referral_received(
+    *,
+    recipients: Sequence[str],
+    idempotency_key: str,
+    portal_url: str,
+    referral_id: uuid.UUID,
+    sender_organisation: str,
+    receiving_organisation: str,
+    submitted_on: date,
+    acknowledgement_due: date,
+) -> Notification:
+    """Nouvelle orientation reçue (the receiving organisation's setting ``immediate``)."""
+    due = format_date_fr(acknowledgement_due)
+    return _notification(
+        "referral_received",
+        recipients=recipients,
+        idempotency_key=idempotency_key,
+        referral_id=referral_id,
+        subject="Nouvelle orientation reçue",
+        paragraphs=[
+            "Une nouvelle orientation a été adressée à votre structure.",
+            _facts(
+                ("Orientation", referral_reference(referral_id)),
+                ("Envoyée par", sender_organisation),
+                ("Adressée à", receiving_organisation),
+                ("Date d'envoi", format_date_fr(submitted_on)),
+            ),
+            f"Merci d'en accuser réception au plus tard le {due}.",
+            _link_line(portal_url, referral_id),
+        ],
+    )
+
+
+def referral_digest(
+    *,
+    recipients: Sequence[str],
+    idempotency_key: str,
+    portal_url: str,
+    receiving_organisation: str,
+    referrals: Sequence[ReceivedReferral],
+) -> Notification:
+    """Récapitulatif quotidien des orientations reçues (the organisation's setting ``digest``)."""
+    count = len(referrals)
+    lines = [
+        f"- {referral_reference(r.referral_id)}, envoyée par {r.sender_organisation} le "
+        f"{format_date_fr(r.submitted_on)}, accusé de réception au plus tard le "
+        f"{format_date_fr(r.acknowledgement_due)} : {referral_link(portal_url, r.referral_id)}"
+        for r in referrals
+    ]
+    plural = "s" if count > 1 else ""
+    return _notification(
+        "referral_digest",
+        recipients=recipients,
+        idempotency_key=idempotency_key,
+        referral_id=None,
+        subject=f"{count} nouvelle{plural} orientation{plural} reçue{plural}",
+        paragraphs=[
+            f"{receiving_organisation} a reçu {count} nouvelle{plural} orientation{plural} "
+            "depuis le dernier récapitulatif :",
+            "\n".join(lines),
         ],
     )
 

@@ -21,6 +21,8 @@ NotificationKind = Literal[
     "decision_overdue",
     "outcome_follow_up",
     "unaccompanied",
+    "referral_received",
+    "referral_digest",
 ]
 
 

@@ -15,6 +15,7 @@ from relais_referral.db.caseload import CaseloadRepository
 from relais_referral.db.models import infra
 from relais_referral.db.offer import NeedRepository, OfferRepository
 from relais_referral.db.people import DirectoryRepository, JobseekerRepository, TaskRepository
+from relais_referral.db.privacy import PrivacyRepository
 from relais_referral.db.repository import JourneyRepository, PolicyRepository, ReferralRepository
 from relais_referral.domain.events import DomainEvent
 from relais_referral.events.mapping import journey_integration_event, to_integration_event
@@ -36,6 +37,7 @@ class UnitOfWork(SqlUnitOfWork):
     offer: OfferRepository
     needs: NeedRepository
     caseload: CaseloadRepository
+    privacy: PrivacyRepository
 
     def bind(self, session: AsyncSession) -> None:
         super().bind(session)
@@ -48,6 +50,7 @@ class UnitOfWork(SqlUnitOfWork):
         self.offer = OfferRepository(session)
         self.needs = NeedRepository(session)
         self.caseload = CaseloadRepository(session)
+        self.privacy = PrivacyRepository(session)
 
     def publish(self, event: DomainEvent | EventData, *, event_id: uuid.UUID | None = None) -> None:
         """Stage an event (a domain event is mapped to its contract); it goes to the outbox in this

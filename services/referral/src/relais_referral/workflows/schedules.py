@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio.client import (
     Client,
@@ -17,13 +18,21 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
+from relais_referral.workflows.arrival_mail import ReferralArrivalMailWorkflow
 from relais_referral.workflows.housekeeping import PurgeIdempotencyKeysWorkflow
+from relais_referral.workflows.retention import EraseExpiredJobseekersWorkflow
 
 PURGE_EVERY = timedelta(hours=1)
+ERASURE_EVERY = timedelta(hours=24)
+ARRIVAL_MAIL_EVERY = {"immediate": timedelta(minutes=5), "digest": timedelta(hours=24)}
 
 
 def purge_schedule_id(task_queue: str) -> str:
     return f"{task_queue}-idempotency-purge"
+
+
+def erasure_schedule_id(task_queue: str) -> str:
+    return f"{task_queue}-retention-erasure"
 
 
 async def ensure_purge_schedule(client: Client, task_queue: str, every: timedelta = PURGE_EVERY) -> str:
@@ -32,18 +41,55 @@ async def ensure_purge_schedule(client: Client, task_queue: str, every: timedelt
     Keys are thus kept for their retention and deleted at most ``every`` later. Overlapping runs are
     skipped (one purge at a time); a run missed while no worker was up is not caught up beyond one
     interval, the next one deletes the same rows."""
+    return await _ensure(
+        client, purge_schedule_id(task_queue), PurgeIdempotencyKeysWorkflow.run, task_queue, every
+    )
+
+
+async def ensure_erasure_schedule(client: Client, task_queue: str, every: timedelta = ERASURE_EVERY) -> str:
+    """The daily erasure of people past their retention period, on the same terms as the purge."""
+    return await _ensure(
+        client, erasure_schedule_id(task_queue), EraseExpiredJobseekersWorkflow.run, task_queue, every
+    )
+
+
+def arrival_mail_schedule_id(task_queue: str, mode: str) -> str:
+    return f"{task_queue}-arrival-mail-{mode}"
+
+
+async def ensure_arrival_mail_schedules(
+    client: Client, task_queue: str, every: dict[str, timedelta] | None = None
+) -> list[str]:
+    """New referrals by e-mail: every few minutes for ``immediate`` organisations, daily for ``digest``."""
+    every = every or ARRIVAL_MAIL_EVERY
+    return [
+        await _ensure(
+            client,
+            arrival_mail_schedule_id(task_queue, mode),
+            ReferralArrivalMailWorkflow.run,
+            task_queue,
+            every[mode],
+            args=[mode],
+        )
+        for mode in ("immediate", "digest")
+    ]
+
+
+async def _ensure(
+    client: Client,
+    schedule_id: str,
+    run: Any,
+    task_queue: str,
+    every: timedelta,
+    args: list[Any] | None = None,
+) -> str:
     schedule = Schedule(
-        action=ScheduleActionStartWorkflow(
-            PurgeIdempotencyKeysWorkflow.run,
-            id=purge_schedule_id(task_queue),
-            task_queue=task_queue,
-        ),
+        action=ScheduleActionStartWorkflow(run, args=args or [], id=schedule_id, task_queue=task_queue),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         policy=SchedulePolicy(
             overlap=ScheduleOverlapPolicy.SKIP, catchup_window=max(every, timedelta(minutes=1))
         ),
     )
-    schedule_id = purge_schedule_id(task_queue)
     try:
         await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
