@@ -237,3 +237,12 @@ async def test_erasure_also_removes_corrected_values_notes_and_health_needs(pact
     assert corrections and all(previous == {} for previous in corrections)  # "Ancien-Nom" is gone
     assert notes == []
     assert needs == ["mobilite"]  # the health need is gone; the categorical one stays for statistics
+
+
+async def test_an_erased_person_is_found_by_no_search_even_by_their_referent(pact: Pact) -> None:
+    person = await pact.person(last_name="Introuvable")
+    found = await pact.get("/v1/jobseekers", "mission_locale", birth_date="2005-03-14", postcode="44300")
+    assert person in {p["id"] for p in found.json()["items"]}
+    assert (await pact.post(f"/v1/jobseekers/{person}/erasure", "mission_locale")).status_code in (200, 201)
+    after = await pact.get("/v1/jobseekers", "mission_locale", birth_date="2005-03-14", postcode="44300")
+    assert person not in {p["id"] for p in after.json()["items"]}

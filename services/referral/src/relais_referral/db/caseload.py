@@ -32,21 +32,25 @@ _OPEN = [s.value for s in OPEN_STATUSES]
 
 def visible_to(org_id: uuid.UUID) -> ColumnElement[bool]:
     """``JobseekerRepository.visible_to`` as a SQL condition on ``jobseekers`` (a page filtered in one
-    query): référent, follow-up member while in the pact, or party to one of their open referrals.
+    query): référent, follow-up member while in the pact, or party to one of their open referrals;
+    never an erased person.
     A test holds the two to the same answers."""
     # Aliases: a query listing referrals (a work queue) has ``referrals`` in its FROM too, and the
     # subquery must not correlate to that row but range over all of the person's referrals.
     member, referral = aliased(JourneyMemberRow), aliased(ReferralRow)
-    return or_(
-        JobseekerRow.referent_org_id == org_id,
-        and_(
-            JobseekerRow.in_pact,
-            exists().where(member.jobseeker_id == JobseekerRow.id, member.org_id == org_id),
-        ),
-        exists().where(
-            referral.jobseeker_id == JobseekerRow.id,
-            referral.status.in_(_OPEN),
-            or_(referral.sender_org_id == org_id, referral.receiver_org_id == org_id),
+    return and_(
+        JobseekerRow.erased_at.is_(None),  # nobody sees an erased person (GDPR art. 17)
+        or_(
+            JobseekerRow.referent_org_id == org_id,
+            and_(
+                JobseekerRow.in_pact,
+                exists().where(member.jobseeker_id == JobseekerRow.id, member.org_id == org_id),
+            ),
+            exists().where(
+                referral.jobseeker_id == JobseekerRow.id,
+                referral.status.in_(_OPEN),
+                or_(referral.sender_org_id == org_id, referral.receiver_org_id == org_id),
+            ),
         ),
     )
 
