@@ -358,3 +358,53 @@ def test_refer_and_accept_with_the_keyboard_alone(portal: Portal, new_context: A
     _tab_to(receiver, "button:has-text('Accepter la prise en charge')")
     receiver.keyboard.press("Enter")
     expect(receiver.locator("#etat")).to_have_text("Prise en charge")
+
+
+def test_a_refusal_comes_back_to_the_sender_home_page_as_a_reorientation_task(
+    portal: Portal, new_context: Any
+) -> None:
+    sender = new_context().new_page()
+    sign_in(sender, portal, "france_travail")
+    sender.goto(portal.url + "/personnes/nouvelle")
+    sender.get_by_label("Prénom").fill("Léa")
+    sender.get_by_role("textbox", name="Nom", exact=True).fill("Refus")
+    sender.get_by_label("Code postal").fill("44200")
+    sender.get_by_role("button", name="Inscrire et orienter").click()
+    sender.get_by_label("Nom de la structure").fill(portal.orgs["plie"]["name"])
+    sender.get_by_role("button", name="Rechercher les structures").click()
+    sender.get_by_role("combobox", name=re.compile("^Structure destinataire")).select_option(
+        portal.orgs["plie"]["id"]
+    )
+    sender.get_by_label("Motif de l'orientation").fill("Besoin d'un accompagnement renforcé vers l'emploi.")
+    sender.get_by_role("button", name="Envoyer l'orientation").click()
+    expect(sender.locator("#etat")).to_have_text("Envoyée")
+    referral_url = sender.url.split("?")[0]
+
+    receiver = new_context().new_page()
+    receiver.goto(referral_url)
+    sign_in(receiver, portal, "plie", already_on_form=True)
+    receiver.get_by_label("Motif du refus").select_option("other")
+    receiver.get_by_role("button", name="Refuser l'orientation").click()
+    # "Other" needs a comment: the API's refusal is shown next to the comment field, nothing changed.
+    expect(receiver.locator("#etat")).to_have_text("Envoyée")
+    expect(receiver.locator(".fr-input-group--error")).to_contain_text(
+        "Un commentaire est obligatoire pour « Autre motif »."
+    )
+    check_page(receiver, "15-refus-erreur")
+    receiver.get_by_label("Motif du refus").select_option("no_capacity")
+    receiver.get_by_label("Commentaire").fill("Plus de place avant mars.")
+    receiver.locator("label", has_text="Le motif peut être communiqué").click()
+    receiver.get_by_role("button", name="Refuser l'orientation").click()
+    expect(receiver.locator("#etat")).to_have_text("Refusée")
+    expect(receiver.locator("main")).to_contain_text("Plus de place disponible — Plus de place avant mars.")
+
+    # The task is a projection of the refusal event: the home page shows it within seconds.
+    deadline = time.monotonic() + 30
+    sender.goto(portal.url + "/")
+    while time.monotonic() < deadline and not sender.get_by_text("Réorienter la personne").count():
+        time.sleep(1)
+        sender.reload()
+    task = sender.locator("#titre-taches + ul li").filter(has_text="Réorienter la personne")
+    expect(task).to_have_count(1)
+    expect(task.get_by_role("link", name="réorienter")).to_be_visible()
+    check_page(sender, "16-a-traiter-tache-reorienter")

@@ -55,7 +55,13 @@ async def _page(
     **extra: Any,
 ) -> Response:
     referral = await api.get(f"/v1/referrals/{referral_id}")
-    person = await api.get(f"/v1/jobseekers/{referral['jobseeker_id']}")
+    try:
+        person = await api.get(f"/v1/jobseekers/{referral['jobseeker_id']}")
+    except ApiProblem as problem:
+        # A receiver that refused no longer sees the person: the referral page stays, without them.
+        if problem.status not in (403, 404):
+            raise
+        person = None
     names = await directory.names({referral["sender_org_id"], referral["receiver_org_id"]})
     return render(
         request,
@@ -212,6 +218,8 @@ async def act(
         if problem.status in (403, 404):
             raise
         errors = problem.field_errors()
+        if action == "refuse" and "comment" in errors and field.get("reason") == "other":
+            errors["comment"] = "Un commentaire est obligatoire pour « Autre motif »."
         if "appointment_at" not in errors and action == "appointment" and problem.status == 422:
             errors["appointment_at"] = problem.message
         return await _page(
