@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from relais_portal.referral_api import ReferralApi
 from relais_portal.session import Session
+from relais_portal.settings import PortalSettings
 from relais_portal.web.deps import Api, CurrentSession, Directory, DirectoryDep, MaybeSession, render
 
 router = APIRouter(tags=["accueil"])
@@ -34,10 +36,25 @@ async def _worklist(api: ReferralApi, directory: Directory, session: Session) ->
     }
 
 
+async def _states(settings: PortalSettings) -> dict[str, bool]:
+    """Which services of the platform answer (the welcome page lists them, with their API docs)."""
+    states: dict[str, bool] = {}
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        for service in settings.services:
+            try:
+                states[service.name] = (await client.get(f"{service.url}/ready")).status_code == 200
+            except httpx.HTTPError:
+                states[service.name] = False
+    return states
+
+
 @router.get("/", response_class=HTMLResponse, summary="Accueil : à traiter")
 async def home(request: Request, session: MaybeSession) -> Response:
     if session is None:
-        return render(request, "welcome.html", None)
+        settings = request.app.state.settings
+        return render(
+            request, "welcome.html", None, services=settings.services, states=await _states(settings)
+        )
     api = ReferralApi(request.app.state.http, session.token)
     context = await _worklist(api, request.app.state.directory, session)
     return render(request, "home.html", session, **context)
