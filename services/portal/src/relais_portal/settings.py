@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from relais_shared.settings import RelaisSettings
+from relais_shared.settings import PLACEHOLDER_SECRETS, RelaisSettings, project_root
 
 
 class ServiceLink(BaseModel):
@@ -23,3 +23,34 @@ class PortalSettings(RelaisSettings):
         description="RELAIS_PORTAL_SERVICES, a JSON list of {name, label, url}: `relais run` writes it "
         "from the services' manifests; a deployment states its own addresses",
     )
+    referral_url: str = Field(
+        default="",
+        description="The referral API; by default the `referral` entry of `services`, else 127.0.0.1:8101",
+    )
+    session_secret: str = Field(
+        default="dev-portal-session-secret",
+        description="Key signing the session cookie (a real secret outside development)",
+    )
+    session_ttl_s: int = Field(default=8 * 3600, description="Lifetime of a session (and of its dev token)")
+    assets_dir: str = Field(
+        default="",
+        description="Where npm installed the DSFR and htmx (default: deploy/tools/node_modules)",
+    )
+    api_timeout_s: float = 5.0
+
+    @model_validator(mode="after")
+    def _defaults_and_secrets(self) -> PortalSettings:
+        if not self.referral_url:
+            named = {service.name: service.url for service in self.services}
+            self.referral_url = named.get("referral", "http://127.0.0.1:8101")
+        if not self.assets_dir:
+            self.assets_dir = str(project_root() / "deploy" / "tools" / "node_modules")
+        if self.environment == "production" and (
+            self.session_secret in PLACEHOLDER_SECRETS or self.session_secret.startswith("dev-")
+        ):
+            raise ValueError("RELAIS_PORTAL_SESSION_SECRET must be set to a real secret in production")
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.environment != "development"

@@ -1,0 +1,87 @@
+"""The referral API as the portal calls it: the signed-in user's token forwarded, answers as dicts.
+
+Two failures matter to a page: the API said no (``ApiProblem``: a problem+json document, shown in French
+next to the field concerned) and the API could not be reached or failed (``ServiceUnavailable``: a banner
+and a 503 page, never a stack trace).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+# Pydantic's error codes (the API's `errors[].code`) in words a counsellor reads.
+FIELD_MESSAGES = {
+    "missing": "Ce champ est obligatoire.",
+    "string_too_short": "Ce champ est trop court.",
+    "string_too_long": "Ce champ est trop long.",
+    "string_pattern_mismatch": "Le format n'est pas valide.",
+    "value_error": "La valeur n'est pas valide.",
+    "date_from_datetime_parsing": "La date n'est pas valide.",
+    "date_parsing": "La date n'est pas valide (jj/mm/aaaa).",
+    "datetime_parsing": "La date et l'heure ne sont pas valides.",
+    "datetime_from_date_parsing": "La date et l'heure ne sont pas valides.",
+    "uuid_parsing": "Choisissez une valeur dans la liste.",
+    "enum": "Choisissez une valeur dans la liste.",
+    "literal_error": "Choisissez une valeur dans la liste.",
+}
+
+
+class ServiceUnavailable(Exception):
+    """The API did not answer, or answered with a server error."""
+
+
+class ApiProblem(Exception):
+    """A 4xx problem+json answer."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body.get("title") or f"HTTP {status}")
+        self.status = status
+        self.body = body
+
+    @property
+    def message(self) -> str:
+        detail = self.body.get("detail")
+        title = self.body.get("title")
+        if isinstance(title, dict):  # {"fr": …, "en": …}
+            title = title.get("fr")
+        return str(detail or title or "La demande a été refusée.")
+
+    def field_errors(self) -> dict[str, str]:
+        """Field name (last part of its path) → French message."""
+        errors: dict[str, str] = {}
+        for error in self.body.get("errors") or []:
+            field = str(error.get("field", "")).split(".")[-1]
+            errors.setdefault(field, FIELD_MESSAGES.get(str(error.get("code")), str(error.get("message"))))
+        return errors
+
+
+class ReferralApi:
+    def __init__(self, client: httpx.AsyncClient, token: str) -> None:
+        self._client = client
+        self._headers = {"Authorization": f"Bearer {token}"}
+
+    async def get(self, path: str, **params: Any) -> Any:
+        query = {k: v for k, v in params.items() if v not in (None, "")}
+        return await self._send("GET", path, params=query)
+
+    async def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        return await self._send("POST", path, json=body, headers=headers)
+
+    async def _send(self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
+        try:
+            response = await self._client.request(
+                method, path, headers={**self._headers, **(headers or {})}, **kw
+            )
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(str(type(exc).__name__)) from exc
+        if response.status_code >= 500:
+            raise ServiceUnavailable(f"HTTP {response.status_code}")
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            raise ApiProblem(response.status_code, body if isinstance(body, dict) else {})
+        return response.json() if response.content else None

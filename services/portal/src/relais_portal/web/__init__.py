@@ -1,0 +1,1 @@
+"""The portal's pages: one router per resource, server-rendered (Jinja2), htmx for partial updates."""

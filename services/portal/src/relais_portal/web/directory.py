@@ -1,0 +1,50 @@
+"""The public directory of actors: no sign-in, no personal data (organisations, their sites, capacity)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from relais_portal.web.deps import DirectoryDep, MaybeSession, render
+
+router = APIRouter(prefix="/annuaire", tags=["annuaire"])
+
+
+@router.get("", response_class=HTMLResponse, summary="Annuaire des acteurs (public)")
+async def directory_page(
+    request: Request,
+    directory: DirectoryDep,
+    session: MaybeSession,
+    type: str = "",
+    q: str = "",
+    departement: str = "",
+    page: int = 1,
+) -> Response:
+    page = max(page, 1)
+    results = await directory.search(
+        kind=type or None,
+        q=q.strip() or None,
+        departement=departement.strip() or None,
+        offset=(page - 1) * 20,
+        limit=20,
+    )
+    return render(
+        request,
+        "directory.html",
+        session,
+        results=results,
+        kind=type,
+        q=q,
+        departement=departement,
+        page=page,
+    )
+
+
+@router.get("/{org_id}", response_class=HTMLResponse, summary="Fiche d'une organisation (public)")
+async def organisation_page(
+    request: Request, org_id: uuid.UUID, directory: DirectoryDep, session: MaybeSession
+) -> Response:
+    org = await directory.api().get(f"/v1/organisations/{org_id}")
+    return render(request, "organisation.html", session, org=org)

@@ -1,0 +1,237 @@
+"""A referral's page with every action its state allows, and the new-referral form."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from relais_portal.referral_api import ApiProblem
+from relais_portal.session import Session
+from relais_portal.web.deps import PARIS, Api, CsrfSession, CurrentSession, DirectoryDep, render
+
+router = APIRouter(prefix="/orientations", tags=["orientations"])
+
+RECEIVER_ACTIONS = {
+    "submitted": ["acknowledge", "appointment", "accept", "refuse"],
+    "acknowledged": ["appointment", "accept", "refuse"],
+    "appointment_scheduled": ["appointment-outcome", "appointment", "accept", "refuse"],
+    "accepted": ["close"],
+}
+SENDER_ACTIONS = {
+    "submitted": ["withdraw"],
+    "acknowledged": ["withdraw"],
+    "appointment_scheduled": ["withdraw"],
+}
+DONE = {
+    "acknowledge": "Réception confirmée.",
+    "appointment": "Rendez-vous enregistré.",
+    "appointment-outcome": "Résultat du rendez-vous enregistré.",
+    "accept": "Orientation acceptée : votre structure devient référente de la personne.",
+    "refuse": "Refus enregistré : l'orientation revient à la structure d'origine.",
+    "withdraw": "Orientation retirée.",
+    "close": "Accompagnement clôturé.",
+}
+
+
+def actions_for(referral: dict[str, Any], session: Session) -> list[str]:
+    if referral["receiver_org_id"] == session.org_id:
+        return RECEIVER_ACTIONS.get(referral["status"], [])
+    if referral["sender_org_id"] == session.org_id:
+        return SENDER_ACTIONS.get(referral["status"], [])
+    return []
+
+
+async def _page(
+    request: Request,
+    api: Api,
+    directory: DirectoryDep,
+    session: Session,
+    referral_id: uuid.UUID,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    referral = await api.get(f"/v1/referrals/{referral_id}")
+    try:
+        person = await api.get(f"/v1/jobseekers/{referral['jobseeker_id']}")
+    except ApiProblem as problem:
+        # A receiver that refused no longer sees the person: the referral page stays, without them.
+        if problem.status not in (403, 404):
+            raise
+        person = None
+    names = await directory.names({referral["sender_org_id"], referral["receiver_org_id"]})
+    return render(
+        request,
+        "referral.html",
+        session,
+        status_code,
+        referral=referral,
+        person=person,
+        names=names,
+        actions=actions_for(referral, session),
+        done=DONE.get(request.query_params.get("fait", "")),
+        **extra,
+    )
+
+
+@router.get("/nouvelle", response_class=HTMLResponse, summary="Nouvelle orientation")
+async def new_referral_form(
+    request: Request,
+    session: CurrentSession,
+    api: Api,
+    directory: DirectoryDep,
+    personne: uuid.UUID | None = None,
+    type: str = "",
+    q: str = "",
+) -> Response:
+    person = await api.get(f"/v1/jobseekers/{personne}") if personne else None
+    return await _form(request, session, directory, person, type, {}, {}, q=q)
+
+
+async def _form(
+    request: Request,
+    session: Session,
+    directory: DirectoryDep,
+    person: dict[str, Any] | None,
+    kind: str,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+    problem: str = "",
+    q: str = "",
+) -> Response:
+    page = await directory.search(kind=kind or None, q=q.strip() or None, limit=200)
+    receivers = [org for org in page["items"] if org["id"] != session.org_id]
+    return render(
+        request,
+        "referral_new.html",
+        session,
+        status_code,
+        person=person,
+        receivers=receivers,
+        kind=kind,
+        q=q,
+        values=values,
+        errors=errors,
+        problem=problem,
+        idempotency_key=values.get("idempotency_key") or uuid.uuid4(),
+    )
+
+
+@router.post("", summary="Envoyer une orientation")
+async def create_referral(
+    request: Request,
+    session: CsrfSession,
+    api: Api,
+    directory: DirectoryDep,
+    jobseeker_id: Annotated[str, Form()] = "",
+    receiver_org_id: Annotated[str, Form()] = "",
+    motive: Annotated[str, Form()] = "",
+    idempotency_key: Annotated[str, Form()] = "",
+) -> Response:
+    values = {"receiver_org_id": receiver_org_id, "motive": motive, "idempotency_key": idempotency_key}
+    person = None
+    try:
+        person = await api.get(f"/v1/jobseekers/{jobseeker_id}") if jobseeker_id else None
+        referral = await api.post(
+            "/v1/referrals",
+            {
+                "jobseeker_id": jobseeker_id or None,
+                "receiver_org_id": receiver_org_id or None,
+                "motive": motive,
+            },
+            headers={"Idempotency-Key": idempotency_key} if idempotency_key else None,
+        )
+    except ApiProblem as problem:
+        return await _form(
+            request, session, directory, person, "", values, problem.field_errors(), 422, problem.message
+        )
+    return RedirectResponse(f"/orientations/{referral['id']}?fait=envoyee", status_code=303)
+
+
+@router.get("/{referral_id}", response_class=HTMLResponse, summary="Une orientation")
+async def referral_page(
+    request: Request, referral_id: uuid.UUID, session: CurrentSession, api: Api, directory: DirectoryDep
+) -> Response:
+    return await _page(request, api, directory, session, referral_id)
+
+
+def _appointment_at(date_value: str, time_value: str) -> str | None:
+    try:
+        local = datetime.fromisoformat(f"{date_value}T{time_value or '09:00'}")
+    except ValueError:
+        return None
+    return local.replace(tzinfo=PARIS).isoformat()
+
+
+@router.post("/{referral_id}/{action}", summary="Agir sur une orientation")
+async def act(
+    request: Request,
+    referral_id: uuid.UUID,
+    action: str,
+    session: CsrfSession,
+    api: Api,
+    directory: DirectoryDep,
+) -> Response:
+    form = await request.form()
+    field = {key: str(value) for key, value in form.items()}
+    body: dict[str, Any] | None = None
+    if action == "appointment":
+        at = _appointment_at(field.get("date", ""), field.get("time", ""))
+        if at is None:
+            return await _page(
+                request,
+                api,
+                directory,
+                session,
+                referral_id,
+                422,
+                errors={"appointment_at": "Indiquez la date du rendez-vous."},
+                values=field,
+            )
+        body = {"appointment_at": at}
+    elif action == "appointment-outcome":
+        body = {"outcome": field.get("outcome") or None}
+    elif action == "refuse":
+        body = {
+            "reason": field.get("reason") or None,
+            "comment": field.get("comment") or None,
+            "shared_with_jobseeker": field.get("shared_with_jobseeker") == "on",
+        }
+    elif action == "close":
+        body = {"outcome": field.get("outcome") or None}
+    elif action not in ("acknowledge", "accept", "withdraw"):
+        return render(
+            request,
+            "error.html",
+            session,
+            404,
+            title="Action inconnue",
+            message="Cette action n'existe pas pour une orientation.",
+        )
+    try:
+        await api.post(f"/v1/referrals/{referral_id}/{action}", body)
+    except ApiProblem as problem:
+        if problem.status in (403, 404):
+            raise
+        errors = problem.field_errors()
+        if action == "refuse" and "comment" in errors and field.get("reason") == "other":
+            errors["comment"] = "Un commentaire est obligatoire pour « Autre motif »."
+        if "appointment_at" not in errors and action == "appointment" and problem.status == 422:
+            errors["appointment_at"] = problem.message
+        return await _page(
+            request,
+            api,
+            directory,
+            session,
+            referral_id,
+            422,
+            errors=errors,
+            problem=problem.message,
+            failed_action=action,
+            values=field,
+        )
+    return RedirectResponse(f"/orientations/{referral_id}?fait={action}", status_code=303)

@@ -1,0 +1,409 @@
+"""The portal in a real browser (Debian Chromium driven by Playwright) over the real referral API.
+
+Every referral process and the portal run against the real stack. Each page visited is checked by
+axe-core (no serious or critical violation) and kept as a screenshot under test-artefacts/portal/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from relais_dev.stack import Stack, repo_root
+from relais_dev.testing import ServiceProcesses, free_port
+from relais_referral.settings import ReferralSettings
+from relais_shared.auth import DevIssuer
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = repo_root() / "deploy" / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+ARTEFACTS = repo_root() / "test-artefacts" / "portal"
+XSS_NAME = "<script>alert(1)</script>"
+
+
+class Portal:
+    """The referral processes and the portal, their URLs, and the pact's organisations for the test."""
+
+    def __init__(self, referral: ServiceProcesses, portal: ServiceProcesses, issuer: DevIssuer) -> None:
+        self.referral = referral
+        self.portal = portal
+        self.issuer = issuer
+        self.suffix = uuid.uuid4().hex[:6]
+        self.orgs: dict[str, dict[str, str]] = {}
+
+    @property
+    def url(self) -> str:
+        return self.portal.url
+
+    def add_organisation(self, kind: str, name: str) -> dict[str, str]:
+        admin = self.issuer.token(
+            org_id=ReferralSettings().coordination_org_id, org_kind="pact_coordination", roles=["admin"]
+        )
+        body = {"name": f"{name} {self.suffix}", "kind": kind, "departement": "44"}
+        answer = httpx.post(
+            f"{self.referral.url}/v1/organisations",
+            json=body,
+            headers={"Authorization": f"Bearer {admin}"},
+            timeout=10,
+        )
+        assert answer.status_code == 201, answer.text
+        org: dict[str, str] = answer.json()
+        self.orgs[kind] = org
+        return org
+
+
+def _wait_ready(url: str, what: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"{what} not ready within {timeout}s")
+
+
+@pytest.fixture(scope="module")
+def portal(stack: Stack, issuer: DevIssuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+            return "250 OK"
+
+    smtp_port = free_port()
+    smtp = Controller(Sink(), hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    workdir = tmp_path_factory.mktemp("portal")
+    referral = ServiceProcesses("referral", stack, workdir, env={"RELAIS_SMTP_PORT": str(smtp_port)})
+    referral.start_all()
+    web = ServiceProcesses("portal", stack, workdir, env={"RELAIS_PORTAL_REFERRAL_URL": referral.url})
+    try:
+        web.start_all()
+        _wait_ready(referral.url, "referral API")
+        _wait_ready(web.url, "portal")
+        pact = Portal(referral, web, issuer)
+        pact.add_organisation("france_travail", "France Travail Nantes Est")
+        pact.add_organisation("mission_locale", "Mission locale Nantes Métropole")
+        pact.add_organisation("plie", "PLIE Loire Atlantique")
+        yield pact
+    finally:
+        web.stop_all()
+        referral.stop_all()
+        smtp.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (`.ci/run` does it)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser) -> Iterator[Any]:
+    contexts: list[BrowserContext] = []
+
+    def make() -> BrowserContext:
+        context = browser.new_context(
+            locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def check_page(page: Page, name: str) -> None:
+    """axe-core finds no serious or critical violation; a full-page screenshot is kept."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, f"{name}: {serious}"
+
+
+def sign_in(page: Page, pact: Portal, kind: str, *, already_on_form: bool = False) -> None:
+    if not already_on_form:
+        page.goto(f"{pact.url}/connexion")
+    expect(page).to_have_title(re.compile("Connexion"))
+    page.get_by_label("Filtrer les organisations").fill(pact.suffix)
+    page.get_by_role("button", name="Filtrer").click()
+    page.get_by_label("Organisation", exact=True).select_option(pact.orgs[kind]["id"])
+    page.get_by_label("Conseiller ou conseillère").check()
+    page.get_by_role("button", name="Se connecter").last.click()
+    expect(page.locator("#identite")).to_contain_text(pact.orgs[kind]["name"])
+
+
+def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_step_shows_in_the_journey(
+    portal: Portal, new_context: Any
+) -> None:
+    dialogs: list[str] = []
+    sender = new_context().new_page()
+    sender.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    sender.goto(portal.url + "/")
+    check_page(sender, "01-accueil-public")
+    sign_in(sender, portal, "france_travail")
+    check_page(sender, "02-a-traiter-france-travail")
+
+    sender.get_by_role("link", name="Inscrire une personne").first.click()
+    check_page(sender, "03-inscrire-une-personne")
+    sender.get_by_label("Prénom").fill(XSS_NAME)
+    sender.get_by_role("textbox", name="Nom", exact=True).fill("Martin")
+    sender.get_by_label("Code postal").fill("4400")  # wrong: the API's refusal shows next to the field
+    sender.get_by_role("button", name="Inscrire et orienter").click()
+    expect(sender.locator("#postcode-erreur")).to_have_text("Le format n'est pas valide.")
+    check_page(sender, "04-inscrire-erreur")
+    sender.get_by_label("Code postal").fill("44000")
+    sender.get_by_role("button", name="Inscrire et orienter").click()
+
+    expect(sender).to_have_title(re.compile("Orienter une personne"))
+    expect(sender.get_by_text(f"{XSS_NAME} Martin")).to_be_visible()  # the name is text, not markup
+    sender.get_by_role("combobox", name=re.compile("^Structure destinataire")).select_option(
+        portal.orgs["mission_locale"]["id"]
+    )
+    check_page(sender, "05-nouvelle-orientation")
+    sender.get_by_label("Motif de l'orientation").fill(
+        "Jeune de 19 ans sans qualification, projet en restauration."
+    )
+    sender.get_by_role("button", name="Envoyer l'orientation").click()
+    expect(sender.locator("#etat")).to_have_text("Envoyée")
+    check_page(sender, "06-orientation-envoyee")
+    referral_url = sender.url.split("?")[0]
+    person_url = sender.get_by_role("link", name=f"{XSS_NAME} Martin").first.get_attribute("href")
+    assert person_url is not None
+
+    # The Mission locale follows the e-mail's link: sign-in first, then back to the referral.
+    receiver = new_context().new_page()
+    receiver.goto(referral_url)
+    assert "/connexion?next=/orientations/" in receiver.url
+    check_page(receiver, "07-connexion")
+    sign_in(receiver, portal, "mission_locale", already_on_form=True)
+    assert receiver.url == referral_url
+    receiver.goto(portal.url + "/")
+    row = receiver.get_by_role("row").filter(has_text=portal.orgs["france_travail"]["name"])
+    expect(row).to_contain_text("Envoyée")
+    expect(row.locator(".fr-badge")).to_contain_text(re.compile("jours? ouvrés? restants?|aujourd'hui"))
+    check_page(receiver, "08-a-traiter-mission-locale")
+    row.get_by_role("link").click()
+
+    receiver.get_by_role("button", name="Confirmer la réception").click()
+    expect(receiver.locator("#etat")).to_have_text("Réception confirmée")
+    tomorrow = date.today() + timedelta(days=1)
+    receiver.get_by_label("Date", exact=True).fill(tomorrow.isoformat())
+    receiver.get_by_label("Heure").fill("10:30")
+    receiver.get_by_role("button", name="Enregistrer le rendez-vous").click()
+    expect(receiver.locator("#etat")).to_have_text("Rendez-vous fixé")
+    check_page(receiver, "09-orientation-rendez-vous")
+    receiver.locator("label", has_text="Honoré").click()
+    receiver.get_by_role("button", name="Enregistrer le résultat").click()
+    expect(receiver.get_by_role("status")).to_contain_text("Résultat du rendez-vous enregistré")
+    receiver.get_by_role("button", name="Accepter la prise en charge").click()
+    expect(receiver.locator("#etat")).to_have_text("Prise en charge")
+    check_page(receiver, "10-orientation-acceptee")
+
+    # The journey is a projection of the events: it catches up within seconds.
+    receiver.goto(portal.url + person_url)
+    steps = [
+        "Orientation envoyée",
+        "Réception confirmée",
+        "Rendez-vous fixé",
+        "Résultat du rendez-vous : Honoré",
+        "Prise en charge",
+    ]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        timeline = receiver.locator("#parcours").inner_text() if receiver.locator("#parcours").count() else ""
+        if all(step in timeline for step in steps):
+            break
+        time.sleep(1)
+        receiver.reload()
+    for step in steps:
+        expect(receiver.locator("#parcours")).to_contain_text(step)
+    expect(receiver.locator("#referent")).to_have_text(portal.orgs["mission_locale"]["name"])
+    check_page(receiver, "11-personne-parcours")
+    assert dialogs == [], "a script ran from a person's name"
+
+    # A third organisation typing the URLs gets a refusal page, and no personal data.
+    outsider = new_context().new_page()
+    sign_in(outsider, portal, "plie")
+    for url in (referral_url, portal.url + person_url):
+        answer = outsider.goto(url)
+        assert answer is not None and answer.status in (403, 404)
+        expect(outsider.get_by_role("heading", level=1)).to_have_text("Accès impossible")
+        expect(outsider.locator("main")).not_to_contain_text("Martin")
+    check_page(outsider, "12-acces-impossible")
+
+    # A form posted without its CSRF token changes nothing.
+    refused = receiver.request.post(f"{referral_url}/close", form={"outcome": "durable_employment"})
+    assert refused.status == 403
+    assert "Formulaire refusé" in refused.text()
+    receiver.goto(referral_url)
+    expect(receiver.locator("#etat")).to_have_text("Prise en charge")
+
+
+def test_the_session_cookie_is_httponly_and_samesite_and_gives_nothing_after_logout(
+    portal: Portal, new_context: Any
+) -> None:
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, portal, "france_travail")
+    cookie = next(c for c in context.cookies() if c["name"] == "relais_session")
+    assert cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Lax"
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page).to_have_title(re.compile("Connexion"))
+
+    replay = new_context()
+    replay.add_cookies([{k: cookie[k] for k in ("name", "value", "domain", "path", "httpOnly", "sameSite")}])
+    again = replay.new_page()
+    again.goto(portal.url + "/")
+    expect(again.get_by_role("banner").get_by_role("link", name="Se connecter")).to_be_visible()
+    expect(again.locator("#identite")).to_have_count(0)
+
+
+def test_the_public_directory_needs_no_sign_in_and_searches_by_kind(portal: Portal, new_context: Any) -> None:
+    page = new_context().new_page()
+    page.goto(f"{portal.url}/annuaire?q={portal.suffix}")
+    expect(page.get_by_role("heading", level=2)).to_have_count(3)
+    page.get_by_label("Type de structure").select_option("mission_locale")
+    page.get_by_role("button", name="Rechercher").click()
+    cards = page.locator(".fr-card")
+    expect(cards).to_have_count(1)
+    expect(cards).to_contain_text("Mission locale Nantes Métropole")
+    check_page(page, "13-annuaire")
+    cards.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Mission locale Nantes Métropole")
+    check_page(page, "14-annuaire-fiche")
+
+
+def _tab_to(page: Page, selector: str, limit: int = 80) -> None:
+    """Presses Tab until the element matching ``selector`` has the focus: reachable by keyboard alone."""
+    target = page.locator(selector)
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    pytest.fail(f"{selector} not reached with the Tab key")
+
+
+def test_refer_and_accept_with_the_keyboard_alone(portal: Portal, new_context: Any) -> None:
+    def keyboard_sign_in(page: Page, kind: str, next_url: str) -> None:
+        page.goto(f"{portal.url}/connexion?q={portal.suffix}&next={next_url}")
+        _tab_to(page, "#org_id")
+        page.keyboard.type(portal.orgs[kind]["name"].split()[0])
+        _tab_to(page, "button:has-text('Se connecter') >> nth=-1")
+        page.keyboard.press("Enter")
+        expect(page.locator("#identite")).to_contain_text(portal.orgs[kind]["name"])
+        assert page.url == portal.url + next_url
+
+    sender = new_context().new_page()
+    keyboard_sign_in(sender, "france_travail", "/personnes/nouvelle")
+    _tab_to(sender, "#first_name")
+    sender.keyboard.type("Inès")
+    sender.keyboard.press("Tab")
+    sender.keyboard.type("Clavier")
+    _tab_to(sender, "#postcode")
+    sender.keyboard.type("44100")
+    sender.keyboard.press("Enter")
+    expect(sender).to_have_title(re.compile("Orienter une personne"))
+    _tab_to(sender, "#q")  # the structures are searched by name, then chosen in the list
+    sender.keyboard.type(portal.orgs["mission_locale"]["name"])
+    sender.keyboard.press("Enter")
+    expect(sender.locator("#receiver_org_id option")).to_have_count(2)
+    _tab_to(sender, "#receiver_org_id")
+    sender.keyboard.press("ArrowDown")
+    sender.keyboard.press("Tab")
+    sender.keyboard.type("Orientation faite au clavier.")
+    sender.keyboard.press("Tab")
+    sender.keyboard.press("Enter")
+    expect(sender.locator("#etat")).to_have_text("Envoyée")
+    expect(sender.locator("dd").nth(1)).to_have_text(portal.orgs["mission_locale"]["name"])
+    referral_path = "/" + sender.url.split("?")[0].split("/", 3)[3]
+
+    receiver = new_context().new_page()
+    keyboard_sign_in(receiver, "mission_locale", referral_path)
+    _tab_to(receiver, "button:has-text('Accepter la prise en charge')")
+    receiver.keyboard.press("Enter")
+    expect(receiver.locator("#etat")).to_have_text("Prise en charge")
+
+
+def test_a_refusal_comes_back_to_the_sender_home_page_as_a_reorientation_task(
+    portal: Portal, new_context: Any
+) -> None:
+    sender = new_context().new_page()
+    sign_in(sender, portal, "france_travail")
+    sender.goto(portal.url + "/personnes/nouvelle")
+    sender.get_by_label("Prénom").fill("Léa")
+    sender.get_by_role("textbox", name="Nom", exact=True).fill("Refus")
+    sender.get_by_label("Code postal").fill("44200")
+    sender.get_by_role("button", name="Inscrire et orienter").click()
+    sender.get_by_label("Nom de la structure").fill(portal.orgs["plie"]["name"])
+    sender.get_by_role("button", name="Rechercher les structures").click()
+    sender.get_by_role("combobox", name=re.compile("^Structure destinataire")).select_option(
+        portal.orgs["plie"]["id"]
+    )
+    sender.get_by_label("Motif de l'orientation").fill("Besoin d'un accompagnement renforcé vers l'emploi.")
+    sender.get_by_role("button", name="Envoyer l'orientation").click()
+    expect(sender.locator("#etat")).to_have_text("Envoyée")
+    referral_url = sender.url.split("?")[0]
+    # The sender's home page, left open, will show the task without a reload (htmx polls every 15 s).
+    sender.goto(portal.url + "/")
+    expect(sender.get_by_text("Réorienter la personne")).to_have_count(0)
+    sender.evaluate("window.notReloaded = true")
+
+    receiver = new_context().new_page()
+    receiver.goto(referral_url)
+    sign_in(receiver, portal, "plie", already_on_form=True)
+    receiver.get_by_label("Motif du refus").select_option("other")
+    receiver.get_by_role("button", name="Refuser l'orientation").click()
+    # "Other" needs a comment: the API's refusal is shown next to the comment field, nothing changed.
+    expect(receiver.locator("#etat")).to_have_text("Envoyée")
+    expect(receiver.locator(".fr-input-group--error")).to_contain_text(
+        "Un commentaire est obligatoire pour « Autre motif »."
+    )
+    check_page(receiver, "15-refus-erreur")
+    receiver.get_by_label("Motif du refus").select_option("no_capacity")
+    receiver.get_by_label("Commentaire").fill("Plus de place avant mars.")
+    receiver.locator("label", has_text="Le motif peut être communiqué").click()
+    receiver.get_by_role("button", name="Refuser l'orientation").click()
+    expect(receiver.locator("#etat")).to_have_text("Refusée")
+    expect(receiver.locator("main")).to_contain_text("Plus de place disponible — Plus de place avant mars.")
+
+    task = sender.locator("#titre-taches + ul li").filter(has_text="Réorienter la personne")
+    expect(task).to_have_count(1, timeout=45_000)
+    expect(task.get_by_role("link", name="réorienter")).to_be_visible()
+    assert sender.evaluate("window.notReloaded") is True
+    check_page(sender, "16-a-traiter-tache-reorienter")
