@@ -160,3 +160,19 @@ async def test_bootstrapped_with_fakes_a_manager_escalation_mails_the_manager_on
         await activities.escalate(step)
     assert [n.recipients for n in notifier.sent] == [("direction@plie.example.org",)] * 2
     assert len(uow.events(ReferralEscalated)) == 1
+
+
+async def test_an_action_racing_a_merge_of_the_person_is_a_conflict_to_resend_not_a_crash(
+    uow: FakeUnitOfWork, ctx: PactContext
+) -> None:
+    from relais_shared.errors import Conflict
+
+    mission_locale, plie = uow.organisation("mission_locale"), uow.organisation("plie")
+    person = uow.person(referent=mission_locale)
+    referral = await refer(uow, ctx, person, mission_locale, plie)
+    del uow.people[person]  # merged into another record after the action read the referral
+    uow.journeys.rows.pop(person, None)
+    with pytest.raises(Conflict, match="fusionnée"):
+        async with uow:
+            await act_on_referral(uow, counsellor(plie), referral.id, h.Accept(), ctx)
+    assert uow.referrals.rows[referral.id].status is ReferralStatus.SUBMITTED

@@ -33,6 +33,7 @@ from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
 from relais_referral.service_layer.unit_of_work import UnitOfWork
 from relais_shared.auth import Principal
+from relais_shared.errors import Conflict
 
 
 @dataclass(frozen=True)
@@ -151,9 +152,11 @@ async def act_on_referral(
         raise NotAllowed("only counsellors act on referrals")
     # Lock order, everywhere: the person first, then their referrals (no deadlock between handlers).
     journey = await uow.journeys.get(found.jobseeker_id, ctx.coordination_org_id)
-    assert journey is not None
     referral = await uow.referrals.get(referral_id, for_update=True)
-    assert referral is not None
+    if journey is None or referral is None or referral.jobseeker_id != found.jobseeker_id:
+        # The person's two records were merged between our first read and the locks (the referral now
+        # belongs to the kept record): nothing was changed; the same request succeeds when sent again.
+        raise Conflict("la fiche de la personne vient d'être fusionnée avec une autre : renvoyez la demande")
     policy = await uow.policies.version(referral.policy_version)
     now = datetime.now(UTC)
     org = principal.org_id
