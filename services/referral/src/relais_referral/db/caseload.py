@@ -66,6 +66,23 @@ def display_name_for(org_id: uuid.UUID, *, named: bool = True) -> ColumnElement[
     ).label("jobseeker_display_name")
 
 
+async def display_names(
+    session: AsyncSession, org_id: uuid.UUID, jobseeker_ids: set[uuid.UUID], *, named: bool = True
+) -> dict[uuid.UUID, str | None]:
+    """The names ``display_name_for`` gives, for the people of one page, in one query.
+
+    For a page read from a large table (the inbox): joined into the page's own query, the names made
+    PostgreSQL join every row of the organisation before sorting and cutting the page (the work-queue
+    bench went from 105 to 210 ms at p95); asked for the page's people only, it costs one small query.
+    """
+    if not named or not jobseeker_ids:
+        return {}
+    rows = await session.execute(
+        select(JobseekerRow.id, display_name_for(org_id)).where(JobseekerRow.id.in_(jobseeker_ids))
+    )
+    return {person: name for person, name in rows.tuples()}
+
+
 @dataclass(frozen=True)
 class PersonFound:
     row: JobseekerRow

@@ -23,8 +23,8 @@ from relais_referral.api.schemas import (
     SiteIn,
     SiteOut,
 )
-from relais_referral.db.caseload import display_name_for
-from relais_referral.db.models import InboxEntryRow, JobseekerRow, OfferServiceRow, OrganisationRow, SiteRow
+from relais_referral.db.caseload import display_names
+from relais_referral.db.models import InboxEntryRow, OfferServiceRow, OrganisationRow, SiteRow
 from relais_referral.domain.calendar import paris_date, working_days_between
 from relais_referral.domain.offer import thematics_answering
 from relais_referral.domain.referral import STATUS_LABELS_FR, ReferralStatus
@@ -203,18 +203,23 @@ async def inbox(
         )
         order = column.desc() if sort.startswith("-") else column.asc()
         total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-        rows = await session.execute(
-            stmt.add_columns(display_name_for(org_id, named=principal.has_role("counsellor")))
-            .outerjoin(JobseekerRow, JobseekerRow.id == InboxEntryRow.jobseeker_id)
-            .order_by(order, InboxEntryRow.referral_id)
-            .offset(offset)
-            .limit(limit)
+        page = (
+            (
+                await session.execute(
+                    stmt.order_by(order, InboxEntryRow.referral_id).offset(offset).limit(limit)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        names = await display_names(
+            session, org_id, {row.jobseeker_id for row in page}, named=principal.has_role("counsellor")
         )
         today = paris_date(datetime.now(UTC))
         items = []
-        for row, display_name in rows.tuples():
+        for row in page:
             entry = InboxEntryOut.model_validate(row)
-            entry.jobseeker_display_name = display_name
+            entry.jobseeker_display_name = names.get(row.jobseeker_id)
             entry.status_label = STATUS_LABELS_FR[ReferralStatus(row.status)]
             if row.status == ReferralStatus.SUBMITTED:  # acknowledged or closed: that deadline is behind it
                 entry.working_days_left = working_days_between(
