@@ -15,15 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
 from relais_dev.stack import Stack
+from relais_dev.testing import declared_roles
 from relais_referral.api.app import create_app
 from relais_referral.db.models import TaskRow, infra
 from relais_referral.settings import ReferralSettings
-from relais_shared.auth import ROLES, DevIssuer, RoleRequirement
+from relais_shared.auth import ROLES, DevIssuer
 
 pytestmark = pytest.mark.integration
 
@@ -109,21 +108,8 @@ Pact = Any  # the `pact` fixture of conftest.py
 CALLERS = [*sorted(ROLES), UNKNOWN_ROLE]
 
 
-def _declared(app: FastAPI) -> dict[tuple[str, str], frozenset[str] | None]:
-    """Each route of the app (included routers too) with the roles it declares (``None``: none)."""
-    found: dict[tuple[str, str], frozenset[str] | None] = {}
-    for route in iter_route_contexts(app.routes):
-        rules = []
-        if isinstance(route.original_route, APIRoute):
-            rules = [d.dependency for d in route.dependencies if isinstance(d.dependency, RoleRequirement)]
-        for method in (route.methods or set()) - {"HEAD"}:
-            assert route.path is not None
-            found[(method, route.path)] = rules[0].roles if len(rules) == 1 else None
-    return found
-
-
 def test_every_route_is_public_by_name_or_declares_the_roles_of_the_readme_table(stack: Stack) -> None:
-    declared = _declared(create_app())
+    declared = declared_roles(create_app())
     assert {key for key, roles in declared.items() if roles is None} == PUBLIC
     assert {key: roles for key, roles in declared.items() if roles is not None} == RULES
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.routing import APIRoute, iter_route_contexts
 
 from relais_dev.stack import Stack
-from relais_shared.auth import ROLES, DevIssuer, RoleRequirement
+from relais_dev.testing import declared_roles
+from relais_shared.auth import ROLES, DevIssuer
 from relais_training.app import create_app
 
 pytestmark = pytest.mark.integration
@@ -33,16 +33,7 @@ CALLERS = [*sorted(ROLES), "superuser"]
 
 
 def test_every_route_declares_the_roles_of_the_readme_table() -> None:
-    declared: dict[tuple[str, str], frozenset[str] | None] = {}
-    for route in iter_route_contexts(create_app().routes):
-        if route.path is None or not route.path.startswith("/v1/"):
-            continue
-        rules = []
-        if isinstance(route.original_route, APIRoute):
-            rules = [d.dependency for d in route.dependencies if isinstance(d.dependency, RoleRequirement)]
-        for method in (route.methods or set()) - {"HEAD"}:
-            declared[(method, route.path)] = rules[0].roles if len(rules) == 1 else None
-    assert declared == RULES
+    assert declared_roles(create_app(), "/v1/") == RULES
 
 
 @pytest.fixture(scope="module")

@@ -107,3 +107,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def declared_roles(app: Any, prefix: str = "") -> dict[tuple[str, str], frozenset[str] | None]:
+    """Each route of ``app`` (included routers too) under ``prefix``, with the roles its ``require_roles``
+    declares (``None``: no rule, or more than one). Every service's function-level authorisation test
+    holds its app to the table of its README with this."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    from relais_shared.auth import RoleRequirement
+
+    found: dict[tuple[str, str], frozenset[str] | None] = {}
+    for route in iter_route_contexts(app.routes):
+        if route.path is None or not route.path.startswith(prefix):
+            continue
+        rules = []
+        if isinstance(route.original_route, APIRoute):
+            rules = [d.dependency for d in route.dependencies if isinstance(d.dependency, RoleRequirement)]
+        for method in (route.methods or set()) - {"HEAD"}:
+            found[(method, route.path)] = rules[0].roles if len(rules) == 1 else None
+    return found
