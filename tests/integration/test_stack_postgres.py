@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,3 +59,29 @@ async def test_a_new_stack_runs_postgres_with_fsync_on_unless_told_otherwise(
         assert await conn.fetchval("SHOW fsync") == expected
     finally:
         await conn.close()
+
+
+async def test_a_new_checkout_at_the_path_of_a_deleted_one_gets_a_cluster_it_can_log_into(
+    fresh_postgres: Stack,
+) -> None:
+    """CI clones to the same path every time; the cluster of the deleted clone (under /var/tmp when
+    run as root) has a password the new clone never knew."""
+    fresh_postgres._start_postgres()
+    fresh_postgres._wait_postgres()
+    old_cluster = fresh_postgres.pg_data
+    fresh_postgres._stop_postgres()
+    shutil.rmtree(fresh_postgres.state)  # the clone is deleted; what lives outside it stays
+
+    again = Stack(ports=fresh_postgres.ports)
+    try:
+        again._start_postgres()
+        again._wait_postgres()
+        conn = await asyncpg.connect(again.admin_dsn(), timeout=10)
+        try:
+            assert await conn.fetchval("SELECT count(*) FROM pg_database WHERE datname LIKE 'relais_%'") >= 1
+        finally:
+            await conn.close()
+        if old_cluster != again.pg_data:  # as root, outside the state: the orphan is removed
+            assert not old_cluster.exists()
+    finally:
+        again.clean()

@@ -353,13 +353,36 @@ class Stack:
 
         As root, PostgreSQL runs as an unprivileged user that may not traverse the checkout's parents
         (a clone under /root, say), so its data then lives in a folder of its own under /var/tmp,
-        named after the checkout (or the custom state folder) so that two stacks never share one.
+        named after the checkout (or the custom state folder) so that two stacks never share one,
+        and after this state's password: a new clone at the path of a deleted one (CI reuses its
+        path) gets a new cluster, not the old one whose password it does not know.
         """
         if os.geteuid() != 0:
             return self.state / "pgdata"
+        return (
+            self._pg_root_prefix().with_name(
+                f"{self._pg_root_prefix().name}-{hashlib.sha256(self.pg_password.encode()).hexdigest()[:6]}"
+            )
+            / "pgdata"
+        )
+
+    def _pg_root_prefix(self) -> Path:
         owner = self.root if self.state == self.root / ".relais" else self.state
         digest = hashlib.sha256(str(owner).encode()).hexdigest()[:10]
-        return Path("/var/tmp") / f"relais-pg-{digest}" / "pgdata"  # noqa: S108 - per-checkout, not shared
+        return Path("/var/tmp") / f"relais-pg-{digest}"  # noqa: S108 - per-checkout, not shared
+
+    def _remove_orphan_clusters(self) -> None:
+        """Clusters left at this path by a deleted checkout or state: nobody knows their password."""
+        if os.geteuid() != 0:
+            return
+        prefix = self._pg_root_prefix()
+        mine = self.pg_data.parent
+        for folder in prefix.parent.glob(f"{prefix.name}*"):
+            if folder == mine or not folder.is_dir():
+                continue
+            if _postmaster_alive(folder / "pgdata"):
+                continue  # still running: left alone (the port it holds will stop the new cluster)
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _pg_bin(self, name: str) -> str:
         import warnings
@@ -395,6 +418,7 @@ class Stack:
         return {"user": PG_SYSTEM_USER}
 
     def _start_postgres(self) -> None:
+        self._remove_orphan_clusters()
         data = self.pg_data
         kwargs = self._pg_user_kwargs()
         data.parent.mkdir(parents=True, exist_ok=True)
@@ -483,26 +507,22 @@ class Stack:
 
     def _psql(self, database: str, sql: str, *, password: bool = True) -> str:
         env = {**os.environ, "PGPASSWORD": self.pg_password} if password else None
-        return subprocess.run(  # noqa: S603
+        result = subprocess.run(  # noqa: S603
             [
                 *(self._pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.ports.postgres), "-U", "postgres"),
                 *("-d", database, "-v", "ON_ERROR_STOP=1", "-qtAc", sql),
             ],
-            check=True,
+            check=False,
             capture_output=True,
             text=True,
             env=env,
-        ).stdout.strip()
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"psql on port {self.ports.postgres} failed: {result.stderr.strip()}")
+        return result.stdout.strip()
 
     def _pg_running(self) -> bool:
-        pid_file = self.pg_data / "postmaster.pid"
-        if not pid_file.exists():
-            return False
-        try:
-            os.kill(int(pid_file.read_text().split()[0]), 0)
-        except (ProcessLookupError, ValueError):
-            return False
-        return True
+        return _postmaster_alive(self.pg_data)
 
     def _wait_postgres(self) -> None:
         self._wait_port("postgres", self.ports.postgres, timeout=30)
@@ -531,6 +551,14 @@ class Stack:
 
     def dump_status(self) -> str:
         return json.dumps(self.status())
+
+
+def _postmaster_alive(data: Path) -> bool:
+    try:
+        os.kill(int((data / "postmaster.pid").read_text().split()[0]), 0)
+    except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+        return False
+    return True
 
 
 def _reap(pid: int) -> None:
