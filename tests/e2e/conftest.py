@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from relais_dev.browser import CHROMIUM, CHROMIUM_ARGS
 from relais_dev.stack import Stack
 from relais_dev.testing import ServiceProcesses, free_port
 
@@ -55,3 +56,34 @@ def processes(stack: Stack, tmp_path: Path, mailbox: tuple[Mailbox, int]) -> Ite
 @pytest.fixture
 def referral_processes(processes: ReferralProcesses) -> tuple[str, Path]:
     return processes.url, processes.spans
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless (never a browser Playwright downloads)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (`.ci/run` does it)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_context(browser: Any) -> Iterator[Any]:
+    """Makes browser contexts (one per user: their own cookies) in French, in Paris; closes them after."""
+    contexts: list[Any] = []
+
+    def make() -> Any:
+        context = browser.new_context(
+            locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -11,32 +11,20 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from relais_dev.stack import Stack, repo_root
+from relais_dev.browser import check_page, wait_ready
+from relais_dev.stack import Stack
 from relais_dev.testing import ServiceProcesses, free_port
 from relais_referral.settings import ReferralSettings
 from relais_shared.auth import DevIssuer
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-AXE = repo_root() / "deploy" / "tools" / "node_modules" / "axe-core" / "axe.min.js"
-ARTEFACTS = repo_root() / "test-artefacts" / "portal"
 XSS_NAME = "<script>alert(1)</script>"
 
 
@@ -71,18 +59,6 @@ class Portal:
         return org
 
 
-def _wait_ready(url: str, what: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"{what} not ready within {timeout}s")
-
-
 @pytest.fixture(scope="module")
 def portal(stack: Stack, issuer: DevIssuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     from aiosmtpd.controller import Controller
@@ -100,8 +76,8 @@ def portal(stack: Stack, issuer: DevIssuer, tmp_path_factory: pytest.TempPathFac
     web = ServiceProcesses("portal", stack, workdir, env={"RELAIS_PORTAL_REFERRAL_URL": referral.url})
     try:
         web.start_all()
-        _wait_ready(referral.url, "referral API")
-        _wait_ready(web.url, "portal")
+        wait_ready(referral.url, "referral API")
+        wait_ready(web.url, "portal")
         pact = Portal(referral, web, issuer)
         pact.add_organisation("france_travail", "France Travail Nantes Est")
         pact.add_organisation("mission_locale", "Mission locale Nantes Métropole")
@@ -111,47 +87,6 @@ def portal(stack: Stack, issuer: DevIssuer, tmp_path_factory: pytest.TempPathFac
         web.stop_all()
         referral.stop_all()
         smtp.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (`.ci/run` does it)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def new_context(browser: Browser) -> Iterator[Any]:
-    contexts: list[BrowserContext] = []
-
-    def make() -> BrowserContext:
-        context = browser.new_context(
-            locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def check_page(page: Page, name: str) -> None:
-    """axe-core finds no serious or critical violation; a full-page screenshot is kept."""
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not serious, f"{name}: {serious}"
 
 
 def sign_in(page: Page, pact: Portal, kind: str, *, already_on_form: bool = False) -> None:
@@ -423,3 +358,131 @@ def test_a_counsellor_switches_the_portal_to_english_and_every_page_stays_englis
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Directory of actors").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Directory of the pact's actors")
     check_page(page, "18-directory-english")
+
+
+def test_a_counsellor_finds_the_person_names_a_need_and_refers_to_a_service_that_meets_it_in_one_click(
+    portal: Portal, new_context: Any
+) -> None:
+    garage = portal.add_organisation("association", "Garage solidaire de l'Erdre")
+    owner = portal.issuer.token(org_id=garage["id"], org_kind="association", roles=["counsellor"])
+    described = httpx.post(
+        f"{portal.referral.url}/v1/organisations/{garage['id']}/services",
+        json={
+            "service": {
+                "nom": f"Location de voitures à 2 € par jour {portal.suffix}",
+                "description": "Une voiture pour se rendre aux entretiens et au travail.",
+                "thematiques": ["mobilite--acceder-a-un-vehicule"],
+            },
+            "capacity_status": "open",
+        },
+        headers={"Authorization": f"Bearer {owner}"},
+        timeout=10,
+    )
+    assert described.status_code == 201, described.text
+
+    page = new_context().new_page()
+    sign_in(page, portal, "france_travail")
+    page.goto(portal.url + "/personnes/nouvelle")
+    last_name = f"Besoin{portal.suffix}"
+    page.get_by_label("Prénom").fill("Inès")
+    page.get_by_role("textbox", name="Nom", exact=True).fill(last_name)
+    page.get_by_label("Code postal").fill("44300")
+    page.get_by_role("button", name="Inscrire et orienter").click()
+
+    # Among my people, by name: the search of the home page.
+    page.goto(portal.url + "/")
+    page.get_by_label("Nom, prénom ou date de naissance").fill(last_name)
+    page.get_by_role("button", name="Rechercher").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes personnes")
+    check_page(page, "23-mes-personnes")
+    page.get_by_role("link", name=f"Inès {last_name}", exact=True).click()
+
+    page.get_by_label("Identifier un besoin").select_option("mobilite--acceder-a-un-vehicule")
+    page.get_by_role("button", name="Ajouter le besoin").click()
+    need = page.locator("#besoins + ul li").first
+    expect(need).to_contain_text("véhicule")
+    check_page(page, "24-personne-besoins")
+    need.get_by_role("link", name=re.compile("Trouver un service")).click()
+
+    card = page.locator(".fr-card").filter(has_text=f"Location de voitures à 2 € par jour {portal.suffix}")
+    expect(card).to_contain_text(garage["name"])
+    check_page(page, "25-services-du-besoin")
+    card.get_by_role("button", name=re.compile("Orienter vers ce service")).click()
+
+    expect(page.get_by_role("status")).to_contain_text("Orientation envoyée")
+    expect(page.locator("main")).to_contain_text(garage["name"])
+    expect(page.locator("main")).to_contain_text("Besoin : ")
+
+    page.get_by_label("Ajouter une note").fill("Permis B obtenu en 2024, disponible le matin.")
+    page.get_by_role("button", name="Enregistrer la note").click()
+    expect(page.locator("#notes + p + ol")).to_contain_text("Permis B obtenu en 2024")
+    check_page(page, "26-orientation-note")
+
+
+def test_the_coordination_designates_a_referent_for_a_person_left_without_one(
+    portal: Portal, new_context: Any
+) -> None:
+    coordination_id = str(ReferralSettings().coordination_org_id)
+    admin = portal.issuer.token(org_id=coordination_id, org_kind="pact_coordination", roles=["admin"])
+    headers = {"Authorization": f"Bearer {admin}"}
+    created = httpx.post(
+        f"{portal.referral.url}/v1/organisations",
+        json={
+            "id": coordination_id,
+            "name": "Coordination du pacte",
+            "kind": "pact_coordination",
+            "departement": "44",
+        },
+        headers=headers,
+        timeout=10,
+    )
+    assert created.status_code in (201, 409), created.text
+    # A person whose only référent lets them go: the coordination gets the task of finding another.
+    france_travail = portal.orgs["france_travail"]
+    counsellor = portal.issuer.token(
+        org_id=france_travail["id"], org_kind="france_travail", roles=["counsellor"]
+    )
+    person = httpx.post(
+        f"{portal.referral.url}/v1/jobseekers",
+        json={
+            "first_name": "Sans",
+            "last_name": f"Référent{portal.suffix}",
+            "postcode": "44000",
+            "information_given": True,
+        },
+        headers={"Authorization": f"Bearer {counsellor}"},
+        timeout=10,
+    )
+    assert person.status_code == 201, person.text
+    released = httpx.post(
+        f"{portal.referral.url}/v1/jobseekers/{person.json()['id']}/release",
+        json={},
+        headers={"Authorization": f"Bearer {counsellor}"},
+        timeout=10,
+    )
+    assert released.status_code in (200, 202, 204), released.text
+
+    page = new_context().new_page()
+    page.goto(f"{portal.url}/connexion")
+    page.get_by_label("Filtrer les organisations").fill("Coordination du pacte")
+    page.get_by_role("button", name="Filtrer").click()
+    page.get_by_label("Organisation", exact=True).select_option(coordination_id)
+    page.locator("label[for=role-coordinator]").click()
+    page.get_by_role("button", name="Se connecter").last.click()
+    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Coordination").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Coordination du pacte")
+
+    # The coordination sees the person's name when the API gives it, their number otherwise.
+    who = re.compile(f"{person.json()['id'][:8]}|Référent{portal.suffix}")
+    row = page.get_by_role("row").filter(has_text=who)
+    for _ in range(30):  # the task comes from the journey's events: within seconds
+        if row.count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    expect(row).to_have_count(1)
+    check_page(page, "27-coordination")
+    row.get_by_label(re.compile("Structure référente")).select_option(portal.orgs["mission_locale"]["id"])
+    row.get_by_role("button", name="Désigner").click()
+    expect(page.get_by_role("status")).to_contain_text("Référent désigné")
+    expect(page.get_by_role("row").filter(has_text=who)).to_have_count(0)

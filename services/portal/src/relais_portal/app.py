@@ -17,10 +17,11 @@ from fastapi.staticfiles import StaticFiles
 
 from relais_portal import i18n
 from relais_portal.i18n import gettext as _
+from relais_portal.oidc import OidcClient
 from relais_portal.referral_api import ApiProblem, ServiceUnavailable
 from relais_portal.session import SessionCodec
 from relais_portal.settings import PortalSettings
-from relais_portal.web import auth, directory, home, language, people, referrals
+from relais_portal.web import auth, coordination, directory, home, language, people, referrals
 from relais_portal.web.deps import CsrfRefused, Directory, NotSignedIn, optional_session, render, sign_in_url
 from relais_shared.api import create_service_app
 from relais_shared.telemetry import setup_telemetry
@@ -32,8 +33,8 @@ def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
         if request.headers.get("HX-Request"):
-            return Response(status_code=401, headers={"HX-Redirect": sign_in_url(exc.next_path)})
-        return RedirectResponse(sign_in_url(exc.next_path), status_code=303)
+            return Response(status_code=401, headers={"HX-Redirect": sign_in_url(request, exc.next_path)})
+        return RedirectResponse(sign_in_url(request, exc.next_path), status_code=303)
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, exc: CsrfRefused) -> Response:
@@ -68,7 +69,7 @@ def _install_error_pages(app: FastAPI) -> None:
     async def refused(request: Request, exc: ApiProblem) -> Response:
         session = optional_session(request)
         if exc.status == 401:
-            return RedirectResponse(sign_in_url(request.url.path), status_code=303)
+            return RedirectResponse(sign_in_url(request, request.url.path), status_code=303)
         if exc.status in (403, 404):
             return render(
                 request,
@@ -137,6 +138,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             people.router,
             directory.router,
             language.router,
+            coordination.router,
         ],
         on_shutdown=on_shutdown,
         tracer_provider=setup_telemetry("portal", "web"),
@@ -152,7 +154,8 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         return response
 
     app.state.sessions_codec = SessionCodec(settings.session_secret, settings.session_ttl_s)
-    app.state.directory = Directory(settings, client)
+    app.state.oidc = OidcClient(settings) if settings.oidc_issuer else None
+    app.state.directory = Directory(settings, client, app.state.oidc)
     assets = Path(settings.assets_dir)
     app.mount(
         "/static/dsfr", StaticFiles(directory=assets / "@gouvfr" / "dsfr" / "dist", check_dir=False), "dsfr"

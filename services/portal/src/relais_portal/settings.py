@@ -37,6 +37,24 @@ class PortalSettings(RelaisSettings):
         description="Where npm installed the DSFR and htmx (default: deploy/tools/node_modules)",
     )
     api_timeout_s: float = 5.0
+    oidc_issuer: str = Field(
+        default="",
+        description="The OpenID Connect provider (e.g. https://sso.example/realms/relais): sign-in goes "
+        "through it (authorisation code + PKCE) and the development sign-in is off",
+    )
+    oidc_discovery_url: str = Field(
+        default="",
+        description="Where the portal reads the provider's metadata, when it reaches the provider by "
+        "another address than browsers do (default: the issuer's /.well-known/openid-configuration)",
+    )
+    oidc_client_id: str = "relais-portal"
+    oidc_client_secret: str = Field(default="", description="The portal's client secret at the provider")
+    oidc_scope: str = "openid profile email"
+    oidc_provider_name: str = Field(default="Keycloak", description="Shown on the sign-in button")
+    public_url: str = Field(
+        default="",
+        description="The portal's address as browsers reach it (redirect URIs); default: the request's",
+    )
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> PortalSettings:
@@ -49,6 +67,8 @@ class PortalSettings(RelaisSettings):
             self.session_secret in PLACEHOLDER_SECRETS or self.session_secret.startswith("dev-")
         ):
             raise ValueError("RELAIS_PORTAL_SESSION_SECRET must be set to a real secret in production")
+        if self.environment == "production" and not self.oidc_issuer:
+            raise ValueError("RELAIS_PORTAL_OIDC_ISSUER is required in production (no development sign-in)")
         return self
 
     @property

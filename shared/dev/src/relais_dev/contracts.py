@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from relais_dev.keycloak import compose_realm
 from relais_shared.envelope import Envelope, EventData, dataschema_for
 from relais_shared.kafka import TopicCatalogue
 from relais_shared.manifest import ServiceManifest, load_manifests
@@ -77,6 +78,8 @@ def expected_files(root: Path) -> dict[Path, str]:
     files: dict[Path, str] = {
         root / "contracts" / "envelope.schema.json": _dump(envelope_schema()),
         root / "contracts" / "topics.yaml": catalogue_document(manifests),
+        # The OpenID Connect realm docker-compose.yml imports: roles and demo accounts follow the code.
+        root / "deploy" / "keycloak" / "relais-realm.json": _dump(compose_realm()),
     }
     for name, manifest in manifests.items():
         files[root / "contracts" / "openapi" / f"{name}.json"] = _dump(manifest.create_app().openapi())

@@ -1,14 +1,25 @@
-"""Sign-in and sign-out. Development: choose an organisation and a role, the local issuer signs the token."""
+"""Sign-in and sign-out.
+
+With an OpenID Connect provider (``RELAIS_PORTAL_OIDC_ISSUER``): authorisation code + PKCE, the provider's
+access token kept in the session; sign-out ends the provider's session too. Development: choose an
+organisation and a role, the local issuer signs the token.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
+from dataclasses import asdict
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from relais_portal.i18n import gettext as _
+from relais_portal.oidc import OidcError, Pending
 from relais_portal.session import COOKIE
 from relais_portal.web import labels
 from relais_portal.web.deps import (
@@ -16,10 +27,13 @@ from relais_portal.web.deps import (
     DirectoryDep,
     MaybeSession,
     codec_of,
+    oidc_of,
     render,
     safe_next,
     settings_of,
 )
+from relais_shared.auth import TokenVerifier
+from relais_shared.problems import Problem
 
 router = APIRouter(tags=["connexion"])
 LOGIN_CSRF = "relais_login_csrf"
@@ -30,16 +44,19 @@ DEV_ROLES = ("counsellor", "coordinator")
 async def sign_in_form(
     request: Request, directory: DirectoryDep, session: MaybeSession, next: str = "/", q: str = ""
 ) -> Response:
+    settings = settings_of(request)
+    if oidc_of(request) is not None:
+        return render(
+            request, "sign_in.html", session, next=safe_next(next), oidc_provider=settings.oidc_provider_name
+        )
     if not directory.dev_sign_in:
         return render(
             request,
             "error.html",
             None,
-            501,
+            503,
             title=_("Connexion"),
-            message=_(
-                "La connexion par le fournisseur d'identité (OpenID Connect) n'est pas encore disponible."
-            ),
+            message=_("Aucun moyen de connexion n'est configuré : contactez l'administrateur du portail."),
         )
     page = await directory.search(q=q or None, limit=200)
     # Login CSRF: the sign-in form is tied to this browser by a cookie of its own (double submit).
@@ -123,6 +140,159 @@ async def sign_in(
 @router.post("/deconnexion", summary="Se déconnecter")
 async def sign_out(request: Request, session: CsrfSession) -> Response:
     codec_of(request).revoke(session)
-    response = RedirectResponse("/connexion", status_code=303)
+    target = "/connexion"
+    oidc = oidc_of(request)
+    if oidc is not None:
+        with contextlib.suppress(OidcError):  # the provider is down: the portal's session ends anyway
+            target = (
+                await oidc.end_session_url(request.cookies.get(ID_HINT, ""), f"{_base_url(request)}/")
+                or target
+            )
+    response = RedirectResponse(target, status_code=303)
     response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(ID_HINT, path="/deconnexion")
+    return response
+
+
+# ---------------------------------------------------------------------------------- OpenID Connect
+PENDING = "relais_oidc"
+ID_HINT = "relais_idt"
+PENDING_TTL_S = 600
+# The role a session acts in when the provider grants several: the first of this list it holds.
+ROLE_ORDER = (
+    "counsellor",
+    "coordinator",
+    "facilitator",
+    "buyer",
+    "training_provider",
+    "employer",
+    "evaluator",
+    "admin",
+)
+
+
+def _base_url(request: Request) -> str:
+    return settings_of(request).public_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+
+def _pending_serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings_of(request).session_secret, salt="relais-portal-oidc")
+
+
+def _refused(request: Request, status: int, title: str, message: str) -> Response:
+    response = render(request, "error.html", None, status, title=title, message=message)
+    response.delete_cookie(PENDING, path="/connexion")
+    return response
+
+
+@router.get("/connexion/oidc", summary="Se connecter par le fournisseur d'identité")
+async def oidc_begin(request: Request, next: str = "/") -> Response:
+    oidc = oidc_of(request)
+    if oidc is None:
+        return RedirectResponse(f"/connexion?next={quote(safe_next(next), safe='/')}", status_code=303)
+    try:
+        url, pending = await oidc.begin(f"{_base_url(request)}/connexion/retour", safe_next(next))
+    except OidcError:
+        return _refused(
+            request,
+            503,
+            _("Service indisponible"),
+            _("Le fournisseur d'identité ne répond pas pour le moment : réessayez dans quelques minutes."),
+        )
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        PENDING,
+        _pending_serializer(request).dumps(asdict(pending)),
+        max_age=PENDING_TTL_S,
+        httponly=True,
+        samesite="lax",  # sent on the provider's top-level redirect back, never on a cross-site POST
+        secure=settings_of(request).secure_cookies,
+        path="/connexion",
+    )
+    return response
+
+
+@router.get("/connexion/retour", summary="Retour du fournisseur d'identité")
+async def oidc_return(
+    request: Request, directory: DirectoryDep, code: str = "", state: str = "", error: str = ""
+) -> Response:
+    oidc = oidc_of(request)
+    settings = settings_of(request)
+    try:
+        pending = Pending(
+            **_pending_serializer(request).loads(request.cookies.get(PENDING, ""), max_age=PENDING_TTL_S)
+        )
+    except (BadSignature, TypeError):
+        pending = None
+    if oidc is None or pending is None:
+        return _refused(
+            request,
+            400,
+            _("Connexion expirée"),
+            _("Cette connexion a expiré ou n'a pas été commencée ici : recommencez."),
+        )
+    if error:
+        return _refused(
+            request, 403, _("Connexion refusée"), _("Le fournisseur d'identité n'a pas accepté la connexion.")
+        )
+    try:
+        signed = await oidc.finish(
+            pending, code=code, state=state, redirect_uri=f"{_base_url(request)}/connexion/retour"
+        )
+        metadata = await oidc.metadata()
+        verifier = TokenVerifier(
+            issuer=oidc.issuer, audience=settings.jwt_audience, jwks_url=metadata["jwks_uri"]
+        )
+        principal = await asyncio.to_thread(verifier.verify, signed.access_token)
+    except OidcError:
+        return _refused(
+            request,
+            400,
+            _("Connexion refusée"),
+            _("La réponse du fournisseur d'identité n'est pas valide : recommencez la connexion."),
+        )
+    except Problem:
+        principal = None
+    role = next((r for r in ROLE_ORDER if principal is not None and r in principal.roles), None)
+    if principal is None or role is None:
+        return _refused(
+            request,
+            403,
+            _("Compte sans organisation"),
+            _(
+                "Votre compte n'est rattaché à aucune organisation du pacte, ou n'y a aucun rôle : "
+                "demandez-le à l'administrateur de votre structure."
+            ),
+        )
+    org = await directory.organisation(str(principal.org_id))
+    codec = codec_of(request)
+    session = codec.new(
+        token=signed.access_token,
+        sub=principal.sub,
+        org_id=str(principal.org_id),
+        org_name=str(org.get("name") or ""),
+        org_kind=principal.org_kind,
+        role=role,
+    )
+    response = RedirectResponse(pending.next, status_code=303)
+    response.set_cookie(
+        COOKIE,
+        codec.dumps(session),
+        max_age=min(settings.session_ttl_s, signed.expires_in),
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    # Only the sign-out reads it (the provider's logout wants it as a hint).
+    response.set_cookie(
+        ID_HINT,
+        signed.id_token,
+        max_age=settings.session_ttl_s,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/deconnexion",
+    )
+    response.delete_cookie(PENDING, path="/connexion")
     return response

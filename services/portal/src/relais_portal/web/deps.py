@@ -17,7 +17,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from relais_portal import i18n
-from relais_portal.referral_api import ApiProblem, ReferralApi
+from relais_portal.oidc import OidcClient, OidcError
+from relais_portal.referral_api import ApiProblem, ReferralApi, ServiceUnavailable
 from relais_portal.session import COOKIE, Session, SessionCodec
 from relais_portal.settings import PortalSettings
 from relais_portal.web import labels
@@ -112,8 +113,10 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
-def sign_in_url(next_path: str) -> str:
-    return f"/connexion?next={quote(next_path, safe='/')}"
+def sign_in_url(request: Request, next_path: str) -> str:
+    """With a provider, straight to it (its own session often signs the user in without a form)."""
+    page = "/connexion/oidc" if request.app.state.oidc is not None else "/connexion"
+    return f"{page}?next={quote(next_path, safe='/')}"
 
 
 def render(
@@ -129,19 +132,22 @@ def render(
 
 
 class Directory:
-    """Organisation names for the pages, read from the directory with the portal's own reader token.
+    """Organisation names for the pages, read from the directory with the portal's own token.
 
-    The directory is public (no personal data); names change rarely, so they are kept a minute.
+    The directory is public (no personal data): the portal reads it as itself — with OpenID Connect, the
+    service-account token of its client (client credentials); in development, a token of the local
+    issuer. Names change rarely, so they are kept a minute.
     """
 
     READER_ORG = uuid.UUID("00000000-0000-5000-8000-00000000d1a0")
 
-    def __init__(self, settings: PortalSettings, client: httpx.AsyncClient) -> None:
+    def __init__(self, settings: PortalSettings, client: httpx.AsyncClient, oidc: OidcClient | None) -> None:
         self._client = client
         self._settings = settings
+        self._oidc = oidc
         self._issuer = (
             None
-            if settings.jwt_jwks_url
+            if oidc is not None or settings.jwt_jwks_url
             else DevIssuer(
                 dev_issuer_dir(settings.dev_issuer_dir), settings.jwt_issuer, settings.jwt_audience
             )
@@ -156,18 +162,23 @@ class Directory:
         assert self._issuer is not None
         return self._issuer
 
-    def api(self) -> ReferralApi:
-        # Production reads the directory with the portal's client-credentials token (not built yet):
-        # without a local issuer the public pages answer "service unavailable".
+    async def api(self) -> ReferralApi:
+        if self._oidc is not None:
+            try:
+                return ReferralApi(self._client, await self._oidc.service_token())
+            except OidcError as exc:
+                raise ServiceUnavailable(str(exc)) from exc
         if self._issuer is None:
-            raise ApiProblem(503, {"title": "Annuaire public indisponible sans jeton de service."})
+            raise ApiProblem(
+                503, {"title": i18n.gettext("Annuaire public indisponible sans jeton de service.")}
+            )
         token = self._issuer.token(
             org_id=self.READER_ORG, org_kind="pact_coordination", roles=["evaluator"], sub="portal-directory"
         )
         return ReferralApi(self._client, token)
 
     async def search(self, **params: Any) -> dict[str, Any]:
-        page: dict[str, Any] = await self.api().get("/v1/organisations", **params)
+        page: dict[str, Any] = await (await self.api()).get("/v1/organisations", **params)
         for org in page["items"]:
             self._names[org["id"]] = (time.monotonic() + 60, org)
         return page
@@ -179,7 +190,7 @@ class Directory:
         if cached and cached[0] > time.monotonic():
             return cached[1]
         try:
-            org: dict[str, Any] = await self.api().get(f"/v1/organisations/{org_id}")
+            org: dict[str, Any] = await (await self.api()).get(f"/v1/organisations/{org_id}")
         except ApiProblem:
             return {"id": str(org_id), "name": i18n.gettext("Organisation inconnue"), "kind": ""}
         self._names[str(org_id)] = (time.monotonic() + 60, org)
@@ -187,6 +198,11 @@ class Directory:
 
     async def names(self, ids: set[str]) -> dict[str, str]:
         return {i: (await self.organisation(i)).get("name", "") for i in ids if i}
+
+
+def oidc_of(request: Request) -> OidcClient | None:
+    oidc: OidcClient | None = request.app.state.oidc
+    return oidc
 
 
 def directory_of(request: Request) -> Directory:

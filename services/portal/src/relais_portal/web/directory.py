@@ -46,5 +46,5 @@ async def directory_page(
 async def organisation_page(
     request: Request, org_id: uuid.UUID, directory: DirectoryDep, session: MaybeSession
 ) -> Response:
-    org = await directory.api().get(f"/v1/organisations/{org_id}")
+    org = await (await directory.api()).get(f"/v1/organisations/{org_id}")
     return render(request, "organisation.html", session, org=org)

@@ -1,9 +1,11 @@
-"""A person's page (référent, follow-up group, open referrals, tasks, journey) and registration."""
+"""People: search among mine, a person's page (référent, follow-up group, needs, open referrals, tasks,
+journey), registration, and needs with the directory's services that answer them (one click to refer)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,6 +14,20 @@ from relais_portal.referral_api import ApiProblem
 from relais_portal.web.deps import Api, CsrfSession, CurrentSession, DirectoryDep, render
 
 router = APIRouter(prefix="/personnes", tags=["personnes"])
+PAGE = 20
+
+
+@router.get(
+    "", response_class=HTMLResponse, summary="Mes personnes : rechercher parmi les personnes accompagnées"
+)
+async def my_people(
+    request: Request, session: CurrentSession, api: Api, q: str = "", page: int = 1, orienter: bool = False
+) -> Response:
+    page = max(page, 1)
+    found = await api.get("/v1/jobseekers", q=q.strip() or None, offset=(page - 1) * PAGE, limit=PAGE)
+    return render(
+        request, "people.html", session, found=found, q=q, page=page, page_size=PAGE, orienter=orienter
+    )
 
 
 @router.get("/nouvelle", response_class=HTMLResponse, summary="Inscrire une personne")
@@ -81,4 +97,58 @@ async def person_page(
         ids |= {journey.get("referent_org_id") or "", *journey["follow_up_org_ids"]}
         ids |= {entry.get("org_id") or "" for entry in journey["history"]}
     names = await directory.names(ids)
-    return render(request, "person.html", session, person=person, journey=journey, names=names)
+    needs = await api.get(f"/v1/jobseekers/{jobseeker_id}/needs")
+    vocabulary = await api.get("/v1/directory/vocabulary")
+    return render(
+        request,
+        "person.html",
+        session,
+        person=person,
+        journey=journey,
+        names=names,
+        needs=needs,
+        thematiques=vocabulary["thematiques"],
+        need_error=request.query_params.get("erreur_besoin", ""),
+    )
+
+
+@router.post("/{jobseeker_id}/besoins", summary="Identifier un besoin")
+async def identify_need(
+    jobseeker_id: uuid.UUID, session: CsrfSession, api: Api, thematique: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        await api.post(f"/v1/jobseekers/{jobseeker_id}/needs", {"thematique": thematique})
+    except ApiProblem as problem:
+        if problem.status in (403, 404):
+            raise
+        return RedirectResponse(
+            f"/personnes/{jobseeker_id}?erreur_besoin={quote(problem.message)}#besoins", status_code=303
+        )
+    return RedirectResponse(f"/personnes/{jobseeker_id}#besoins", status_code=303)
+
+
+@router.post("/{jobseeker_id}/besoins/{need_id}/lever", summary="Lever un besoin")
+async def lift_need(jobseeker_id: uuid.UUID, need_id: uuid.UUID, session: CsrfSession, api: Api) -> Response:
+    await api.post(f"/v1/jobseekers/{jobseeker_id}/needs/{need_id}/lift", {})
+    return RedirectResponse(f"/personnes/{jobseeker_id}#besoins", status_code=303)
+
+
+@router.get(
+    "/{jobseeker_id}/besoins/{need_id}",
+    response_class=HTMLResponse,
+    summary="Les services qui répondent à un besoin, les plus proches d'abord",
+)
+async def need_services(
+    request: Request, jobseeker_id: uuid.UUID, need_id: uuid.UUID, session: CurrentSession, api: Api
+) -> Response:
+    person = await api.get(f"/v1/jobseekers/{jobseeker_id}")
+    suggestions = await api.get(f"/v1/jobseekers/{jobseeker_id}/needs/{need_id}/suggestions")
+    return render(
+        request,
+        "need_services.html",
+        session,
+        person=person,
+        need=suggestions["need"],
+        suggestions=[s for s in suggestions["items"] if s["organisation_id"] != session.org_id],
+        idempotency_key=uuid.uuid4(),
+    )

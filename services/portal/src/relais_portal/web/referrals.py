@@ -67,6 +67,12 @@ async def _page(
             raise
         person = None
     names = await directory.names({referral["sender_org_id"], referral["receiver_org_id"]})
+    try:
+        notes = (await api.get(f"/v1/referrals/{referral_id}/notes"))["items"]
+    except ApiProblem as problem:
+        if problem.status not in (403, 404):
+            raise
+        notes = None  # only the two organisations of the referral exchange notes
     return render(
         request,
         "referral.html",
@@ -76,6 +82,7 @@ async def _page(
         person=person,
         names=names,
         actions=actions_for(referral, session),
+        notes=notes,
         done=DONE.get(request.query_params.get("fait", "")),
         **extra,
     )
@@ -169,6 +176,27 @@ def _appointment_at(date_value: str, time_value: str) -> str | None:
     except ValueError:
         return None
     return local.replace(tzinfo=PARIS).isoformat()
+
+
+@router.post("/{referral_id}/notes", summary="Ajouter une note à l'orientation")
+async def add_note(
+    request: Request,
+    referral_id: uuid.UUID,
+    session: CsrfSession,
+    api: Api,
+    directory: DirectoryDep,
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        await api.post(f"/v1/referrals/{referral_id}/notes", {"text": text})
+    except ApiProblem as problem:
+        if problem.status in (403, 404):
+            raise
+        errors = {"note": problem.field_errors().get("text") or problem.message}
+        return await _page(
+            request, api, directory, session, referral_id, 422, errors=errors, values={"note": text}
+        )
+    return RedirectResponse(f"/orientations/{referral_id}#notes", status_code=303)
 
 
 @router.post("/{referral_id}/{action}", summary="Agir sur une orientation")
