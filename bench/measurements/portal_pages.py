@@ -39,10 +39,16 @@ async def _load(port: int, calls: Callable[[Connection], Awaitable[int]], ctx: B
 
 
 def _p95_ms(result: LoadResult) -> float:
+    """p95 of the answered pages; failures (a 503 when the API did not answer within the portal's
+    timeout) are counted in the notes, not hidden: a run with failures says so."""
     value = percentile([s * 1000 for s in result.latencies], 95)
-    if value is None or result.errors:
-        raise RuntimeError(f"failed requests: {result.errors} (statuses {result.statuses})")
+    if value is None:
+        raise RuntimeError(f"no page answered: statuses {result.statuses}")
     return value
+
+
+def _failures(name: str, result: LoadResult) -> str:
+    return f"{name}: {result.errors} failed of {result.sent} ({result.statuses})" if result.errors else ""
 
 
 @measurement("portal.pages", kind="relais", order=40)
@@ -140,9 +146,20 @@ async def portal_pages(ctx: BenchContext) -> list[Figure]:
             page = await _load(portal_port, referral_page, ctx)
             page_api = await _load(api_port, referral_calls, ctx)
             elapsed = time.perf_counter() - began
+    failures = "; ".join(
+        f
+        for f in (
+            _failures("home", home),
+            _failures("home API", home_api),
+            _failures("referral page", page),
+            _failures("referral API", page_api),
+        )
+        if f
+    )
     notes = (
         f"{USERS} users in a closed loop, {len(referral_ids)} referrals received; "
         f"home {home.rate:.0f} pages/s, referral page {page.rate:.0f} pages/s; {elapsed:.0f} s"
+        + (f"; FAILURES — {failures}" if failures else "; no failed request")
     )
     return [
         Figure(

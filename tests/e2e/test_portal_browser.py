@@ -486,3 +486,64 @@ def test_the_coordination_designates_a_referent_for_a_person_left_without_one(
     row.get_by_role("button", name="Désigner").click()
     expect(page.get_by_role("status")).to_contain_text("Référent désigné")
     expect(page.get_by_role("row").filter(has_text=who)).to_have_count(0)
+
+
+def test_a_counsellor_declares_the_capacity_but_may_not_publish_the_pacts_deadlines(
+    portal: Portal, new_context: Any
+) -> None:
+    page = new_context().new_page()
+    sign_in(page, portal, "plie")
+    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Administration").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Administration")
+    check_page(page, "28-administration")
+
+    page.locator("label[for=capacite-full]").click()
+    page.get_by_role("button", name="Enregistrer la capacité").click()
+    expect(page.get_by_role("status")).to_contain_text("Capacité d'accueil enregistrée")
+    expect(page.locator("#capacite-full")).to_be_checked()
+    directory = new_context().new_page()
+    directory.goto(f"{portal.url}/annuaire/{portal.orgs['plie']['id']}")
+    expect(directory.locator("main .fr-badge")).to_have_text("Complet")
+
+    # The deadlines are the pact's: a counsellor's publication is refused, and nothing changes.
+    versions = page.locator("#titre-delais ~ div table tbody tr").count()
+    page.get_by_label("Accusé de réception").fill("4")
+    page.get_by_role("button", name="Publier une nouvelle version").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.locator("#titre-delais ~ div table tbody tr")).to_have_count(versions)
+
+
+def test_a_counsellor_records_a_hire_as_a_life_event_and_it_joins_the_journey(
+    portal: Portal, new_context: Any
+) -> None:
+    france_travail = portal.orgs["france_travail"]
+    counsellor = portal.issuer.token(
+        org_id=france_travail["id"], org_kind="france_travail", roles=["counsellor"]
+    )
+    person = httpx.post(
+        f"{portal.referral.url}/v1/jobseekers",
+        json={
+            "first_name": "Yanis",
+            "last_name": f"Embauche{portal.suffix}",
+            "postcode": "44100",
+            "information_given": True,
+        },
+        headers={"Authorization": f"Bearer {counsellor}"},
+        timeout=10,
+    )
+    assert person.status_code == 201, person.text
+    page = new_context().new_page()
+    sign_in(page, portal, "france_travail")
+    page.goto(f"{portal.url}/personnes/{person.json()['id']}")
+    page.locator("label[for=evenement-hired]").click()
+    page.get_by_label("Contrat (embauche)").select_option("CDI")
+    page.get_by_label("Heures par semaine (embauche)").fill("35")
+    page.get_by_role("button", name="Enregistrer l'événement").click()
+    expect(page.get_by_role("status")).to_contain_text("Événement enregistré")
+    for _ in range(30):  # the journey is a projection of the events
+        if page.locator("#parcours").filter(has_text="Embauche").count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    expect(page.locator("#parcours")).to_contain_text("Embauche")
+    check_page(page, "29-personne-embauche")

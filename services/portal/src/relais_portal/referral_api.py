@@ -73,6 +73,9 @@ class ReferralApi:
     async def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
         return await self._send("POST", path, json=body, headers=headers)
 
+    async def put(self, path: str, body: Any = None) -> Any:
+        return await self._send("PUT", path, json=body)
+
     async def _send(self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
         try:
             response = await self._client.request(

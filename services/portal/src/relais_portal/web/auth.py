@@ -37,7 +37,7 @@ from relais_shared.problems import Problem
 
 router = APIRouter(tags=["connexion"])
 LOGIN_CSRF = "relais_login_csrf"
-DEV_ROLES = ("counsellor", "coordinator")
+DEV_ROLES = ("counsellor", "coordinator", "admin")
 
 
 @router.get("/connexion", response_class=HTMLResponse, summary="Se connecter")

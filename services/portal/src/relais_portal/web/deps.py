@@ -196,6 +196,10 @@ class Directory:
         self._names[str(org_id)] = (time.monotonic() + 60, org)
         return org
 
+    def forget(self, org_id: str) -> None:
+        """After a change of the organisation (its capacity): the next page reads it again."""
+        self._names.pop(str(org_id), None)
+
     async def names(self, ids: set[str]) -> dict[str, str]:
         return {i: (await self.organisation(i)).get("name", "") for i in ids if i}
 

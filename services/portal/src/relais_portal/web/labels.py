@@ -79,6 +79,37 @@ JOURNEY = Translated(
     }
 )
 DETAILS = APPOINTMENT_OUTCOMES | CLOSING_OUTCOMES | REFUSAL_REASONS
+LIFE_EVENTS = Translated(
+    {
+        "hired": N_("Embauche"),
+        "moved_out": N_("Déménagement hors du territoire"),
+        "training_abandoned": N_("Abandon de formation"),
+    }
+)
+CONTRACTS = Translated(
+    {
+        "CDI": N_("CDI"),
+        "CDD": N_("CDD"),
+        "interim": N_("Intérim"),
+        "alternance": N_("Alternance"),
+        "contrat_aide": N_("Contrat aidé"),
+        "creation": N_("Création d'entreprise"),
+    }
+)
+POLICY_FIELDS = Translated(
+    {
+        "acknowledgement_days": N_("Accusé de réception"),
+        "reminder_days": N_("Relance"),
+        "manager_escalation_days": N_("Alerte au responsable"),
+        "coordination_escalation_days": N_("Alerte à la coordination"),
+        "expiry_days": N_("Expiration"),
+        "decision_days": N_("Décision"),
+        "reorient_days": N_("Réorientation"),
+        "appointment_outcome_days": N_("Résultat du rendez-vous"),
+        "max_no_shows": N_("Absences admises"),
+        "unaccompanied_days": N_("Sans référent"),
+    }
+)
 STATUS = Translated(
     {
         "submitted": N_("Envoyée"),

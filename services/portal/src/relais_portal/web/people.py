@@ -109,7 +109,51 @@ async def person_page(
         needs=needs,
         thematiques=vocabulary["thematiques"],
         need_error=request.query_params.get("erreur_besoin", ""),
+        situation_error=request.query_params.get("erreur_situation", ""),
+        situation_done=request.query_params.get("fait", ""),
     )
+
+
+@router.post("/{jobseeker_id}/evenement", summary="Enregistrer un événement de vie")
+async def life_event(
+    jobseeker_id: uuid.UUID,
+    session: CsrfSession,
+    api: Api,
+    kind: Annotated[str, Form()] = "",
+    contract_type: Annotated[str, Form()] = "",
+    weekly_hours: Annotated[str, Form()] = "",
+) -> Response:
+    body: dict[str, Any] = {"kind": kind or None}
+    if kind == "hired":
+        body["contract_type"] = contract_type or None
+        body["weekly_hours"] = weekly_hours.replace(",", ".") or None
+    return await _situation(
+        api, jobseeker_id, f"/v1/jobseekers/{jobseeker_id}/life-events", body, "evenement"
+    )
+
+
+@router.post("/{jobseeker_id}/sortie", summary="Sortie du pacte avec son résultat")
+async def exit_pact(
+    jobseeker_id: uuid.UUID, session: CsrfSession, api: Api, outcome: Annotated[str, Form()] = ""
+) -> Response:
+    return await _situation(
+        api, jobseeker_id, f"/v1/jobseekers/{jobseeker_id}/exit", {"outcome": outcome or None}, "sortie"
+    )
+
+
+async def _situation(
+    api: Api, jobseeker_id: uuid.UUID, path: str, body: dict[str, Any], done: str
+) -> Response:
+    try:
+        await api.post(path, body)
+    except ApiProblem as problem:
+        if problem.status in (403, 404):
+            raise
+        message = "; ".join(dict.fromkeys(problem.field_errors().values())) or problem.message
+        return RedirectResponse(
+            f"/personnes/{jobseeker_id}?erreur_situation={quote(message)}#situation", status_code=303
+        )
+    return RedirectResponse(f"/personnes/{jobseeker_id}?fait={done}#situation", status_code=303)
 
 
 @router.post("/{jobseeker_id}/besoins", summary="Identifier un besoin")

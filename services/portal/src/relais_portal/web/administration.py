@@ -1,0 +1,152 @@
+"""An organisation's administration: its declared capacity, its members and their roles, and — for the
+pact — the referral deadline policies with their versions. The API decides who may change what."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from relais_portal.i18n import gettext as _
+from relais_portal.referral_api import ApiProblem
+from relais_portal.session import Session
+from relais_portal.web.deps import Api, CsrfSession, CurrentSession, DirectoryDep, render
+from relais_portal.web.labels import ROLES
+
+router = APIRouter(prefix="/administration", tags=["administration"])
+POLICY_FIELDS = (
+    "acknowledgement_days",
+    "reminder_days",
+    "manager_escalation_days",
+    "coordination_escalation_days",
+    "expiry_days",
+    "decision_days",
+    "reorient_days",
+    "appointment_outcome_days",
+    "max_no_shows",
+    "unaccompanied_days",
+)
+
+
+async def _page(
+    request: Request,
+    session: Session,
+    api: Api,
+    directory: DirectoryDep,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    organisation = await directory.organisation(session.org_id)
+    policies = await api.get("/v1/referral-policies")
+    return render(
+        request,
+        "administration.html",
+        session,
+        status_code,
+        organisation=organisation,
+        policies=sorted(policies, key=lambda p: (p["org_kind"], -p["version"])),
+        policy_fields=POLICY_FIELDS,
+        roles=ROLES,
+        done=request.query_params.get("fait", ""),
+        **{"errors": {}, "values": {}, **extra},
+    )
+
+
+@router.get("", response_class=HTMLResponse, summary="Administration de l'organisation et délais du pacte")
+async def administration(
+    request: Request, session: CurrentSession, api: Api, directory: DirectoryDep
+) -> Response:
+    return await _page(request, session, api, directory)
+
+
+async def _change(
+    request: Request,
+    session: Session,
+    api: Api,
+    directory: DirectoryDep,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    done: str,
+    form: str,
+) -> Response:
+    try:
+        await (api.put(path, body) if method == "PUT" else api.post(path, body))
+    except ApiProblem as problem:
+        if problem.status == 404:
+            raise
+        message = (
+            _("Votre rôle ou votre organisation ne permet pas ce changement : rien n'a été modifié.")
+            if problem.status == 403
+            else problem.message
+        )
+        return await _page(
+            request,
+            session,
+            api,
+            directory,
+            problem.status if problem.status == 403 else 422,
+            errors={form: message, **{f"{form}.{k}": v for k, v in problem.field_errors().items()}},
+            values=body,
+        )
+    directory.forget(session.org_id)
+    return RedirectResponse(f"/administration?fait={done}", status_code=303)
+
+
+@router.post("/capacite", summary="Déclarer la capacité d'accueil de l'organisation")
+async def capacity(
+    request: Request,
+    session: CsrfSession,
+    api: Api,
+    directory: DirectoryDep,
+    capacity_status: Annotated[str, Form()] = "",
+) -> Response:
+    return await _change(
+        request,
+        session,
+        api,
+        directory,
+        "PUT",
+        f"/v1/organisations/{session.org_id}/capacity",
+        {"capacity_status": capacity_status or None},
+        "capacite",
+        "capacity",
+    )
+
+
+@router.post("/membres", summary="Déclarer un membre de l'organisation et ses rôles")
+async def member(
+    request: Request,
+    session: CsrfSession,
+    api: Api,
+    directory: DirectoryDep,
+    sub: Annotated[str, Form()] = "",
+    display_name: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    roles: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    return await _change(
+        request,
+        session,
+        api,
+        directory,
+        "PUT",
+        f"/v1/organisations/{session.org_id}/members/{sub.strip() or '-'}",
+        {"display_name": display_name, "email": email or None, "roles": roles or []},
+        "membre",
+        "member",
+    )
+
+
+@router.post("/delais", summary="Publier une nouvelle version des délais d'orientation")
+async def policy(request: Request, session: CsrfSession, api: Api, directory: DirectoryDep) -> Response:
+    form = await request.form()
+    kind = str(form.get("org_kind") or "*")
+    body: dict[str, Any] = {}
+    for name in POLICY_FIELDS:
+        raw = str(form.get(name) or "").strip()
+        body[name] = int(raw) if raw.lstrip("-").isdigit() else (raw or None)
+    return await _change(
+        request, session, api, directory, "POST", f"/v1/referral-policies/{kind}", body, "delais", "policy"
+    )
