@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from relais_shared.manifest import ServiceManifest
+from relais_shared.manifest import ConsumerGroup, ServiceManifest
 from relais_training.app import create_app
 from relais_training.events import registry
 from relais_training.settings import TrainingSettings
@@ -13,9 +13,17 @@ MANIFEST = ServiceManifest(
     name="training",
     label="Formation",
     settings=TrainingSettings,
-    processes=("api", "relay"),
+    processes=("api", "consumer", "relay"),
     create_app=create_app,
     service_dir=Path(__file__).resolve().parents[2],
     events=registry,
     topic_key="enrolment id",
+    consumer_groups=(
+        ConsumerGroup(
+            "training-referrals",
+            "enrols the people referred to a session (referral.submitted.v1), anonymises the erased"
+            " (jobseeker.erased.v1)",
+            ("relais.referral.events",),
+        ),
+    ),
 )

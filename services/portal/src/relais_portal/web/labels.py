@@ -59,6 +59,8 @@ JOURNEY = {
     "life_event_hired": "Embauche",
     "life_event_moved_out": "Déménagement",
     "life_event_training_abandoned": "Abandon de formation",
+    "referent_back_from_training": "Retour au conseiller après la formation",
+    "training_cancelled": "Formation annulée",
     "exit": "Sortie du pacte",
 }
 DETAILS = {**APPOINTMENT_OUTCOMES, **CLOSING_OUTCOMES, **REFUSAL_REASONS}
