@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from relais_shared.consumer import PermanentError, reliable_subscriber
+from relais_shared.consumer import PermanentError
 from relais_shared.envelope import IncomingEnvelope
 from relais_shared.errors import NotFound
 from relais_shared.telemetry import get_logger
 from relais_training import service_layer as handlers
-from relais_training.models import infra
 
 log = get_logger(__name__)
 
@@ -74,23 +72,5 @@ async def handle(session: AsyncSession, envelope: IncomingEnvelope) -> None:
     await uow.flush_events()
 
 
-def subscribe(
-    broker: Any,
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    dead_letter_topic: str,
-    max_retries: int,
-    backoff_s: float,
-) -> None:
-    reliable_subscriber(
-        broker,
-        topics=(REFERRAL_TOPIC,),
-        group_id=GROUP,
-        dead_letter_topic=dead_letter_topic,
-        sessions=sessions,
-        processed=infra.processed_events,
-        contracts={SUBMITTED: ReferralSubmitted, ERASED: JobseekerErased},
-        handler=handle,
-        max_retries=max_retries,
-        backoff_s=backoff_s,
-    )
+# The events this consumer handles, and the tolerant model each one's data must satisfy.
+CONTRACTS: dict[str, type[BaseModel]] = {SUBMITTED: ReferralSubmitted, ERASED: JobseekerErased}

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 
 import pytest
-from sqlalchemy import select
-
-from relais_training.models import infra
 
 from .conftest import Pact
 
@@ -17,10 +13,7 @@ pytestmark = pytest.mark.integration
 
 
 async def _events(pact: Pact, session_id: str) -> list[dict]:  # type: ignore[type-arg]
-    app = pact.client._transport.app  # type: ignore[attr-defined]
-    async with app.state.sessions() as session:
-        rows = (await session.execute(select(infra.outbox.c.payload).order_by(infra.outbox.c.id))).scalars()
-        return [e for e in (json.loads(r) for r in rows) if e["data"].get("session_id") == session_id]
+    return await pact.events("session_id", session_id)
 
 
 async def test_fifty_simultaneous_requests_for_ten_seats_confirm_exactly_ten_and_waitlist_forty(

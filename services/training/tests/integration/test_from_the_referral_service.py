@@ -4,7 +4,6 @@ reliable consumer runs it, in one transaction."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from relais_shared.consumer import PermanentError
 from relais_shared.envelope import IncomingEnvelope
 from relais_training.consumer import handle
-from relais_training.models import EnrolmentRow, infra
+from relais_training.models import EnrolmentRow
 
 from .conftest import Pact
 
@@ -51,10 +50,7 @@ async def _run(pact: Pact, envelope: IncomingEnvelope) -> None:
 
 
 async def _events(pact: Pact, referral_id: str) -> list[dict[str, Any]]:
-    app = pact.client._transport.app  # type: ignore[attr-defined]
-    async with app.state.sessions() as session:
-        rows = (await session.execute(select(infra.outbox.c.payload).order_by(infra.outbox.c.id))).scalars()
-        return [e for e in (json.loads(r) for r in rows) if e["data"].get("referral_id") == referral_id]
+    return await pact.events("referral_id", referral_id)
 
 
 async def test_a_referral_naming_a_session_takes_a_seat_and_its_confirmation_names_the_referral(

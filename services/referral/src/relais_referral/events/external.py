@@ -100,25 +100,16 @@ class LifeEventsFromPartners:
                 if confirmed.referral_id is None:
                     return  # enrolled by the provider directly: no referral to answer
                 await accept_on_enrolment(uow, confirmed.referral_id, confirmed.provider_org_id, self.context)
-            elif envelope.type == ENROLMENT_ABANDONED:
-                abandoned = EnrolmentAbandoned.model_validate(envelope.data)
+            elif envelope.type in (ENROLMENT_ABANDONED, ENROLMENT_CANCELLED):
+                ended: EnrolmentAbandoned | EnrolmentCancelled
+                if envelope.type == ENROLMENT_ABANDONED:
+                    ended = EnrolmentAbandoned.model_validate(envelope.data)
+                    cause = "abandoned"
+                else:
+                    ended = EnrolmentCancelled.model_validate(envelope.data)
+                    cause = ended.cause
                 await end_training(
-                    uow,
-                    abandoned.jobseeker_id,
-                    abandoned.referral_id,
-                    "abandoned",
-                    self.context,
-                    event_id=journey_event_id,
-                )
-            elif envelope.type == ENROLMENT_CANCELLED:
-                cancelled = EnrolmentCancelled.model_validate(envelope.data)
-                await end_training(
-                    uow,
-                    cancelled.jobseeker_id,
-                    cancelled.referral_id,
-                    cancelled.cause,
-                    self.context,
-                    event_id=journey_event_id,
+                    uow, ended.jobseeker_id, ended.referral_id, cause, self.context, event_id=journey_event_id
                 )
             else:
                 return  # other events of these topics do not concern journeys
