@@ -1,7 +1,7 @@
 """Demo data: the training catalogue of a fictional metropolis (the Nantes model).
 
 Forty offers of the directory's training provider (French as a second language, digital skills,
-pre-qualifying and qualifying courses, work-readiness), eight sessions each over the year around the
+pre-qualifying and qualifying courses, work-readiness), six sessions each over the year around the
 day of loading, in the metropolis' communes: the past ones finished, some running, some full with a
 waitlist. Loaded by ``make run`` through the service's own handlers (so the events are those of real
 enrolments); loading twice changes nothing. Trainees are opaque ids, as everywhere in this service.
@@ -14,7 +14,6 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relais_shared.auth import Principal
 from relais_shared.db import make_engine, make_sessionmaker
@@ -25,7 +24,7 @@ from relais_training.settings import TrainingSettings
 # The referral demo's namespace: its training provider is the provider here (same id, no import).
 REFERRAL_DEMO_NAMESPACE = uuid.UUID("a4d1f0c2-5b7e-4f3a-9c61-7d2e8b0f4a10")
 PROVIDER_NAME = "Organisme de formation Compétences Loire"
-SESSIONS_PER_OFFER = 8
+SESSIONS_PER_OFFER = 6
 
 COMMUNES = [
     ("Nantes", "44109", True, "Tram 1, arrêt Commerce"),
@@ -118,6 +117,8 @@ async def load_demo_data(settings: TrainingSettings | None = None, today: date |
         async with sessions() as session:
             if (await session.execute(select(func.count()).select_from(OfferRow))).scalar_one():
                 return 0
+        # One transaction per offer, its sessions and their enrolments: a thousand commits (each an fsync)
+        # made `make run` wait minutes on a loaded machine.
         for title, kind, publics, certification, tags in OFFERS:
             async with handlers.UnitOfWork(sessions) as uow:
                 offer = await handlers.create_offer(
@@ -134,68 +135,61 @@ async def load_demo_data(settings: TrainingSettings | None = None, today: date |
                         else None,
                     ),
                 )
-                offer_id = offer.id
-            created += 1
-            weeks = 4 if kind in ("work_readiness", "digital") else 10 if kind == "fle" else 14
-            for s in range(SESSIONS_PER_OFFER):
-                # Spread over the year around today: a quarter already over, a few running, the rest ahead.
-                starts = today + timedelta(days=-90 + s * 45 + rng.randint(0, 20))
-                commune, insee, near_qpv, transport = rng.choice(COMMUNES)
-                created += await _session(
-                    sessions,
-                    provider,
-                    handlers.NewSession(
-                        offer_id=offer_id,
-                        starts_on=starts,
-                        ends_on=starts + timedelta(weeks=weeks, days=-3),
-                        commune=commune,
-                        code_insee=insee,
-                        capacity=rng.choice((8, 10, 12, 12, 15)),
-                        timetable=rng.choice(TIMETABLES),
-                        near_qpv=near_qpv,
-                        transport_note=transport,
-                        accessible=rng.random() < 0.7,
-                        childcare=rng.random() < 0.3,
-                    ),
-                    today,
-                    rng,
-                )
+                await uow.db.flush()
+                created += 1
+                weeks = 4 if kind in ("work_readiness", "digital") else 10 if kind == "fle" else 14
+                for s in range(SESSIONS_PER_OFFER):
+                    # Over the year around today: a quarter already over, a few running, the rest ahead.
+                    starts = today + timedelta(days=-90 + s * 65 + rng.randint(0, 20))
+                    commune, insee, near_qpv, transport = rng.choice(COMMUNES)
+                    created += await _session(
+                        uow,
+                        provider,
+                        handlers.NewSession(
+                            offer_id=offer.id,
+                            starts_on=starts,
+                            ends_on=starts + timedelta(weeks=weeks, days=-3),
+                            commune=commune,
+                            code_insee=insee,
+                            capacity=rng.choice((8, 10, 12, 12, 15)),
+                            timetable=rng.choice(TIMETABLES),
+                            near_qpv=near_qpv,
+                            transport_note=transport,
+                            accessible=rng.random() < 0.7,
+                            childcare=rng.random() < 0.3,
+                        ),
+                        today,
+                        rng,
+                    )
     finally:
         await engine.dispose()
     return created
 
 
 async def _session(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: handlers.UnitOfWork,
     provider: Principal,
     new: handlers.NewSession,
     today: date,
     rng: random.Random,
 ) -> int:
-    """One session and its enrolments: full with a waitlist one time in four, else partly taken; the
+    """One session and its enrolments: full with a waitlist one time in five, else partly taken; the
     sessions already over are finished, their trainees' outcomes recorded.
 
     The trainees are opaque ids the referral service does not know: nothing here publishes an event it
     would act on (an abandonment, a cancellation) and dead-letter for an unknown person; the sessions
     over had no waitlist."""
-    async with handlers.UnitOfWork(sessions) as uow:
-        session = await handlers.create_session(uow, provider, new)
-        session_id = session.id
-    full = new.ends_on >= today and rng.random() < 0.25
-    wanted = new.capacity + rng.randint(1, 4) if full else rng.randint(0, new.capacity - 2)
-    enrolments = []
-    async with handlers.UnitOfWork(sessions) as uow:
-        for _ in range(wanted):
-            enrolments.append((await handlers.enrol(uow, provider, session_id, uuid.uuid4())).id)
-    if new.starts_on <= today:
-        async with handlers.UnitOfWork(sessions) as uow:
-            present = {e: rng.random() < 0.85 for e in enrolments[: new.capacity]}
-            if present:
-                await handlers.record_attendance(uow, provider, session_id, new.starts_on, present)
+    session = await handlers.create_session(uow, provider, new)
+    await uow.db.flush()
+    full = new.ends_on >= today and rng.random() < 0.2
+    wanted = new.capacity + rng.randint(1, 3) if full else rng.randint(0, 4)
+    enrolments = [(await handlers.enrol(uow, provider, session.id, uuid.uuid4())).id for _ in range(wanted)]
+    await uow.db.flush()
+    present = {e: rng.random() < 0.85 for e in enrolments[: new.capacity]}
+    if new.starts_on <= today and present:
+        await handlers.record_attendance(uow, provider, session.id, new.starts_on, present)
     if new.ends_on < today:
-        async with handlers.UnitOfWork(sessions) as uow:
-            await handlers.finish_session(uow, provider, session_id)
-        async with handlers.UnitOfWork(sessions) as uow:
-            for enrolment in enrolments:
-                await handlers.complete(uow, provider, enrolment, certified=rng.random() < 0.8)
+        await handlers.finish_session(uow, provider, session.id)
+        for enrolment in enrolments:
+            await handlers.complete(uow, provider, enrolment, certified=rng.random() < 0.8)
     return 1 + wanted
