@@ -91,7 +91,7 @@ MANIFEST = ServiceManifest(
         ),
         ConsumerGroup(
             "referral-life-events",
-            "hires (clauses) and abandoned trainings (training) as life events of journeys",
+            "hires (clauses) and enrolments confirmed, cancelled or abandoned (training) in journeys",
             ("relais.clauses.events", "relais.training.events"),
         ),
     ),

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from relais_referral.db.models import JobseekerRow, SiteRow
+from relais_referral.db.models import JobseekerRow, ReferralRow, SiteRow
 
 Pact = Any  # the `pact` fixture of conftest.py
 pytestmark = pytest.mark.integration
@@ -192,3 +192,17 @@ async def test_a_site_stored_under_laxer_rules_is_still_readable(pact: Pact) -> 
     response = await pact.get(f"/v1/organisations/{org}", "plie")
     assert response.status_code == 200, response.text
     assert [site["name"] for site in response.json()["sites"]] == ["A"]
+
+
+async def test_a_training_session_asked_of_a_receiver_that_is_not_a_training_provider_is_refused(
+    pact: Pact,
+) -> None:
+    person = await pact.person()
+    body = {
+        "jobseeker_id": person,
+        "receiver_org_id": str(pact.orgs["plie"]),
+        "motive": "Formation",
+        "training_session_id": str(uuid.uuid4()),
+    }
+    assert_refused(await pact.post("/v1/referrals", "mission_locale", body), None)
+    assert await pact.count(ReferralRow, ReferralRow.jobseeker_id == uuid.UUID(person)) == 0

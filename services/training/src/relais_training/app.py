@@ -298,6 +298,18 @@ async def post_cancel_session(
         return {"enrolments_cancelled": await handlers.cancel_session(uow, principal, session_id)}
 
 
+@router.post(
+    "/sessions/{session_id}/finish",
+    dependencies=[Provider],
+    summary="Clore une session commencée (la liste d'attente revient aux conseillers)",
+)
+async def post_finish_session(
+    session_id: uuid.UUID, request: Request, principal: CurrentPrincipal
+) -> SessionOut:
+    async with _uow(request) as uow:
+        return SessionOut.of(await handlers.finish_session(uow, principal, session_id))
+
+
 def create_app(settings: TrainingSettings | None = None) -> FastAPI:
     app = create_database_service_app(
         title=TITLE, description=DESCRIPTION, settings=settings or TrainingSettings(), routers=[router]

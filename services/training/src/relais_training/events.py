@@ -1,7 +1,8 @@
 """Integration events published by the training service (contracts first: the service is built later).
 
-``training.enrolment_abandoned.v1`` is consumed by the referral service: abandoning a training calls
-for a re-orientation in the person's journey.
+The referral service consumes them: a confirmation takes in charge the referral that asked for the seat
+(``referral_id``); an abandonment or a cancellation sends the person back to their counsellor, who gets a
+re-orientation task. Opaque ids and codes only: nothing that names the person.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import ClassVar, Literal
 from relais_shared.envelope import EventData, EventRegistry
 
 TOPIC = "relais.training.events"
+# session_unavailable: a referral asked for a seat in a session already finished or cancelled.
+CancelCause = Literal["withdrawn", "session_cancelled", "session_unavailable"]
 registry = EventRegistry()
 
 
@@ -28,6 +31,7 @@ class EnrolmentAbandonedV1(EventData):
     session_id: uuid.UUID
     abandoned_at: datetime
     reason_code: Literal["health", "family", "mobility", "hired", "lack_of_motivation", "other"]
+    referral_id: uuid.UUID | None = None  # the referral that asked for the seat, if any
 
     def subject(self) -> str:
         return str(self.enrolment_id)
@@ -59,12 +63,13 @@ class EnrolmentConfirmedV1(_EnrolmentEvent):
 
 @registry.register
 class EnrolmentCancelledV1(_EnrolmentEvent):
-    """The enrolment ends before the training: withdrawn, or the session itself was cancelled (the person
-    goes back to their counsellor)."""
+    """The enrolment ends before the training: withdrawn, the session itself was cancelled, or it could
+    not take the request (the person goes back to their counsellor)."""
 
     event_type: ClassVar[str] = "training.enrolment_cancelled.v1"
-    cause: Literal["withdrawn", "session_cancelled"]
+    cause: CancelCause
     cancelled_at: datetime
+    referral_id: uuid.UUID | None = None  # the referral that asked for the seat, if any
 
 
 @registry.register

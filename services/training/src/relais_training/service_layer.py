@@ -15,6 +15,7 @@ from relais_shared.auth import Principal
 from relais_shared.errors import Conflict, NotAllowed, NotFound
 from relais_shared.unit_of_work import SqlUnitOfWork
 from relais_training.events import (
+    CancelCause,
     EnrolmentAbandonedV1,
     EnrolmentCancelledV1,
     EnrolmentCompletedV1,
@@ -25,6 +26,15 @@ from relais_training.models import AttendanceRow, EnrolmentRow, OfferRow, Sessio
 OFFER_KINDS = ("fle", "digital", "pre_qualifying", "qualifying", "work_readiness", "other")
 OPEN_FOR_ENROLMENT = ("planned", "open", "full")
 LIVE = ("confirmed", "waitlisted")
+# For the messages of refusals (French first, like every user-facing text).
+STATE_LABELS = {
+    "planned": "programmée",
+    "open": "ouverte",
+    "full": "complète",
+    "running": "en cours",
+    "finished": "terminée",
+    "cancelled": "annulée",
+}
 
 
 class InvalidTraining(ValueError):
@@ -131,42 +141,54 @@ def _confirmed(session: SessionRow, enrolment: EnrolmentRow, *, promoted: bool) 
     )
 
 
-async def enrol(
-    uow: UnitOfWork,
-    principal: Principal,
-    session_id: uuid.UUID,
-    jobseeker_id: uuid.UUID,
-    referral_id: uuid.UUID | None = None,
-) -> EnrolmentRow:
-    """Confirmed while seats remain, else waitlisted; the session row's lock orders concurrent requests."""
-    session = await _own_session(uow, principal, session_id, lock=True)
-    if session.state not in OPEN_FOR_ENROLMENT:
-        raise Conflict(f"la session est {session.state} : plus d'inscription possible")
-    live = await uow.db.execute(
-        select(EnrolmentRow.id).where(
-            EnrolmentRow.session_id == session.id,
+def _cancelled(enrolment: EnrolmentRow, cause: CancelCause, at: datetime) -> EnrolmentCancelledV1:
+    return EnrolmentCancelledV1(
+        enrolment_id=enrolment.id,
+        jobseeker_id=enrolment.jobseeker_id,
+        session_id=enrolment.session_id,
+        referral_id=enrolment.referral_id,
+        cause=cause,
+        cancelled_at=at,
+    )
+
+
+async def _live_enrolment(
+    uow: UnitOfWork, session_id: uuid.UUID, jobseeker_id: uuid.UUID
+) -> EnrolmentRow | None:
+    found = await uow.db.execute(
+        select(EnrolmentRow).where(
+            EnrolmentRow.session_id == session_id,
             EnrolmentRow.jobseeker_id == jobseeker_id,
             EnrolmentRow.status.in_(LIVE),
         )
     )
-    if live.first() is not None:
-        raise Conflict("la personne est déjà inscrite ou en liste d'attente sur cette session")
-    position = (
-        await uow.db.execute(
-            select(func.coalesce(func.max(EnrolmentRow.position), 0)).where(
-                EnrolmentRow.session_id == session.id
-            )
-        )
-    ).scalar_one() + 1
+    return found.scalar_one_or_none()
+
+
+async def _next_position(uow: UnitOfWork, session_id: uuid.UUID) -> int:
+    last = await uow.db.execute(
+        select(func.coalesce(func.max(EnrolmentRow.position), 0)).where(EnrolmentRow.session_id == session_id)
+    )
+    return int(last.scalar_one()) + 1
+
+
+async def _request_seat(
+    uow: UnitOfWork,
+    session: SessionRow,
+    jobseeker_id: uuid.UUID,
+    referral_id: uuid.UUID | None,
+    requested_by: uuid.UUID,
+) -> EnrolmentRow:
+    """Confirmed while seats remain, else waitlisted; the caller holds the session row's lock."""
     confirmed = session.confirmed < session.capacity
     row = EnrolmentRow(
         id=uuid.uuid4(),
         session_id=session.id,
         jobseeker_id=jobseeker_id,
         referral_id=referral_id,
-        requested_by_org_id=principal.org_id,
+        requested_by_org_id=requested_by,
         status="confirmed" if confirmed else "waitlisted",
-        position=position,
+        position=await _next_position(uow, session.id),
     )
     uow.db.add(row)
     if confirmed:
@@ -174,6 +196,69 @@ async def enrol(
         uow.publish(_confirmed(session, row, promoted=False))
     _refresh_state(session)
     return row
+
+
+async def enrol(
+    uow: UnitOfWork,
+    principal: Principal,
+    session_id: uuid.UUID,
+    jobseeker_id: uuid.UUID,
+    referral_id: uuid.UUID | None = None,
+) -> EnrolmentRow:
+    """By the provider: the session row's lock orders concurrent requests."""
+    session = await _own_session(uow, principal, session_id, lock=True)
+    if session.state not in OPEN_FOR_ENROLMENT:
+        raise Conflict(f"la session est {STATE_LABELS[session.state]} : plus d'inscription possible")
+    if await _live_enrolment(uow, session.id, jobseeker_id) is not None:
+        raise Conflict("la personne est déjà inscrite ou en liste d'attente sur cette session")
+    return await _request_seat(uow, session, jobseeker_id, referral_id, principal.org_id)
+
+
+@dataclass(frozen=True)
+class ReferralForSession:
+    """A referral to a training provider that names one of its sessions (the referral service's event)."""
+
+    referral_id: uuid.UUID
+    jobseeker_id: uuid.UUID
+    sender_org_id: uuid.UUID
+    provider_org_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+async def enrol_from_referral(uow: UnitOfWork, request: ReferralForSession) -> EnrolmentRow:
+    """The request the referral carries, taken like the provider's own: a seat, or the waitlist. A session
+    already finished or cancelled answers with a cancellation, so that the referral goes back to its
+    sender at once instead of waiting for its deadlines. Raises NotFound for a session that is not the
+    receiver's (the referral service cannot check it: the consumer dead-letters the event)."""
+    session = (
+        await uow.db.execute(select(SessionRow).where(SessionRow.id == request.session_id).with_for_update())
+    ).scalar_one_or_none()
+    if session is None or session.provider_org_id != request.provider_org_id:
+        raise NotFound("session")
+    live = await _live_enrolment(uow, session.id, request.jobseeker_id)
+    if live is not None:  # the provider enrolled the person already: that enrolment answers the referral
+        if live.referral_id is None:
+            live.referral_id = request.referral_id
+            if live.status == "confirmed":
+                uow.publish(_confirmed(session, live, promoted=False))
+        return live
+    if session.state not in OPEN_FOR_ENROLMENT:
+        now = datetime.now(UTC)
+        row = EnrolmentRow(
+            id=uuid.uuid4(),
+            session_id=session.id,
+            jobseeker_id=request.jobseeker_id,
+            referral_id=request.referral_id,
+            requested_by_org_id=request.sender_org_id,
+            status="cancelled",
+            reason_code="session_unavailable",
+            closed_at=now,
+            position=await _next_position(uow, session.id),
+        )
+        uow.db.add(row)
+        uow.publish(_cancelled(row, "session_unavailable", now))
+        return row
+    return await _request_seat(uow, session, request.jobseeker_id, request.referral_id, request.sender_org_id)
 
 
 async def _enrolment(
@@ -219,15 +304,7 @@ async def cancel_enrolment(
         raise Conflict(f"l'inscription est déjà {enrolment.status}")
     was_confirmed = enrolment.status == "confirmed"
     enrolment.status, enrolment.closed_at = "cancelled", datetime.now(UTC)
-    uow.publish(
-        EnrolmentCancelledV1(
-            enrolment_id=enrolment.id,
-            jobseeker_id=enrolment.jobseeker_id,
-            session_id=session.id,
-            cause="withdrawn",
-            cancelled_at=enrolment.closed_at,
-        )
-    )
+    uow.publish(_cancelled(enrolment, "withdrawn", enrolment.closed_at))
     promoted = None
     if was_confirmed:
         session.confirmed -= 1
@@ -309,6 +386,7 @@ async def abandon(
             session_id=session.id,
             abandoned_at=enrolment.closed_at,
             reason_code=reason,
+            referral_id=enrolment.referral_id,
         )
     )
     if session.state != "running":
@@ -321,7 +399,7 @@ async def cancel_session(uow: UnitOfWork, principal: Principal, session_id: uuid
     """Every person enrolled or waiting goes back to their counsellor (one event each)."""
     session = await _own_session(uow, principal, session_id, lock=True)
     if session.state in ("finished", "cancelled"):
-        raise Conflict(f"la session est déjà {session.state}")
+        raise Conflict(f"la session est déjà {STATE_LABELS[session.state]}")
     live = (
         (
             await uow.db.execute(
@@ -336,14 +414,65 @@ async def cancel_session(uow: UnitOfWork, principal: Principal, session_id: uuid
     now = datetime.now(UTC)
     for enrolment in live:
         enrolment.status, enrolment.closed_at = "cancelled", now
-        uow.publish(
-            EnrolmentCancelledV1(
-                enrolment_id=enrolment.id,
-                jobseeker_id=enrolment.jobseeker_id,
-                session_id=session.id,
-                cause="session_cancelled",
-                cancelled_at=now,
-            )
-        )
+        uow.publish(_cancelled(enrolment, "session_cancelled", now))
     session.state, session.confirmed = "cancelled", 0
     return len(live)
+
+
+async def finish_session(uow: UnitOfWork, principal: Principal, session_id: uuid.UUID) -> SessionRow:
+    """The session is over: no more enrolments; whoever still waited for a seat goes back to their
+    counsellor (one event each). Trainees keep their enrolment until their completion or abandonment."""
+    session = await _own_session(uow, principal, session_id, lock=True)
+    if session.state in ("finished", "cancelled"):
+        raise Conflict(f"la session est déjà {STATE_LABELS[session.state]}")
+    if session.starts_on > datetime.now(UTC).date():
+        raise Conflict("la session n'a pas commencé : annulez-la plutôt")
+    waiting = (
+        await uow.db.execute(
+            select(EnrolmentRow)
+            .where(EnrolmentRow.session_id == session.id, EnrolmentRow.status == "waitlisted")
+            .with_for_update()
+        )
+    ).scalars()
+    now = datetime.now(UTC)
+    for enrolment in waiting:
+        enrolment.status, enrolment.closed_at = "cancelled", now
+        uow.publish(_cancelled(enrolment, "session_unavailable", now))
+    session.state = "finished"
+    return session
+
+
+async def anonymise(uow: UnitOfWork, jobseeker_id: uuid.UUID) -> int:
+    """``jobseeker.erased.v1``: the person's enrolments lose what links them to the person (their opaque
+    id becomes a random one, the referral's is dropped); the session's figures stay. A seat the person
+    still held or waited for is freed (the first of the waitlist takes it), without an event about the
+    person: the referral service erased them already. Returns how many enrolments were anonymised."""
+    mine = (
+        await uow.db.execute(
+            select(EnrolmentRow.id, EnrolmentRow.session_id).where(EnrolmentRow.jobseeker_id == jobseeker_id)
+        )
+    ).all()
+    now = datetime.now(UTC)
+    for session_id in sorted({s for _, s in mine}):  # lock order: the session, then its enrolments
+        session = (
+            await uow.db.execute(select(SessionRow).where(SessionRow.id == session_id).with_for_update())
+        ).scalar_one()
+        rows = (
+            await uow.db.execute(
+                select(EnrolmentRow)
+                .where(EnrolmentRow.session_id == session_id, EnrolmentRow.jobseeker_id == jobseeker_id)
+                .with_for_update()
+            )
+        ).scalars()
+        freed = False
+        for row in rows:
+            if row.status in LIVE:
+                freed = freed or row.status == "confirmed"
+                row.status, row.reason_code, row.closed_at = "cancelled", "erased", now
+            row.jobseeker_id, row.referral_id = uuid.uuid4(), None
+        if freed:
+            session.confirmed -= 1
+            if session.state != "running":
+                await _promote(uow, session)
+            _refresh_state(session)
+    return len(mine)

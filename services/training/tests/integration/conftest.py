@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -9,10 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from relais_dev.stack import Stack
 from relais_shared.auth import DevIssuer
 from relais_training.app import create_app
+from relais_training.models import infra
 
 
 @dataclass
@@ -29,6 +32,13 @@ class Pact:
 
     async def post(self, path: str, who: str, body: Any, role: str = "training_provider") -> Any:
         return await self.client.post(path, headers=self.headers(who, role), json=body)
+
+    async def events(self, field: str, value: str) -> list[dict[str, Any]]:
+        """The outbox's events whose data has ``field`` equal to ``value``, in order."""
+        app = self.client._transport.app  # type: ignore[attr-defined]
+        async with app.state.sessions() as session:
+            payloads = await session.execute(select(infra.outbox.c.payload).order_by(infra.outbox.c.id))
+            return [e for e in map(json.loads, payloads.scalars()) if e["data"].get(field) == value]
 
     async def session(self, who: str = "provider", capacity: int = 10, **extra: Any) -> dict[str, Any]:
         offer = await self.post("/v1/offers", who, {"title": "Français langue étrangère — A2", "kind": "fle"})

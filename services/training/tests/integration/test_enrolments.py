@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 
 import pytest
-from sqlalchemy import select
-
-from relais_training.models import infra
 
 from .conftest import Pact
 
@@ -17,10 +13,7 @@ pytestmark = pytest.mark.integration
 
 
 async def _events(pact: Pact, session_id: str) -> list[dict]:  # type: ignore[type-arg]
-    app = pact.client._transport.app  # type: ignore[attr-defined]
-    async with app.state.sessions() as session:
-        rows = (await session.execute(select(infra.outbox.c.payload).order_by(infra.outbox.c.id))).scalars()
-        return [e for e in (json.loads(r) for r in rows) if e["data"].get("session_id") == session_id]
+    return await pact.events("session_id", session_id)
 
 
 async def test_fifty_simultaneous_requests_for_ten_seats_confirm_exactly_ten_and_waitlist_forty(
@@ -121,7 +114,9 @@ async def test_bad_sessions_are_refused_and_change_nothing(
     assert offer["id"] not in {s["offer_id"] for s in mine}
 
 
-async def test_unknown_or_foreign_sessions_are_404_and_a_finished_one_refuses_enrolments(pact: Pact) -> None:
+async def test_unknown_or_foreign_sessions_are_404_and_a_counsellor_may_not_enrol_directly(
+    pact: Pact,
+) -> None:
     session = (await pact.session())["id"]
     unknown = await pact.post(
         f"/v1/sessions/{uuid.uuid4()}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())}
@@ -133,6 +128,7 @@ async def test_unknown_or_foreign_sessions_are_404_and_a_finished_one_refuses_en
         f"/v1/sessions/{session}/enrolments", headers=pact.headers("other-provider")
     )
     assert (unknown.status_code, foreign.status_code, listed.status_code) == (404, 404, 404)
+    assert {r.headers["content-type"] for r in (unknown, foreign, listed)} == {"application/problem+json"}
     by_counsellor = await pact.post(
         f"/v1/sessions/{session}/enrolments",
         "counsellor",
@@ -169,3 +165,52 @@ async def test_attendance_is_for_confirmed_trainees_within_the_sessions_dates(pa
     assert ok.json() == {"recorded": 1}
     done = await pact.post(f"/v1/enrolments/{confirmed['id']}/complete", "provider", {"certified": True})
     assert done.json()["outcome"] == "certified"
+
+
+async def _state(pact: Pact, session: str) -> tuple[list[tuple[str, str]], int]:
+    """The session's enrolments and how many events it has in the outbox."""
+    listed = (
+        await pact.client.get(f"/v1/sessions/{session}/enrolments", headers=pact.headers("provider"))
+    ).json()
+    return [(e["id"], e["status"]) for e in listed], len(await _events(pact, session))
+
+
+@pytest.mark.parametrize("closing", ["finish", "cancel"])
+async def test_enrolment_in_a_finished_or_cancelled_session_is_a_409_problem_and_changes_nothing(
+    pact: Pact, closing: str
+) -> None:
+    session = (await pact.session(capacity=2, starts_on="2026-01-05", ends_on="2026-03-27"))["id"]
+    await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())})
+    closed = await pact.post(f"/v1/sessions/{session}/{closing}", "provider", None)
+    assert closed.status_code == 200, closed.text
+    before = await _state(pact, session)
+    refused = await pact.post(
+        f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())}
+    )
+    assert refused.status_code == 409 and refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"].startswith("la session est ")
+    assert await _state(pact, session) == before
+
+
+async def test_a_session_that_has_not_started_cannot_be_finished_and_stays_open(pact: Pact) -> None:
+    session = await pact.session()
+    refused = await pact.post(f"/v1/sessions/{session['id']}/finish", "provider", None)
+    assert refused.status_code == 409 and refused.headers["content-type"] == "application/problem+json"
+    search = (
+        await pact.client.get(
+            "/v1/sessions", headers=pact.headers("counsellor", "counsellor"), params={"free_seats": True}
+        )
+    ).json()
+    assert session["id"] in {s["id"] for s in search}
+
+
+async def test_finishing_a_session_sends_its_waitlist_back_and_keeps_its_trainees(pact: Pact) -> None:
+    session = (await pact.session(capacity=1, starts_on="2026-01-05", ends_on="2026-03-27"))["id"]
+    for _ in range(2):
+        await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())})
+    finished = await pact.post(f"/v1/sessions/{session}/finish", "provider", None)
+    assert finished.json()["state"] == "finished"
+    statuses = [status for _, status in (await _state(pact, session))[0]]
+    assert statuses == ["confirmed", "cancelled"]
+    cancelled = [e for e in await _events(pact, session) if e["type"] == "training.enrolment_cancelled.v1"]
+    assert [e["data"]["cause"] for e in cancelled] == ["session_unavailable"]

@@ -28,6 +28,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/enrolments/{enrolment_id}/complete"): PROVIDER,
     ("POST", "/v1/enrolments/{enrolment_id}/abandon"): PROVIDER,
     ("POST", "/v1/sessions/{session_id}/cancel"): PROVIDER,
+    ("POST", "/v1/sessions/{session_id}/finish"): PROVIDER,
 }
 CALLERS = [*sorted(ROLES), "superuser"]
 

@@ -75,6 +75,8 @@ JOURNEY = Translated(
         "life_event_hired": N_("Embauche"),
         "life_event_moved_out": N_("Déménagement"),
         "life_event_training_abandoned": N_("Abandon de formation"),
+        "referent_back_from_training": N_("Retour au conseiller après la formation"),
+        "training_cancelled": N_("Formation annulée"),
         "exit": N_("Sortie du pacte"),
     }
 )

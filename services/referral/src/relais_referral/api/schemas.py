@@ -273,6 +273,11 @@ class ReferralIn(BaseModel):
     jobseeker_id: uuid.UUID
     receiver_org_id: uuid.UUID
     motive: Motive = Field(description="Motif de l'orientation")
+    training_session_id: uuid.UUID | None = Field(
+        default=None,
+        description="Session de formation demandée (service formation), pour une orientation vers un"
+        " organisme de formation : son inscription de la personne vaut prise en charge",
+    )
 
 
 class ReferralOut(BaseModel):
@@ -292,6 +297,7 @@ class ReferralOut(BaseModel):
     refusal_comment: str | None = None
     refusal_shared_with_jobseeker: bool = False
     outcome: str | None = None
+    training_session_id: uuid.UUID | None = None
     warnings: list[str] = []
     alternatives: list[OrganisationOut] = Field(default=[], description="Structures de même type ouvertes")
 
@@ -316,6 +322,7 @@ class ReferralOut(BaseModel):
             refusal_comment=referral.refusal_comment,
             refusal_shared_with_jobseeker=referral.refusal_shared,
             outcome=referral.outcome,
+            training_session_id=referral.training_session_id,
         )
 
 

@@ -163,6 +163,7 @@ class ReferralRow(Base):
     refusal_comment: Mapped[str | None] = mapped_column(Text)
     refusal_shared: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     outcome: Mapped[str | None] = mapped_column(String(40))
+    training_session_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     version: Mapped[int] = mapped_column(Integer, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -37,6 +37,7 @@ _REFERRAL_FIELDS = (
     "outcome",
     "appointment_outcome",
     "outcome_recorded_at",
+    "training_session_id",
 )
 
 

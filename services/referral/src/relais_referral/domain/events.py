@@ -26,6 +26,7 @@ class ReferralSubmitted(DomainEvent):
     receiver_departement: str
     age_band: str | None
     qpv_resident: bool | None
+    training_session_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)

@@ -322,6 +322,28 @@ class Journey:
         self._nobody_left(now, unaccompanied_due)
         return ended
 
+    def back_from_training(
+        self, *, provider: uuid.UUID, counsellor: uuid.UUID, referral_id: uuid.UUID, now: datetime
+    ) -> None:
+        """A training the person was referred to ended early (abandoned, enrolment or session cancelled):
+        if the training provider became référent by enrolling them, the counsellor who referred them is
+        référent again (the provider stays in the follow-up group)."""
+        self._require_in_pact("back from training")
+        if self.referent_org_id != provider:
+            return  # the person moved on since (another référent): they keep them
+        self.follow_up.add(provider)
+        self._referent_becomes(counsellor, "training_ended", now)
+        self.follow_up.discard(counsellor)
+        self._log(now, "referent_back_from_training", counsellor, referral_id)
+
+    def training_cancelled(self, *, now: datetime, reorient_due: date, unaccompanied_due: date) -> None:
+        """The training provider cancelled the session or the enrolment: the référent re-orients."""
+        self._require_in_pact("training cancelled")
+        owner = self.referent_org_id or self.coordination_org_id
+        self._task(TaskKind.REORIENT, owner, reorient_due, note="Formation annulée")
+        self._log(now, "training_cancelled", owner)
+        self._nobody_left(now, unaccompanied_due)
+
     def report_unaccompanied(
         self, *, since: date, working_days: int, now: datetime, event_id: uuid.UUID
     ) -> bool:

@@ -103,6 +103,9 @@ class Referral:
     refusal_comment: str | None = None
     refusal_shared: bool = False
     outcome: str | None = None
+    # The training session a referral to a training provider asks a seat in (an id of the training
+    # service: the provider's enrolment confirms the referral).
+    training_session_id: uuid.UUID | None = None
     version: int = 0
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
@@ -123,9 +126,13 @@ class Referral:
         age_band: str | None,
         qpv_resident: bool | None,
         policy_version: int = 1,
+        training_session_id: uuid.UUID | None = None,
+        receiver_kind: str | None = None,
     ) -> Referral:
         if sender_org_id == receiver_org_id:
             raise InvalidReferral("an organisation cannot refer a jobseeker to itself")
+        if training_session_id is not None and receiver_kind != "training_provider":
+            raise InvalidReferral("only a referral to a training provider asks for a training session")
         referral = cls(
             id=referral_id,
             jobseeker_id=jobseeker_id,
@@ -137,6 +144,7 @@ class Referral:
             motive=motive,
             submitted_by=submitted_by,
             policy_version=policy_version,
+            training_session_id=training_session_id,
         )
         referral.events.append(
             ReferralSubmitted(
@@ -149,6 +157,7 @@ class Referral:
                 receiver_departement=receiver_departement,
                 age_band=age_band,
                 qpv_resident=qpv_resident,
+                training_session_id=training_session_id,
             )
         )
         return referral

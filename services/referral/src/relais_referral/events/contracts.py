@@ -60,6 +60,11 @@ class ReferralSubmittedV1(_ReferralEvent):
     receiver_departement: str = Field(pattern=r"^(\d{2}|2[AB]|97\d)$")
     age_band: AgeBand | None = None
     qpv_resident: bool | None = None
+    training_session_id: uuid.UUID | None = Field(
+        default=None,
+        description="The training session a referral to a training provider asks a seat in (training"
+        " service id); the provider's enrolment of the person answers the referral",
+    )
 
 
 @registry.register
@@ -168,7 +173,7 @@ class JourneyReferentChangedV1(_JourneyEvent):
     event_type: ClassVar[str] = "journey.referent_changed.v1"
     previous_referent_org_id: uuid.UUID | None
     referent_org_id: uuid.UUID | None
-    cause: Literal["referral_accepted", "assigned_by_coordination", "released"]
+    cause: Literal["referral_accepted", "assigned_by_coordination", "released", "training_ended"]
     changed_at: datetime
 
 

@@ -1,4 +1,6 @@
-"""Events of other services that change a journey: hired (clauses), training abandoned (training).
+"""Events of other services that change a journey: hired (clauses); from the training service, an
+enrolment confirmed (the referral asking for the seat is taken in charge), cancelled or abandoned (the
+person goes back to their counsellor, who re-orients them).
 
 The referral service reads them with its own tolerant models (it never imports another service's
 code); the producers own the contracts under ``contracts/events/clauses`` and ``.../training``.
@@ -22,6 +24,8 @@ from relais_shared.envelope import IncomingEnvelope
 TOPICS = ("relais.clauses.events", "relais.training.events")
 PARTICIPANT_HIRED = "clauses.participant_hired.v1"
 ENROLMENT_ABANDONED = "training.enrolment_abandoned.v1"
+ENROLMENT_CONFIRMED = "training.enrolment_confirmed.v1"
+ENROLMENT_CANCELLED = "training.enrolment_cancelled.v1"
 
 
 class _Tolerant(BaseModel):
@@ -39,12 +43,27 @@ class ParticipantHired(_Tolerant):
 class EnrolmentAbandoned(_Tolerant):
     jobseeker_id: uuid.UUID
     abandoned_at: datetime
+    referral_id: uuid.UUID | None = None  # the referral that asked for the seat, if any
+
+
+class EnrolmentConfirmed(_Tolerant):
+    jobseeker_id: uuid.UUID
+    provider_org_id: uuid.UUID
+    referral_id: uuid.UUID | None = None
+
+
+class EnrolmentCancelled(_Tolerant):
+    jobseeker_id: uuid.UUID
+    cause: str  # withdrawn, session_cancelled
+    referral_id: uuid.UUID | None = None
 
 
 # The partners' events this service reads, and the tolerant model each one's data must satisfy.
 CONTRACTS: dict[str, type[BaseModel]] = {
     PARTICIPANT_HIRED: ParticipantHired,
     ENROLMENT_ABANDONED: EnrolmentAbandoned,
+    ENROLMENT_CONFIRMED: EnrolmentConfirmed,
+    ENROLMENT_CANCELLED: EnrolmentCancelled,
 }
 
 
@@ -56,29 +75,44 @@ class LifeEventsFromPartners:
 
     async def __call__(self, session: AsyncSession, envelope: IncomingEnvelope) -> None:
         from relais_referral.service_layer.journeys import record_life_event
-        from relais_referral.service_layer.referrals import accept_on_hire
+        from relais_referral.service_layer.referrals import accept_on_enrolment, accept_on_hire, end_training
         from relais_referral.service_layer.unit_of_work import UnitOfWork
 
-        employer: uuid.UUID | None = None
-        if envelope.type == PARTICIPANT_HIRED:
-            hired = ParticipantHired.model_validate(envelope.data)
-            person, kind, employer = hired.jobseeker_id, LifeEvent.HIRED, hired.employer_org_id
-            extra = {"contract_type": hired.contract_type, "weekly_hours": hired.weekly_hours}
-        elif envelope.type == ENROLMENT_ABANDONED:
-            person, kind = (
-                EnrolmentAbandoned.model_validate(envelope.data).jobseeker_id,
-                LifeEvent.TRAINING_ABANDONED,
-            )
-            extra = {}
-        else:
-            return  # other events of these topics do not concern journeys
         uow = UnitOfWork.within(session)  # commits with the consumer's processed_events row
+        journey_event_id = uuid.uuid5(envelope.id, "journey")
         try:
-            if employer is not None:  # the referral that brought the candidate is taken in charge first
-                await accept_on_hire(uow, person, employer, self.context)
-            await record_life_event(
-                uow, None, person, kind, self.context, event_id=uuid.uuid5(envelope.id, "journey"), **extra
-            )
+            if envelope.type == PARTICIPANT_HIRED:
+                hired = ParticipantHired.model_validate(envelope.data)
+                if hired.employer_org_id is not None:  # the referral that brought the candidate first
+                    await accept_on_hire(uow, hired.jobseeker_id, hired.employer_org_id, self.context)
+                await record_life_event(
+                    uow,
+                    None,
+                    hired.jobseeker_id,
+                    LifeEvent.HIRED,
+                    self.context,
+                    event_id=journey_event_id,
+                    contract_type=hired.contract_type,
+                    weekly_hours=hired.weekly_hours,
+                )
+            elif envelope.type == ENROLMENT_CONFIRMED:
+                confirmed = EnrolmentConfirmed.model_validate(envelope.data)
+                if confirmed.referral_id is None:
+                    return  # enrolled by the provider directly: no referral to answer
+                await accept_on_enrolment(uow, confirmed.referral_id, confirmed.provider_org_id, self.context)
+            elif envelope.type in (ENROLMENT_ABANDONED, ENROLMENT_CANCELLED):
+                ended: EnrolmentAbandoned | EnrolmentCancelled
+                if envelope.type == ENROLMENT_ABANDONED:
+                    ended = EnrolmentAbandoned.model_validate(envelope.data)
+                    cause = "abandoned"
+                else:
+                    ended = EnrolmentCancelled.model_validate(envelope.data)
+                    cause = ended.cause
+                await end_training(
+                    uow, ended.jobseeker_id, ended.referral_id, cause, self.context, event_id=journey_event_id
+                )
+            else:
+                return  # other events of these topics do not concern journeys
         except (NotFound, DomainError) as exc:
             raise PermanentError(f"{envelope.type} for an unknown or closed journey: {exc}") from exc
         await uow.flush_events()

@@ -57,6 +57,7 @@ def to_integration_event(event: d.DomainEvent) -> EventData:
                 receiver_departement=event.receiver_departement,
                 age_band=event.age_band,
                 qpv_resident=event.qpv_resident,
+                training_session_id=event.training_session_id,
             )
         case d.ReferralAcknowledged():
             return c.ReferralAcknowledgedV1(

@@ -21,7 +21,7 @@ from relais_referral.domain.escalation import RECIPIENT, EscalationLevel, Recipi
 from relais_referral.domain.events import ReferralEscalated
 from relais_referral.domain.handoff import apply_to_journey
 from relais_referral.domain.jobseeker import age_band
-from relais_referral.domain.journey import Journey, TaskKind
+from relais_referral.domain.journey import Journey, LifeEvent, TaskKind
 from relais_referral.domain.policy import ReferralPolicy
 from relais_referral.domain.referral import (
     AppointmentOutcome,
@@ -31,6 +31,7 @@ from relais_referral.domain.referral import (
 )
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
+from relais_referral.service_layer.journeys import load_journey, record_life_event
 from relais_referral.service_layer.unit_of_work import UnitOfWork
 from relais_shared.auth import Principal
 from relais_shared.errors import Conflict
@@ -41,6 +42,7 @@ class SubmitReferral:
     jobseeker_id: uuid.UUID
     receiver_org_id: uuid.UUID
     motive: str
+    training_session_id: uuid.UUID | None = None
 
 
 # One command per action of a party on a referral (the API's routes, the demo data and the tests send them).
@@ -129,6 +131,8 @@ async def submit_referral(
         age_band=age_band(jobseeker.birth_date, paris_date(now)),
         qpv_resident=jobseeker.qpv_resident,
         policy_version=policy.version,
+        training_session_id=cmd.training_session_id,
+        receiver_kind=receiver.kind,
     )
     uow.referrals.add(referral)
     await _settle(uow, referral, journey, policy, now, ctx)
@@ -230,6 +234,88 @@ async def accept_on_hire(
         await _settle(uow, referral, journey, policy, now, ctx)
         accepted.append(referral.id)
     return accepted
+
+
+async def accept_on_enrolment(
+    uow: UnitOfWork, referral_id: uuid.UUID, provider_org_id: uuid.UUID, ctx: PactContext
+) -> bool:
+    """The training provider confirmed the seat a referral asked for (the training service's event): the
+    referral is taken in charge, as if the provider had accepted it. False when it was answered already."""
+    found = await uow.referrals.get(referral_id)
+    if found is None or found.receiver_org_id != provider_org_id:
+        raise NotFound("referral")
+    journey = await uow.journeys.get(found.jobseeker_id, ctx.coordination_org_id)  # lock order: person first
+    referral = await uow.referrals.get(referral_id, for_update=True)
+    if journey is None or referral is None or not referral.is_open:
+        return False  # withdrawn, expired or obsolete meanwhile: the enrolment does not reopen it
+    policy = await uow.policies.version(referral.policy_version)
+    now = datetime.now(UTC)
+    referral.accept(by_org_id=provider_org_id, now=now)
+    await uow.referrals.save(referral)
+    await _settle(uow, referral, journey, policy, now, ctx)
+    return True
+
+
+# Why a seat the referral asked for ended before the training, as the sender reads it on the referral.
+TRAINING_CANCELLED_COMMENT = {
+    "session_cancelled": "La session de formation a été annulée par l'organisme",
+    "withdrawn": "L'inscription à la session de formation a été annulée par l'organisme",
+    "session_unavailable": "La session de formation demandée est terminée ou annulée",
+}
+
+
+async def end_training(
+    uow: UnitOfWork,
+    jobseeker_id: uuid.UUID,
+    referral_id: uuid.UUID | None,
+    cause: str,
+    ctx: PactContext,
+    *,
+    event_id: uuid.UUID,
+) -> None:
+    """A training ended early (``cause``: abandoned, withdrawn or session_cancelled): nobody is left alone.
+
+    A referral still waiting for its seat (waitlisted) is returned to its sender, with the re-orientation
+    task of any returned referral. A person the provider had taken in charge goes back to the counsellor
+    who referred them, who gets the re-orientation task. Without a referral, the référent gets it."""
+    journey = await load_journey(uow, None, jobseeker_id, ctx)  # lock order: person first
+    referral = await uow.referrals.get(referral_id, for_update=True) if referral_id else None
+    if referral is not None and referral.jobseeker_id != jobseeker_id:
+        referral = None  # merged into another record since: that record's journey is not this one
+    now = datetime.now(UTC)
+    policy = await uow.policies.current("*")
+    if referral is not None and referral.is_open:
+        referral_policy = await uow.policies.version(referral.policy_version)
+        referral.refuse(
+            by_org_id=referral.receiver_org_id,
+            reason=RefusalReason.OTHER,
+            comment=TRAINING_CANCELLED_COMMENT.get(cause, "La formation n'a pas eu lieu"),
+            shared_with_jobseeker=False,
+            now=now,
+            reorient_due=await _reorient_due(uow, referral, referral_policy, now, ctx),
+        )
+        await uow.referrals.save(referral)
+        await _settle(uow, referral, journey, referral_policy, now, ctx)
+        return
+    if referral is not None and referral.status is ReferralStatus.ACCEPTED:
+        journey.back_from_training(
+            provider=referral.receiver_org_id,
+            counsellor=referral.sender_org_id,
+            referral_id=referral.id,
+            now=now,
+        )
+    if cause == "abandoned":
+        await uow.journeys.save(journey)
+        await record_life_event(uow, None, jobseeker_id, LifeEvent.TRAINING_ABANDONED, ctx, event_id=event_id)
+        return
+    if cause == "session_cancelled" or referral is not None:
+        today = paris_date(now)
+        journey.training_cancelled(
+            now=now,
+            reorient_due=add_working_days(today, policy.reorient_days, ctx.departement),
+            unaccompanied_due=add_working_days(today, policy.unaccompanied_days, ctx.departement),
+        )
+    await uow.journeys.save(journey)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,165 @@
+"""What the training service does with the referral service's events, on the real PostgreSQL: a referral
+naming a session is a request for a seat; an erased person is anonymised. The handler runs as the
+reliable consumer runs it, in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from relais_shared.consumer import PermanentError
+from relais_shared.envelope import IncomingEnvelope
+from relais_training.consumer import handle
+from relais_training.models import EnrolmentRow
+
+from .conftest import Pact
+
+pytestmark = pytest.mark.integration
+
+
+def _referral(pact: Pact, session: str, person: uuid.UUID, **extra: Any) -> IncomingEnvelope:
+    referral = uuid.uuid4()
+    data = {
+        "referral_id": str(referral),
+        "jobseeker_id": str(person),
+        "sender_org_id": str(pact.orgs["counsellor"]),
+        "receiver_org_id": str(pact.orgs["provider"]),
+        "submitted_at": datetime.now(UTC).isoformat(),
+        "acknowledgement_due": "2027-01-08",
+        "receiver_departement": "44",
+        "training_session_id": session,
+        **extra,
+    }
+    return IncomingEnvelope(
+        type="referral.submitted.v1",
+        source="referral",
+        subject=str(referral),
+        dataschema="contracts/events/referral/referral.submitted.v1.schema.json",
+        data=data,
+    )
+
+
+async def _run(pact: Pact, envelope: IncomingEnvelope) -> None:
+    app = pact.client._transport.app  # type: ignore[attr-defined]
+    async with app.state.sessions() as session, session.begin():
+        await handle(session, envelope)
+
+
+async def _events(pact: Pact, referral_id: str) -> list[dict[str, Any]]:
+    return await pact.events("referral_id", referral_id)
+
+
+async def test_a_referral_naming_a_session_takes_a_seat_and_its_confirmation_names_the_referral(
+    pact: Pact,
+) -> None:
+    session = (await pact.session(capacity=1))["id"]
+    first, second = _referral(pact, session, uuid.uuid4()), _referral(pact, session, uuid.uuid4())
+    await _run(pact, first)
+    await _run(pact, second)
+    listed = (
+        await pact.client.get(f"/v1/sessions/{session}/enrolments", headers=pact.headers("provider"))
+    ).json()
+    assert [(e["status"], e["referral_id"]) for e in listed] == [
+        ("confirmed", first.data["referral_id"]),
+        ("waitlisted", second.data["referral_id"]),
+    ]
+    [confirmed] = await _events(pact, first.data["referral_id"])
+    assert confirmed["type"] == "training.enrolment_confirmed.v1"
+    assert confirmed["data"]["provider_org_id"] == str(pact.orgs["provider"])
+    assert await _events(pact, second.data["referral_id"]) == []  # waiting: the referral stays open
+
+
+async def test_a_referral_for_a_person_the_provider_enrolled_already_is_answered_by_that_enrolment(
+    pact: Pact,
+) -> None:
+    session = (await pact.session())["id"]
+    person = uuid.uuid4()
+    direct = await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(person)})
+    referral = _referral(pact, session, person)
+    await _run(pact, referral)
+    listed = (
+        await pact.client.get(f"/v1/sessions/{session}/enrolments", headers=pact.headers("provider"))
+    ).json()
+    assert [(e["id"], e["referral_id"]) for e in listed] == [
+        (direct.json()["id"], referral.data["referral_id"])
+    ]
+    assert [e["type"] for e in await _events(pact, referral.data["referral_id"])] == [
+        "training.enrolment_confirmed.v1"
+    ]
+
+
+async def test_a_referral_to_a_cancelled_session_is_answered_at_once_by_a_cancellation(pact: Pact) -> None:
+    session = (await pact.session())["id"]
+    await pact.post(f"/v1/sessions/{session}/cancel", "provider", None)
+    referral = _referral(pact, session, uuid.uuid4())
+    await _run(pact, referral)
+    [event] = await _events(pact, referral.data["referral_id"])
+    assert (event["type"], event["data"]["cause"]) == (
+        "training.enrolment_cancelled.v1",
+        "session_unavailable",
+    )
+
+
+async def test_a_referral_to_a_session_of_another_provider_or_unknown_is_a_permanent_error(
+    pact: Pact,
+) -> None:
+    foreign = (await pact.session(who="other-provider"))["id"]
+    for session in (foreign, str(uuid.uuid4())):
+        with pytest.raises(PermanentError):
+            await _run(pact, _referral(pact, session, uuid.uuid4()))
+    listed = (
+        await pact.client.get(f"/v1/sessions/{foreign}/enrolments", headers=pact.headers("other-provider"))
+    ).json()
+    assert listed == []
+
+
+async def test_a_referral_without_a_session_is_not_a_request_for_a_seat(pact: Pact) -> None:
+    referral = _referral(pact, str(uuid.uuid4()), uuid.uuid4(), training_session_id=None)
+    await _run(pact, referral)  # neither an enrolment nor an error
+    assert await _events(pact, referral.data["referral_id"]) == []
+
+
+async def test_an_erased_person_loses_the_link_to_their_enrolments_and_their_seat_goes_to_the_waitlist(
+    pact: Pact,
+) -> None:
+    started = (await pact.session(capacity=1, starts_on=str(date.today() - timedelta(days=30))))["id"]
+    upcoming = (await pact.session(capacity=1))["id"]
+    person, waiting = uuid.uuid4(), uuid.uuid4()
+    past = (
+        await pact.post(f"/v1/sessions/{started}/enrolments", "provider", {"jobseeker_id": str(person)})
+    ).json()
+    await pact.post(f"/v1/enrolments/{past['id']}/complete", "provider", {"certified": True})
+    referral = _referral(pact, upcoming, person)
+    await _run(pact, referral)
+    await pact.post(f"/v1/sessions/{upcoming}/enrolments", "provider", {"jobseeker_id": str(waiting)})
+
+    erased = IncomingEnvelope(
+        type="jobseeker.erased.v1",
+        source="referral",
+        subject=str(person),
+        dataschema="contracts/events/jobseeker/jobseeker.erased.v1.schema.json",
+        data={"jobseeker_id": str(person), "erased_at": datetime.now(UTC).isoformat(), "reason": "request"},
+    )
+    await _run(pact, erased)
+
+    app = pact.client._transport.app  # type: ignore[attr-defined]
+    async with app.state.sessions() as session:
+        still = (await session.execute(select(EnrolmentRow).where(EnrolmentRow.jobseeker_id == person))).all()
+        held = (
+            await session.execute(select(EnrolmentRow).where(EnrolmentRow.referral_id.is_not(None)))
+        ).scalars()
+        assert still == []
+        assert referral.data["referral_id"] not in {str(r.referral_id) for r in held}
+    completed = (
+        await pact.client.get(f"/v1/sessions/{started}/enrolments", headers=pact.headers("provider"))
+    ).json()
+    assert [(e["status"], e["outcome"]) for e in completed] == [("completed", "certified")]  # figures stay
+    seats = (
+        await pact.client.get(f"/v1/sessions/{upcoming}/enrolments", headers=pact.headers("provider"))
+    ).json()
+    assert [(e["status"], e["reason_code"]) for e in seats] == [("cancelled", "erased"), ("confirmed", None)]
+    assert seats[1]["jobseeker_id"] == str(waiting)
