@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from relais_evaluation.adapters.api import definitions, indicators
+from relais_evaluation.adapters.api import campaigns, definitions, indicators
 from relais_evaluation.settings import EvaluationSettings
 from relais_shared.api import create_database_service_app
 
@@ -25,5 +25,5 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
         title=TITLE,
         description=DESCRIPTION,
         settings=settings or EvaluationSettings(),
-        routers=[indicators.router, definitions.router],
+        routers=[indicators.router, definitions.router, campaigns.router],
     )

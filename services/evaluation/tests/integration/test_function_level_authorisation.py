@@ -29,6 +29,13 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/exit-definitions"): READERS,
     ("GET", "/v1/exit-situations"): READERS,
     ("POST", "/v1/exit-definitions"): frozenset({"coordinator"}),
+    ("POST", "/v1/campaigns"): frozenset({"coordinator"}),
+    ("GET", "/v1/campaigns"): READERS,
+    ("GET", "/v1/campaigns/{campaign_id}"): READERS,
+    ("POST", "/v1/campaigns/{campaign_id}/evaluators"): frozenset({"coordinator"}),
+    ("PUT", "/v1/campaigns/{campaign_id}/assessments/{milestone}"): frozenset({"evaluator"}),
+    ("GET", "/v1/campaigns/{campaign_id}/results"): READERS,
+    ("POST", "/v1/campaigns/{campaign_id}/close"): frozenset({"coordinator"}),
 }
 CALLERS = [*sorted(ROLES), "superuser"]
 
@@ -59,8 +66,8 @@ async def test_a_role_outside_the_routes_rule_gets_403_and_a_role_inside_it_is_n
         "roles": [role],
     }
     headers = {"Authorization": f"Bearer {issuer.sign(claims)}"}
-    url = path.format(name="referral_funnel")
-    kwargs: dict[str, Any] = {"json": {}} if method == "POST" else {}
+    url = path.format(name="referral_funnel", campaign_id=uuid.uuid4(), milestone="final")
+    kwargs: dict[str, Any] = {"json": {}} if method in ("POST", "PUT") else {}
     response = await client.request(method, url, headers=headers, **kwargs)
     if role in RULES[(method, path)]:
         assert response.status_code not in (401, 403), response.text

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -201,4 +202,62 @@ exit_definitions = Table(
     _ts("adopted_at", nullable=False, server_default=func.now()),
     Column("adopted_by", Text),
     PrimaryKeyConstraint("code", "version"),
+)
+
+# Joint evaluation campaigns: the grid is kept with the campaign (its weights as exact fractions).
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("subject_kind", String(20), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("org_id", UUID(as_uuid=True), nullable=False, index=True),  # the organisation running it
+    Column("grid", JSONB, nullable=False),
+    Column("scale_min", Integer, nullable=False),
+    Column("scale_max", Integer, nullable=False),
+    Column("mid_term_due", Date),
+    Column("final_due", Date, nullable=False),
+    Column("status", String(20), nullable=False, server_default="open"),
+    _ts("mid_term_reached_at"),
+    _ts("final_reached_at"),
+    Column("consensus", JSONB),
+    Column("validated", Boolean),
+    _ts("created_at", nullable=False, server_default=func.now()),
+    _ts("closed_at"),
+)
+campaign_evaluators = Table(
+    "campaign_evaluators",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("campaign_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("org_id", UUID(as_uuid=True), nullable=False),
+    Column(
+        "sub", String(200), nullable=False
+    ),  # the agent's account, to know their assessment; never returned
+    Column("perspective", String(20), nullable=False),
+    _ts("invited_at", nullable=False, server_default=func.now()),
+    UniqueConstraint("campaign_id", "sub"),
+)
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("evaluator_id", UUID(as_uuid=True), nullable=False),
+    Column("milestone", String(10), nullable=False),
+    Column("campaign_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("scores", JSONB, nullable=False),
+    Column("strong_points", Text, nullable=False, server_default=""),
+    Column("weaknesses", Text, nullable=False, server_default=""),
+    Column("recommendations", Text, nullable=False, server_default=""),
+    _ts("submitted_at", nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("evaluator_id", "milestone"),
+)
+campaign_reminders = Table(
+    "campaign_reminders",
+    metadata,
+    Column("evaluator_id", UUID(as_uuid=True), nullable=False),
+    Column("milestone", String(10), nullable=False),
+    Column("campaign_id", UUID(as_uuid=True), nullable=False, index=True),
+    _ts("reminded_at", nullable=False),
+    PrimaryKeyConstraint("evaluator_id", "milestone"),
 )
