@@ -32,7 +32,8 @@ class CampaignActivities:
             result = await session.execute(
                 text(
                     "INSERT INTO campaign_reminders (evaluator_id, milestone, campaign_id, reminded_at) "
-                    "SELECT e.id, CAST(:milestone AS varchar), e.campaign_id, :now FROM campaign_evaluators e "
+                    "SELECT e.id, CAST(:milestone AS varchar), e.campaign_id, :now "
+                    "FROM campaign_evaluators e "
                     "WHERE e.campaign_id = :campaign AND NOT EXISTS (SELECT 1 FROM assessments a "
                     "WHERE a.evaluator_id = e.id AND a.milestone = CAST(:milestone AS varchar)) "
                     "ON CONFLICT DO NOTHING"
