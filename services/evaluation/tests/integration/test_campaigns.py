@@ -169,3 +169,22 @@ async def test_only_the_campaigns_organisation_invites_and_closes(people: People
         json={"org_id": str(uuid.uuid4()), "sub": "x", "perspective": "peer"},
     )
     assert other.status_code == 404
+
+
+async def test_the_campaign_report_prints_as_html_and_pdf(people: People) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    await people.call(
+        "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
+        json={"org_id": str(uuid.uuid4()), "sub": "auteur", "perspective": "author"},
+    )  # fmt: skip
+    await people.call(
+        "PUT", f"/v1/campaigns/{cid}/assessments/final", "auteur", "evaluator",
+        json={"scores": dict.fromkeys(MANDATORY_CRITERIA, 4), "strong_points": "<b>Ateliers</b> appréciés"},
+    )  # fmt: skip
+    html = await people.call("GET", f"/v1/campaigns/{cid}/report.html", "coord", "coordinator")
+    assert html.status_code == 200 and "Rapport d'évaluation conjointe" in html.text
+    assert "&lt;b&gt;Ateliers" in html.text  # the evaluator's text is escaped
+    assert "Au moins 2 experts externes requis" in html.text
+    pdf = await people.call("GET", f"/v1/campaigns/{cid}/report.pdf", "coord", "coordinator")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"

@@ -26,6 +26,7 @@ READERS = frozenset({"coordinator", "evaluator"})
 RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/indicators"): READERS,
     ("GET", "/v1/indicators/{name}"): READERS,
+    ("GET", "/v1/indicators/{name}/export"): READERS,
     ("GET", "/v1/exit-definitions"): READERS,
     ("GET", "/v1/exit-situations"): READERS,
     ("POST", "/v1/exit-definitions"): frozenset({"coordinator"}),
@@ -36,6 +37,8 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/v1/campaigns/{campaign_id}/assessments/{milestone}"): frozenset({"evaluator"}),
     ("GET", "/v1/campaigns/{campaign_id}/results"): READERS,
     ("POST", "/v1/campaigns/{campaign_id}/close"): frozenset({"coordinator"}),
+    ("GET", "/v1/campaigns/{campaign_id}/report.html"): READERS,
+    ("GET", "/v1/campaigns/{campaign_id}/report.pdf"): READERS,
 }
 CALLERS = [*sorted(ROLES), "superuser"]
 

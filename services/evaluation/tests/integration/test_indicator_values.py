@@ -197,3 +197,32 @@ async def test_an_erased_person_is_still_counted_but_no_longer_linked(store: Sto
     assert subject_key(PACT_KEY, PEOPLE["D"]) not in keys
     assert subject_key(PACT_KEY, PEOPLE["A"]) in keys
     assert str(PEOPLE["A"]) not in json.dumps(sorted(k or "" for k in keys))
+
+
+async def test_an_indicator_exports_as_csv_and_xlsx_with_the_same_figures(api: Any) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    params = {**Q1, "group_by": "organisation"}
+    csv_answer = await api.get("/v1/indicators/training/export", format="csv", **params)
+    assert csv_answer.status_code == 200, csv_answer.text
+    lines = csv_answer.content.decode("utf-8-sig").splitlines()
+    header = lines[1].split(";")
+    assert header[:3] == ["Organisation", "Inscriptions confirmées", "Formations terminées ou abandonnées"]
+    assert lines[-1].split(";")[:3] == ["Total", "4", "3"]
+    xlsx_answer = await api.get("/v1/indicators/training/export", format="xlsx", **params)
+    assert xlsx_answer.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx_answer.content)).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
+    assert rows[0][:2] == ["Organisation", "Inscriptions confirmées"]
+    assert rows[-1][:3] == ["Total", 4, 3]
+
+
+async def test_a_suppressed_cell_is_exported_as_s(store: Store, issuer: DevIssuer) -> None:
+    await store.ingest([e for _, e in envelopes()])
+    async with api_for(store, issuer) as api:  # the default threshold: 11
+        answer = await api.get("/v1/indicators/training/export", format="csv", **Q1)
+    header, total = answer.content.decode("utf-8-sig").splitlines()[1:]
+    assert header.split(";")[0] == "Inscriptions confirmées"
+    assert total.split(";")[0] == "s"  # 4 enrolments

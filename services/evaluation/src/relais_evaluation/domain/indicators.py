@@ -284,7 +284,7 @@ def check_group_by(spec: IndicatorSpec, group_by: Sequence[str]) -> None:
 
 @dataclass(frozen=True)
 class Value:
-    value: float | None
+    value: int | float | None
     suppressed: bool = False
 
 
@@ -332,7 +332,7 @@ def publish(
             if m.kind == "internal":
                 continue
             if m.kind == "count":
-                shown[m.key] = Value(None, True) if is_hidden(m.key) else Value(raw.get(m.key, 0))
+                shown[m.key] = Value(None, True) if is_hidden(m.key) else Value(int(raw.get(m.key, 0)))
             elif m.kind == "sum":
                 amount = raw.get(m.key)
                 shown[m.key] = Value(None, True) if is_hidden(m.denominator) else Value(amount)

@@ -8,13 +8,16 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Path, Request, Response, status
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from relais_evaluation.adapters.api.deps import READERS, sessions_of, settings_of
+from relais_evaluation.adapters.api.exports import campaign_html, campaign_pdf
 from relais_evaluation.adapters.db.campaigns import CampaignRepository
 from relais_evaluation.adapters.workflows.campaign import CampaignInput, CampaignWorkflow, workflow_id
 from relais_evaluation.domain.campaigns import (
@@ -471,3 +474,36 @@ async def close_campaign(
         except handlers.CampaignConflict as exc:
             raise Problem("conflict", str(exc), [{**e, "code": "invalid"} for e in exc.errors]) from exc
         return await _out(repo, await repo.get(campaign_id))
+
+
+@router.get(
+    "/campaigns/{campaign_id}/report.html",
+    dependencies=[require_roles(*READERS)],
+    summary="Rapport de la campagne, imprimable",
+    response_class=HTMLResponse,
+)
+async def campaign_report_html(
+    campaign_id: CampaignId, request: Request, principal: CurrentPrincipal
+) -> HTMLResponse:
+    campaign, results = await load_results(request, principal, campaign_id, "final")
+    return HTMLResponse(campaign_html(campaign, results))
+
+
+@router.get(
+    "/campaigns/{campaign_id}/report.pdf",
+    dependencies=[require_roles(*READERS)],
+    summary="Rapport de la campagne en PDF",
+    responses={200: {"content": {"application/pdf": {}}, "description": "Le rapport en PDF"}},
+    response_class=Response,
+)
+async def campaign_report_pdf(
+    campaign_id: CampaignId, request: Request, principal: CurrentPrincipal
+) -> Response:
+    campaign, results = await load_results(request, principal, campaign_id, "final")
+    # weasyprint is CPU-bound and synchronous: off the event loop.
+    pdf = await run_in_threadpool(campaign_pdf, campaign, results)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="relais-campagne-{campaign_id}.pdf"'},
+    )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from relais_evaluation.adapters.api.deps import READERS, organisation_scope, sessions_of, settings_of
+from relais_evaluation.adapters.api.exports import indicator_csv, indicator_xlsx
 from relais_evaluation.adapters.api.schemas import IndicatorInfo, IndicatorTable
 from relais_evaluation.adapters.db.definitions import DefinitionRepository
 from relais_evaluation.adapters.db.queries import SqlIndicatorReader
@@ -20,6 +22,7 @@ from relais_shared.problems import PROBLEM_RESPONSES, Problem
 
 router = APIRouter(prefix="/v1", tags=["indicateurs"], responses=PROBLEM_RESPONSES)
 DEFAULT_DEFINITIONS = ("dares-iae", "pacte-elargie")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IndicatorName = Annotated[str, Path(pattern=r"^[a-z_]{1,40}$", description=", ".join(INDICATORS))]
 
 
@@ -135,3 +138,33 @@ async def indicator(
 ) -> IndicatorTable:
     _, out = await indicator_table(request, principal, name, params)
     return out
+
+
+@router.get(
+    "/indicators/{name}/export",
+    dependencies=[require_roles(*READERS)],
+    summary="Un indicateur en CSV ou XLSX (cellules masquées : « s »)",
+    responses={
+        200: {
+            "content": {"text/csv": {}, XLSX: {}},
+            "description": "Le tableau de l'indicateur",
+        }
+    },
+    response_class=Response,
+)
+async def export_indicator(
+    request: Request,
+    principal: CurrentPrincipal,
+    name: IndicatorName,
+    params: Annotated[IndicatorParams, Depends()],
+    format: Literal["csv", "xlsx"] = "csv",
+) -> Response:
+    _, out = await indicator_table(request, principal, name, params)
+    filename = f"relais-{name}-{out.period_from}-{out.period_to}.{format}"
+    if format == "csv":
+        body, media = indicator_csv(out), "text/csv; charset=utf-8"
+    else:
+        body, media = await run_in_threadpool(indicator_xlsx, out), XLSX
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

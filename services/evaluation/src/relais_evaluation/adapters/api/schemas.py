@@ -48,7 +48,7 @@ class IndicatorInfo(BaseModel):
 
 
 class CellOut(BaseModel):
-    value: float | None = Field(description="None when suppressed, or when a rate has no denominator")
+    value: int | float | None = Field(description="None when suppressed, or when a rate has no denominator")
     suppressed: bool = Field(description="Hidden: fewer people than the threshold, or revealed by difference")
 
 
