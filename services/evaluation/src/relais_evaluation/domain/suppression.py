@@ -19,6 +19,7 @@ same cells (a rebuild of the store publishes the same table).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -38,17 +39,28 @@ def _order(cell: Cell) -> tuple[str, str]:
 def suppress(values: Mapping[Cell, int], equations: Iterable[Equation], threshold: int) -> set[Cell]:
     """The cells to hide."""
     hidden = {cell for cell, value in values.items() if 0 < value < threshold}
-    equations = sorted(
+    ordered = sorted(
         (e for e in equations if e.total in values and all(m in values for m in e.members)),
         key=lambda e: (_order(e.total), [_order(m) for m in e.members]),
     )
-    changed = True
-    while changed:
-        changed = False
-        for equation in equations:
-            while _breaks(equation, values, hidden, threshold):
-                hidden.add(_next_to_hide(equation, values, hidden))
-                changed = True
+    # A worklist: an equation is looked at again only when one of its cells was hidden since.
+    containing: dict[Cell, list[int]] = {}
+    for index, equation in enumerate(ordered):
+        for cell in (equation.total, *equation.members):
+            containing.setdefault(cell, []).append(index)
+    pending = deque(range(len(ordered)))
+    queued = set(pending)
+    while pending:
+        index = pending.popleft()
+        queued.discard(index)
+        equation = ordered[index]
+        while _breaks(equation, values, hidden, threshold):
+            cell = _next_to_hide(equation, values, hidden)
+            hidden.add(cell)
+            for other in containing[cell]:
+                if other not in queued and other != index:
+                    queued.add(other)
+                    pending.append(other)
     return hidden
 
 

@@ -34,6 +34,7 @@ def subscribe_ingestion(
     sessions: async_sessionmaker[AsyncSession],
     pact_key: str,
     group_id: str = INGESTION_GROUP,
+    topics: tuple[str, ...] = INGESTED_TOPICS,
     dead_letter_topic: str,
     max_retries: int,
     backoff_s: float,
@@ -41,7 +42,7 @@ def subscribe_ingestion(
 ) -> None:
     reliable_subscriber(
         broker,
-        topics=INGESTED_TOPICS,
+        topics=topics,
         group_id=group_id,
         dead_letter_topic=dead_letter_topic,
         sessions=sessions,
