@@ -255,7 +255,9 @@ def _sql(
     selected += [f"GROUPING({expr}) AS g{i}" if cube else f"0 AS g{i}" for i, expr in enumerate(dims)]
     sums = list(source.sums)
     selected += [f"{source.sums[m]} AS m{i}" for i, m in enumerate(sums)]
-    reads = " ".join([*(source.dims[d] for d in group_by), (source.territory or "") if query.territory else ""])
+    reads = " ".join(
+        [*(source.dims[d] for d in group_by), (source.territory or "") if query.territory else ""]
+    )
     join = source.people if source.people and "p." in reads else ""
     where = [source.base.replace("{people}", join)]
     if query.territory is not None and source.territory is not None:
