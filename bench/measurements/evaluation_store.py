@@ -286,7 +286,7 @@ async def indicator_queries(ctx: BenchContext, referrals: int, rounds: int) -> l
 async def evaluation_store(ctx: BenchContext) -> list[Figure]:
     """Evaluation ingestion beside the Kafka ceiling, rebuild from Kafka, indicator query p95."""
     figures, _ = await ingestion_and_rebuild(
-        ctx, ctx.sizes.pick(150_000, 15_000), time_box=ctx.sizes.pick(20.0, 10.0)
+        ctx, ctx.sizes.pick(60_000, 15_000), time_box=ctx.sizes.pick(15.0, 10.0)
     )
-    figures += await indicator_queries(ctx, ctx.sizes.pick(1_000_000, 50_000), rounds=ctx.sizes.pick(4, 2))
+    figures += await indicator_queries(ctx, ctx.sizes.pick(1_000_000, 50_000), rounds=ctx.sizes.pick(2, 2))
     return figures
