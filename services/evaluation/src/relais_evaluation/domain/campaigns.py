@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
+from relais_evaluation.domain.errors import InvalidInput
+
 MANDATORY_CRITERIA: dict[str, str] = {
     "innovation": "Innovation",
     "empowerment": "Empowerment (pouvoir d'agir)",
@@ -45,10 +47,8 @@ PERSPECTIVES: tuple[Perspective, ...] = ("author", "peer", "external_expert")
 Milestone = Literal["mid_term", "final"]
 
 
-class InvalidGrid(ValueError):
-    def __init__(self, errors: list[dict[str, str]]) -> None:
-        super().__init__("; ".join(e["message"] for e in errors))
-        self.errors = errors
+class InvalidGrid(InvalidInput):
+    pass
 
 
 @dataclass(frozen=True)

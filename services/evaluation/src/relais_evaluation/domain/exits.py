@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from relais_evaluation.domain.errors import InvalidInput
+
 # Every situation code the ingestion can record (the exit outcome is the référent's code; hires and
 # certified trainings add situations after the exit).
 SITUATIONS: dict[str, str] = {
@@ -48,10 +50,8 @@ SITUATIONS: dict[str, str] = {
 }
 
 
-class InvalidDefinition(ValueError):
-    def __init__(self, errors: list[dict[str, str]]) -> None:
-        super().__init__("; ".join(e["message"] for e in errors))
-        self.errors = errors
+class InvalidDefinition(InvalidInput):
+    pass
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from relais_evaluation.domain.errors import InvalidInput
 from relais_evaluation.domain.exits import ExitDefinition
 from relais_evaluation.domain.facts import AXES
 from relais_evaluation.domain.suppression import Equation, cube_equations, part_equations, suppress
@@ -257,10 +258,8 @@ class IndicatorQuery:
     accompaniment_days: int = 30
 
 
-class InvalidQuery(ValueError):
-    def __init__(self, errors: list[dict[str, str]]) -> None:
-        super().__init__("; ".join(e["message"] for e in errors))
-        self.errors = errors
+class InvalidQuery(InvalidInput):
+    pass
 
 
 def check_group_by(spec: IndicatorSpec, group_by: Sequence[str]) -> None:
