@@ -1,6 +1,6 @@
 from alembic import context
 
-from relais_evaluation.models import Base
+from relais_evaluation.adapters.db.models import Base
 from relais_shared.migrations import run_env
 
 run_env(context, Base.metadata)

@@ -1,0 +1,372 @@
+"""The indicators' SQL: one source per indicator (its rows, dimensions and sums), cut by ``GROUP BY CUBE``.
+
+Every margin the published table needs (each dimension's totals and the grand total) comes from the
+same statement, so that suppression by difference sees exactly the sums a reader could add up. Names and
+expressions come from this module, never from input; values are bound parameters.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relais_evaluation.domain.facts import AXES
+from relais_evaluation.domain.indicators import IndicatorQuery
+
+PARIS = ZoneInfo("Europe/Paris")
+Key = tuple[str | None, ...]
+
+
+def _local(column: str) -> str:
+    return f"({column} AT TIME ZONE 'Europe/Paris')"
+
+
+def _time_dims(column: str, *, is_date: bool = False) -> dict[str, str]:
+    value = column if is_date else _local(column)
+    return {"month": f"to_char({value}, 'YYYY-MM')", "year": f"to_char({value}, 'YYYY')"}
+
+
+def _axes(person: str = "p", **own: str) -> dict[str, str]:
+    return {axis: own.get(axis, f"{person}.{axis}") for axis in AXES}
+
+
+@dataclass(frozen=True)
+class Source:
+    base: str  # FROM … WHERE …, over the period (:from_ts, :to_ts, :from_date, :to_date)
+    dims: Mapping[str, str]
+    sums: Mapping[str, str]  # measure → aggregate expression
+    territory: str | None = None
+    organisations: tuple[str, ...] = ()  # an organisation's own rows: any of these columns is it
+    extra_group: str | None = None  # grouped by as well, outside the cube (the exits' situation)
+    fixed: tuple[str, ...] = field(default=())  # dimensions always in the breakdown (never totalled)
+    # The join to ``people`` (as ``p``) that ``{people}`` in ``base`` stands for, made only when a
+    # dimension or the territory filter reads a person's attribute: a referral's funnel by receiver
+    # reads one table.
+    people: str | None = None
+
+
+_SPELLS = (
+    "(SELECT s.person_id, s.since, (SELECT min(x.at) FROM support_events x WHERE x.person_id = s.person_id "
+    "AND x.at >= ((s.since + 1)::timestamp AT TIME ZONE 'Europe/Paris')) AS ended_at "
+    "FROM unaccompanied_spells s)"
+)
+
+SOURCES: dict[str, Source] = {
+    "referral_funnel": Source(
+        base="FROM referrals r {people} WHERE r.submitted_at >= :from_ts AND r.submitted_at < :to_ts",
+        people="LEFT JOIN people p ON p.person_id = r.person_id",
+        dims={
+            **_time_dims("r.submitted_at"),
+            "territory": "r.departement",
+            "organisation": "r.receiver_org_id::text",
+            "organisation_pair": "r.sender_org_id::text || ' → ' || r.receiver_org_id::text",
+            **_axes(age_band="r.age_band", qpv_resident="r.qpv_resident"),
+        },
+        sums={
+            "submitted": "COUNT(*)",
+            "acknowledged": "COUNT(r.acknowledged_at)",
+            "acknowledged_on_time": "COUNT(*) FILTER (WHERE "
+            + _local("r.acknowledged_at")
+            + "::date <= r.acknowledgement_due)",
+            "days_to_acknowledge": "SUM(EXTRACT(EPOCH FROM r.acknowledged_at - r.submitted_at) / 86400.0)",
+            "appointment_scheduled": "COUNT(r.appointment_scheduled_at)",
+            "seen": "COUNT(r.seen_at)",
+            "accepted": "COUNT(r.accepted_at)",
+            "returned_to_sender": "COUNT(*) FILTER (WHERE r.return_status IN ('refused', 'expired'))",
+            "refused": "COUNT(*) FILTER (WHERE r.return_status = 'refused')",
+            "expired": "COUNT(*) FILTER (WHERE r.return_status = 'expired')",
+            "withdrawn": "COUNT(r.withdrawn_at)",
+            "obsolete": "COUNT(r.obsolete_at)",
+            "closed": "COUNT(r.closed_at)",
+            "escalated_to_coordination": "COUNT(r.escalated_to_coordination_at)",
+        },
+        territory="r.departement",
+        organisations=("r.sender_org_id", "r.receiver_org_id"),
+    ),
+    "returns_to_sender": Source(
+        base="FROM referrals r {people} WHERE r.returned_at >= :from_ts AND r.returned_at < :to_ts "
+        "AND r.return_status IN ('refused', 'expired')",
+        dims={
+            **_time_dims("r.returned_at"),
+            "territory": "r.departement",
+            "organisation": "r.receiver_org_id::text",
+            "organisation_pair": "r.sender_org_id::text || ' → ' || r.receiver_org_id::text",
+            "return_reason": "COALESCE(r.reason_code, r.return_status)",
+            **_axes(age_band="r.age_band", qpv_resident="r.qpv_resident"),
+        },
+        people="LEFT JOIN people p ON p.person_id = r.person_id",
+        sums={
+            "returned_to_sender": "COUNT(*)",
+            "refused": "COUNT(*) FILTER (WHERE r.return_status = 'refused')",
+            "expired": "COUNT(*) FILTER (WHERE r.return_status = 'expired')",
+        },
+        territory="r.departement",
+        organisations=("r.sender_org_id", "r.receiver_org_id"),
+    ),
+    "unaccompanied": Source(
+        base=f"FROM {_SPELLS} u LEFT JOIN people p ON p.person_id = u.person_id "
+        "WHERE u.since <= :to_date AND (u.ended_at IS NULL OR u.ended_at >= :from_ts)",
+        dims={**_time_dims("u.since", is_date=True), "territory": "p.departement", **_axes()},
+        sums={
+            "people_started": "COUNT(DISTINCT u.person_id) FILTER (WHERE u.since >= :from_date)",
+            "spells_started": "COUNT(*) FILTER (WHERE u.since >= :from_date)",
+            "open_at_end": "COUNT(DISTINCT u.person_id) "
+            "FILTER (WHERE u.ended_at IS NULL OR u.ended_at >= :to_ts)",
+            "spells_ended": "COUNT(*) FILTER (WHERE u.ended_at < :to_ts)",
+            "duration_days": "SUM("
+            + _local("u.ended_at")
+            + "::date - u.since) FILTER (WHERE u.ended_at < :to_ts)",
+        },
+        territory="p.departement",
+    ),
+    "unaccompanied_over_time": Source(
+        base="FROM generate_series(date_trunc('month', CAST(:from_date AS date)), CAST(:to_date AS date), "
+        "interval '1 month') AS g(month_start) "
+        "CROSS JOIN LATERAL (SELECT LEAST((g.month_start + interval '1 month')::date, "
+        "CAST(:to_date AS date) + 1) AS day_after) e "
+        f"LEFT JOIN {_SPELLS} u ON u.since < e.day_after AND (u.ended_at IS NULL OR "
+        "u.ended_at >= (e.day_after::timestamp AT TIME ZONE 'Europe/Paris')) "
+        "LEFT JOIN people p ON p.person_id = u.person_id WHERE true",
+        dims={"month": "to_char(g.month_start, 'YYYY-MM')", "territory": "p.departement", **_axes()},
+        sums={"people": "COUNT(DISTINCT u.person_id)"},
+        territory="p.departement",
+        fixed=("month",),
+    ),
+    "orientation_delays": Source(
+        base="FROM (SELECT r.person_id, min(r.submitted_at) AS first_submitted, min(r.accepted_at) AS "
+        "first_accepted, min(r.seen_at) AS first_seen FROM referrals r WHERE r.person_id IS NOT NULL AND "
+        "r.submitted_at IS NOT NULL GROUP BY r.person_id) o JOIN people p ON p.person_id = o.person_id "
+        "WHERE o.first_submitted >= :from_ts AND o.first_submitted < :to_ts",
+        dims={**_time_dims("o.first_submitted"), "territory": "p.departement", **_axes()},
+        sums={
+            "people": "COUNT(*)",
+            "oriented_in_time": "COUNT(*) FILTER (WHERE o.first_accepted <= o.first_submitted "
+            "+ make_interval(days => CAST(:orientation_days AS int)))",
+            "accompanied_in_time": "COUNT(*) FILTER (WHERE o.first_seen <= o.first_submitted "
+            "+ make_interval(days => CAST(:accompaniment_days AS int)))",
+        },
+        territory="p.departement",
+    ),
+    "training": Source(
+        base="FROM enrolments e {people} WHERE e.confirmed_at >= :from_ts AND e.confirmed_at < :to_ts",
+        people="LEFT JOIN people p ON p.person_id = e.person_id",
+        dims={
+            **_time_dims("e.confirmed_at"),
+            "territory": "p.departement",
+            "organisation": "e.provider_org_id::text",
+            **_axes(),
+        },
+        sums={
+            "confirmed": "COUNT(*)",
+            "ended": "COUNT(e.completed_at) + COUNT(e.abandoned_at)",
+            "completed": "COUNT(e.completed_at)",
+            "abandoned": "COUNT(e.abandoned_at)",
+            "certified": "COUNT(*) FILTER (WHERE e.certified)",
+            "cancelled": "COUNT(e.cancelled_at)",
+        },
+        territory="p.departement",
+        organisations=("e.provider_org_id",),
+    ),
+    "clause_hours": Source(
+        base="FROM (SELECT DISTINCT ON (work_contract_id, period) "
+        "work_contract_id, period, contract_id, hours "
+        "FROM clause_hours WHERE period >= :from_date AND period <= :to_date "
+        "ORDER BY work_contract_id, period, version DESC) h "
+        "JOIN clause_contracts c ON c.contract_id = h.contract_id "
+        "LEFT JOIN clause_hires w ON w.work_contract_id = h.work_contract_id "
+        "LEFT JOIN people p ON p.person_id = w.person_id WHERE true",
+        dims={
+            **_time_dims("h.period", is_date=True),
+            "organisation": "c.contractor_org_id::text",
+            "buyer": "c.buyer_org_id::text",
+            **_axes(),
+        },
+        sums={"participants": "COUNT(DISTINCT w.person_id)", "hours_realised": "SUM(h.hours)"},
+        organisations=("c.contractor_org_id", "c.buyer_org_id", "c.facilitator_org_id"),
+    ),
+    "exits": Source(
+        base="FROM exits x LEFT JOIN people p ON p.person_id = x.person_id "
+        "CROSS JOIN LATERAL (SELECT k.situation FROM (SELECT x.exited_at AS at, x.situation, x.event_id "
+        "UNION ALL SELECT s.at, s.situation, s.event_id FROM situations s WHERE s.person_id = x.person_id "
+        "AND s.at > x.exited_at AND s.at <= x.exited_at + make_interval(months => CAST(:horizon AS int))) k "
+        "ORDER BY k.at DESC, k.event_id DESC LIMIT 1) k "
+        "WHERE x.exited_at >= :from_ts AND x.exited_at < :to_ts "
+        "AND x.exited_at + make_interval(months => CAST(:horizon AS int)) <= :as_of_ts",
+        dims={
+            **_time_dims("x.exited_at"),
+            "territory": "p.departement",
+            "organisation": "x.referent_org_id::text",
+            **_axes(),
+        },
+        sums={"count": "COUNT(*)"},
+        territory="p.departement",
+        organisations=("x.referent_org_id",),
+        extra_group="k.situation",
+    ),
+}
+
+# Required hours come from the contracts (pro rata of their days within the period), not from people:
+# they can be cut by contractor and buyer only.
+_REQUIRED = Source(
+    base="FROM clause_contracts c WHERE c.starts_on <= :to_date AND c.ends_on >= :from_date",
+    dims={"organisation": "c.contractor_org_id::text", "buyer": "c.buyer_org_id::text"},
+    sums={
+        "hours_required": "SUM(c.hours_required * (LEAST(c.ends_on, CAST(:to_date AS date)) - "
+        "GREATEST(c.starts_on, CAST(:from_date AS date)) + 1) / (c.ends_on - c.starts_on + 1))"
+    },
+    organisations=("c.contractor_org_id", "c.buyer_org_id", "c.facilitator_org_id"),
+)
+
+
+def _params(query: IndicatorQuery) -> dict[str, Any]:
+    as_of = query.as_of or datetime.now(PARIS).date()
+    return {
+        "from_ts": datetime.combine(query.start, time.min, PARIS),
+        "to_ts": datetime.combine(query.end + timedelta(days=1), time.min, PARIS),
+        "from_date": query.start,
+        "to_date": query.end,
+        "territory": query.territory,
+        "organisation": query.organisation,
+        "horizon": query.horizon_months,
+        "as_of_ts": datetime.combine(as_of + timedelta(days=1), time.min, PARIS),
+        "orientation_days": query.orientation_days,
+        "accompaniment_days": query.accompaniment_days,
+    }
+
+
+def _additive(source: Source) -> bool:
+    """Sums that add up along every dimension (no distinct count): their margins are added in Python
+    from the finest cells, so PostgreSQL groups once (in parallel) instead of once per margin."""
+    return "DISTINCT" not in " ".join(source.sums.values()) and not source.fixed
+
+
+def _sql(
+    source: Source, query: IndicatorQuery, group_by: Sequence[str], *, cube: bool = True
+) -> tuple[str, list[str]]:
+    dims = [f"COALESCE({source.dims[d]}, 'unknown')" for d in group_by]
+    selected = [f"{expr} AS d{i}" for i, expr in enumerate(dims)]
+    selected += [f"GROUPING({expr}) AS g{i}" if cube else f"0 AS g{i}" for i, expr in enumerate(dims)]
+    sums = list(source.sums)
+    selected += [f"{source.sums[m]} AS m{i}" for i, m in enumerate(sums)]
+    reads = " ".join(
+        [*(source.dims[d] for d in group_by), (source.territory or "") if query.territory else ""]
+    )
+    join = source.people if source.people and "p." in reads else ""
+    where = [source.base.replace("{people}", join)]
+    if query.territory is not None and source.territory is not None:
+        where.append(f"AND {source.territory} = :territory")
+    if query.organisation is not None and source.organisations:
+        where.append("AND (" + " OR ".join(f"{c} = :organisation" for c in source.organisations) + ")")
+    fixed = [dims[i] for i, d in enumerate(group_by) if d in source.fixed]
+    cubed = [dims[i] for i, d in enumerate(group_by) if d not in source.fixed]
+    groups = [*fixed]
+    if source.extra_group:
+        selected.append(f"{source.extra_group} AS extra")
+        groups.append(source.extra_group)
+    if cube:
+        groups.append(f"CUBE({', '.join(cubed)})" if cubed else "()")
+    else:
+        groups += cubed
+    if not groups:
+        groups.append("()")
+    sql = f"SELECT {', '.join(selected)} {' '.join(where)} GROUP BY {', '.join(groups)}"
+    return sql, sums
+
+
+async def _run(
+    session: AsyncSession,
+    source: Source,
+    query: IndicatorQuery,
+    group_by: Sequence[str],
+    *,
+    cube: bool = True,
+) -> list[Any]:
+    sql, _ = _sql(source, query, group_by, cube=cube)
+    return list((await session.execute(text(sql), _params(query))).all())
+
+
+def _with_margins(cells: dict[Key, dict[str, float]], size: int) -> dict[Key, dict[str, float]]:
+    """Every margin of the finest cells (what ``GROUP BY CUBE`` gives), by addition."""
+    out: dict[Key, dict[str, float]] = {}
+    for key, sums in cells.items():
+        for totalled in itertools.product((False, True), repeat=size):
+            margin = tuple(None if t else v for v, t in zip(key, totalled, strict=True))
+            target = out.setdefault(margin, {})
+            for measure, value in sums.items():
+                target[measure] = target.get(measure, 0.0) + value
+    return out
+
+
+def _key(row: Any, size: int) -> Key:
+    return tuple(None if row[f"g{i}"] else row[f"d{i}"] for i in range(size))
+
+
+def _number(value: Any) -> float:
+    return 0.0 if value is None else float(value)
+
+
+async def _sums(
+    session: AsyncSession, source: Source, query: IndicatorQuery, group_by: Sequence[str]
+) -> dict[Key, dict[str, float]]:
+    """``{cell or margin: {measure (or situation, for exits): sum}}``."""
+    additive = _additive(source)
+    sums: dict[Key, dict[str, float]] = {}
+    for row in await _run(session, source, query, group_by, cube=not additive):
+        mapping = row._mapping
+        cell = sums.setdefault(_key(mapping, len(group_by)), {})
+        if source.extra_group:
+            cell[mapping["extra"]] = cell.get(mapping["extra"], 0.0) + _number(mapping["m0"])
+        else:
+            cell.update({m: _number(mapping[f"m{i}"]) for i, m in enumerate(source.sums)})
+    if additive:
+        sums = _with_margins(sums, len(group_by))
+    total = tuple(None for _ in group_by)
+    if total not in sums and not source.fixed:  # nothing at all in the period
+        sums[total] = {} if source.extra_group else dict.fromkeys(source.sums, 0.0)
+    return sums
+
+
+async def indicator_sums(session: AsyncSession, query: IndicatorQuery) -> dict[Key, dict[str, float]]:
+    """The raw sums of every cell and margin (before suppression)."""
+    sums = await _sums(session, SOURCES[query.indicator], query, list(query.group_by))
+    if query.indicator == "clause_hours":
+        await _add_required(session, query, sums)
+    return sums
+
+
+async def _add_required(
+    session: AsyncSession, query: IndicatorQuery, sums: dict[Key, dict[str, float]]
+) -> None:
+    own = [d for d in query.group_by if d in _REQUIRED.dims]
+    for row in await _run(session, _REQUIRED, query, own):
+        mapping = row._mapping
+        values = dict(zip(own, _key(mapping, len(own)), strict=True))
+        # Rows cut by a dimension the contracts do not have (month, an axis) get no required hours.
+        key = tuple(values.get(d) for d in query.group_by)
+        cell = sums.setdefault(key, {"participants": 0.0, "hours_realised": 0.0})
+        cell["hours_required"] = _number(mapping["m0"])
+
+
+async def exit_sums(session: AsyncSession, query: IndicatorQuery) -> dict[Key, dict[str, float]]:
+    """Exits per situation code in every cell and margin: ``{key: {situation: count}}``."""
+    return await _sums(session, SOURCES["exits"], query, list(query.group_by))
+
+
+class SqlIndicatorReader:
+    """The service layer's reader of raw sums, on a session of the store."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def sums(self, query: IndicatorQuery) -> dict[Key, dict[str, float]]:
+        return await indicator_sums(self.session, query)
+
+    async def exit_sums(self, query: IndicatorQuery) -> dict[Key, dict[str, float]]:
+        return await exit_sums(self.session, query)

@@ -1,0 +1,21 @@
+"""Pseudonymisation: the store knows a person only as ``subject_key = HMAC(pact key, jobseeker id)``.
+
+The key is the pact's secret (``RELAIS_PACT_KEY``): without it, nobody holding the store can test whether a
+known jobseeker id is in it. The id itself is never written anywhere in this service.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+
+
+def subject_key(pact_key: str, jobseeker_id: uuid.UUID | str) -> str:
+    """The person's pseudonym: 64 hexadecimal characters, the same for every event of the person.
+
+    The id is normalised first (``uuid.UUID``), so that an upper-case or braced spelling of the same id
+    cannot give a second pseudonym to the same person.
+    """
+    canonical = str(uuid.UUID(str(jobseeker_id)))
+    return hmac.new(pact_key.encode(), canonical.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,169 @@
+"""Handlers of joint evaluation campaigns, on the store's campaign repository.
+
+Who does what: a coordinator opens a campaign for their organisation; the coordinators of that
+organisation (or of the pact coordination) invite evaluators and close it; an invited evaluator
+submits their own assessment; all of them read the results. Anyone else gets a 404 (a campaign they
+cannot see does not exist for them).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from relais_evaluation.domain.campaigns import (
+    Assessment,
+    Grid,
+    InvalidGrid,
+    Results,
+    grid_from_json,
+    results,
+    validation_failures,
+)
+from relais_shared.auth import Principal
+from relais_shared.errors import Conflict, NotAllowed, NotFound
+
+PARIS = ZoneInfo("Europe/Paris")
+REMINDER_HOUR = 9
+
+
+class CampaignConflict(Conflict):
+    def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []
+
+
+def grid_of(campaign: Any) -> Grid:
+    return grid_from_json(campaign.grid, campaign.scale_min, campaign.scale_max)
+
+
+@dataclass(frozen=True)
+class Access:
+    campaign: Any
+    manages: bool  # may invite and close
+    evaluator: Any | None  # the caller's own invitation, if any
+
+
+async def access(repo: Any, principal: Principal, campaign_id: uuid.UUID, coordination: uuid.UUID) -> Access:
+    campaign = await repo.get(campaign_id)
+    if campaign is None:
+        raise NotFound()
+    manages = principal.has_role("coordinator") and principal.org_id in (campaign.org_id, coordination)
+    evaluator = await repo.evaluator(campaign_id, principal.sub) if principal.has_role("evaluator") else None
+    if not manages and evaluator is None:
+        raise NotFound()
+    return Access(campaign, manages, evaluator)
+
+
+def milestones(mid_term_due: date | None, final_due: date, reminder_days: int) -> list[dict[str, Any]]:
+    """The instants of the campaign's workflow: reminders at 9:00 (Paris) ``reminder_days`` before each
+    deadline, the deadline at the end of its day."""
+    found = []
+    for name, due in (("mid_term", mid_term_due), ("final", final_due)):
+        if due is None:
+            continue
+        remind = datetime.combine(due - timedelta(days=reminder_days), time(REMINDER_HOUR), PARIS)
+        end = datetime.combine(due + timedelta(days=1), time.min, PARIS)
+        found.append({"milestone": name, "remind_at": remind.astimezone(UTC), "due_at": end.astimezone(UTC)})
+    return found
+
+
+def check_dates(mid_term_due: date | None, final_due: date, today: date) -> None:
+    errors = []
+    if final_due < today:
+        errors.append({"field": "final_due", "message": "L'échéance finale est passée."})
+    if mid_term_due is not None and not today <= mid_term_due < final_due:
+        errors.append({"field": "mid_term_due", "message": "L'échéance intermédiaire précède la finale."})
+    if errors:
+        raise InvalidGrid(errors)
+
+
+async def invite(
+    repo: Any, principal: Principal, coordination: uuid.UUID, campaign_id: uuid.UUID, **evaluator: Any
+) -> uuid.UUID:
+    found = await access(repo, principal, campaign_id, coordination)
+    if not found.manages:
+        raise NotAllowed("Seule l'organisation qui conduit la campagne invite ses évaluateurs.")
+    if found.campaign.status != "open":
+        raise CampaignConflict("La campagne est close.")
+    evaluator_id = uuid.uuid4()
+    if not await repo.invite(id=evaluator_id, campaign_id=campaign_id, **evaluator):
+        raise CampaignConflict("Cette personne est déjà évaluatrice de la campagne.")
+    return evaluator_id
+
+
+async def submit(
+    repo: Any,
+    principal: Principal,
+    coordination: uuid.UUID,
+    campaign_id: uuid.UUID,
+    milestone: str,
+    scores: Mapping[str, int],
+    texts: Mapping[str, str],
+) -> Any:
+    found = await access(repo, principal, campaign_id, coordination)
+    if found.evaluator is None:
+        raise NotAllowed("Seuls les évaluateurs invités déposent une évaluation.")
+    campaign = found.campaign
+    if campaign.status != "open":
+        raise CampaignConflict("La campagne est close.")
+    if milestone == "mid_term" and campaign.mid_term_due is None:
+        raise NotFound()
+    errors = grid_of(campaign).check_scores(scores)
+    if errors:
+        raise InvalidGrid(errors)
+    await repo.submit(
+        evaluator_id=found.evaluator.id,
+        milestone=milestone,
+        campaign_id=campaign_id,
+        scores=dict(scores),
+        **texts,
+    )
+    return found.evaluator
+
+
+async def campaign_results(
+    repo: Any, grid: Grid, campaign_id: uuid.UUID, milestone: str
+) -> tuple[Results, list[Any]]:
+    rows = await repo.assessments(campaign_id, milestone)
+    return results(grid, [Assessment(r.perspective, r.scores) for r in rows]), rows
+
+
+async def close(
+    repo: Any,
+    principal: Principal,
+    coordination: uuid.UUID,
+    campaign_id: uuid.UUID,
+    agreed_scores: Mapping[str, Fraction],
+    conclusions: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Closes the campaign with its consensus synthesis; refused while the validation rule fails."""
+    found = await access(repo, principal, campaign_id, coordination)
+    if not found.manages:
+        raise NotAllowed("Seule l'organisation qui conduit la campagne la clôt.")
+    campaign = await repo.get(campaign_id, lock=True)
+    if campaign.status != "open":
+        raise CampaignConflict("La campagne est déjà close.")
+    grid = grid_of(campaign)
+    rows = await repo.assessments(campaign_id, "final")
+    failures = validation_failures(grid, [Assessment(r.perspective, r.scores) for r in rows])
+    if failures:
+        raise CampaignConflict(
+            "La validation n'est pas acquise.", [{"field": "assessments", "message": m} for m in failures]
+        )
+    errors = grid.check_scores({k: round(v) for k, v in agreed_scores.items()})
+    missing = [c.code for c in grid.criteria if c.mandatory and c.code not in agreed_scores]
+    errors += [
+        {"field": f"agreed_scores.{code}", "message": "Note de consensus requise."} for code in missing
+    ]
+    if errors:
+        raise InvalidGrid(errors)
+    consensus = {"agreed_scores": {k: str(v) for k, v in agreed_scores.items()}, "conclusions": conclusions}
+    await repo.close(campaign_id, consensus, True, now)
+    return consensus

@@ -1,0 +1,51 @@
+"""Ingestion: the facts of a batch of events into the store, in the consumer's transaction.
+
+Order inside a batch: people first (every fact points to a person row), then the facts, then merges
+(which re-point what the duplicate had, including facts of this very batch), then erasures. An erasure
+is recorded at once and *applied* (the person row loses its pseudonym) at the end of the live
+consumer's batch, but only at the end of a rebuild: a rebuild reads the partitions in another order than
+the live consumer did, and the person's facts on other partitions must be linked before the link goes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
+
+from relais_evaluation.domain import facts as f
+
+
+class Store(Protocol):
+    async def people_of(self, subjects: Iterable[str]) -> dict[str, uuid.UUID]: ...
+    async def observe(
+        self, observations: Sequence[f.PersonObserved], persons: Mapping[str, uuid.UUID]
+    ) -> None: ...
+    async def write(self, facts: Sequence[f.Fact], persons: Mapping[str, uuid.UUID]) -> None: ...
+    async def merge(self, kept: str, duplicate: str) -> None: ...
+    async def record_erasure(self, subject: str) -> None: ...
+    async def apply_erasures(self) -> None: ...
+
+
+def _subjects(facts: Iterable[f.Fact]) -> set[str]:
+    found: set[str] = set()
+    for fact in facts:
+        subject = getattr(fact, "subject", None)
+        if isinstance(subject, str):
+            found.add(subject)
+    return found
+
+
+async def ingest(store: Store, facts: Sequence[f.Fact], *, apply_erasures: bool) -> None:
+    merges = [x for x in facts if isinstance(x, f.PersonsMerged)]
+    erasures = [x for x in facts if isinstance(x, f.PersonErased)]
+    others = [x for x in facts if not isinstance(x, f.PersonsMerged | f.PersonErased)]
+    persons = await store.people_of(_subjects(others))
+    await store.observe([x for x in others if isinstance(x, f.PersonObserved)], persons)
+    await store.write(others, persons)
+    for merge in merges:
+        await store.merge(merge.kept, merge.duplicate)
+    for erasure in erasures:
+        await store.record_erasure(erasure.subject)
+    if apply_erasures and erasures:
+        await store.apply_erasures()

@@ -1,0 +1,190 @@
+"""Joint evaluation campaigns through the API, on the stack's PostgreSQL and Temporal."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from relais_evaluation.adapters.workflows.activities import CampaignActivities
+from relais_evaluation.adapters.workflows.campaign import StepInput
+from relais_evaluation.domain.campaigns import MANDATORY_CRITERIA
+from relais_shared.auth import DevIssuer
+
+from .conftest import Store, api_for
+
+pytestmark = pytest.mark.integration
+PLIE = uuid.uuid4()
+
+
+def criteria(mandatory_weight: str = "1", equality: str = "3") -> list[dict[str, Any]]:
+    found = [
+        {"code": c, "label": c.title(), "weight": mandatory_weight, "mandatory": True}
+        for c in MANDATORY_CRITERIA
+    ]
+    found[0]["weight"] = "2"  # innovation counts double
+    return [*found, {"code": "equality", "label": "Égalité", "weight": equality, "mandatory": False}]
+
+
+class People:
+    def __init__(self, api: Any, issuer: DevIssuer) -> None:
+        self.api, self.issuer = api, issuer
+
+    def headers(self, sub: str, role: str, org: uuid.UUID = PLIE) -> dict[str, str]:
+        token = self.issuer.token(org_id=org, org_kind="plie", roles=[role], sub=sub)
+        return {"Authorization": f"Bearer {token}"}
+
+    async def call(self, method: str, path: str, sub: str, role: str, **kwargs: Any) -> Any:
+        return await self.api.client.request(method, path, headers=self.headers(sub, role), **kwargs)
+
+
+@pytest.fixture
+async def people(store: Store, issuer: DevIssuer) -> Any:
+    async with api_for(store, issuer) as api:
+        yield People(api, issuer)
+
+
+async def open_campaign(people: People, **overrides: Any) -> Any:
+    body = {
+        "title": "Évaluation conjointe des ateliers mobilité",
+        "subject_kind": "action",
+        "subject": "Ateliers permis et mobilité",
+        "criteria": criteria(),
+        "mid_term_due": (date.today() + timedelta(days=30)).isoformat(),
+        "final_due": (date.today() + timedelta(days=90)).isoformat(),
+        **overrides,
+    }
+    return await people.call("POST", "/v1/campaigns", "coord", "coordinator", json=body)
+
+
+async def test_weights_outside_two_thirds_one_third_are_refused(people: People) -> None:
+    # Mandatory 7 (innovation 2 + 5), equality 4: 4/11 > 1/3.
+    refused = await open_campaign(people, criteria=criteria(equality="4"))
+    assert refused.status_code == 422, refused.text
+    assert "deux tiers" in refused.json()["errors"][0]["message"]
+    missing = await open_campaign(people, criteria=criteria()[1:])
+    assert missing.status_code == 422
+
+
+async def test_a_campaign_from_grid_to_consensus(people: People, store: Store) -> None:
+    opened = await open_campaign(people)
+    assert opened.status_code == 201, opened.text
+    campaign = opened.json()
+    cid = campaign["id"]
+    assert sum(c["share"] for c in campaign["criteria"] if c["mandatory"]) == pytest.approx(0.7)
+    evaluators = [
+        ("auteur", "author"),
+        ("pair", "peer"),
+        ("expert-1", "external_expert"),
+        ("expert-2", "external_expert"),
+    ]
+    for sub, perspective in evaluators:
+        invited = await people.call(
+            "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
+            json={"org_id": str(uuid.uuid4()), "sub": sub, "perspective": perspective},
+        )  # fmt: skip
+        assert invited.status_code == 201, invited.text
+        assert "sub" not in invited.json()
+    stranger = await people.call("GET", f"/v1/campaigns/{cid}", "curieux", "evaluator")
+    assert stranger.status_code == 404
+
+    five = dict.fromkeys(list(MANDATORY_CRITERIA)[1:], 4)
+    scores = {
+        "auteur": {"innovation": 5, **five, "equality": 5},
+        "pair": {"innovation": 3, **five, "equality": 2},
+        "expert-1": {"innovation": 4, **five, "equality": 3},
+        "expert-2": {"innovation": 2, **five},
+    }
+    for sub in ("auteur", "pair", "expert-1"):
+        sent = await people.call(
+            "PUT", f"/v1/campaigns/{cid}/assessments/final", sub, "evaluator",
+            json={"scores": scores[sub], "strong_points": f"Points forts ({sub})"},
+        )  # fmt: skip
+        assert sent.status_code == 200, sent.text
+    out_of_scale = await people.call(
+        "PUT",
+        f"/v1/campaigns/{cid}/assessments/final",
+        "expert-2",
+        "evaluator",
+        json={"scores": {"innovation": 9}},
+    )
+    assert out_of_scale.status_code == 422
+
+    # One external expert so far: the reminder goes to expert-2 only, and the campaign cannot close.
+    reminded = await CampaignActivities(store.sessions).remind_evaluators(
+        StepInput(campaign_id=cid, milestone="final")
+    )
+    assert reminded.count == 1
+    consensus = {
+        "agreed_scores": {**dict.fromkeys(MANDATORY_CRITERIA, 4), "equality": 3},
+        "conclusions": "Action utile.",
+    }
+    early = await people.call("POST", f"/v1/campaigns/{cid}/close", "coord", "coordinator", json=consensus)
+    assert early.status_code == 409, early.text
+    assert "experts externes" in early.json()["errors"][0]["message"]
+
+    sent = await people.call(
+        "PUT",
+        f"/v1/campaigns/{cid}/assessments/final",
+        "expert-2",
+        "evaluator",
+        json={"scores": scores["expert-2"]},
+    )
+    assert sent.status_code == 200
+    results = (await people.call("GET", f"/v1/campaigns/{cid}/results", "coord", "coordinator")).json()
+    by = {p["perspective"]: p for p in results["perspectives"]}
+    # Hand computation (weights innovation 2, five others 1, equality 3; total 10):
+    assert by["author"]["weighted_score"] == pytest.approx(4.5)  # (10 + 20 + 15) / 10
+    assert by["peer"]["weighted_score"] == pytest.approx(3.2)  # (6 + 20 + 6) / 10
+    assert by["external_expert"]["weighted_score"] == pytest.approx(3.5)  # innovation 3, equality 3
+    assert results["overall_weighted_score"] == pytest.approx((2 * 11 / 3 + 20 + 3 * 10 / 3) / 10)
+    assert results["validated"] is True and results["reasons"] == []
+    assert [c["perspective"] for c in results["comments"]] == [
+        "author",
+        "peer",
+        "external_expert",
+        "external_expert",
+    ]
+
+    closed = await people.call("POST", f"/v1/campaigns/{cid}/close", "coord", "coordinator", json=consensus)
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed" and closed.json()["validated"] is True
+    after = await people.call(
+        "PUT", f"/v1/campaigns/{cid}/assessments/final", "pair", "evaluator", json={"scores": scores["pair"]}
+    )
+    assert after.status_code == 409
+    ended = await CampaignActivities(store.sessions).deadline_reached(
+        StepInput(campaign_id=cid, milestone="final")
+    )
+    assert ended.open is False  # the workflow stops at its next step
+
+
+async def test_only_the_campaigns_organisation_invites_and_closes(people: People) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    other = await people.api.client.post(
+        f"/v1/campaigns/{cid}/evaluators",
+        headers=people.headers("autre", "coordinator", org=uuid.uuid4()),
+        json={"org_id": str(uuid.uuid4()), "sub": "x", "perspective": "peer"},
+    )
+    assert other.status_code == 404
+
+
+async def test_the_campaign_report_prints_as_html_and_pdf(people: People) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    await people.call(
+        "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
+        json={"org_id": str(uuid.uuid4()), "sub": "auteur", "perspective": "author"},
+    )  # fmt: skip
+    await people.call(
+        "PUT", f"/v1/campaigns/{cid}/assessments/final", "auteur", "evaluator",
+        json={"scores": dict.fromkeys(MANDATORY_CRITERIA, 4), "strong_points": "<b>Ateliers</b> appréciés"},
+    )  # fmt: skip
+    html = await people.call("GET", f"/v1/campaigns/{cid}/report.html", "coord", "coordinator")
+    assert html.status_code == 200 and "Rapport d'évaluation conjointe" in html.text
+    assert "&lt;b&gt;Ateliers" in html.text  # the evaluator's text is escaped
+    assert "Au moins 2 experts externes requis" in html.text
+    pdf = await people.call("GET", f"/v1/campaigns/{cid}/report.pdf", "coord", "coordinator")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"

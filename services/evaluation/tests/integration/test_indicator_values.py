@@ -1,0 +1,228 @@
+"""Every indicator on the synthetic quarter (``synthetic_pact.EVENTS``) equals what was counted by hand.
+
+The indicators are SQL aggregates over the store, so this runs on PostgreSQL (a scratch database), with
+the events handed to the live consumer's batch handler (no Kafka here: the replay test has it). The
+threshold is 1 so that every figure shows; suppression has its own tests.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jsonschema
+import pytest
+from sqlalchemy import text
+
+from relais_dev.stack import repo_root
+from relais_evaluation.domain.pseudonym import subject_key
+from relais_shared.auth import DevIssuer
+
+from .conftest import PACT_KEY, Store, api_for
+from .synthetic_pact import ORGS, PEOPLE, envelopes, schema_of
+
+pytestmark = pytest.mark.integration
+Q1 = {"from": "2027-01-01", "to": "2027-03-31"}
+
+
+def row(table: dict[str, Any], **dims: str | None) -> dict[str, float | None]:
+    wanted = {d: dims.get(d) for d in table["group_by"]}
+    found = [r for r in table["rows"] if r["dimensions"] == wanted]
+    assert len(found) == 1, (wanted, [r["dimensions"] for r in table["rows"]])
+    return {k: v["value"] for k, v in found[0]["values"].items()}
+
+
+def test_every_event_of_the_fixture_satisfies_its_published_schema() -> None:
+    for _, envelope in envelopes():
+        jsonschema.validate(envelope.data, schema_of(envelope.type, repo_root()))
+
+
+@pytest.fixture
+async def api(store: Store, issuer: DevIssuer) -> Any:
+    # Handed over newest first, in one batch: the store must not depend on the order it reads events in.
+    await store.ingest([e for _, e in reversed(envelopes())])
+    async with api_for(store, issuer, small_cell_threshold=1) as api:
+        yield api
+
+
+async def table(api: Any, name: str, **params: Any) -> dict[str, Any]:
+    response = await api.get(f"/v1/indicators/{name}", **{**Q1, **params})
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def test_referral_funnel_and_deadlines_met(api: Any) -> None:
+    funnel = await table(api, "referral_funnel")
+    # R1…R7 sent in the quarter; acknowledged: all but R4; late: R2 (14 Jan for 11 Jan); days to
+    # acknowledge 1 + 10 + 1 + 1 + 1 + 1 = 15 over 6; seen R1, R3, R6; taken in charge R1, R3, R6;
+    # refused R2, expired R4; withdrawn R5; obsolete R7; closed R1; R4 escalated to the coordination.
+    assert row(funnel) == {
+        "submitted": 7,
+        "acknowledged": 6,
+        "acknowledged_on_time": 5,
+        "acknowledged_on_time_rate": pytest.approx(5 / 7),
+        "days_to_acknowledge_mean": pytest.approx(2.5),
+        "appointment_scheduled": 2,
+        "seen": 3,
+        "accepted": 3,
+        "accepted_rate": pytest.approx(3 / 7),
+        "returned_to_sender": 2,
+        "refused": 1,
+        "expired": 1,
+        "withdrawn": 1,
+        "obsolete": 1,
+        "closed": 1,
+        "escalated_to_coordination": 1,
+    }
+    by_receiver = await table(api, "referral_funnel", group_by="organisation")
+    assert row(by_receiver, organisation=str(ORGS["ML"]))["submitted"] == 5  # R1 R2 R5 R6 R7
+    assert row(by_receiver, organisation=str(ORGS["PLIE"]))["accepted"] == 1  # R3
+    assert row(by_receiver, organisation=str(ORGS["CAP"]))["expired"] == 1  # R4
+    pairs = await table(api, "referral_funnel", group_by="organisation_pair")
+    ft_ml = row(pairs, organisation_pair=f"{ORGS['FT']} → {ORGS['ML']}")  # R1 R2 R5 R7
+    assert (ft_ml["submitted"], ft_ml["acknowledged_on_time"], ft_ml["refused"]) == (4, 3, 1)
+    by_territory = await table(api, "referral_funnel", group_by="territory")
+    assert row(by_territory, territory="85")["submitted"] == 1  # R6
+    by_age = await table(api, "referral_funnel", group_by="age_band")
+    assert [row(by_age, age_band=a)["submitted"] for a in ("under_26", "26_49", "50_plus")] == [3, 3, 1]
+    by_month = await table(api, "referral_funnel", group_by="month")
+    assert row(by_month, month="2027-02")["submitted"] == 1  # R6
+
+
+async def test_returns_to_sender_by_reason(api: Any) -> None:
+    returns = await table(api, "returns_to_sender", group_by="return_reason")
+    assert row(returns, return_reason="no_capacity") == {"returned_to_sender": 1, "refused": 1, "expired": 0}
+    assert row(returns, return_reason="expired") == {"returned_to_sender": 1, "refused": 0, "expired": 1}
+    assert row(returns)["returned_to_sender"] == 2
+
+
+async def test_people_unaccompanied_count_and_duration(api: Any) -> None:
+    # D since 14 Jan, never ended; C since 20 Feb, référent on 5 Mar (13 days); G since 1 Mar,
+    # référent on 15 Mar (14 days).
+    assert row(await table(api, "unaccompanied")) == {
+        "people_started": 3,
+        "spells_started": 3,
+        "open_at_end": 1,
+        "spells_ended": 2,
+        "duration_days_mean": pytest.approx(13.5),
+    }
+    over_time = await table(api, "unaccompanied_over_time")
+    assert [row(over_time, month=m)["people"] for m in ("2027-01", "2027-02", "2027-03")] == [1, 2, 1]
+
+
+async def test_oriented_within_45_days_and_accompanied_within_30_days(api: Any) -> None:
+    # First referrals in the quarter: A B C D E F. Taken in charge within 45 days: A (4 days), B (18,
+    # by R3); E took 46. Seen within 30 days: A (4), B (16); E was seen after 36.
+    delays = await table(api, "orientation_delays")
+    assert row(delays) == {
+        "people": 6,
+        "oriented_in_time": 2,
+        "oriented_rate": pytest.approx(2 / 6),
+        "accompanied_in_time": 2,
+        "accompanied_rate": pytest.approx(2 / 6),
+    }
+    by_sex = await table(api, "orientation_delays", group_by="sex")
+    assert row(by_sex, sex="F")["people"] == 2  # A C
+    assert row(by_sex, sex="M")["oriented_in_time"] == 1  # B
+    assert row(by_sex, sex="unknown")["people"] == 3  # D E F: no sex published
+
+
+async def test_training_completion_and_abandonment(api: Any) -> None:
+    # T1 completed and certified, T2 abandoned, T3 completed without certificate, T4 cancelled.
+    assert row(await table(api, "training")) == {
+        "confirmed": 4,
+        "ended": 3,
+        "completed": 2,
+        "abandoned": 1,
+        "certified": 1,
+        "cancelled": 1,
+        "completion_rate": pytest.approx(2 / 3),
+        "abandonment_rate": pytest.approx(1 / 3),
+    }
+
+
+async def test_clause_hours_realised_required_and_fte(api: Any) -> None:
+    # January 120 (the corrected declaration), February 140 + 80; April is outside the quarter.
+    # Required: 3,650 h over 365 days, 90 of them in the quarter = 900 h.
+    assert row(await table(api, "clause_hours")) == {
+        "participants": 2,
+        "hours_realised": 340,
+        "fte": pytest.approx(340 / 1600),
+        "hours_required": pytest.approx(900),
+        "realisation_rate": pytest.approx(340 / 900),
+    }
+    by_contractor = await table(api, "clause_hours", group_by="organisation")
+    assert row(by_contractor, organisation=str(ORGS["EMP"]))["hours_required"] == pytest.approx(900)
+    by_month = await table(api, "clause_hours", group_by="month")
+    assert row(by_month, month="2027-02")["hours_realised"] == 220
+    assert row(by_month, month="2027-02")["hours_required"] is None  # contracts are not cut by month
+
+
+async def test_exits_by_category_under_two_definitions_side_by_side(api: Any) -> None:
+    # At exit: A positive_exit, B transition_employment, F civic_service, H volunteering, G other.
+    exits = await table(api, "exits", as_of="2027-12-31")
+    assert exits["definitions"] == ["dares-iae@1", "pacte-elargie@1"]
+    at_exit = row(exits)
+    assert at_exit["exits"] == 5
+    dares = [
+        at_exit[f"dares-iae@1:{c}"]
+        for c in ("durable_employment", "transition_employment", "positive_exit", "other")
+    ]
+    wider = [
+        at_exit[f"pacte-elargie@1:{c}"]
+        for c in ("durable_employment", "transition_employment", "positive_exit", "other")
+    ]
+    assert dares == [0, 1, 1, 3]
+    assert wider == [0, 1, 3, 1]  # civic service and volunteering count as positive for the pact
+    assert at_exit["dares-iae@1:positive:share"] == pytest.approx(2 / 5)
+    assert at_exit["pacte-elargie@1:positive:share"] == pytest.approx(4 / 5)
+    # +3 months: A was hired on a CDI on 15 April (after a certified training on 1 March).
+    plus_3 = row(await table(api, "exits", horizon=3, as_of="2027-12-31"))
+    assert [
+        plus_3[f"dares-iae@1:{c}"]
+        for c in ("durable_employment", "transition_employment", "positive_exit", "other")
+    ] == [1, 1, 0, 3]
+    # +6 months on 20 August: H (10 Sep) and G (20 Sep) are not there yet.
+    plus_6 = row(await table(api, "exits", horizon=6, as_of="2027-08-20", definitions=["dares-iae", "plie"]))
+    assert plus_6["exits"] == 3
+    assert [plus_6[f"plie@1:{c}"] for c in ("positive", "other")] == [1, 2]  # A's CDI
+    by_referent = await table(api, "exits", group_by="organisation", as_of="2027-12-31")
+    assert row(by_referent, organisation=str(ORGS["FT"]))["exits"] == 3  # F H G
+
+
+async def test_an_erased_person_is_still_counted_but_no_longer_linked(store: Store, api: Any) -> None:
+    # D was erased (last row of the table): D's referral, spell and training still count above.
+    async with store.sessions() as session:
+        keys = set((await session.execute(text("SELECT subject_key FROM people"))).scalars())
+    assert subject_key(PACT_KEY, PEOPLE["D"]) not in keys
+    assert subject_key(PACT_KEY, PEOPLE["A"]) in keys
+    assert str(PEOPLE["A"]) not in json.dumps(sorted(k or "" for k in keys))
+
+
+async def test_an_indicator_exports_as_csv_and_xlsx_with_the_same_figures(api: Any) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    params = {**Q1, "group_by": "organisation"}
+    csv_answer = await api.get("/v1/indicators/training/export", format="csv", **params)
+    assert csv_answer.status_code == 200, csv_answer.text
+    lines = csv_answer.content.decode("utf-8-sig").splitlines()
+    header = lines[1].split(";")
+    assert header[:3] == ["Organisation", "Inscriptions confirmées", "Formations terminées ou abandonnées"]
+    assert lines[-1].split(";")[:3] == ["Total", "4", "3"]
+    xlsx_answer = await api.get("/v1/indicators/training/export", format="xlsx", **params)
+    assert xlsx_answer.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx_answer.content)).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
+    assert rows[0][:2] == ["Organisation", "Inscriptions confirmées"]
+    assert rows[-1][:3] == ["Total", 4, 3]
+
+
+async def test_a_suppressed_cell_is_exported_as_s(store: Store, issuer: DevIssuer) -> None:
+    await store.ingest([e for _, e in envelopes()])
+    async with api_for(store, issuer) as api:  # the default threshold: 11
+        answer = await api.get("/v1/indicators/training/export", format="csv", **Q1)
+    header, total = answer.content.decode("utf-8-sig").splitlines()[1:]
+    assert header.split(";")[0] == "Inscriptions confirmées"
+    assert total.split(";")[0] == "s"  # 4 enrolments
