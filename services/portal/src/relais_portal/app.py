@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from relais_portal.referral_api import ApiProblem, ServiceUnavailable
 from relais_portal.session import SessionCodec
 from relais_portal.settings import PortalSettings
-from relais_portal.web import auth, directory, home, people, referrals
+from relais_portal.web import auth, clauses, directory, home, people, referrals
 from relais_portal.web.deps import CsrfRefused, Directory, NotSignedIn, optional_session, render, sign_in_url
 from relais_shared.api import create_service_app
 from relais_shared.telemetry import setup_telemetry
@@ -99,9 +99,11 @@ def _install_error_pages(app: FastAPI) -> None:
 def create_app(settings: PortalSettings | None = None) -> FastAPI:
     settings = settings or PortalSettings()
     client = httpx.AsyncClient(base_url=settings.referral_url, timeout=settings.api_timeout_s)
+    clauses_client = httpx.AsyncClient(base_url=settings.clauses_url, timeout=settings.api_timeout_s)
 
     async def on_shutdown(_: FastAPI) -> None:
         await client.aclose()
+        await clauses_client.aclose()
 
     app = create_service_app(
         service="portal",
@@ -109,7 +111,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         description="Pages web des conseillers, facilitateurs, coordinateurs et évaluateurs.",
         version="0.1.0",
         settings=settings,
-        routers=[auth.router, home.router, referrals.router, people.router, directory.router],
+        routers=[auth.router, home.router, referrals.router, people.router, directory.router, clauses.router],
         on_shutdown=on_shutdown,
         tracer_provider=setup_telemetry("portal", "web"),
     )
@@ -123,4 +125,5 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.mount("/static/htmx", StaticFiles(directory=assets / "htmx.org" / "dist", check_dir=False), "htmx")
     app.mount("/static/portal", StaticFiles(directory=STATIC), "portal")
     _install_error_pages(app)
+    clauses.install(app, clauses_client)
     return app

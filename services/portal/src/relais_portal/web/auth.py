@@ -22,7 +22,7 @@ from relais_portal.web.deps import (
 
 router = APIRouter(tags=["connexion"])
 LOGIN_CSRF = "relais_login_csrf"
-DEV_ROLES = ("counsellor", "coordinator")
+DEV_ROLES = ("counsellor", "coordinator", "facilitator", "buyer", "employer")
 
 
 @router.get("/connexion", response_class=HTMLResponse, summary="Se connecter")

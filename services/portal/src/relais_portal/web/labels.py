@@ -21,6 +21,8 @@ ROLES = {
     "counsellor": "Conseiller ou conseillère",
     "coordinator": "Coordination",
     "facilitator": "Facilitateur des clauses",
+    "buyer": "Acheteur (donneur d'ordre)",
+    "employer": "Entreprise titulaire",
     "evaluator": "Évaluation",
     "admin": "Administration",
 }
