@@ -1,4 +1,4 @@
-"""Every referral process running against the real stack, for end-to-end tests."""
+"""Every referral process running against the real stack, and the browser of the portal's tests."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
+from relais_dev.browser import CHROMIUM, CHROMIUM_ARGS
 from relais_dev.stack import Stack
 from relais_dev.testing import ServiceProcesses, free_port
 
@@ -55,3 +57,31 @@ def processes(stack: Stack, tmp_path: Path, mailbox: tuple[Mailbox, int]) -> Ite
 @pytest.fixture
 def referral_processes(processes: ReferralProcesses) -> tuple[str, Path]:
     return processes.url, processes.spans
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (`.ci/run` does it)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser) -> Iterator[Any]:
+    """Makes French browser contexts (one per user of a test), closed at the end of the test."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> BrowserContext:
+        context = browser.new_context(
+            locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()

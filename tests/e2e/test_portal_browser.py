@@ -11,32 +11,20 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from relais_dev.stack import Stack, repo_root
+from relais_dev.browser import check_page, wait_ready
+from relais_dev.stack import Stack
 from relais_dev.testing import ServiceProcesses, free_port
 from relais_referral.settings import ReferralSettings
 from relais_shared.auth import DevIssuer
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-AXE = repo_root() / "deploy" / "tools" / "node_modules" / "axe-core" / "axe.min.js"
-ARTEFACTS = repo_root() / "test-artefacts" / "portal"
 XSS_NAME = "<script>alert(1)</script>"
 
 
@@ -71,18 +59,6 @@ class Portal:
         return org
 
 
-def _wait_ready(url: str, what: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"{what} not ready within {timeout}s")
-
-
 @pytest.fixture(scope="module")
 def portal(stack: Stack, issuer: DevIssuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     from aiosmtpd.controller import Controller
@@ -100,8 +76,8 @@ def portal(stack: Stack, issuer: DevIssuer, tmp_path_factory: pytest.TempPathFac
     web = ServiceProcesses("portal", stack, workdir, env={"RELAIS_PORTAL_REFERRAL_URL": referral.url})
     try:
         web.start_all()
-        _wait_ready(referral.url, "referral API")
-        _wait_ready(web.url, "portal")
+        wait_ready(referral.url, "referral API")
+        wait_ready(web.url, "portal")
         pact = Portal(referral, web, issuer)
         pact.add_organisation("france_travail", "France Travail Nantes Est")
         pact.add_organisation("mission_locale", "Mission locale Nantes Métropole")
@@ -111,47 +87,6 @@ def portal(stack: Stack, issuer: DevIssuer, tmp_path_factory: pytest.TempPathFac
         web.stop_all()
         referral.stop_all()
         smtp.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (`.ci/run` does it)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def new_context(browser: Browser) -> Iterator[Any]:
-    contexts: list[BrowserContext] = []
-
-    def make() -> BrowserContext:
-        context = browser.new_context(
-            locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def check_page(page: Page, name: str) -> None:
-    """axe-core finds no serious or critical violation; a full-page screenshot is kept."""
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not serious, f"{name}: {serious}"
 
 
 def sign_in(page: Page, pact: Portal, kind: str, *, already_on_form: bool = False) -> None:
