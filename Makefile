@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --locked
 
-.PHONY: install run stop test test-unit lint format contracts contracts-check stack-up stack-down clean bench
+.PHONY: install run stop test test-unit lint format contracts contracts-check i18n stack-up stack-down clean bench
 
 install: ## Python workspace, Kafka broker jars (Maven), Node test tools — only what is missing
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -58,6 +58,10 @@ contracts: ## regenerate event schemas, OpenAPI and AsyncAPI from the code
 
 contracts-check: ## fails when code and contracts drift
 	@$(RUN) relais contracts check
+
+i18n: ## adds the portal's new French words to the English catalogue (then translate the empty ones)
+	@cd services/portal && $(RUN) pybabel --quiet extract -F babel.cfg -k N_ --no-location --sort-output -o ../../.relais/messages.pot . \
+		&& $(RUN) pybabel --quiet update --no-fuzzy-matching --ignore-obsolete -w 100 -i ../../.relais/messages.pot -d src/relais_portal/locales
 
 stack-up:
 	@$(RUN) relais stack up

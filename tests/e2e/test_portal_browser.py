@@ -342,3 +342,19 @@ def test_a_refusal_comes_back_to_the_sender_home_page_as_a_reorientation_task(
     expect(task.get_by_role("link", name="réorienter")).to_be_visible()
     assert sender.evaluate("window.notReloaded") is True
     check_page(sender, "16-a-traiter-tache-reorienter")
+
+
+def test_a_counsellor_switches_the_portal_to_english_and_every_page_stays_english(
+    portal: Portal, new_context: Any
+) -> None:
+    page = new_context().new_page()
+    sign_in(page, portal, "plie")
+    expect(page.get_by_role("heading", level=1)).to_have_text("À traiter")
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("To do")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name=re.compile("Incoming referrals"))).to_be_visible()
+    check_page(page, "17-to-do-english")
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Directory of actors").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Directory of the pact's actors")
+    check_page(page, "18-directory-english")

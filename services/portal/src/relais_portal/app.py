@@ -7,16 +7,20 @@ packages `make install` puts in deploy/tools/node_modules — nothing comes from
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from relais_portal import i18n
+from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem, ServiceUnavailable
 from relais_portal.session import SessionCodec
 from relais_portal.settings import PortalSettings
-from relais_portal.web import auth, clauses, directory, home, people, referrals
+from relais_portal.web import auth, clauses, directory, home, language, people, referrals
 from relais_portal.web.deps import CsrfRefused, Directory, NotSignedIn, optional_session, render, sign_in_url
 from relais_shared.api import create_service_app
 from relais_shared.telemetry import setup_telemetry
@@ -38,9 +42,11 @@ def _install_error_pages(app: FastAPI) -> None:
             "error.html",
             optional_session(request),
             403,
-            title="Formulaire refusé",
-            message="Ce formulaire a expiré ou ne vient pas de ce site : rien n'a été enregistré. "
-            "Rechargez la page et recommencez.",
+            title=_("Formulaire refusé"),
+            message=_(
+                "Ce formulaire a expiré ou ne vient pas de ce site : rien n'a été enregistré. "
+                "Rechargez la page et recommencez."
+            ),
         )
 
     @app.exception_handler(ServiceUnavailable)
@@ -50,10 +56,12 @@ def _install_error_pages(app: FastAPI) -> None:
             "error.html",
             optional_session(request),
             503,
-            title="Service indisponible",
+            title=_("Service indisponible"),
             unavailable=True,
-            message="Le service des orientations ne répond pas pour le moment. "
-            "Vos données ne sont pas perdues : réessayez dans quelques minutes.",
+            message=_(
+                "Le service des orientations ne répond pas pour le moment. "
+                "Vos données ne sont pas perdues : réessayez dans quelques minutes."
+            ),
         )
 
     @app.exception_handler(ApiProblem)
@@ -67,8 +75,8 @@ def _install_error_pages(app: FastAPI) -> None:
                 "error.html",
                 session,
                 exc.status,
-                title="Accès impossible",
-                message="Cette page n'existe pas, ou votre organisation n'y a pas accès.",
+                title=_("Accès impossible"),
+                message=_("Cette page n'existe pas, ou votre organisation n'y a pas accès."),
             )
         if exc.status == 503:
             return render(
@@ -76,13 +84,26 @@ def _install_error_pages(app: FastAPI) -> None:
                 "error.html",
                 session,
                 503,
-                title="Service indisponible",
+                title=_("Service indisponible"),
                 unavailable=True,
                 message=exc.message,
             )
         return render(
-            request, "error.html", session, exc.status, title="Demande refusée", message=exc.message
+            request, "error.html", session, exc.status, title=_("Demande refusée"), message=exc.message
         )
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed_address(request: Request, exc: RequestValidationError) -> Response:
+        """A mistyped link (an identifier that is not one) is a page not found, not a JSON answer."""
+        if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+            title, message, status = _("Page introuvable"), _("Cette page n'existe pas."), 404
+        else:
+            title, message, status = (
+                _("Demande refusée"),
+                _("Le formulaire est incomplet : rien n'a été enregistré."),
+                422,
+            )
+        return render(request, "error.html", optional_session(request), status, title=title, message=message)
 
     @app.exception_handler(404)
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -91,8 +112,8 @@ def _install_error_pages(app: FastAPI) -> None:
             "error.html",
             optional_session(request),
             404,
-            title="Page introuvable",
-            message="Cette page n'existe pas.",
+            title=_("Page introuvable"),
+            message=_("Cette page n'existe pas."),
         )
 
 
@@ -111,11 +132,28 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         description="Pages web des conseillers, facilitateurs, coordinateurs et évaluateurs.",
         version="0.1.0",
         settings=settings,
-        routers=[auth.router, home.router, referrals.router, people.router, directory.router, clauses.router],
+        routers=[
+            auth.router,
+            home.router,
+            referrals.router,
+            people.router,
+            directory.router,
+            language.router,
+            clauses.router,
+        ],
         on_shutdown=on_shutdown,
         tracer_provider=setup_telemetry("portal", "web"),
     )
     app.state.http = client
+
+    @app.middleware("http")
+    async def language_of_the_request(request: Request, call_next: Any) -> Response:
+        i18n.use(i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language")))
+        response: Response = await call_next(request)
+        response.headers["Content-Language"] = i18n.current()
+        response.headers["Vary"] = "Accept-Language, Cookie"
+        return response
+
     app.state.sessions_codec = SessionCodec(settings.session_secret, settings.session_ttl_s)
     app.state.directory = Directory(settings, client)
     assets = Path(settings.assets_dir)

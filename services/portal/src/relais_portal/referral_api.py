@@ -11,21 +11,25 @@ from typing import Any
 
 import httpx
 
+from relais_portal.i18n import N_, Translated, current, gettext
+
 # Pydantic's error codes (the API's `errors[].code`) in words a counsellor reads.
-FIELD_MESSAGES = {
-    "missing": "Ce champ est obligatoire.",
-    "string_too_short": "Ce champ est trop court.",
-    "string_too_long": "Ce champ est trop long.",
-    "string_pattern_mismatch": "Le format n'est pas valide.",
-    "value_error": "La valeur n'est pas valide.",
-    "date_from_datetime_parsing": "La date n'est pas valide.",
-    "date_parsing": "La date n'est pas valide (jj/mm/aaaa).",
-    "datetime_parsing": "La date et l'heure ne sont pas valides.",
-    "datetime_from_date_parsing": "La date et l'heure ne sont pas valides.",
-    "uuid_parsing": "Choisissez une valeur dans la liste.",
-    "enum": "Choisissez une valeur dans la liste.",
-    "literal_error": "Choisissez une valeur dans la liste.",
-}
+FIELD_MESSAGES = Translated(
+    {
+        "missing": N_("Ce champ est obligatoire."),
+        "string_too_short": N_("Ce champ est trop court."),
+        "string_too_long": N_("Ce champ est trop long."),
+        "string_pattern_mismatch": N_("Le format n'est pas valide."),
+        "value_error": N_("La valeur n'est pas valide."),
+        "date_from_datetime_parsing": N_("La date n'est pas valide."),
+        "date_parsing": N_("La date n'est pas valide (jj/mm/aaaa)."),
+        "datetime_parsing": N_("La date et l'heure ne sont pas valides."),
+        "datetime_from_date_parsing": N_("La date et l'heure ne sont pas valides."),
+        "uuid_parsing": N_("Choisissez une valeur dans la liste."),
+        "enum": N_("Choisissez une valeur dans la liste."),
+        "literal_error": N_("Choisissez une valeur dans la liste."),
+    }
+)
 
 
 class ServiceUnavailable(Exception):
@@ -45,8 +49,8 @@ class ApiProblem(Exception):
         detail = self.body.get("detail")
         title = self.body.get("title")
         if isinstance(title, dict):  # {"fr": …, "en": …}
-            title = title.get("fr")
-        return str(detail or title or "La demande a été refusée.")
+            title = title.get(current()) or title.get("fr")
+        return str(detail or title or gettext("La demande a été refusée."))
 
     def field_errors(self) -> dict[str, str]:
         """Field name (last part of its path) → French message."""

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from relais_portal.i18n import gettext as _
 from relais_portal.session import COOKIE
 from relais_portal.web import labels
 from relais_portal.web.deps import (
@@ -35,8 +36,8 @@ async def sign_in_form(
             "error.html",
             None,
             501,
-            title="Connexion",
-            message=(
+            title=_("Connexion"),
+            message=_(
                 "La connexion par le fournisseur d'identité (OpenID Connect) n'est pas encore disponible."
             ),
         )
@@ -75,8 +76,8 @@ async def sign_in(
             "error.html",
             None,
             403,
-            title="Formulaire refusé",
-            message="Ce formulaire a expiré ou ne vient pas de ce site. Rechargez la page et recommencez.",
+            title=_("Formulaire refusé"),
+            message=_("Ce formulaire a expiré ou ne vient pas de ce site. Rechargez la page et recommencez."),
         )
     org = await directory.organisation(org_id) if org_id else {}
     if not org.get("kind") or role not in DEV_ROLES:
@@ -92,8 +93,8 @@ async def sign_in(
             roles={r: labels.ROLES[r] for r in DEV_ROLES},
             login_csrf=expected,
             errors={
-                "org_id": "Choisissez votre organisation." if not org.get("kind") else "",
-                "role": "Choisissez un rôle." if role not in DEV_ROLES else "",
+                "org_id": _("Choisissez votre organisation.") if not org.get("kind") else "",
+                "role": _("Choisissez un rôle.") if role not in DEV_ROLES else "",
             },
         )
     settings = settings_of(request)

@@ -16,6 +16,7 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from relais_portal import i18n
 from relais_portal.referral_api import ApiProblem, ReferralApi
 from relais_portal.session import COOKIE, Session, SessionCodec
 from relais_portal.settings import PortalSettings
@@ -39,11 +40,15 @@ def _datetime_fr(value: str | datetime | None) -> str:
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+    return value.astimezone(PARIS).strftime(i18n.gettext("%d/%m/%Y à %H:%M"))
 
 
+TEMPLATES.env.add_extension("jinja2.ext.i18n")
+TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined] # added by the i18n extension
+    gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+)
 TEMPLATES.env.filters.update(date_fr=_date_fr, datetime_fr=_datetime_fr)
-TEMPLATES.env.globals.update(labels=labels)
+TEMPLATES.env.globals.update(labels=labels, languages=i18n.LANGUAGES, current_language=i18n.current)
 
 
 class NotSignedIn(Exception):
@@ -176,7 +181,7 @@ class Directory:
         try:
             org: dict[str, Any] = await self.api().get(f"/v1/organisations/{org_id}")
         except ApiProblem:
-            return {"id": str(org_id), "name": "Organisation inconnue", "kind": ""}
+            return {"id": str(org_id), "name": i18n.gettext("Organisation inconnue"), "kind": ""}
         self._names[str(org_id)] = (time.monotonic() + 60, org)
         return org
 

@@ -1,69 +1,108 @@
-"""French words for the codes the referral API answers with (the pages never show a raw code)."""
+"""Words for the codes the services answer with (the pages never show a raw code).
+
+Written in French and marked for extraction; ``Translated`` reads them in the request's language.
+"""
 
 from __future__ import annotations
 
-ORG_KINDS = {
-    "france_travail": "France Travail",
-    "mission_locale": "Mission locale",
-    "plie": "PLIE",
-    "cap_emploi": "Cap emploi",
-    "maison_emploi": "Maison de l'emploi",
-    "departement": "Département",
-    "siae": "Structure d'insertion par l'activité économique",
-    "geiq": "GEIQ",
-    "training_provider": "Organisme de formation",
-    "employer": "Employeur",
-    "association": "Association",
-    "buyer": "Acheteur public",
-    "pact_coordination": "Coordination du pacte",
-}
-ROLES = {
-    "counsellor": "Conseiller ou conseillère",
-    "coordinator": "Coordination",
-    "facilitator": "Facilitateur des clauses",
-    "buyer": "Acheteur (donneur d'ordre)",
-    "employer": "Entreprise titulaire",
-    "evaluator": "Évaluation",
-    "admin": "Administration",
-}
-CAPACITY = {"open": "Places disponibles", "waitlist": "Liste d'attente", "full": "Complet"}
+from relais_portal.i18n import N_, Translated, gettext, ngettext
+
+ORG_KINDS = Translated(
+    {
+        "france_travail": N_("France Travail"),
+        "mission_locale": N_("Mission locale"),
+        "plie": N_("PLIE"),
+        "cap_emploi": N_("Cap emploi"),
+        "maison_emploi": N_("Maison de l'emploi"),
+        "departement": N_("Département"),
+        "siae": N_("Structure d'insertion par l'activité économique"),
+        "geiq": N_("GEIQ"),
+        "training_provider": N_("Organisme de formation"),
+        "employer": N_("Employeur"),
+        "association": N_("Association"),
+        "buyer": N_("Acheteur public"),
+        "pact_coordination": N_("Coordination du pacte"),
+    }
+)
+ROLES = Translated(
+    {
+        "counsellor": N_("Conseiller ou conseillère"),
+        "coordinator": N_("Coordination"),
+        "facilitator": N_("Facilitateur des clauses"),
+        "buyer": N_("Acheteur (donneur d'ordre)"),
+        "employer": N_("Entreprise titulaire"),
+        "evaluator": N_("Évaluation"),
+        "admin": N_("Administration"),
+    }
+)
+CAPACITY = Translated(
+    {"open": N_("Places disponibles"), "waitlist": N_("Liste d'attente"), "full": N_("Complet")}
+)
 CAPACITY_BADGE = {"open": "success", "waitlist": "warning", "full": "error"}
-REFUSAL_REASONS = {
-    "not_eligible": "Ne remplit pas les critères",
-    "no_capacity": "Plus de place disponible",
-    "unreachable": "Personne injoignable",
-    "declined_by_jobseeker": "La personne a décliné",
-    "better_suited_elsewhere": "Mieux accompagnée ailleurs",
-    "duplicate": "Doublon",
-    "other": "Autre motif (commentaire obligatoire)",
-}
-APPOINTMENT_OUTCOMES = {"seen": "Honoré", "no_show": "Absence", "excused": "Excusé"}
-CLOSING_OUTCOMES = {
-    "durable_employment": "Emploi durable",
-    "transition_employment": "Emploi de transition",
-    "positive_exit": "Sortie positive (formation…)",
-    "other": "Autre",
-}
-JOURNEY = {
-    "referral_submitted": "Orientation envoyée",
-    "referral_acknowledged": "Réception confirmée",
-    "referral_appointment_scheduled": "Rendez-vous fixé",
-    "referral_appointment_outcome": "Résultat du rendez-vous",
-    "referral_accepted": "Prise en charge",
-    "referral_refused": "Orientation refusée",
-    "referral_withdrawn": "Orientation retirée",
-    "referral_expired": "Orientation expirée",
-    "referral_obsolete": "Orientation sans objet",
-    "referral_closed": "Accompagnement clôturé",
-    "referent_released": "Fin de l'accompagnement",
-    "referent_assigned": "Référent désigné par la coordination",
-    "unaccompanied": "Personne sans référent",
-    "life_event_hired": "Embauche",
-    "life_event_moved_out": "Déménagement",
-    "life_event_training_abandoned": "Abandon de formation",
-    "exit": "Sortie du pacte",
-}
-DETAILS = {**APPOINTMENT_OUTCOMES, **CLOSING_OUTCOMES, **REFUSAL_REASONS}
+REFUSAL_REASONS = Translated(
+    {
+        "not_eligible": N_("Ne remplit pas les critères"),
+        "no_capacity": N_("Plus de place disponible"),
+        "unreachable": N_("Personne injoignable"),
+        "declined_by_jobseeker": N_("La personne a décliné"),
+        "better_suited_elsewhere": N_("Mieux accompagnée ailleurs"),
+        "duplicate": N_("Doublon"),
+        "other": N_("Autre motif (commentaire obligatoire)"),
+    }
+)
+APPOINTMENT_OUTCOMES = Translated({"seen": N_("Honoré"), "no_show": N_("Absence"), "excused": N_("Excusé")})
+CLOSING_OUTCOMES = Translated(
+    {
+        "durable_employment": N_("Emploi durable"),
+        "transition_employment": N_("Emploi de transition"),
+        "positive_exit": N_("Sortie positive (formation…)"),
+        "other": N_("Autre"),
+    }
+)
+JOURNEY = Translated(
+    {
+        "referral_submitted": N_("Orientation envoyée"),
+        "referral_acknowledged": N_("Réception confirmée"),
+        "referral_appointment_scheduled": N_("Rendez-vous fixé"),
+        "referral_appointment_outcome": N_("Résultat du rendez-vous"),
+        "referral_accepted": N_("Prise en charge"),
+        "referral_refused": N_("Orientation refusée"),
+        "referral_withdrawn": N_("Orientation retirée"),
+        "referral_expired": N_("Orientation expirée"),
+        "referral_obsolete": N_("Orientation sans objet"),
+        "referral_closed": N_("Accompagnement clôturé"),
+        "referent_released": N_("Fin de l'accompagnement"),
+        "referent_assigned": N_("Référent désigné par la coordination"),
+        "unaccompanied": N_("Personne sans référent"),
+        "life_event_hired": N_("Embauche"),
+        "life_event_moved_out": N_("Déménagement"),
+        "life_event_training_abandoned": N_("Abandon de formation"),
+        "exit": N_("Sortie du pacte"),
+    }
+)
+DETAILS = APPOINTMENT_OUTCOMES | CLOSING_OUTCOMES | REFUSAL_REASONS
+STATUS = Translated(
+    {
+        "submitted": N_("Envoyée"),
+        "acknowledged": N_("Réception confirmée"),
+        "appointment_scheduled": N_("Rendez-vous fixé"),
+        "accepted": N_("Prise en charge"),
+        "closed": N_("Clôturée"),
+        "refused": N_("Refusée"),
+        "withdrawn": N_("Retirée"),
+        "expired": N_("Expirée"),
+        "obsolete": N_("Sans objet"),
+    }
+)
+TASKS = Translated(
+    {
+        "reorient": N_("Réorienter la personne"),
+        "assign_referent": N_("Désigner un référent de parcours"),
+        "escalation": N_("Orientation sans réponse"),
+        "appointment_outcome": N_("Saisir le résultat du rendez-vous"),
+        "outcome_follow_up": N_("Situation de la personne après sa sortie"),
+    }
+)
 
 
 def deadline_class(days_left: int | None) -> str:
@@ -81,9 +120,11 @@ def deadline_text(days_left: int | None) -> str:
     if days_left is None:
         return ""
     if days_left < 0:
-        late = -days_left
-        return f"En retard de {late} jour{'s' if late > 1 else ''} ouvré{'s' if late > 1 else ''}"
+        return ngettext(
+            "En retard de %(num)d jour ouvré", "En retard de %(num)d jours ouvrés", -days_left
+        ) % {"num": -days_left}
     if days_left == 0:
-        return "À faire aujourd'hui"
-    plural = "s" if days_left > 1 else ""
-    return f"{days_left} jour{plural} ouvré{plural} restant{plural}"
+        return gettext("À faire aujourd'hui")
+    return ngettext("%(num)d jour ouvré restant", "%(num)d jours ouvrés restants", days_left) % {
+        "num": days_left
+    }

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from relais_portal.i18n import N_, Translated
+from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem
 from relais_portal.session import Session
 from relais_portal.web.deps import PARIS, Api, CsrfSession, CurrentSession, DirectoryDep, render
@@ -26,15 +28,17 @@ SENDER_ACTIONS = {
     "acknowledged": ["withdraw"],
     "appointment_scheduled": ["withdraw"],
 }
-DONE = {
-    "acknowledge": "Réception confirmée.",
-    "appointment": "Rendez-vous enregistré.",
-    "appointment-outcome": "Résultat du rendez-vous enregistré.",
-    "accept": "Orientation acceptée : votre structure devient référente de la personne.",
-    "refuse": "Refus enregistré : l'orientation revient à la structure d'origine.",
-    "withdraw": "Orientation retirée.",
-    "close": "Accompagnement clôturé.",
-}
+DONE = Translated(
+    {
+        "acknowledge": N_("Réception confirmée."),
+        "appointment": N_("Rendez-vous enregistré."),
+        "appointment-outcome": N_("Résultat du rendez-vous enregistré."),
+        "accept": N_("Orientation acceptée : votre structure devient référente de la personne."),
+        "refuse": N_("Refus enregistré : l'orientation revient à la structure d'origine."),
+        "withdraw": N_("Orientation retirée."),
+        "close": N_("Accompagnement clôturé."),
+    }
+)
 
 
 def actions_for(referral: dict[str, Any], session: Session) -> list[str]:
@@ -189,7 +193,7 @@ async def act(
                 session,
                 referral_id,
                 422,
-                errors={"appointment_at": "Indiquez la date du rendez-vous."},
+                errors={"appointment_at": _("Indiquez la date du rendez-vous.")},
                 values=field,
             )
         body = {"appointment_at": at}
@@ -209,8 +213,8 @@ async def act(
             "error.html",
             session,
             404,
-            title="Action inconnue",
-            message="Cette action n'existe pas pour une orientation.",
+            title=_("Action inconnue"),
+            message=_("Cette action n'existe pas pour une orientation."),
         )
     try:
         await api.post(f"/v1/referrals/{referral_id}/{action}", body)
@@ -219,7 +223,7 @@ async def act(
             raise
         errors = problem.field_errors()
         if action == "refuse" and "comment" in errors and field.get("reason") == "other":
-            errors["comment"] = "Un commentaire est obligatoire pour « Autre motif »."
+            errors["comment"] = _("Un commentaire est obligatoire pour « Autre motif ».")
         if "appointment_at" not in errors and action == "appointment" and problem.status == 422:
             errors["appointment_at"] = problem.message
         return await _page(
