@@ -58,10 +58,7 @@ def _install_error_pages(app: FastAPI) -> None:
             503,
             title=_("Service indisponible"),
             unavailable=True,
-            message=_(
-                "Le service des orientations ne répond pas pour le moment. "
-                "Vos données ne sont pas perdues : réessayez dans quelques minutes."
-            ),
+            message=_(exc.page_message),
         )
 
     @app.exception_handler(ApiProblem)
@@ -145,6 +142,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         tracer_provider=setup_telemetry("portal", "web"),
     )
     app.state.http = client
+    app.state.clauses_http = clauses_client
 
     @app.middleware("http")
     async def language_of_the_request(request: Request, call_next: Any) -> Response:
@@ -163,5 +161,4 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.mount("/static/htmx", StaticFiles(directory=assets / "htmx.org" / "dist", check_dir=False), "htmx")
     app.mount("/static/portal", StaticFiles(directory=STATIC), "portal")
     _install_error_pages(app)
-    clauses.install(app, clauses_client)
     return app

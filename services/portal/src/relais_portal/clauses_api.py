@@ -10,13 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
-from relais_portal.referral_api import ApiProblem, ServiceUnavailable
+from relais_portal.i18n import N_
+from relais_portal.referral_api import ReferralApi, ServiceUnavailable
 
 
 class ClausesUnavailable(ServiceUnavailable):
     """The clauses API did not answer, or answered with a server error."""
+
+    page_message = N_(
+        "Le service des clauses sociales ne répond pas pour le moment. "
+        "Vos données ne sont pas perdues : réessayez dans quelques minutes."
+    )
 
 
 @dataclass(frozen=True)
@@ -26,42 +30,19 @@ class Download:
     disposition: str
 
 
-class ClausesApi:
-    def __init__(self, client: httpx.AsyncClient, token: str) -> None:
-        self._client = client
-        self._headers = {"Authorization": f"Bearer {token}"}
+class ClausesApi(ReferralApi):
+    """The same calls as the referral API's client, plus a file sent (hours) and a file received (report)."""
 
-    async def get(self, path: str, **params: Any) -> Any:
-        query = {k: v for k, v in params.items() if v not in (None, "")}
-        return (await self._send("GET", path, params=query)).json()
-
-    async def post(self, path: str, body: Any) -> Any:
-        response = await self._send("POST", path, json=body)
-        return response.json() if response.content else None
+    unavailable = ClausesUnavailable
 
     async def upload(self, path: str, filename: str, content: bytes, media_type: str) -> Any:
-        response = await self._send("POST", path, files={"file": (filename, content, media_type)})
+        response = await self._request("POST", path, files={"file": (filename, content, media_type)})
         return response.json() if response.content else None
 
     async def download(self, path: str, **params: Any) -> Download:
-        response = await self._send("GET", path, params=params)
+        response = await self._request("GET", path, params=params)
         return Download(
             response.content,
             response.headers.get("content-type", "application/octet-stream"),
             response.headers.get("content-disposition", "attachment"),
         )
-
-    async def _send(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        try:
-            response = await self._client.request(method, path, headers=self._headers, **kw)
-        except httpx.HTTPError as exc:
-            raise ClausesUnavailable(type(exc).__name__) from exc
-        if response.status_code >= 500:
-            raise ClausesUnavailable(f"HTTP {response.status_code}")
-        if response.status_code >= 400:
-            try:
-                body = response.json()
-            except ValueError:
-                body = {}
-            raise ApiProblem(response.status_code, body if isinstance(body, dict) else {})
-        return response

@@ -14,10 +14,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from relais_portal.clauses_api import ClausesApi, ClausesUnavailable
+from relais_portal.clauses_api import ClausesApi
 from relais_portal.i18n import N_, Translated
 from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import FIELD_MESSAGES, ApiProblem
@@ -30,7 +30,6 @@ from relais_portal.web.deps import (
     CurrentSession,
     Directory,
     DirectoryDep,
-    optional_session,
     render,
 )
 
@@ -62,26 +61,6 @@ HOURS_FILE_TYPES = {
     ".csv": "text/csv",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def install(app: FastAPI, client: Any) -> None:
-    """The clauses API's client, and the page shown when it does not answer (naming this service)."""
-    app.state.clauses_http = client
-
-    @app.exception_handler(ClausesUnavailable)
-    async def unavailable(request: Request, exc: ClausesUnavailable) -> Response:
-        return render(
-            request,
-            "error.html",
-            optional_session(request),
-            503,
-            title=_("Service indisponible"),
-            unavailable=True,
-            message=_(
-                "Le service des clauses sociales ne répond pas pour le moment. "
-                "Vos données ne sont pas perdues : réessayez dans quelques minutes."
-            ),
-        )
 
 
 def clauses_api_of(request: Request, session: CurrentSession) -> ClausesApi:
