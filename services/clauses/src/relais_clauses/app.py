@@ -19,7 +19,7 @@ from relais_clauses import service_layer as handlers
 from relais_clauses.domain.counting import ContractType, CountingRules, Mode
 from relais_clauses.domain.eligibility import CRITERIA_LABELS_FR, Criterion, EligibilityPolicy, ProofMethod
 from relais_clauses.domain.progress import PenaltyRule
-from relais_clauses.models import ContractRow
+from relais_clauses.models import ContractRow, OperationRow
 from relais_clauses.settings import ClausesSettings
 from relais_shared.api import create_database_service_app
 from relais_shared.auth import CurrentPrincipal, require_roles
@@ -186,11 +186,20 @@ class ContractOut(BaseModel):
     parties: list[dict[str, Any]]
     reporting_period: str
     penalty_rule: str
+    operation_name: str = ""
+    buyer_org_id: uuid.UUID | None = None
     progress: ProgressOut | None = None
 
     @classmethod
-    def of(cls, row: ContractRow, progress: handlers.Progress | None = None) -> ContractOut:
+    def of(
+        cls,
+        row: ContractRow,
+        progress: handlers.Progress | None = None,
+        operation: OperationRow | None = None,
+    ) -> ContractOut:
         out = cls.model_validate(row, from_attributes=True)
+        if operation is not None:
+            out.operation_name, out.buyer_org_id = operation.name, operation.buyer_org_id
         if progress is not None:
             out.progress = ProgressOut.model_validate(progress, from_attributes=True)
         return out
@@ -207,7 +216,7 @@ async def post_contract(body: ContractIn, request: Request, principal: CurrentPr
     fields["parties"] = [p.model_dump() for p in body.parties]
     async with _uow(request) as uow:
         row = await handlers.create_contract(uow, principal, handlers.NewContract(**fields))
-        return ContractOut.of(row)
+        return ContractOut.of(row, operation=await uow.db.operation(row.operation_id))
 
 
 def _today() -> date:
@@ -225,7 +234,12 @@ async def list_contracts(request: Request, principal: CurrentPrincipal) -> list[
     )
     async with _uow(request) as uow:
         rows = await uow.db.contracts_in_perimeter(principal, coordination)
-        return [ContractOut.of(r, await handlers.contract_progress(uow, r, _today())) for r in rows]
+        return [
+            ContractOut.of(
+                r, await handlers.contract_progress(uow, r, _today()), await uow.db.operation(r.operation_id)
+            )
+            for r in rows
+        ]
 
 
 @router.get(
@@ -238,7 +252,11 @@ async def get_contract(contract_id: uuid.UUID, request: Request, principal: Curr
         row, _ = await handlers.contract_for(
             uow, principal, contract_id, _settings(request).coordination_org_id
         )
-        return ContractOut.of(row, await handlers.contract_progress(uow, row, _today()))
+        return ContractOut.of(
+            row,
+            await handlers.contract_progress(uow, row, _today()),
+            await uow.db.operation(row.operation_id),
+        )
 
 
 class ProofIn(BaseModel):
@@ -440,6 +458,8 @@ class ObligationStateOut(BaseModel):
     observations_due: date | None
     penalty_status: str | None
     final_penalty: Decimal | None
+    observations_reference: str | None = None
+    decided_on: date | None = None
 
 
 class ObservationsIn(BaseModel):
@@ -482,6 +502,139 @@ async def post_penalty_decision(
             uow, principal, contract_id, body.amount, _today(), _settings(request).coordination_org_id
         )
         return ObligationStateOut.model_validate(state, from_attributes=True)
+
+
+@router.get(
+    "/contracts/{contract_id}/obligation",
+    dependencies=[require_roles(*CLAUSE_ROLES)],
+    summary="Ce que le suivi a constaté : en risque depuis, bilan de fin de marché, procédure de pénalité",
+)
+async def get_obligation(
+    contract_id: uuid.UUID, request: Request, principal: CurrentPrincipal
+) -> ObligationStateOut:
+    async with _uow(request) as uow:
+        state = await monitoring.obligation_of(
+            uow, principal, contract_id, _settings(request).coordination_org_id
+        )
+        return ObligationStateOut.model_validate(state, from_attributes=True)
+
+
+class HireOut(WorkContractOut):
+    hours_declared: Decimal = Field(description="Heures déclarées (dernière version de chaque période)")
+    periods_declared: int
+    last_period: date | None
+
+
+@router.get(
+    "/contracts/{contract_id}/work-contracts",
+    dependencies=[require_roles(*CLAUSE_ROLES)],
+    summary="Les contrats de travail des participants sur ce marché, et leurs heures déclarées",
+)
+async def list_hires(contract_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> list[HireOut]:
+    async with _uow(request) as uow:
+        hires = await handlers.hires_of(uow, principal, contract_id, _settings(request).coordination_org_id)
+        return [
+            HireOut(
+                **WorkContractOut.model_validate(h.row, from_attributes=True).model_dump(),
+                hours_declared=h.hours_declared,
+                periods_declared=h.periods_declared,
+                last_period=h.last_period,
+            )
+            for h in hires
+        ]
+
+
+class DeclarationOut(BaseModel):
+    work_contract_id: uuid.UUID
+    participant_id: uuid.UUID
+    period: date
+    version: int
+    hours: Decimal
+    reference: str
+    declared_by_org_id: uuid.UUID
+    declared_at: datetime
+    current: bool = Field(description="Dernière version de la période : celle qui compte")
+
+
+@router.get(
+    "/contracts/{contract_id}/hours",
+    dependencies=[require_roles(*CLAUSE_ROLES)],
+    summary="Les heures déclarées sur ce marché, corrections comprises (période la plus récente d'abord)",
+)
+async def list_hours(
+    contract_id: uuid.UUID, request: Request, principal: CurrentPrincipal
+) -> list[DeclarationOut]:
+    async with _uow(request) as uow:
+        views = await handlers.declarations_of(
+            uow, principal, contract_id, _settings(request).coordination_org_id
+        )
+        return [
+            DeclarationOut(
+                work_contract_id=v.row.work_contract_id,
+                participant_id=v.participant_id,
+                period=v.row.period,
+                version=v.row.version,
+                hours=v.row.hours,
+                reference=v.row.reference,
+                declared_by_org_id=v.row.declared_by_org_id,
+                declared_at=v.row.declared_at,
+                current=v.current,
+            )
+            for v in views
+        ]
+
+
+class ProofOut(BaseModel):
+    criterion: str
+    method: str
+    proved_on: date
+
+
+class DecisionOut(EligibilityOut):
+    proofs: list[ProofOut] = Field(description="Critère, mode de preuve et date (jamais la pièce)")
+    prescriber_org_id: uuid.UUID | None
+    revoked_on: date | None
+
+
+class DecisionPage(BaseModel):
+    total: int
+    items: list[DecisionOut]
+
+
+@router.get(
+    "/eligibility-decisions",
+    dependencies=[require_roles("facilitator")],
+    summary="Les décisions d'éligibilité prises par sa structure (les plus récentes d'abord)",
+)
+async def list_decisions(
+    request: Request,
+    principal: CurrentPrincipal,
+    participant_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DecisionPage:
+    async with _uow(request) as uow:
+        total, rows = await uow.db.decisions_of_facilitator(principal.org_id, participant_id, limit, offset)
+        return DecisionPage(
+            total=total,
+            items=[
+                DecisionOut(
+                    id=r.id,
+                    participant_id=r.participant_id,
+                    decided_on=r.decided_on,
+                    valid_until=r.valid_until,
+                    criteria=r.criteria,
+                    criteria_labels=[CRITERIA_LABELS_FR[Criterion(c)] for c in r.criteria],
+                    proofs=[
+                        ProofOut(criterion=p["criterion"], method=p["method"], proved_on=p["proved_on"])
+                        for p in r.proofs
+                    ],
+                    prescriber_org_id=r.prescriber_org_id,
+                    revoked_on=r.revoked_on,
+                )
+                for r in rows
+            ],
+        )
 
 
 @router.get(

@@ -245,3 +245,12 @@ async def decide_penalty(
         )
     )
     return state
+
+
+async def obligation_of(
+    uow: UnitOfWork, principal: Principal, contract_id: uuid.UUID, coordination_org_id: uuid.UUID
+) -> ObligationStateRow:
+    """What the monitor found so far (empty before its first check), for whoever sees the contract."""
+    contract, _ = await contract_for(uow, principal, contract_id, coordination_org_id)
+    state = await uow.session.get(ObligationStateRow, contract.id)
+    return state or ObligationStateRow(contract_id=contract.id)

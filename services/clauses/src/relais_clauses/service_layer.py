@@ -165,6 +165,25 @@ class ClausesRepository:
         )
         return list(rows.scalars())
 
+    async def decisions_of_facilitator(
+        self, facilitator_org_id: uuid.UUID, participant_id: uuid.UUID | None, limit: int, offset: int
+    ) -> tuple[int, list[EligibilityDecisionRow]]:
+        """The decisions a facilitator took, newest first (one page), and how many there are."""
+        where = [EligibilityDecisionRow.facilitator_org_id == facilitator_org_id]
+        if participant_id is not None:
+            where.append(EligibilityDecisionRow.participant_id == participant_id)
+        total = await self.session.execute(
+            select(func.count()).select_from(EligibilityDecisionRow).where(*where)
+        )
+        rows = await self.session.execute(
+            select(EligibilityDecisionRow)
+            .where(*where)
+            .order_by(EligibilityDecisionRow.decided_on.desc(), EligibilityDecisionRow.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return int(total.scalar_one()), list(rows.scalars())
+
     async def operations_of_group(self, group: uuid.UUID) -> list[OperationRow]:
         rows = await self.session.execute(select(OperationRow).where(OperationRow.pooling_group == group))
         return list(rows.scalars())
@@ -680,3 +699,69 @@ async def contract_progress(uow: UnitOfWork, contract: ContractRow, today: date)
         participants=len({w.participant_id for w in work}),
         work_contracts=len(work),
     )
+
+
+# --- reads for the pages ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HiredWork:
+    """A work contract with the hours declared for it (latest version of each period, before the rules)."""
+
+    row: WorkContractRow
+    hours_declared: Decimal
+    periods_declared: int
+    last_period: date | None
+
+
+async def hires_of(
+    uow: UnitOfWork, principal: Principal, contract_id: uuid.UUID, coordination_org_id: uuid.UUID
+) -> list[HiredWork]:
+    contract, _ = await contract_for(uow, principal, contract_id, coordination_org_id)
+    work = await uow.db.work_contracts([contract.id])
+    latest: dict[tuple[uuid.UUID, date], HourDeclarationRow] = {}
+    for d in await uow.db.declarations([w.id for w in work]):
+        key = (d.work_contract_id, d.period)
+        if key not in latest or latest[key].version < d.version:
+            latest[key] = d
+    result = []
+    for w in sorted(work, key=lambda w: (w.starts_on, str(w.id))):
+        mine = [d for (wid, _), d in latest.items() if wid == w.id]
+        result.append(
+            HiredWork(
+                row=w,
+                hours_declared=sum((d.hours for d in mine), Decimal("0")),
+                periods_declared=len(mine),
+                last_period=max((d.period for d in mine), default=None),
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class DeclarationView:
+    row: HourDeclarationRow
+    participant_id: uuid.UUID
+    current: bool  # the latest version of its period: the one that counts
+
+
+async def declarations_of(
+    uow: UnitOfWork, principal: Principal, contract_id: uuid.UUID, coordination_org_id: uuid.UUID
+) -> list[DeclarationView]:
+    """Every declaration of the contract, corrections included (newest period first)."""
+    contract, _ = await contract_for(uow, principal, contract_id, coordination_org_id)
+    work = {w.id: w for w in await uow.db.work_contracts([contract.id])}
+    rows = await uow.db.declarations(list(work))
+    latest: dict[tuple[uuid.UUID, date], int] = {}
+    for d in rows:
+        key = (d.work_contract_id, d.period)
+        latest[key] = max(latest.get(key, 0), d.version)
+    rows.sort(key=lambda d: (d.period, d.declared_at, d.id), reverse=True)
+    return [
+        DeclarationView(
+            row=d,
+            participant_id=work[d.work_contract_id].participant_id,
+            current=latest[(d.work_contract_id, d.period)] == d.version,
+        )
+        for d in rows
+    ]

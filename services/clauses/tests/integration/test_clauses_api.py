@@ -308,3 +308,56 @@ async def test_a_contractor_siret_with_a_wrong_key_is_refused_on_its_field(pact:
     )
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "contractor_siret"
+
+
+async def test_the_pages_reads_show_hires_declarations_with_corrections_and_decisions_to_their_parties_only(
+    pact: Pact,
+) -> None:
+    contract = (await pact.contract())["id"]
+    person = uuid.uuid4()
+    await pact.eligible(person)
+    work = (await pact.hire(contract, person)).json()["id"]
+    for hours, reference in (("120", "BUL-3"), ("100", "BUL-3-rectifié")):
+        line = {"work_contract_id": work, "period": "2026-03-01", "hours": hours, "reference": reference}
+        assert (
+            await pact.post(f"/v1/contracts/{contract}/hours", "employer", {"lines": [line]})
+        ).status_code == 201
+
+    hires = (await pact.get(f"/v1/contracts/{contract}/work-contracts", "employer")).json()
+    assert [(h["participant_id"], h["hours_declared"], h["periods_declared"]) for h in hires] == [
+        (str(person), "100.00", 1)  # the correction replaced the first figure
+    ]
+    declared = (await pact.get(f"/v1/contracts/{contract}/hours", "buyer")).json()
+    assert [(d["version"], d["hours"], d["current"]) for d in declared] == [
+        (2, "100.00", True),
+        (1, "120.00", False),
+    ]
+    obligation = (await pact.get(f"/v1/contracts/{contract}/obligation", "facilitator")).json()
+    assert obligation["reconciled_on"] is None and obligation["penalty_status"] is None
+    listed = (await pact.get("/v1/contracts", "buyer")).json()
+    assert {(c["operation_name"], c["buyer_org_id"]) for c in listed} == {
+        ("Îlot Madeleine", str(pact.orgs["buyer"]))
+    }
+
+    decisions = (
+        await pact.get("/v1/eligibility-decisions", "facilitator", participant_id=str(person))
+    ).json()
+    assert decisions["total"] == 1
+    assert decisions["items"][0]["criteria_labels"] == ["Allocataire du RSA"]
+    assert decisions["items"][0]["proofs"] == [
+        {"criterion": "rsa", "method": "document_seen", "proved_on": "2026-01-20"}  # never the reference
+    ]
+    other = await pact.get("/v1/eligibility-decisions", "facilitator-other", "facilitator")
+    assert other.json() == {"total": 0, "items": []}
+
+    for path in ("work-contracts", "hours", "obligation"):
+        for who, role in (
+            ("buyer-other", "buyer"),
+            ("facilitator-other", "facilitator"),
+            ("employer-other", "employer"),
+        ):
+            answer = await pact.get(f"/v1/contracts/{contract}/{path}", who, role)
+            assert answer.status_code == 404, (path, who)
+        body = (await pact.get(f"/v1/contracts/{contract}/{path}", "facilitator")).text
+        for word in ("first_name", "last_name", "birth_date", "email", "phone", "CAF-2026-01"):
+            assert word not in body, (path, word)

@@ -34,6 +34,10 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/reports/clauses"): EVERYONE_OF_CLAUSES,
     ("POST", "/v1/contracts/{contract_id}/penalty/observations"): frozenset({"employer"}),
     ("POST", "/v1/contracts/{contract_id}/penalty/decision"): frozenset({"buyer"}),
+    ("GET", "/v1/contracts/{contract_id}/obligation"): EVERYONE_OF_CLAUSES,
+    ("GET", "/v1/contracts/{contract_id}/work-contracts"): EVERYONE_OF_CLAUSES,
+    ("GET", "/v1/contracts/{contract_id}/hours"): EVERYONE_OF_CLAUSES,
+    ("GET", "/v1/eligibility-decisions"): frozenset({"facilitator"}),
 }
 CALLERS = [*sorted(ROLES), "superuser"]
 

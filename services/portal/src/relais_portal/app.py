@@ -21,7 +21,17 @@ from relais_portal.oidc import OidcClient
 from relais_portal.referral_api import ApiProblem, ServiceUnavailable
 from relais_portal.session import SessionCodec
 from relais_portal.settings import PortalSettings
-from relais_portal.web import administration, auth, coordination, directory, home, language, people, referrals
+from relais_portal.web import (
+    administration,
+    auth,
+    clauses,
+    coordination,
+    directory,
+    home,
+    language,
+    people,
+    referrals,
+)
 from relais_portal.web.deps import CsrfRefused, Directory, NotSignedIn, optional_session, render, sign_in_url
 from relais_shared.api import create_service_app
 from relais_shared.telemetry import setup_telemetry
@@ -59,10 +69,7 @@ def _install_error_pages(app: FastAPI) -> None:
             503,
             title=_("Service indisponible"),
             unavailable=True,
-            message=_(
-                "Le service des orientations ne répond pas pour le moment. "
-                "Vos données ne sont pas perdues : réessayez dans quelques minutes."
-            ),
+            message=_(exc.page_message),
         )
 
     @app.exception_handler(ApiProblem)
@@ -121,9 +128,11 @@ def _install_error_pages(app: FastAPI) -> None:
 def create_app(settings: PortalSettings | None = None) -> FastAPI:
     settings = settings or PortalSettings()
     client = httpx.AsyncClient(base_url=settings.referral_url, timeout=settings.api_timeout_s)
+    clauses_client = httpx.AsyncClient(base_url=settings.clauses_url, timeout=settings.api_timeout_s)
 
     async def on_shutdown(_: FastAPI) -> None:
         await client.aclose()
+        await clauses_client.aclose()
 
     app = create_service_app(
         service="portal",
@@ -140,11 +149,13 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             language.router,
             coordination.router,
             administration.router,
+            clauses.router,
         ],
         on_shutdown=on_shutdown,
         tracer_provider=setup_telemetry("portal", "web"),
     )
     app.state.http = client
+    app.state.clauses_http = clauses_client
 
     @app.middleware("http")
     async def language_of_the_request(request: Request, call_next: Any) -> Response:

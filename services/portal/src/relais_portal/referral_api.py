@@ -35,6 +35,12 @@ FIELD_MESSAGES = Translated(
 class ServiceUnavailable(Exception):
     """The API did not answer, or answered with a server error."""
 
+    # What the 503 page says (translated when shown): each service's client names its own.
+    page_message = N_(
+        "Le service des orientations ne répond pas pour le moment. "
+        "Vos données ne sont pas perdues : réessayez dans quelques minutes."
+    )
+
 
 class ApiProblem(Exception):
     """A 4xx problem+json answer."""
@@ -62,6 +68,8 @@ class ApiProblem(Exception):
 
 
 class ReferralApi:
+    unavailable: type[ServiceUnavailable] = ServiceUnavailable
+
     def __init__(self, client: httpx.AsyncClient, token: str) -> None:
         self._client = client
         self._headers = {"Authorization": f"Bearer {token}"}
@@ -77,18 +85,24 @@ class ReferralApi:
         return await self._send("PUT", path, json=body)
 
     async def _send(self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
+        response = await self._request(method, path, headers, **kw)
+        return response.json() if response.content else None
+
+    async def _request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any
+    ) -> httpx.Response:
         try:
             response = await self._client.request(
                 method, path, headers={**self._headers, **(headers or {})}, **kw
             )
         except httpx.HTTPError as exc:
-            raise ServiceUnavailable(str(type(exc).__name__)) from exc
+            raise self.unavailable(str(type(exc).__name__)) from exc
         if response.status_code >= 500:
-            raise ServiceUnavailable(f"HTTP {response.status_code}")
+            raise self.unavailable(f"HTTP {response.status_code}")
         if response.status_code >= 400:
             try:
                 body = response.json()
             except ValueError:
                 body = {}
             raise ApiProblem(response.status_code, body if isinstance(body, dict) else {})
-        return response.json() if response.content else None
+        return response

@@ -27,6 +27,10 @@ class PortalSettings(RelaisSettings):
         default="",
         description="The referral API; by default the `referral` entry of `services`, else 127.0.0.1:8101",
     )
+    clauses_url: str = Field(
+        default="",
+        description="The clauses API; by default the `clauses` entry of `services`, else 127.0.0.1:8102",
+    )
     session_secret: str = Field(
         default="dev-portal-session-secret",
         description="Key signing the session cookie (a real secret outside development)",
@@ -61,6 +65,8 @@ class PortalSettings(RelaisSettings):
         if not self.referral_url:
             named = {service.name: service.url for service in self.services}
             self.referral_url = named.get("referral", "http://127.0.0.1:8101")
+        if not self.clauses_url:
+            self.clauses_url = {s.name: s.url for s in self.services}.get("clauses", "http://127.0.0.1:8102")
         if not self.assets_dir:
             self.assets_dir = str(project_root() / "deploy" / "tools" / "node_modules")
         if self.environment == "production" and (

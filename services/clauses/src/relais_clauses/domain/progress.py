@@ -134,18 +134,20 @@ class PenaltyProcedure:
 
     def observe(self) -> None:
         if self.status is not PenaltyStatus.PROPOSED:
-            raise ValueError("observations are received while the penalty is proposed")
+            raise ValueError("les observations ne sont reçues que tant que la pénalité est proposée")
         self.status = PenaltyStatus.OBSERVATIONS_RECEIVED
 
     def decide(self, amount: Decimal, today: date) -> None:
-        """The buyer decides once the contractor has answered or the delay for observations has passed."""
+        """The buyer decides once the contractor has answered or the delay for observations has passed.
+
+        The messages are the API's problem ``detail``, read by the buyer and the contractor: in French."""
         if self.status in (PenaltyStatus.FINAL, PenaltyStatus.WAIVED):
-            raise ValueError("the penalty is already decided")
+            raise ValueError("la pénalité est déjà arrêtée")
         if self.status is PenaltyStatus.PROPOSED and today <= self.observations_due:
             raise ValueError(
-                f"the contractor may still present observations until {self.observations_due.isoformat()}"
+                f"le titulaire peut présenter ses observations jusqu'au {self.observations_due:%d/%m/%Y}"
             )
         if amount < 0 or amount > self.proposed_amount:
-            raise ValueError("the decided penalty lies between zero and the proposed amount")
+            raise ValueError("le montant arrêté est compris entre zéro et la pénalité proposée")
         self.final_amount = amount
         self.status = PenaltyStatus.FINAL if amount > 0 else PenaltyStatus.WAIVED

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from relais_portal.referral_api import ReferralApi
 from relais_portal.session import Session
@@ -55,6 +55,8 @@ async def home(request: Request, session: MaybeSession) -> Response:
         return render(
             request, "welcome.html", None, services=settings.services, states=await _states(settings)
         )
+    if session.role in ("facilitator", "buyer", "employer"):
+        return RedirectResponse("/clauses", status_code=303)  # their work is the clauses, not referrals
     api = ReferralApi(request.app.state.http, session.token)
     context = await _worklist(api, request.app.state.directory, session)
     return render(request, "home.html", session, **context)

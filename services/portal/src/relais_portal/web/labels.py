@@ -29,6 +29,8 @@ ROLES = Translated(
         "counsellor": N_("Conseiller ou conseillère"),
         "coordinator": N_("Coordination"),
         "facilitator": N_("Facilitateur des clauses"),
+        "buyer": N_("Acheteur (donneur d'ordre)"),
+        "employer": N_("Entreprise titulaire"),
         "evaluator": N_("Évaluation"),
         "admin": N_("Administration"),
     }

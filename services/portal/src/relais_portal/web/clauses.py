@@ -1,0 +1,491 @@
+"""The insertion-clause pages: the contracts of one's perimeter and their progress, a contract's hires,
+hours (form and file) and penalty procedure, the facilitator's eligibility decisions, the yearly report.
+
+The clauses API decides who sees and does what (the user's token is forwarded): the pages only offer the
+forms that the user's role may use, and show the API's refusals as they come.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from relais_portal.clauses_api import ClausesApi
+from relais_portal.i18n import N_, Translated
+from relais_portal.i18n import gettext as _
+from relais_portal.referral_api import FIELD_MESSAGES, ApiProblem
+from relais_portal.session import Session
+from relais_portal.web import clauses_labels
+from relais_portal.web.deps import (
+    PARIS,
+    TEMPLATES,
+    CsrfSession,
+    CurrentSession,
+    Directory,
+    DirectoryDep,
+    render,
+)
+
+router = APIRouter(prefix="/clauses", tags=["clauses"])
+TEMPLATES.env.globals.update(clauses_labels=clauses_labels)
+
+# Pydantic's codes the clauses forms meet beyond those of the referral forms.
+CLAUSE_FIELD_MESSAGES = Translated(
+    {
+        "decimal_parsing": N_("Indiquez un nombre (par exemple 35 ou 35,5)."),
+        "decimal_type": N_("Indiquez un nombre (par exemple 35 ou 35,5)."),
+        "greater_than_equal": N_("Ce nombre ne peut pas être négatif."),
+        "less_than_equal": N_("Ce nombre est trop grand."),
+        "decimal_max_places": N_("Deux décimales au plus."),
+        "uuid_parsing": N_("Identifiant invalide : collez l'identifiant complet du participant."),
+    }
+)
+DONE = Translated(
+    {
+        "heures": N_("Heures enregistrées : l'avancement du marché est à jour."),
+        "correction": N_("Correction enregistrée : la nouvelle déclaration remplace la précédente."),
+        "import": N_("Fichier importé : toutes ses lignes sont enregistrées."),
+        "observations": N_("Observations enregistrées : l'acheteur peut maintenant arrêter la pénalité."),
+        "decision": N_("Décision enregistrée : la pénalité est arrêtée."),
+    }
+)
+ROW = re.compile(r"^row (\d+)(?: \((\w+)\))?$")
+HOURS_FILE_TYPES = {
+    ".csv": "text/csv",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def clauses_api_of(request: Request, session: CurrentSession) -> ClausesApi:
+    return ClausesApi(request.app.state.clauses_http, session.token)
+
+
+Api = Annotated[ClausesApi, Depends(clauses_api_of)]
+
+
+def sentence(text: str) -> str:
+    """The API's details are phrases ("la fin du marché…"): shown alone, they start with a capital."""
+    return text[:1].upper() + text[1:]
+
+
+def field_errors(problem: ApiProblem) -> dict[str, str]:
+    """Field name (last part of its path) → message: ours for Pydantic's codes, else the API's words."""
+    errors: dict[str, str] = {}
+    for error in problem.body.get("errors") or []:
+        field = str(error.get("field", "")).split(".")[-1]
+        code = str(error.get("code"))
+        message = CLAUSE_FIELD_MESSAGES.get(code) or FIELD_MESSAGES.get(code) or str(error.get("message"))
+        errors.setdefault(field, sentence(message))
+    return errors
+
+
+def file_errors(problem: ApiProblem) -> list[str]:
+    """The rows an hours file was refused for, each named as the contractor finds it in the file."""
+    lines = []
+    for error in problem.body.get("errors") or []:
+        found = ROW.match(str(error.get("field", "")))
+        message = str(error.get("message", ""))
+        if found and found.group(2):
+            column = clauses_labels.FILE_COLUMNS.get(found.group(2), found.group(2))
+            lines.append(
+                _("Ligne {row} ({column}) : {message}").format(
+                    row=found.group(1), column=column, message=message
+                )
+            )
+        elif found:
+            lines.append(_("Ligne {row} : {message}").format(row=found.group(1), message=message))
+        else:
+            lines.append(message)
+    return lines
+
+
+def _today() -> date:
+    return datetime.now(PARIS).date()
+
+
+async def _names(directory: Directory, ids: set[str]) -> dict[str, str]:
+    """Organisation names from the directory; an organisation it does not know keeps no name (the page
+    then shows the SIRET the contract holds)."""
+    names = {}
+    for org_id in ids:
+        org = await directory.organisation(org_id)
+        if org.get("kind"):
+            names[org_id] = org["name"]
+    return names
+
+
+def _state(contract: dict[str, Any], today: date) -> tuple[str, str]:
+    """A contract's state as a badge: its class and its words."""
+    progress = contract.get("progress") or {}
+    if date.fromisoformat(contract["ends_on"]) < today:
+        return "info", _("Terminé")  # at risk no longer means anything: the reconciliation says the rest
+    if progress.get("at_risk"):
+        return "error", _("En risque")
+    if date.fromisoformat(contract["starts_on"]) > today:
+        return "new", _("À venir")
+    return "success", _("Dans les temps")
+
+
+def _bar(progress: dict[str, Any], state: tuple[str, str]) -> dict[str, Any]:
+    required = progress.get("required", 0)
+    return {
+        "realised": progress.get("realised", 0),
+        "required": required,
+        "expected": progress.get("expected_to_date", 0),
+        "realised_pct": clauses_labels.share(progress.get("realised", 0), required),
+        "percent": clauses_labels.percent(progress.get("realised", 0), required),
+        "expected_pct": clauses_labels.share(progress.get("expected_to_date", 0), required),
+        "at_risk": state[0] == "error",
+    }
+
+
+@router.get("", response_class=HTMLResponse, summary="Clauses sociales : les marchés de son périmètre")
+async def contracts_page(
+    request: Request,
+    session: CurrentSession,
+    api: Api,
+    directory: DirectoryDep,
+    risque: str = "",
+    q: str = "",
+) -> Response:
+    contracts: list[dict[str, Any]] = await api.get("/v1/contracts")
+    today = _today()
+    for c in contracts:
+        c["state"] = _state(c, today)
+        c["bar"] = _bar(c.get("progress") or {}, c["state"])
+    words = q.strip().lower()
+    shown = [
+        c
+        for c in contracts
+        if (not risque or c["bar"]["at_risk"])
+        and (
+            not words
+            or words in " ".join([c["reference"], c.get("lot") or "", c.get("operation_name", "")]).lower()
+        )
+    ]
+    operations: dict[str, dict[str, Any]] = {}
+    for c in shown:
+        group = operations.setdefault(
+            c["operation_id"],
+            {"name": c.get("operation_name", ""), "buyer_org_id": c.get("buyer_org_id"), "contracts": []},
+        )
+        group["contracts"].append(c)
+    names = await _names(
+        directory,
+        {str(c.get("buyer_org_id")) for c in shown if c.get("buyer_org_id")}
+        | {c["contractor_org_id"] for c in shown},
+    )
+    totals = {
+        "contracts": len(contracts),
+        "at_risk": sum(1 for c in contracts if c["bar"]["at_risk"]),
+        "realised": sum(Decimal(str((c.get("progress") or {}).get("realised", 0))) for c in contracts),
+        "required": sum(Decimal(str((c.get("progress") or {}).get("required", 0))) for c in contracts),
+    }
+    return render(
+        request,
+        "clauses/contracts.html",
+        session,
+        operations=sorted(operations.values(), key=lambda o: o["name"]),
+        shown=len(shown),
+        totals=totals,
+        names=names,
+        risque=bool(risque),
+        q=q,
+    )
+
+
+def _viewer(contract: dict[str, Any], session: Session) -> dict[str, bool]:
+    """Which forms to offer (the API decides anyway): by the user's role and organisation."""
+    org = session.org_id
+    return {
+        "facilitator": session.role == "facilitator" and contract["facilitator_org_id"] == org,
+        "contractor": session.role == "employer" and contract["contractor_org_id"] == org,
+        "buyer": session.role == "buyer" and str(contract.get("buyer_org_id")) == org,
+    }
+
+
+async def _contract_page(
+    request: Request,
+    session: Session,
+    api: ClausesApi,
+    directory: Directory,
+    contract_id: uuid.UUID,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    contract = await api.get(f"/v1/contracts/{contract_id}")
+    hires = await api.get(f"/v1/contracts/{contract_id}/work-contracts")
+    declarations = await api.get(f"/v1/contracts/{contract_id}/hours")
+    obligation = await api.get(f"/v1/contracts/{contract_id}/obligation")
+    names = await _names(
+        directory,
+        {
+            contract["contractor_org_id"],
+            contract["facilitator_org_id"],
+            str(contract.get("buyer_org_id") or ""),
+        }
+        - {""},
+    )
+    by_period: dict[str, dict[str, Any]] = defaultdict(lambda: {"hours": Decimal(0), "lines": 0})
+    for d in declarations:
+        if d["current"]:
+            by_period[d["period"]]["hours"] += Decimal(str(d["hours"]))
+            by_period[d["period"]]["lines"] += 1
+    state = _state(contract, _today())
+    return render(
+        request,
+        "clauses/contract.html",
+        session,
+        status_code,
+        contract=contract,
+        state=state,
+        bar=_bar(contract.get("progress") or {}, state),
+        hires=hires,
+        hires_by_id={h["id"]: h for h in hires},
+        declarations=declarations[:40],
+        declarations_total=len(declarations),
+        periods=sorted(by_period.items(), reverse=True),
+        obligation=obligation,
+        names=names,
+        viewer=_viewer(contract, session),
+        done=DONE.get(request.query_params.get("fait", "")),
+        this_month=f"{_today():%Y-%m}",
+        **extra,
+    )
+
+
+@router.get("/marches/{contract_id}", response_class=HTMLResponse, summary="Un marché et sa clause")
+async def contract_page(
+    request: Request, contract_id: uuid.UUID, session: CurrentSession, api: Api, directory: DirectoryDep
+) -> Response:
+    return await _contract_page(request, session, api, directory, contract_id)
+
+
+def _period(month: str) -> str:
+    """The month field's "2026-11" is the period starting on 2026-11-01; anything else goes as typed."""
+    return f"{month}-01" if re.fullmatch(r"\d{4}-\d{2}", month.strip()) else month.strip()
+
+
+@router.post("/marches/{contract_id}/heures", summary="Déclarer des heures")
+async def declare_hours(
+    request: Request,
+    contract_id: uuid.UUID,
+    session: CsrfSession,
+    api: Api,
+    directory: DirectoryDep,
+    work_contract_id: Annotated[str, Form()] = "",
+    period: Annotated[str, Form()] = "",
+    hours: Annotated[str, Form()] = "",
+    reference: Annotated[str, Form()] = "",
+) -> Response:
+    values = {"work_contract_id": work_contract_id, "period": period, "hours": hours, "reference": reference}
+    line = {
+        "work_contract_id": work_contract_id,
+        "period": _period(period),
+        "hours": hours.strip().replace(",", "."),  # French decimals
+        "reference": reference.strip(),
+    }
+    try:
+        receipt = await api.post(
+            f"/v1/contracts/{contract_id}/hours", {"lines": [{k: v for k, v in line.items() if v}]}
+        )
+    except ApiProblem as problem:
+        if problem.status in (401, 403, 404):
+            raise
+        return await _contract_page(
+            request,
+            session,
+            api,
+            directory,
+            contract_id,
+            422,
+            errors=field_errors(problem),
+            problem=sentence(problem.message),
+            values=values,
+            failed="heures",
+        )
+    done = "correction" if receipt and receipt.get("corrections") else "heures"
+    return RedirectResponse(f"/clauses/marches/{contract_id}?fait={done}#avancement", status_code=303)
+
+
+@router.post("/marches/{contract_id}/heures/import", summary="Importer un fichier d'heures")
+async def import_hours(
+    request: Request,
+    contract_id: uuid.UUID,
+    session: CsrfSession,
+    api: Api,
+    directory: DirectoryDep,
+    file: UploadFile | None = None,
+) -> Response:
+    name = (file.filename or "") if file else ""
+    suffix = name[name.rfind(".") :].lower() if "." in name else ""
+    problem_text, rows = "", []
+    if not name:
+        problem_text = _("Choisissez un fichier CSV ou XLSX.")
+    elif suffix not in HOURS_FILE_TYPES:
+        problem_text = _("Le fichier doit être un CSV ou un classeur XLSX.")
+    else:
+        assert file is not None
+        try:
+            await api.upload(
+                f"/v1/contracts/{contract_id}/hours/import",
+                name,
+                await file.read(),
+                HOURS_FILE_TYPES[suffix],
+            )
+        except ApiProblem as problem:
+            if problem.status in (401, 403, 404):
+                raise
+            problem_text, rows = sentence(problem.message), file_errors(problem)
+    if problem_text:
+        return await _contract_page(
+            request,
+            session,
+            api,
+            directory,
+            contract_id,
+            422,
+            import_problem=problem_text,
+            import_rows=rows,
+            failed="import",
+        )
+    return RedirectResponse(f"/clauses/marches/{contract_id}?fait=import#avancement", status_code=303)
+
+
+@router.post("/marches/{contract_id}/penalite/{step}", summary="Procédure contradictoire sur la pénalité")
+async def penalty_step(
+    request: Request,
+    contract_id: uuid.UUID,
+    step: str,
+    session: CsrfSession,
+    api: Api,
+    directory: DirectoryDep,
+    reference: Annotated[str, Form()] = "",
+    amount: Annotated[str, Form()] = "",
+) -> Response:
+    if step == "observations":
+        body: dict[str, Any] = {"reference": reference.strip()} if reference.strip() else {}
+        field = "reference"
+    elif step == "decision":
+        body = {"amount": amount.strip().replace(",", ".").replace(" ", "")} if amount.strip() else {}
+        field = "amount"
+    else:
+        return render(
+            request,
+            "error.html",
+            session,
+            404,
+            title=_("Action inconnue"),
+            message=_("Cette action n'existe pas pour une pénalité."),
+        )
+    try:
+        await api.post(f"/v1/contracts/{contract_id}/penalty/{step}", body)
+    except ApiProblem as problem:
+        if problem.status in (401, 403, 404):
+            raise
+        errors = field_errors(problem) or {field: sentence(problem.message)}
+        return await _contract_page(
+            request,
+            session,
+            api,
+            directory,
+            contract_id,
+            422 if problem.status == 422 else 409,
+            errors=errors,
+            problem=sentence(problem.message),
+            values={"reference": reference, "amount": amount},
+            failed=step,
+        )
+    return RedirectResponse(f"/clauses/marches/{contract_id}?fait={step}#penalite", status_code=303)
+
+
+@router.get("/eligibilite", response_class=HTMLResponse, summary="Décisions d'éligibilité")
+async def decisions_page(
+    request: Request, session: CurrentSession, api: Api, participant: str = "", page: int = 1
+) -> Response:
+    page = max(page, 1)
+    errors: dict[str, str] = {}
+    try:
+        found = await api.get(
+            "/v1/eligibility-decisions",
+            participant_id=participant.strip() or None,
+            limit=50,
+            offset=(page - 1) * 50,
+        )
+    except ApiProblem as problem:
+        if problem.status != 422:
+            raise
+        errors = {"participant": field_errors(problem).get("participant_id", problem.message)}
+        found = {"total": 0, "items": []}
+    today = _today()
+    for decision in found["items"]:
+        valid = not decision.get("revoked_on") and date.fromisoformat(decision["valid_until"]) >= today
+        decision["valid"] = valid
+    return render(
+        request,
+        "clauses/decisions.html",
+        session,
+        422 if errors else 200,
+        decisions=found["items"],
+        total=found["total"],
+        page=page,
+        pages=max(1, -(-found["total"] // 50)),
+        participant=participant,
+        errors=errors,
+    )
+
+
+@router.get("/bilan", response_class=HTMLResponse, summary="Bilan annuel des clauses")
+async def report_page(
+    request: Request, session: CurrentSession, api: Api, directory: DirectoryDep, annee: int | None = None
+) -> Response:
+    today = _today()
+    year = annee if annee and 2000 <= annee <= 2100 else today.year
+    rows: list[dict[str, Any]] = await api.get("/v1/reports/clauses", year=year)
+    totals: dict[str, Any] = {"hours": Decimal(0), "fte": Decimal(0), "participants": 0, "work_contracts": 0}
+    by_sex: dict[str, int] = defaultdict(int)
+    by_age: dict[str, int] = defaultdict(int)
+    by_category: dict[str, int] = defaultdict(int)
+    qpv = 0
+    for row in rows:
+        totals["hours"] += Decimal(str(row["hours"]))
+        totals["fte"] += Decimal(str(row["fte"]))
+        totals["participants"] += row["participants"]
+        totals["work_contracts"] += row["work_contracts"]
+        qpv += row["participants_in_qpv"]
+        for key, count in row["participants_by_sex"].items():
+            by_sex[key] += count
+        for key, count in row["participants_by_age_band"].items():
+            by_age[key] += count
+        for key, count in row["participants_by_category"].items():
+            by_category[key] += count
+    return render(
+        request,
+        "clauses/report.html",
+        session,
+        year=year,
+        years=list(range(today.year - 3, today.year + 2)),
+        rows=[r for r in rows if r["hours"] or r["participants"]],
+        totals=totals,
+        by_sex=dict(by_sex),
+        by_age=dict(by_age),
+        by_category=dict(sorted(by_category.items(), key=lambda kv: -kv[1])),
+        qpv=qpv,
+    )
+
+
+@router.get("/bilan/clauses-{year}.{extension}", summary="Bilan annuel en CSV ou XLSX")
+async def report_file(year: int, extension: str, session: CurrentSession, api: Api) -> Response:
+    if extension not in ("csv", "xlsx"):
+        raise ApiProblem(404, {})
+    file = await api.download("/v1/reports/clauses", year=year, format=extension)
+    return Response(
+        file.content, media_type=file.media_type, headers={"Content-Disposition": file.disposition}
+    )

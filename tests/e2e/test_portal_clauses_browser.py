@@ -1,0 +1,318 @@
+"""The clauses pages of the portal in a real browser (Debian Chromium, Playwright) over the real APIs.
+
+The referral API (the directory people sign in with), every clauses process (its monitor reconciles a
+contract that ended) and the portal run against the real stack. Each page visited is checked by axe-core
+(no serious or critical violation) and kept as a screenshot under test-artefacts/clauses/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from relais_dev.browser import check_page, wait_ready
+from relais_dev.stack import Stack
+from relais_dev.testing import ServiceProcesses
+from relais_referral.settings import ReferralSettings
+from relais_shared.auth import DevIssuer
+
+pytestmark = pytest.mark.integration
+
+SIRET = "73282932000074"
+ROLE_OF = {"maison_emploi": "facilitator", "buyer": "buyer", "employer": "employer"}
+
+
+class ClausesPact:
+    """The processes, and a small pact: a facilitator, a buyer, two contractors and their contracts."""
+
+    def __init__(self, referral: str, clauses: str, portal: str, issuer: DevIssuer) -> None:
+        self.referral, self.clauses, self.url = referral, clauses, portal
+        self.issuer = issuer
+        self.suffix = uuid.uuid4().hex[:6]
+        self.orgs: dict[str, dict[str, str]] = {}
+        self.contracts: dict[str, dict[str, Any]] = {}
+        self.work: dict[str, str] = {}
+
+    def add_organisation(self, key: str, kind: str, name: str) -> None:
+        admin = self.issuer.token(
+            org_id=ReferralSettings().coordination_org_id, org_kind="pact_coordination", roles=["admin"]
+        )
+        answer = httpx.post(
+            f"{self.referral}/v1/organisations",
+            json={"name": f"{name} {self.suffix}", "kind": kind, "departement": "44"},
+            headers={"Authorization": f"Bearer {admin}"},
+            timeout=10,
+        )
+        assert answer.status_code == 201, answer.text
+        self.orgs[key] = answer.json()
+
+    def call(self, key: str, path: str, body: Any) -> dict[str, Any]:
+        org = self.orgs[key]
+        token = self.issuer.token(org_id=org["id"], org_kind=org["kind"], roles=[ROLE_OF[org["kind"]]])
+        answer = httpx.post(
+            f"{self.clauses}{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        assert answer.status_code == 201, answer.text
+        result: dict[str, Any] = answer.json()
+        return result
+
+    def contract(self, key: str, operation: str, contractor: str, starts: str, ends: str, hours: int) -> None:
+        self.contracts[key] = self.call(
+            "buyer",
+            "/v1/contracts",
+            {
+                "operation_id": operation,
+                "reference": f"{key}-{self.suffix}",
+                "lot": "gros œuvre",
+                "legal_basis": "execution_condition",
+                "amount": "900000",
+                "starts_on": starts,
+                "ends_on": ends,
+                "contractor_org_id": self.orgs[contractor]["id"],
+                "contractor_siret": SIRET,
+                "facilitator_org_id": self.orgs["facilitator"]["id"],
+                "hours_required": str(hours),
+                "hours_mandatory": str(hours),
+                "penalty_rule": "per_missing_hour",
+                "penalty_hourly_amount": "20",
+            },
+        )
+
+    def hire(self, key: str, decided: str, starts: str) -> str:
+        person = uuid.uuid4()
+        self.call(
+            "facilitator",
+            f"/v1/participants/{person}/eligibility",
+            {
+                "decided_on": decided,
+                "proofs": [
+                    {"criterion": "rsa", "method": "certified", "proved_on": decided, "reference": "CAF"}
+                ],
+                "sex": "F",
+                "age_band": "26_49",
+                "qpv_resident": True,
+            },
+        )
+        work = self.call(
+            "facilitator",
+            f"/v1/contracts/{self.contracts[key]['id']}/work-contracts",
+            {
+                "participant_id": str(person),
+                "mode": "direct_hire",
+                "contract_type": "CDD",
+                "starts_on": starts,
+                "employer_siret": SIRET,
+            },
+        )
+        self.work[key] = work["id"]
+        return str(work["id"])
+
+    def declare(self, key: str, period: str, hours: str) -> None:
+        line = {"work_contract_id": self.work[key], "period": period, "hours": hours, "reference": "BUL"}
+        self.call("facilitator", f"/v1/contracts/{self.contracts[key]['id']}/hours", {"lines": [line]})
+
+    def page_of(self, key: str) -> str:
+        return f"{self.url}/clauses/marches/{self.contracts[key]['id']}"
+
+
+@pytest.fixture(scope="module")
+def pact(stack: Stack, issuer: DevIssuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClausesPact]:
+    workdir = tmp_path_factory.mktemp("portal-clauses")
+    referral = ServiceProcesses("referral", stack, workdir)
+    clauses = ServiceProcesses("clauses", stack, workdir)
+    web = ServiceProcesses(
+        "portal",
+        stack,
+        workdir,
+        env={"RELAIS_PORTAL_REFERRAL_URL": referral.url, "RELAIS_PORTAL_CLAUSES_URL": clauses.url},
+    )
+    try:
+        referral.start("api")  # the directory the users sign in with; no referral is made here
+        clauses.start_all()
+        web.start_all()
+        for url, what in ((referral.url, "referral API"), (clauses.url, "clauses API"), (web.url, "portal")):
+            wait_ready(url, what)
+        pact = ClausesPact(referral.url, clauses.url, web.url, issuer)
+        pact.add_organisation("facilitator", "maison_emploi", "Maison de l'emploi des Clauses")
+        pact.add_organisation("buyer", "buyer", "Métropole acheteuse")
+        pact.add_organisation("contractor", "employer", "Bâtiments du Sillon")
+        pact.add_organisation("other", "employer", "Charpentes de l'Erdre")
+        operation = pact.call(
+            "buyer", "/v1/operations", {"buyer_org_id": pact.orgs["buyer"]["id"], "name": "Groupe scolaire"}
+        )["id"]
+        pact.contract("running", operation, "contractor", "2026-01-01", "2027-06-30", 1200)
+        pact.contract("another", operation, "other", "2026-01-01", "2027-06-30", 800)
+        pact.contract("ended", operation, "contractor", "2025-01-01", "2025-06-30", 300)
+        pact.hire("running", "2026-02-01", "2026-02-02")
+        pact.declare("running", "2026-02-01", "140")
+        yield pact
+    finally:
+        web.stop_all()
+        clauses.stop_all()
+        referral.stop_all()
+
+
+def sign_in(page: Page, pact: ClausesPact, key: str, role_label: str) -> None:
+    page.goto(f"{pact.url}/connexion?q={pact.suffix}")
+    page.get_by_label("Organisation", exact=True).select_option(pact.orgs[key]["id"])
+    page.locator("label", has_text=role_label).click()
+    page.get_by_role("button", name="Se connecter").last.click()
+    expect(page.locator("#identite")).to_contain_text(pact.orgs[key]["name"])
+
+
+def realised(page: Page) -> Decimal:
+    return Decimal(page.locator("#barre-marche").get_attribute("aria-valuenow") or "0")
+
+
+def test_a_facilitator_declares_hours_and_the_contracts_bar_moves(
+    pact: ClausesPact, new_context: Any, tmp_path: Path
+) -> None:
+    page = new_context().new_page()
+    sign_in(page, pact, "facilitator", "Facilitateur des clauses")
+    expect(page).to_have_title(re.compile("^Clauses sociales"))  # a facilitator's home is its clauses
+    expect(page.locator("tr", has_text=f"running-{pact.suffix}")).to_contain_text(
+        "140 h sur 1 200 h requises"
+    )
+    check_page(page, "01-clauses-facilitateur", "clauses")
+
+    page.get_by_role("link", name=f"running-{pact.suffix}").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Marché running-{pact.suffix}")
+    assert realised(page) == 140
+    check_page(page, "02-marche-facilitateur", "clauses")
+
+    # The API's refusal shows next to the field concerned, and nothing moves.
+    page.locator("#work_contract_id").select_option(pact.work["running"])
+    page.locator("#period").fill("2026-03")
+    page.locator("#hours").fill("400")
+    page.locator("#reference").fill("BUL-2026-03")
+    page.get_by_role("button", name="Enregistrer les heures").click()
+    expect(page.locator("#hours-erreur")).to_contain_text("Entre 0 et 250 heures")
+    assert realised(page) == 140
+    check_page(page, "03-heures-erreur", "clauses")
+
+    page.locator("#hours").fill("151,5")
+    page.get_by_role("button", name="Enregistrer les heures").click()
+    expect(page.get_by_role("status")).to_contain_text("Heures enregistrées")
+    assert realised(page) == Decimal("291.5")
+    expect(page.locator("#heures-realisees")).to_have_text("291,50 h")
+    check_page(page, "04-heures-enregistrees", "clauses")
+
+    # A file with one bad row imports nothing and names the row; the right file moves the bar.
+    bad = tmp_path / "heures.csv"
+    work = pact.work["running"]
+    bad.write_text(
+        f"work_contract_id;period;hours;reference\n{work};2026-04;120;B-4\n{work};2026-05;beaucoup;B-5\n"
+    )
+    page.get_by_label("Importer un fichier d'heures").set_input_files(str(bad))
+    page.get_by_role("button", name="Importer le fichier").click()
+    expect(page.locator("#lignes-refusees")).to_contain_text("Ligne 3")
+    assert realised(page) == Decimal("291.5")
+    check_page(page, "05-import-refuse", "clauses")
+    good = tmp_path / "heures-corrigees.csv"
+    good.write_text(
+        f"work_contract_id;period;hours;reference\n{work};2026-04;120;B-4\n{work};2026-05;100;B-5\n"
+    )
+    page.get_by_label("Importer un fichier d'heures").set_input_files(str(good))
+    page.get_by_role("button", name="Importer le fichier").click()
+    expect(page.get_by_role("status")).to_contain_text("Fichier importé")
+    assert realised(page) == Decimal("511.5")
+
+    page.get_by_role("link", name="Clauses sociales").first.click()
+    page.get_by_role("link", name="Décisions d'éligibilité").click()
+    expect(page.locator("#decisions tbody tr")).to_have_count(1)
+    expect(page.locator("#decisions")).to_contain_text("Allocataire du RSA")
+    check_page(page, "06-eligibilite", "clauses")
+
+    page.get_by_role("link", name="Clauses sociales").first.click()
+    page.get_by_role("link", name="Bilan annuel").click()
+    expect(page.locator("#bilan")).to_contain_text(f"running-{pact.suffix}")
+    check_page(page, "07-bilan-facilitateur", "clauses")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger en CSV").click()
+    content = Path(download.value.path()).read_text(encoding="utf-8")
+    assert content.startswith("contract_id;reference;") and f"running-{pact.suffix}" in content
+
+
+def test_a_contractor_sees_its_own_contracts_and_cannot_open_another_contractors_by_url(
+    pact: ClausesPact, new_context: Any
+) -> None:
+    page = new_context().new_page()
+    sign_in(page, pact, "other", "Entreprise titulaire")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody")).to_contain_text(f"another-{pact.suffix}")
+    check_page(page, "08-clauses-titulaire", "clauses")
+
+    answer = page.goto(pact.page_of("running"))
+    assert answer is not None and answer.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accès impossible")
+    expect(page.locator("main")).not_to_contain_text(f"running-{pact.suffix}")
+    check_page(page, "09-marche-d-un-autre", "clauses")
+    # A buyer's page is not a contractor's either: the API refuses it, the page says so.
+    answer = page.goto(f"{pact.url}/clauses/eligibilite")
+    assert answer is not None and answer.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accès impossible")
+
+
+def test_a_shortfall_goes_through_the_contractors_observations_before_the_buyers_decision(
+    pact: ClausesPact, new_context: Any
+) -> None:
+    # The contract ended in 2025 with no hour: its monitor reconciles it as soon as it starts (300 h
+    # missing × 20 €). Hours declared after it started could come before or after the reconciliation.
+    deadline = time.monotonic() + 60
+    contract = pact.contracts["ended"]["id"]
+    token = pact.issuer.token(org_id=pact.orgs["buyer"]["id"], org_kind="buyer", roles=["buyer"])
+    while time.monotonic() < deadline:
+        state = httpx.get(
+            f"{pact.clauses}/v1/contracts/{contract}/obligation",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+        ).json()
+        if state["penalty_status"]:
+            break
+        time.sleep(1)
+    assert state["penalty_status"] == "proposed" and Decimal(state["proposed_penalty"]) == 6000
+
+    contractor = new_context().new_page()
+    sign_in(contractor, pact, "contractor", "Entreprise titulaire")
+    contractor.goto(pact.page_of("ended"))
+    expect(contractor.locator("#etat")).to_have_text("Terminé")  # no longer "at risk": reconciled
+    expect(contractor.locator("#etat-penalite")).to_contain_text("observations du titulaire attendues")
+    expect(contractor.locator("#penalite-proposee")).to_have_text("6 000,00 €")
+    contractor.get_by_role("button", name="Présenter mes observations").click()
+    expect(contractor.locator("#observations-reference-erreur")).to_have_text("Ce champ est obligatoire.")
+    check_page(contractor, "10-penalite-observations-erreur", "clauses")
+    contractor.get_by_label("Référence de votre courrier d'observations").fill("LR-2026-118")
+    contractor.get_by_role("button", name="Présenter mes observations").click()
+    expect(contractor.locator("#etat-penalite")).to_contain_text("Observations reçues")
+    check_page(contractor, "11-penalite-observations", "clauses")
+
+    buyer = new_context().new_page()
+    sign_in(buyer, pact, "buyer", "Acheteur (donneur d'ordre)")
+    expect(buyer.locator("tbody tr")).to_have_count(3)  # its operation's three contracts
+    expect(buyer.locator("#nombre-en-risque")).to_have_text("2")  # the ended one is reconciled, not at risk
+    check_page(buyer, "12-clauses-acheteur", "clauses")
+    buyer.get_by_role("link", name=f"ended-{pact.suffix}").click()
+    buyer.get_by_label("Montant arrêté (€)").fill("7000")
+    buyer.get_by_role("button", name="Arrêter la pénalité").click()
+    expect(buyer.locator("#amount-erreur")).to_be_visible()  # above the proposed amount: refused
+    check_page(buyer, "13-penalite-decision-erreur", "clauses")
+    buyer.get_by_label("Montant arrêté (€)").fill("2 500")
+    buyer.get_by_role("button", name="Arrêter la pénalité").click()
+    expect(buyer.locator("#etat-penalite")).to_have_text("Pénalité arrêtée")
+    expect(buyer.locator("#penalite-arretee")).to_contain_text("2 500,00 €")
+    check_page(buyer, "14-penalite-arretee", "clauses")
+    buyer.get_by_role("link", name="Clauses sociales").first.click()
+    buyer.get_by_role("link", name="Bilan annuel").click()
+    with buyer.expect_download() as download:
+        buyer.get_by_role("link", name="Télécharger en XLSX (tableur)").click()
+    assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # a zip: the XLSX workbook
+    check_page(buyer, "15-bilan-acheteur", "clauses")
