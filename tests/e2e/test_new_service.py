@@ -92,7 +92,9 @@ def env(copy: Path) -> dict[str, str]:
     return values
 
 
-def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) -> str:
+# A guard against a hung command, not a speed check: with five services, the copy's own tests took
+# 277 s alone on a loaded two-core machine, and ran past 300 s under load average 16.
+def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) -> str:
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"{' '.join(command)}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout
