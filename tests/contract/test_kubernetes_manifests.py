@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from relais_dev import kubernetes, kubeschemas
+from relais_dev import capacity, kubernetes, kubeschemas
 from relais_dev.stack import repo_root
 from relais_shared.manifest import load_manifests
 
@@ -198,3 +198,15 @@ def test_api_and_web_processes_are_probed_on_the_health_and_readiness_endpoints(
             assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
         assert container["resources"]["requests"]["memory"].endswith("Mi")
         assert container["resources"]["limits"]["memory"].endswith("Mi")
+
+
+def test_temporal_values_use_postgresql_by_secret_and_the_shards_and_replicas_of_the_national_plan() -> None:
+    values = yaml.safe_load((ROOT / "deploy" / "kubernetes" / "temporal" / "values.yaml").read_text())
+    persistence = values["server"]["config"]["persistence"]
+    plan = capacity.plan(capacity.COUNTRY, capacity.BenchFigures.load(capacity.bench_path(ROOT)))
+    assert persistence["numHistoryShards"] == plan.history_shards
+    for service in ("frontend", "history", "matching"):
+        assert values["server"][service]["replicaCount"] == plan.temporal_replicas[service]
+    for store in persistence["datastores"].values():
+        assert store["sql"]["pluginName"] == "postgres12"
+        assert "password" not in store["sql"] and store["sql"]["existingSecret"]
