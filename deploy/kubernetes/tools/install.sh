@@ -20,6 +20,7 @@ STAMP="kubeconform=$KUBECONFORM kustomize=$KUSTOMIZE keda=$KEDA strimzi=$STRIMZI
 if [ "$(cat schemas/.stamp 2>/dev/null)" = "$STAMP" ] && [ -x bin/kubeconform ] && [ -x bin/kustomize ]; then
     exit 0
 fi
+command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"   # where Go's own archive puts it
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod
 rm -rf bin schemas
 mkdir -p bin schemas/crds
