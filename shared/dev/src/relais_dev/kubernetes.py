@@ -184,8 +184,6 @@ def _pod_spec(containers: list[dict[str, Any]], *, restart: str | None = None) -
 def _deployment(
     manifest: ServiceManifest, process: str, bench: BenchFigures, manifests: dict[str, ServiceManifest]
 ) -> dict[str, Any]:
-    name = f"{manifest.name}-{process}"
-    labels = _labels(manifest.name, process)
     spec: dict[str, Any] = {
         "replicas": MIN_REPLICAS[process],
         "selector": {"matchLabels": _selector(manifest.name, process)},
@@ -210,63 +208,59 @@ def _deployment(
     if process == "relay":
         # The standby waits on the advisory lock; a rolling update must not start a third one first.
         spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "labels": labels},
-        "spec": spec,
-    }
+    return _of_process("apps/v1", "Deployment", manifest, process, spec)
 
 
 def _service(manifest: ServiceManifest, process: str) -> dict[str, Any]:
-    port = api_port(manifest)
+    spec = {
+        "selector": _selector(manifest.name, process),
+        "ports": [{"name": "http", "port": api_port(manifest), "targetPort": "http"}],
+    }
+    return _of_process("v1", "Service", manifest, process, spec)
+
+
+def _of_process(
+    api_version: str, kind: str, manifest: ServiceManifest, process: str, spec: Any
+) -> dict[str, Any]:
+    """An object named ``<service>-<process>`` and labelled as that process."""
     return {
-        "apiVersion": "v1",
-        "kind": "Service",
+        "apiVersion": api_version,
+        "kind": kind,
         "metadata": {"name": f"{manifest.name}-{process}", "labels": _labels(manifest.name, process)},
-        "spec": {
-            "selector": _selector(manifest.name, process),
-            "ports": [{"name": "http", "port": port, "targetPort": "http"}],
-        },
+        "spec": spec,
     }
 
 
 def _pdb(manifest: ServiceManifest, process: str) -> dict[str, Any]:
     # One pod of each process at a time: the relay keeps its active or its standby, a consumer group
     # rebalances once, an API keeps serving.
-    return {
-        "apiVersion": "policy/v1",
-        "kind": "PodDisruptionBudget",
-        "metadata": {"name": f"{manifest.name}-{process}", "labels": _labels(manifest.name, process)},
-        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": _selector(manifest.name, process)}},
-    }
+    spec = {"maxUnavailable": 1, "selector": {"matchLabels": _selector(manifest.name, process)}}
+    return _of_process("policy/v1", "PodDisruptionBudget", manifest, process, spec)
 
 
 def _hpa(manifest: ServiceManifest, process: str) -> dict[str, Any]:
-    name = f"{manifest.name}-{process}"
-    return {
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": {"name": name, "labels": _labels(manifest.name, process)},
-        "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
-            "minReplicas": MIN_REPLICAS[process],
-            "maxReplicas": 10,
-            "metrics": [
-                {
-                    "type": "Resource",
-                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}},
-                }
-            ],
+    spec = {
+        "scaleTargetRef": {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": f"{manifest.name}-{process}",
         },
+        "minReplicas": MIN_REPLICAS[process],
+        "maxReplicas": 10,
+        "metrics": [
+            {
+                "type": "Resource",
+                "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}},
+            }
+        ],
     }
+    return _of_process("autoscaling/v2", "HorizontalPodAutoscaler", manifest, process, spec)
 
 
 def _consumer_scaler(
     manifest: ServiceManifest, catalogue: dict[str, Any], bench: BenchFigures
 ) -> dict[str, Any]:
     """KEDA: consumers follow their groups' lag, never beyond the partitions they can be given."""
-    name = f"{manifest.name}-consumer"
     triggers = []
     partitions = []
     for group in manifest.consumer_groups:
@@ -285,49 +279,38 @@ def _consumer_scaler(
                     },
                 }
             )
-    return {
-        "apiVersion": "keda.sh/v1alpha1",
-        "kind": "ScaledObject",
-        "metadata": {"name": name, "labels": _labels(manifest.name, "consumer")},
-        "spec": {
-            "scaleTargetRef": {"name": name},
-            "minReplicaCount": MIN_REPLICAS["consumer"],
-            "maxReplicaCount": max(partitions, default=MIN_REPLICAS["consumer"]),
-            "pollingInterval": 15,
-            "cooldownPeriod": 300,
-            "triggers": triggers,
-        },
+    return _scaled_object(manifest, "consumer", max(partitions, default=MIN_REPLICAS["consumer"]), triggers)
+
+
+def _scaled_object(
+    manifest: ServiceManifest, process: str, most: int, triggers: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A KEDA ScaledObject on the process's Deployment: checked every 15 s, scaled down after 5 min."""
+    spec = {
+        "scaleTargetRef": {"name": f"{manifest.name}-{process}"},
+        "minReplicaCount": MIN_REPLICAS[process],
+        "maxReplicaCount": most,
+        "pollingInterval": 15,
+        "cooldownPeriod": 300,
+        "triggers": triggers,
     }
+    return _of_process("keda.sh/v1alpha1", "ScaledObject", manifest, process, spec)
 
 
 def _worker_scaler(manifest: ServiceManifest) -> dict[str, Any]:
     """KEDA's Temporal scaler: workers follow the backlog of their task queue (workflow and activity)."""
-    name = f"{manifest.name}-worker"
-    return {
-        "apiVersion": "keda.sh/v1alpha1",
-        "kind": "ScaledObject",
-        "metadata": {"name": name, "labels": _labels(manifest.name, "worker")},
-        "spec": {
-            "scaleTargetRef": {"name": name},
-            "minReplicaCount": MIN_REPLICAS["worker"],
-            "maxReplicaCount": 20,
-            "pollingInterval": 15,
-            "cooldownPeriod": 300,
-            "triggers": [
-                {
-                    "type": "temporal",
-                    "name": "task-queue-backlog",
-                    "metadata": {
-                        "endpoint": TEMPORAL_FRONTEND,
-                        "namespace": "default",
-                        "taskQueue": task_queue(manifest),
-                        "queueTypes": "workflow,activity",
-                        "targetQueueSize": "50",
-                    },
-                }
-            ],
+    trigger = {
+        "type": "temporal",
+        "name": "task-queue-backlog",
+        "metadata": {
+            "endpoint": TEMPORAL_FRONTEND,
+            "namespace": "default",
+            "taskQueue": task_queue(manifest),
+            "queueTypes": "workflow,activity",
+            "targetQueueSize": "50",
         },
     }
+    return _scaled_object(manifest, "worker", 20, [trigger])
 
 
 def _migration(manifest: ServiceManifest) -> dict[str, Any]:
