@@ -24,7 +24,12 @@ pytestmark = pytest.mark.integration
 NAME = "mobility"
 ALLOWED_OUTSIDE = {"pyproject.toml", "uv.lock"}  # the workspace list and its lock
 # Built or fetched once per checkout, shared with the copy instead of fetched again.
-SHARED_BUILDS = ("deploy/kafka/target", "deploy/tools/node_modules")
+SHARED_BUILDS = (
+    "deploy/kafka/target",
+    "deploy/tools/node_modules",
+    "deploy/kubernetes/tools/bin",
+    "deploy/kubernetes/tools/schemas",
+)
 
 
 def tracked_files(root: Path) -> list[str]:
