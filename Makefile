@@ -5,7 +5,7 @@ RUN := $(UV) run --locked
 
 .PHONY: install run stop test test-unit lint format contracts contracts-check i18n stack-up stack-down clean bench
 
-install: ## Python workspace, Kafka broker jars and Keycloak (Maven), Node test tools — only what is missing
+install: ## Python workspace, Kafka broker jars and Keycloak (Maven), Node test tools, Kubernetes validators — only what is missing
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --locked --quiet
 	@# Bytecode of our own sources: the Temporal sandbox imports a workflow's module again for every
@@ -20,6 +20,8 @@ install: ## Python workspace, Kafka broker jars and Keycloak (Maven), Node test 
 		-a -d deploy/tools/node_modules/@gouvfr/dsfr -a -d deploy/tools/node_modules/htmx.org \
 		-a -d deploy/tools/node_modules/axe-core || \
 		(cd deploy/tools && npm ci --silent --no-audit --no-fund)
+	@# Kubernetes manifests' offline validation: kubeconform, kustomize, Kubernetes and CRD schemas.
+	@UV="$(UV)" bash deploy/kubernetes/tools/install.sh
 
 run: install ## the local stack, demo data and every service process; Ctrl-C stops everything
 	@$(RUN) relais run

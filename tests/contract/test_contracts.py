@@ -13,8 +13,21 @@ def test_contracts_in_the_repository_match_the_code() -> None:
 
 
 def copy_of_contracts(tmp_path: Path) -> Path:
-    shutil.copytree(repo_root() / "contracts", tmp_path / "contracts")
+    """The contracts, and what the Kubernetes manifests are generated from and into."""
+    root = repo_root()
+    shutil.copytree(root / "contracts", tmp_path / "contracts")
+    (tmp_path / "bench" / "results").mkdir(parents=True)
+    shutil.copy(root / "bench" / "results" / "latest.json", tmp_path / "bench" / "results")
+    shutil.copytree(
+        root / "deploy" / "kubernetes",
+        tmp_path / "deploy" / "kubernetes",
+        ignore=shutil.ignore_patterns("tools"),
+    )
     return tmp_path
+
+
+def test_a_copy_of_what_the_check_reads_passes_it(tmp_path: Path) -> None:
+    assert contracts.check(copy_of_contracts(tmp_path)) == []
 
 
 def test_the_check_fails_when_a_schema_drifts_from_the_code(tmp_path: Path) -> None:
@@ -43,3 +56,13 @@ def test_the_check_fails_when_an_event_type_is_missing_from_the_topic_catalogue(
     problems = contracts.check(root)
     assert any("catalogue" in p and "referral.acknowledged.v1" in p for p in problems)
     assert any("drift" in p and "topics.yaml" in p for p in problems)  # it is generated from the manifests
+
+
+def test_the_check_fails_when_a_topic_has_no_strimzi_kafka_topic(tmp_path: Path) -> None:
+    root = copy_of_contracts(tmp_path)
+    topics = root / "deploy/kubernetes/base/generated/kafka-topics.yaml"
+    documents = topics.read_text().split("---\n")
+    topics.write_text("---\n".join(d for d in documents if "topicName: relais.training.events" not in d))
+    problems = contracts.check(root)
+    assert "kubernetes: topic relais.training.events has no KafkaTopic in " in "\n".join(problems)
+    assert any("drift" in p and "kafka-topics.yaml" in p for p in problems)  # generated from the catalogue

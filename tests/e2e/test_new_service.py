@@ -24,7 +24,12 @@ pytestmark = pytest.mark.integration
 NAME = "mobility"
 ALLOWED_OUTSIDE = {"pyproject.toml", "uv.lock"}  # the workspace list and its lock
 # Built or fetched once per checkout, shared with the copy instead of fetched again.
-SHARED_BUILDS = ("deploy/kafka/target", "deploy/tools/node_modules")
+SHARED_BUILDS = (
+    "deploy/kafka/target",
+    "deploy/tools/node_modules",
+    "deploy/kubernetes/tools/bin",
+    "deploy/kubernetes/tools/schemas",
+)
 
 
 def tracked_files(root: Path) -> list[str]:
@@ -137,7 +142,8 @@ def test_a_generated_service_runs_under_make_run_and_passes_its_own_tests(
     out = run(["uv", "run", "--locked", "relais", "new-service", NAME, "--label", "Mobilité"], copy, env)
     assert "installed; contracts regenerated" in out
 
-    # What changed outside the service's folder: the workspace list, and generated contracts only.
+    # What changed outside the service's folder: the workspace list, generated contracts and the
+    # Kubernetes manifests generated with them (its Deployments appear without a hand-written line).
     root = repo_root()
     changed = {
         name
@@ -145,7 +151,13 @@ def test_a_generated_service_runs_under_make_run_and_passes_its_own_tests(
         if name not in pristine or not filecmp.cmp(copy / name, root / name, shallow=False)
     }
     outside = {n for n in changed if not n.startswith(f"services/{NAME}/") and n != "make-run.log"}
-    assert {n for n in outside if not n.startswith("contracts/")} <= ALLOWED_OUTSIDE, outside
+    generated = (
+        "contracts/",
+        "deploy/kubernetes/base/generated/",
+        "deploy/kubernetes/overlays/dev/generated/",
+    )
+    assert {n for n in outside if not n.startswith(generated)} <= ALLOWED_OUTSIDE, outside
+    assert f"deploy/kubernetes/base/generated/{NAME}.yaml" in changed
     assert any(n.startswith(f"services/{NAME}/src/relais_{NAME}/") for n in changed)
 
     # The copy's own checks of the new service: lint, type check, contracts.

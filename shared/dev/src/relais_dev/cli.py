@@ -8,7 +8,10 @@ relais run                       all of the above, then every service process (C
 relais token --org ID --role R   a development token signed by the local issuer
 relais dlq list|replay --group G dead letters of a consumer group (Kafka)         } also `relais-ops`,
 relais outbox parked|show|requeue outbox rows the relay gave up on (PostgreSQL)  } in production images
-relais contracts generate|check  event schemas, OpenAPI, AsyncAPI and topic catalogue against the code
+relais contracts generate|check  event schemas, OpenAPI, AsyncAPI, topic catalogue and the generated
+                                 Kubernetes manifests (deploy/kubernetes) against the code
+relais kubernetes validate       the Kubernetes manifests built and checked against their schemas, offline
+relais capacity                  the capacity plan (metropolis, region, country) from the bench's figures
 relais new-service NAME          a new service from the template, installed, with its contracts
 """
 
@@ -192,6 +195,29 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_kubernetes(_: argparse.Namespace) -> int:
+    from relais_dev import kubeschemas
+
+    failed = 0
+    for overlay, code, output in kubeschemas.validate(repo_root()):
+        print(f"{overlay}: {output.strip().splitlines()[-1] if output.strip() else code}")
+        if code != 0:
+            failed += 1
+            print(output)
+    return 1 if failed else 0
+
+
+def cmd_capacity(args: argparse.Namespace) -> int:
+    from relais_dev import capacity
+
+    bench = capacity.BenchFigures.load(args.bench or capacity.bench_path(repo_root()))
+    targets = list(capacity.TARGETS.values())
+    if args.peak is not None:
+        targets.append(capacity.Target("custom", args.jobseekers, args.referrals_per_year, args.peak))
+    print(capacity.render([capacity.plan(target, bench) for target in targets], bench), end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="relais", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -219,6 +245,15 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("contracts")
     p.add_argument("action", choices=["generate", "check"])
     p.set_defaults(func=cmd_contracts)
+    p = sub.add_parser("kubernetes", help="deploy/kubernetes built and validated (kustomize, kubeconform)")
+    p.add_argument("action", choices=["validate"])
+    p.set_defaults(func=cmd_kubernetes)
+    p = sub.add_parser("capacity", help="the capacity plan derived from bench/results/latest.json")
+    p.add_argument("--bench", type=Path, help="a bench result (default: bench/results/latest.json)")
+    p.add_argument("--peak", type=float, help="a target of your own: peak referrals per second")
+    p.add_argument("--jobseekers", type=int, default=0, help="with --peak: jobseekers followed")
+    p.add_argument("--referrals-per-year", type=int, default=0, help="with --peak: referrals a year")
+    p.set_defaults(func=cmd_capacity)
     args = parser.parse_args(argv)
     if args.command in {"dlq", "outbox"}:  # the operator's commands, aimed at the local stack
         _apply_stack_env_file(Stack())

@@ -1,8 +1,10 @@
-"""Generation and drift check of ``contracts/``: event JSON Schemas, envelope, OpenAPI, AsyncAPI.
+"""Generation and drift check of ``contracts/``: event JSON Schemas, envelope, OpenAPI, AsyncAPI, and of
+the Kubernetes manifests generated from the same manifests and catalogue (``relais_dev.kubernetes``).
 
 ``relais contracts generate`` writes what the code declares; ``relais contracts check`` fails when the
-files and the code disagree, when an event type has no valid example, or when the topic catalogue does
-not list exactly the event types the services publish.
+files and the code disagree, when an event type has no valid example, when the topic catalogue does
+not list exactly the event types the services publish, or when a topic of the catalogue has no
+Strimzi ``KafkaTopic``.
 """
 
 from __future__ import annotations
@@ -74,12 +76,16 @@ def catalogue_document(manifests: dict[str, ServiceManifest]) -> str:
 
 
 def expected_files(root: Path) -> dict[Path, str]:
+    from relais_dev import kubernetes
+
     manifests = load_manifests()
+    catalogue = catalogue_document(manifests)
     files: dict[Path, str] = {
         root / "contracts" / "envelope.schema.json": _dump(envelope_schema()),
-        root / "contracts" / "topics.yaml": catalogue_document(manifests),
+        root / "contracts" / "topics.yaml": catalogue,
         # The OpenID Connect realm docker-compose.yml imports: roles and demo accounts follow the code.
         root / "deploy" / "keycloak" / "relais-realm.json": _dump(compose_realm()),
+        **kubernetes.expected_files(root, manifests, yaml.safe_load(catalogue)),
     }
     for name, manifest in manifests.items():
         files[root / "contracts" / "openapi" / f"{name}.json"] = _dump(manifest.create_app().openapi())
@@ -108,6 +114,7 @@ def check(root: Path) -> list[str]:
         elif path.read_text() != content:
             problems.append(f"drift: {path.relative_to(root)} differs from the code (run `make contracts`)")
     catalogue = TopicCatalogue.load(root / "contracts" / "topics.yaml")
+    problems.extend(_kafka_topics_missing(root))
     envelope = envelope_schema()
     published: set[str] = set()
     for manifest in load_manifests().values():
@@ -126,6 +133,14 @@ def check(root: Path) -> list[str]:
             if event_type not in published and not _declared_elsewhere(root, event_type):
                 problems.append(f"catalogue: {event_type} has no schema under contracts/events")
     return problems
+
+
+def _kafka_topics_missing(root: Path) -> list[str]:
+    """Every topic of the committed catalogue (and each dead-letter topic) is a Strimzi ``KafkaTopic``."""
+    from relais_dev import kubernetes
+
+    catalogue = yaml.safe_load((root / "contracts" / "topics.yaml").read_text())
+    return kubernetes.missing_topics(root, catalogue)
 
 
 def _declared_elsewhere(root: Path, event_type: str) -> bool:
