@@ -13,7 +13,7 @@ def test_contracts_in_the_repository_match_the_code() -> None:
 
 
 def copy_of_contracts(tmp_path: Path) -> Path:
-    """The contracts, and what the Kubernetes manifests are generated from and into."""
+    """The contracts, what the Kubernetes manifests are generated from and into, and the Keycloak realm."""
     root = repo_root()
     shutil.copytree(root / "contracts", tmp_path / "contracts")
     (tmp_path / "bench" / "results").mkdir(parents=True)
@@ -23,6 +23,8 @@ def copy_of_contracts(tmp_path: Path) -> Path:
         tmp_path / "deploy" / "kubernetes",
         ignore=shutil.ignore_patterns("tools"),
     )
+    (tmp_path / "deploy" / "keycloak").mkdir(parents=True)
+    shutil.copy(root / "deploy" / "keycloak" / "relais-realm.json", tmp_path / "deploy" / "keycloak")
     return tmp_path
 
 

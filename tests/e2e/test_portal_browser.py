@@ -547,3 +547,37 @@ def test_a_counsellor_records_a_hire_as_a_life_event_and_it_joins_the_journey(
         page.reload()
     expect(page.locator("#parcours")).to_contain_text("Embauche")
     check_page(page, "29-personne-embauche")
+
+
+def test_the_public_directory_finds_services_by_theme_and_shows_them_on_the_organisations_page(
+    portal: Portal, new_context: Any
+) -> None:
+    association = portal.add_organisation("association", "Atelier numérique de Bellevue")
+    owner = portal.issuer.token(org_id=association["id"], org_kind="association", roles=["counsellor"])
+    name = f"Permanence numérique {portal.suffix}"
+    described = httpx.post(
+        f"{portal.referral.url}/v1/organisations/{association['id']}/services",
+        json={
+            "service": {
+                "nom": name,
+                "description": "Aide aux démarches en ligne, prêt d'ordinateur.",
+                "thematiques": ["numerique--acceder-a-des-services-en-ligne"],
+            },
+            "capacity_status": "waitlist",
+        },
+        headers={"Authorization": f"Bearer {owner}"},
+        timeout=10,
+    )
+    assert described.status_code == 201, described.text
+    page = new_context().new_page()
+    page.goto(f"{portal.url}/annuaire")
+    page.get_by_role("link", name="Rechercher par service proposé, public ou commune").click()
+    page.get_by_label("Service proposé").select_option("numerique--acceder-a-des-services-en-ligne")
+    page.get_by_role("button", name="Rechercher").click()
+    card = page.locator(".fr-card").filter(has_text=name)
+    expect(card).to_contain_text(association["name"])
+    expect(card).to_contain_text("Liste d'attente")
+    check_page(page, "30-annuaire-services")
+    card.get_by_role("link", name=name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(association["name"])
+    expect(page.locator("main")).to_contain_text(name)
