@@ -21,7 +21,17 @@ from relais_portal.oidc import OidcClient
 from relais_portal.referral_api import ApiProblem, ServiceUnavailable
 from relais_portal.session import SessionCodec
 from relais_portal.settings import PortalSettings
-from relais_portal.web import administration, auth, coordination, directory, home, language, people, referrals
+from relais_portal.web import (
+    administration,
+    auth,
+    coordination,
+    directory,
+    home,
+    language,
+    people,
+    referrals,
+    training,
+)
 from relais_portal.web.deps import CsrfRefused, Directory, NotSignedIn, optional_session, render, sign_in_url
 from relais_shared.api import create_service_app
 from relais_shared.telemetry import setup_telemetry
@@ -140,6 +150,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             language.router,
             coordination.router,
             administration.router,
+            training.router,
         ],
         on_shutdown=on_shutdown,
         tracer_provider=setup_telemetry("portal", "web"),

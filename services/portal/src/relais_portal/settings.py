@@ -27,6 +27,10 @@ class PortalSettings(RelaisSettings):
         default="",
         description="The referral API; by default the `referral` entry of `services`, else 127.0.0.1:8101",
     )
+    training_url: str = Field(
+        default="",
+        description="The training API; by default the `training` entry of `services`, else 127.0.0.1:8103",
+    )
     session_secret: str = Field(
         default="dev-portal-session-secret",
         description="Key signing the session cookie (a real secret outside development)",
@@ -61,6 +65,10 @@ class PortalSettings(RelaisSettings):
         if not self.referral_url:
             named = {service.name: service.url for service in self.services}
             self.referral_url = named.get("referral", "http://127.0.0.1:8101")
+        if not self.training_url:
+            self.training_url = {service.name: service.url for service in self.services}.get(
+                "training", "http://127.0.0.1:8103"
+            )
         if not self.assets_dir:
             self.assets_dir = str(project_root() / "deploy" / "tools" / "node_modules")
         if self.environment == "production" and (

@@ -31,6 +31,7 @@ ROLES = Translated(
         "facilitator": N_("Facilitateur des clauses"),
         "evaluator": N_("Évaluation"),
         "admin": N_("Administration"),
+        "training_provider": N_("Organisme de formation"),
     }
 )
 CAPACITY = Translated(
