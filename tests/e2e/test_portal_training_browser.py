@@ -146,7 +146,9 @@ def test_a_counsellor_enrols_a_person_in_a_session_with_free_seats_and_the_provi
     sign_in(counsellor, pact, "mission_locale", "counsellor")
     counsellor.get_by_role("link", name="Formations", exact=True).click()
     expect(counsellor).to_have_title(re.compile("^Formations"))
-    counsellor.get_by_label("Commune").fill("saint-herblain")  # a name, without its capital or accent
+    counsellor.get_by_label("Commune (nom ou code INSEE)").fill(
+        "saint-herblain"
+    )  # a name, without its capital or accent
     counsellor.locator("label[for=garde]").click()  # the DSFR draws the box on the label
     counsellor.get_by_role("button", name="Chercher les sessions").click()
     card = counsellor.locator(".relais-session").filter(has_text=f"Premiers pas numériques {pact.suffix}")
