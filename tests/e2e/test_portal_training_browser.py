@@ -200,5 +200,13 @@ def test_a_counsellor_enrols_a_person_in_a_session_with_free_seats_and_the_provi
     provider.get_by_role("button", name="Enregistrer l'émargement").click()
     expect(provider.get_by_role("status")).to_have_text("Émargement enregistré. 1 présent.")
     expect(provider.locator("#etat-session")).to_have_text("En cours")
+    expect(provider.get_by_label(trainee)).to_be_checked()  # the sheet saved shows as it was ticked
     check_page(provider, "09-organisme-emargement-enregistre", FOLDER)
+
+    provider.get_by_label("Abandon : motif").select_option("mobility")
+    provider.get_by_role("button", name=re.compile("^Enregistrer l'abandon")).click()
+    expect(provider.get_by_role("status")).to_contain_text("Abandon enregistré")
+    expect(provider.locator("#termines")).to_contain_text(trainee)
+    expect(provider.locator("#termines")).to_contain_text("Abandon (Mobilité, transport)")
+    check_page(provider, "10-organisme-abandon", FOLDER)
     assert training_session["id"] in provider.url

@@ -286,7 +286,9 @@ async def provider_session(
 ) -> Response:
     enrolments = await training.get(f"/v1/sessions/{session_id}/enrolments")  # 403/404 if not its own
     found = await training.session(str(session_id), debut)
-    return _session_page(request, session, found, enrolments, jour, fait, presents)
+    # The API does not read attendance back: the sheet just saved is shown as it was ticked.
+    ticked = set(request.query_params.getlist("present"))
+    return _session_page(request, session, found, enrolments, jour, fait, presents, ticked=ticked)
 
 
 def _session_page(
@@ -299,6 +301,7 @@ def _session_page(
     presents: int | None = None,
     status_code: int = 200,
     errors: dict[str, str] | None = None,
+    ticked: set[str] | None = None,
 ) -> Response:
     start, end = date.fromisoformat(found["starts_on"]), date.fromisoformat(found["ends_on"])
     day = _day(jour) or min(max(_today(), start), end)
@@ -315,12 +318,13 @@ def _session_page(
         done=DONE.get(fait, ""),
         presents=presents,
         errors=errors or {},
+        ticked=ticked or set(),
         t=LABELS,
     )
 
 
 def _back(session_id: uuid.UUID, starts_on: str, anchor: str, **query: Any) -> RedirectResponse:
-    params = urlencode({"debut": starts_on, **{k: v for k, v in query.items() if v is not None}})
+    params = urlencode({"debut": starts_on, **{k: v for k, v in query.items() if v is not None}}, doseq=True)
     return RedirectResponse(f"/formations/sessions/{session_id}?{params}#{anchor}", status_code=303)
 
 
@@ -345,9 +349,17 @@ async def attendance(
         found = await training.session(str(session_id), starts_on)
         message = problem.field_errors().get("day") or problem.message
         return _session_page(
-            request, session, found, enrolments, day, status_code=422, errors={"day": message}
+            request, session, found, enrolments, day, status_code=422, errors={"day": message}, ticked=here
         )
-    return _back(session_id, starts_on, "emargement", jour=day, fait="emargement", presents=len(here))
+    return _back(
+        session_id,
+        starts_on,
+        "emargement",
+        jour=day,
+        fait="emargement",
+        presents=len(here),
+        present=sorted(here),
+    )
 
 
 @router.post("/inscriptions/{enrolment_id}/{action}", summary="Fin de formation ou abandon")
