@@ -31,6 +31,7 @@ from relais_portal.web import (
     language,
     people,
     referrals,
+    training,
 )
 from relais_portal.web.deps import CsrfRefused, Directory, NotSignedIn, optional_session, render, sign_in_url
 from relais_shared.api import create_service_app
@@ -150,6 +151,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             coordination.router,
             administration.router,
             clauses.router,
+            training.router,
         ],
         on_shutdown=on_shutdown,
         tracer_provider=setup_telemetry("portal", "web"),

@@ -31,6 +31,10 @@ class PortalSettings(RelaisSettings):
         default="",
         description="The clauses API; by default the `clauses` entry of `services`, else 127.0.0.1:8102",
     )
+    training_url: str = Field(
+        default="",
+        description="The training API; by default the `training` entry of `services`, else 127.0.0.1:8103",
+    )
     session_secret: str = Field(
         default="dev-portal-session-secret",
         description="Key signing the session cookie (a real secret outside development)",
@@ -67,6 +71,10 @@ class PortalSettings(RelaisSettings):
             self.referral_url = named.get("referral", "http://127.0.0.1:8101")
         if not self.clauses_url:
             self.clauses_url = {s.name: s.url for s in self.services}.get("clauses", "http://127.0.0.1:8102")
+        if not self.training_url:
+            self.training_url = {service.name: service.url for service in self.services}.get(
+                "training", "http://127.0.0.1:8103"
+            )
         if not self.assets_dir:
             self.assets_dir = str(project_root() / "deploy" / "tools" / "node_modules")
         if self.environment == "production" and (

@@ -33,6 +33,7 @@ ROLES = Translated(
         "employer": N_("Entreprise titulaire"),
         "evaluator": N_("Évaluation"),
         "admin": N_("Administration"),
+        "training_provider": N_("Organisme de formation"),
     }
 )
 CAPACITY = Translated(

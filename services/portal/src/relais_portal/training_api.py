@@ -1,0 +1,80 @@
+"""The training API as the portal calls it: the signed-in user's token forwarded, answers as dicts.
+
+Same failures as the referral API (``ApiProblem``, shown next to the field), except that the training
+service being down is said as such (a 503 problem naming it), not as the referral service being down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, Request
+
+from relais_portal.i18n import gettext as _
+from relais_portal.referral_api import ApiProblem, ReferralApi, ServiceUnavailable
+from relais_portal.web.deps import CurrentSession, settings_of
+
+PAGE = 200  # the API's largest page
+
+
+class TrainingApi:
+    def __init__(self, client: httpx.AsyncClient, token: str) -> None:
+        self._api = ReferralApi(client, token)
+
+    async def get(self, path: str, **params: Any) -> Any:
+        return await self._call(self._api.get(path, **params))
+
+    async def post(self, path: str, body: Any = None) -> Any:
+        return await self._call(self._api.post(path, body))
+
+    @staticmethod
+    async def _call(request: Any) -> Any:
+        try:
+            return await request
+        except ServiceUnavailable as exc:
+            raise ApiProblem(
+                503,
+                {
+                    "title": _(
+                        "Le service des formations ne répond pas pour le moment. "
+                        "Rien n'a été enregistré : réessayez dans quelques minutes."
+                    )
+                },
+            ) from exc
+
+    async def sessions(self, **filters: Any) -> list[dict[str, Any]]:
+        """Every session the search finds (page after page: the API answers 200 at most at a time)."""
+        found: list[dict[str, Any]] = []
+        while True:
+            page = await self.get("/v1/sessions", **filters, limit=PAGE, offset=len(found))
+            found += page
+            if len(page) < PAGE or len(found) >= 20 * PAGE:
+                return found
+
+    async def session(self, session_id: str, starts_on: str = "") -> dict[str, Any]:
+        """One session (the API has no read by id: a search on its start day, else every session)."""
+        if starts_on:
+            try:
+                candidates = await self.sessions(starts_after=starts_on, starts_before=starts_on)
+            except ApiProblem as problem:
+                if problem.status != 422:  # a mistyped day in the link: look everywhere
+                    raise
+                candidates = []
+            for candidate in candidates:
+                if candidate["id"] == session_id:
+                    return candidate
+        for candidate in await self.sessions():
+            if candidate["id"] == session_id:
+                return candidate
+        raise ApiProblem(404, {})
+
+
+async def training_api_of(request: Request, session: CurrentSession) -> AsyncIterator[TrainingApi]:
+    settings = settings_of(request)
+    async with httpx.AsyncClient(base_url=settings.training_url, timeout=settings.api_timeout_s) as client:
+        yield TrainingApi(client, session.token)
+
+
+Training = Annotated[TrainingApi, Depends(training_api_of)]

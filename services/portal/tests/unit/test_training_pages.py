@@ -1,0 +1,78 @@
+"""The training pages without a stack: where the training API is found, and what a page says when it
+does not answer."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from relais_dev.testing import free_port
+from relais_portal.app import create_app
+from relais_portal.session import COOKIE
+from relais_portal.settings import PortalSettings, ServiceLink
+
+
+def test_the_training_api_is_the_training_entry_of_the_services_unless_stated() -> None:
+    services = [
+        ServiceLink(name="referral", label="Orientation", url="http://127.0.0.1:9001"),
+        ServiceLink(name="training", label="Formation", url="http://127.0.0.1:9003"),
+    ]
+    assert PortalSettings(services=services).training_url == "http://127.0.0.1:9003"
+    stated = PortalSettings(services=services, training_url="http://formation.example")
+    assert stated.training_url == "http://formation.example"
+
+
+def test_the_training_service_down_shows_a_503_page_naming_it_and_nothing_is_sent() -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    settings = PortalSettings(referral_url=down, training_url=down, api_timeout_s=1)
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        codec = client.app.state.sessions_codec  # type: ignore[attr-defined]
+        session = codec.new(
+            token="t",
+            sub="s",
+            org_id="o",
+            org_name="Org",
+            org_kind="training_provider",
+            role="training_provider",
+        )
+        client.cookies.set(COOKIE, codec.dumps(session))
+        answer = client.get("/formations")
+    assert answer.status_code == 503
+    assert "Le service des formations ne répond pas" in answer.text
+    assert "Traceback" not in answer.text
+
+
+def test_the_training_pages_ask_for_sign_in() -> None:
+    with TestClient(create_app(PortalSettings()), follow_redirects=False) as client:
+        answer = client.get("/formations?commune=Rez%C3%A9")
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/connexion?next=/formations")
+
+
+def test_the_training_forms_without_their_csrf_token_are_refused_before_any_call() -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    settings = PortalSettings(referral_url=down, training_url=down, api_timeout_s=1)
+    session_id = "6f1c2f5e-1b7e-4d57-9a55-5b1f3c7a2d10"
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        codec = client.app.state.sessions_codec  # type: ignore[attr-defined]
+        session = codec.new(
+            token="t", sub="s", org_id="o", org_name="Org", org_kind="mission_locale", role="counsellor"
+        )
+        client.cookies.set(COOKIE, codec.dumps(session))
+        forms = [
+            (
+                f"/formations/sessions/{session_id}/inscrire",
+                {"jobseeker_id": session_id, "motive": "Formation"},
+            ),
+            (f"/formations/sessions/{session_id}/emargement", {"day": "2027-02-01", "present": session_id}),
+            (
+                f"/formations/inscriptions/{session_id}/abandonner",
+                {"session_id": session_id, "reason_code": "health"},
+            ),
+        ]
+        for path, data in forms:
+            refused = client.post(path, data=data)
+            # 403 before any call: a call would have met the service down (503).
+            assert (path, refused.status_code) == (path, 403)
+            assert "Formulaire refusé" in refused.text
+        with_token = client.post(forms[0][0], data={**forms[0][1], "csrf_token": session.csrf})
+        assert with_token.status_code == 503

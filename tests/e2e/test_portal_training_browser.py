@@ -1,0 +1,212 @@
+"""The portal's training pages in a real browser (Debian Chromium driven by Playwright).
+
+The referral and training processes and the portal run against the real stack (Kafka, Temporal,
+PostgreSQL). Each page visited is checked by axe-core (no serious or critical violation) and kept as a
+screenshot under test-artefacts/portal-training/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from relais_dev.browser import check_page, wait_ready
+from relais_dev.stack import Stack
+from relais_dev.testing import ServiceProcesses, free_port
+from relais_referral.settings import ReferralSettings
+from relais_shared.auth import DevIssuer
+
+pytestmark = pytest.mark.integration
+FOLDER = "portal-training"
+
+
+class Pact:
+    """The processes, a mission locale and a training provider with one open session."""
+
+    def __init__(self, referral: str, training: str, portal: str, issuer: DevIssuer) -> None:
+        self.referral, self.training, self.url, self.issuer = referral, training, portal, issuer
+        self.suffix = uuid.uuid4().hex[:6]
+        self.orgs: dict[str, dict[str, str]] = {}
+
+    def auth(self, kind: str, role: str) -> dict[str, str]:
+        token = self.issuer.token(org_id=uuid.UUID(self.orgs[kind]["id"]), org_kind=kind, roles=[role])
+        return {"Authorization": f"Bearer {token}"}
+
+    def call(self, url: str, headers: dict[str, str], body: Any) -> dict[str, Any]:
+        answer = httpx.post(url, json=body, headers=headers, timeout=10)
+        assert answer.status_code == 201, answer.text
+        result: dict[str, Any] = answer.json()
+        return result
+
+    def add_organisation(self, kind: str, name: str) -> None:
+        admin = self.issuer.token(
+            org_id=ReferralSettings().coordination_org_id, org_kind="pact_coordination", roles=["admin"]
+        )
+        body = {"name": f"{name} {self.suffix}", "kind": kind, "departement": "44"}
+        self.orgs[kind] = self.call(
+            f"{self.referral}/v1/organisations", {"Authorization": f"Bearer {admin}"}, body
+        )
+
+    def add_session(self, title: str, capacity: int) -> dict[str, Any]:
+        provider = self.auth("training_provider", "training_provider")
+        offer = self.call(
+            f"{self.training}/v1/offers",
+            provider,
+            {"title": f"{title} {self.suffix}", "kind": "digital", "publics": ["jeunes"]},
+        )
+        today = date.today()
+        body = {
+            "offer_id": offer["id"],
+            "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=60)).isoformat(),
+            "timetable": "lundi et jeudi, 9 h – 12 h",
+            "commune": "Saint-Herblain",
+            "code_insee": "44162",
+            "capacity": capacity,
+            "childcare": True,
+            "accessible": True,
+            "transport_note": "Tram 1, arrêt Romanet",
+        }
+        return self.call(f"{self.training}/v1/sessions", provider, body)
+
+    def add_person(self, first_name: str, last_name: str) -> dict[str, Any]:
+        body = {
+            "first_name": first_name,
+            "last_name": last_name,
+            "birth_date": "2004-03-02",
+            "postcode": "44800",
+        }
+        return self.call(f"{self.referral}/v1/jobseekers", self.auth("mission_locale", "counsellor"), body)
+
+
+@pytest.fixture(scope="module")
+def pact(stack: Stack, issuer: DevIssuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pact]:
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+            return "250 OK"
+
+    smtp_port = free_port()
+    smtp = Controller(Sink(), hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    workdir = tmp_path_factory.mktemp("portal-training")
+    referral = ServiceProcesses("referral", stack, workdir, env={"RELAIS_SMTP_PORT": str(smtp_port)})
+    training = ServiceProcesses("training", stack, workdir)
+    groups = [referral, training]
+    try:
+        referral.start_all()
+        training.start_all()
+        web = ServiceProcesses(
+            "portal",
+            stack,
+            workdir,
+            env={"RELAIS_PORTAL_REFERRAL_URL": referral.url, "RELAIS_PORTAL_TRAINING_URL": training.url},
+        )
+        groups.append(web)
+        web.start_all()
+        wait_ready(referral.url, "referral API")
+        wait_ready(training.url, "training API")
+        wait_ready(web.url, "portal")
+        yield Pact(referral.url, training.url, web.url, issuer)
+    finally:
+        for group in reversed(groups):
+            group.stop_all()
+        smtp.stop()
+
+
+def sign_in(page: Page, pact: Pact, kind: str, role: str) -> None:
+    page.goto(f"{pact.url}/connexion")
+    page.get_by_label("Filtrer les organisations").fill(pact.suffix)
+    page.get_by_role("button", name="Filtrer").click()
+    page.get_by_label("Organisation", exact=True).select_option(pact.orgs[kind]["id"])
+    page.locator(f"label[for=role-{role}]").click()  # the DSFR draws the radio on the label
+    page.get_by_role("button", name="Se connecter").last.click()
+    expect(page.locator("#identite")).to_contain_text(pact.orgs[kind]["name"])
+
+
+def test_a_counsellor_enrols_a_person_in_a_session_with_free_seats_and_the_provider_takes_attendance(
+    pact: Pact, new_context: Any
+) -> None:
+    pact.add_organisation("mission_locale", "Mission locale Nantes Métropole")
+    pact.add_organisation("training_provider", "Organisme de formation Erdre")
+    training_session = pact.add_session("Premiers pas numériques", capacity=3)
+    person = pact.add_person("Awa", f"Diallo{pact.suffix}")
+    full_name = f"Awa Diallo{pact.suffix}"
+
+    counsellor = new_context().new_page()
+    sign_in(counsellor, pact, "mission_locale", "counsellor")
+    counsellor.get_by_role("link", name="Formations", exact=True).click()
+    expect(counsellor).to_have_title(re.compile("^Formations"))
+    counsellor.get_by_label("Commune (nom ou code INSEE)").fill(
+        "saint-herblain"
+    )  # a name, without its capital or accent
+    counsellor.locator("label[for=garde]").click()  # the DSFR draws the box on the label
+    counsellor.get_by_role("button", name="Chercher les sessions").click()
+    card = counsellor.locator(".relais-session").filter(has_text=f"Premiers pas numériques {pact.suffix}")
+    expect(card.locator(".places")).to_have_text("3 places libres / 3")
+    check_page(counsellor, "01-formations-recherche", FOLDER)
+
+    # Click 1: the session; the person is chosen among the counsellor's own.
+    card.get_by_role("link", name=re.compile("^Inscrire une personne")).click()
+    expect(counsellor).to_have_title(re.compile("Inscrire à une formation"))
+    counsellor.get_by_label("Nom, prénom ou date de naissance").fill(f"Diallo{pact.suffix}")
+    counsellor.get_by_role("button", name="Rechercher").click()
+    check_page(counsellor, "02-inscrire-choisir-la-personne", FOLDER)
+    counsellor.get_by_role("link", name=re.compile(full_name)).click()
+    expect(counsellor.get_by_label("Motif de l'orientation")).to_have_value(
+        re.compile(f"^Inscription à la session « Premiers pas numériques {pact.suffix} »")
+    )
+    check_page(counsellor, "03-inscrire-confirmer", FOLDER)
+    # Click 2: send the referral to the session's provider.
+    counsellor.get_by_role("button", name="Envoyer la demande d'inscription").click()
+    expect(counsellor.locator("#etat")).to_have_text("Envoyée")
+    check_page(counsellor, "04-orientation-envoyee", FOLDER)
+
+    # The training consumer enrols the person; its confirmation takes the referral in charge.
+    deadline = time.monotonic() + 60
+    while (counsellor.locator("#etat").text_content() or "").strip() != "Prise en charge":
+        assert time.monotonic() < deadline, "the enrolment never took the referral in charge"
+        time.sleep(1)
+        counsellor.reload()
+    check_page(counsellor, "05-orientation-prise-en-charge", FOLDER)
+
+    # The same search now counts one seat less.
+    counsellor.goto(f"{pact.url}/formations?commune=44162&personne={person['id']}")
+    card = counsellor.locator(".relais-session").filter(has_text=f"Premiers pas numériques {pact.suffix}")
+    expect(card.locator(".places")).to_have_text("2 places libres / 3")
+    expect(card.get_by_role("link", name=re.compile(f"^Inscrire {full_name}"))).to_be_visible()
+    check_page(counsellor, "06-formations-pour-une-personne", FOLDER)
+
+    provider = new_context().new_page()
+    sign_in(provider, pact, "training_provider", "training_provider")
+    provider.get_by_role("link", name="Formations", exact=True).click()
+    expect(provider).to_have_title(re.compile("Mes sessions de formation"))
+    check_page(provider, "07-organisme-mes-sessions", FOLDER)
+    provider.get_by_role("link", name=f"Premiers pas numériques {pact.suffix}").click()
+    trainee = f"Personne n° {person['id'][:8]}"
+    expect(provider.locator("#feuille")).to_contain_text(trainee)
+    expect(provider.locator("body")).not_to_contain_text(f"Diallo{pact.suffix}")  # no name from training
+    check_page(provider, "08-organisme-session", FOLDER)
+    provider.locator("#feuille label", has_text=trainee).click()
+    provider.get_by_role("button", name="Enregistrer l'émargement").click()
+    expect(provider.get_by_role("status")).to_have_text("Émargement enregistré. 1 présent.")
+    expect(provider.locator("#etat-session")).to_have_text("En cours")
+    expect(provider.get_by_label(trainee)).to_be_checked()  # the sheet saved shows as it was ticked
+    check_page(provider, "09-organisme-emargement-enregistre", FOLDER)
+
+    provider.get_by_label("Abandon : motif").select_option("mobility")
+    provider.get_by_role("button", name=re.compile("^Enregistrer l'abandon")).click()
+    expect(provider.get_by_role("status")).to_contain_text("Abandon enregistré")
+    expect(provider.locator("#termines")).to_contain_text(trainee)
+    expect(provider.locator("#termines")).to_contain_text("Abandon (Mobilité, transport)")
+    check_page(provider, "10-organisme-abandon", FOLDER)
+    assert training_session["id"] in provider.url
