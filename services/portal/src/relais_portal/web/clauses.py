@@ -31,6 +31,7 @@ from relais_portal.web.deps import (
     Directory,
     DirectoryDep,
     render,
+    unknown_action,
 )
 
 router = APIRouter(prefix="/clauses", tags=["clauses"])
@@ -377,14 +378,7 @@ async def penalty_step(
         body = {"amount": amount.strip().replace(",", ".").replace(" ", "")} if amount.strip() else {}
         field = "amount"
     else:
-        return render(
-            request,
-            "error.html",
-            session,
-            404,
-            title=_("Action inconnue"),
-            message=_("Cette action n'existe pas pour une pénalité."),
-        )
+        return unknown_action(request, session, _("Cette action n'existe pas pour une pénalité."))
     try:
         await api.post(f"/v1/contracts/{contract_id}/penalty/{step}", body)
     except ApiProblem as problem:

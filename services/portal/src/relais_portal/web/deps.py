@@ -131,6 +131,11 @@ def render(
     )
 
 
+def unknown_action(request: Request, session: Session, message: str) -> HTMLResponse:
+    """A form posted to an action the page never offers (a forged or stale URL): a 404 page."""
+    return render(request, "error.html", session, 404, title=i18n.gettext("Action inconnue"), message=message)
+
+
 class Directory:
     """Organisation names for the pages, read from the directory with the portal's own token.
 

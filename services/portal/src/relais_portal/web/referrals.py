@@ -13,7 +13,15 @@ from relais_portal.i18n import N_, Translated
 from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem
 from relais_portal.session import Session
-from relais_portal.web.deps import PARIS, Api, CsrfSession, CurrentSession, DirectoryDep, render
+from relais_portal.web.deps import (
+    PARIS,
+    Api,
+    CsrfSession,
+    CurrentSession,
+    DirectoryDep,
+    render,
+    unknown_action,
+)
 
 router = APIRouter(prefix="/orientations", tags=["orientations"])
 
@@ -236,14 +244,7 @@ async def act(
     elif action == "close":
         body = {"outcome": field.get("outcome") or None}
     elif action not in ("acknowledge", "accept", "withdraw"):
-        return render(
-            request,
-            "error.html",
-            session,
-            404,
-            title=_("Action inconnue"),
-            message=_("Cette action n'existe pas pour une orientation."),
-        )
+        return unknown_action(request, session, _("Cette action n'existe pas pour une orientation."))
     try:
         await api.post(f"/v1/referrals/{referral_id}/{action}", body)
     except ApiProblem as problem:

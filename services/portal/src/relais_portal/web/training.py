@@ -22,7 +22,15 @@ from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem
 from relais_portal.session import Session
 from relais_portal.training_api import Training
-from relais_portal.web.deps import PARIS, Api, CsrfSession, CurrentSession, DirectoryDep, render
+from relais_portal.web.deps import (
+    PARIS,
+    Api,
+    CsrfSession,
+    CurrentSession,
+    DirectoryDep,
+    render,
+    unknown_action,
+)
 
 router = APIRouter(prefix="/formations", tags=["formations"])
 
@@ -380,14 +388,7 @@ async def close_enrolment(
     elif action == "abandonner":
         path, body = "abandon", {"reason_code": reason_code or None}
     else:
-        return render(
-            request,
-            "error.html",
-            session,
-            404,
-            title=_("Action inconnue"),
-            message=_("Cette action n'existe pas pour une inscription."),
-        )
+        return unknown_action(request, session, _("Cette action n'existe pas pour une inscription."))
     try:
         await training.post(f"/v1/enrolments/{enrolment_id}/{path}", body)
     except ApiProblem as problem:
