@@ -9,6 +9,7 @@ Strimzi ``KafkaTopic``.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -87,13 +88,26 @@ def expected_files(root: Path) -> dict[Path, str]:
         root / "deploy" / "keycloak" / "relais-realm.json": _dump(compose_realm()),
         **kubernetes.expected_files(root, manifests, yaml.safe_load(catalogue)),
     }
-    for name, manifest in manifests.items():
-        files[root / "contracts" / "openapi" / f"{name}.json"] = _dump(manifest.create_app().openapi())
-        if manifest.asyncapi is not None:
-            files[root / "contracts" / "asyncapi" / f"{name}.json"] = _dump(manifest.asyncapi())
-        for model in manifest.events.all().values():
-            files[root / dataschema_for(model.event_type)] = _dump(event_schema(model))
+    files.update({root / relative: content for relative, content in _documents_of_the_code().items()})
     return files
+
+
+@functools.cache
+def _documents_of_the_code() -> dict[str, str]:
+    """The OpenAPI, AsyncAPI and event schemas the services' code declares, by path in the repository.
+
+    They depend on the code alone, which does not change within a process: computed once, so that the
+    check's own tests, which run it on several copies of the repository, pay for FastAPI's OpenAPI
+    generation (most of a check's time) once.
+    """
+    documents: dict[str, str] = {}
+    for name, manifest in load_manifests().items():
+        documents[f"contracts/openapi/{name}.json"] = _dump(manifest.create_app().openapi())
+        if manifest.asyncapi is not None:
+            documents[f"contracts/asyncapi/{name}.json"] = _dump(manifest.asyncapi())
+        for model in manifest.events.all().values():
+            documents[dataschema_for(model.event_type)] = _dump(event_schema(model))
+    return documents
 
 
 def generate(root: Path) -> list[Path]:
