@@ -127,3 +127,33 @@ def declared_roles(app: Any, prefix: str = "") -> dict[tuple[str, str], frozense
         for method in (route.methods or set()) - {"HEAD"}:
             found[(method, route.path)] = rules[0].roles if len(rules) == 1 else None
     return found
+
+
+# The role walk every service's function-level authorisation test makes (OWASP API5): each route of the
+# README's table, called by each role Relais knows and by one it does not know.
+UNKNOWN_ROLE = "superuser"
+
+
+def role_walk(rules: dict[tuple[str, str], frozenset[str]]) -> Callable[[Any], Any]:
+    """Parametrizes a test over ``(method, path)`` of every route of ``rules`` and over ``role``: every role
+    Relais knows, and ``UNKNOWN_ROLE``."""
+    import pytest
+
+    from relais_shared.auth import ROLES
+
+    routes = sorted(rules)
+    by_role = pytest.mark.parametrize("role", [*sorted(ROLES), UNKNOWN_ROLE])
+    by_route = pytest.mark.parametrize(("method", "path"), routes, ids=[f"{m} {p}" for m, p in routes])
+    return lambda test: by_route(by_role(test))
+
+
+def assert_the_role_rule_holds(response: Any, allowed: bool) -> None:
+    """A role the route allows is not refused (and the route does not fail on it); any other gets a 403
+    problem before anything is read: an empty body, or ids nobody has, must not change that."""
+    if allowed:
+        assert response.status_code not in (401, 403), response.text
+        assert response.status_code < 500, response.text
+    else:
+        assert response.status_code == 403, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["type"].endswith("/forbidden"), response.text
