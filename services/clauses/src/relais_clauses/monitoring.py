@@ -204,7 +204,7 @@ async def present_observations(
 ) -> ObligationStateRow:
     contract, who = await contract_for(uow, principal, contract_id, coordination_org_id)
     if not who.contractor:
-        raise NotAllowed("the contractor presents its observations")
+        raise NotAllowed("L'entreprise titulaire présente ses observations.")
     state = await _state(uow, contract.id)
     procedure = _procedure(state)
     try:
@@ -225,7 +225,7 @@ async def decide_penalty(
 ) -> ObligationStateRow:
     contract, who = await contract_for(uow, principal, contract_id, coordination_org_id)
     if not who.buyer:
-        raise NotAllowed("the buyer decides the penalty")
+        raise NotAllowed("L'acheteur décide de la pénalité.")
     state = await _state(uow, contract.id)
     procedure = _procedure(state)
     try:

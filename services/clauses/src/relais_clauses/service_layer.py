@@ -235,7 +235,7 @@ async def contract_for(
 async def publish_rules(uow: UnitOfWork, principal: Principal, rules: CountingRules) -> CountingRulesRow:
     """A buyer publishes a new version of its counting rules (contracts keep the version they had)."""
     if not principal.has_role("buyer"):
-        raise NotAllowed("only a buyer publishes its counting rules")
+        raise NotAllowed("Seul un acheteur publie ses règles de décompte.")
     current = await uow.db.rules(principal.org_id)
     row = CountingRulesRow(
         buyer_org_id=principal.org_id,
@@ -272,7 +272,9 @@ async def create_operation(
         (principal.has_role("buyer") and principal.org_id == buyer_org_id)
         or principal.has_role("facilitator")
     ):
-        raise NotAllowed("a buyer records its own operations; a facilitator records them for a buyer")
+        raise NotAllowed(
+            "Un acheteur enregistre ses propres opérations ; un facilitateur les enregistre pour un acheteur."
+        )
     row = OperationRow(id=uuid.uuid4(), buyer_org_id=buyer_org_id, name=name, pooling_group=pooling_group)
     uow.db.add(row)
     return row
@@ -315,7 +317,9 @@ async def create_contract(uow: UnitOfWork, principal: Principal, cmd: NewContrac
         (principal.has_role("buyer") and principal.org_id == operation.buyer_org_id)
         or (principal.has_role("facilitator") and principal.org_id == cmd.facilitator_org_id)
     ):
-        raise NotAllowed("the operation's buyer, or the facilitator put in charge, records its contracts")
+        raise NotAllowed(
+            "L'acheteur de l'opération, ou le facilitateur qui en est chargé, enregistre ses marchés."
+        )
     if cmd.legal_basis not in LEGAL_BASES:
         raise InvalidClause(f"base légale inconnue : {cmd.legal_basis}")
     if cmd.ends_on <= cmd.starts_on:
@@ -389,7 +393,7 @@ async def decide_eligibility(
     uow: UnitOfWork, principal: Principal, cmd: EligibilityRequest, policy: EligibilityPolicy
 ) -> EligibilityDecisionRow:
     if not principal.has_role("facilitator"):
-        raise NotAllowed("only a clause facilitator decides eligibility")
+        raise NotAllowed("Seul un facilitateur de clauses décide de l'éligibilité.")
     try:
         proofs = [Proof(Criterion(c), ProofMethod(m), d, ref) for c, m, d, ref in cmd.proofs]
         decision = decide(
@@ -463,7 +467,7 @@ async def hire(
     """A participant starts work on a clause contract: only with an eligibility decision holding that day."""
     contract, who = await contract_for(uow, principal, cmd.contract_id, coordination_org_id)
     if not who.facilitator:
-        raise NotAllowed("the facilitator in charge of the clause records the hires")
+        raise NotAllowed("Le facilitateur chargé de la clause enregistre les embauches.")
     try:
         mode, contract_type = Mode(cmd.mode), ContractType(cmd.contract_type)
     except ValueError as exc:
@@ -536,7 +540,7 @@ async def declare_hours(
     """All lines or none: a line breaking a rule is named (``lines.<i>.<field>``), nothing is written."""
     contract, who = await contract_for(uow, principal, contract_id, coordination_org_id)
     if not (who.facilitator or who.contractor):
-        raise NotAllowed("the contractor or the facilitator declares hours")
+        raise NotAllowed("L'entreprise titulaire ou le facilitateur déclare les heures.")
     work = {w.id: w for w in await uow.db.work_contracts([contract.id])}
     months = 3 if contract.reporting_period == "quarter" else 1
     errors: list[dict[str, str]] = []

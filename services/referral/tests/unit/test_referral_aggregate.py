@@ -70,3 +70,36 @@ def test_a_referral_is_acknowledged_once() -> None:
 )
 def test_age_band_is_computed_on_the_day_of_the_event(birth: date | None, band: str | None) -> None:
     assert age_band(birth, date(2026, 11, 30)) == band
+
+
+def test_a_refused_action_is_explained_to_the_user_in_french() -> None:
+    referral = submitted()
+    with pytest.raises(
+        NotAllowed, match="^Seule la structure qui reçoit l'orientation peut en accuser réception.$"
+    ):
+        referral.acknowledge(by_org_id=referral.sender_org_id, now=NOW)
+    referral.acknowledge(by_org_id=referral.receiver_org_id, now=NOW)
+    with pytest.raises(
+        InvalidTransition, match="^Impossible d'en accuser réception : la réception de l'orientation"
+    ):
+        referral.acknowledge(by_org_id=referral.receiver_org_id, now=NOW)
+
+
+def test_every_action_and_state_a_transition_can_refuse_has_its_french_words() -> None:
+    import re
+    from pathlib import Path
+
+    from relais_referral.domain import errors
+
+    source = "".join(
+        (Path(errors.__file__).parent / name).read_text() for name in ("referral.py", "journey.py")
+    )
+    actions = set(re.findall(r'_(?:require|receiver_only)\([^()]*?, "([^"]+)"\)', source))
+    actions |= set(re.findall(r'_require_in_pact\("([^"]+)"\)', source))
+    states = {str(status) for status in ReferralStatus}
+    for state, action in re.findall(r'InvalidTransition\("([^"]+)", "([^"]+)"\)', source):
+        states.add(state)
+        actions.add(action)
+    assert len(actions) > 10
+    assert actions - errors.ACTIONS.keys() == set()
+    assert states - errors.STATES.keys() == set()

@@ -52,7 +52,7 @@ class UnitOfWork(SqlUnitOfWork):
 
 def _provider(principal: Principal) -> None:
     if not principal.has_role("training_provider"):
-        raise NotAllowed("only a training provider manages its catalogue and sessions")
+        raise NotAllowed("Seul un organisme de formation gère son catalogue et ses sessions.")
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,28 @@ class UnhandledErrors:
         return Problem("internal-error", "Réessayez ; si cela persiste, contactez le support.")
 
 
+# ``NotFound`` names what was looked for by a code ("referral"); the answer names it in French.
+RESOURCES = {
+    "referral": "Orientation",
+    "jobseeker": "Personne",
+    "organisation": "Structure",
+    "task": "Tâche",
+    "inbox": "Boîte de réception",
+    "need": "Besoin",
+    "service": "Service",
+    "contract": "Marché",
+    "operation": "Opération",
+    "offer": "Offre de formation",
+    "session": "Session de formation",
+    "enrolment": "Inscription",
+    "campaign": "Campagne",
+}
+
+
+def _what(resource: str) -> str:
+    return RESOURCES.get(resource, resource) or "Ressource"
+
+
 def install_problem_handlers(app: FastAPI) -> Outages:
     """Registers the problem+json answers of every error; returns the app's outage log, whose
     :meth:`Outages.ended` the app calls when its database is reachable again."""
@@ -248,7 +270,8 @@ def install_problem_handlers(app: FastAPI) -> Outages:
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
         return problem_response(
-            Problem("not-found", f"{exc} introuvable ou hors de votre périmètre."), request.url.path
+            Problem("not-found", f"{_what(str(exc))} introuvable ou hors de votre périmètre."),
+            request.url.path,
         )
 
     @app.exception_handler(NotAllowed)

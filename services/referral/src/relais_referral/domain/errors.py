@@ -7,9 +7,47 @@ class DomainError(Exception):
     """Base of rule violations."""
 
 
+# The answer a user reads is French; ``action`` and ``current`` stay codes for the code and the logs.
+ACTIONS = {
+    "acknowledge": "en accuser réception",
+    "schedule an appointment for": "fixer un rendez-vous",
+    "record the appointment outcome of": "enregistrer l'issue du rendez-vous",
+    "accept": "l'accepter",
+    "refuse": "la refuser",
+    "close": "la clore",
+    "withdraw": "la retirer",
+    "expire": "la faire expirer",
+    "make obsolete": "la rendre caduque",
+    "refer": "orienter la personne",
+    "refer again": "orienter de nouveau la personne vers cette structure",
+    "release": "mettre fin à l'accompagnement",
+    "assign a référent": "désigner un référent",
+    "back from training": "reprendre la personne après sa formation",
+    "training cancelled": "reprendre la personne après l'annulation de sa formation",
+    "exit": "enregistrer une sortie",
+}
+STATES = {
+    "submitted": "l'orientation est envoyée, sans accusé de réception",
+    "acknowledged": "la réception de l'orientation est déjà accusée",
+    "appointment_scheduled": "un rendez-vous est fixé",
+    "accepted": "l'orientation est acceptée",
+    "closed": "l'orientation est close",
+    "refused": "l'orientation est refusée",
+    "withdrawn": "l'orientation est retirée",
+    "expired": "l'orientation a expiré",
+    "obsolete": "l'orientation est caduque",
+    "out of the pact": "la personne est sortie du pacte",
+    "already referred to this organisation": "une orientation vers cette structure est déjà en cours",
+    "waiting for an answer to its own referral": "la structure attend la réponse à sa propre orientation",
+    "has a référent": "la personne a déjà un référent",
+}
+
+
 class InvalidTransition(DomainError):
     def __init__(self, current: str, action: str) -> None:
-        super().__init__(f"cannot {action} a referral that is {current}")
+        what = ACTIONS.get(action, action)
+        of = "d'" if what[:1] in "aeiouéh" else "de "
+        super().__init__(f"Impossible {of}{what} : {STATES.get(current, current)}.")
         self.current = current
         self.action = action
 

@@ -260,7 +260,7 @@ class Journey:
         """The référent ends its accompaniment without an exit from the pact."""
         self._require_in_pact("release")
         if by_org_id != self.referent_org_id:
-            raise NotAllowed("only the référent organisation may end its accompaniment")
+            raise NotAllowed("Seule la structure référente peut mettre fin à son accompagnement.")
         if any(r.sender_org_id == by_org_id for r in self.open_referrals.values()):
             # Warm hand-off: the sender stays responsible until the receiver answers.
             raise InvalidTransition("waiting for an answer to its own referral", "release")
@@ -298,7 +298,7 @@ class Journey:
         without one); None when the event comes from a partner service (a hire, an abandoned training)."""
         self._require_in_pact(kind.value)
         if by_org_id is not None and by_org_id != (self.referent_org_id or self.coordination_org_id):
-            raise NotAllowed("only the référent organisation declares a life event")
+            raise NotAllowed("Seule la structure référente déclare un événement de parcours.")
         detail = (
             f"{contract_type} {weekly_hours:g}h"
             if contract_type and weekly_hours is not None
@@ -363,7 +363,7 @@ class Journey:
         Returns the open referrals that the exit makes obsolete."""
         self._require_in_pact("exit")
         if by_org_id is not None and by_org_id != self.referent_org_id:
-            raise NotAllowed("only the référent organisation records an exit")
+            raise NotAllowed("Seule la structure référente enregistre une sortie.")
         owner = self.referent_org_id
         self.in_pact = False
         self.exit_outcome = outcome

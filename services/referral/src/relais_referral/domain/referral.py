@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from relais_referral.domain.errors import InvalidReferral, InvalidTransition, NotAllowed
+from relais_referral.domain.errors import ACTIONS, InvalidReferral, InvalidTransition, NotAllowed
 from relais_referral.domain.events import (
     AppointmentOutcomeRecorded,
     AppointmentScheduled,
@@ -130,9 +130,11 @@ class Referral:
         receiver_kind: str | None = None,
     ) -> Referral:
         if sender_org_id == receiver_org_id:
-            raise InvalidReferral("an organisation cannot refer a jobseeker to itself")
+            raise InvalidReferral("Une structure ne peut pas s'adresser une orientation à elle-même.")
         if training_session_id is not None and receiver_kind != "training_provider":
-            raise InvalidReferral("only a referral to a training provider asks for a training session")
+            raise InvalidReferral(
+                "Seule une orientation vers un organisme de formation demande une place en session."
+            )
         referral = cls(
             id=referral_id,
             jobseeker_id=jobseeker_id,
@@ -182,7 +184,9 @@ class Referral:
     # ------------------------------------------------------------------ guards
     def _receiver_only(self, org_id: uuid.UUID, action: str) -> None:
         if org_id != self.receiver_org_id:
-            raise NotAllowed(f"only the receiving organisation may {action} a referral")
+            raise NotAllowed(
+                f"Seule la structure qui reçoit l'orientation peut {ACTIONS.get(action, action)}."
+            )
 
     def _require(self, allowed: frozenset[ReferralStatus] | set[ReferralStatus], action: str) -> None:
         if self.status not in allowed:
@@ -204,7 +208,7 @@ class Referral:
         if not self.can_schedule:
             raise InvalidTransition(self.status, "schedule an appointment for")
         if appointment_at < now:
-            raise InvalidReferral("an appointment cannot be scheduled in the past")
+            raise InvalidReferral("Un rendez-vous ne peut pas être fixé dans le passé.")
         self.status = ReferralStatus.APPOINTMENT_SCHEDULED
         self.appointment_at = appointment_at
         self.appointment_outcome = None
@@ -287,7 +291,7 @@ class Referral:
         self._receiver_only(by_org_id, "refuse")
         self._require(OPEN_STATUSES, "refuse")
         if reason is RefusalReason.OTHER and not (comment and comment.strip()):
-            raise InvalidReferral("a comment is required when the reason is 'other'")
+            raise InvalidReferral("Un commentaire est obligatoire quand le motif est « autre ».")
         self._return_to_sender(
             ReferralStatus.REFUSED, reason, comment, shared_with_jobseeker, now, reorient_due
         )
@@ -311,7 +315,7 @@ class Referral:
     # ------------------------------------------------------------------ sender's turn
     def withdraw(self, *, by_org_id: uuid.UUID, now: datetime) -> None:
         if by_org_id != self.sender_org_id:
-            raise NotAllowed("only the sending organisation may withdraw a referral")
+            raise NotAllowed("Seule la structure qui a envoyé l'orientation peut la retirer.")
         self._require(OPEN_STATUSES, "withdraw")
         self.status = ReferralStatus.WITHDRAWN
         self.events.append(

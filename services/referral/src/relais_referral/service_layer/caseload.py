@@ -53,7 +53,7 @@ class Duplicates:
 
 def _counsellor(principal: Principal) -> None:
     if not principal.has_role("counsellor"):
-        raise NotAllowed("a caseload is for counsellors")
+        raise NotAllowed("La file active est réservée aux conseillers.")
 
 
 async def _visible_person(uow: UnitOfWork, principal: Principal, jobseeker_id: uuid.UUID) -> JobseekerRow:
@@ -188,7 +188,7 @@ async def merge_jobseekers(
 ) -> JobseekerRow:
     """The pact coordination merges a duplicate into the kept record: one record, one journey, one event."""
     if principal.org_id != ctx.coordination_org_id or not principal.has_role("coordinator"):
-        raise NotAllowed("only the pact coordination merges records")
+        raise NotAllowed("Seule la coordination du pacte fusionne des fiches.")
     if cmd.kept_id == cmd.duplicate_id:
         raise Conflict("une fiche ne peut pas être fusionnée avec elle-même")
     people = await uow.caseload.lock_people(cmd.kept_id, cmd.duplicate_id)

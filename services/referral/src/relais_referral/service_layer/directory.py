@@ -30,7 +30,9 @@ async def create_organisation(
     uow: UnitOfWork, principal: Principal, cmd: CreateOrganisation, ctx: PactContext
 ) -> OrganisationRow:
     if not ctx.is_pact_admin(principal):
-        raise NotAllowed("only an administrator of the pact coordination adds organisations to the directory")
+        raise NotAllowed(
+            "Seul un administrateur de la coordination du pacte ajoute des structures à l'annuaire."
+        )
     row = OrganisationRow(
         id=cmd.organisation_id or uuid.uuid4(),
         name=cmd.name,
@@ -51,7 +53,7 @@ async def set_capacity(
     if principal.org_id != org_id and not ctx.is_pact_admin(principal):
         raise NotFound("organisation")
     if not (principal.has_role("counsellor") or ctx.is_pact_admin(principal)):
-        raise NotAllowed("only the organisation's counsellors or an administrator change its capacity")
+        raise NotAllowed("Seuls les conseillers de la structure ou un administrateur changent sa capacité.")
     row = await uow.directory.organisation(org_id, for_update=True)
     if row is None:
         raise NotFound("organisation")
@@ -74,7 +76,7 @@ async def add_site(
     if not (
         ctx.is_pact_admin(principal) or (principal.org_id == org_id and principal.has_role("counsellor"))
     ):
-        raise NotAllowed("only the organisation or an administrator describes its sites")
+        raise NotAllowed("Seule la structure ou un administrateur décrit ses lieux d'accueil.")
     if await uow.directory.organisation(org_id) is None:
         raise NotFound("organisation")
     row = SiteRow(
@@ -102,7 +104,7 @@ async def add_member(
 ) -> MemberRow:
     """The directory's contact list; authorisation itself comes from the identity provider's token."""
     if not ctx.is_pact_admin(principal):
-        raise NotAllowed("only an administrator of the pact coordination manages members")
+        raise NotAllowed("Seul un administrateur de la coordination du pacte gère les membres.")
     if await uow.directory.organisation(org_id) is None:
         raise NotFound("organisation")
     row = MemberRow(organisation_id=org_id, sub=sub, display_name=display_name, email=email, roles=roles)
@@ -117,7 +119,7 @@ async def publish_policy(
     if not ctx.is_pact_admin(principal) and not (
         principal.org_id == ctx.coordination_org_id and principal.has_role("coordinator")
     ):
-        raise NotAllowed("only the pact coordination or an administrator sets the deadlines")
+        raise NotAllowed("Seule la coordination du pacte ou un administrateur fixe les délais.")
     version = await uow.policies.next_version()
     values = {k: v for k, v in policy.__dict__.items() if k != "version"}
     await uow.directory.add(

@@ -37,7 +37,7 @@ class RegisterJobseeker:
 async def register_jobseeker(uow: UnitOfWork, principal: Principal, cmd: RegisterJobseeker) -> JobseekerRow:
     """The registering organisation becomes the person's référent de parcours."""
     if not principal.has_role("counsellor"):
-        raise NotAllowed("only counsellors register jobseekers")
+        raise NotAllowed("Seuls des conseillers inscrivent des personnes.")
     now = datetime.now(UTC)
     row = JobseekerRow(
         id=uuid.uuid4(),
@@ -101,7 +101,7 @@ async def assign_referent(
     uow: UnitOfWork, principal: Principal, jobseeker_id: uuid.UUID, org_id: uuid.UUID, ctx: PactContext
 ) -> Journey:
     if principal.org_id != ctx.coordination_org_id or not principal.has_role("coordinator", "admin"):
-        raise NotAllowed("only the pact coordination designates a référent")
+        raise NotAllowed("Seule la coordination du pacte désigne un référent.")
     journey = await load_journey(uow, None, jobseeker_id, ctx)
     now = datetime.now(UTC)
     journey.assign_referent(org_id=org_id, now=now)
@@ -148,7 +148,9 @@ async def record_life_event(
     policy = await uow.policies.current("*")
     too_long = contract_type is not None and len(contract_type) > 20
     if too_long or (weekly_hours is not None and not 0 <= weekly_hours <= 48):
-        raise InvalidReferral("contract type of at most 20 characters and 0 to 48 weekly hours")
+        raise InvalidReferral(
+            "Le type de contrat tient en 20 caractères au plus et la durée hebdomadaire va de 0 à 48 heures."
+        )
     today = paris_date(now)
     ended = journey.life_event(
         kind,
@@ -211,7 +213,7 @@ async def _audit(uow: UnitOfWork, principal: Principal | None, action: str, jobs
 
 def _counsellor(principal: Principal) -> None:
     if not principal.has_role("counsellor"):
-        raise NotAllowed("only counsellors act on a person's journey")
+        raise NotAllowed("Seuls des conseillers agissent sur le parcours d'une personne.")
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ class LiftNeed:
 
 async def _person(uow: UnitOfWork, principal: Principal, jobseeker_id: uuid.UUID) -> JobseekerRow:
     if not principal.has_role("counsellor"):
-        raise NotAllowed("only counsellors read and record a person's needs")
+        raise NotAllowed("Seuls des conseillers lisent et enregistrent les besoins d'une personne.")
     person = await uow.jobseekers.get(jobseeker_id)
     if person is None or not await uow.jobseekers.visible_to(person, principal.org_id):
         raise NotFound("jobseeker")
@@ -77,7 +77,7 @@ async def identify_need(
     if not is_need_code(cmd.thematique):
         raise InvalidNeed(f"{cmd.thematique!r} n'est ni une thématique ni une catégorie data·inclusion")
     if is_health(cmd.thematique) and not await uow.needs.follows(person, principal.org_id):
-        raise NotAllowed("a health need is recorded by the référent or the follow-up group only")
+        raise NotAllowed("Un besoin de santé n'est enregistré que par le référent ou le groupe de suivi.")
     identified_on = _checked_day(cmd.identified_on)
     if await uow.needs.open_for(person.id, cmd.thematique) is not None:
         raise Conflict("ce besoin est déjà identifié et n'est pas levé")

@@ -101,7 +101,7 @@ async def publish_service(
 ) -> OfferServiceRow:
     """Add or replace one of an organisation's services (its counsellors, or the pact's administrators)."""
     if not _may_describe(principal, cmd.organisation_id, ctx):
-        raise NotAllowed("only the organisation or an administrator describes its services")
+        raise NotAllowed("Seule la structure ou un administrateur décrit ses services.")
     if await uow.directory.organisation(cmd.organisation_id) is None:
         raise NotFound("organisation")
     row = await uow.offer.get(cmd.service_id, for_update=True) if cmd.service_id else None
@@ -133,7 +133,7 @@ async def set_service_capacity(
     if row is None:
         raise NotFound("service")
     if not _may_describe(principal, row.organisation_id, ctx):
-        raise NotAllowed("only the organisation or an administrator changes a service's capacity")
+        raise NotAllowed("Seule la structure ou un administrateur change la capacité d'un service.")
     row.capacity_status = status
     row.updated_at = datetime.now(UTC)
     return row
@@ -190,7 +190,7 @@ async def import_directory(
     """All or nothing: every structure and service is validated first; one refused item imports nothing
     and the answer names each one. Structures new to the pact join it as associations."""
     if not ctx.is_pact_admin(principal):
-        raise NotAllowed("only an administrator of the pact coordination imports the directory")
+        raise NotAllowed("Seul un administrateur de la coordination du pacte importe l'annuaire.")
     if (
         not isinstance(payload, dict)
         or not isinstance(payload.get("structures", []), list)

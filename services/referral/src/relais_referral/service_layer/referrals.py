@@ -106,7 +106,7 @@ async def submit_referral(
     uow: UnitOfWork, principal: Principal, cmd: SubmitReferral, ctx: PactContext
 ) -> Referral:
     if not principal.has_role("counsellor"):
-        raise NotAllowed("only counsellors submit referrals")
+        raise NotAllowed("Seuls des conseillers envoient des orientations.")
     jobseeker = await uow.jobseekers.get(cmd.jobseeker_id)
     if jobseeker is None or not await uow.jobseekers.visible_to(jobseeker, principal.org_id):
         raise NotFound("jobseeker")
@@ -153,7 +153,7 @@ async def act_on_referral(
     if found is None or not found.involves(principal.org_id):
         raise NotFound("referral")
     if not principal.has_role("counsellor"):
-        raise NotAllowed("only counsellors act on referrals")
+        raise NotAllowed("Seuls des conseillers agissent sur les orientations.")
     # Lock order, everywhere: the person first, then their referrals (no deadlock between handlers).
     journey = await uow.journeys.get(found.jobseeker_id, ctx.coordination_org_id)
     referral = await uow.referrals.get(referral_id, for_update=True)

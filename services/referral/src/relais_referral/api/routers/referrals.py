@@ -133,7 +133,7 @@ async def get_referral(referral_id: uuid.UUID, principal: Caller, sessions: Sess
         if referral is None or not referral.involves(principal.org_id):
             raise NotFound("referral")
         if not principal.has_role("counsellor"):  # as declared on the route
-            raise NotAllowed("a referral (motive, comments) is read by counsellors only")
+            raise NotAllowed("Une orientation (motif, commentaires) n'est lue que par des conseillers.")
         await record_access(
             uow.session,
             infra.audit_log,

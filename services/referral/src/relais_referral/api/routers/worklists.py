@@ -32,7 +32,7 @@ async def _own_organisation(sessions: Sessions, principal: Principal, org_id: uu
     if principal.org_id != org_id:
         raise NotFound("organisation")
     if not principal.has_role("counsellor", "coordinator"):  # as declared on the routes
-        raise NotAllowed("work queues are for counsellors and coordinators")
+        raise NotAllowed("Les files de travail sont réservées aux conseillers et à la coordination.")
     async with sessions() as session:
         org = await session.get(OrganisationRow, org_id)
     if org is None:
@@ -198,7 +198,9 @@ async def complete_task(task_id: uuid.UUID, principal: Caller, uow: Uow, ctx: Co
         if row.kind == TaskKind.ASSIGN_REFERENT:
             from relais_referral.domain.errors import InvalidReferral
 
-            raise InvalidReferral("this task ends when a référent is designated or a referral is sent")
+            raise InvalidReferral(
+                "Cette tâche se termine quand un référent est désigné ou qu'une orientation est envoyée."
+            )
         row.status = TaskStatus.DONE.value
         row.updated_at = datetime.now(UTC)
         task = TaskOut.model_validate(row)
