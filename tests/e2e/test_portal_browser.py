@@ -488,7 +488,7 @@ def test_the_coordination_designates_a_referent_for_a_person_left_without_one(
     expect(page.get_by_role("row").filter(has_text=who)).to_have_count(0)
 
 
-def test_a_counsellor_declares_the_capacity_but_may_not_publish_the_pacts_deadlines(
+def test_a_counsellor_declares_the_capacity_and_is_offered_no_form_for_the_pacts_deadlines_or_members(
     portal: Portal, new_context: Any
 ) -> None:
     page = new_context().new_page()
@@ -505,12 +505,13 @@ def test_a_counsellor_declares_the_capacity_but_may_not_publish_the_pacts_deadli
     directory.goto(f"{portal.url}/annuaire/{portal.orgs['plie']['id']}")
     expect(directory.locator("main .fr-badge")).to_have_text("Complet")
 
-    # The deadlines are the pact's: a counsellor's publication is refused, and nothing changes.
-    versions = page.locator("#titre-delais ~ div table tbody tr").count()
-    page.get_by_label("Accusé de réception").fill("4")
-    page.get_by_role("button", name="Publier une nouvelle version").click()
-    expect(page.get_by_role("alert")).to_be_visible()
-    expect(page.locator("#titre-delais ~ div table tbody tr")).to_have_count(versions)
+    # The deadlines and the members are the pact coordination's (the API refuses anyone else, see the
+    # referral service's role walk): a counsellor reads the deadlines and is told who changes them.
+    expect(page.locator("#titre-delais ~ div table tbody tr").first).to_be_visible()
+    expect(page.get_by_role("button", name="Publier une nouvelle version")).to_have_count(0)
+    expect(page.get_by_text("Seule la coordination du pacte ou un administrateur publie")).to_be_visible()
+    expect(page.get_by_role("button", name="Enregistrer le membre")).to_have_count(0)
+    expect(page.get_by_text("Seul un administrateur de la coordination du pacte déclare")).to_be_visible()
 
 
 def test_a_counsellor_records_a_hire_as_a_life_event_and_it_joins_the_journey(

@@ -38,6 +38,15 @@ async def _page(
     **extra: Any,
 ) -> Response:
     organisation = await directory.organisation(session.org_id)
+    # The API decides; the page offers a form only to whom the API would let use it (the referral
+    # service's rules: capacity by the organisation's counsellors or an admin, members by the pact
+    # coordination's admins, deadlines by them or the coordination's coordinators).
+    of_the_pact = session.org_kind == "pact_coordination"
+    may = {
+        "capacity": session.role in ("counsellor", "admin"),
+        "members": of_the_pact and session.role == "admin",
+        "policies": of_the_pact and session.role in ("admin", "coordinator"),
+    }
     policies = await api.get("/v1/referral-policies")
     return render(
         request,
@@ -48,6 +57,7 @@ async def _page(
         policies=sorted(policies, key=lambda p: (p["org_kind"], -p["version"])),
         policy_fields=POLICY_FIELDS,
         roles=ROLES,
+        may=may,
         done=request.query_params.get("fait", ""),
         **{"errors": {}, "values": {}, **extra},
     )
