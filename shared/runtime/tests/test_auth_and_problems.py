@@ -106,3 +106,44 @@ def test_a_token_is_verified_once_per_request_though_the_role_rule_and_the_handl
         for _ in range(2):
             assert client.get("/mine", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert len(calls) == 2  # one verification per request, not one per dependency asking
+
+
+async def test_the_providers_key_set_is_read_off_the_event_loop_once_then_from_memory(
+    dev_issuer: DevIssuer,
+) -> None:
+    import http.server
+    import json
+    import threading
+
+    reads: list[int] = []  # the thread that served each read of the key set
+
+    class Jwks(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            reads.append(threading.get_ident())
+            body = json.dumps(dev_issuer.jwks()).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        verifier = TokenVerifier(
+            issuer="relais-dev", audience="relais", jwks_url=f"http://127.0.0.1:{server.server_port}/jwks"
+        )
+        fetched_on: list[int] = []
+        fetch = verifier._fetch_key
+        verifier._fetch_key = lambda token: (fetched_on.append(threading.get_ident()), fetch(token))[1]  # type: ignore[method-assign]
+        org = uuid.uuid4()
+        for _ in range(3):
+            token = dev_issuer.token(org_id=org, org_kind="plie", roles=["counsellor"])
+            assert (await verifier.verify_async(token)).org_id == org
+        assert len(reads) == 1
+        assert fetched_on and threading.get_ident() not in fetched_on  # never on the event loop's thread
+    finally:
+        server.shutdown()

@@ -75,12 +75,12 @@ def test_age_band_is_computed_on_the_day_of_the_event(birth: date | None, band: 
 def test_a_refused_action_is_explained_to_the_user_in_french() -> None:
     referral = submitted()
     with pytest.raises(
-        NotAllowed, match="^Seule la structure qui reçoit l'orientation peut en accuser réception.$"
+        NotAllowed, match=r"^Seule la structure qui reçoit l'orientation peut en accuser réception\.$"
     ):
         referral.acknowledge(by_org_id=referral.sender_org_id, now=NOW)
     referral.acknowledge(by_org_id=referral.receiver_org_id, now=NOW)
     with pytest.raises(
-        InvalidTransition, match="^Impossible d'en accuser réception : la réception de l'orientation"
+        InvalidTransition, match=r"^Impossible d'en accuser réception : la réception de l'orientation"
     ):
         referral.acknowledge(by_org_id=referral.receiver_org_id, now=NOW)
 

@@ -7,6 +7,7 @@ and tests use the local issuer: an RSA key created on first use under ``.relais/
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -158,15 +159,42 @@ class TokenVerifier:
         self.issuer = issuer
         self.audience = audience
         self._jwks_client = jwt.PyJWKClient(jwks_url) if jwks_url else None
+        # The provider's keys by key id, with when to read them again. PyJWKClient reads the key set with
+        # blocking urllib: ``verify_async`` does that read in a worker thread and the hot path reads here.
+        self._keys: dict[str, tuple[Any, float]] = {}
         self._dev_keys = jwt.PyJWKSet.from_dict(dev_issuer.jwks()) if dev_issuer else None
         if self._jwks_client is None and self._dev_keys is None:
             raise ValueError("a JWKS URL or a development issuer is required")
+
+    KEY_TTL_S = 300.0
+
+    def _cached_key(self, token: str) -> Any | None:
+        kid = jwt.get_unverified_header(token).get("kid")
+        cached = self._keys.get(kid) if isinstance(kid, str) else None
+        return cached[0] if cached is not None and cached[1] > time.monotonic() else None
+
+    def _fetch_key(self, token: str) -> Any:
+        assert self._jwks_client is not None
+        signing_key = self._jwks_client.get_signing_key_from_jwt(token)
+        self._keys[signing_key.key_id or ""] = (signing_key.key, time.monotonic() + self.KEY_TTL_S)
+        return signing_key.key
+
+    async def verify_async(self, token: str) -> Principal:
+        """``verify``, with the provider's key set read in a worker thread when it must be read (a new key
+        id, or every five minutes): the event loop never waits on the identity provider."""
+        if self._jwks_client is not None:
+            try:
+                if self._cached_key(token) is None:
+                    await asyncio.to_thread(self._fetch_key, token)
+            except (jwt.PyJWTError, KeyError, ValueError) as exc:
+                raise Problem("unauthenticated", "Jeton invalide ou expiré.") from exc
+        return self.verify(token)
 
     def verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
             if self._jwks_client is not None:
-                key = self._jwks_client.get_signing_key_from_jwt(token).key
+                key = self._cached_key(token) or self._fetch_key(token)
             else:
                 assert self._dev_keys is not None
                 key = next(k.key for k in self._dev_keys.keys if k.key_id == header.get("kid"))
@@ -211,7 +239,7 @@ async def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem("unauthenticated", "Un jeton Bearer est requis.")
     verifier: TokenVerifier = request.app.state.token_verifier
-    principal = verifier.verify(credentials.credentials)
+    principal = await verifier.verify_async(credentials.credentials)
     request.state.relais_principal = principal
     return principal
 
