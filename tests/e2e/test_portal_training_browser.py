@@ -202,6 +202,9 @@ def test_a_counsellor_enrols_a_person_in_a_session_with_free_seats_and_the_provi
     expect(provider.locator("#etat-session")).to_have_text("En cours")
     expect(provider.get_by_label(trainee)).to_be_checked()  # the sheet saved shows as it was ticked
     check_page(provider, "09-organisme-emargement-enregistre", FOLDER)
+    # Reopened later from the list, the day's sheet shows what was recorded, not empty boxes.
+    provider.goto(f"{pact.url}/formations/sessions/{training_session['id']}")
+    expect(provider.get_by_label(trainee)).to_be_checked()
 
     provider.get_by_label("Abandon : motif").select_option("mobility")
     provider.get_by_role("button", name=re.compile("^Enregistrer l'abandon")).click()

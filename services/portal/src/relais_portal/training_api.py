@@ -53,22 +53,12 @@ class TrainingApi:
             if len(page) < PAGE or len(found) >= 20 * PAGE:
                 return found
 
-    async def session(self, session_id: str, starts_on: str = "") -> dict[str, Any]:
-        """One session (the API has no read by id: a search on its start day, else every session)."""
-        if starts_on:
-            try:
-                candidates = await self.sessions(starts_after=starts_on, starts_before=starts_on)
-            except ApiProblem as problem:
-                if problem.status != 422:  # a mistyped day in the link: look everywhere
-                    raise
-                candidates = []
-            for candidate in candidates:
-                if candidate["id"] == session_id:
-                    return candidate
-        for candidate in await self.sessions():
-            if candidate["id"] == session_id:
-                return candidate
-        raise ApiProblem(404, {})
+    async def session(self, session_id: str) -> dict[str, Any]:
+        return dict(await self.get(f"/v1/sessions/{session_id}"))
+
+    async def attendance(self, session_id: str, day: str) -> dict[str, bool]:
+        """Who was ticked present (True) or absent (False) on ``day``; nobody before the sheet is saved."""
+        return dict((await self.get(f"/v1/sessions/{session_id}/attendance", day=day))["present"])
 
 
 async def training_api_of(request: Request, session: CurrentSession) -> AsyncIterator[TrainingApi]:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from relais_shared.api import create_database_service_app
 from relais_shared.auth import ROLES, CurrentPrincipal, require_roles
+from relais_shared.errors import NotFound
 from relais_shared.problems import PROBLEM_RESPONSES, Problem, problem_response
 from relais_training import service_layer as handlers
 from relais_training.models import EnrolmentRow, OfferRow, SessionRow
@@ -141,11 +142,21 @@ async def search_sessions(
     public: Annotated[str | None, Query(max_length=60, pattern=r"^[a-z-]+$")] = None,
     free_seats: bool = False,
     childcare: bool | None = None,
+    provider_org_id: uuid.UUID | None = None,
+    include_closed: Annotated[
+        bool,
+        Query(
+            description="Avec les sessions terminées et annulées (un organisme relit ses sessions passées)"
+        ),
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> list[SessionOut]:
     stmt = select(SessionRow, OfferRow).join(OfferRow, OfferRow.id == SessionRow.offer_id)
-    stmt = stmt.where(SessionRow.state.in_(("planned", "open", "full", "running")))
+    if not include_closed:
+        stmt = stmt.where(SessionRow.state.in_(("planned", "open", "full", "running")))
+    if provider_org_id:
+        stmt = stmt.where(SessionRow.provider_org_id == provider_org_id)
     if kind:
         stmt = stmt.where(OfferRow.kind == kind)
     if starts_after:
@@ -165,6 +176,21 @@ async def search_sessions(
     stmt = stmt.order_by(SessionRow.starts_on, SessionRow.id).offset(offset).limit(limit)
     async with request.app.state.sessions() as session:
         return [SessionOut.of(s, o) for s, o in (await session.execute(stmt)).all()]
+
+
+@router.get("/sessions/{session_id}", dependencies=[require_roles(*ROLES)], summary="Une session")
+async def get_session(session_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> SessionOut:
+    async with request.app.state.sessions() as session:
+        found = (
+            await session.execute(
+                select(SessionRow, OfferRow)
+                .join(OfferRow, OfferRow.id == SessionRow.offer_id)
+                .where(SessionRow.id == session_id)
+            )
+        ).one_or_none()
+    if found is None:
+        raise NotFound("session")
+    return SessionOut.of(*found)
 
 
 class EnrolIn(BaseModel):
@@ -246,6 +272,23 @@ async def post_attendance(
         return {
             "recorded": await handlers.record_attendance(uow, principal, session_id, body.day, body.present)
         }
+
+
+class AttendanceOut(BaseModel):
+    day: date
+    present: dict[uuid.UUID, bool]
+
+
+@router.get(
+    "/sessions/{session_id}/attendance",
+    dependencies=[Provider],
+    summary="Relire l'émargement d'une journée (inscriptions émargées ce jour-là)",
+)
+async def get_attendance(
+    session_id: uuid.UUID, day: date, request: Request, principal: CurrentPrincipal
+) -> AttendanceOut:
+    async with _uow(request) as uow:
+        return AttendanceOut(day=day, present=await handlers.attendance_of(uow, principal, session_id, day))
 
 
 class CompleteIn(BaseModel):

@@ -344,6 +344,19 @@ async def record_attendance(
     return len(present)
 
 
+async def attendance_of(
+    uow: UnitOfWork, principal: Principal, session_id: uuid.UUID, day: date
+) -> dict[uuid.UUID, bool]:
+    """The sheet of ``day`` as it was recorded: who was ticked present or absent (nobody if not yet)."""
+    session = await _own_session(uow, principal, session_id, lock=False)
+    rows = await uow.db.execute(
+        select(AttendanceRow.enrolment_id, AttendanceRow.present)
+        .join(EnrolmentRow, EnrolmentRow.id == AttendanceRow.enrolment_id)
+        .where(EnrolmentRow.session_id == session.id, AttendanceRow.day == day)
+    )
+    return {enrolment_id: present for enrolment_id, present in rows.tuples()}
+
+
 async def complete(
     uow: UnitOfWork, principal: Principal, enrolment_id: uuid.UUID, certified: bool
 ) -> EnrolmentRow:

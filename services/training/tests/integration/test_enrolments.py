@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 
@@ -214,3 +215,54 @@ async def test_finishing_a_session_sends_its_waitlist_back_and_keeps_its_trainee
     assert statuses == ["confirmed", "cancelled"]
     cancelled = [e for e in await _events(pact, session) if e["type"] == "training.enrolment_cancelled.v1"]
     assert [e["data"]["cause"] for e in cancelled] == ["session_unavailable"]
+
+
+async def test_a_days_attendance_reads_back_as_recorded_and_only_by_the_sessions_provider(pact: Pact) -> None:
+    session = (await pact.session(capacity=2))["id"]
+    here, away = [
+        (
+            await pact.post(
+                f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())}
+            )
+        ).json()["id"]
+        for _ in range(2)
+    ]
+    url = f"/v1/sessions/{session}/attendance"
+    blank = await pact.client.get(url, params={"day": "2027-01-11"}, headers=pact.headers("provider"))
+    assert blank.json() == {"day": "2027-01-11", "present": {}}
+    await pact.post(url, "provider", {"day": "2027-01-11", "present": {here: True, away: False}})
+    await pact.post(url, "provider", {"day": "2027-01-12", "present": {here: False}})
+    first = await pact.client.get(url, params={"day": "2027-01-11"}, headers=pact.headers("provider"))
+    assert first.json() == {"day": "2027-01-11", "present": {here: True, away: False}}
+    second = await pact.client.get(url, params={"day": "2027-01-12"}, headers=pact.headers("provider"))
+    assert second.json()["present"] == {here: False}
+    foreign = await pact.client.get(url, params={"day": "2027-01-11"}, headers=pact.headers("other-provider"))
+    assert foreign.status_code == 404
+
+
+async def test_one_session_is_read_by_id_and_a_provider_lists_its_own_finished_ones_on_request(
+    pact: Pact,
+) -> None:
+    upcoming = await pact.session()
+    past = (await pact.session(capacity=1, starts_on="2026-01-05", ends_on="2026-03-27"))["id"]
+    assert (await pact.post(f"/v1/sessions/{past}/finish", "provider", None)).json()["state"] == "finished"
+    read = await pact.client.get(
+        f"/v1/sessions/{upcoming['id']}", headers=pact.headers("counsellor", "counsellor")
+    )
+    assert read.status_code == 200 and read.json()["title"] == "Français langue étrangère — A2"
+    assert read.json()["free_seats"] == 10
+    unknown = await pact.client.get(f"/v1/sessions/{uuid.uuid4()}", headers=pact.headers("provider"))
+    assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
+
+    async def listed(**params: Any) -> set[str]:
+        found = await pact.client.get(
+            "/v1/sessions",
+            params={"provider_org_id": str(pact.orgs["provider"]), **params},
+            headers=pact.headers("provider"),
+        )
+        return {s["id"] for s in found.json()}
+
+    assert await listed() >= {upcoming["id"]} and past not in await listed()
+    assert await listed(include_closed=True) >= {upcoming["id"], past}
+    others = await listed(provider_org_id=str(pact.orgs["other-provider"]), include_closed=True)
+    assert not others & {upcoming["id"], past}

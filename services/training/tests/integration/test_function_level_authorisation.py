@@ -21,6 +21,8 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/offers"): PROVIDER,
     ("POST", "/v1/sessions"): PROVIDER,
     ("GET", "/v1/sessions"): frozenset(ROLES),
+    ("GET", "/v1/sessions/{session_id}"): frozenset(ROLES),
+    ("GET", "/v1/sessions/{session_id}/attendance"): PROVIDER,
     ("POST", "/v1/sessions/{session_id}/enrolments"): PROVIDER,
     ("GET", "/v1/sessions/{session_id}/enrolments"): PROVIDER,
     ("POST", "/v1/enrolments/{enrolment_id}/cancel"): PROVIDER,

@@ -120,8 +120,16 @@ async def training_home(
     personne: uuid.UUID | None = None,
 ) -> Response:
     if _is_provider(session):
-        mine = [s for s in await training.sessions() if s["provider_org_id"] == session.org_id]
-        return render(request, "training/provider_sessions.html", session, sessions=mine, t=LABELS)
+        mine = await training.sessions(provider_org_id=session.org_id, include_closed=True)
+        current = [s for s in mine if s["state"] not in ("finished", "cancelled")]
+        past = sorted(
+            (s for s in mine if s["state"] in ("finished", "cancelled")),
+            key=lambda s: s["starts_on"],
+            reverse=True,
+        )
+        return render(
+            request, "training/provider_sessions.html", session, sessions=current, past=past, t=LABELS
+        )
     values = {"type": type, "du": du, "au": au, "commune": commune, "garde": garde}
     errors = {
         name: _("La date n'est pas valide (jj/mm/aaaa).")
@@ -194,7 +202,7 @@ async def enrol_form(
     debut: str = "",
     q: str = "",
 ) -> Response:
-    found = await training.session(str(session_id), debut)
+    found = await training.session(str(session_id))
     return await _enrol_page(request, session, api, directory, found, personne, q)
 
 
@@ -246,7 +254,7 @@ async def enrol(
     starts_on: Annotated[str, Form()] = "",
     idempotency_key: Annotated[str, Form()] = "",
 ) -> Response:
-    found = await training.session(str(session_id), starts_on)
+    found = await training.session(str(session_id))
     try:
         referral = await api.post(
             "/v1/referrals",
@@ -293,10 +301,18 @@ async def provider_session(
     presents: int | None = None,
 ) -> Response:
     enrolments = await training.get(f"/v1/sessions/{session_id}/enrolments")  # 403/404 if not its own
-    found = await training.session(str(session_id), debut)
-    # The API does not read attendance back: the sheet just saved is shown as it was ticked.
-    ticked = set(request.query_params.getlist("present"))
+    found = await training.session(str(session_id))
+    day = _sheet_day(found, jour)
+    # The sheet of the day as it was recorded: reopening it shows who was ticked.
+    recorded = await training.attendance(str(session_id), day.isoformat())
+    ticked = {enrolment for enrolment, present in recorded.items() if present}
     return _session_page(request, session, found, enrolments, jour, fait, presents, ticked=ticked)
+
+
+def _sheet_day(found: dict[str, Any], jour: str) -> date:
+    """The day asked for, else today within the session's dates."""
+    start, end = date.fromisoformat(found["starts_on"]), date.fromisoformat(found["ends_on"])
+    return _day(jour) or min(max(_today(), start), end)
 
 
 def _session_page(
@@ -311,8 +327,7 @@ def _session_page(
     errors: dict[str, str] | None = None,
     ticked: set[str] | None = None,
 ) -> Response:
-    start, end = date.fromisoformat(found["starts_on"]), date.fromisoformat(found["ends_on"])
-    day = _day(jour) or min(max(_today(), start), end)
+    day = _sheet_day(found, jour)
     return render(
         request,
         "training/session.html",
@@ -354,7 +369,7 @@ async def attendance(
         if problem.status in (403, 404, 503):
             raise
         enrolments = await training.get(f"/v1/sessions/{session_id}/enrolments")
-        found = await training.session(str(session_id), starts_on)
+        found = await training.session(str(session_id))
         message = problem.field_errors().get("day") or problem.message
         return _session_page(
             request, session, found, enrolments, day, status_code=422, errors={"day": message}, ticked=here
@@ -366,7 +381,6 @@ async def attendance(
         jour=day,
         fait="emargement",
         presents=len(here),
-        present=sorted(here),
     )
 
 
@@ -395,7 +409,7 @@ async def close_enrolment(
         if problem.status in (403, 404, 503):
             raise
         enrolments = await training.get(f"/v1/sessions/{session_id}/enrolments")
-        found = await training.session(str(session_id), starts_on)
+        found = await training.session(str(session_id))
         errors = {str(enrolment_id): problem.field_errors().get("reason_code") or problem.message}
         return _session_page(request, session, found, enrolments, status_code=422, errors=errors)
     done = "terminee" if action == "terminer" else "abandon"
