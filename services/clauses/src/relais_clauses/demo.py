@@ -105,6 +105,12 @@ def facilitator_id() -> uuid.UUID:
     return uuid.uuid5(REFERRAL_DEMO_NAMESPACE, FACILITATOR_NAME)
 
 
+def party_id(name: str) -> uuid.UUID:
+    """A buyer's or a contractor's id: the one the referral demo gives them in the pact's directory, so
+    that their people sign in to the portal's clauses pages (``relais_referral.demo.CLAUSE_PARTIES``)."""
+    return uuid.uuid5(REFERRAL_DEMO_NAMESPACE, name)
+
+
 async def load_demo_data(settings: ClausesSettings | None = None, participants: int = 300) -> int:
     settings = settings or ClausesSettings()
     engine = make_engine(settings.database_url, pool_size=2)
@@ -126,7 +132,7 @@ async def load_demo_data(settings: ClausesSettings | None = None, participants: 
             for b, name in enumerate(BUYERS):
                 buyer = Principal(
                     sub=f"demo-buyer-{b}",
-                    org_id=demo_id("buyer", name),
+                    org_id=party_id(name),
                     org_kind="buyer",
                     roles=frozenset({"buyer"}),
                 )
@@ -160,7 +166,7 @@ async def load_demo_data(settings: ClausesSettings | None = None, participants: 
                                 amount=Decimal(amount),
                                 starts_on=starts,
                                 ends_on=ends,
-                                contractor_org_id=demo_id("contractor", CONTRACTORS[c]),
+                                contractor_org_id=party_id(CONTRACTORS[c]),
                                 contractor_siret=siret(c),
                                 facilitator_org_id=facilitator.org_id,
                                 hours_required=Decimal(hours),

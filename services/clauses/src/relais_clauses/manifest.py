@@ -18,9 +18,13 @@ def _demo() -> Any:
 
 
 def _demo_hint() -> str:
-    from relais_clauses.demo import facilitator_id
+    from relais_clauses.demo import BUYERS, CONTRACTORS, facilitator_id, party_id
 
-    return f"clauses : uv run relais token --org {facilitator_id()} --role facilitator"
+    return (
+        f"clauses : uv run relais token --org {facilitator_id()} --role facilitator"
+        f" (acheteur {BUYERS[0]} : --org {party_id(BUYERS[0])} --kind buyer --role buyer ;"
+        f" titulaire {CONTRACTORS[0]} : --org {party_id(CONTRACTORS[0])} --kind employer --role employer)"
+    )
 
 
 MANIFEST = ServiceManifest(

@@ -43,6 +43,37 @@ ORGANISATIONS = [
     ("Organisme de formation Compétences Loire", "training_provider"),
     ("Coordination du pacte métropolitain pour l'emploi", "pact_coordination"),
 ]
+# The buyers and contractors of the clauses demo (relais_clauses.demo, same names and so the same ids):
+# organisations of the directory so that their people sign in to the portal's clauses pages. They neither
+# send nor receive referrals. tests/contract/test_demo_data.py holds the two lists together.
+CLAUSE_PARTIES = [
+    *(
+        (name, "buyer")
+        for name in (
+            "Nantes Métropole",
+            "Ville de Nantes",
+            "Nantes Métropole Habitat",
+            "Département de Loire-Atlantique",
+        )
+    ),
+    *(
+        (name, "employer")
+        for name in (
+            "Bâtiment Atlantique",
+            "Propreté de l'Erdre",
+            "Espaces verts du Sillon",
+            "Restauration collective Loire",
+            "Travaux publics Ouest",
+            "Menuiseries de la Sèvre",
+            "Peintures nantaises",
+            "Voirie et réseaux 44",
+            "Électricité Océane",
+            "Plâtrerie de Rezé",
+            "Nettoyage industriel Estuaire",
+            "Paysages de Chantenay",
+        )
+    ),
+]
 FIRST_NAMES = [
     "Inès",
     "Lucas",
@@ -148,7 +179,7 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
             roles=frozenset({"admin"}),
         )
         async with UnitOfWork(sessions) as uow:
-            for name, kind in ORGANISATIONS:
+            for name, kind in [*ORGANISATIONS, *CLAUSE_PARTIES]:
                 oid = ctx.coordination_org_id if kind == "pact_coordination" else org_id(name)
                 ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
                 slug = "".join(ch for ch in ascii_name.lower() if ch.isalnum())[:24]

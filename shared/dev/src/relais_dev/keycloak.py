@@ -326,7 +326,7 @@ DEMO_PASSWORD = "relais-demo"  # noqa: S105 - the demo accounts' password, print
 def compose_realm() -> dict[str, Any]:
     """deploy/keycloak/relais-realm.json: the realm with one demo account per kind of organisation of
     the demo pact (`make run`'s organisations, same ids), generated and checked by `relais contracts`."""
-    from relais_referral.demo import ORGANISATIONS, org_id
+    from relais_referral.demo import CLAUSE_PARTIES, ORGANISATIONS, org_id
     from relais_referral.settings import ReferralSettings
 
     coordination = str(ReferralSettings.model_fields["coordination_org_id"].default)
@@ -337,8 +337,11 @@ def compose_realm() -> dict[str, Any]:
         ("conseiller.plie", "PLIE de la Métropole nantaise", ["counsellor"]),
         ("formation.competences-loire", "Organisme de formation Compétences Loire", ["training_provider"]),
         ("coordination.pacte", "Coordination du pacte métropolitain pour l'emploi", ["coordinator", "admin"]),
+        ("facilitateur.clauses", "Maison de l'emploi de la Métropole nantaise", ["facilitator"]),
+        ("acheteur.metropole", "Nantes Métropole", ["buyer"]),
+        ("titulaire.batiment-atlantique", "Bâtiment Atlantique", ["employer"]),
     ]
-    kinds = dict(ORGANISATIONS)
+    kinds = dict([*ORGANISATIONS, *CLAUSE_PARTIES])
     for username, organisation, roles in accounts:
         kind = kinds[organisation]
         first, _, last = username.partition(".")
