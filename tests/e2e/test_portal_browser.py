@@ -130,6 +130,9 @@ def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_ste
         portal.orgs["mission_locale"]["id"]
     )
     check_page(sender, "05-nouvelle-orientation")
+    # The pact's coordination accompanies nobody: it is not offered as a receiver.
+    receivers = sender.locator("#receiver_org_id option")
+    expect(receivers.filter(has_text="(Coordination du pacte)")).to_have_count(0)
     sender.get_by_label("Motif de l'orientation").fill(
         "Jeune de 19 ans sans qualification, projet en restauration."
     )

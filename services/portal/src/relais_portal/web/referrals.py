@@ -123,7 +123,12 @@ async def _form(
     q: str = "",
 ) -> Response:
     page = await directory.search(kind=kind or None, q=q.strip() or None, limit=200)
-    receivers = [org for org in page["items"] if org["id"] != session.org_id]
+    # A public buyer and the pact's coordination accompany nobody: they are not offered as receivers.
+    receivers = [
+        org
+        for org in page["items"]
+        if org["id"] != session.org_id and org.get("kind") not in ("buyer", "pact_coordination")
+    ]
     return render(
         request,
         "referral_new.html",
