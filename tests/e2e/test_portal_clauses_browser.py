@@ -316,3 +316,57 @@ def test_a_shortfall_goes_through_the_contractors_observations_before_the_buyers
         buyer.get_by_role("link", name="Télécharger en XLSX (tableur)").click()
     assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # a zip: the XLSX workbook
     check_page(buyer, "15-bilan-acheteur", "clauses")
+
+
+def test_a_facilitator_validates_a_participants_eligibility_then_records_the_hire_on_a_contract(
+    pact: ClausesPact, new_context: Any
+) -> None:
+    person = str(uuid.uuid4())
+    page = new_context().new_page()
+    sign_in(page, pact, "facilitator", "Facilitateur des clauses")
+    page.goto(f"{pact.url}/clauses/eligibilite")
+    page.get_by_text("Valider l'éligibilité d'un participant").click()
+    page.get_by_label("Identifiant du participant").first.fill(person)
+    page.locator("#eligibilite-decided_on").fill("2026-09-01")
+    page.locator("#eligibilite-criterion_0").select_option("long_term_jobseeker")
+    page.locator("#eligibilite-method_0").select_option("certified")
+    page.locator("#eligibilite-proved_on_0").fill("2026-08-28")
+    page.get_by_role("button", name="Valider l'éligibilité", exact=True).click()
+    # The proof's reference is missing: said next to it, and nothing is recorded.
+    expect(page.locator("#eligibilite-reference_0-erreur")).to_be_visible()
+    check_page(page, "08-eligibilite-erreur", "clauses")
+    page.locator("#eligibilite-reference_0").fill("Attestation FT 2026-08")
+    page.get_by_role("button", name="Valider l'éligibilité", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Éligibilité validée")
+    expect(page.locator("#decisions tbody tr")).to_have_count(1)
+    expect(page.locator("#decisions")).to_contain_text("Demandeur d'emploi de longue durée")
+    check_page(page, "09-eligibilite-validee", "clauses")
+
+    page.goto(pact.page_of("running"))
+    hires = page.locator("#embauches tbody tr").count()
+    page.locator("#embauche-participant_id").fill(person)
+    page.locator("#embauche-mode").select_option("direct_hire")
+    page.locator("#embauche-contract_type").select_option("CDD")
+    page.locator("#embauche-starts_on").fill("2026-09-07")
+    page.locator("#embauche-ends_on").fill("2027-03-05")
+    page.locator("#embauche-weekly_hours").fill("35")
+    page.locator("#embauche-employer_siret").fill("73282932000075")  # one digit off: Luhn fails
+    page.get_by_role("button", name="Enregistrer l'embauche").click()
+    expect(page.locator("#embauche-employer_siret-erreur")).to_contain_text(
+        "la clé de contrôle ne correspond pas"
+    )
+    expect(page.locator("#embauches tbody tr")).to_have_count(hires)
+    check_page(page, "10-embauche-erreur", "clauses")
+    page.locator("#embauche-employer_siret").fill(SIRET)
+    page.get_by_role("button", name="Enregistrer l'embauche").click()
+    expect(page.get_by_role("status")).to_contain_text("Embauche enregistrée")
+    expect(page.locator("#embauches tbody tr")).to_have_count(hires + 1)
+    expect(page.locator("#embauches")).to_contain_text(person[:8])
+    check_page(page, "11-embauche-enregistree", "clauses")
+
+    # The contractor reads the hires but is offered no form to record one.
+    contractor = new_context().new_page()
+    sign_in(contractor, pact, "contractor", "Entreprise titulaire")
+    contractor.goto(pact.page_of("running"))
+    expect(contractor.locator("#embauches")).to_contain_text(person[:8])
+    expect(contractor.get_by_role("button", name="Enregistrer l'embauche")).to_have_count(0)

@@ -16,4 +16,13 @@ def normalise_siret(value: str) -> str:
     try:
         return str(siret.validate(value))
     except exceptions.ValidationError as exc:
-        raise InvalidSiret(f"SIRET invalide : {exc}") from exc
+        raise InvalidSiret(f"SIRET invalide : {_WHY.get(type(exc), 'le numéro est incorrect')}.") from exc
+
+
+# python-stdnum explains in English; the user reads French.
+_WHY: dict[type[exceptions.ValidationError], str] = {
+    exceptions.InvalidChecksum: "la clé de contrôle ne correspond pas (un chiffre est sans doute erroné)",
+    exceptions.InvalidLength: "un SIRET compte 14 chiffres",
+    exceptions.InvalidFormat: "un SIRET ne contient que des chiffres",
+    exceptions.InvalidComponent: "le SIREN qu'il contient n'est pas valide",
+}

@@ -55,6 +55,8 @@ DONE = Translated(
         "import": N_("Fichier importé : toutes ses lignes sont enregistrées."),
         "observations": N_("Observations enregistrées : l'acheteur peut maintenant arrêter la pénalité."),
         "decision": N_("Décision enregistrée : la pénalité est arrêtée."),
+        "embauche": N_("Embauche enregistrée : ses heures peuvent maintenant être déclarées."),
+        "eligibilite": N_("Éligibilité validée : le participant peut être embauché au titre de la clause."),
     }
 )
 ROW = re.compile(r"^row (\d+)(?: \((\w+)\))?$")
@@ -80,11 +82,13 @@ def field_errors(problem: ApiProblem) -> dict[str, str]:
     """Field name (last part of its path) → message: ours for Pydantic's codes, else the API's words."""
     errors: dict[str, str] = {}
     for error in problem.body.get("errors") or []:
-        field = str(error.get("field", "")).split(".")[-1]
-        code = str(error.get("code"))
-        message = CLAUSE_FIELD_MESSAGES.get(code) or FIELD_MESSAGES.get(code) or str(error.get("message"))
-        errors.setdefault(field, sentence(message))
+        errors.setdefault(str(error.get("field", "")).split(".")[-1], _message(error))
     return errors
+
+
+def _message(error: dict[str, Any]) -> str:
+    code = str(error.get("code"))
+    return sentence(CLAUSE_FIELD_MESSAGES.get(code) or FIELD_MESSAGES.get(code) or str(error.get("message")))
 
 
 def file_errors(problem: ApiProblem) -> list[str]:
@@ -316,6 +320,46 @@ async def declare_hours(
     return RedirectResponse(f"/clauses/marches/{contract_id}?fait={done}#avancement", status_code=303)
 
 
+@router.post("/marches/{contract_id}/embauches", summary="Enregistrer une embauche (facilitateur)")
+async def record_hire(
+    request: Request, contract_id: uuid.UUID, session: CsrfSession, api: Api, directory: DirectoryDep
+) -> Response:
+    form = await request.form()
+    names = (
+        "participant_id",
+        "mode",
+        "contract_type",
+        "starts_on",
+        "ends_on",
+        "weekly_hours",
+        "employer_siret",
+    )
+    values = {name: str(form.get(name, "")).strip() for name in names}
+    body: dict[str, Any] = {name: value for name, value in values.items() if value}
+    if "weekly_hours" in body:
+        body["weekly_hours"] = body["weekly_hours"].replace(",", ".")  # French decimals
+    if "employer_siret" in body:
+        body["employer_siret"] = body["employer_siret"].replace(" ", "")
+    try:
+        await api.post(f"/v1/contracts/{contract_id}/work-contracts", body)
+    except ApiProblem as problem:
+        if problem.status in (401, 403, 404):
+            raise
+        return await _contract_page(
+            request,
+            session,
+            api,
+            directory,
+            contract_id,
+            422,
+            errors=field_errors(problem),
+            problem=sentence(problem.message),
+            values=values,
+            failed="embauche",
+        )
+    return RedirectResponse(f"/clauses/marches/{contract_id}?fait=embauche#titre-embauches", status_code=303)
+
+
 @router.post("/marches/{contract_id}/heures/import", summary="Importer un fichier d'heures")
 async def import_hours(
     request: Request,
@@ -404,8 +448,20 @@ async def penalty_step(
 async def decisions_page(
     request: Request, session: CurrentSession, api: Api, participant: str = "", page: int = 1
 ) -> Response:
+    return await _decisions(request, session, api, participant, page)
+
+
+async def _decisions(
+    request: Request,
+    session: Session,
+    api: ClausesApi,
+    participant: str = "",
+    page: int = 1,
+    form_errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
     page = max(page, 1)
-    errors: dict[str, str] = {}
+    form_errors, errors = form_errors or {}, {}
     try:
         found = await api.get(
             "/v1/eligibility-decisions",
@@ -426,13 +482,66 @@ async def decisions_page(
         request,
         "clauses/decisions.html",
         session,
-        422 if errors else 200,
+        422 if errors or form_errors else 200,
         decisions=found["items"],
         total=found["total"],
         page=page,
         pages=max(1, -(-found["total"] // 50)),
         participant=participant,
         errors=errors,
+        form_errors=form_errors,
+        values=values or {"participant_id": participant, "decided_on": _today().isoformat()},
+        proof_lines=range(PROOF_LINES),
+        may_decide=session.role == "facilitator",
+        done=DONE.get(request.query_params.get("fait", "")),
+    )
+
+
+PROOF_LINES = 3  # criteria a decision usually rests on; the API accepts up to 15
+
+
+@router.post("/eligibilite", summary="Valider l'éligibilité d'un participant (facilitateur)")
+async def record_eligibility(request: Request, session: CsrfSession, api: Api) -> Response:
+    form = await request.form()
+    values = {str(k): str(v).strip() for k, v in form.items() if k != "csrf"}
+    participant = values.get("participant_id", "")
+    proofs = [
+        {
+            "criterion": values[f"criterion_{i}"],
+            "method": values.get(f"method_{i}", ""),
+            "proved_on": values.get(f"proved_on_{i}", ""),
+            "reference": values.get(f"reference_{i}", ""),
+        }
+        for i in range(PROOF_LINES)
+        if values.get(f"criterion_{i}")
+    ]
+    body: dict[str, Any] = {"decided_on": values.get("decided_on") or None, "proofs": proofs}
+    for name in ("sex", "age_band"):
+        if values.get(name):
+            body[name] = values[name]
+    if values.get("qpv_resident") in ("true", "false"):
+        body["qpv_resident"] = values["qpv_resident"] == "true"
+    errors: dict[str, str] = {}
+    if not re.fullmatch(r"[0-9a-fA-F-]{36}", participant):
+        errors["participant_id"] = _("Collez l'identifiant complet du participant (36 caractères).")
+    elif not proofs:
+        errors["criterion_0"] = _("Choisissez au moins un critère et sa preuve.")
+    else:
+        try:
+            await api.post(f"/v1/participants/{participant}/eligibility", body)
+        except ApiProblem as problem:
+            if problem.status in (401, 403, 404):
+                raise
+            for error in problem.body.get("errors") or []:
+                path = str(error.get("field", "")).split(".")
+                # proofs.0.reference → reference_0: the message goes next to its line's field
+                key = f"{path[-1]}_{path[1]}" if len(path) >= 3 and path[0] == "proofs" else path[-1]
+                errors.setdefault(key, _message(error))
+            errors.setdefault("form", sentence(problem.message))
+    if errors:
+        return await _decisions(request, session, api, participant, 1, errors, values)
+    return RedirectResponse(
+        f"/clauses/eligibilite?participant={participant}&fait=eligibilite", status_code=303
     )
 
 
