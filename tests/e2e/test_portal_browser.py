@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -585,3 +586,59 @@ def test_the_public_directory_finds_services_by_theme_and_shows_them_on_the_orga
     card.get_by_role("link", name=name).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(association["name"])
     expect(page.locator("main")).to_contain_text(name)
+
+
+def test_a_person_gets_their_data_then_is_erased_and_the_dpo_reads_both_in_the_access_log(
+    portal: Portal, new_context: Any
+) -> None:
+    france_travail = portal.orgs["france_travail"]
+    counsellor = portal.issuer.token(
+        org_id=france_travail["id"], org_kind="france_travail", roles=["counsellor"]
+    )
+    person = httpx.post(
+        f"{portal.referral.url}/v1/jobseekers",
+        json={
+            "first_name": "Lina",
+            "last_name": f"Effacement{portal.suffix}",
+            "postcode": "44100",
+            "information_given": True,
+        },
+        headers={"Authorization": f"Bearer {counsellor}"},
+        timeout=10,
+    )
+    assert person.status_code == 201, person.text
+    person_id = person.json()["id"]
+    page = new_context().new_page()
+    sign_in(page, portal, "france_travail")
+    page.goto(f"{portal.url}/personnes/{person_id}")
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="Télécharger ses données (PDF)").click()
+    assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
+    with page.expect_download() as exported:
+        page.get_by_role("link", name="Format JSON").click()
+    assert f"Effacement{portal.suffix}" in Path(exported.value.path()).read_text(encoding="utf-8")
+
+    page.get_by_role("link", name="Effacer ses données").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Effacement{portal.suffix}")
+    check_page(page, "32-effacement")
+    page.get_by_role("button", name="Effacer définitivement").click()
+    expect(page.get_by_role("alert")).to_contain_text("Données effacées")
+    answer = page.goto(f"{portal.url}/personnes/{person_id}")
+    assert answer is not None and answer.status in (404, 410)
+    expect(page.locator("body")).not_to_contain_text(f"Effacement{portal.suffix}")
+
+    dpo = new_context().new_page()
+    dpo.goto(f"{portal.url}/connexion")
+    dpo.get_by_label("Filtrer les organisations").fill(portal.suffix)
+    dpo.get_by_role("button", name="Filtrer").click()
+    dpo.get_by_label("Organisation", exact=True).select_option(france_travail["id"])
+    dpo.locator("label[for=role-dpo]").click()
+    dpo.get_by_role("button", name="Se connecter").last.click()
+    expect(dpo).to_have_title(re.compile("Journal des accès"))
+    dpo.get_by_label("Personne").fill(person_id)
+    dpo.get_by_role("button", name="Filtrer", exact=True).click()
+    journal = dpo.locator("#journal")
+    expect(journal).to_contain_text("Effacement")
+    expect(journal).to_contain_text("Export (droit d'accès)")
+    expect(journal).not_to_contain_text("Lina")  # the log names people by number only
+    check_page(dpo, "33-journal-des-acces")

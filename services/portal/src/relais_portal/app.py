@@ -30,6 +30,7 @@ from relais_portal.web import (
     home,
     language,
     people,
+    privacy,
     referrals,
     training,
 )
@@ -152,6 +153,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             administration.router,
             clauses.router,
             training.router,
+            privacy.router,
         ],
         on_shutdown=on_shutdown,
         tracer_provider=setup_telemetry("portal", "web"),

@@ -37,7 +37,16 @@ from relais_shared.problems import Problem
 
 router = APIRouter(tags=["connexion"])
 LOGIN_CSRF = "relais_login_csrf"
-DEV_ROLES = ("counsellor", "coordinator", "admin", "facilitator", "buyer", "employer", "training_provider")
+DEV_ROLES = (
+    "counsellor",
+    "coordinator",
+    "admin",
+    "facilitator",
+    "buyer",
+    "employer",
+    "training_provider",
+    "dpo",
+)
 
 
 @router.get("/connexion", response_class=HTMLResponse, summary="Se connecter")
@@ -167,6 +176,7 @@ ROLE_ORDER = (
     "training_provider",
     "employer",
     "evaluator",
+    "dpo",
     "admin",
 )
 

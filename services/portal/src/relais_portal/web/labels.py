@@ -34,6 +34,7 @@ ROLES = Translated(
         "evaluator": N_("Évaluation"),
         "admin": N_("Administration"),
         "training_provider": N_("Organisme de formation"),
+        "dpo": N_("Délégué à la protection des données"),
     }
 )
 CAPACITY = Translated(
