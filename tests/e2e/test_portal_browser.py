@@ -59,6 +59,26 @@ class Portal:
         self.orgs[kind] = org
         return org
 
+    def counsellor_token(self, kind: str) -> str:
+        org = self.orgs[kind]
+        return self.issuer.token(org_id=org["id"], org_kind=org["kind"], roles=["counsellor"])
+
+    def register(self, first_name: str, last_name: str, postcode: str, kind: str = "france_travail") -> str:
+        """A person registered through the API by a counsellor of ``kind``; their id."""
+        answer = httpx.post(
+            f"{self.referral.url}/v1/jobseekers",
+            json={
+                "first_name": first_name,
+                "last_name": last_name,
+                "postcode": postcode,
+                "information_given": True,
+            },
+            headers={"Authorization": f"Bearer {self.counsellor_token(kind)}"},
+            timeout=10,
+        )
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["id"])
+
 
 @pytest.fixture(scope="module")
 def portal(stack: Stack, issuer: DevIssuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
@@ -442,24 +462,10 @@ def test_the_coordination_designates_a_referent_for_a_person_left_without_one(
     )
     assert created.status_code in (201, 409), created.text
     # A person whose only référent lets them go: the coordination gets the task of finding another.
-    france_travail = portal.orgs["france_travail"]
-    counsellor = portal.issuer.token(
-        org_id=france_travail["id"], org_kind="france_travail", roles=["counsellor"]
-    )
-    person = httpx.post(
-        f"{portal.referral.url}/v1/jobseekers",
-        json={
-            "first_name": "Sans",
-            "last_name": f"Référent{portal.suffix}",
-            "postcode": "44000",
-            "information_given": True,
-        },
-        headers={"Authorization": f"Bearer {counsellor}"},
-        timeout=10,
-    )
-    assert person.status_code == 201, person.text
+    counsellor = portal.counsellor_token("france_travail")
+    person_id = portal.register("Sans", f"Référent{portal.suffix}", "44000")
     released = httpx.post(
-        f"{portal.referral.url}/v1/jobseekers/{person.json()['id']}/release",
+        f"{portal.referral.url}/v1/jobseekers/{person_id}/release",
         json={},
         headers={"Authorization": f"Bearer {counsellor}"},
         timeout=10,
@@ -477,7 +483,7 @@ def test_the_coordination_designates_a_referent_for_a_person_left_without_one(
     expect(page.get_by_role("heading", level=1)).to_have_text("Coordination du pacte")
 
     # The coordination sees the person's name when the API gives it, their number otherwise.
-    who = re.compile(f"{person.json()['id'][:8]}|Référent{portal.suffix}")
+    who = re.compile(f"{person_id[:8]}|Référent{portal.suffix}")
     row = page.get_by_role("row").filter(has_text=who)
     for _ in range(30):  # the task comes from the journey's events: within seconds
         if row.count():
@@ -521,25 +527,10 @@ def test_a_counsellor_declares_the_capacity_and_is_offered_no_form_for_the_pacts
 def test_a_counsellor_records_a_hire_as_a_life_event_and_it_joins_the_journey(
     portal: Portal, new_context: Any
 ) -> None:
-    france_travail = portal.orgs["france_travail"]
-    counsellor = portal.issuer.token(
-        org_id=france_travail["id"], org_kind="france_travail", roles=["counsellor"]
-    )
-    person = httpx.post(
-        f"{portal.referral.url}/v1/jobseekers",
-        json={
-            "first_name": "Yanis",
-            "last_name": f"Embauche{portal.suffix}",
-            "postcode": "44100",
-            "information_given": True,
-        },
-        headers={"Authorization": f"Bearer {counsellor}"},
-        timeout=10,
-    )
-    assert person.status_code == 201, person.text
+    person_id = portal.register("Yanis", f"Embauche{portal.suffix}", "44100")
     page = new_context().new_page()
     sign_in(page, portal, "france_travail")
-    page.goto(f"{portal.url}/personnes/{person.json()['id']}")
+    page.goto(f"{portal.url}/personnes/{person_id}")
     page.locator("label[for=evenement-hired]").click()
     page.get_by_label("Contrat (embauche)").select_option("CDI")
     page.get_by_label("Heures par semaine (embauche)").fill("35")
@@ -592,22 +583,7 @@ def test_a_person_gets_their_data_then_is_erased_and_the_dpo_reads_both_in_the_a
     portal: Portal, new_context: Any
 ) -> None:
     france_travail = portal.orgs["france_travail"]
-    counsellor = portal.issuer.token(
-        org_id=france_travail["id"], org_kind="france_travail", roles=["counsellor"]
-    )
-    person = httpx.post(
-        f"{portal.referral.url}/v1/jobseekers",
-        json={
-            "first_name": "Lina",
-            "last_name": f"Effacement{portal.suffix}",
-            "postcode": "44100",
-            "information_given": True,
-        },
-        headers={"Authorization": f"Bearer {counsellor}"},
-        timeout=10,
-    )
-    assert person.status_code == 201, person.text
-    person_id = person.json()["id"]
+    person_id = portal.register("Lina", f"Effacement{portal.suffix}", "44100")
     page = new_context().new_page()
     sign_in(page, portal, "france_travail")
     page.goto(f"{portal.url}/personnes/{person_id}")

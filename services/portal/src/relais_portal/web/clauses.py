@@ -266,6 +266,31 @@ async def _contract_page(
     )
 
 
+async def _refused_form(
+    request: Request,
+    session: Session,
+    api: ClausesApi,
+    directory: Directory,
+    contract_id: uuid.UUID,
+    problem: ApiProblem,
+    values: dict[str, str],
+    form: str,
+) -> Response:
+    """The contract's page again, the API's refusal of ``form`` next to its fields, what was typed kept."""
+    return await _contract_page(
+        request,
+        session,
+        api,
+        directory,
+        contract_id,
+        422,
+        errors=field_errors(problem),
+        problem=sentence(problem.message),
+        values=values,
+        failed=form,
+    )
+
+
 @router.get("/marches/{contract_id}", response_class=HTMLResponse, summary="Un marché et sa clause")
 async def contract_page(
     request: Request, contract_id: uuid.UUID, session: CurrentSession, api: Api, directory: DirectoryDep
@@ -304,18 +329,7 @@ async def declare_hours(
     except ApiProblem as problem:
         if problem.status in (401, 403, 404):
             raise
-        return await _contract_page(
-            request,
-            session,
-            api,
-            directory,
-            contract_id,
-            422,
-            errors=field_errors(problem),
-            problem=sentence(problem.message),
-            values=values,
-            failed="heures",
-        )
+        return await _refused_form(request, session, api, directory, contract_id, problem, values, "heures")
     done = "correction" if receipt and receipt.get("corrections") else "heures"
     return RedirectResponse(f"/clauses/marches/{contract_id}?fait={done}#avancement", status_code=303)
 
@@ -345,18 +359,7 @@ async def record_hire(
     except ApiProblem as problem:
         if problem.status in (401, 403, 404):
             raise
-        return await _contract_page(
-            request,
-            session,
-            api,
-            directory,
-            contract_id,
-            422,
-            errors=field_errors(problem),
-            problem=sentence(problem.message),
-            values=values,
-            failed="embauche",
-        )
+        return await _refused_form(request, session, api, directory, contract_id, problem, values, "embauche")
     return RedirectResponse(f"/clauses/marches/{contract_id}?fait=embauche#titre-embauches", status_code=303)
 
 

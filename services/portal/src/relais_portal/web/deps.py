@@ -119,6 +119,14 @@ def sign_in_url(request: Request, next_path: str) -> str:
     return f"{page}?next={quote(next_path, safe='/')}"
 
 
+def typed_day(value: str) -> date | None:
+    """A date field's value (yyyy-mm-dd), or None when empty or mistyped (the page says so)."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def render(
     request: Request,
     template: str,

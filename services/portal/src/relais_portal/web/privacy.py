@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from relais_portal.i18n import N_, Translated
 from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem
-from relais_portal.web.deps import Api, CsrfSession, CurrentSession, DirectoryDep, render
+from relais_portal.web.deps import Api, CsrfSession, CurrentSession, DirectoryDep, render, typed_day
 
 router = APIRouter(tags=["protection des données"])
 PAGE = 50
@@ -98,13 +98,6 @@ async def erase(request: Request, jobseeker_id: uuid.UUID, session: CsrfSession,
     return RedirectResponse("/personnes?fait=effacement", status_code=303)
 
 
-def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @router.get("/protection-des-donnees", response_class=HTMLResponse, summary="Journal des accès (DPO)")
 async def audit_page(
     request: Request,
@@ -129,7 +122,7 @@ async def audit_page(
             uuid.UUID(values["personne"])
         except ValueError:
             errors["personne"] = _("Collez l'identifiant complet de la personne (36 caractères).")
-    since, until = _day(du), _day(au)
+    since, until = typed_day(du), typed_day(au)
     for name, value, parsed in (("du", du, since), ("au", au, until)):
         if value and parsed is None:
             errors[name] = _("La date n'est pas valide (jj/mm/aaaa).")

@@ -29,6 +29,7 @@ from relais_portal.web.deps import (
     CurrentSession,
     DirectoryDep,
     render,
+    typed_day,
     unknown_action,
 )
 
@@ -98,13 +99,6 @@ def _today() -> date:
     return datetime.now(PARIS).date()
 
 
-def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @router.get("", response_class=HTMLResponse, summary="Formations : chercher une session, ou mes sessions")
 async def training_home(
     request: Request,
@@ -134,7 +128,7 @@ async def training_home(
     errors = {
         name: _("La date n'est pas valide (jj/mm/aaaa).")
         for name, value in (("du", du), ("au", au))
-        if value and _day(value) is None
+        if value and typed_day(value) is None
     }
     place = commune.strip()
     filters: dict[str, Any] = {
@@ -312,7 +306,7 @@ async def provider_session(
 def _sheet_day(found: dict[str, Any], jour: str) -> date:
     """The day asked for, else today within the session's dates."""
     start, end = date.fromisoformat(found["starts_on"]), date.fromisoformat(found["ends_on"])
-    return _day(jour) or min(max(_today(), start), end)
+    return typed_day(jour) or min(max(_today(), start), end)
 
 
 def _session_page(
