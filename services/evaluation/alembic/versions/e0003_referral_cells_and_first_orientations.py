@@ -75,6 +75,8 @@ def upgrade() -> None:
     )
     op.create_index('uq_referral_cells_cell', 'referral_cells', ['day', *ATTRIBUTES], unique=True,
                     postgresql_nulls_not_distinct=True)
+    op.create_index('ix_referral_cells_empty', 'referral_cells', ['day'], unique=False,
+                    postgresql_where=sa.text('submitted = 0'))
     op.create_table('return_cells',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('return_reason', sa.String(length=40), nullable=True),
@@ -83,6 +85,8 @@ def upgrade() -> None:
     )
     op.create_index('uq_return_cells_cell', 'return_cells', ['day', 'return_reason', *ATTRIBUTES], unique=True,
                     postgresql_nulls_not_distinct=True)
+    op.create_index('ix_return_cells_empty', 'return_cells', ['day'], unique=False,
+                    postgresql_where=sa.text('returned = 0'))
     op.add_column('people', sa.Column('first_submitted_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('people', sa.Column('first_accepted_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('people', sa.Column('first_seen_at', sa.DateTime(timezone=True), nullable=True))
@@ -97,7 +101,10 @@ def downgrade() -> None:
     op.drop_column('people', 'first_seen_at')
     op.drop_column('people', 'first_accepted_at')
     op.drop_column('people', 'first_submitted_at')
+    op.drop_index('ix_return_cells_empty', table_name='return_cells', postgresql_where=sa.text('returned = 0'))
     op.drop_index('uq_return_cells_cell', table_name='return_cells', postgresql_nulls_not_distinct=True)
     op.drop_table('return_cells')
+    op.drop_index('ix_referral_cells_empty', table_name='referral_cells',
+                  postgresql_where=sa.text('submitted = 0'))
     op.drop_index('uq_referral_cells_cell', table_name='referral_cells', postgresql_nulls_not_distinct=True)
     op.drop_table('referral_cells')

@@ -1,4 +1,4 @@
-"""Pre-aggregated cells of the referral indicators, and each person's first orientation, kept by the ingestion.
+"""Pre-aggregated cells of the referral indicators and each person's first orientation, kept by the ingestion.
 
 A funnel or returns query over a year used to read every referral (a million of them: seconds). It now
 reads ``referral_cells`` (or ``return_cells``): one row per day × organisation pair × categorical
@@ -11,8 +11,8 @@ Before writing, it takes away the current contribution of those referrals (the b
 referral of a person whose attributes or identity the batch changes); after writing, it adds their new
 contribution. The detail rows are order-free and idempotent (``MERGE_RULES``), so the cells, their exact
 sum, are too. The person summaries are recomputed from the referrals of the persons touched. A
-transaction-level advisory lock keeps two writers from bracketing the same referral at once. Cells left at
-zero (a person's attribute moved their referrals elsewhere) stay, and a query ignores them.
+transaction-level advisory lock keeps two writers from bracketing the same referral at once. A cell left
+at zero (a person's attribute moved their referrals elsewhere) is deleted.
 
 :func:`recount` computes every cell and summary from the detail rows: what a test compares the kept cells
 with, and what a store filled by other means (the bench's generator) runs once.
@@ -44,6 +44,7 @@ class CellTable:
     keys: dict[str, str]  # cell column → expression over referrals ``r`` and people ``p``
     measures: dict[str, str]  # cell column → aggregate over the cell's referrals
     where: str  # which referrals have a cell
+    count: str  # the measure every referral of the cell adds one to (zero: the cell counts nobody)
 
 
 _ATTRIBUTES = {
@@ -78,6 +79,7 @@ REFERRAL_CELLS = CellTable(
         "escalated_to_coordination": "COUNT(r.escalated_to_coordination_at)",
     },
     where="r.submitted_at IS NOT NULL",
+    count="submitted",
 )
 RETURN_CELLS = CellTable(
     "return_cells",
@@ -92,6 +94,7 @@ RETURN_CELLS = CellTable(
         "expired": "COUNT(*) FILTER (WHERE r.return_status = 'expired')",
     },
     where="r.returned_at IS NOT NULL AND r.return_status IN ('refused', 'expired')",
+    count="returned",
 )
 CELL_TABLES = (REFERRAL_CELLS, RETURN_CELLS)
 
@@ -117,7 +120,7 @@ def _add(cells: CellTable, sign: int, touched: str = "true") -> str:
 def _summaries(persons: str) -> str:
     """Each person's first referral, acceptance and appointment honoured, from their referrals."""
     return (
-        "UPDATE people x SET first_submitted_at = s.submitted, first_accepted_at = s.accepted, "
+        "UPDATE people x SET first_submitted_at = s.submitted, first_accepted_at = s.accepted, "  # noqa: S608
         "first_seen_at = s.seen FROM (SELECT t.person_id, min(r.submitted_at) AS submitted, "
         "min(r.accepted_at) AS accepted, min(r.seen_at) AS seen "
         f"FROM {persons} t LEFT JOIN referrals r ON r.person_id = t.person_id "
@@ -140,6 +143,16 @@ def _statement(sign: int, *, summaries: bool) -> str:
 
 _BEFORE = text(_statement(-1, summaries=False))
 _AFTER = text(_statement(1, summaries=True))
+# A cell whose referrals all moved (a person's attribute changed) is deleted: the same store always has
+# the same cells, whatever happened on the way (a partial index finds them).
+_EMPTIED = text(
+    "WITH "
+    + ", ".join(
+        f"e{i} AS (DELETE FROM {c.table} WHERE {c.count} = 0)"  # noqa: S608
+        for i, c in enumerate(CELL_TABLES)
+    )
+    + " SELECT 1"
+)
 
 
 class CellKeeper:
@@ -167,6 +180,7 @@ class CellKeeper:
     async def after(self) -> None:
         if self.params is not None:
             await self.session.execute(_AFTER, self.params)
+            await self.session.execute(_EMPTIED)
             self.params = None
 
 
@@ -177,6 +191,17 @@ async def recount(session: AsyncSession) -> None:
     for cells in CELL_TABLES:
         await session.execute(text(_add(cells, 1)))
     await session.execute(
-        text("UPDATE people SET first_submitted_at = NULL, first_accepted_at = NULL, first_seen_at = NULL")
+        text(
+            "UPDATE people SET first_submitted_at = NULL, first_accepted_at = NULL, first_seen_at = NULL "
+            "WHERE first_submitted_at IS NOT NULL OR first_accepted_at IS NOT NULL OR first_seen_at IS NOT NULL"
+        )
     )
-    await session.execute(text(_summaries("(SELECT DISTINCT person_id FROM referrals)")))
+    await session.execute(
+        text(
+            "UPDATE people x SET first_submitted_at = s.submitted, first_accepted_at = s.accepted, "
+            "first_seen_at = s.seen FROM (SELECT r.person_id, min(r.submitted_at) AS submitted, "
+            "min(r.accepted_at) AS accepted, min(r.seen_at) AS seen FROM referrals r "
+            "WHERE r.person_id IS NOT NULL AND r.submitted_at IS NOT NULL GROUP BY r.person_id) s "
+            "WHERE x.person_id = s.person_id"
+        )
+    )

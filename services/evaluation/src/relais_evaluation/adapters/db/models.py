@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase
@@ -181,7 +182,7 @@ clause_hires = Table(
 
 def _cells(name: str, keys: list[Column[Any]], measures: list[str], *extra: Column[Any]) -> Table:
     """Counts of referrals per day × organisation pair × attributes (see ``cells``)."""
-    attributes = [
+    attributes: list[Column[Any]] = [
         Column("sender_org_id", UUID(as_uuid=True)),
         Column("receiver_org_id", UUID(as_uuid=True)),
         Column("departement", String(3)),
@@ -189,7 +190,7 @@ def _cells(name: str, keys: list[Column[Any]], measures: list[str], *extra: Colu
         Column("qpv_resident", String(5)),
         *[Column(a, String(40)) for a in AXES if a not in ("age_band", "qpv_resident")],
     ]
-    every = [*keys, *attributes]
+    every: list[Column[Any]] = [*keys, *attributes]
     return Table(
         name,
         metadata,
@@ -197,6 +198,8 @@ def _cells(name: str, keys: list[Column[Any]], measures: list[str], *extra: Colu
         *[Column(m, BigInteger, nullable=False) for m in measures],
         *extra,
         Index(f"uq_{name}_cell", *(c.name for c in every), unique=True, postgresql_nulls_not_distinct=True),
+        # The cells emptied by a batch, deleted at its end (the first measure counts the referrals).
+        Index(f"ix_{name}_empty", "day", postgresql_where=text(f"{measures[0]} = 0")),
     )
 
 
