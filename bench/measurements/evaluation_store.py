@@ -21,8 +21,8 @@ from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy import text
 from aiokafka.errors import KafkaError
+from sqlalchemy import text
 
 from bench.core import BenchContext, Figure, Target, percentile
 from bench.kafka_util import LagProbe

@@ -146,11 +146,8 @@ _AFTER = text(_statement(1, summaries=True))
 # A cell whose referrals all moved (a person's attribute changed) is deleted: the same store always has
 # the same cells, whatever happened on the way (a partial index finds them).
 _EMPTIED = text(
-    "WITH "
-    + ", ".join(
-        f"e{i} AS (DELETE FROM {c.table} WHERE {c.count} = 0)"  # noqa: S608
-        for i, c in enumerate(CELL_TABLES)
-    )
+    "WITH "  # noqa: S608 - names from this module
+    + ", ".join(f"e{i} AS (DELETE FROM {c.table} WHERE {c.count} = 0)" for i, c in enumerate(CELL_TABLES))
     + " SELECT 1"
 )
 
@@ -193,7 +190,8 @@ async def recount(session: AsyncSession) -> None:
     await session.execute(
         text(
             "UPDATE people SET first_submitted_at = NULL, first_accepted_at = NULL, first_seen_at = NULL "
-            "WHERE first_submitted_at IS NOT NULL OR first_accepted_at IS NOT NULL OR first_seen_at IS NOT NULL"
+            "WHERE first_submitted_at IS NOT NULL OR first_accepted_at IS NOT NULL "
+            "OR first_seen_at IS NOT NULL"
         )
     )
     await session.execute(
