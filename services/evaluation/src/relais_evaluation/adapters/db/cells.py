@@ -145,11 +145,8 @@ _BEFORE = text(_statement(-1, summaries=False))
 _AFTER = text(_statement(1, summaries=True))
 # A cell whose referrals all moved (a person's attribute changed) is deleted: the same store always has
 # the same cells, whatever happened on the way (a partial index finds them).
-_EMPTIED = text(
-    "WITH "  # noqa: S608 - names from this module
-    + ", ".join(f"e{i} AS (DELETE FROM {c.table} WHERE {c.count} = 0)" for i, c in enumerate(CELL_TABLES))
-    + " SELECT 1"
-)
+_DELETES = [f"e{i} AS (DELETE FROM {c.table} WHERE {c.count} = 0)" for i, c in enumerate(CELL_TABLES)]  # noqa: S608
+_EMPTIED = text(f"WITH {', '.join(_DELETES)} SELECT 1")
 
 
 class CellKeeper:
