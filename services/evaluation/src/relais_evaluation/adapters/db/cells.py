@@ -54,7 +54,8 @@ _ATTRIBUTES = {
     # A referral's own age band and QPV residence (at the time it was sent), the person's other axes.
     "age_band": "r.age_band",
     "qpv_resident": "r.qpv_resident",
-    **{axis: f"p.{axis}" for axis in _PERSON_AXES},
+    # ``{p}``: where the person's columns are read (``p.`` in people, ``r.p_`` in the touched rows).
+    **{axis: f"{{p}}{axis}" for axis in _PERSON_AXES},
 }
 
 REFERRAL_CELLS = CellTable(
@@ -98,20 +99,27 @@ RETURN_CELLS = CellTable(
 )
 CELL_TABLES = (REFERRAL_CELLS, RETURN_CELLS)
 
-# The referrals a batch may change: its own, and those of the persons it observes or merges.
-_TOUCHED = "(r.referral_id = ANY(CAST(:ids AS uuid[])) OR r.person_id = ANY(CAST(:persons AS uuid[])))"
+# The referrals a batch may change (its own, and those of the persons it observes or merges), read once.
+_TOUCHED = (
+    "t AS MATERIALIZED (SELECT r.*, "  # noqa: S608
+    + ", ".join(f"p.{axis} AS p_{axis}" for axis in _PERSON_AXES)
+    + " FROM referrals r LEFT JOIN people p ON p.person_id = r.person_id "
+    "WHERE r.referral_id = ANY(CAST(:ids AS uuid[])) OR r.person_id = ANY(CAST(:persons AS uuid[])))"
+)
+_EVERY = "referrals r LEFT JOIN people p ON p.person_id = r.person_id"
 
 
-def _add(cells: CellTable, sign: int, touched: str = "true") -> str:
-    """``sign`` × the contribution of the ``touched`` referrals, added to their cells."""
+def _add(cells: CellTable, sign: int, source: str = _EVERY) -> str:
+    """``sign`` × the contribution of the referrals of ``source``, added to their cells."""
     keys, measures = list(cells.keys), list(cells.measures)
+    person = "p." if source == _EVERY else "r.p_"
     # Names and expressions come from this module, never from input.
     return (
         f"INSERT INTO {cells.table} AS c ({', '.join(keys + measures)}) "  # noqa: S608
-        f"SELECT {', '.join(cells.keys.values())}, "
+        f"SELECT {', '.join(e.format(p=person) for e in cells.keys.values())}, "
         + ", ".join(e if sign > 0 else f"-{e}" for e in cells.measures.values())
-        + f" FROM referrals r LEFT JOIN people p ON p.person_id = r.person_id WHERE {cells.where} "
-        f"AND {touched} GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))} "
+        + f" FROM {source} WHERE {cells.where} "
+        f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))} "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
         + ", ".join(f"{m} = c.{m} + EXCLUDED.{m}" for m in measures)
     )
@@ -131,11 +139,11 @@ def _summaries(persons: str) -> str:
 
 
 def _statement(sign: int, *, summaries: bool) -> str:
-    ctes = [f"c{i} AS ({_add(cells, sign, _TOUCHED)})" for i, cells in enumerate(CELL_TABLES)]
+    ctes = [_TOUCHED, *(f"c{i} AS ({_add(cells, sign, 't r')})" for i, cells in enumerate(CELL_TABLES))]
     if summaries:
         persons = (
-            "(SELECT person_id FROM referrals WHERE referral_id = ANY(CAST(:ids AS uuid[])) "
-            "AND person_id IS NOT NULL UNION SELECT unnest(CAST(:persons AS uuid[])))"
+            "(SELECT person_id FROM t WHERE person_id IS NOT NULL "
+            "UNION SELECT unnest(CAST(:persons AS uuid[])))"
         )
         ctes.append(f"s AS ({_summaries(persons)})")
     return f"WITH {', '.join(ctes)} SELECT 1"
