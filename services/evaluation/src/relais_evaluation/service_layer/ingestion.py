@@ -11,8 +11,9 @@ the live consumer did, and the person's facts on other partitions must be linked
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 from relais_evaluation.domain import facts as f
 
@@ -40,14 +41,17 @@ def _subjects(facts: Iterable[f.Fact]) -> set[str]:
 
 
 async def ingest(store: Store, facts: Sequence[f.Fact], *, apply_erasures: bool) -> None:
-    merges = [x for x in facts if isinstance(x, f.PersonsMerged)]
-    erasures = [x for x in facts if isinstance(x, f.PersonErased)]
-    others = [x for x in facts if not isinstance(x, f.PersonsMerged | f.PersonErased)]
-    persons = await store.people_of(_subjects(others))
-    observed = [x for x in others if isinstance(x, f.PersonObserved)]
+    kinds: dict[type, list[f.Fact]] = defaultdict(list)  # one pass, the order within a kind kept
+    for fact in facts:
+        kinds[type(fact)].append(fact)
+    merges = cast(list[f.PersonsMerged], kinds.pop(f.PersonsMerged, []))
+    erasures = cast(list[f.PersonErased], kinds.pop(f.PersonErased, []))
+    observed = cast(list[f.PersonObserved], kinds.pop(f.PersonObserved, []))
+    others = [fact for kind in kinds.values() for fact in kind]
+    persons = await store.people_of(_subjects([*observed, *others]))
     # The pre-aggregated cells follow the referrals written and those of the persons observed.
     await store.before_changes(
-        (x.referral_id for x in others if isinstance(x, f.ReferralObserved)),
+        (x.referral_id for x in cast(list[f.ReferralObserved], kinds.get(f.ReferralObserved, []))),
         (persons[x.subject] for x in observed),
     )
     await store.observe(observed, persons)
