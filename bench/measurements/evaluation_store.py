@@ -22,6 +22,7 @@ from typing import Any
 import asyncpg
 import httpx
 from aiokafka.errors import KafkaError
+from sqlalchemy import text
 
 from bench.core import BenchContext, Figure, Target, percentile
 from bench.kafka_util import LagProbe
@@ -29,9 +30,10 @@ from bench.measurements.inbox_replay import produce_backlog
 from bench.procs import Processes, RssSampler
 from bench.registry import measurement
 from bench.scratch import asyncpg_dsn, scratch_database, scratch_topic
+from relais_evaluation.adapters.db.cells import recount
 from relais_evaluation.adapters.events.replay import rebuild
 from relais_shared.auth import DevIssuer, dev_issuer_dir
-from relais_shared.db import make_engine, make_sessionmaker
+from relais_shared.db import make_engine, make_sessionmaker, transaction
 from relais_shared.envelope import dataschema_for
 
 EVALUATION = Path("services/evaluation")
@@ -239,10 +241,20 @@ async def indicator_queries(ctx: BenchContext, referrals: int, rounds: int) -> l
         try:
             await conn.execute(GENERATE.replace("$1", str(int(referrals))))
             await conn.execute(GENERATE_REFERRALS.replace("$1", str(int(referrals))))
-            await conn.execute("ANALYZE")
         finally:
             await conn.close()
         loaded = time.perf_counter() - began
+        # Generated straight into the detail tables: their cells are counted once, as a migration of an
+        # existing store does (the ingestion keeps them from then on).
+        began = time.perf_counter()
+        engine = make_engine(url, pool_size=1)
+        try:
+            async with transaction(make_sessionmaker(engine)) as session:
+                await recount(session)
+                await session.execute(text("ANALYZE"))
+        finally:
+            await engine.dispose()
+        counted = time.perf_counter() - began
         app = create_app(EvaluationSettings(database_url=url, pact_key=PACT_KEY))
         token = DevIssuer(dev_issuer_dir(None)).token(
             org_id=COORDINATION, org_kind="pact_coordination", roles=["coordinator"]
@@ -277,7 +289,7 @@ async def indicator_queries(ctx: BenchContext, referrals: int, rounds: int) -> l
             better="lower",
             target=Target("< 1 s", max_value=1000),
             notes=f"{rounds} rounds of {len(QUERIES)} query shapes after a warm-up round; {shapes}; "
-            f"store generated in {loaded:.0f} s",
+            f"store generated in {loaded:.0f} s, its cells counted in {counted:.0f} s",
         )
     ]
 

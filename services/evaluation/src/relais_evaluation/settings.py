@@ -29,7 +29,8 @@ class EvaluationSettings(RelaisSettings):
     accompaniment_days: int = Field(
         default=30, ge=1, le=365, description="« Accompagnés en moins de N jours »"
     )
-    ingestion_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # Fewer, larger transactions: a batch costs about ten statements whatever its size.
+    ingestion_batch_size: int = Field(default=2000, ge=1, le=10_000)
     ingestion_group: str = Field(
         default="evaluation-ingestion",
         description="Consumer group of the ingestion (another name reads every topic again from its start)",

@@ -1,6 +1,7 @@
 """Ingestion: the facts of a batch of events into the store, in the consumer's transaction.
 
-Order inside a batch: people first (every fact points to a person row), then the facts, then merges
+Order inside a batch: people first (every fact points to a person row), then the facts (bracketed by the
+pre-aggregated cells' upkeep), then merges
 (which re-point what the duplicate had, including facts of this very batch), then erasures. An erasure
 is recorded at once and *applied* (the person row loses its pseudonym) at the end of the live
 consumer's batch, but only at the end of a rebuild: a rebuild reads the partitions in another order than
@@ -10,8 +11,9 @@ the live consumer did, and the person's facts on other partitions must be linked
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 from relais_evaluation.domain import facts as f
 
@@ -21,6 +23,8 @@ class Store(Protocol):
     async def observe(
         self, observations: Sequence[f.PersonObserved], persons: Mapping[str, uuid.UUID]
     ) -> None: ...
+    async def before_changes(self, referrals: Iterable[uuid.UUID], persons: Iterable[uuid.UUID]) -> None: ...
+    async def after_changes(self) -> None: ...
     async def write(self, facts: Sequence[f.Fact], persons: Mapping[str, uuid.UUID]) -> None: ...
     async def merge(self, kept: str, duplicate: str) -> None: ...
     async def record_erasure(self, subject: str) -> None: ...
@@ -37,12 +41,22 @@ def _subjects(facts: Iterable[f.Fact]) -> set[str]:
 
 
 async def ingest(store: Store, facts: Sequence[f.Fact], *, apply_erasures: bool) -> None:
-    merges = [x for x in facts if isinstance(x, f.PersonsMerged)]
-    erasures = [x for x in facts if isinstance(x, f.PersonErased)]
-    others = [x for x in facts if not isinstance(x, f.PersonsMerged | f.PersonErased)]
-    persons = await store.people_of(_subjects(others))
-    await store.observe([x for x in others if isinstance(x, f.PersonObserved)], persons)
+    kinds: dict[type, list[f.Fact]] = defaultdict(list)  # one pass, the order within a kind kept
+    for fact in facts:
+        kinds[type(fact)].append(fact)
+    merges = cast(list[f.PersonsMerged], kinds.pop(f.PersonsMerged, []))
+    erasures = cast(list[f.PersonErased], kinds.pop(f.PersonErased, []))
+    observed = cast(list[f.PersonObserved], kinds.pop(f.PersonObserved, []))
+    others = [fact for kind in kinds.values() for fact in kind]
+    persons = await store.people_of(_subjects([*observed, *others]))
+    # The pre-aggregated cells follow the referrals written and those of the persons observed.
+    await store.before_changes(
+        (x.referral_id for x in cast(list[f.ReferralObserved], kinds.get(f.ReferralObserved, []))),
+        (persons[x.subject] for x in observed),
+    )
+    await store.observe(observed, persons)
     await store.write(others, persons)
+    await store.after_changes()
     for merge in merges:
         await store.merge(merge.kept, merge.duplicate)
     for erasure in erasures:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -25,11 +26,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase
 
-from relais_evaluation.domain.facts import PERSON_ATTRIBUTES
+from relais_evaluation.domain.facts import AXES, PERSON_ATTRIBUTES
 from relais_shared.db import NAMING_CONVENTION, infrastructure_tables
 
 Hours = Numeric(12, 2)
@@ -55,6 +57,10 @@ people = Table(
     Column("subject_key", String(64), unique=True),
     Column("merged_into", UUID(as_uuid=True)),
     *[c for a in PERSON_ATTRIBUTES for c in (Column(a, String(40)), _ts(f"{a}_at"))],
+    # The person's first orientation, from their referrals (kept by the ingestion, see ``cells``).
+    _ts("first_submitted_at", index=True),
+    _ts("first_accepted_at"),
+    _ts("first_seen_at"),
 )
 # Pseudonyms of erased people. An erasure is *applied* (the people row loses its pseudonym) at the end of
 # the consumer's batch, or at the end of a rebuild, so that the person's earlier events read in the same
@@ -172,6 +178,56 @@ clause_hires = Table(
     _ts("hired_at", nullable=False),
     Column("employer_org_id", UUID(as_uuid=True)),
 )
+
+
+def _cells(name: str, keys: list[Column[Any]], measures: list[str], *extra: Column[Any]) -> Table:
+    """Counts of referrals per day × organisation pair × attributes (see ``cells``)."""
+    attributes: list[Column[Any]] = [
+        Column("sender_org_id", UUID(as_uuid=True)),
+        Column("receiver_org_id", UUID(as_uuid=True)),
+        Column("departement", String(3)),
+        Column("age_band", String(20)),
+        Column("qpv_resident", String(5)),
+        *[Column(a, String(40)) for a in AXES if a not in ("age_band", "qpv_resident")],
+    ]
+    every: list[Column[Any]] = [*keys, *attributes]
+    return Table(
+        name,
+        metadata,
+        *every,
+        *[Column(m, BigInteger, nullable=False) for m in measures],
+        *extra,
+        Index(f"uq_{name}_cell", *(c.name for c in every), unique=True, postgresql_nulls_not_distinct=True),
+        # The cells emptied by a batch, deleted at its end (the first measure counts the referrals).
+        Index(f"ix_{name}_empty", "day", postgresql_where=text(f"{measures[0]} = 0")),
+    )
+
+
+referral_cells = _cells(
+    "referral_cells",
+    [Column("day", Date, nullable=False)],
+    [
+        "submitted",
+        "acknowledged",
+        "acknowledged_on_time",
+        "appointment_scheduled",
+        "seen",
+        "accepted",
+        "refused",
+        "expired",
+        "withdrawn",
+        "obsolete",
+        "closed",
+        "escalated_to_coordination",
+    ],
+    Column("days_to_acknowledge", Numeric, nullable=False),
+)
+return_cells = _cells(
+    "return_cells",
+    [Column("day", Date, nullable=False), Column("return_reason", String(40))],
+    ["returned", "refused", "expired"],
+)
+
 # What a rebuild empties and fills again from Kafka (never the definitions or the campaigns).
 FACT_TABLES: tuple[Table, ...] = (
     people,
@@ -185,6 +241,8 @@ FACT_TABLES: tuple[Table, ...] = (
     clause_contracts,
     clause_hours,
     clause_hires,
+    referral_cells,
+    return_cells,
 )
 
 exit_definitions = Table(

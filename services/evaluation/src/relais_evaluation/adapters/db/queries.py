@@ -50,7 +50,15 @@ class Source:
     # dimension or the territory filter reads a person's attribute: a referral's funnel by receiver
     # reads one table.
     people: str | None = None
+    # Cells kept at zero are no group (the detail rows they count are gone).
+    having: str | None = None
 
+
+_CELL_DIMS = {
+    "territory": "r.departement",
+    "organisation": "r.receiver_org_id::text",
+    "organisation_pair": "r.sender_org_id::text || ' → ' || r.receiver_org_id::text",
+}
 
 _SPELLS = (
     "(SELECT s.person_id, s.since, (SELECT min(x.at) FROM support_events x WHERE x.person_id = s.person_id "
@@ -59,56 +67,51 @@ _SPELLS = (
 )
 
 SOURCES: dict[str, Source] = {
+    # The funnel and the returns read the pre-aggregated cells (``cells``), not the referrals: a cell
+    # holds the counts of one day × organisation pair × categorical attributes.
     "referral_funnel": Source(
-        base="FROM referrals r {people} WHERE r.submitted_at >= :from_ts AND r.submitted_at < :to_ts",
-        people="LEFT JOIN people p ON p.person_id = r.person_id",
+        base="FROM referral_cells r WHERE r.day >= :from_date AND r.day <= :to_date",
         dims={
-            **_time_dims("r.submitted_at"),
-            "territory": "r.departement",
-            "organisation": "r.receiver_org_id::text",
-            "organisation_pair": "r.sender_org_id::text || ' → ' || r.receiver_org_id::text",
-            **_axes(age_band="r.age_band", qpv_resident="r.qpv_resident"),
+            **_time_dims("r.day", is_date=True),
+            **_CELL_DIMS,
+            **_axes("r"),
         },
         sums={
-            "submitted": "COUNT(*)",
-            "acknowledged": "COUNT(r.acknowledged_at)",
-            "acknowledged_on_time": "COUNT(*) FILTER (WHERE "
-            + _local("r.acknowledged_at")
-            + "::date <= r.acknowledgement_due)",
-            "days_to_acknowledge": "SUM(EXTRACT(EPOCH FROM r.acknowledged_at - r.submitted_at) / 86400.0)",
-            "appointment_scheduled": "COUNT(r.appointment_scheduled_at)",
-            "seen": "COUNT(r.seen_at)",
-            "accepted": "COUNT(r.accepted_at)",
-            "returned_to_sender": "COUNT(*) FILTER (WHERE r.return_status IN ('refused', 'expired'))",
-            "refused": "COUNT(*) FILTER (WHERE r.return_status = 'refused')",
-            "expired": "COUNT(*) FILTER (WHERE r.return_status = 'expired')",
-            "withdrawn": "COUNT(r.withdrawn_at)",
-            "obsolete": "COUNT(r.obsolete_at)",
-            "closed": "COUNT(r.closed_at)",
-            "escalated_to_coordination": "COUNT(r.escalated_to_coordination_at)",
+            "submitted": "SUM(r.submitted)",
+            "acknowledged": "SUM(r.acknowledged)",
+            "acknowledged_on_time": "SUM(r.acknowledged_on_time)",
+            "days_to_acknowledge": "SUM(r.days_to_acknowledge)",
+            "appointment_scheduled": "SUM(r.appointment_scheduled)",
+            "seen": "SUM(r.seen)",
+            "accepted": "SUM(r.accepted)",
+            "returned_to_sender": "SUM(r.refused + r.expired)",
+            "refused": "SUM(r.refused)",
+            "expired": "SUM(r.expired)",
+            "withdrawn": "SUM(r.withdrawn)",
+            "obsolete": "SUM(r.obsolete)",
+            "closed": "SUM(r.closed)",
+            "escalated_to_coordination": "SUM(r.escalated_to_coordination)",
         },
         territory="r.departement",
         organisations=("r.sender_org_id", "r.receiver_org_id"),
+        having="SUM(r.submitted) > 0",
     ),
     "returns_to_sender": Source(
-        base="FROM referrals r {people} WHERE r.returned_at >= :from_ts AND r.returned_at < :to_ts "
-        "AND r.return_status IN ('refused', 'expired')",
+        base="FROM return_cells r WHERE r.day >= :from_date AND r.day <= :to_date",
         dims={
-            **_time_dims("r.returned_at"),
-            "territory": "r.departement",
-            "organisation": "r.receiver_org_id::text",
-            "organisation_pair": "r.sender_org_id::text || ' → ' || r.receiver_org_id::text",
-            "return_reason": "COALESCE(r.reason_code, r.return_status)",
-            **_axes(age_band="r.age_band", qpv_resident="r.qpv_resident"),
+            **_time_dims("r.day", is_date=True),
+            **_CELL_DIMS,
+            "return_reason": "r.return_reason",
+            **_axes("r"),
         },
-        people="LEFT JOIN people p ON p.person_id = r.person_id",
         sums={
-            "returned_to_sender": "COUNT(*)",
-            "refused": "COUNT(*) FILTER (WHERE r.return_status = 'refused')",
-            "expired": "COUNT(*) FILTER (WHERE r.return_status = 'expired')",
+            "returned_to_sender": "SUM(r.returned)",
+            "refused": "SUM(r.refused)",
+            "expired": "SUM(r.expired)",
         },
         territory="r.departement",
         organisations=("r.sender_org_id", "r.receiver_org_id"),
+        having="SUM(r.returned) > 0",
     ),
     "unaccompanied": Source(
         base=f"FROM {_SPELLS} u LEFT JOIN people p ON p.person_id = u.person_id "
@@ -139,17 +142,15 @@ SOURCES: dict[str, Source] = {
         territory="p.departement",
         fixed=("month",),
     ),
+    # Each person's first orientation is kept on their row (``cells``): one row per person to read.
     "orientation_delays": Source(
-        base="FROM (SELECT r.person_id, min(r.submitted_at) AS first_submitted, min(r.accepted_at) AS "
-        "first_accepted, min(r.seen_at) AS first_seen FROM referrals r WHERE r.person_id IS NOT NULL AND "
-        "r.submitted_at IS NOT NULL GROUP BY r.person_id) o JOIN people p ON p.person_id = o.person_id "
-        "WHERE o.first_submitted >= :from_ts AND o.first_submitted < :to_ts",
-        dims={**_time_dims("o.first_submitted"), "territory": "p.departement", **_axes()},
+        base="FROM people p WHERE p.first_submitted_at >= :from_ts AND p.first_submitted_at < :to_ts",
+        dims={**_time_dims("p.first_submitted_at"), "territory": "p.departement", **_axes()},
         sums={
             "people": "COUNT(*)",
-            "oriented_in_time": "COUNT(*) FILTER (WHERE o.first_accepted <= o.first_submitted "
+            "oriented_in_time": "COUNT(*) FILTER (WHERE p.first_accepted_at <= p.first_submitted_at "
             "+ make_interval(days => CAST(:orientation_days AS int)))",
-            "accompanied_in_time": "COUNT(*) FILTER (WHERE o.first_seen <= o.first_submitted "
+            "accompanied_in_time": "COUNT(*) FILTER (WHERE p.first_seen_at <= p.first_submitted_at "
             "+ make_interval(days => CAST(:accompaniment_days AS int)))",
         },
         territory="p.departement",
@@ -277,6 +278,8 @@ def _sql(
     if not groups:
         groups.append("()")
     sql = f"SELECT {', '.join(selected)} {' '.join(where)} GROUP BY {', '.join(groups)}"
+    if source.having:
+        sql += f" HAVING {source.having}"
     return sql, sums
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relais_evaluation.adapters.db import models as m
+from relais_evaluation.adapters.db.cells import CellKeeper
 from relais_evaluation.domain import facts as f
 
 _DIALECT = postgresql.dialect()
@@ -70,50 +71,28 @@ async def _upsert(
 class FactStore:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.cells = CellKeeper(session)
 
     async def people_of(self, subjects: Iterable[str]) -> dict[str, uuid.UUID]:
-        """The person row of each pseudonym, created when new (an applied erasure gives an unlinked row)."""
+        """The person row of each pseudonym, created when new (an applied erasure gives an unlinked row).
+
+        One statement: the rows it inserts are not in its snapshot, so a pseudonym found nowhere is the
+        row inserted for it. The writers' lock is taken first, so no other writer inserts it meanwhile.
+        """
         wanted = sorted(set(subjects))
         if not wanted:
             return {}
-        erased = set(
-            (
-                await self.session.execute(
-                    text(
-                        "SELECT subject_key FROM erased_subjects "
-                        "WHERE applied AND subject_key = ANY(CAST(:s AS varchar[]))"
-                    ),
-                    {"s": wanted},
-                )
-            ).scalars()
-        )
-        live = [s for s in wanted if s not in erased]
-        persons: dict[str, uuid.UUID] = {}
-        if live:
-            await self.session.execute(
-                text(
-                    "INSERT INTO people (person_id, subject_key) "
-                    "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:s AS varchar[])) "
-                    "ON CONFLICT (subject_key) DO NOTHING"
-                ),
-                {"ids": [uuid.uuid4() for _ in live], "s": live},
-            )
-            found = await self.session.execute(
-                text(
-                    "SELECT subject_key, COALESCE(merged_into, person_id) FROM people "
-                    "WHERE subject_key = ANY(CAST(:s AS varchar[]))"
-                ),
-                {"s": live},
-            )
-            persons.update({row[0]: row[1] for row in found})
-        if erased:
-            fresh = {s: uuid.uuid4() for s in sorted(erased)}
-            await self.session.execute(
-                text("INSERT INTO people (person_id) SELECT unnest(CAST(:ids AS uuid[]))"),
-                {"ids": list(fresh.values())},
-            )
-            persons.update(fresh)
-        return persons
+        await self.cells.lock()
+        found = await self.session.execute(_PEOPLE_OF, {"ids": [uuid.uuid4() for _ in wanted], "s": wanted})
+        return {row[0]: row[1] for row in found}
+
+    async def before_changes(self, referrals: Iterable[uuid.UUID], persons: Iterable[uuid.UUID]) -> None:
+        """Before writing referrals or the persons' attributes: their cells' contribution is taken away."""
+        await self.cells.before(set(referrals), set(persons))
+
+    async def after_changes(self) -> None:
+        """After: the contribution of the same referrals, as written, is added back."""
+        await self.cells.after()
 
     async def observe(
         self, observations: Sequence[f.PersonObserved], persons: Mapping[str, uuid.UUID]
@@ -241,6 +220,8 @@ class FactStore:
         if into == dup:
             return
         params = {"into": into, "dup": dup}
+        # The duplicate's referrals take the kept person's attributes: their cells move.
+        await self.cells.before((), (into, dup))
         await self.session.execute(
             text(
                 "DELETE FROM unaccompanied_spells d USING unaccompanied_spells k "
@@ -264,6 +245,7 @@ class FactStore:
         await self.session.execute(
             text("UPDATE people SET merged_into = :into WHERE person_id = :dup OR merged_into = :dup"), params
         )
+        await self.cells.after()
 
     async def record_erasure(self, subject: str) -> None:
         await self.session.execute(
@@ -288,6 +270,18 @@ class FactStore:
                 "WHERE subject_key NOT IN (SELECT subject_key FROM pending) ON CONFLICT DO NOTHING"
             )
         )
+
+
+_PEOPLE_OF = text(
+    "WITH v AS (SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:s AS varchar[])) AS v(id, s)), "
+    "erased AS (SELECT subject_key FROM erased_subjects WHERE applied "
+    "AND subject_key = ANY(CAST(:s AS varchar[]))), "
+    "unlinked AS (INSERT INTO people (person_id) SELECT id FROM v WHERE s IN (SELECT * FROM erased)), "
+    "linked AS (INSERT INTO people (person_id, subject_key) SELECT id, s FROM v "
+    "WHERE s NOT IN (SELECT * FROM erased) ON CONFLICT (subject_key) DO NOTHING) "
+    "SELECT v.s, COALESCE(x.merged_into, x.person_id, v.id) FROM v "
+    "LEFT JOIN people x ON x.subject_key = v.s AND v.s NOT IN (SELECT * FROM erased)"
+)
 
 
 def _keyed(key: str, rows: Mapping[uuid.UUID, Mapping[str, Any]]) -> list[dict[str, Any]]:
