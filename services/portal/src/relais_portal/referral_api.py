@@ -84,6 +84,9 @@ class ReferralApi:
     async def put(self, path: str, body: Any = None) -> Any:
         return await self._send("PUT", path, json=body)
 
+    async def patch(self, path: str, body: Any = None) -> Any:
+        return await self._send("PATCH", path, json=body)
+
     async def _send(self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
         response = await self._request(method, path, headers, **kw)
         return response.json() if response.content else None
