@@ -4,7 +4,7 @@ correction tells the other services of a person — categorical codes, never ide
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 
 import pytest
@@ -20,16 +20,7 @@ from relais_referral.service_layer.referrals import SubmitReferral, submit_refer
 from .fakes import FakeUnitOfWork, counsellor
 
 ON = date(2026, 12, 5)
-AXES = {
-    "age_band",
-    "sex",
-    "qpv_resident",
-    "nationality_category",
-    "education_level",
-    "long_term_unemployed",
-    "minimum_income",
-    "disability",
-}
+AXES = {f.name for f in fields(EqualityAxes)}
 FORBIDDEN = {  # identity, free text, and the raw situation codes (health data) behind the flags
     "first_name",
     "last_name",
