@@ -618,3 +618,70 @@ def test_a_person_gets_their_data_then_is_erased_and_the_dpo_reads_both_in_the_a
     expect(journal).to_contain_text("Export (droit d'accès)")
     expect(journal).not_to_contain_text("Lina")  # the log names people by number only
     check_page(dpo, "33-journal-des-acces")
+
+
+def test_a_counsellor_records_and_corrects_a_persons_categories_for_the_equality_monitoring(
+    portal: Portal, new_context: Any
+) -> None:
+    page = new_context().new_page()
+    sign_in(page, portal, "france_travail")
+    page.goto(portal.url + "/personnes/nouvelle")
+    last_name = f"Egalite{portal.suffix}"
+    page.get_by_label("Prénom").fill("Amina")
+    page.get_by_role("textbox", name="Nom", exact=True).fill(last_name)
+    page.get_by_label("Code postal").fill("44200")
+    page.get_by_label("Sexe").select_option(label="Femme")
+    page.get_by_label("Nationalité", exact=True).select_option(label="D'un pays hors Union européenne")
+    page.get_by_label("Niveau de formation").select_option(label="CAP, BEP (niveau 3)")
+    page.locator("label", has_text="Bénéficiaire du RSA").click()  # the DSFR box is the label
+    check_page(page, "30-inscription-suivi-egalite")
+    page.get_by_role("button", name="Inscrire et orienter").click()
+    expect(page).to_have_url(re.compile(r"/orientations/nouvelle\?personne="))
+    person_id = page.url.split("personne=")[1]
+
+    counsellor = portal.issuer.token(
+        org_id=portal.orgs["france_travail"]["id"], org_kind="france_travail", roles=["counsellor"]
+    )
+
+    def recorded() -> dict[str, Any]:
+        answer = httpx.get(
+            f"{portal.referral.url}/v1/jobseekers/{person_id}",
+            headers={"Authorization": f"Bearer {counsellor}"},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        person: dict[str, Any] = answer.json()
+        return {k: person[k] for k in ("sex", "nationality_category", "education_level", "situation")}
+
+    assert recorded() == {
+        "sex": "F",
+        "nationality_category": "non_eu",
+        "education_level": "3",
+        "situation": ["rsa"],
+    }
+
+    page.goto(f"{portal.url}/personnes/{person_id}")
+    page.get_by_role("link", name="Corriger les informations").click()
+    expect(page.get_by_label("Nationalité", exact=True)).to_have_value(
+        "non_eu"
+    )  # the form shows what is recorded
+    expect(page.get_by_label("Bénéficiaire du RSA")).to_be_checked()
+    page.get_by_label("Code postal").fill("4400")  # refused by the API: its message shows next to the field
+    page.get_by_role("button", name="Enregistrer les corrections").click()
+    expect(page.locator("#postcode-erreur")).to_be_visible()
+    check_page(page, "31-corriger-informations-refus")
+    expect(page.get_by_label("Nationalité", exact=True)).to_have_value("non_eu")  # the form keeps its answers
+    page.get_by_label("Code postal").fill("44200")
+    page.get_by_label("Nationalité", exact=True).select_option(label="D'un autre pays de l'Union européenne")
+    page.locator("label", has_text="Bénéficiaire du RSA").click()
+    page.locator(
+        "label", has_text="Travailleur handicapé reconnu (RQTH)"
+    ).click()  # the DSFR box is the label
+    page.get_by_role("button", name="Enregistrer les corrections").click()
+    expect(page.get_by_role("status")).to_contain_text("Informations corrigées")
+    assert recorded() == {
+        "sex": "F",
+        "nationality_category": "eu",
+        "education_level": "3",
+        "situation": ["disability_recognised"],
+    }

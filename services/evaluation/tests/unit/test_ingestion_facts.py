@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from relais_dev.stack import repo_root
 from relais_evaluation.adapters.events.mapping import facts_of
 from relais_evaluation.domain import facts as f
 from relais_evaluation.domain.pseudonym import subject_key
@@ -123,3 +125,30 @@ def test_every_event_type_of_the_catalogue_is_read_or_knowingly_skipped() -> Non
     catalogue = TopicCatalogue.load(catalogue_path(repo_root()))
     published = {e for t in catalogue.topics.values() if t.owner != "evaluation" for e in t.event_types}
     assert published - set(CONTRACTS) == set()
+
+
+def _published_example(event_type: str) -> IncomingEnvelope:
+    domain = event_type.split(".")[0]
+    path = repo_root() / "contracts" / "events" / domain / "examples" / f"{event_type}.json"
+    return IncomingEnvelope.model_validate(json.loads(path.read_text()))
+
+
+def test_a_referral_and_a_correction_as_published_bring_every_equality_axis_of_the_person() -> None:
+    for event_type in ("referral.submitted.v1", "jobseeker.attributes_changed.v1"):
+        [person] = [
+            x for x in facts_of(_published_example(event_type), KEY) if isinstance(x, f.PersonObserved)
+        ]
+        assert set(f.AXES) <= set(person.attributes), event_type
+        assert {person.attributes[a] for a in ("long_term_unemployed", "minimum_income", "disability")} <= {
+            "yes",
+            "no",
+        }
+
+
+def test_a_correction_is_observed_at_its_time_so_that_it_wins_over_the_referral_before_it() -> None:
+    changed = _published_example("jobseeker.attributes_changed.v1")
+    [person] = facts_of(changed, KEY)
+    assert isinstance(person, f.PersonObserved)
+    assert person.at == datetime.fromisoformat(changed.data["changed_at"])
+    assert person.attributes["nationality_category"] == changed.data["nationality_category"]
+    assert str(changed.data["jobseeker_id"]) not in repr(person)

@@ -88,6 +88,9 @@ class ReferralApi:
         """The API's answer as it is (a file to hand over), errors raised as for any call."""
         return await self._request(method, path, params={k: v for k, v in params.items() if v is not None})
 
+    async def patch(self, path: str, body: Any = None) -> Any:
+        return await self._send("PATCH", path, json=body)
+
     async def _send(self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
         response = await self._request(method, path, headers, **kw)
         return response.json() if response.content else None

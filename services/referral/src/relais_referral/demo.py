@@ -168,6 +168,8 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
     engine = make_engine(settings.database_url, pool_size=2)
     sessions = make_sessionmaker(engine)
     rng = random.Random(44)  # noqa: S311 - demo data, not security
+    # The equality-monitoring categories from a generator of their own: the scenarios stay as they were.
+    categories = random.Random(45)  # noqa: S311 - demo data, not security
     try:
         async with sessions() as session:
             if (await session.execute(select(func.count()).select_from(OrganisationRow))).scalar_one():
@@ -233,6 +235,13 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
                         postcode=rng.choice(POSTCODES),
                         qpv_resident=rng.random() < 0.33,
                         sex=rng.choice("FM"),
+                        nationality_category=categories.choices(["french", "eu", "non_eu"], [82, 5, 13])[0],
+                        education_level=categories.choice(["infra_3", "3", "3", "4", "4", "5", "6_plus"]),
+                        situation=tuple(
+                            code
+                            for code, share in (("long_term_unemployed", 0.4), ("rsa", 0.25), ("aah", 0.05))
+                            if categories.random() < share
+                        ),
                     ),
                 )
                 referral = None

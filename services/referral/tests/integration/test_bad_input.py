@@ -40,6 +40,9 @@ def assert_refused(response: Any, field: str | None) -> None:
         ("birth_date", "2999-01-01"),  # in the future
         ("birth_date", "0001-01-01"),
         ("birth_date", "1899-12-31"),
+        ("nationality_category", "algerian"),  # a category (french, eu, non_eu), never a nationality
+        ("sex", "X"),
+        ("education_level", "bac"),
     ],
 )
 async def test_a_registration_with_an_impossible_value_is_refused_on_its_field_and_writes_nothing(

@@ -295,6 +295,8 @@ async def test_a_correction_changes_the_fields_keeps_their_history_and_audits_fi
         {"email": "not-an-address"},
         {"referent_org_id": str(uuid.uuid4())},
         {"first_name": "In\u0000ès"},
+        {"nationality_category": "algerian"},
+        {"situation": ["diabetes"]},
     ],
 )
 async def test_a_correction_is_validated_like_a_registration_and_writes_nothing_when_refused(

@@ -36,6 +36,10 @@ class Person:
     referent_org_id: uuid.UUID | None
     birth_date: date | None = date(2004, 5, 1)
     qpv_resident: bool | None = True
+    sex: str | None = None
+    nationality_category: str | None = None
+    education_level: str | None = None
+    situation: list[str] = field(default_factory=list)
     in_pact: bool = True
     first_name: str = "Inès"
     last_name: str = "Morel"

@@ -15,6 +15,7 @@ import pytest
 
 from relais_referral.domain.events import DomainEvent, ReferralEscalated
 from relais_referral.domain.handoff import apply_to_journey
+from relais_referral.domain.jobseeker import EqualityAxes
 from relais_referral.domain.journey import Journey, JourneyEntry
 from relais_referral.domain.referral import AppointmentOutcome, Referral, RefusalReason
 
@@ -123,8 +124,7 @@ def run_path(steps: list[Step]) -> tuple[Referral, list[JourneyEntry], set[type[
         submitted_by="c1",
         now=NOW,
         acknowledgement_due=DUE,
-        age_band=None,
-        qpv_resident=None,
+        axes=EqualityAxes(),
     )
     seen: set[type[DomainEvent]] = set()
     for step in [lambda r: None, *steps]:

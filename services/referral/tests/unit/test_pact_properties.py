@@ -15,6 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from relais_referral.domain.errors import DomainError, InvalidReferral, InvalidTransition, NotAllowed
 from relais_referral.domain.handoff import apply_to_journey
+from relais_referral.domain.jobseeker import EqualityAxes
 from relais_referral.domain.journey import Journey, LifeEvent
 from relais_referral.domain.referral import (
     AWAITING_ANSWER,
@@ -93,8 +94,7 @@ class Pact(RuleBasedStateMachine):
                 submitted_by="c",
                 now=self.tick(),
                 acknowledgement_due=DUE,
-                age_band=None,
-                qpv_resident=None,
+                axes=EqualityAxes(),
             )
             self.settle(referral)  # in the service layer both commit together, or neither does
             self.referrals[referral.id] = referral

@@ -5,7 +5,7 @@ import pytest
 
 from relais_referral.domain.errors import InvalidReferral, InvalidTransition, NotAllowed
 from relais_referral.domain.events import ReferralAcknowledged, ReferralSubmitted
-from relais_referral.domain.jobseeker import age_band
+from relais_referral.domain.jobseeker import EqualityAxes, age_band
 from relais_referral.domain.referral import Referral, ReferralStatus
 
 NOW = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
@@ -22,8 +22,7 @@ def submitted(sender: uuid.UUID | None = None, receiver: uuid.UUID | None = None
         submitted_by="c1",
         now=NOW,
         acknowledgement_due=date(2026, 12, 4),
-        age_band="under_26",
-        qpv_resident=True,
+        axes=EqualityAxes(age_band="under_26", qpv_resident=True),
     )
 
 

@@ -163,3 +163,35 @@ def deadline_text(days_left: int | None) -> str:
     return ngettext("%(num)d jour ouvré restant", "%(num)d jours ouvrés restants", days_left) % {
         "num": days_left
     }
+
+
+# A person's categories for the pact's equality monitoring (aggregates only; a nationality *category*).
+SEXES = Translated({"F": N_("Femme"), "M": N_("Homme")})
+NATIONALITY_CATEGORIES = Translated(
+    {
+        "french": N_("Française"),
+        "eu": N_("D'un autre pays de l'Union européenne"),
+        "non_eu": N_("D'un pays hors Union européenne"),
+    }
+)
+EDUCATION_LEVELS = Translated(
+    {
+        "infra_3": N_("Sans diplôme (infra niveau 3)"),
+        "3": N_("CAP, BEP (niveau 3)"),
+        "4": N_("Baccalauréat (niveau 4)"),
+        "5": N_("Bac + 2 (niveau 5)"),
+        "6_plus": N_("Bac + 3 et plus (niveau 6 et plus)"),
+    }
+)
+SITUATIONS = Translated(
+    {
+        "long_term_unemployed": N_("Demandeur d'emploi de longue durée (12 mois et plus)"),
+        "rsa": N_("Bénéficiaire du RSA"),
+        "ass": N_("Bénéficiaire de l'ASS"),
+        "aah": N_("Bénéficiaire de l'AAH"),
+        "disability_recognised": N_("Travailleur handicapé reconnu (RQTH)"),
+        "qpv": N_("Résident d'un quartier prioritaire de la ville (QPV)"),
+        "over_50": N_("50 ans et plus"),
+        "under_26_low_qualification": N_("Moins de 26 ans peu qualifié"),
+    }
+)

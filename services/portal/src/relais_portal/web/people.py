@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 
 from relais_portal.referral_api import ApiProblem
 from relais_portal.web.deps import Api, CsrfSession, CurrentSession, DirectoryDep, render
@@ -35,37 +36,50 @@ async def new_person_form(request: Request, session: CurrentSession) -> Response
     return render(request, "person_new.html", session, values={}, errors={}, problem="")
 
 
+class PersonForm(BaseModel):
+    """What the registration and the correction forms post: identity, contact and the person's categories
+    (sex, nationality category, education level, situation codes) for the equality monitoring."""
+
+    first_name: str = ""
+    last_name: str = ""
+    birth_date: str = ""
+    postcode: str = ""
+    email: str = ""
+    phone: str = ""
+    sex: str = ""
+    nationality_category: str = ""
+    education_level: str = ""
+    situation: list[str] = []
+
+    def body(self) -> dict[str, Any]:
+        """The API's body: an empty answer is ``null`` (not recorded, or emptied by a correction)."""
+        return {
+            "first_name": self.first_name.strip(),
+            "last_name": self.last_name.strip(),
+            "postcode": self.postcode.strip(),
+            "birth_date": self.birth_date or None,
+            "email": self.email.strip() or None,
+            "phone": self.phone.strip() or None,
+            "sex": self.sex or None,
+            "nationality_category": self.nationality_category or None,
+            "education_level": self.education_level or None,
+            "situation": self.situation,
+        }
+
+
+class RegistrationForm(PersonForm):
+    information_given: str = ""
+
+
 @router.post("", summary="Inscrire une personne")
 async def register_person(
     request: Request,
     session: CsrfSession,
     api: Api,
-    first_name: Annotated[str, Form()] = "",
-    last_name: Annotated[str, Form()] = "",
-    birth_date: Annotated[str, Form()] = "",
-    postcode: Annotated[str, Form()] = "",
-    email: Annotated[str, Form()] = "",
-    phone: Annotated[str, Form()] = "",
-    information_given: Annotated[str, Form()] = "",
+    form: Annotated[RegistrationForm, Form()],
 ) -> Response:
-    values = {
-        "first_name": first_name,
-        "last_name": last_name,
-        "birth_date": birth_date,
-        "postcode": postcode,
-        "email": email,
-        "phone": phone,
-        "information_given": information_given,
-    }
-    body: dict[str, Any] = {
-        "first_name": first_name.strip(),
-        "last_name": last_name.strip(),
-        "postcode": postcode.strip(),
-        "birth_date": birth_date or None,
-        "email": email.strip() or None,
-        "phone": phone.strip() or None,
-        "information_given": information_given == "on",
-    }
+    values = form.model_dump()
+    body = {**form.body(), "information_given": form.information_given == "on"}
     try:
         person = await api.post("/v1/jobseekers", body)
     except ApiProblem as problem:
@@ -79,6 +93,49 @@ async def register_person(
             problem=problem.message,
         )
     return RedirectResponse(f"/orientations/nouvelle?personne={person['id']}", status_code=303)
+
+
+@router.get(
+    "/{jobseeker_id}/modifier",
+    response_class=HTMLResponse,
+    summary="Corriger les informations d'une personne",
+)
+async def edit_person_form(
+    request: Request, jobseeker_id: uuid.UUID, session: CurrentSession, api: Api
+) -> Response:
+    person = await api.get(f"/v1/jobseekers/{jobseeker_id}")
+    values = PersonForm.model_validate(
+        {name: person.get(name) or PersonForm.model_fields[name].default for name in PersonForm.model_fields}
+    ).model_dump()
+    return render(request, "person_edit.html", session, person=person, values=values, errors={}, problem="")
+
+
+@router.post("/{jobseeker_id}/modifier", summary="Corriger les informations d'une personne")
+async def correct_person(
+    request: Request,
+    jobseeker_id: uuid.UUID,
+    session: CsrfSession,
+    api: Api,
+    form: Annotated[PersonForm, Form()],
+) -> Response:
+    try:
+        await api.patch(f"/v1/jobseekers/{jobseeker_id}", form.body())
+    except ApiProblem as problem:
+        if problem.status in (403, 404):
+            raise
+        person = await api.get(f"/v1/jobseekers/{jobseeker_id}")
+        errors = problem.field_errors()
+        return render(
+            request,
+            "person_edit.html",
+            session,
+            422,
+            person=person,
+            values=form.model_dump(),
+            errors=errors,
+            problem=problem.message,
+        )
+    return RedirectResponse(f"/personnes/{jobseeker_id}?fait=modifie", status_code=303)
 
 
 @router.get("/{jobseeker_id}", response_class=HTMLResponse, summary="Une personne et son parcours")

@@ -194,6 +194,31 @@ class MemberIn(BaseModel):
     ] = Field(min_length=1)
 
 
+# The categorical facts the equality monitoring counts people by (travel in events as codes).
+Sex = Annotated[Literal["F", "M"], Field(description="Pour le suivi de l'égalité (agrégats seulement)")]
+EducationLevel = Annotated[
+    Literal["infra_3", "3", "4", "5", "6_plus"],
+    Field(description="Niveau de qualification (nomenclature 2019 : 3 = CAP/BEP, 4 = bac…)"),
+]
+NationalityCategory = Annotated[
+    Literal["french", "eu", "non_eu"],
+    Field(
+        description="Catégorie de nationalité pour le suivi de l'égalité : française, d'un autre pays de"
+        " l'UE, hors UE (jamais la nationalité elle-même ni l'origine)"
+    ),
+]
+SituationCode = Literal[
+    "long_term_unemployed",
+    "rsa",
+    "ass",
+    "aah",
+    "disability_recognised",
+    "qpv",
+    "over_50",
+    "under_26_low_qualification",
+]
+
+
 class JobseekerIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -206,6 +231,10 @@ class JobseekerIn(BaseModel):
                     "postcode": "44300",
                     "qpv_resident": True,
                     "email": "ines.morel@example.org",
+                    "sex": "F",
+                    "nationality_category": "french",
+                    "education_level": "3",
+                    "situation": ["long_term_unemployed"],
                     "information_given": True,
                 }
             ]
@@ -220,24 +249,10 @@ class JobseekerIn(BaseModel):
     qpv_resident: bool | None = None
     email: EmailStr | None = None
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 .]{6,20}$")
-    sex: Literal["F", "M"] | None = Field(
-        default=None, description="Pour le suivi de l'égalité (agrégats seulement)"
-    )
-    education_level: Literal["infra_3", "3", "4", "5", "6_plus"] | None = Field(
-        default=None, description="Niveau de qualification (nomenclature 2019 : 3 = CAP/BEP, 4 = bac…)"
-    )
-    situation: list[
-        Literal[
-            "long_term_unemployed",
-            "rsa",
-            "ass",
-            "aah",
-            "disability_recognised",
-            "qpv",
-            "over_50",
-            "under_26_low_qualification",
-        ]
-    ] = Field(default_factory=list)
+    sex: Sex | None = None
+    education_level: EducationLevel | None = None
+    nationality_category: NationalityCategory | None = None
+    situation: list[SituationCode] = Field(default_factory=list)
     information_given: bool = Field(default=True, description="La personne a reçu l'information RGPD")
 
 
@@ -255,6 +270,10 @@ class JobseekerOut(BaseModel):
     legal_basis: str
     in_pact: bool = True
     commune: str | None = None
+    sex: str | None = None
+    education_level: str | None = None
+    nationality_category: str | None = None
+    situation: list[str] = []
 
 
 class ReferralIn(BaseModel):

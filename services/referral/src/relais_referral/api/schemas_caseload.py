@@ -12,8 +12,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, mod
 from relais_referral.api.schemas import (
     FREE_TEXT,
     City,
+    EducationLevel,
     JobseekerOut,
     Name,
+    NationalityCategory,
+    Sex,
+    SituationCode,
     _plausible_birth_date,
     _trimmed,
 )
@@ -61,6 +65,13 @@ class JobseekerCorrectionIn(BaseModel):
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 .]{6,20}$")
     postcode: str | None = Field(default=None, pattern=r"^\d{5}$")
     commune: City | None = None
+    qpv_resident: bool | None = None
+    sex: Sex | None = None
+    education_level: EducationLevel | None = None
+    nationality_category: NationalityCategory | None = None
+    situation: list[SituationCode] | None = Field(
+        default=None, description="Toute la situation (remplace la précédente) ; [] n'en retient aucune"
+    )
 
     @model_validator(mode="after")
     def _names_and_postcode_are_not_emptied(self) -> JobseekerCorrectionIn:
@@ -70,7 +81,10 @@ class JobseekerCorrectionIn(BaseModel):
         return self
 
     def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
+        changes = {name: getattr(self, name) for name in self.model_fields_set}
+        if "situation" in changes:  # a set of codes: one order, each once, so an unchanged one reads so
+            changes["situation"] = sorted(set(changes["situation"] or ()))
+        return changes
 
 
 class JobseekerRegisteredOut(JobseekerOut):

@@ -26,6 +26,7 @@ class IdentityOut(_Rows):
     qpv_resident: bool | None
     sex: str | None
     education_level: str | None
+    nationality_category: str | None
     situation: list[str]
     referent_org_id: uuid.UUID | None
     in_pact: bool

@@ -110,6 +110,8 @@ class JobseekerRow(Base):
     qpv_resident: Mapped[bool | None]
     sex: Mapped[str | None] = mapped_column(String(1))
     education_level: Mapped[str | None] = mapped_column(String(20))
+    # french, eu or non_eu: a category for the equality monitoring, never the nationality nor origin.
+    nationality_category: Mapped[str | None] = mapped_column(String(10))
     situation: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"))
     referent_org_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     in_pact: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))

@@ -1,8 +1,9 @@
 """What the data-protection rights read and write in the referral database (GDPR art. 15 and 17).
 
 The export gathers everything held on a person; the erasure blanks their identity and free texts in
-place, so that the opaque id and the categorical facts (postcode, sex, QPV residence, situation,
-statuses, dates, codes) stay for the statistics; the audit log is read for the data-protection officer.
+place, so that the opaque id and the categorical facts (postcode, sex, QPV residence, nationality
+category, situation, statuses, dates, codes) stay for the statistics; the audit log is read for the
+data-protection officer.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from relais_referral.domain.jobseeker import EqualityAxes
+
 if TYPE_CHECKING:  # escalation imports the referral, which imports these events
     from relais_referral.domain.escalation import EscalationLevel
 
@@ -24,8 +26,7 @@ class ReferralSubmitted(DomainEvent):
     receiver_org_id: uuid.UUID
     acknowledgement_due: date
     receiver_departement: str
-    age_band: str | None
-    qpv_resident: bool | None
+    axes: EqualityAxes  # categorical only: what the equality monitoring counts by
     training_session_id: uuid.UUID | None = None
 
 

@@ -26,6 +26,7 @@ from relais_referral.domain.events import (
     ReferralSubmitted,
     ReferralWithdrawn,
 )
+from relais_referral.domain.jobseeker import EqualityAxes
 
 
 class ReferralStatus(StrEnum):
@@ -123,8 +124,7 @@ class Referral:
         submitted_by: str,
         now: datetime,
         acknowledgement_due: date,
-        age_band: str | None,
-        qpv_resident: bool | None,
+        axes: EqualityAxes,
         policy_version: int = 1,
         training_session_id: uuid.UUID | None = None,
         receiver_kind: str | None = None,
@@ -157,8 +157,7 @@ class Referral:
                 receiver_org_id=receiver_org_id,
                 acknowledgement_due=acknowledgement_due,
                 receiver_departement=receiver_departement,
-                age_band=age_band,
-                qpv_resident=qpv_resident,
+                axes=axes,
                 training_session_id=training_session_id,
             )
         )

@@ -18,6 +18,9 @@ TOPIC = "relais.referral.events"
 registry = EventRegistry()
 
 AgeBand = Literal["under_26", "26_49", "50_plus"]
+Sex = Literal["F", "M"]
+NationalityCategory = Literal["french", "eu", "non_eu"]
+EducationLevel = Literal["infra_3", "3", "4", "5", "6_plus"]
 RefusalReasonCode = Literal[
     "not_eligible",
     "no_capacity",
@@ -27,6 +30,28 @@ RefusalReasonCode = Literal[
     "duplicate",
     "other",
 ]
+
+
+class _EqualityAxes(EventData):
+    """The equality axes of DOMAIN.md (Indicators), categorical only: optional, ``null`` when not recorded.
+    Never the nationality itself nor origin; disability (health data, GDPR art. 9) as a yes/no flag only."""
+
+    age_band: AgeBand | None = None
+    sex: Sex | None = None
+    qpv_resident: bool | None = None
+    nationality_category: NationalityCategory | None = Field(
+        default=None,
+        description="french, eu (another EU country) or non_eu: a category, never the nationality",
+    )
+    education_level: EducationLevel | None = Field(
+        default=None, description="Qualification level (2019 nomenclature: 3 = CAP/BEP, 4 = baccalauréat…)"
+    )
+    long_term_unemployed: bool | None = None
+    minimum_income: bool | None = Field(default=None, description="Receives RSA, ASS or AAH (minima sociaux)")
+    disability: bool | None = Field(
+        default=None,
+        description="Recognised disability (RQTH or AAH), yes or no: never a diagnosis or detail",
+    )
 
 
 class _ReferralEvent(EventData):
@@ -48,8 +73,9 @@ class _JourneyEvent(EventData):
 
 
 @registry.register
-class ReferralSubmittedV1(_ReferralEvent):
-    """A counsellor referred a jobseeker to another organisation (orientation envoyée)."""
+class ReferralSubmittedV1(_ReferralEvent, _EqualityAxes):
+    """A counsellor referred a jobseeker to another organisation (orientation envoyée), with the person's
+    equality axes as they stand that day."""
 
     event_type: ClassVar[str] = "referral.submitted.v1"
     jobseeker_id: uuid.UUID
@@ -58,8 +84,6 @@ class ReferralSubmittedV1(_ReferralEvent):
     submitted_at: datetime
     acknowledgement_due: date = Field(description="Last working day for the acknowledgement")
     receiver_departement: str = Field(pattern=r"^(\d{2}|2[AB]|97\d)$")
-    age_band: AgeBand | None = None
-    qpv_resident: bool | None = None
     training_session_id: uuid.UUID | None = Field(
         default=None,
         description="The training session a referral to a training provider asks a seat in (training"
@@ -227,7 +251,7 @@ class JobseekerNeedIdentifiedV1(_JourneyEvent):
     epci: str | None = Field(default=None, pattern=r"^\d{9}$", description="The person's intercommunality")
     departement: str | None = Field(default=None, pattern=r"^(\d{2}|2[AB]|97\d)$")
     age_band: AgeBand | None = None
-    sex: Literal["F", "M"] | None = None
+    sex: Sex | None = None
     qpv_resident: bool | None = None
 
 
@@ -243,6 +267,15 @@ class JobseekerNeedLiftedV1(_JourneyEvent):
     lifted_on: date
     days_to_lift: int = Field(ge=0)
     lifted_by_org_id: uuid.UUID
+
+
+@registry.register
+class JobseekerAttributesChangedV1(_JourneyEvent, _EqualityAxes):
+    """A correction changed one of the person's equality axes: all of them as they now stand (the latest
+    observation of each wins for the evaluation). Categorical codes and the opaque id only."""
+
+    event_type: ClassVar[str] = "jobseeker.attributes_changed.v1"
+    changed_at: datetime
 
 
 @registry.register

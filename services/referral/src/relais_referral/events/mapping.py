@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from relais_referral.domain import events as d
 from relais_referral.events import contracts as c
 from relais_shared.envelope import EventData
@@ -55,8 +57,7 @@ def to_integration_event(event: d.DomainEvent) -> EventData:
                 submitted_at=at,
                 acknowledgement_due=event.acknowledgement_due,
                 receiver_departement=event.receiver_departement,
-                age_band=event.age_band,
-                qpv_resident=event.qpv_resident,
+                **asdict(event.axes),
                 training_session_id=event.training_session_id,
             )
         case d.ReferralAcknowledged():

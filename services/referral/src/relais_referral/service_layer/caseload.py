@@ -4,13 +4,15 @@ referral, warn of likely duplicates and merge them (pact coordination)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from relais_referral.db.models import JobseekerCorrectionRow, JobseekerRow, ReferralNoteRow
+from relais_referral.domain.calendar import paris_date
 from relais_referral.domain.errors import NotAllowed
-from relais_referral.events.contracts import JobseekerMergedV1
+from relais_referral.domain.jobseeker import equality_axes
+from relais_referral.events.contracts import JobseekerAttributesChangedV1, JobseekerMergedV1
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
 from relais_referral.service_layer.unit_of_work import UnitOfWork
@@ -18,7 +20,20 @@ from relais_shared.auth import Principal
 from relais_shared.errors import Conflict
 
 # What a correction may change (GDPR art. 16); the rest of the record follows the journey's rules.
-CORRECTABLE = ("first_name", "last_name", "birth_date", "email", "phone", "postcode", "commune")
+CORRECTABLE = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "email",
+    "phone",
+    "postcode",
+    "commune",
+    "qpv_resident",
+    "sex",
+    "education_level",
+    "nationality_category",
+    "situation",
+)
 
 
 @dataclass(frozen=True)
@@ -97,12 +112,18 @@ async def correct_jobseeker(uow: UnitOfWork, principal: Principal, cmd: CorrectJ
     }
     if not previous:
         return person  # nothing differs: no history line, nothing audited as changed
+    now = datetime.now(UTC)
+    axes_before = equality_axes(person, paris_date(now))
     for name in previous:
         setattr(person, name, cmd.changes[name])
+    axes = equality_axes(person, paris_date(now))
+    if axes != axes_before:
+        # The evaluation keeps the latest observation of each axis: a corrected one must reach it too.
+        uow.publish(JobseekerAttributesChangedV1(jobseeker_id=person.id, changed_at=now, **asdict(axes)))
     uow.caseload.add_correction(
         JobseekerCorrectionRow(
             jobseeker_id=person.id,
-            at=datetime.now(UTC),
+            at=now,
             by_org_id=principal.org_id,
             by_sub=principal.sub,
             fields=sorted(previous),

@@ -30,6 +30,7 @@ class RegisterJobseeker:
     phone: str | None = None
     sex: str | None = None
     education_level: str | None = None
+    nationality_category: str | None = None
     situation: tuple[str, ...] = ()
     information_given: bool = True
 
@@ -50,6 +51,7 @@ async def register_jobseeker(uow: UnitOfWork, principal: Principal, cmd: Registe
         qpv_resident=cmd.qpv_resident,
         sex=cmd.sex,
         education_level=cmd.education_level,
+        nationality_category=cmd.nationality_category,
         situation=list(cmd.situation),
         referent_org_id=principal.org_id,
         in_pact=True,

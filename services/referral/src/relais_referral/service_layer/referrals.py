@@ -20,7 +20,7 @@ from relais_referral.domain.errors import NotAllowed
 from relais_referral.domain.escalation import RECIPIENT, EscalationLevel, Recipient, escalation_applies
 from relais_referral.domain.events import ReferralEscalated
 from relais_referral.domain.handoff import apply_to_journey
-from relais_referral.domain.jobseeker import age_band
+from relais_referral.domain.jobseeker import equality_axes
 from relais_referral.domain.journey import Journey, LifeEvent, TaskKind
 from relais_referral.domain.policy import ReferralPolicy
 from relais_referral.domain.referral import (
@@ -128,8 +128,7 @@ async def submit_referral(
         submitted_by=principal.sub,
         now=now,
         acknowledgement_due=acknowledgement_due_on(paris_date(now), policy, calendar),
-        age_band=age_band(jobseeker.birth_date, paris_date(now)),
-        qpv_resident=jobseeker.qpv_resident,
+        axes=equality_axes(jobseeker, paris_date(now)),
         policy_version=policy.version,
         training_session_id=cmd.training_session_id,
         receiver_kind=receiver.kind,

@@ -2,9 +2,9 @@
 
 This service never imports another service's code: each contract it depends on is restated here with
 only the fields it uses, checked against the published JSON Schemas by the contract tests. The
-equality axes the referral service does not publish yet (sex on a referral, nationality category,
-education level, long-term unemployment, minimum income, disability) are read when an event carries
-them, as optional fields a producer may add within a version.
+equality axes are optional fields: a referral and a correction of the person
+(``jobseeker.attributes_changed.v1``) carry all of them, a need some, an older event fewer; an axis an
+event does not carry is not observed by it.
 """
 
 from __future__ import annotations
@@ -138,6 +138,11 @@ class NeedIdentified(_Axes):
     departement: str | None = Field(default=None, max_length=3)
 
 
+class AttributesChanged(_Axes):
+    jobseeker_id: uuid.UUID
+    changed_at: datetime
+
+
 class JobseekerMerged(_Event):
     jobseeker_id: uuid.UUID
     duplicate_id: uuid.UUID
@@ -218,6 +223,7 @@ CONTRACTS: dict[str, type[BaseModel]] = {
     "journey.exited.v1": PactExited,
     "jobseeker.unaccompanied.v1": JobseekerUnaccompanied,
     "jobseeker.need_identified.v1": NeedIdentified,
+    "jobseeker.attributes_changed.v1": AttributesChanged,
     "jobseeker.merged.v1": JobseekerMerged,
     "jobseeker.erased.v1": JobseekerErased,
     "training.enrolment_confirmed.v1": EnrolmentConfirmed,

@@ -117,6 +117,8 @@ def facts_of(envelope: IncomingEnvelope, pact_key: str) -> list[f.Fact]:
                 attributes["departement"] = event.departement
             at = datetime.combine(event.identified_on, datetime.min.time(), tzinfo=envelope.time.tzinfo)
             return [seen(event.jobseeker_id, at, **attributes)]
+        case c.AttributesChanged():
+            return [seen(event.jobseeker_id, event.changed_at, **_axes(event))]
         case c.JobseekerMerged():
             return [f.PersonsMerged(subject(event.jobseeker_id), subject(event.duplicate_id))]
         case c.JobseekerErased():

@@ -46,7 +46,7 @@ async def add_jobseeker(
         uow,
     ):
         fields = body.model_dump()
-        fields["situation"] = tuple(fields["situation"])
+        fields["situation"] = tuple(sorted(set(fields["situation"])))  # a set of codes, in one order
         row = await handlers.register_jobseeker(uow, principal, handlers.RegisterJobseeker(**fields))
         duplicates = await caseload.likely_duplicates(uow, principal, row)
         return JobseekerRegisteredOut.model_validate(row).model_copy(
