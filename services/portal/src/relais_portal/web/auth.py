@@ -37,7 +37,16 @@ from relais_shared.problems import Problem
 
 router = APIRouter(tags=["connexion"])
 LOGIN_CSRF = "relais_login_csrf"
-DEV_ROLES = ("counsellor", "coordinator", "admin", "facilitator", "buyer", "employer", "training_provider")
+DEV_ROLES = (
+    "counsellor",
+    "coordinator",
+    "evaluator",
+    "admin",
+    "facilitator",
+    "buyer",
+    "employer",
+    "training_provider",
+)
 
 
 @router.get("/connexion", response_class=HTMLResponse, summary="Se connecter")
