@@ -223,6 +223,7 @@ def _chart(
         "x": json.dumps([labels] if kind != "line" else [labels] * len(series), ensure_ascii=False),
         "y": json.dumps([[c.chart for c in cells] for _, cells in series]),
         "name": json.dumps([name for name, _ in series], ensure_ascii=False),
+        "empty": all(c.chart is None for _, cells in series for c in cells),
         **options,
     }
 
