@@ -154,6 +154,18 @@ def _refusal(request: Request, session: Session, roles: tuple[str, ...] = READER
     )
 
 
+def _not_found(request: Request, session: Session) -> Response:
+    """A mistyped address inside these pages (an unknown milestone, export or format)."""
+    return render(
+        request,
+        "error.html",
+        session,
+        404,
+        title=_("Page introuvable"),
+        message=_("Cette page n'existe pas."),
+    )
+
+
 # ------------------------------------------------------------------------------------------ figures
 @dataclass
 class Cell:
@@ -485,6 +497,28 @@ async def _exits(d: Dashboard, definitions: list[dict[str, Any]]) -> Figure:
     return figure
 
 
+def _board(
+    evaluation: EvaluationApi,
+    du: str,
+    au: str,
+    territory: str,
+    axis: str,
+    horizon: str,
+    errors: dict[str, str],
+) -> Dashboard:
+    """The filters of the query string, checked (what is wrong is said next to its field)."""
+    period = _period(du, au, errors)
+    if territory and not TERRITORY.match(territory):
+        errors["territoire"], territory = _("Choisissez un département de la liste."), ""
+    return Dashboard(
+        evaluation,
+        period,
+        territory,
+        axis if axis in AXES else "sex",
+        int(horizon) if horizon in HORIZONS else 6,
+    )
+
+
 @router.get("", response_class=HTMLResponse, summary="Tableaux de bord du pacte")
 async def dashboard(
     request: Request,
@@ -500,12 +534,8 @@ async def dashboard(
     if (refused := _refusal(request, session)) is not None:
         return refused
     errors: dict[str, str] = {}
-    period = _period(du, au, errors)
-    if territoire and not TERRITORY.match(territoire):
-        errors["territoire"], territoire = _("Choisissez un département de la liste."), ""
-    axis = axe if axe in AXES else "sex"
-    months = horizon if horizon in HORIZONS else "6"
-    board = Dashboard(evaluation, period, territoire, axis, int(months))
+    board = _board(evaluation, du, au, territoire, axe, horizon, errors)
+    period = board.period
     definitions = await evaluation.get("/v1/exit-definitions")
     funnel, pairs, (unaccompanied, headline), hours, exits = await asyncio.gather(
         _funnel(board),
@@ -524,7 +554,13 @@ async def dashboard(
         "evaluation/dashboard.html",
         session,
         title=_("Tableaux de bord du pacte"),
-        values={"du": period.du, "au": period.au, "territoire": territoire, "axe": axis, "horizon": months},
+        values={
+            "du": period.du,
+            "au": period.au,
+            "territoire": board.territory,
+            "axe": board.axis,
+            "horizon": str(board.horizon),
+        },
         errors=errors,
         period=period,
         departements=_departements(),
@@ -578,22 +614,9 @@ async def export(
     if (refused := _refusal(request, session)) is not None:
         return refused
     if name not in EXPORTS:
-        return render(
-            request,
-            "error.html",
-            session,
-            404,
-            title=_("Page introuvable"),
-            message=_("Cette page n'existe pas."),
-        )
-    period = _period(du, au, {})
-    board = Dashboard(
-        evaluation,
-        period,
-        territoire if TERRITORY.match(territoire) else "",
-        par,
-        int(horizon) if horizon in HORIZONS else 6,
-    )
+        return _not_found(request, session)
+    board = _board(evaluation, du, au, territoire, par, horizon, {})
+    period = board.period
     if name == "clause_hours":  # a table of the portal's own (one call per year): its CSV is built here
         return _figure_csv(await _clause_hours(board), period)
     params = board.params(name, par if re.fullmatch(r"[a-z_]{1,40}", par) else "")
@@ -989,14 +1012,7 @@ async def grid_form(
         return refused
     milestone = _milestone(etape)
     if milestone is None:
-        return render(
-            request,
-            "error.html",
-            session,
-            404,
-            title=_("Page introuvable"),
-            message=_("Cette page n'existe pas."),
-        )
+        return _not_found(request, session)
     campaign, mine = await asyncio.gather(
         evaluation.get(f"/v1/campaigns/{campaign_id}"),
         evaluation.get(f"/v1/campaigns/{campaign_id}/assessments/{milestone}"),
@@ -1046,14 +1062,7 @@ async def grid_submit(
         return refused
     milestone = _milestone(etape)
     if milestone is None:
-        return render(
-            request,
-            "error.html",
-            session,
-            404,
-            title=_("Page introuvable"),
-            message=_("Cette page n'existe pas."),
-        )
+        return _not_found(request, session)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     campaign = await evaluation.get(f"/v1/campaigns/{campaign_id}")
     scores, errors = {}, {}
@@ -1163,14 +1172,7 @@ async def report(
     if (refused := _refusal(request, session)) is not None:
         return refused
     if extension not in ("html", "pdf"):
-        return render(
-            request,
-            "error.html",
-            session,
-            404,
-            title=_("Page introuvable"),
-            message=_("Cette page n'existe pas."),
-        )
+        return _not_found(request, session)
     found = await evaluation.download(f"/v1/campaigns/{campaign_id}/report.{extension}")
     headers = {"Content-Disposition": found.disposition} if extension == "pdf" else {}
     return Response(found.content, media_type=found.media_type, headers=headers)
