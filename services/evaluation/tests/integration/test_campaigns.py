@@ -188,3 +188,40 @@ async def test_the_campaign_report_prints_as_html_and_pdf(people: People) -> Non
     pdf = await people.call("GET", f"/v1/campaigns/{cid}/report.pdf", "coord", "coordinator")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-type"] == "application/pdf"
+
+
+async def test_an_evaluator_reads_back_their_own_assessment_and_nobody_elses(people: People) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    for sub, perspective in (("expert-1", "external_expert"), ("pair", "peer")):
+        await people.call(
+            "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
+            json={"org_id": str(uuid.uuid4()), "sub": sub, "perspective": perspective},
+        )  # fmt: skip
+    mine = {"scores": {"innovation": 4, "usefulness": 5}, "weaknesses": "Peu de places en Sud-Loire."}
+    sent = await people.call(
+        "PUT", f"/v1/campaigns/{cid}/assessments/final", "expert-1", "evaluator", json=mine
+    )
+    assert sent.status_code == 200, sent.text
+
+    read = await people.call("GET", f"/v1/campaigns/{cid}/assessments/final", "expert-1", "evaluator")
+    assert read.status_code == 200, read.text
+    assert read.json() | {"evaluator_id": None} == {
+        "evaluator_id": None,
+        "perspective": "external_expert",
+        "milestone": "final",
+        "submitted": True,
+        "scores": {"innovation": 4, "usefulness": 5},
+        "strong_points": "",
+        "weaknesses": "Peu de places en Sud-Loire.",
+        "recommendations": "",
+    }
+    # Another evaluator of the same campaign reads their own (nothing yet), never expert-1's.
+    other = await people.call("GET", f"/v1/campaigns/{cid}/assessments/final", "pair", "evaluator")
+    assert other.status_code == 200
+    assert (other.json()["submitted"], other.json()["scores"], other.json()["weaknesses"]) == (False, {}, "")
+    assert other.json()["perspective"] == "peer"
+    # Not invited: the campaign does not exist for them; a coordinator has no assessment of their own.
+    stranger = await people.call("GET", f"/v1/campaigns/{cid}/assessments/final", "curieux", "evaluator")
+    assert stranger.status_code == 404
+    coordinator = await people.call("GET", f"/v1/campaigns/{cid}/assessments/final", "coord", "coordinator")
+    assert coordinator.status_code == 403

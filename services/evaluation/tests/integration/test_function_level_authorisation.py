@@ -35,6 +35,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/campaigns/{campaign_id}"): READERS,
     ("POST", "/v1/campaigns/{campaign_id}/evaluators"): frozenset({"coordinator"}),
     ("PUT", "/v1/campaigns/{campaign_id}/assessments/{milestone}"): frozenset({"evaluator"}),
+    ("GET", "/v1/campaigns/{campaign_id}/assessments/{milestone}"): frozenset({"evaluator"}),
     ("GET", "/v1/campaigns/{campaign_id}/results"): READERS,
     ("POST", "/v1/campaigns/{campaign_id}/close"): frozenset({"coordinator"}),
     ("GET", "/v1/campaigns/{campaign_id}/report.html"): READERS,

@@ -27,6 +27,7 @@ from relais_portal.web import (
     clauses,
     coordination,
     directory,
+    evaluation,
     home,
     language,
     people,
@@ -154,6 +155,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             clauses.router,
             training.router,
             privacy.router,
+            evaluation.router,
         ],
         on_shutdown=on_shutdown,
         tracer_provider=setup_telemetry("portal", "web"),
@@ -175,6 +177,11 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     assets = Path(settings.assets_dir)
     app.mount(
         "/static/dsfr", StaticFiles(directory=assets / "@gouvfr" / "dsfr" / "dist", check_dir=False), "dsfr"
+    )
+    app.mount(
+        "/static/dsfr-chart",
+        StaticFiles(directory=assets / "@gouvfr" / "dsfr-chart" / "dist", check_dir=False),
+        "dsfr-chart",
     )
     app.mount("/static/htmx", StaticFiles(directory=assets / "htmx.org" / "dist", check_dir=False), "htmx")
     app.mount("/static/portal", StaticFiles(directory=STATIC), "portal")

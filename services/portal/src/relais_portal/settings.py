@@ -35,6 +35,10 @@ class PortalSettings(RelaisSettings):
         default="",
         description="The training API; by default the `training` entry of `services`, else 127.0.0.1:8103",
     )
+    evaluation_url: str = Field(
+        default="",
+        description="The evaluation API; by default the `evaluation` entry of `services`, else :8104",
+    )
     session_secret: str = Field(
         default="dev-portal-session-secret",
         description="Key signing the session cookie (a real secret outside development)",
@@ -74,6 +78,10 @@ class PortalSettings(RelaisSettings):
         if not self.training_url:
             self.training_url = {service.name: service.url for service in self.services}.get(
                 "training", "http://127.0.0.1:8103"
+            )
+        if not self.evaluation_url:
+            self.evaluation_url = {s.name: s.url for s in self.services}.get(
+                "evaluation", "http://127.0.0.1:8104"
             )
         if not self.assets_dir:
             self.assets_dir = str(project_root() / "deploy" / "tools" / "node_modules")

@@ -127,6 +127,21 @@ async def submit(
     return found.evaluator
 
 
+async def own_assessment(
+    repo: Any, principal: Principal, coordination: uuid.UUID, campaign_id: uuid.UUID, milestone: str
+) -> tuple[Any, Any | None]:
+    """The caller's invitation and what they submitted for ``milestone`` (None before they submit).
+
+    Only their own: an evaluator never reads another's scores (results give each perspective's means)."""
+    found = await access(repo, principal, campaign_id, coordination)
+    if found.evaluator is None:
+        raise NotFound()
+    if milestone == "mid_term" and found.campaign.mid_term_due is None:
+        raise NotFound()
+    rows = await repo.assessments(campaign_id, milestone)
+    return found.evaluator, next((r for r in rows if r.evaluator_id == found.evaluator.id), None)
+
+
 async def campaign_results(
     repo: Any, grid: Grid, campaign_id: uuid.UUID, milestone: str
 ) -> tuple[Results, list[Any]]:

@@ -40,6 +40,7 @@ LOGIN_CSRF = "relais_login_csrf"
 DEV_ROLES = (
     "counsellor",
     "coordinator",
+    "evaluator",
     "admin",
     "facilitator",
     "buyer",

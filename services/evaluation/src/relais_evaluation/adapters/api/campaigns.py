@@ -164,6 +164,13 @@ class AssessmentOut(AssessmentIn):
     milestone: str
 
 
+class OwnAssessmentOut(AssessmentIn):
+    evaluator_id: uuid.UUID
+    perspective: str
+    milestone: str
+    submitted: bool = Field(description="False: nothing submitted yet for this milestone (empty scores)")
+
+
 class PerspectiveOut(BaseModel):
     perspective: str
     evaluators: int
@@ -394,6 +401,30 @@ async def submit_assessment(
         except InvalidGrid as exc:
             raise _problem(exc) from exc
     return AssessmentOut(evaluator_id=evaluator.id, milestone=milestone, **body.model_dump())
+
+
+@router.get(
+    "/campaigns/{campaign_id}/assessments/{milestone}",
+    dependencies=[require_roles("evaluator")],
+    summary="Mon évaluation déjà déposée (notes et commentaires), pour la relire ou la corriger",
+)
+async def own_assessment(
+    campaign_id: CampaignId, milestone: MilestoneName, request: Request, principal: CurrentPrincipal
+) -> OwnAssessmentOut:
+    async with transaction(sessions_of(request)) as session:
+        evaluator, row = await handlers.own_assessment(
+            CampaignRepository(session), principal, _coordination(request), campaign_id, milestone
+        )
+    return OwnAssessmentOut(
+        evaluator_id=evaluator.id,
+        perspective=evaluator.perspective,
+        milestone=milestone,
+        submitted=row is not None,
+        scores=dict(row.scores) if row is not None else {},
+        strong_points=row.strong_points if row is not None else "",
+        weaknesses=row.weaknesses if row is not None else "",
+        recommendations=row.recommendations if row is not None else "",
+    )
 
 
 def results_out(campaign_id: uuid.UUID, milestone: str, r: Results, rows: list[Any]) -> ResultsOut:

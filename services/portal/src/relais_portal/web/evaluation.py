@@ -1,0 +1,1178 @@
+"""Evaluation: the pact's dashboards (pseudonymised indicators from the evaluation service) and its joint
+evaluation campaigns (grid, evaluators, assessments, results per perspective, consensus, report).
+
+Who sees what is the evaluation API's decision (the pact coordination every organisation's figures,
+another organisation its own rows; a campaign its organisation's coordinators and invited evaluators):
+the pages only offer the forms a role may use and say so plainly to anyone else.
+
+Every chart has its table beside it — the figures a screen reader reads, and the ones a suppressed cell
+(« secret statistique ») is shown in: a chart cannot say why a bar is missing, a table can.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from functools import cache
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from relais_portal import i18n
+from relais_portal.evaluation_api import Evaluation, EvaluationApi
+from relais_portal.i18n import N_, Translated, ngettext
+from relais_portal.i18n import gettext as _
+from relais_portal.referral_api import ApiProblem
+from relais_portal.session import Session
+from relais_portal.settings import PortalSettings
+from relais_portal.web.deps import PARIS, CsrfSession, CurrentSession, DirectoryDep, render
+
+router = APIRouter(prefix="/evaluation", tags=["évaluation"])
+READERS = ("coordinator", "evaluator")
+
+AXES = Translated(
+    {
+        "sex": N_("Sexe"),
+        "age_band": N_("Tranche d'âge"),
+        "qpv_resident": N_("Résidence en quartier prioritaire (QPV)"),
+        "nationality_category": N_("Nationalité (française, UE, hors UE)"),
+        "education_level": N_("Niveau de formation"),
+        "long_term_unemployed": N_("Chômage de longue durée"),
+        "minimum_income": N_("Minima sociaux"),
+        "disability": N_("Handicap reconnu"),
+    }
+)
+AXIS_VALUES = Translated(
+    {
+        "F": N_("Femmes"),
+        "M": N_("Hommes"),
+        "under_26": N_("Moins de 26 ans"),
+        "26_49": N_("26 à 49 ans"),
+        "50_plus": N_("50 ans et plus"),
+        "yes": N_("Oui"),
+        "no": N_("Non"),
+        "unknown": N_("Non renseigné"),
+    }
+)
+HORIZONS = Translated(
+    {"0": N_("À la sortie"), "3": N_("3 mois après"), "6": N_("6 mois après"), "12": N_("12 mois après")}
+)
+# The referral funnel, in the order a referral lives it (the chart shows the first six).
+FUNNEL = Translated(
+    {
+        "submitted": N_("Envoyées"),
+        "acknowledged": N_("Accusées de réception"),
+        "accepted": N_("Prises en charge"),
+        "refused": N_("Refusées"),
+        "expired": N_("Expirées sans réponse"),
+        "returned_to_sender": N_("Retours à l'envoyeur"),
+        "withdrawn": N_("Retirées"),
+        "obsolete": N_("Devenues sans objet"),
+        "acknowledged_on_time_rate": N_("Part accusée dans le délai"),
+        "days_to_acknowledge_mean": N_("Délai moyen d'accusé de réception (jours)"),
+    }
+)
+PERSPECTIVES = Translated(
+    {"author": N_("Auteurs"), "peer": N_("Pairs"), "external_expert": N_("Experts externes")}
+)
+PERSPECTIVE_CHOICES = Translated(
+    {
+        "author": N_("Auteur ou autrice de l'action (auto-évaluation)"),
+        "peer": N_("Pair : membre du pacte non impliqué dans l'action"),
+        "external_expert": N_("Experte ou expert externe"),
+    }
+)
+MANDATORY = Translated(
+    {
+        "innovation": N_("Innovation"),
+        "empowerment": N_("Empowerment (pouvoir d'agir)"),
+        "suitability": N_("Adéquation"),
+        "usefulness": N_("Utilité"),
+        "accessibility": N_("Accessibilité"),
+        "transferability": N_("Transférabilité"),
+    }
+)
+DISCRETIONARY = Translated(
+    {
+        "equality": N_("Égalité"),
+        "governance": N_("Gouvernance"),
+        "universality": N_("Universalité"),
+        "scalability": N_("Changement d'échelle"),
+        "autonomy": N_("Autonomie"),
+    }
+)
+SUBJECT_KINDS = Translated({"action": N_("Une action"), "product": N_("Un produit (outil, méthode)")})
+STATUSES = Translated({"open": N_("En cours"), "closed": N_("Close")})
+MILESTONES = Translated(
+    {"final": N_("Évaluation finale"), "mid_term": N_("Test d'utilisation (mi-parcours)")}
+)
+MILESTONE_SLUGS = {"finale": "final", "mi-parcours": "mid_term"}
+SLUG_OF = {v: k for k, v in MILESTONE_SLUGS.items()}
+DONE = Translated(
+    {
+        "ouverte": N_("Campagne ouverte : invitez maintenant ses évaluateurs et évaluatrices."),
+        "invite": N_("Invitation enregistrée : la campagne apparaît dans l'espace de la personne invitée."),
+        "enregistree": N_("Votre évaluation est enregistrée. Vous pouvez la corriger jusqu'à la clôture."),
+        "close": N_("Campagne close : la synthèse de consensus est enregistrée."),
+    }
+)
+OWN_CRITERIA = 2  # criteria of the coordinator's own, besides the suggestions
+MIN_EXTERNAL_EXPERTS = 2  # the API's validation rule, explained here in the user's words
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+TERRITORY = re.compile(r"^(\d{2}|2[AB]|97\d)$")
+
+
+# ---------------------------------------------------------------------------------------------- who
+def _refusal(request: Request, session: Session, roles: tuple[str, ...] = READERS) -> Response | None:
+    """A clear page for a role these pages are not for (the API would refuse it anyway)."""
+    if session.role in roles:
+        return None
+    if roles == ("evaluator",):
+        message = _("Seuls les évaluateurs et évaluatrices invités à une campagne remplissent sa grille.")
+    elif roles == ("coordinator",):
+        message = _("Seule la coordination ouvre une campagne, invite ses évaluateurs et la clôt.")
+    else:
+        message = _(
+            "Les tableaux de bord et les campagnes d'évaluation sont réservés aux coordinateurs et aux "
+            "évaluateurs du pacte. Demandez ce rôle à l'administrateur de votre organisation."
+        )
+    return render(
+        request, "error.html", session, 403, title=_("Accès réservé à l'évaluation"), message=message
+    )
+
+
+def _not_found(request: Request, session: Session) -> Response:
+    """A mistyped address inside these pages (an unknown milestone, export or format)."""
+    return render(
+        request,
+        "error.html",
+        session,
+        404,
+        title=_("Page introuvable"),
+        message=_("Cette page n'existe pas."),
+    )
+
+
+# ------------------------------------------------------------------------------------------ figures
+@dataclass
+class Cell:
+    value: float | None
+    suppressed: bool = False
+    kind: str = "count"  # count, sum, rate, mean, scaled
+
+    @property
+    def text(self) -> str:
+        if self.value is None:
+            return "—"
+        locale = i18n.current()
+        if self.kind == "rate":
+            return format_percent(self.value, "#,##0 %", locale=locale)
+        if self.kind in ("mean", "scaled", "score"):
+            return format_decimal(self.value, "#,##0.##", locale=locale)
+        return format_decimal(self.value, "#,##0", locale=locale)
+
+    @property
+    def chart(self) -> float | None:
+        """The value a chart draws: none for a hidden cell (the table says why)."""
+        if self.suppressed or self.value is None:
+            return None
+        return round(self.value * 100, 1) if self.kind == "rate" else round(self.value, 2)
+
+
+@dataclass
+class Figure:
+    """One chart and its table: the same figures, drawn and written."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[tuple[str, list[Cell]]]
+    chart: dict[str, Any] | None = None
+    csv: str = ""
+    refused: str = ""
+    notes: list[str] = field(default_factory=list)
+    groups: list[tuple[str, int]] = field(default_factory=list)  # a first header row: (label, columns)
+    charts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # titled, side by side
+
+    @property
+    def has_secret(self) -> bool:
+        return any(c.suppressed for _, cells in self.rows for c in cells)
+
+
+def _cell(table: dict[str, Any], row: dict[str, Any], measure: str) -> Cell:
+    kinds = {m["key"]: m["kind"] for m in table["measures"]}
+    value = row["values"].get(measure, {"value": None, "suppressed": False})
+    return Cell(value["value"], value["suppressed"], kinds.get(measure, "count"))
+
+
+def _total(table: dict[str, Any]) -> dict[str, Any]:
+    return next(r for r in table["rows"] if all(v is None for v in r["dimensions"].values()))
+
+
+def _by(table: dict[str, Any], dimension: str) -> list[dict[str, Any]]:
+    return [r for r in table["rows"] if r["dimensions"].get(dimension) is not None]
+
+
+def _chart(
+    kind: str, labels: list[str], series: list[tuple[str, list[Cell]]], **options: Any
+) -> dict[str, Any]:
+    """What a DSFR Chart web component takes: JSON lists of labels and of values per series."""
+    return {
+        "kind": kind,
+        "x": json.dumps([labels] if kind != "line" else [labels] * len(series), ensure_ascii=False),
+        "y": json.dumps([[c.chart for c in cells] for _, cells in series]),
+        "name": json.dumps([name for name, _ in series], ensure_ascii=False),
+        "empty": all(c.chart is None for _, cells in series for c in cells),
+        **options,
+    }
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    du: str
+    au: str
+
+
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _period(du: str, au: str, errors: dict[str, str]) -> Period:
+    today = datetime.now(PARIS).date()
+    default_du, default_au = f"{today.year}-01", today.strftime("%Y-%m")
+    if du and not MONTH.match(du):
+        errors["du"], du = _("Le mois n'est pas valide (aaaa-mm)."), ""
+    if au and not MONTH.match(au):
+        errors["au"], au = _("Le mois n'est pas valide (aaaa-mm)."), ""
+    du, au = du or default_du, au or default_au
+    if au < du:
+        errors["au"], au = _("La fin de la période précède son début."), du
+    start = date.fromisoformat(f"{du}-01")
+    return Period(start, _month_end(date.fromisoformat(f"{au}-01")), du, au)
+
+
+def _month_label(month: str) -> str:
+    return format_date(date.fromisoformat(f"{month}-01"), "MMM yyyy", locale=i18n.current())
+
+
+@cache
+def _departements() -> dict[str, str]:
+    """Département codes and names, from the same official data the referral service reads."""
+    settings = PortalSettings()
+    path = f"{settings.assets_dir}/@etalab/decoupage-administratif/data/departements.json"
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return {d["code"]: d["nom"] for d in json.load(handle)}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+class Dashboard:
+    """The figures of one dashboard request: the same filters for every indicator and its CSV."""
+
+    def __init__(self, evaluation: EvaluationApi, period: Period, territory: str, axis: str, horizon: int):
+        self.evaluation = evaluation
+        self.period, self.territory, self.axis, self.horizon = period, territory, axis, horizon
+        self.threshold: int | None = None  # the API's small-cell threshold, as its tables state it
+
+    def params(
+        self, name: str, group_by: str = "", within: tuple[date, date] | None = None
+    ) -> dict[str, Any]:
+        start, end = within or (self.period.start, self.period.end)
+        params: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat()}
+        if group_by:
+            params["group_by"] = group_by
+        if self.territory and name != "clause_hours":  # contracts are not cut by territory
+            params["territory"] = self.territory
+        if name == "exits":
+            params["horizon"] = self.horizon
+        return params
+
+    def csv_url(self, name: str, group_by: str = "") -> str:
+        query = {"du": self.period.du, "au": self.period.au, "territoire": self.territory}
+        query |= {"par": group_by, "horizon": str(self.horizon)}
+        return f"/evaluation/export/{name}.csv?" + urlencode({k: v for k, v in query.items() if v})
+
+    async def table(
+        self, name: str, group_by: str = "", within: tuple[date, date] | None = None
+    ) -> dict[str, Any] | str:
+        """The indicator's table, or the API's refusal in words (an indicator this organisation may not
+        see: the API says so with a 403, the page says why in that figure's place)."""
+        try:
+            found: dict[str, Any] = await self.evaluation.get(
+                f"/v1/indicators/{name}", **self.params(name, group_by, within)
+            )
+            self.threshold = found["threshold"]
+            return found
+        except ApiProblem as problem:
+            if problem.status == 403:
+                return _(
+                    "Cet indicateur est réservé à la coordination du pacte : "
+                    "il porte sur toutes les organisations."
+                )
+            if problem.status == 422:
+                return problem.message
+            raise
+
+
+def _refused(key: str, title: str, message: str) -> Figure:
+    return Figure(key, title, [], [], refused=message)
+
+
+async def _funnel(d: Dashboard) -> Figure:
+    title = _("Orientations : de l'envoi à la prise en charge")
+    table = await d.table("referral_funnel")
+    if isinstance(table, str):
+        return _refused("entonnoir", title, table)
+    total = _total(table)
+    rows = [(FUNNEL[m], [_cell(table, total, m)]) for m in FUNNEL]
+    steps = list(FUNNEL)[:6]
+    chart = _chart(
+        "bar", [FUNNEL[m] for m in steps], [(_("Orientations"), [_cell(table, total, m) for m in steps])]
+    )
+    figure = Figure(
+        "entonnoir", title, [_("Étape"), _("Orientations")], rows, chart, d.csv_url("referral_funnel")
+    )
+    figure.notes.append(_("Retours à l'envoyeur = refus + expirations sans réponse."))
+    return figure
+
+
+async def _deadlines(d: Dashboard, names: dict[str, str]) -> Figure:
+    title = _("Délais d'accusé de réception tenus, par paire d'organisations")
+    table = await d.table("referral_funnel", "organisation_pair")
+    if isinstance(table, str):
+        return _refused("delais", title, table)
+    measures = ("submitted", "acknowledged_on_time_rate", "days_to_acknowledge_mean")
+    rows, labels, rates = [], [], []
+    for row in sorted(_by(table, "organisation_pair"), key=lambda r: r["dimensions"]["organisation_pair"]):
+        sender, _arrow, receiver = row["dimensions"]["organisation_pair"].partition(" → ")
+        unknown = _("Organisation inconnue")
+        label = f"{names.get(sender) or unknown} → {names.get(receiver) or unknown}"
+        cells = [_cell(table, row, m) for m in measures]
+        rows.append((label, cells))
+        labels.append(label)
+        rates.append(cells[1])
+    rows.append((_("Ensemble"), [_cell(table, _total(table), m) for m in measures]))
+    chart = _chart("bar", labels, [(_("Part accusée dans le délai (%)"), rates)], horizontal="true")
+    columns = [
+        _("Envoi → réception"),
+        FUNNEL["submitted"],
+        FUNNEL["acknowledged_on_time_rate"],
+        _("Délai moyen (jours)"),
+    ]
+    return Figure(
+        "delais",
+        title,
+        columns,
+        rows,
+        chart if labels else None,
+        d.csv_url("referral_funnel", "organisation_pair"),
+    )
+
+
+async def _unaccompanied(d: Dashboard) -> tuple[Figure, list[tuple[str, Cell]]]:
+    title = _("Personnes sans accompagnement à la fin de chaque mois")
+    table, totals = await asyncio.gather(
+        d.table("unaccompanied_over_time", "month"), d.table("unaccompanied")
+    )
+    if isinstance(table, str):
+        return _refused("sans-accompagnement", title, table), []
+    months = sorted(_by(table, "month"), key=lambda r: r["dimensions"]["month"])
+    rows = [(_month_label(r["dimensions"]["month"]), [_cell(table, r, "people")]) for r in months]
+    chart = _chart(
+        "line", [label for label, _ in rows], [(_("Personnes sans accompagnement"), [c[0] for _, c in rows])]
+    )
+    figure = Figure(
+        "sans-accompagnement",
+        title,
+        [_("Mois"), _("Personnes")],
+        rows,
+        chart,
+        d.csv_url("unaccompanied_over_time", "month"),
+    )
+    headline: list[tuple[str, Cell]] = []
+    if not isinstance(totals, str):
+        total = _total(totals)
+        headline = [
+            (
+                _("personnes devenues sans accompagnement sur la période"),
+                _cell(totals, total, "people_started"),
+            ),
+            (_("encore sans accompagnement à la fin de la période"), _cell(totals, total, "open_at_end")),
+            (
+                _("jours sans accompagnement en moyenne (périodes terminées)"),
+                _cell(totals, total, "duration_days_mean"),
+            ),
+        ]
+    return figure, headline
+
+
+async def _clause_hours(d: Dashboard) -> Figure:
+    title = _("Clauses d'insertion : heures réalisées et exigées, équivalents temps plein")
+    # One call per year of the period: the API gives the required hours (pro rata of the contracts'
+    # days) for a period, not cut by year within it.
+    years = range(d.period.start.year, d.period.end.year + 1)
+    spans = [(max(d.period.start, date(y, 1, 1)), min(d.period.end, date(y, 12, 31))) for y in years]
+    tables = await asyncio.gather(*(d.table("clause_hours", within=span) for span in spans))
+    refused = next((t for t in tables if isinstance(t, str)), None)
+    if refused is not None:
+        return _refused("clauses", title, refused)
+    measures = ("hours_realised", "hours_required", "realisation_rate", "fte", "participants")
+    rows = [
+        (str(year), [_cell(t, _total(t), m) for m in measures])
+        for year, t in zip(years, tables, strict=True)
+        if isinstance(t, dict)
+    ]
+    chart = _chart(
+        "bar",
+        [label for label, _ in rows],
+        [(_("Heures réalisées"), [c[0] for _, c in rows]), (_("Heures exigées"), [c[1] for _, c in rows])],
+    )
+    columns = [
+        _("Année"),
+        _("Heures réalisées"),
+        _("Heures exigées (prorata)"),
+        _("Réalisé / exigé"),
+        _("ETP"),
+        _("Participants"),
+    ]
+    figure = Figure("clauses", title, columns, rows, chart if rows else None, d.csv_url("clause_hours"))
+    figure.notes.append(_("Heures exigées au prorata des jours de la période ; 1 ETP = 1 600 heures."))
+    if d.territory:
+        figure.notes.append(
+            _("Les marchés ne sont pas ventilés par territoire : ce tableau couvre tout le pacte.")
+        )
+    return figure
+
+
+async def _exits(d: Dashboard, definitions: list[dict[str, Any]]) -> Figure:
+    """One table with the definitions side by side (the same exits, classified twice), one chart each."""
+    table = await d.table("exits", d.axis)
+    title = _("Sorties par catégorie, %(horizon)s, par %(axis)s") % {
+        "horizon": HORIZONS[str(d.horizon)].lower(),
+        "axis": AXES[d.axis].lower(),
+    }
+    if isinstance(table, str):
+        return _refused("sorties", title, table)
+    values = sorted(_by(table, d.axis), key=lambda r: r["dimensions"][d.axis])
+    labels = [AXIS_VALUES.get(r["dimensions"][d.axis], r["dimensions"][d.axis]) for r in values]
+    lines = [*values, _total(table)]
+    columns, measures = [AXES[d.axis], _("Sorties observées")], ["exits"]
+    groups: list[tuple[str, int]] = [("", 2)]
+    charts = []
+    by_key = {x["key"]: x for x in definitions}
+    for key in table["definitions"]:
+        definition = by_key.get(key, {"label": key, "categories": [], "category_labels": {}})
+        categories = definition["categories"]
+        columns += [definition["category_labels"][c] for c in categories]
+        measures += [f"{key}:{c}" for c in categories]
+        groups.append((definition["label"], len(categories)))
+        series = [
+            (definition["category_labels"][c], [_cell(table, r, f"{key}:{c}") for r in values])
+            for c in categories
+        ]
+        if values:
+            charts.append((definition["label"], _chart("bar", labels, series, stacked="true")))
+    rows = [
+        (label, [_cell(table, r, m) for m in measures])
+        for label, r in zip([*labels, _("Ensemble")], lines, strict=True)
+    ]
+    figure = Figure("sorties", title, columns, rows, None, d.csv_url("exits", d.axis), groups=groups)
+    figure.charts = charts
+    return figure
+
+
+def _board(
+    evaluation: EvaluationApi,
+    du: str,
+    au: str,
+    territory: str,
+    axis: str,
+    horizon: str,
+    errors: dict[str, str],
+) -> Dashboard:
+    """The filters of the query string, checked (what is wrong is said next to its field)."""
+    period = _period(du, au, errors)
+    if territory and not TERRITORY.match(territory):
+        errors["territoire"], territory = _("Choisissez un département de la liste."), ""
+    return Dashboard(
+        evaluation,
+        period,
+        territory,
+        axis if axis in AXES else "sex",
+        int(horizon) if horizon in HORIZONS else 6,
+    )
+
+
+@router.get("", response_class=HTMLResponse, summary="Tableaux de bord du pacte")
+async def dashboard(
+    request: Request,
+    session: CurrentSession,
+    evaluation: Evaluation,
+    directory: DirectoryDep,
+    du: str = "",
+    au: str = "",
+    territoire: str = "",
+    axe: str = "sex",
+    horizon: str = "6",
+) -> Response:
+    if (refused := _refusal(request, session)) is not None:
+        return refused
+    errors: dict[str, str] = {}
+    board = _board(evaluation, du, au, territoire, axe, horizon, errors)
+    period = board.period
+    definitions = await evaluation.get("/v1/exit-definitions")
+    funnel, pairs, (unaccompanied, headline), hours, exits = await asyncio.gather(
+        _funnel(board),
+        board.table("referral_funnel", "organisation_pair"),
+        _unaccompanied(board),
+        _clause_hours(board),
+        _exits(board, definitions),
+    )
+    org_ids = set()
+    if isinstance(pairs, dict):
+        for row in _by(pairs, "organisation_pair"):
+            org_ids.update(row["dimensions"]["organisation_pair"].split(" → "))
+    deadlines = await _deadlines(board, await directory.names(org_ids))
+    return render(
+        request,
+        "evaluation/dashboard.html",
+        session,
+        title=_("Tableaux de bord du pacte"),
+        values={
+            "du": period.du,
+            "au": period.au,
+            "territoire": board.territory,
+            "axe": board.axis,
+            "horizon": str(board.horizon),
+        },
+        errors=errors,
+        period=period,
+        departements=_departements(),
+        axes=AXES,
+        horizons=HORIZONS,
+        funnel=funnel,
+        deadlines=deadlines,
+        unaccompanied=unaccompanied,
+        headline=headline,
+        hours=hours,
+        exits=exits,
+        threshold=board.threshold,
+    )
+
+
+def _figure_csv(figure: Figure, period: Period) -> Response:
+    """A figure as the API writes its exports: semicolons, a BOM, « s » for a suppressed cell."""
+    if figure.refused:
+        return Response(figure.refused, status_code=403, media_type="text/plain; charset=utf-8")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow([f"{figure.title} — {period.start.isoformat()} / {period.end.isoformat()}"])
+    writer.writerow(figure.columns)
+    for label, cells in figure.rows:
+        writer.writerow(
+            [label, *("s" if c.suppressed else "" if c.value is None else c.value for c in cells)]
+        )
+    filename = f"relais-{figure.key}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    return Response(
+        ("\ufeff" + buffer.getvalue()).encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+EXPORTS = {"referral_funnel", "unaccompanied_over_time", "clause_hours", "exits"}
+
+
+@router.get("/export/{name}.csv", summary="Un indicateur en CSV (les chiffres du tableau de bord)")
+async def export(
+    request: Request,
+    name: str,
+    session: CurrentSession,
+    evaluation: Evaluation,
+    du: str = "",
+    au: str = "",
+    territoire: str = "",
+    par: str = "",
+    horizon: str = "6",
+) -> Response:
+    if (refused := _refusal(request, session)) is not None:
+        return refused
+    if name not in EXPORTS:
+        return _not_found(request, session)
+    board = _board(evaluation, du, au, territoire, par, horizon, {})
+    period = board.period
+    if name == "clause_hours":  # a table of the portal's own (one call per year): its CSV is built here
+        return _figure_csv(await _clause_hours(board), period)
+    params = board.params(name, par if re.fullmatch(r"[a-z_]{1,40}", par) else "")
+    found = await evaluation.download(f"/v1/indicators/{name}/export", format="csv", **params)
+    return Response(
+        found.content, media_type=found.media_type, headers={"Content-Disposition": found.disposition}
+    )
+
+
+# ---------------------------------------------------------------------------------------- campaigns
+def _criterion_label(criterion: dict[str, Any]) -> str:
+    code = criterion["code"]
+    return MANDATORY.get(code) or DISCRETIONARY.get(code) or criterion["label"]
+
+
+def _score(value: float | None) -> Cell:
+    return Cell(value, kind="score")
+
+
+@router.get("/campagnes", response_class=HTMLResponse, summary="Campagnes d'évaluation conjointe")
+async def campaigns(request: Request, session: CurrentSession, evaluation: Evaluation) -> Response:
+    if (refused := _refusal(request, session)) is not None:
+        return refused
+    found = await evaluation.get("/v1/campaigns")
+    return render(
+        request,
+        "evaluation/campaigns.html",
+        session,
+        title=_("Campagnes d'évaluation conjointe"),
+        campaigns=found,
+        statuses=STATUSES,
+        kinds=SUBJECT_KINDS,
+    )
+
+
+def _grid_values() -> dict[str, str]:
+    values = {f"poids_{code}": "1" for code in MANDATORY}
+    return values | {"echelle_min": "1", "echelle_max": "5", "objet_type": "action"}
+
+
+async def _new_page(
+    request: Request,
+    session: Session,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    problem: str = "",
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "evaluation/campaign_new.html",
+        session,
+        status_code,
+        title=_("Ouvrir une campagne d'évaluation"),
+        values=values,
+        errors=errors or {},
+        problem=problem,
+        mandatory=MANDATORY,
+        discretionary=DISCRETIONARY,
+        own=range(1, OWN_CRITERIA + 1),
+        kinds=SUBJECT_KINDS,
+    )
+
+
+@router.get("/campagnes/nouvelle", response_class=HTMLResponse, summary="Ouvrir une campagne (formulaire)")
+async def new_campaign_form(request: Request, session: CurrentSession) -> Response:
+    if (refused := _refusal(request, session, ("coordinator",))) is not None:
+        return refused
+    return await _new_page(request, session, _grid_values())
+
+
+def _weight(raw: str) -> Decimal | None:
+    """A weight as people write it (« 1,5 » or « 1.5 »); None when it is not a positive number."""
+    try:
+        value = Decimal(raw.strip().replace(",", ".").replace("\u202f", "").replace(" ", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and 0 < value <= 1000 else None
+
+
+def _code_of(label: str) -> str:
+    """A criterion of the coordinator's own gets a code from its words (« Mobilité » → own_mobilite)."""
+    ascii_text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
+    return ("own_" + re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_"))[:40].rstrip("_") or "own"
+
+
+def _criteria(form: dict[str, str], errors: dict[str, str]) -> list[dict[str, Any]]:
+    criteria: list[dict[str, Any]] = []
+    for code in MANDATORY:
+        weight = _weight(form.get(f"poids_{code}", ""))
+        if weight is None:
+            errors[f"poids_{code}"] = _("Un poids est un nombre positif, par exemple 1 ou 1,5.")
+            continue
+        criteria.append(
+            {"code": code, "label": MANDATORY._labels[code], "weight": str(weight), "mandatory": True}
+        )
+    for code in DISCRETIONARY:
+        raw = form.get(f"poids_{code}", "").strip()
+        if not raw:
+            continue  # not retained
+        weight = _weight(raw)
+        if weight is None:
+            errors[f"poids_{code}"] = _("Un poids est un nombre positif, par exemple 1 ou 1,5.")
+            continue
+        criteria.append(
+            {"code": code, "label": DISCRETIONARY._labels[code], "weight": str(weight), "mandatory": False}
+        )
+    for i in range(1, OWN_CRITERIA + 1):
+        label, raw = form.get(f"autre_libelle_{i}", "").strip(), form.get(f"autre_poids_{i}", "").strip()
+        if not label and not raw:
+            continue
+        if not label:
+            errors[f"autre_libelle_{i}"] = _("Nommez ce critère, ou effacez son poids.")
+            continue
+        weight = _weight(raw)
+        if weight is None:
+            errors[f"autre_poids_{i}"] = _("Un poids est un nombre positif, par exemple 1 ou 1,5.")
+            continue
+        code = _code_of(label)
+        if code in {c["code"] for c in criteria}:
+            errors[f"autre_libelle_{i}"] = _("Ce critère figure déjà dans la grille.")
+            continue
+        criteria.append({"code": code, "label": label[:200], "weight": str(weight), "mandatory": False})
+    if errors:
+        return criteria
+    mandatory = sum((Fraction(c["weight"]) for c in criteria if c["mandatory"]), Fraction(0))
+    total = sum((Fraction(c["weight"]) for c in criteria), Fraction(0))
+    if mandatory / total < Fraction(2, 3):
+        share = format_percent(float(mandatory / total), "#,##0 %", locale=i18n.current())
+        most = format_decimal(float(mandatory / 2), "#,##0.##", locale=i18n.current())
+        errors["criteria"] = _(
+            "Les six critères obligatoires doivent porter au moins les deux tiers du poids total ; ils n'en "
+            "portent ici que %(share)s. Avec ces poids obligatoires, les critères au choix pèsent au plus "
+            "%(most)s ensemble : baissez leurs poids ou relevez ceux des critères obligatoires."
+        ) % {"share": share, "most": most}
+    return criteria
+
+
+API_FIELDS = {
+    "title": "titre",
+    "subject": "objet",
+    "subject_kind": "objet_type",
+    "final_due": "echeance_finale",
+    "mid_term_due": "echeance_intermediaire",
+    "scale": "echelle_max",
+    "scale_min": "echelle_min",
+    "scale_max": "echelle_max",
+    "criteria": "criteria",
+}
+
+
+@router.post("/campagnes/nouvelle", summary="Ouvrir la campagne")
+async def new_campaign(request: Request, session: CsrfSession, evaluation: Evaluation) -> Response:
+    if (refused := _refusal(request, session, ("coordinator",))) is not None:
+        return refused
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    values = {k: v for k, v in form.items() if k != "csrf_token"}
+    errors: dict[str, str] = {}
+    criteria = _criteria(form, errors)
+    for name, label in (("titre", _("le titre")), ("objet", _("l'action ou le produit évalué"))):
+        if not form.get(name, "").strip():
+            errors[name] = _("Indiquez %(what)s.") % {"what": label}
+    if not form.get("echeance_finale"):
+        errors["echeance_finale"] = _("Indiquez l'échéance finale.")
+    scale = {}
+    for name in ("echelle_min", "echelle_max"):
+        raw = form.get(name, "").strip()
+        if not raw.isdigit():
+            errors[name] = _("Une note entière, par exemple 1 ou 5.")
+        else:
+            scale[name] = int(raw)
+    if errors:
+        return await _new_page(request, session, values, errors, status_code=422)
+    body = {
+        "title": form["titre"].strip(),
+        "subject_kind": form.get("objet_type") if form.get("objet_type") in SUBJECT_KINDS else "action",
+        "subject": form["objet"].strip(),
+        "criteria": criteria,
+        "scale_min": scale["echelle_min"],
+        "scale_max": scale["echelle_max"],
+        "mid_term_due": form.get("echeance_intermediaire") or None,
+        "final_due": form["echeance_finale"],
+    }
+    try:
+        opened = await evaluation.post("/v1/campaigns", body)
+    except ApiProblem as problem:
+        if problem.status != 422:
+            raise
+        for error in problem.body.get("errors") or []:
+            top = str(error.get("field", "")).split(".")[0]
+            errors.setdefault(API_FIELDS.get(top, "probleme"), str(error.get("message")))
+        return await _new_page(request, session, values, errors, problem.message, 422)
+    return RedirectResponse(f"/evaluation/campagnes/{opened['id']}?fait=ouverte", status_code=303)
+
+
+def _why_not_valid(campaign: dict[str, Any], results: dict[str, Any]) -> list[str]:
+    """The validation rule's failures in the user's words (the API's ``validated`` decides)."""
+    if results["validated"]:
+        return []
+    reasons = []
+    experts = next(p["evaluators"] for p in results["perspectives"] if p["perspective"] == "external_expert")
+    if experts < MIN_EXTERNAL_EXPERTS:
+        reasons.append(
+            ngettext(
+                "%(count)s expert externe sur %(needed)s a déposé son évaluation.",
+                "%(count)s experts externes sur %(needed)s ont déposé leur évaluation.",
+                experts,
+            )
+            % {"count": experts, "needed": MIN_EXTERNAL_EXPERTS}
+        )
+    unscored = [
+        _criterion_label(c)
+        for c in campaign["criteria"]
+        if c["mandatory"] and c["code"] not in results["overall_criteria"]
+    ]
+    if unscored:
+        reasons.append(
+            _("Critères obligatoires encore sans note : %(list)s.") % {"list": ", ".join(unscored)}
+        )
+    return reasons or list(results["reasons"])
+
+
+async def _campaign_page(
+    request: Request,
+    session: Session,
+    evaluation: EvaluationApi,
+    directory: DirectoryDep,
+    campaign_id: uuid.UUID,
+    milestone: str,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    problem: str = "",
+    find: str = "",
+) -> Response:
+    campaign, results = await asyncio.gather(
+        evaluation.get(f"/v1/campaigns/{campaign_id}"),
+        evaluation.get(f"/v1/campaigns/{campaign_id}/results", milestone=milestone),
+    )
+    mine = None
+    if session.role == "evaluator":
+        mine = await evaluation.get(f"/v1/campaigns/{campaign_id}/assessments/{milestone}")
+    manages = session.role == "coordinator" and campaign["status"] == "open"
+    names = await directory.names({e["org_id"] for e in campaign["evaluators"]} | {campaign["org_id"]})
+    # The directory is large: the coordinator filters it by name, as on the sign-in page.
+    organisations = (await directory.search(q=find.strip() or None, limit=200))["items"] if manages else []
+    by_perspective = {p["perspective"]: p for p in results["perspectives"]}
+    criteria = [(c, _criterion_label(c)) for c in campaign["criteria"]]
+    table = [
+        (
+            label,
+            [_score(by_perspective[p]["criteria"].get(c["code"])) for p in PERSPECTIVES]
+            + [_score(results["overall_criteria"].get(c["code"]))],
+        )
+        for c, label in criteria
+    ]
+    table.append(
+        (
+            _("Note pondérée"),
+            [_score(by_perspective[p]["weighted_score"]) for p in PERSPECTIVES]
+            + [_score(results["overall_weighted_score"])],
+        )
+    )
+    chart = _chart(
+        "bar",
+        [label for _c, label in criteria],
+        [(PERSPECTIVES[p], [cells[i] for _, cells in table[:-1]]) for i, p in enumerate(PERSPECTIVES)],
+        y_min=campaign["scale_min"],
+        y_max=campaign["scale_max"],
+    )
+    consensus_values = values or {
+        f"note_{c['code']}": format_decimal(
+            round(results["overall_criteria"][c["code"]], 1), "0.#", locale="en"
+        )
+        for c, _label in criteria
+        if c["code"] in results["overall_criteria"]
+    }
+    done = request.query_params.get("fait", "")
+    return render(
+        request,
+        "evaluation/campaign.html",
+        session,
+        status_code,
+        title=campaign["title"],
+        campaign=campaign,
+        results=results,
+        milestone=milestone,
+        slug=SLUG_OF[milestone],
+        milestones=MILESTONES,
+        criteria=criteria,
+        table=table,
+        scores_chart=chart if results["overall_criteria"] else None,
+        perspectives=PERSPECTIVES,
+        perspective_choices=PERSPECTIVE_CHOICES,
+        reasons=_why_not_valid(campaign, results),
+        mine=mine,
+        manages=manages,
+        names=names,
+        organisations=organisations,
+        statuses=STATUSES,
+        kinds=SUBJECT_KINDS,
+        done=DONE.get(done, ""),
+        errors=errors or {},
+        values=consensus_values,
+        problem=problem,
+    )
+
+
+@router.get(
+    "/campagnes/{campaign_id}",
+    response_class=HTMLResponse,
+    summary="Une campagne : grille, évaluateurs, résultats",
+)
+async def campaign_page(
+    request: Request,
+    campaign_id: uuid.UUID,
+    session: CurrentSession,
+    evaluation: Evaluation,
+    directory: DirectoryDep,
+    etape: str = "finale",
+    organisations: str = "",
+) -> Response:
+    if (refused := _refusal(request, session)) is not None:
+        return refused
+    return await _campaign_page(
+        request,
+        session,
+        evaluation,
+        directory,
+        campaign_id,
+        MILESTONE_SLUGS.get(etape, "final"),
+        find=organisations,
+    )
+
+
+@router.post("/campagnes/{campaign_id}/evaluateurs", summary="Inviter un évaluateur ou une évaluatrice")
+async def invite(
+    request: Request,
+    campaign_id: uuid.UUID,
+    session: CsrfSession,
+    evaluation: Evaluation,
+    directory: DirectoryDep,
+    org_id: Annotated[str, Form()] = "",
+    compte: Annotated[str, Form()] = "",
+    perspective: Annotated[str, Form()] = "",
+) -> Response:
+    if (refused := _refusal(request, session, ("coordinator",))) is not None:
+        return refused
+    errors = {}
+    if not org_id:
+        errors["org_id"] = _("Choisissez l'organisation de la personne invitée.")
+    if not compte.strip():
+        errors["compte"] = _("Indiquez l'identifiant de connexion de la personne invitée.")
+    if perspective not in PERSPECTIVES:
+        errors["perspective"] = _("Choisissez à quel titre la personne évalue.")
+    values = {"org_id": org_id, "compte": compte, "perspective": perspective}
+    if not errors:
+        try:
+            await evaluation.post(
+                f"/v1/campaigns/{campaign_id}/evaluators",
+                {"org_id": org_id, "sub": compte.strip(), "perspective": perspective},
+            )
+            return RedirectResponse(
+                f"/evaluation/campagnes/{campaign_id}?fait=invite#evaluateurs", status_code=303
+            )
+        except ApiProblem as problem:
+            if problem.status == 409:
+                errors["compte"] = _(
+                    "Cette personne est déjà invitée à la campagne, ou la campagne est close."
+                )
+            elif problem.status == 422:
+                fields = problem.field_errors()
+                errors["org_id"] = fields.get("org_id", "")
+                errors["compte"] = fields.get("sub", "") or ("" if fields.get("org_id") else problem.message)
+            else:
+                raise
+    return await _campaign_page(
+        request, session, evaluation, directory, campaign_id, "final", 422, errors, values
+    )
+
+
+def _milestone(slug: str) -> str | None:
+    return MILESTONE_SLUGS.get(slug)
+
+
+@router.get(
+    "/campagnes/{campaign_id}/grille/{etape}", response_class=HTMLResponse, summary="Ma grille d'évaluation"
+)
+async def grid_form(
+    request: Request, campaign_id: uuid.UUID, etape: str, session: CurrentSession, evaluation: Evaluation
+) -> Response:
+    if (refused := _refusal(request, session, ("evaluator",))) is not None:
+        return refused
+    milestone = _milestone(etape)
+    if milestone is None:
+        return _not_found(request, session)
+    campaign, mine = await asyncio.gather(
+        evaluation.get(f"/v1/campaigns/{campaign_id}"),
+        evaluation.get(f"/v1/campaigns/{campaign_id}/assessments/{milestone}"),
+    )
+    values = {f"note_{code}": str(score) for code, score in mine["scores"].items()}
+    values |= {k: mine[k] for k in ("strong_points", "weaknesses", "recommendations")}
+    return _grid_page(request, session, campaign, mine, milestone, values)
+
+
+def _grid_page(
+    request: Request,
+    session: Session,
+    campaign: dict[str, Any],
+    mine: dict[str, Any],
+    milestone: str,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    problem: str = "",
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "evaluation/grid.html",
+        session,
+        status_code,
+        title=_("Ma grille d'évaluation"),
+        campaign=campaign,
+        mine=mine,
+        milestone=milestone,
+        slug=SLUG_OF[milestone],
+        milestones=MILESTONES,
+        criteria=[(c, _criterion_label(c)) for c in campaign["criteria"]],
+        scale=range(campaign["scale_min"], campaign["scale_max"] + 1),
+        perspective_choices=PERSPECTIVE_CHOICES,
+        values=values,
+        errors=errors or {},
+        problem=problem,
+        done=DONE.get(request.query_params.get("fait", ""), ""),
+    )
+
+
+@router.post("/campagnes/{campaign_id}/grille/{etape}", summary="Enregistrer ma grille d'évaluation")
+async def grid_submit(
+    request: Request, campaign_id: uuid.UUID, etape: str, session: CsrfSession, evaluation: Evaluation
+) -> Response:
+    if (refused := _refusal(request, session, ("evaluator",))) is not None:
+        return refused
+    milestone = _milestone(etape)
+    if milestone is None:
+        return _not_found(request, session)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    campaign = await evaluation.get(f"/v1/campaigns/{campaign_id}")
+    scores, errors = {}, {}
+    for criterion in campaign["criteria"]:
+        raw = form.get(f"note_{criterion['code']}", "")
+        if raw.isdigit() and campaign["scale_min"] <= int(raw) <= campaign["scale_max"]:
+            scores[criterion["code"]] = int(raw)
+        elif raw:
+            errors[f"note_{criterion['code']}"] = _("Choisissez une note de l'échelle.")
+    texts = {k: form.get(k, "").strip() for k in ("strong_points", "weaknesses", "recommendations")}
+    values = {f"note_{k}": str(v) for k, v in scores.items()} | texts
+    if not errors:
+        try:
+            await evaluation.put(
+                f"/v1/campaigns/{campaign_id}/assessments/{milestone}", {"scores": scores, **texts}
+            )
+            return RedirectResponse(
+                f"/evaluation/campagnes/{campaign_id}/grille/{etape}?fait=enregistree", status_code=303
+            )
+        except ApiProblem as problem:
+            if problem.status not in (409, 422):
+                raise
+            for error in problem.body.get("errors") or []:
+                name = str(error.get("field", ""))
+                errors[
+                    name.replace("scores.", "note_") if name.startswith("scores.") else name.split(".")[-1]
+                ] = str(error.get("message"))
+            mine = await evaluation.get(f"/v1/campaigns/{campaign_id}/assessments/{milestone}")
+            message = (
+                _("La campagne est close : votre grille ne peut plus changer.")
+                if problem.status == 409
+                else ""
+            )
+            return _grid_page(
+                request, session, campaign, mine, milestone, values, errors, message, problem.status
+            )
+    mine = await evaluation.get(f"/v1/campaigns/{campaign_id}/assessments/{milestone}")
+    return _grid_page(request, session, campaign, mine, milestone, values, errors, status_code=422)
+
+
+@router.post("/campagnes/{campaign_id}/consensus", summary="Clore la campagne par sa synthèse de consensus")
+async def consensus(
+    request: Request,
+    campaign_id: uuid.UUID,
+    session: CsrfSession,
+    evaluation: Evaluation,
+    directory: DirectoryDep,
+) -> Response:
+    if (refused := _refusal(request, session, ("coordinator",))) is not None:
+        return refused
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    campaign = await evaluation.get(f"/v1/campaigns/{campaign_id}")
+    agreed, errors = {}, {}
+    for criterion in campaign["criteria"]:
+        raw = form.get(f"note_{criterion['code']}", "").strip()
+        if not raw:
+            if criterion["mandatory"]:
+                errors[f"note_{criterion['code']}"] = _("Une note de consensus est requise pour ce critère.")
+            continue
+        value = _weight(raw)
+        if value is None or not campaign["scale_min"] <= value <= campaign["scale_max"]:
+            errors[f"note_{criterion['code']}"] = _("Une note entre %(min)s et %(max)s.") % {
+                "min": campaign["scale_min"],
+                "max": campaign["scale_max"],
+            }
+        else:
+            agreed[criterion["code"]] = str(round(value, 2))
+    conclusions = form.get("conclusions", "").strip()
+    if not conclusions:
+        errors["conclusions"] = _("Rédigez les conclusions partagées.")
+    values = {k: v for k, v in form.items() if k != "csrf_token"}
+    if not errors:
+        try:
+            await evaluation.post(
+                f"/v1/campaigns/{campaign_id}/close", {"agreed_scores": agreed, "conclusions": conclusions}
+            )
+            return RedirectResponse(f"/evaluation/campagnes/{campaign_id}?fait=close", status_code=303)
+        except ApiProblem as problem:
+            if problem.status not in (409, 422):
+                raise
+            for error in problem.body.get("errors") or []:
+                name = str(error.get("field", ""))
+                if name.startswith("agreed_scores."):
+                    errors[name.replace("agreed_scores.", "note_")] = str(error.get("message"))
+            problem_text = problem.message if problem.status == 409 else ""
+            return await _campaign_page(
+                request,
+                session,
+                evaluation,
+                directory,
+                campaign_id,
+                "final",
+                problem.status,
+                errors,
+                values,
+                problem_text,
+            )
+    return await _campaign_page(
+        request, session, evaluation, directory, campaign_id, "final", 422, errors, values
+    )
+
+
+@router.get("/campagnes/{campaign_id}/rapport.{extension}", summary="Rapport de la campagne (HTML ou PDF)")
+async def report(
+    request: Request, campaign_id: uuid.UUID, extension: str, session: CurrentSession, evaluation: Evaluation
+) -> Response:
+    if (refused := _refusal(request, session)) is not None:
+        return refused
+    if extension not in ("html", "pdf"):
+        return _not_found(request, session)
+    found = await evaluation.download(f"/v1/campaigns/{campaign_id}/report.{extension}")
+    headers = {"Content-Disposition": found.disposition} if extension == "pdf" else {}
+    return Response(found.content, media_type=found.media_type, headers=headers)

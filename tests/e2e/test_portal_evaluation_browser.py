@@ -1,0 +1,401 @@
+"""The portal's evaluation pages in a real browser (Debian Chromium driven by Playwright).
+
+The evaluation store is a scratch database of the stack's PostgreSQL, filled by the service's own
+ingestion (the live consumer's batch handler) with the synthetic quarter whose figures were counted by
+hand (services/evaluation/tests/integration/synthetic_pact.py), moved two years back so that its exits
+are six months old today. The evaluation API runs with a small-cell threshold of 2: every figure of
+2 or more shows, the 1s are « secret statistique ». Each page visited is checked by axe-core and kept as a
+screenshot under test-artefacts/evaluation/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import importlib.util
+import io
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from relais_dev.browser import check_page, wait_ready
+from relais_dev.stack import Stack, repo_root
+from relais_dev.testing import ServiceProcesses
+from relais_evaluation.adapters.events.consumer import batch_handler
+from relais_evaluation.manifest import MANIFEST
+from relais_evaluation.settings import EvaluationSettings
+from relais_shared.auth import DevIssuer
+from relais_shared.db import make_engine, make_sessionmaker, transaction
+from relais_shared.migrations import upgrade_head
+
+pytestmark = pytest.mark.integration
+FOLDER = "evaluation"
+QUARTER = "du=2025-01&au=2025-03"
+COORDINATION = str(EvaluationSettings().coordination_org_id)
+NS = uuid.UUID("0b6c3f0e-2d1a-4c8e-9f5b-7e3a1d2c4b60")
+
+
+def _synthetic_pact() -> ModuleType:
+    """The evaluation service's hand-counted fixture, loaded by path (test modules are not a package)."""
+    path = repo_root() / "services/evaluation/tests/integration/synthetic_pact.py"
+    spec = importlib.util.spec_from_file_location("relais_evaluation_synthetic_pact", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SYNTHETIC = _synthetic_pact()
+ORGS = {key: str(org_id) for key, org_id in SYNTHETIC.ORGS.items()}
+
+
+def _two_years_back(value: Any) -> Any:
+    """2027 → 2025 everywhere: both years start on the same weekday pattern for these counts (no leap
+    day, same month lengths), so every hand count holds; the exits' six months are then past."""
+    if isinstance(value, str):
+        return value.replace("2027-", "2025-")
+    if isinstance(value, dict):
+        return {k: _two_years_back(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return type(value)(_two_years_back(v) for v in value)
+    return value
+
+
+async def _fill_store(stack: Stack, name: str, envelopes: list[Any]) -> str:
+    admin = await asyncpg.connect(stack.admin_dsn())
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    url = stack.postgres_url(name)
+    await asyncio.to_thread(upgrade_head, MANIFEST.service_dir, url)
+    engine = make_engine(url, pool_size=1)
+    async with transaction(make_sessionmaker(engine)) as session:
+        await batch_handler("evaluation-browser-test-pact-key", apply_erasures=True)(session, envelopes)
+    await engine.dispose()
+    return url
+
+
+async def _drop(stack: Stack, name: str) -> None:
+    admin = await asyncpg.connect(stack.admin_dsn())
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+class Pact:
+    def __init__(self, referral: str, evaluation: str, portal: str, issuer: DevIssuer) -> None:
+        self.referral, self.evaluation, self.url, self.issuer = referral, evaluation, portal, issuer
+        self.names: dict[str, str] = {}
+
+    def add_organisation(self, org_id: str, kind: str, name: str) -> None:
+        admin = self.issuer.token(org_id=COORDINATION, org_kind="pact_coordination", roles=["admin"])
+        answer = httpx.post(
+            f"{self.referral}/v1/organisations",
+            json={"id": org_id, "name": name, "kind": kind, "departement": "44"},
+            headers={"Authorization": f"Bearer {admin}"},
+            timeout=10,
+        )
+        assert answer.status_code in (201, 409), answer.text  # 409: made by an earlier run
+        found = httpx.get(
+            f"{self.referral}/v1/organisations/{org_id}",
+            headers={"Authorization": f"Bearer {admin}"},
+            timeout=10,
+        )
+        self.names[org_id] = found.json()["name"]
+
+
+@pytest.fixture(scope="module")
+def pact(stack: Stack, issuer: DevIssuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pact]:
+    SYNTHETIC.EVENTS[:] = _two_years_back(SYNTHETIC.EVENTS)
+    envelopes = [envelope for _key, envelope in SYNTHETIC.envelopes()]
+    database = f"relais_test_{uuid.uuid4().hex[:10]}"
+    store = asyncio.run(_fill_store(stack, database, envelopes))
+    workdir = tmp_path_factory.mktemp("portal-evaluation")
+    referral = ServiceProcesses("referral", stack, workdir)
+    evaluation = ServiceProcesses(
+        "evaluation",
+        stack,
+        workdir,
+        env={
+            "RELAIS_EVALUATION_DATABASE_URL": store,
+            "RELAIS_EVALUATION_SMALL_CELL_THRESHOLD": "2",
+        },
+    )
+    groups = [referral, evaluation]
+    try:
+        referral.start("api")
+        evaluation.start("api")
+        web = ServiceProcesses(
+            "portal",
+            stack,
+            workdir,
+            env={"RELAIS_PORTAL_REFERRAL_URL": referral.url, "RELAIS_PORTAL_EVALUATION_URL": evaluation.url},
+        )
+        groups.append(web)
+        web.start_all()
+        wait_ready(referral.url, "referral API")
+        wait_ready(evaluation.url, "evaluation API")
+        wait_ready(web.url, "portal")
+        found = Pact(referral.url, evaluation.url, web.url, issuer)
+        found.add_organisation(COORDINATION, "pact_coordination", "Coordination du pacte")
+        for key, kind, name in (
+            ("FT", "france_travail", "France Travail Nantes Sud (évaluation)"),
+            ("ML", "mission_locale", "Mission locale Nantes (évaluation)"),
+            ("PLIE", "plie", "PLIE Nantes Métropole (évaluation)"),
+            ("CAP", "cap_emploi", "Cap emploi 44 (évaluation)"),
+        ):
+            found.add_organisation(ORGS[key], kind, name)
+        yield found
+    finally:
+        for group in reversed(groups):
+            group.stop_all()
+        asyncio.run(_drop(stack, database))
+
+
+def sign_in(page: Page, pact: Pact, org_id: str, role: str) -> None:
+    page.goto(f"{pact.url}/connexion")
+    page.get_by_label("Filtrer les organisations").fill(pact.names[org_id])
+    page.get_by_role("button", name="Filtrer").click()
+    page.get_by_label("Organisation", exact=True).select_option(org_id)
+    page.locator(f"label[for=role-{role}]").click()  # the DSFR draws the radio on the label
+    page.get_by_role("button", name="Se connecter").last.click()
+    expect(page.locator("#identite")).to_contain_text(pact.names[org_id])
+
+
+def cells(page: Page, table: str, row: str) -> list[str]:
+    """The cells of a table's row, by its header cell (exact)."""
+    line = page.locator(f"#{table} tbody tr").filter(has=page.get_by_role("rowheader", name=row, exact=True))
+    expect(line).to_have_count(1)
+    return [re.sub(r"\s+", " ", t).strip() for t in line.locator("td").all_inner_texts()]
+
+
+def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_such(
+    pact: Pact, new_context: Any
+) -> None:
+    page = new_context().new_page()
+    sign_in(page, pact, COORDINATION, "coordinator")
+    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Évaluation").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tableaux de bord du pacte")
+    page.get_by_label("Du mois").fill("2025-01")
+    page.get_by_label("Au mois (inclus)").fill("2025-03")
+    page.get_by_role("button", name="Afficher").click()
+    expect(page.locator("#periode")).to_have_text("Du 01/01/2025 au 31/03/2025")
+
+    # The funnel, counted by hand: R1…R7 sent, all but R4 acknowledged (R2 late), R1 R3 R6 taken in
+    # charge, R2 refused and R4 expired (2 returns), R5 withdrawn, R7 obsolete. The 1s are secret.
+    funnel = "tableau-entonnoir"
+    assert cells(page, funnel, "Envoyées") == ["7"]
+    assert cells(page, funnel, "Accusées de réception") == ["6"]
+    assert cells(page, funnel, "Prises en charge") == ["3"]
+    assert cells(page, funnel, "Retours à l'envoyeur") == ["2"]
+    assert cells(page, funnel, "Refusées") == ["secret statistique"]
+    assert cells(page, funnel, "Expirées sans réponse") == ["secret statistique"]
+    assert cells(page, funnel, "Part accusée dans le délai") == ["71 %"]  # 5 / 7
+    assert cells(page, funnel, "Délai moyen d'accusé de réception (jours)") == ["2,5"]  # 15 / 6
+    expect(page.locator("#entonnoir")).to_contain_text("moins de 2 personnes")
+    # Deadlines by pair: France Travail → Mission locale sent R1 R2 R5 R7, 3 acknowledged in time,
+    # in 1 + 10 + 1 + 1 days; the other pairs sent one referral each: secret.
+    ft_ml = f"{pact.names[ORGS['FT']]} → {pact.names[ORGS['ML']]}"
+    assert cells(page, "tableau-delais", ft_ml) == ["4", "75 %", "3,25"]
+    ft_plie = f"{pact.names[ORGS['FT']]} → {pact.names[ORGS['PLIE']]}"
+    assert cells(page, "tableau-delais", ft_plie)[0] == "secret statistique"
+
+    # Unaccompanied: D since 14 Jan (never ended), C 20 Feb – 5 Mar, G 1 – 15 Mar. At each month's
+    # end: 1, 2, 1 — the 1s secret; 3 people over the quarter, 13.5 days on average for the ended spells.
+    assert cells(page, "tableau-sans-accompagnement", "févr. 2025") == ["2"]
+    assert cells(page, "tableau-sans-accompagnement", "janv. 2025") == ["secret statistique"]
+    headline = page.locator("#sans-accompagnement-chiffres li")
+    expect(headline.filter(has_text="personnes devenues").locator("strong")).to_have_text("3")
+    expect(headline.filter(has_text="encore sans").locator("strong")).to_have_text("secret statistique")
+    expect(headline.filter(has_text="en moyenne").locator("strong")).to_have_text("13,5")
+
+    # Clause hours: 120 + 140 + 80 realised in the quarter, 3,650 × 90 / 365 = 900 required.
+    assert cells(page, "tableau-clauses", "2025") == ["340", "900", "38 %", "0,21", "2"]
+
+    # Exits six months after: A (CDI in April), B transition, F civic service, H volunteering, G other.
+    # DARES: 1 durable, 1 transition, 0 positive, 3 other; the pact's wider definition counts civic
+    # service and volunteering as positive: 1, 1, 2, 1. Its 2 positive exits (F and H) are hidden by
+    # difference: both are of unknown sex, whose row hides G's single "other" exit and so its 2 positive
+    # exits (3 − 0 − 0 − 1), which the total of the column would give away.
+    s = "secret statistique"
+    # Columns: exits, then DARES's four categories, then the pact's four, side by side.
+    assert cells(page, "tableau-sorties", "Ensemble") == ["5", s, s, "0", "3", s, s, s, s]
+    assert cells(page, "tableau-sorties", "Non renseigné") == ["3", "0", "0", "0", "3", "0", "0", s, s]
+    assert cells(page, "tableau-sorties", "Femmes") == [s, s, "0", "0", "0", s, "0", "0", "0"]
+    # The charts are drawn (DSFR Chart writes its legend under the canvas), the tables stay.
+    expect(page.locator("#entonnoir .relais-chart canvas")).to_be_visible()
+    expect(page.locator("#entonnoir .relais-chart")).to_contain_text("Orientations")
+    expect(page.locator("#sorties .relais-chart").first).to_contain_text("Autre sortie")
+    page.wait_for_timeout(1000)  # the charts' animation
+    check_page(page, "01-tableaux-de-bord", FOLDER)
+
+    # The CSV of the funnel has the same figures (a suppressed cell is written « s »).
+    with page.expect_download() as download:
+        page.locator("#entonnoir").get_by_role("link", name=re.compile("Télécharger ces chiffres")).click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    header, values = list(csv.reader(io.StringIO(text), delimiter=";"))[1:3]
+    row = dict(zip(header, values, strict=True))
+    assert (row["Orientations envoyées"], row["Accusées de réception"], row["Prises en charge"]) == (
+        "7",
+        "6",
+        "3",
+    )
+    assert (row["Retours à l'envoyeur"], row["Refus"], row["Expirations"]) == ("2", "s", "s")
+
+    # The clause hours' CSV (one row per year, as the table) too.
+    with page.expect_download() as download:
+        page.locator("#clauses").get_by_role("link", name=re.compile("Télécharger ces chiffres")).click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert lines[1][:3] == ["Année", "Heures réalisées", "Heures exigées (prorata)"]
+    assert [lines[2][0], float(lines[2][1]), float(lines[2][2]), lines[2][5]] == ["2025", 340, 900, "2"]
+
+    # Another axis: the same total, cut by age band.
+    page.get_by_label("Sorties : axe d'égalité").select_option("age_band")
+    page.get_by_role("button", name="Afficher").click()
+    expect(page.locator("#tableau-sorties thead")).to_contain_text("Tranche d'âge")
+    assert cells(page, "tableau-sorties", "Ensemble")[0] == "5"
+
+
+def test_a_counsellor_is_told_the_evaluation_pages_are_not_for_their_role(
+    pact: Pact, new_context: Any
+) -> None:
+    page = new_context().new_page()
+    sign_in(page, pact, ORGS["ML"], "counsellor")
+    expect(
+        page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Évaluation")
+    ).to_have_count(0)
+    answer = page.goto(f"{pact.url}/evaluation?{QUARTER}")
+    assert answer is not None and answer.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accès réservé à l'évaluation")
+    expect(page.locator("main")).to_contain_text("réservés aux coordinateurs et aux évaluateurs du pacte")
+    check_page(page, "02-conseiller-refuse", FOLDER)
+    for path in ("/evaluation/campagnes", "/evaluation/export/referral_funnel.csv"):
+        refused = page.goto(f"{pact.url}{path}")
+        assert refused is not None and refused.status == 403
+
+
+def test_a_campaign_from_its_grid_to_the_results_of_each_perspective(pact: Pact, new_context: Any) -> None:
+    expert_org, peer_org = str(uuid.uuid5(NS, "expert")), ORGS["PLIE"]
+    pact.add_organisation(expert_org, "association", "Laboratoire d'évaluation des politiques (évaluation)")
+    title = f"Ateliers mobilité {uuid.uuid4().hex[:6]}"
+
+    # The evaluators read the identifier they give the coordination.
+    expert = new_context().new_page()
+    sign_in(expert, pact, expert_org, "evaluator")
+    expect(expert.get_by_role("heading", level=1)).to_have_text("Campagnes d'évaluation conjointe")
+    expert_account = (expert.locator("#mon-identifiant").text_content() or "").strip()
+    check_page(expert, "03-evaluateur-sans-campagne", FOLDER)
+    peer = new_context().new_page()
+    sign_in(peer, pact, peer_org, "evaluator")
+    peer_account = (peer.locator("#mon-identifiant").text_content() or "").strip()
+
+    coordinator = new_context().new_page()
+    sign_in(coordinator, pact, COORDINATION, "coordinator")
+    coordinator.goto(f"{pact.url}/evaluation/campagnes")
+    coordinator.get_by_role("link", name="Ouvrir une campagne").click()
+    coordinator.get_by_label("Titre de la campagne").fill(title)
+    coordinator.get_by_label("Action ou produit évalué").fill("Ateliers « permis et mobilité » du PLIE")
+    coordinator.get_by_label("Échéance finale").fill((date.today() + timedelta(days=90)).isoformat())
+    # Equality weighing 4 against six mandatory criteria of 1: 6 / 10 < two thirds — refused, in words.
+    coordinator.get_by_label("Poids : Égalité").fill("4")
+    coordinator.get_by_role("button", name="Ouvrir la campagne").click()
+    expect(coordinator.locator("#criteria-erreur")).to_contain_text("ils n'en portent ici que 60 %")
+    expect(coordinator.locator("#criteria-erreur")).to_contain_text("au plus 3 ensemble")
+    check_page(coordinator, "04-campagne-poids-refuses", FOLDER)
+    coordinator.get_by_label("Poids : Égalité").fill("2")
+    coordinator.get_by_label("Poids : Innovation").fill("2")
+    coordinator.get_by_role("button", name="Ouvrir la campagne").click()
+    expect(coordinator.get_by_role("heading", level=1)).to_have_text(title)
+    expect(coordinator.get_by_role("status")).to_contain_text("Campagne ouverte")
+
+    invitations = ((expert_org, expert_account, "external_expert"), (peer_org, peer_account, "peer"))
+    for org_id, account, perspective in invitations:
+        coordinator.get_by_label("Filtrer les organisations").fill(pact.names[org_id])
+        coordinator.get_by_role("button", name="Filtrer").click()
+        coordinator.get_by_label("Son organisation").select_option(org_id)
+        coordinator.get_by_label("Son identifiant de connexion").fill(account)
+        coordinator.locator(f"label[for=perspective-{perspective}]").click()
+        coordinator.get_by_role("button", name="Inviter").click()
+        expect(coordinator.get_by_role("status")).to_contain_text("Invitation enregistrée")
+    invited = coordinator.locator("#tableau-evaluateurs tbody tr")
+    expect(invited).to_have_count(2)
+    expect(invited.first).to_contain_text(pact.names[expert_org])
+    check_page(coordinator, "05-campagne-evaluateurs-invites", FOLDER)
+    campaign_url = coordinator.url.split("?")[0]
+
+    # The expert scores the grid and sees it saved.
+    expert.reload()
+    expert.get_by_role("link", name=title).click()
+    expert.get_by_role("link", name="Remplir ma grille").click()
+    expect(expert.locator("main")).to_contain_text("Vous évaluez à titre de : experte ou expert externe")
+    scores = {
+        "innovation": 4,
+        "empowerment": 3,
+        "suitability": 5,
+        "usefulness": 5,
+        "accessibility": 2,
+        "transferability": 3,
+        "equality": 4,
+    }
+    for code, score in scores.items():
+        expert.locator(f"label[for=note_{code}-{score}]").click()
+    expert.get_by_label("Points forts").fill("Ateliers adaptés aux horaires des participants.")
+    expert.get_by_label("Faiblesses").fill("Peu de places en Sud-Loire.")
+    expert.get_by_role("button", name="Enregistrer ma grille").click()
+    expect(expert.locator("#enregistree")).to_contain_text("Votre évaluation est enregistrée")
+    expect(expert.locator("#note_innovation-4")).to_be_checked()
+    expect(expert.get_by_label("Faiblesses")).to_have_value("Peu de places en Sud-Loire.")
+    check_page(expert, "06-grille-enregistree", FOLDER)
+
+    # The peer's grid is their own: nothing of the expert's shows there.
+    peer.goto(f"{campaign_url}/grille/finale")
+    expect(peer.locator("main")).to_contain_text("Vous n'avez pas encore déposé votre grille")
+    expect(peer.get_by_label("Faiblesses")).to_have_value("")
+    expect(peer.locator("#note_innovation-sans")).to_be_checked()
+    peer.locator("label[for=note_innovation-2]").click()
+    peer.locator("label[for=note_usefulness-4]").click()
+    peer.get_by_role("button", name="Enregistrer ma grille").click()
+    expect(peer.locator("#enregistree")).to_be_visible()
+
+    # Results per perspective; not valid yet, and why.
+    coordinator.goto(campaign_url)
+    results = "tableau-resultats"
+    assert cells(coordinator, results, "Innovation") == ["—", "2", "4", "3"]
+    assert cells(coordinator, results, "Utilité") == ["—", "4", "5", "4,5"]
+    # Weights: innovation 2, five others 1, equality 2 (9 in all). The expert's weighted score:
+    # (2×4 + 3 + 5 + 5 + 2 + 3 + 2×4) / 9 = 3.78; the peer's, on what they scored: (2×2 + 4) / 3 = 2.67.
+    assert cells(coordinator, results, "Note pondérée")[1:3] == ["2,67", "3,78"]
+    expect(coordinator.locator("#pourquoi")).to_contain_text(
+        "1 expert externe sur 2 a déposé son évaluation."
+    )
+    expect(coordinator.locator("#pourquoi")).not_to_contain_text("Critères obligatoires encore sans note")
+    expect(coordinator.locator("#tableau-evaluateurs")).to_contain_text("déposée")
+    expect(coordinator.locator("#consensus ~ p").first).to_contain_text(
+        "s'ouvre quand la validation est acquise"
+    )
+    expect(coordinator.locator("#resultats ~ .relais-chart")).to_contain_text("Experts externes")
+    coordinator.wait_for_timeout(1000)  # the chart's animation
+    check_page(coordinator, "07-campagne-resultats", FOLDER)
+    with coordinator.expect_download() as pdf:
+        coordinator.get_by_role("link", name="Rapport en PDF").click()
+    assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
+
+    # An evaluator not invited to a campaign finds nothing there, nor its grid.
+    stranger = new_context().new_page()
+    sign_in(stranger, pact, ORGS["CAP"], "evaluator")
+    for path in ("", "/grille/finale"):
+        refused = stranger.goto(f"{campaign_url}{path}")
+        assert refused is not None and refused.status == 404
+        expect(stranger.get_by_role("heading", level=1)).to_have_text("Accès impossible")
+    check_page(stranger, "08-evaluateur-non-invite", FOLDER)
+    # A coordinator has no grid of their own to fill.
+    refused = coordinator.goto(f"{campaign_url}/grille/finale")
+    assert refused is not None and refused.status == 403
