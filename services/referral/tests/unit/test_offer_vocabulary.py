@@ -114,3 +114,19 @@ def test_an_organisation_stored_under_the_former_name_bounds_still_exports_as_a_
     assert structure_document(org("AB"))["nom"] == "AB (plie)"  # the export answered 500 on such a name
     assert len(structure_document(org("P" * 200))["nom"]) == 150
     assert structure_document(org("Mission locale."))["nom"] == "Mission locale."
+
+
+def test_a_service_published_just_after_midnight_in_paris_is_dated_so_the_national_schema_accepts_it() -> (
+    None
+):
+    from datetime import UTC, date, datetime
+
+    from relais_referral.service_layer.offer import last_update
+
+    # 00:30 in Paris on 6 December is 23:30 UTC on the 5th, the day data·inclusion's check calls today.
+    late = datetime(2026, 12, 5, 23, 30, tzinfo=UTC)
+    assert last_update(late, date(2026, 12, 5)) == date(2026, 12, 5)
+    # In the afternoon both calendars agree.
+    assert last_update(datetime(2026, 12, 5, 14, 0, tzinfo=UTC), date(2026, 12, 5)) == date(2026, 12, 5)
+    # A machine set to Paris time: its today is already the 6th, and so is the service's date.
+    assert last_update(late, date(2026, 12, 6)) == date(2026, 12, 6)

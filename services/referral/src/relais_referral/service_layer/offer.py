@@ -96,6 +96,13 @@ def _may_describe(principal: Principal, org_id: uuid.UUID, ctx: PactContext) -> 
     return ctx.is_pact_admin(principal) or (principal.org_id == org_id and principal.has_role("counsellor"))
 
 
+def last_update(now: datetime, validators_today: date) -> date:
+    """A service's ``date_maj``: the day in Paris, but never after the day data·inclusion's own check calls
+    today (the process's local date, UTC in a container): from midnight to 1 a.m. in Paris (2 a.m. in
+    summer) the Paris date is already tomorrow there, and every publication was refused as "in the future"."""
+    return min(paris_date(now), validators_today)
+
+
 async def publish_service(
     uow: UnitOfWork, principal: Principal, cmd: PublishService, ctx: PactContext, territory: Territory
 ) -> OfferServiceRow:
@@ -114,7 +121,7 @@ async def publish_service(
             "source": SOURCE,
             "structure_id": str(cmd.organisation_id),
             "id": str(service_id),
-            "date_maj": paris_date(datetime.now(UTC)).isoformat(),
+            "date_maj": last_update(datetime.now(UTC), date.today()).isoformat(),
         }
     )
     if row is None:
