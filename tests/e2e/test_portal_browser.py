@@ -59,11 +59,31 @@ class Portal:
         self.orgs[kind] = org
         return org
 
+    def coordination(self) -> str:
+        """The pact coordination's organisation (the stack's setting), added to the directory if missing."""
+        coordination_id = str(ReferralSettings().coordination_org_id)
+        admin = self.issuer.token(org_id=coordination_id, org_kind="pact_coordination", roles=["admin"])
+        created = httpx.post(
+            f"{self.referral.url}/v1/organisations",
+            json={
+                "id": coordination_id,
+                "name": "Coordination du pacte",
+                "kind": "pact_coordination",
+                "departement": "44",
+            },
+            headers={"Authorization": f"Bearer {admin}"},
+            timeout=10,
+        )
+        assert created.status_code in (201, 409), created.text
+        return coordination_id
+
     def counsellor_token(self, kind: str) -> str:
         org = self.orgs[kind]
         return self.issuer.token(org_id=org["id"], org_kind=org["kind"], roles=["counsellor"])
 
-    def register(self, first_name: str, last_name: str, postcode: str, kind: str = "france_travail") -> str:
+    def register(
+        self, first_name: str, last_name: str, postcode: str, kind: str = "france_travail", **more: str
+    ) -> str:
         """A person registered through the API by a counsellor of ``kind``; their id."""
         answer = httpx.post(
             f"{self.referral.url}/v1/jobseekers",
@@ -72,6 +92,7 @@ class Portal:
                 "last_name": last_name,
                 "postcode": postcode,
                 "information_given": True,
+                **more,
             },
             headers={"Authorization": f"Bearer {self.counsellor_token(kind)}"},
             timeout=10,
@@ -446,21 +467,7 @@ def test_a_counsellor_finds_the_person_names_a_need_and_refers_to_a_service_that
 def test_the_coordination_designates_a_referent_for_a_person_left_without_one(
     portal: Portal, new_context: Any
 ) -> None:
-    coordination_id = str(ReferralSettings().coordination_org_id)
-    admin = portal.issuer.token(org_id=coordination_id, org_kind="pact_coordination", roles=["admin"])
-    headers = {"Authorization": f"Bearer {admin}"}
-    created = httpx.post(
-        f"{portal.referral.url}/v1/organisations",
-        json={
-            "id": coordination_id,
-            "name": "Coordination du pacte",
-            "kind": "pact_coordination",
-            "departement": "44",
-        },
-        headers=headers,
-        timeout=10,
-    )
-    assert created.status_code in (201, 409), created.text
+    coordination_id = portal.coordination()
     # A person whose only référent lets them go: the coordination gets the task of finding another.
     counsellor = portal.counsellor_token("france_travail")
     person_id = portal.register("Sans", f"Référent{portal.suffix}", "44000")
@@ -685,3 +692,49 @@ def test_a_counsellor_records_and_corrects_a_persons_categories_for_the_equality
         "education_level": "3",
         "situation": ["disability_recognised"],
     }
+
+
+def test_a_second_record_of_the_same_person_is_flagged_and_the_coordination_merges_the_two(
+    portal: Portal, new_context: Any
+) -> None:
+    name = f"Doublon{portal.suffix}"
+    first = portal.register("Awa", name, "44300", birth_date="1990-04-12")  # France Travail's record
+    page = new_context().new_page()
+    sign_in(page, portal, "mission_locale")
+    page.get_by_role("link", name="Inscrire une personne").first.click()
+    page.get_by_label("Prénom").fill("Awa")
+    page.get_by_role("textbox", name="Nom", exact=True).fill(name.upper())  # case is ignored
+    page.get_by_label("Date de naissance").fill("1990-04-12")
+    page.get_by_label("Code postal").fill("44300")
+    page.get_by_role("button", name="Inscrire et orienter").click()
+    warning = page.locator("#doublons")
+    expect(warning).to_contain_text("1 autre fiche du pacte porte ce nom et cette date de naissance")
+    # The Mission locale does not follow France Travail's person: told there is one, not shown it.
+    expect(warning).to_contain_text("Votre structure ne suit pas ces autres fiches")
+    expect(warning).not_to_contain_text(first)
+    check_page(page, "34-doublon-signale")
+    second = page.url.split("personne=")[1].split("&")[0]
+
+    coordination_id = portal.coordination()
+    coordinator = new_context().new_page()
+    coordinator.goto(f"{portal.url}/connexion")
+    coordinator.get_by_label("Filtrer les organisations").fill("Coordination du pacte")
+    coordinator.get_by_role("button", name="Filtrer").click()
+    coordinator.get_by_label("Organisation", exact=True).select_option(coordination_id)
+    coordinator.locator("label[for=role-coordinator]").click()
+    coordinator.get_by_role("button", name="Se connecter").last.click()
+    coordinator.goto(f"{portal.url}/coordination#fusion")
+    coordinator.get_by_label("Numéro de la fiche gardée").fill(first)
+    coordinator.get_by_label("Numéro de la fiche en double").fill(first)
+    coordinator.get_by_role("button", name="Fusionner").click()
+    expect(coordinator.get_by_role("alert")).to_be_visible()  # a record is not merged into itself
+    coordinator.get_by_label("Numéro de la fiche en double").fill(second)
+    coordinator.get_by_role("button", name="Fusionner").click()
+    expect(coordinator.get_by_role("status")).to_contain_text("Fiches fusionnées")
+    check_page(coordinator, "35-fiches-fusionnees")
+    gone = httpx.get(
+        f"{portal.referral.url}/v1/jobseekers/{second}",
+        headers={"Authorization": f"Bearer {portal.counsellor_token('mission_locale')}"},
+        timeout=10,
+    )
+    assert gone.status_code in (404, 410), gone.text

@@ -92,7 +92,12 @@ async def register_person(
             errors=problem.field_errors(),
             problem=problem.message,
         )
-    return RedirectResponse(f"/orientations/nouvelle?personne={person['id']}", status_code=303)
+    target = f"/orientations/nouvelle?personne={person['id']}"
+    if person.get("possible_duplicates"):
+        # Someone of the pact has the same name and birth date: say so before a second referral is sent.
+        seen = ",".join(str(i) for i in person.get("duplicates_visible") or [])
+        target += f"&doublons={person['possible_duplicates']}&visibles={seen}"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get(

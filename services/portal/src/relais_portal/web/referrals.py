@@ -105,9 +105,23 @@ async def new_referral_form(
     personne: uuid.UUID | None = None,
     type: str = "",
     q: str = "",
+    doublons: int = 0,
+    visibles: str = "",
 ) -> Response:
     person = await api.get(f"/v1/jobseekers/{personne}") if personne else None
-    return await _form(request, session, directory, person, type, {}, {}, q=q)
+    duplicates = {"count": max(doublons, 0), "visible": _ids(visibles)}
+    return await _form(request, session, directory, person, type, {}, {}, q=q, duplicates=duplicates)
+
+
+def _ids(text: str) -> list[str]:
+    """The well-formed ids of a comma-separated list (a link's parameter: anything else is dropped)."""
+    found = []
+    for part in text.split(",")[:20]:
+        try:
+            found.append(str(uuid.UUID(part.strip())))
+        except ValueError:
+            continue
+    return found
 
 
 async def _form(
@@ -121,6 +135,7 @@ async def _form(
     status_code: int = 200,
     problem: str = "",
     q: str = "",
+    duplicates: dict[str, Any] | None = None,
 ) -> Response:
     page = await directory.search(kind=kind or None, q=q.strip() or None, limit=200)
     # A public buyer and the pact's coordination accompany nobody: they are not offered as receivers.
@@ -141,6 +156,7 @@ async def _form(
         values=values,
         errors=errors,
         problem=problem,
+        duplicates=duplicates or {"count": 0, "visible": []},
         idempotency_key=values.get("idempotency_key") or uuid.uuid4(),
     )
 
