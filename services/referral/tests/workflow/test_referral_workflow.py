@@ -23,6 +23,9 @@ from relais_referral.workflows.referral import ReferralWorkflow
 
 TEST_SERVER = Path(sys.prefix) / "bin" / "temporal-test-server"
 PARIS = ZoneInfo("Europe/Paris")
+# The time-skipping server starts at the real time and cannot go back, so every date here must stay in
+# its future: 2037 and 2038 have the calendars of 2026 and 2027 (same weekdays; the same December to
+# February public holidays). With 2026 dates these tests began failing once 4 December 2026 had passed.
 QUEUE = "referral-test"
 
 
@@ -110,23 +113,23 @@ async def test_a_referral_sent_on_a_friday_evening_counts_working_days_from_mond
 ) -> None:
     clock = Clock()
     async with clock.worker(env):
-        handle = await submit_at(env, paris("2026-12-04T17:30"))  # Friday
+        handle = await submit_at(env, paris("2037-12-04T17:30"))  # Friday
         result = await handle.result()
     assert result.status == "expired"
     assert_rang_at(
         clock.rang,
         [
-            ("reminder", "2026-12-10T00:00"),  # end of Wednesday 9: 3 working days (Mon 7, Tue 8, Wed 9)
-            ("manager", "2026-12-12T00:00"),  # end of Friday 11: 5 working days
-            ("coordination", "2026-12-19T00:00"),  # end of Friday 18: 10 working days
+            ("reminder", "2037-12-10T00:00"),  # end of Wednesday 9: 3 working days (Mon 7, Tue 8, Wed 9)
+            ("manager", "2037-12-12T00:00"),  # end of Friday 11: 5 working days
+            ("coordination", "2037-12-19T00:00"),  # end of Friday 18: 10 working days
             (
                 "expiry",
-                "2027-01-20T00:00",
+                "2038-01-20T00:00",
             ),  # end of Tuesday 19 January: 30 working days, minus 25 Dec and 1 Jan
         ],
     )
     # Returned to the sender at expiry, who must re-orient within 10 working days.
-    assert add_working_days(date(2027, 1, 20), DEFAULT_POLICY.reorient_days, "44") == date(2027, 2, 3)
+    assert add_working_days(date(2038, 1, 20), DEFAULT_POLICY.reorient_days, "44") == date(2038, 2, 3)
 
 
 async def test_a_referral_sent_the_day_before_christmas_skips_both_public_holidays(
@@ -134,15 +137,15 @@ async def test_a_referral_sent_the_day_before_christmas_skips_both_public_holida
 ) -> None:
     clock = Clock()
     async with clock.worker(env):
-        handle = await submit_at(env, paris("2026-12-24T11:00"))  # Thursday, Christmas on Friday
+        handle = await submit_at(env, paris("2037-12-24T11:00"))  # Thursday, Christmas on Friday
         await handle.result()
     assert_rang_at(
         clock.rang,
         [
-            ("reminder", "2026-12-31T00:00"),  # Mon 28, Tue 29, Wed 30
-            ("manager", "2027-01-05T00:00"),  # Thu 31, then Mon 4 January (1 January is a holiday)
-            ("coordination", "2027-01-12T00:00"),  # Tue 5 … Mon 11
-            ("expiry", "2027-02-09T00:00"),  # end of Monday 8 February
+            ("reminder", "2037-12-31T00:00"),  # Mon 28, Tue 29, Wed 30
+            ("manager", "2038-01-05T00:00"),  # Thu 31, then Mon 4 January (1 January is a holiday)
+            ("coordination", "2038-01-12T00:00"),  # Tue 5 … Mon 11
+            ("expiry", "2038-02-09T00:00"),  # end of Monday 8 February
         ],
     )
 
@@ -152,33 +155,33 @@ async def test_acknowledging_stops_the_reminder_and_the_manager_escalation_but_n
 ) -> None:
     clock = Clock()
     async with clock.worker(env):
-        handle = await submit_at(env, paris("2026-12-04T17:30"))
+        handle = await submit_at(env, paris("2037-12-04T17:30"))
         await env.sleep(timedelta(days=4))  # Tuesday 8
         clock.status = "acknowledged"
         await handle.signal(ReferralWorkflow.status_changed, StatusChanged(status="acknowledged"))
         await handle.result()
-    assert_rang_at(clock.rang, [("coordination", "2026-12-19T00:00"), ("expiry", "2027-01-20T00:00")])
+    assert_rang_at(clock.rang, [("coordination", "2037-12-19T00:00"), ("expiry", "2038-01-20T00:00")])
 
 
 async def test_an_accepted_referral_ends_its_clock(env: WorkflowEnvironment) -> None:
     clock = Clock()
     async with clock.worker(env):
-        handle = await submit_at(env, paris("2026-12-04T17:30"))
+        handle = await submit_at(env, paris("2037-12-04T17:30"))
         await env.sleep(timedelta(days=6))  # Thursday 10, after the reminder
         await handle.signal(ReferralWorkflow.status_changed, StatusChanged(status="accepted"))
         result = await handle.result()
     assert result.status == "accepted"
-    assert_rang_at(clock.rang, [("reminder", "2026-12-10T00:00")])
+    assert_rang_at(clock.rang, [("reminder", "2037-12-10T00:00")])
 
 
 async def test_an_unrecorded_appointment_outcome_rings_the_next_working_day_each_time_it_is_rescheduled(
     env: WorkflowEnvironment,
 ) -> None:
     clock = Clock()
-    first = paris("2026-12-11T14:00")  # Friday: outcome due by the end of Monday 14
-    second = paris("2026-12-17T09:30")  # Thursday: outcome due by the end of Friday 18
+    first = paris("2037-12-11T14:00")  # Friday: outcome due by the end of Monday 14
+    second = paris("2037-12-17T09:30")  # Thursday: outcome due by the end of Friday 18
     async with clock.worker(env):
-        handle = await submit_at(env, paris("2026-12-07T09:00"))
+        handle = await submit_at(env, paris("2037-12-07T09:00"))
         await env.sleep(timedelta(hours=2))
         clock.status = "appointment_scheduled"
         await handle.signal(
@@ -188,7 +191,7 @@ async def test_an_unrecorded_appointment_outcome_rings_the_next_working_day_each
                 outcome_due_at=appointment_outcome_due(first.date(), DEFAULT_POLICY, "44"),
             ),
         )
-        await env.sleep(paris("2026-12-15T10:00") - await env.get_current_time())
+        await env.sleep(paris("2037-12-15T10:00") - await env.get_current_time())
         # First no-show recorded late: back to "acknowledged" to be re-invited.
         clock.status = "acknowledged"
         await handle.signal(
@@ -203,7 +206,7 @@ async def test_an_unrecorded_appointment_outcome_rings_the_next_working_day_each
                 outcome_due_at=appointment_outcome_due(second.date(), DEFAULT_POLICY, "44"),
             ),
         )
-        await env.sleep(paris("2026-12-21T10:00") - await env.get_current_time())
+        await env.sleep(paris("2037-12-21T10:00") - await env.get_current_time())
         # Second no-show: the referral went back to its sender (refused, unreachable).
         await handle.signal(ReferralWorkflow.status_changed, StatusChanged(status="refused"))
         result = await handle.result()
@@ -211,9 +214,9 @@ async def test_an_unrecorded_appointment_outcome_rings_the_next_working_day_each
     assert_rang_at(
         clock.rang,
         [
-            ("appointment_outcome", "2026-12-15T00:00"),
-            ("appointment_outcome", "2026-12-19T00:00"),
-            ("returned", "2026-12-21T10:00"),  # the sender is told at once
+            ("appointment_outcome", "2037-12-15T00:00"),
+            ("appointment_outcome", "2037-12-19T00:00"),
+            ("returned", "2037-12-21T10:00"),  # the sender is told at once
         ],
     )
 
@@ -223,18 +226,18 @@ async def test_after_an_appointment_the_no_answer_clock_stops_and_an_undecided_c
 ) -> None:
     clock = Clock()
     async with clock.worker(env):
-        handle = await submit_at(env, paris("2026-12-07T09:00"))  # coordination would ring on 22 Dec
+        handle = await submit_at(env, paris("2037-12-07T09:00"))  # coordination would ring on 22 Dec
         await env.sleep(timedelta(hours=2))
         clock.status = "appointment_scheduled"
-        await handle.signal(ReferralWorkflow.status_changed, scheduled(paris("2026-12-09T10:00")))
-        await env.sleep(paris("2026-12-09T15:00") - await env.get_current_time())
+        await handle.signal(ReferralWorkflow.status_changed, scheduled(paris("2037-12-09T10:00")))
+        await env.sleep(paris("2037-12-09T15:00") - await env.get_current_time())
         # Seen on Wednesday 9; a decision is due within 10 working days (end of Wednesday 23).
-        decision_due = end_of_day(add_working_days(date(2026, 12, 9), DEFAULT_POLICY.decision_days, "44"))
+        decision_due = end_of_day(add_working_days(date(2037, 12, 9), DEFAULT_POLICY.decision_days, "44"))
         await handle.signal(
             ReferralWorkflow.status_changed,
             StatusChanged(status="appointment_scheduled", decision_due_at=decision_due, had_appointment=True),
         )
-        await env.sleep(paris("2027-01-05T12:00") - await env.get_current_time())
+        await env.sleep(paris("2038-01-05T12:00") - await env.get_current_time())
         await handle.signal(ReferralWorkflow.status_changed, StatusChanged(status="accepted"))
         await handle.result()
-    assert_rang_at(clock.rang, [("decision", "2026-12-24T00:00")])
+    assert_rang_at(clock.rang, [("decision", "2037-12-24T00:00")])
