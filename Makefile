@@ -35,8 +35,9 @@ stop: ## stops what `make run` started (from another terminal)
 test: install ## lint, contract check and every test against a real Kafka, Temporal and PostgreSQL
 	@bash deploy/local/with-stack.sh bash -c '$(MAKE) --no-print-directory lint contracts-check && $(RUN) pytest --basetemp=.relais/pytest'
 
-test-unit: install ## the fast tests only (no stack needed)
-	@$(RUN) pytest -m "not integration"
+test-unit: install ## the fast tests only (no stack needed), on every core (pytest-xdist)
+	@# The integration and e2e folders hold no unit test: not even imported (each worker would import them).
+	@$(RUN) pytest -m "not integration" -n auto --ignore-glob='*/integration/*' --ignore=tests/e2e
 
 lint:
 	@$(RUN) ruff check .

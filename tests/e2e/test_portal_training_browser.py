@@ -11,8 +11,9 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -62,7 +63,9 @@ class Pact:
             provider,
             {"title": f"{title} {self.suffix}", "kind": "digital", "publics": ["jeunes"]},
         )
-        today = date.today()
+        # The day in Paris, as the pages count it: between midnight and 1 a.m. there, the machine's (UTC)
+        # date is still yesterday, and a session starting then has already started for the search.
+        today = datetime.now(ZoneInfo("Europe/Paris")).date()
         body = {
             "offer_id": offer["id"],
             "starts_on": today.isoformat(),
