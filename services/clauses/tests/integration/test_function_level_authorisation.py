@@ -15,7 +15,7 @@ import pytest
 
 from relais_clauses.app import create_app
 from relais_dev.stack import Stack
-from relais_dev.testing import assert_the_role_rule_holds, declared_roles, role_walk
+from relais_dev.testing import app_client, assert_the_role_rule_holds, declared_roles, role_walk
 from relais_shared.auth import DevIssuer
 
 pytestmark = pytest.mark.integration
@@ -47,11 +47,7 @@ def test_every_route_declares_the_roles_of_the_readme_table() -> None:
 
 @pytest.fixture(scope="module")
 async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app()
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://clauses") as client,
-    ):
+    async with app_client(create_app(), "clauses") as client:
         yield client
 
 

@@ -157,3 +157,21 @@ def assert_the_role_rule_holds(response: Any, allowed: bool) -> None:
         assert response.status_code == 403, response.text
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["type"].endswith("/forbidden"), response.text
+
+
+def app_client(app: Any, name: str) -> Any:
+    """An httpx client calling ``app`` in process with its lifespan run (database engine, token verifier…),
+    as ``async with app_client(create_app(), "training") as client``."""
+    import contextlib
+
+    import httpx
+
+    @contextlib.asynccontextmanager
+    async def client() -> Any:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}") as http,
+        ):
+            yield http
+
+    return client()
