@@ -11,7 +11,9 @@ from relais_referral.domain.referral import Referral, ReferralStatus
 NOW = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
 
 
-def submitted(sender: uuid.UUID | None = None, receiver: uuid.UUID | None = None) -> Referral:
+def submitted(
+    sender: uuid.UUID | None = None, receiver: uuid.UUID | None = None, receiver_kind: str | None = None
+) -> Referral:
     return Referral.submit(
         referral_id=uuid.uuid4(),
         jobseeker_id=uuid.uuid4(),
@@ -23,6 +25,7 @@ def submitted(sender: uuid.UUID | None = None, receiver: uuid.UUID | None = None
         now=NOW,
         acknowledgement_due=date(2026, 12, 4),
         axes=EqualityAxes(age_band="under_26", qpv_resident=True),
+        receiver_kind=receiver_kind,
     )
 
 
@@ -39,6 +42,13 @@ def test_an_organisation_cannot_refer_a_person_to_itself() -> None:
     org = uuid.uuid4()
     with pytest.raises(InvalidReferral):
         submitted(org, org)
+
+
+@pytest.mark.parametrize("kind", ["buyer", "pact_coordination"])
+def test_a_person_is_never_referred_to_a_public_buyer_or_to_the_pact_coordination(kind: str) -> None:
+    with pytest.raises(InvalidReferral, match="n'accompagne personne"):
+        submitted(receiver_kind=kind)
+    assert submitted(receiver_kind="mission_locale").status is ReferralStatus.SUBMITTED
 
 
 def test_only_the_receiving_organisation_acknowledges() -> None:

@@ -28,6 +28,10 @@ from relais_referral.domain.events import (
 )
 from relais_referral.domain.jobseeker import EqualityAxes
 
+# Kinds of organisation that accompany nobody: a public buyer follows its contracts' clauses, the
+# pact's coordination the whole pact. A person is never referred to them.
+NOT_RECEIVING = frozenset({"buyer", "pact_coordination"})
+
 
 class ReferralStatus(StrEnum):
     SUBMITTED = "submitted"
@@ -131,6 +135,11 @@ class Referral:
     ) -> Referral:
         if sender_org_id == receiver_org_id:
             raise InvalidReferral("Une structure ne peut pas s'adresser une orientation à elle-même.")
+        if receiver_kind in NOT_RECEIVING:
+            raise InvalidReferral(
+                "Un acheteur public ou la coordination du pacte n'accompagne personne : "
+                "choisissez une structure d'accompagnement, de formation ou un employeur."
+            )
         if training_session_id is not None and receiver_kind != "training_provider":
             raise InvalidReferral(
                 "Seule une orientation vers un organisme de formation demande une place en session."
