@@ -3,6 +3,7 @@
 import asyncio
 import json
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ import structlog
 from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -21,7 +22,7 @@ from relais_dev.stack import Stack
 from relais_shared.consumer import reliable_subscriber
 from relais_shared.db import infrastructure_tables, make_engine, make_sessionmaker
 from relais_shared.dlq import read_dead_letters, replay_dead_letters
-from relais_shared.envelope import IncomingEnvelope
+from relais_shared.envelope import IncomingEnvelope, read_data
 from relais_shared.kafka import make_broker, read_topic
 from relais_shared.outbox import idempotent_producer
 
@@ -57,11 +58,20 @@ async def count_effect(session: AsyncSession, envelope: IncomingEnvelope) -> Non
     )
 
 
+VALIDATIONS: Counter[str] = Counter()  # how often each probe's data was validated, by its marker
+
+
 class ProbeRecorded(BaseModel):
     """The consumer's contract of ``probe.recorded.v1`` (tolerant: unknown fields are ignored)."""
 
     explode: bool = False
     outage_for: int = 0
+    marker: str = ""
+
+    @model_validator(mode="after")
+    def _count(self) -> "ProbeRecorded":
+        VALIDATIONS[self.marker] += 1
+        return self
 
 
 CONTRACTS = {"probe.recorded.v1": ProbeRecorded}
@@ -87,6 +97,7 @@ async def harness(
 
     async def handler(session: AsyncSession, envelope: IncomingEnvelope) -> None:
         attempts[envelope.subject] = attempts.get(envelope.subject, 0) + 1
+        read_data(envelope, ProbeRecorded)  # as handlers read their data
         if envelope.data.get("explode"):
             raise ValueError("cannot handle this message")
         if envelope.data.get("outage_for") and attempts[envelope.subject] <= envelope.data["outage_for"]:
@@ -159,6 +170,15 @@ async def test_the_same_event_delivered_twice_has_one_effect(stack: Stack, harne
     assert len(delivered) == 2  # on the wire twice ...
     assert await harness.effect_count("twice") == 1  # ... applied once
     assert harness.attempts["twice"] == 1  # the redelivery never reached the handler
+
+
+async def test_a_handler_reads_the_data_the_contract_check_validated_without_validating_it_again(
+    stack: Stack, harness: Harness
+) -> None:
+    marker = uuid.uuid4().hex
+    await send(stack, harness.topic, json.dumps(envelope(marker, marker=marker)).encode())
+    await eventually(lambda: harness.effect_count(marker))
+    assert VALIDATIONS[marker] == 1  # the kernel's check; the handler's read_data got that model
 
 
 async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_goes_on(

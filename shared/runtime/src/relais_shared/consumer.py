@@ -55,7 +55,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relais_shared.db import transaction
-from relais_shared.envelope import IncomingEnvelope
+from relais_shared.envelope import IncomingEnvelope, checked_data
 from relais_shared.faults import is_transient
 from relais_shared.telemetry import get_logger
 
@@ -75,16 +75,23 @@ _UNKNOWN_EVENTS = metrics.get_meter(__name__).create_counter(
 _unknown_types_logged: set[tuple[str, str]] = set()
 
 
-def check_contract(envelope: IncomingEnvelope, contracts: Mapping[str, type[BaseModel]]) -> bool:
-    """True if the event is for this consumer; raises ``ValidationError`` if its data breaks its contract.
+def validate_contract(
+    envelope: IncomingEnvelope, contracts: Mapping[str, type[BaseModel]]
+) -> BaseModel | None:
+    """The event's data as its contract's model, None if the consumer knows no contract for its type.
 
-    Consumers read tolerantly: fields the producer added later are ignored, missing or mistyped ones are not.
+    Raises ``ValidationError`` if the data breaks the contract. Consumers read tolerantly: fields the
+    producer added later are ignored, missing or mistyped ones are not.
     """
     model = contracts.get(envelope.type)
     if model is None:
-        return False
-    model.model_validate({k: v for k, v in envelope.data.items() if k in model.model_fields})
-    return True
+        return None
+    return model.model_validate({k: v for k, v in envelope.data.items() if k in model.model_fields})
+
+
+def check_contract(envelope: IncomingEnvelope, contracts: Mapping[str, type[BaseModel]]) -> bool:
+    """True if the event is for this consumer; raises ``ValidationError`` if its data breaks its contract."""
+    return validate_contract(envelope, contracts) is not None
 
 
 def _skip_unknown(group_id: str, record: Any, envelope: IncomingEnvelope) -> None:
@@ -241,6 +248,7 @@ def reliable_subscriber(
     async def on_batch(bodies: list[bytes], msg: KafkaMessage) -> None:
         records: Sequence[Any] = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
         parsed: list[tuple[Any, IncomingEnvelope]] = []
+        models: dict[Any, BaseModel] = {}
         for record in records:
             try:
                 envelope = IncomingEnvelope.model_validate_json(record.value)
@@ -250,7 +258,7 @@ def reliable_subscriber(
                 )
                 continue
             try:
-                known = check_contract(envelope, contracts)
+                model = validate_contract(envelope, contracts)
             except ValidationError as exc:
                 await _dead_letter(
                     broker,
@@ -261,12 +269,18 @@ def reliable_subscriber(
                     f"data breaks the contract of {envelope.type}: {exc}",
                 )
                 continue
-            if known:
+            if model is not None:
                 parsed.append((record, envelope))
+                models[envelope.id] = model
             else:
                 _skip_unknown(group_id, record, envelope)
         if not parsed:
             return
+        # Every handler below reads the data the check validated (``read_data``), even one by one.
+        with checked_data(models):
+            await handle_parsed(parsed)
+
+    async def handle_parsed(parsed: list[tuple[Any, IncomingEnvelope]]) -> None:
         failed_at, failure = -1, ""
         try:
             async with transaction(sessions) as session:

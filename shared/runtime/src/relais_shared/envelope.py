@@ -7,7 +7,11 @@ Integration events are contracts: each type has a pydantic data model whose JSON
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +31,7 @@ class EventData(BaseModel):
 
 
 T = TypeVar("T", bound="EventData")
+M = TypeVar("M", bound=BaseModel)
 
 
 class Envelope(BaseModel):
@@ -68,8 +73,31 @@ class EventRegistry:
         return dict(self._types)
 
 
-def read_data(envelope: Envelope, model: type[T]) -> T:
-    """Parse an event's data as a consumer: fields added later by the producer are ignored."""
+# The data of the envelopes being handled, as the consumer's contract check validated it (by event id).
+_CHECKED: ContextVar[Mapping[Any, BaseModel]] = ContextVar(
+    "relais_checked_data", default=MappingProxyType({})
+)
+
+
+@contextmanager
+def checked_data(models: Mapping[Any, BaseModel]) -> Iterator[None]:
+    """While handlers run, ``read_data`` gives each event's data as the check validated it."""
+    token = _CHECKED.set(models)
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
+
+
+def read_data(envelope: Envelope, model: type[M]) -> M:
+    """Parse an event's data as a consumer: fields added later by the producer are ignored.
+
+    Validated once: inside a consumer's handler the kernel has already checked the data against the
+    consumer's contract, and that model is returned.
+    """
+    checked = _CHECKED.get().get(envelope.id)
+    if type(checked) is model:
+        return checked
     known = {k: v for k, v in envelope.data.items() if k in model.model_fields}
     return model.model_validate(known)
 

@@ -8,6 +8,7 @@ telemetry under ``<service>-<process>``, stops cleanly on SIGTERM or SIGINT, and
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
@@ -121,9 +122,27 @@ def run_consumer(settings: RelaisSettings, subscribe: Callable[[ConsumerContext]
                 settings, broker, make_sessionmaker(engine), TopicCatalogue.load(catalogue_path()), resources
             )
             await subscribe(context)
+            settle_garbage_collector()
             await FastStream(broker).run()
 
     asyncio.run(main())
+
+
+def settle_garbage_collector() -> None:
+    """Keeps the collector off what start-up built, and lets a batch's short-lived objects die young.
+
+    Called once started, by each process that works through batches (consumers, the evaluation rebuild).
+
+    A consumer allocates thousands of objects per batch (envelopes, models, rows). With CPython's
+    defaults every few hundred allocations start a collection, and every tenth of those rescans the
+    whole heap: the libraries' modules, schemas and validators, hundreds of thousands of objects that
+    live as long as the process. On the evaluation's backlog that was a third of the Python time per
+    event. ``gc.freeze()`` moves what exists now out of the collector's reach (it is never freed
+    anyway); a larger first threshold lets a batch finish before its objects are examined.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 @dataclass

@@ -12,6 +12,7 @@ import sys
 from relais_evaluation.adapters.events.replay import ConsumerStillRunning, rebuild
 from relais_evaluation.settings import EvaluationSettings
 from relais_shared.db import make_engine, make_sessionmaker
+from relais_shared.runners import settle_garbage_collector
 from relais_shared.telemetry import setup_telemetry
 
 
@@ -19,6 +20,7 @@ async def _main() -> int:
     settings = EvaluationSettings()
     setup_telemetry(settings.service_name, "rebuild", trace_file=settings.trace_file)
     engine = make_engine(settings.database_url, pool_size=2)
+    settle_garbage_collector()
     try:
         report = await rebuild(
             make_sessionmaker(engine),

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from relais_evaluation.adapters.events import contracts as c
 from relais_evaluation.domain import facts as f
 from relais_evaluation.domain.pseudonym import subject_key
-from relais_shared.envelope import IncomingEnvelope
+from relais_shared.envelope import IncomingEnvelope, read_data
 
 
 def _axes(event: c._Axes) -> dict[str, str]:
@@ -31,7 +31,7 @@ def facts_of(envelope: IncomingEnvelope, pact_key: str) -> list[f.Fact]:
     model = c.CONTRACTS.get(envelope.type)
     if model is None:
         return []
-    event: BaseModel = model.model_validate(envelope.data)
+    event: BaseModel = read_data(envelope, model)
 
     def subject(jobseeker_id: uuid.UUID) -> str:
         return subject_key(pact_key, jobseeker_id)

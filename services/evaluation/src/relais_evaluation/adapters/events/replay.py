@@ -10,6 +10,7 @@ there. Messages the live consumer had dead-lettered are skipped again (counted i
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,9 +26,9 @@ from relais_evaluation.adapters.db.models import FACT_TABLES, infra
 from relais_evaluation.adapters.db.store import FactStore
 from relais_evaluation.adapters.events.consumer import INGESTED_TOPICS, INGESTION_GROUP, batch_handler
 from relais_evaluation.adapters.events.contracts import CONTRACTS
-from relais_shared.consumer import check_contract, claim_events
+from relais_shared.consumer import claim_events, validate_contract
 from relais_shared.db import transaction
-from relais_shared.envelope import IncomingEnvelope
+from relais_shared.envelope import IncomingEnvelope, checked_data
 from relais_shared.telemetry import get_logger
 
 log = get_logger(__name__)
@@ -90,6 +91,20 @@ async def rebuild(
     await consumer.start()
     handle = batch_handler(pact_key, apply_erasures=False)
     events = skipped = 0
+    writing: asyncio.Task[None] | None = None
+
+    async def _write(
+        envelopes: list[IncomingEnvelope],
+        parsed: dict[Any, BaseModel],
+        offsets: dict[TopicPartition, OffsetAndMetadata],
+    ) -> None:
+        async with transaction(sessions) as session:
+            fresh = await claim_events(session, infra.processed_events, [e.id for e in envelopes], group)
+            with checked_data(parsed):
+                await handle(session, [e for e in envelopes if e.id in fresh])
+        if offsets:
+            await consumer.commit(offsets)
+
     try:
         # A consumer that subscribes to nothing has no metadata until asked (as relais_shared.kafka does).
         await consumer._client.force_metadata_update()
@@ -106,41 +121,52 @@ async def rebuild(
         await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in beginnings.items()})
         await consumer.seek_to_beginning(*partitions)
         remaining = {tp for tp in partitions if ends[tp] > beginnings[tp]}
+        # Pipelined: while one batch is written (PostgreSQL's work), the next is fetched and parsed
+        # (this process's work). Batches are still written one at a time and in order, each offset
+        # committed after its own batch's transaction.
         while remaining:
             fetched = await consumer.getmany(*remaining, timeout_ms=1000, max_records=batch_size)
             records = [r for tp, batch in fetched.items() for r in batch if r.offset < ends[tp]]
+            parsed: dict[Any, BaseModel] = {}
             envelopes: list[IncomingEnvelope] = []
-            for record in records:
-                envelope = _parse(record)
-                if envelope is None:
+            for index, record in enumerate(records):
+                if index % 200 == 199:
+                    await asyncio.sleep(0)  # the batch being written sends its next statement
+                checked = _parse(record)
+                if checked is None:
                     skipped += 1
                 else:
-                    envelopes.append(envelope)
-            async with transaction(sessions) as session:
-                fresh = await claim_events(session, infra.processed_events, [e.id for e in envelopes], group)
-                await handle(session, [e for e in envelopes if e.id in fresh])
+                    envelopes.append(checked[0])
+                    parsed[checked[0].id] = checked[1]
+            offsets = {
+                tp: OffsetAndMetadata(min(batch[-1].offset + 1, ends[tp]), "")
+                for tp, batch in fetched.items()
+                if batch
+            }
+            if writing is not None:
+                await writing
+            writing = asyncio.create_task(_write(envelopes, parsed, offsets))
             events += len(records)
-            offsets = {}
-            for tp, batch in fetched.items():
-                if batch:
-                    offsets[tp] = OffsetAndMetadata(min(batch[-1].offset + 1, ends[tp]), "")
-            if offsets:
-                await consumer.commit(offsets)
             for tp in list(remaining):
                 if await consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
+        if writing is not None:
+            await writing
         async with transaction(sessions) as session:
             await FactStore(session).apply_erasures()
     finally:
+        if writing is not None and not writing.done():
+            writing.cancel()  # its transaction rolls back; the offsets stay at the last batch written
         await consumer.stop()
     report = RebuildReport(events, skipped, time.perf_counter() - started)
     log.info("store rebuilt", events=report.events, skipped=report.skipped, seconds=round(report.seconds, 1))
     return report
 
 
-def _parse(record: Any) -> IncomingEnvelope | None:
+def _parse(record: Any) -> tuple[IncomingEnvelope, BaseModel] | None:
     try:
         envelope = IncomingEnvelope.model_validate_json(record.value)
-        return envelope if check_contract(envelope, CONTRACTS) else None
+        model = validate_contract(envelope, CONTRACTS)
     except ValidationError:
         return None
+    return None if model is None else (envelope, model)
