@@ -249,6 +249,14 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
     )
     assert (row["Retours à l'envoyeur"], row["Refus"], row["Expirations"]) == ("2", "s", "s")
 
+    # The pairs' CSV names the organisations as the table does (the service knows their ids only).
+    with page.expect_download() as download:
+        page.locator("#delais").get_by_role("link", name=re.compile("Télécharger ces chiffres")).click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    pairs = {line[0]: line[1:] for line in csv.reader(io.StringIO(text), delimiter=";")}
+    assert pairs[ft_ml][0] == "4"
+    assert str(ORGS["FT"]) not in text
+
     # The clause hours' CSV (one row per year, as the table) too.
     with page.expect_download() as download:
         page.locator("#clauses").get_by_role("link", name=re.compile("Télécharger ces chiffres")).click()

@@ -38,7 +38,7 @@ from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem
 from relais_portal.session import Session
 from relais_portal.settings import PortalSettings
-from relais_portal.web.deps import PARIS, CsrfSession, CurrentSession, DirectoryDep, render
+from relais_portal.web.deps import PARIS, CsrfSession, CurrentSession, Directory, DirectoryDep, render
 
 router = APIRouter(prefix="/evaluation", tags=["évaluation"])
 READERS = ("coordinator", "evaluator")
@@ -605,6 +605,7 @@ async def export(
     name: str,
     session: CurrentSession,
     evaluation: Evaluation,
+    directory: DirectoryDep,
     du: str = "",
     au: str = "",
     territoire: str = "",
@@ -622,8 +623,27 @@ async def export(
     params = board.params(name, par if re.fullmatch(r"[a-z_]{1,40}", par) else "")
     found = await evaluation.download(f"/v1/indicators/{name}/export", format="csv", **params)
     return Response(
-        found.content, media_type=found.media_type, headers={"Content-Disposition": found.disposition}
+        await _named(found.content, directory),
+        media_type=found.media_type,
+        headers={"Content-Disposition": found.disposition},
     )
+
+
+_ORG_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+async def _named(content: bytes, directory: Directory) -> bytes:
+    """The service's CSV with each organisation named as on the dashboard (it knows ids only)."""
+    text = content.decode("utf-8-sig")
+    ids = set(_ORG_ID.findall(text))
+    if not ids:
+        return content
+    names = {i: n for i, n in (await directory.names(ids)).items() if n}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    for row in csv.reader(io.StringIO(text), delimiter=";"):
+        writer.writerow([_ORG_ID.sub(lambda m: names.get(m.group(), m.group()), cell) for cell in row])
+    return ("\ufeff" + buffer.getvalue()).encode()
 
 
 # ---------------------------------------------------------------------------------------- campaigns
