@@ -31,6 +31,13 @@ class EvaluationSettings(RelaisSettings):
     )
     # Fewer, larger transactions: a batch costs about ten statements whatever its size.
     ingestion_batch_size: int = Field(default=2000, ge=1, le=10_000)
+    erasure_grace_s: int = Field(
+        default=3600,
+        ge=0,
+        le=7 * 86400,
+        description="An erasure unlinks the person this long after it was read, so that the person's "
+        "events still on their way on other partitions reach the same person as in a rebuild",
+    )
     ingestion_group: str = Field(
         default="evaluation-ingestion",
         description="Consumer group of the ingestion (another name reads every topic again from its start)",

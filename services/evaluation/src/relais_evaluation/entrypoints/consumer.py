@@ -1,6 +1,7 @@
 """``evaluation-consumer``: every other service's events into the pseudonymised store."""
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from relais_evaluation.adapters.events.consumer import INGESTED_TOPICS, INGESTION_GROUP, subscribe_ingestion
 from relais_evaluation.settings import EvaluationSettings
@@ -23,6 +24,7 @@ def subscriber(
             max_retries=settings.consumer_max_retries,
             backoff_s=settings.consumer_retry_backoff_s,
             batch_size=settings.ingestion_batch_size,
+            erasure_grace=timedelta(seconds=settings.erasure_grace_s),
         )
 
     return subscribe

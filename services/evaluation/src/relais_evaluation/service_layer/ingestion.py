@@ -3,9 +3,13 @@
 Order inside a batch: people first (every fact points to a person row), then the facts (bracketed by the
 pre-aggregated cells' upkeep), then merges
 (which re-point what the duplicate had, including facts of this very batch), then erasures. An erasure
-is recorded at once and *applied* (the person row loses its pseudonym) at the end of the live
-consumer's batch, but only at the end of a rebuild: a rebuild reads the partitions in another order than
-the live consumer did, and the person's facts on other partitions must be linked before the link goes.
+is recorded at once and *applied* (the person row loses its pseudonym) by the live consumer once a grace
+period has passed since it was read (at the end of the first batch after it), and at the end of a
+rebuild. The person's other events travel on other topics and partitions, which the consumer may read
+later than the erasure; linked to the person until the grace period ends, they land on the same row as
+in a rebuild, which reads the partitions in another order and links every fact before the links go.
+Applied at once, a late event would have made a second, unlinked person, and the store would no longer
+be the same as its rebuild.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Protocol, cast
 
 from relais_evaluation.domain import facts as f
@@ -28,7 +33,7 @@ class Store(Protocol):
     async def write(self, facts: Sequence[f.Fact], persons: Mapping[str, uuid.UUID]) -> None: ...
     async def merge(self, kept: str, duplicate: str) -> None: ...
     async def record_erasure(self, subject: str) -> None: ...
-    async def apply_erasures(self) -> None: ...
+    async def apply_erasures(self, recorded_before: datetime | None = None) -> None: ...
 
 
 def _subjects(facts: Iterable[f.Fact]) -> set[str]:
@@ -40,7 +45,10 @@ def _subjects(facts: Iterable[f.Fact]) -> set[str]:
     return found
 
 
-async def ingest(store: Store, facts: Sequence[f.Fact], *, apply_erasures: bool) -> None:
+async def ingest(
+    store: Store, facts: Sequence[f.Fact], *, apply_erasures: bool, erasure_grace: timedelta = timedelta(0)
+) -> None:
+    """``apply_erasures``: the live consumer's batch applies the erasures read ``erasure_grace`` ago."""
     kinds: dict[type, list[f.Fact]] = defaultdict(list)  # one pass, the order within a kind kept
     for fact in facts:
         kinds[type(fact)].append(fact)
@@ -61,5 +69,5 @@ async def ingest(store: Store, facts: Sequence[f.Fact], *, apply_erasures: bool)
         await store.merge(merge.kept, merge.duplicate)
     for erasure in erasures:
         await store.record_erasure(erasure.subject)
-    if apply_erasures and erasures:
-        await store.apply_erasures()
+    if apply_erasures:
+        await store.apply_erasures(datetime.now(UTC) - erasure_grace)

@@ -71,6 +71,9 @@ erased_subjects = Table(
     metadata,
     Column("subject_key", String(64), primary_key=True),
     Column("applied", Boolean, nullable=False, server_default="false"),
+    # When the erasure was read: it is applied once the grace period after it has passed.
+    _ts("recorded_at", nullable=False, server_default=func.now()),
+    Index("ix_erased_subjects_pending", "recorded_at", postgresql_where=text("NOT applied")),
 )
 
 referrals = Table(

@@ -253,11 +253,25 @@ class FactStore:
             {"s": subject},
         )
 
-    async def apply_erasures(self) -> None:
-        """Removes the pseudonym of every person erased and not yet unlinked (and their duplicates')."""
+    async def apply_erasures(self, recorded_before: datetime | None = None) -> None:
+        """Removes the pseudonym of every person erased and not yet unlinked (and their duplicates').
+
+        ``recorded_before``: only the erasures read before that instant (their grace period is over).
+        """
+        due = await self.session.scalar(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM erased_subjects WHERE NOT applied "
+                "AND recorded_at <= COALESCE(CAST(:before AS timestamptz), 'infinity'))"
+            ),
+            {"before": recorded_before},
+        )
+        if not due:  # the usual batch: nothing to unlink (and no scan of the people for it)
+            return
+        await self.cells.lock()  # no batch links a person to this pseudonym meanwhile
         await self.session.execute(
             text(
                 "WITH pending AS (UPDATE erased_subjects SET applied = true WHERE NOT applied "
+                "AND recorded_at <= COALESCE(CAST(:before AS timestamptz), 'infinity') "
                 "RETURNING subject_key), "
                 "erased AS (SELECT person_id FROM people "
                 "WHERE subject_key IN (SELECT subject_key FROM pending)), "
@@ -268,7 +282,8 @@ class FactStore:
                 "WHERE person_id IN (SELECT person_id FROM linked) RETURNING person_id) "
                 "INSERT INTO erased_subjects (subject_key, applied) SELECT subject_key, true FROM linked "
                 "WHERE subject_key NOT IN (SELECT subject_key FROM pending) ON CONFLICT DO NOTHING"
-            )
+            ),
+            {"before": recorded_before},
         )
 
 

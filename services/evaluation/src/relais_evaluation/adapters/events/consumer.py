@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,10 +21,12 @@ INGESTION_GROUP = "evaluation-ingestion"
 INGESTED_TOPICS = ("relais.clauses.events", "relais.referral.events", "relais.training.events")
 
 
-def batch_handler(pact_key: str, *, apply_erasures: bool = True) -> Any:
+def batch_handler(
+    pact_key: str, *, apply_erasures: bool = True, erasure_grace: timedelta = timedelta(0)
+) -> Any:
     async def handle(session: AsyncSession, envelopes: Sequence[IncomingEnvelope]) -> None:
         facts = [fact for envelope in envelopes for fact in facts_of(envelope, pact_key)]
-        await ingest(FactStore(session), facts, apply_erasures=apply_erasures)
+        await ingest(FactStore(session), facts, apply_erasures=apply_erasures, erasure_grace=erasure_grace)
 
     return handle
 
@@ -39,6 +42,7 @@ def subscribe_ingestion(
     max_retries: int,
     backoff_s: float,
     batch_size: int = 500,
+    erasure_grace: timedelta = timedelta(0),
 ) -> None:
     reliable_subscriber(
         broker,
@@ -48,7 +52,7 @@ def subscribe_ingestion(
         sessions=sessions,
         processed=infra.processed_events,
         contracts=CONTRACTS,
-        batch_handler=batch_handler(pact_key),
+        batch_handler=batch_handler(pact_key, erasure_grace=erasure_grace),
         max_retries=max_retries,
         backoff_s=backoff_s,
         batch_size=batch_size,
