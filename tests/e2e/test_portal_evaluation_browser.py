@@ -238,7 +238,9 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
 
     # The CSV of the funnel has the same figures (a suppressed cell is written « s »).
     with page.expect_download() as download:
-        page.locator("#entonnoir").get_by_role("link", name=re.compile("Télécharger ces chiffres")).click()
+        page.locator("#entonnoir").get_by_role(
+            "link", name=re.compile(r"Télécharger ces chiffres \(CSV")
+        ).click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     header, values = list(csv.reader(io.StringIO(text), delimiter=";"))[1:3]
     row = dict(zip(header, values, strict=True))
@@ -249,9 +251,23 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
     )
     assert (row["Retours à l'envoyeur"], row["Refus"], row["Expirations"]) == ("2", "s", "s")
 
+    # The same figures for a spreadsheet: numbers typed as numbers, « s » still text.
+    from openpyxl import load_workbook
+
+    with page.expect_download() as download:
+        page.locator("#entonnoir").get_by_role("link", name=re.compile(r"\(XLSX")).click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+    assert sheet is not None
+    header, values = [[c.value for c in r] for r in sheet.iter_rows(min_row=2, max_row=3)]
+    row = dict(zip(header, values, strict=True))
+    assert (row["Orientations envoyées"], row["Prises en charge"], row["Refus"]) == (7, 3, "s")
+
     # The pairs' CSV names the organisations as the table does (the service knows their ids only).
     with page.expect_download() as download:
-        page.locator("#delais").get_by_role("link", name=re.compile("Télécharger ces chiffres")).click()
+        page.locator("#delais").get_by_role(
+            "link", name=re.compile(r"Télécharger ces chiffres \(CSV")
+        ).click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     pairs = {line[0]: line[1:] for line in csv.reader(io.StringIO(text), delimiter=";")}
     assert pairs[ft_ml][0] == "4"
@@ -259,7 +275,9 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
 
     # The clause hours' CSV (one row per year, as the table) too.
     with page.expect_download() as download:
-        page.locator("#clauses").get_by_role("link", name=re.compile("Télécharger ces chiffres")).click()
+        page.locator("#clauses").get_by_role(
+            "link", name=re.compile(r"Télécharger ces chiffres \(CSV")
+        ).click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     lines = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert lines[1][:3] == ["Année", "Heures réalisées", "Heures exigées (prorata)"]

@@ -208,6 +208,11 @@ class Figure:
     charts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # titled, side by side
 
     @property
+    def xlsx(self) -> str:
+        """The same figures for a spreadsheet (typed numbers)."""
+        return self.csv.replace(".csv?", ".xlsx?", 1) if self.csv else ""
+
+    @property
     def has_secret(self) -> bool:
         return any(c.suppressed for _, cells in self.rows for c in cells)
 
@@ -576,33 +581,66 @@ async def dashboard(
     )
 
 
-def _figure_csv(figure: Figure, period: Period) -> Response:
-    """A figure as the API writes its exports: semicolons, a BOM, « s » for a suppressed cell."""
-    if figure.refused:
-        return Response(figure.refused, status_code=403, media_type="text/plain; charset=utf-8")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([f"{figure.title} — {period.start.isoformat()} / {period.end.isoformat()}"])
-    writer.writerow(figure.columns)
+def _figure_rows(figure: Figure, period: Period) -> list[list[Any]]:
+    """A figure as the API writes its exports: a title line, the columns, « s » for a suppressed cell."""
+    rows: list[list[Any]] = [
+        [f"{figure.title} — {period.start.isoformat()} / {period.end.isoformat()}"],
+        figure.columns,
+    ]
     for label, cells in figure.rows:
-        writer.writerow(
-            [label, *("s" if c.suppressed else "" if c.value is None else c.value for c in cells)]
-        )
-    filename = f"relais-{figure.key}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+        rows.append([label, *("s" if c.suppressed else "" if c.value is None else c.value for c in cells)])
+    return rows
+
+
+def _spreadsheet(rows: list[list[Any]], extension: str, filename: str) -> Response:
+    """CSV (semicolons and a BOM: what a French spreadsheet opens without asking) or XLSX (numbers typed)."""
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{extension}"'}
+    if extension == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=";").writerows(rows)
+        body = ("\ufeff" + buffer.getvalue()).encode()
+        return Response(body, media_type="text/csv; charset=utf-8", headers=disposition)
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append([_typed(value) for value in row])
+    sheet["A1"].font = Font(bold=True)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "B3"
+    sheet.column_dimensions["A"].width = min(60, max((len(str(r[0])) for r in rows[1:] if r), default=10) + 2)
+    buffer_xlsx = io.BytesIO()
+    book.save(buffer_xlsx)
     return Response(
-        ("\ufeff" + buffer.getvalue()).encode(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        buffer_xlsx.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers=disposition,
     )
+
+
+def _typed(value: Any) -> Any:
+    """A figure of the CSV as a number of the spreadsheet; a label, a date or « s » stays text."""
+    if not isinstance(value, str):
+        return value
+    if re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if re.fullmatch(r"-?\d+\.\d+", value):
+        return float(value)
+    return value
 
 
 EXPORTS = {"referral_funnel", "unaccompanied_over_time", "clause_hours", "exits"}
 
 
-@router.get("/export/{name}.csv", summary="Un indicateur en CSV (les chiffres du tableau de bord)")
+@router.get("/export/{name}.{extension}", summary="Un indicateur en CSV ou XLSX (les chiffres du tableau)")
 async def export(
     request: Request,
     name: str,
+    extension: str,
     session: CurrentSession,
     evaluation: Evaluation,
     directory: DirectoryDep,
@@ -614,36 +652,34 @@ async def export(
 ) -> Response:
     if (refused := _refusal(request, session)) is not None:
         return refused
-    if name not in EXPORTS:
+    if name not in EXPORTS or extension not in ("csv", "xlsx"):
         return _not_found(request, session)
     board = _board(evaluation, du, au, territoire, par, horizon, {})
     period = board.period
-    if name == "clause_hours":  # a table of the portal's own (one call per year): its CSV is built here
-        return _figure_csv(await _clause_hours(board), period)
+    if name == "clause_hours":  # a table of the portal's own (one call per year): built here
+        figure = await _clause_hours(board)
+        if figure.refused:
+            return Response(figure.refused, status_code=403, media_type="text/plain; charset=utf-8")
+        stem = f"relais-{figure.key}-{period.start.isoformat()}-{period.end.isoformat()}"
+        return _spreadsheet(_figure_rows(figure, period), extension, stem)
     params = board.params(name, par if re.fullmatch(r"[a-z_]{1,40}", par) else "")
     found = await evaluation.download(f"/v1/indicators/{name}/export", format="csv", **params)
-    return Response(
-        await _named(found.content, directory),
-        media_type=found.media_type,
-        headers={"Content-Disposition": found.disposition},
-    )
+    stem = f"relais-{name}-{period.start.isoformat()}-{period.end.isoformat()}"
+    return _spreadsheet(await _named(found.content, directory), extension, stem)
 
 
 _ORG_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-async def _named(content: bytes, directory: Directory) -> bytes:
-    """The service's CSV with each organisation named as on the dashboard (it knows ids only)."""
+async def _named(content: bytes, directory: Directory) -> list[list[Any]]:
+    """The service's CSV rows, each organisation named as on the dashboard (the service knows ids only)."""
     text = content.decode("utf-8-sig")
     ids = set(_ORG_ID.findall(text))
-    if not ids:
-        return content
-    names = {i: n for i, n in (await directory.names(ids)).items() if n}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    for row in csv.reader(io.StringIO(text), delimiter=";"):
-        writer.writerow([_ORG_ID.sub(lambda m: names.get(m.group(), m.group()), cell) for cell in row])
-    return ("\ufeff" + buffer.getvalue()).encode()
+    names = {i: n for i, n in (await directory.names(ids)).items() if n} if ids else {}
+    return [
+        [_ORG_ID.sub(lambda m: names.get(m.group(), m.group()), cell) for cell in row]
+        for row in csv.reader(io.StringIO(text), delimiter=";")
+    ]
 
 
 # ---------------------------------------------------------------------------------------- campaigns
