@@ -40,6 +40,9 @@ class DirectoryRepository:
     async def put_member(self, row: MemberRow) -> None:
         await self.session.merge(row)
 
+    async def member(self, org_id: uuid.UUID, sub: str) -> MemberRow | None:
+        return await self.session.get(MemberRow, (org_id, sub))
+
 
 class JobseekerRepository:
     """People's identity records (the only personal data in Relais) and who may see them."""
