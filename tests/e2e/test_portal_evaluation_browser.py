@@ -110,6 +110,17 @@ class Pact:
         )
         self.names[org_id] = found.json()["name"]
 
+    def add_member(self, org_id: str, sub: str, display_name: str) -> None:
+        """A member of the directory (the invitation form offers them by name)."""
+        admin = self.issuer.token(org_id=COORDINATION, org_kind="pact_coordination", roles=["admin"])
+        answer = httpx.put(
+            f"{self.referral}/v1/organisations/{org_id}/members/{sub}",
+            json={"display_name": display_name, "email": "pair@plie.example.org", "roles": ["evaluator"]},
+            headers={"Authorization": f"Bearer {admin}"},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+
 
 @pytest.fixture(scope="module")
 def pact(stack: Stack, issuer: DevIssuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pact]:
@@ -342,12 +353,22 @@ def test_a_campaign_from_its_grid_to_the_results_of_each_perspective(pact: Pact,
     expect(coordinator.get_by_role("heading", level=1)).to_have_text(title)
     expect(coordinator.get_by_role("status")).to_contain_text("Campagne ouverte")
 
+    # The peer is a member of the directory: the form offers them by name once the PLIE is chosen; the
+    # expert's laboratory declared nobody, so the coordinator types the identifier the expert gave.
+    pact.add_member(peer_org, peer_account, "Paul Pair")
     invitations = ((expert_org, expert_account, "external_expert"), (peer_org, peer_account, "peer"))
     for org_id, account, perspective in invitations:
         coordinator.get_by_label("Filtrer les organisations").fill(pact.names[org_id])
         coordinator.get_by_role("button", name="Filtrer").click()
-        coordinator.get_by_label("Son organisation").select_option(org_id)
-        coordinator.get_by_label("Son identifiant de connexion").fill(account)
+        with coordinator.expect_response(lambda r: "/membres" in r.url):
+            coordinator.get_by_label("Son organisation").select_option(org_id)
+        expect(coordinator.locator("#champ-compte")).not_to_have_class(re.compile("htmx-(swapping|settling)"))
+        if org_id == peer_org:
+            expect(coordinator.get_by_label("La personne invitée")).to_be_visible()
+            check_page(coordinator, "05a-invitation-membres-de-l-annuaire", FOLDER)
+            coordinator.get_by_label("La personne invitée").select_option(label="Paul Pair")
+        else:
+            coordinator.get_by_label("Son identifiant de connexion").fill(account)
         coordinator.locator(f"label[for=perspective-{perspective}]").click()
         coordinator.get_by_role("button", name="Inviter").click()
         expect(coordinator.get_by_role("status")).to_contain_text("Invitation enregistrée")

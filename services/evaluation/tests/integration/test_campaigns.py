@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from relais_evaluation.adapters.db.models import infra
 from relais_evaluation.adapters.workflows.activities import CampaignActivities
 from relais_evaluation.adapters.workflows.campaign import StepInput
 from relais_evaluation.domain.campaigns import MANDATORY_CRITERIA
@@ -117,6 +120,20 @@ async def test_a_campaign_from_grid_to_consensus(people: People, store: Store) -
         StepInput(campaign_id=cid, milestone="final")
     )
     assert reminded.count == 1
+    retried = await CampaignActivities(store.sessions).remind_evaluators(
+        StepInput(campaign_id=cid, milestone="final")
+    )
+    assert retried.count == 0
+    async with store.sessions() as session:  # staged with the reminder, once, for expert-2's account
+        staged = (
+            await session.execute(
+                select(infra.outbox.c.topic, infra.outbox.c.payload).where(infra.outbox.c.key == cid)
+            )
+        ).all()
+    assert [topic for topic, _ in staged] == ["relais.evaluation.events"]
+    event = json.loads(staged[0].payload)
+    assert event["type"] == "evaluation.evaluator_reminded.v1"
+    assert (event["data"]["evaluator_sub"], event["data"]["milestone"]) == ("expert-2", "final")
     consensus = {
         "agreed_scores": {**dict.fromkeys(MANDATORY_CRITERIA, 4), "equality": 3},
         "conclusions": "Action utile.",

@@ -20,6 +20,7 @@ def _asyncapi() -> dict[str, Any]:
 
     from relais_referral.events.consumer import WorkflowBridge, register_subscribers
     from relais_referral.events.contracts import TOPIC, registry
+    from relais_referral.events.evaluation_reminders import EvaluatorReminders
     from relais_referral.events.external import LifeEventsFromPartners
     from relais_referral.service_layer.context import PactContext
     from relais_referral.settings import ReferralSettings
@@ -41,6 +42,7 @@ def _asyncapi() -> dict[str, Any]:
         life_events=LifeEventsFromPartners(PactContext.from_settings(settings)),
         max_retries=0,
         backoff_s=0,
+        evaluation_reminders=EvaluatorReminders(None, settings.portal_url),  # documented, never called
     )
     for event_type, model in registry.all().items():
         # Documentation of what the outbox relay publishes on the service's topic.
@@ -93,6 +95,12 @@ MANIFEST = ServiceManifest(
             "referral-life-events",
             "hires (clauses) and enrolments confirmed, cancelled or abandoned (training) in journeys",
             ("relais.clauses.events", "relais.training.events"),
+        ),
+        ConsumerGroup(
+            "referral-evaluation-reminders",
+            "mails the evaluators of a joint evaluation campaign reminded of a deadline "
+            "(evaluation.evaluator_reminded.v1), at their address in the directory",
+            ("relais.evaluation.events",),
         ),
     ),
     asyncapi=_asyncapi,

@@ -38,6 +38,8 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     # Administration of the pact (and, object-level, only by the pact coordination's own people).
     ("POST", "/v1/organisations"): PACT_ADMINS,
     ("PUT", "/v1/organisations/{org_id}/members/{sub}"): PACT_ADMINS,
+    # Who works where (no address): the organisation's own admins, the pact coordination's coordinators.
+    ("GET", "/v1/organisations/{org_id}/members"): frozenset({"admin", "coordinator"}),
     ("POST", "/v1/referral-policies/{org_kind}"): frozenset({"coordinator", "admin"}),
     # A service's own description: its counsellors, or the pact's administrators.
     ("PUT", "/v1/organisations/{org_id}/capacity"): frozenset({"counsellor", "admin"}),

@@ -29,6 +29,7 @@ from relais_referral.notifications import (
     working_days_fr,
 )
 from relais_referral.notifications.messages import AUTOMATIC_NOTICE, SIGNATURE, ReceivedReferral
+from relais_referral.notifications.port import ReferralNotificationKind
 from relais_referral.notifications.testing import RecordingNotifier
 
 REFERRAL_ID = uuid.UUID("7d3e9b10-4c2a-4f61-9b3e-2a1d5c8e0f47")
@@ -212,7 +213,8 @@ def build(kind: NotificationKind, **extra: Any) -> Notification:
     return builder(**{**common, **arguments, **extra})
 
 
-KINDS: Sequence[NotificationKind] = get_args(NotificationKind)
+# The referral workflows' kinds (an evaluation campaign's reminder: test_evaluation_reminder_mail.py).
+KINDS: Sequence[NotificationKind] = get_args(ReferralNotificationKind)
 
 
 def test_every_notification_kind_has_a_french_message_builder() -> None:

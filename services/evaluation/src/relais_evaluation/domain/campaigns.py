@@ -17,8 +17,10 @@ positive only if every mandatory criterion was scored and at least two external 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from fractions import Fraction
 from typing import Literal
 
@@ -210,3 +212,20 @@ def validation_failures(grid: Grid, assessments: Sequence[Assessment]) -> list[s
     if experts < MIN_EXTERNAL_EXPERTS:
         reasons.append(f"Au moins {MIN_EXTERNAL_EXPERTS} experts externes requis ({experts} à ce jour).")
     return reasons
+
+
+@dataclass(frozen=True)
+class EvaluatorReminded:
+    """An invited evaluator who had not submitted the milestone's assessment was reminded (relance).
+
+    ``org_id`` and ``sub`` name the evaluator's organisation and sign-in account: the evaluation service
+    has no address, the referral service's directory does (and sends the e-mail)."""
+
+    campaign_id: uuid.UUID
+    campaign_title: str
+    milestone: Milestone
+    due_on: date
+    evaluator_id: uuid.UUID
+    org_id: uuid.UUID
+    sub: str
+    reminded_at: datetime

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from relais_evaluation.domain.campaigns import (
     Assessment,
+    EvaluatorReminded,
     Grid,
     InvalidGrid,
     Results,
@@ -95,6 +96,30 @@ async def invite(
     if not await repo.invite(id=evaluator_id, campaign_id=campaign_id, **evaluator):
         raise CampaignConflict("Cette personne est déjà évaluatrice de la campagne.")
     return evaluator_id
+
+
+async def remind_evaluators(
+    repo: Any, campaign_id: uuid.UUID, milestone: str, now: datetime
+) -> list[EvaluatorReminded] | None:
+    """Reminds each invited evaluator who has not submitted the milestone's assessment, once: the
+    evaluators reminded now (none on a retry), or None when the campaign is closed or was never committed."""
+    campaign = await repo.get(campaign_id)
+    if campaign is None or campaign.status != "open":
+        return None
+    due = campaign.mid_term_due if milestone == "mid_term" else campaign.final_due
+    return [
+        EvaluatorReminded(
+            campaign_id=campaign_id,
+            campaign_title=campaign.title,
+            milestone="mid_term" if milestone == "mid_term" else "final",
+            due_on=due,
+            evaluator_id=row.id,
+            org_id=row.org_id,
+            sub=row.sub,
+            reminded_at=now,
+        )
+        for row in await repo.remind(campaign_id, milestone, now)
+    ]
 
 
 async def submit(

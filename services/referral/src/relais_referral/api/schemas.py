@@ -165,6 +165,15 @@ class CapacityIn(BaseModel):
     capacity_status: Literal["open", "waitlist", "full"]
 
 
+class MemberOut(BaseModel):
+    """A member as another organisation's page may show them: who, and their roles; never the address."""
+
+    model_config = ConfigDict(from_attributes=True)
+    sub: str = Field(description="Sign-in account (the token's sub)")
+    display_name: str
+    roles: list[str]
+
+
 class MemberIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",

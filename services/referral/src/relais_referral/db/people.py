@@ -40,6 +40,17 @@ class DirectoryRepository:
     async def put_member(self, row: MemberRow) -> None:
         await self.session.merge(row)
 
+    async def member(self, org_id: uuid.UUID, sub: str) -> MemberRow | None:
+        return await self.session.get(MemberRow, (org_id, sub))
+
+    async def members(self, org_id: uuid.UUID) -> list[MemberRow]:
+        query = (
+            select(MemberRow)
+            .where(MemberRow.organisation_id == org_id)
+            .order_by(MemberRow.display_name, MemberRow.sub)
+        )
+        return list((await self.session.execute(query)).scalars())
+
 
 class JobseekerRepository:
     """People's identity records (the only personal data in Relais) and who may see them."""

@@ -1,4 +1,5 @@
-"""Subscribers of the referral service: the inbox projection, the Kafka→Temporal bridge, life events.
+"""Subscribers of the referral service: the inbox projection, the Kafka→Temporal bridge, life events, and
+the evaluation campaigns' reminders to mail.
 
 Separate consumer groups, each with its own offsets and dead-letter topic, so that a slow Temporal
 never delays the inbox and a poison message in one never blocks the others.
@@ -22,6 +23,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from relais_referral.db.models import infra
 from relais_referral.events import contracts as c
+from relais_referral.events import evaluation_reminders as reminders
 from relais_referral.events.external import CONTRACTS as EXTERNAL_CONTRACTS
 from relais_referral.events.external import TOPICS as EXTERNAL_TOPICS
 from relais_referral.events.external import LifeEventsFromPartners
@@ -42,6 +44,7 @@ from relais_shared.kafka import TopicCatalogue
 INBOX_GROUP = "referral-inbox"
 BRIDGE_GROUP = "referral-workflow-bridge"
 LIFE_EVENTS_GROUP = "referral-life-events"
+EVALUATION_REMINDERS_GROUP = "referral-evaluation-reminders"
 
 # The inbox is projected a batch at a time (two statements per batch): larger batches catch up faster.
 INBOX_BATCH = 2000
@@ -258,6 +261,7 @@ def register_subscribers(
     life_events: LifeEventsFromPartners | None,
     max_retries: int,
     backoff_s: float,
+    evaluation_reminders: reminders.EvaluatorReminders | None = None,
 ) -> None:
     def subscribe(group: str, topics: tuple[str, ...], contracts: Mapping[str, Any], **handler: Any) -> None:
         reliable_subscriber(
@@ -284,3 +288,7 @@ def register_subscribers(
         subscribe(BRIDGE_GROUP, (c.TOPIC,), c.registry.all(), batch_handler=bridge)
     if life_events is not None:
         subscribe(LIFE_EVENTS_GROUP, EXTERNAL_TOPICS, EXTERNAL_CONTRACTS, handler=life_events)
+    if evaluation_reminders is not None:
+        subscribe(
+            EVALUATION_REMINDERS_GROUP, reminders.TOPICS, reminders.CONTRACTS, handler=evaluation_reminders
+        )

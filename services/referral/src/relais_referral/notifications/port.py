@@ -11,7 +11,9 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-NotificationKind = Literal[
+# What the referral workflows send about a referral or a person (each names a referral, or the pact's
+# people without support).
+ReferralNotificationKind = Literal[
     "acknowledgement_reminder",
     "escalation_manager",
     "escalation_coordination",
@@ -24,6 +26,9 @@ NotificationKind = Literal[
     "referral_received",
     "referral_digest",
 ]
+# What this service sends for another service from its directory's addresses (evaluation campaigns).
+DirectoryNotificationKind = Literal["evaluator_reminder"]
+NotificationKind = Literal[ReferralNotificationKind, DirectoryNotificationKind]
 
 
 class Notification(BaseModel):

@@ -112,6 +112,21 @@ async def add_member(
     return row
 
 
+async def list_members(
+    uow: UnitOfWork, principal: Principal, org_id: uuid.UUID, ctx: PactContext
+) -> list[MemberRow]:
+    """An organisation's members, for its own administrators and for the pact coordination (its
+    coordinators invite evaluators from any organisation, its administrators keep the list); anyone else
+    is answered as if the organisation did not exist."""
+    own_admin = principal.org_id == org_id and principal.has_role("admin")
+    coordination = principal.org_id == ctx.coordination_org_id and (
+        principal.has_role("coordinator") or principal.has_role("admin")
+    )
+    if not (own_admin or coordination) or await uow.directory.organisation(org_id) is None:
+        raise NotFound("organisation")
+    return await uow.directory.members(org_id)
+
+
 async def publish_policy(
     uow: UnitOfWork, principal: Principal, org_kind: str, policy: ReferralPolicy, ctx: PactContext
 ) -> ReferralPolicy:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import exists, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,6 +83,29 @@ class CampaignRepository:
             .join(campaign_evaluators, campaign_evaluators.c.id == assessments.c.evaluator_id)
             .where(assessments.c.campaign_id == campaign_id, assessments.c.milestone == milestone)
             .order_by(campaign_evaluators.c.perspective, assessments.c.submitted_at)
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def remind(self, campaign_id: uuid.UUID, milestone: str, at: datetime) -> list[Any]:
+        """Records one reminder per invited evaluator without an assessment for ``milestone`` and returns
+        the evaluators this call reminded (id, org_id, sub): none of those a previous call already had,
+        so that a retried step reminds nobody twice."""
+        e, a, r = campaign_evaluators.c, assessments.c, campaign_reminders.c
+        due = select(e.id, literal(milestone), e.campaign_id, literal(at)).where(
+            e.campaign_id == campaign_id,
+            ~exists().where(a.evaluator_id == e.id, a.milestone == milestone),
+        )
+        recorded = (
+            pg_insert(campaign_reminders)
+            .from_select(["evaluator_id", "milestone", "campaign_id", "reminded_at"], due)
+            .on_conflict_do_nothing()
+            .returning(r.evaluator_id)
+            .cte("recorded")
+        )
+        query = (
+            select(e.id, e.org_id, e.sub)
+            .join(recorded, recorded.c.evaluator_id == e.id)
+            .order_by(e.invited_at, e.id)
         )
         return list((await self.session.execute(query)).all())
 

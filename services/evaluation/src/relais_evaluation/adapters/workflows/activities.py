@@ -1,22 +1,38 @@
-"""The campaign workflow's activities: idempotent writes (a retried step records nothing twice)."""
+"""The campaign workflow's activities: idempotent writes (a retried step records nothing twice).
+
+A reminder is recorded and its ``evaluation.evaluator_reminded.v1`` staged in the outbox in one
+transaction; the referral service mails it. Only the evaluators a run reminds get an event, so a retried
+activity stages nothing again."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from relais_evaluation.adapters.db.models import campaigns
+from relais_evaluation.adapters.db.unit_of_work import UnitOfWork
+from relais_evaluation.adapters.events.published import evaluator_reminded
 from relais_evaluation.adapters.workflows.campaign import StepInput, StepOutput
+from relais_evaluation.service_layer import campaigns as handlers
 from relais_shared.db import transaction
 
 
 class CampaignActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession] | None,
+        *,
+        uow: Callable[[], Any] | None = None,
+    ) -> None:
+        """``uow`` makes a unit of work (a fake in unit tests); by default one on ``sessions``."""
         self.sessions = sessions
+        self.uow = uow or (lambda: UnitOfWork(sessions))
 
     async def _open(self, session: AsyncSession, campaign_id: uuid.UUID) -> bool:
         status = await session.scalar(select(campaigns.c.status).where(campaigns.c.id == campaign_id))
@@ -24,28 +40,24 @@ class CampaignActivities:
 
     @activity.defn(name="remind_evaluators")
     async def remind_evaluators(self, step: StepInput) -> StepOutput:
-        """Each invited evaluator without an assessment for the milestone gets one reminder (recorded)."""
-        campaign = uuid.UUID(step.campaign_id)
-        async with transaction(self.sessions) as session:
-            if not await self._open(session, campaign):
-                return StepOutput(open=False)
-            result = await session.execute(
-                text(
-                    "INSERT INTO campaign_reminders (evaluator_id, milestone, campaign_id, reminded_at) "
-                    "SELECT e.id, CAST(:milestone AS varchar), e.campaign_id, :now "
-                    "FROM campaign_evaluators e "
-                    "WHERE e.campaign_id = :campaign AND NOT EXISTS (SELECT 1 FROM assessments a "
-                    "WHERE a.evaluator_id = e.id AND a.milestone = CAST(:milestone AS varchar)) "
-                    "ON CONFLICT DO NOTHING"
-                ),
-                {"campaign": campaign, "milestone": step.milestone, "now": datetime.now(UTC)},
+        """Each invited evaluator without an assessment for the milestone gets one reminder, recorded and
+        published (the referral service mails it) in one transaction."""
+        async with self.uow() as uow:
+            reminded = await handlers.remind_evaluators(
+                uow.campaigns, uuid.UUID(step.campaign_id), step.milestone, datetime.now(UTC)
             )
-            return StepOutput(open=True, count=int(getattr(result, "rowcount", 0) or 0))
+            if reminded is None:
+                return StepOutput(open=False)
+            for evaluator in reminded:
+                data, event_id = evaluator_reminded(evaluator)
+                uow.publish(data, event_id=event_id)
+            return StepOutput(open=True, count=len(reminded))
 
     @activity.defn(name="deadline_reached")
     async def deadline_reached(self, step: StepInput) -> StepOutput:
         campaign = uuid.UUID(step.campaign_id)
         column = "mid_term_reached_at" if step.milestone == "mid_term" else "final_reached_at"
+        assert self.sessions is not None, "deadline_reached writes through the process's sessions"
         async with transaction(self.sessions) as session:
             if not await self._open(session, campaign):
                 return StepOutput(open=False)

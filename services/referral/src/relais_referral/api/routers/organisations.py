@@ -15,6 +15,7 @@ from relais_referral.api.schemas import (
     InboxEntryOut,
     Limit,
     MemberIn,
+    MemberOut,
     Offset,
     OrganisationDetail,
     OrganisationIn,
@@ -163,6 +164,23 @@ async def put_member(
             uow, principal, org_id, sub, body.display_name, body.email, list(body.roles), ctx
         )
         return body
+
+
+@router.get(
+    "/{org_id}/members",
+    dependencies=[require_roles("admin", "coordinator")],
+    summary="Membres d'une organisation (sans leurs adresses)",
+    description=(
+        "Les membres déclarés de l'organisation : identifiant de connexion, nom, rôles — jamais "
+        "l'adresse électronique. Pour les administrateurs de l'organisation et pour la coordination du "
+        "pacte (ses coordinateurs y choisissent les évaluateurs d'une campagne) ; pour les autres, "
+        "l'organisation n'existe pas (404)."
+    ),
+)
+async def list_members(org_id: uuid.UUID, principal: Caller, uow: Uow, ctx: Context) -> list[MemberOut]:
+    async with uow:
+        rows = await directory.list_members(uow, principal, org_id, ctx)
+        return [MemberOut.model_validate(row) for row in rows]
 
 
 @router.get(
