@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -24,9 +25,16 @@ INGESTED_TOPICS = ("relais.clauses.events", "relais.referral.events", "relais.tr
 def batch_handler(
     pact_key: str, *, apply_erasures: bool = True, erasure_grace: timedelta = timedelta(0)
 ) -> Any:
+    # With a grace period, whether erasures are due is looked at once a minute at most, not every batch.
+    every = min(erasure_grace.total_seconds(), 60.0)
+    next_look = [0.0]
+
     async def handle(session: AsyncSession, envelopes: Sequence[IncomingEnvelope]) -> None:
         facts = [fact for envelope in envelopes for fact in facts_of(envelope, pact_key)]
-        await ingest(FactStore(session), facts, apply_erasures=apply_erasures, erasure_grace=erasure_grace)
+        look = apply_erasures and time.monotonic() >= next_look[0]
+        await ingest(FactStore(session), facts, apply_erasures=look, erasure_grace=erasure_grace)
+        if look:
+            next_look[0] = time.monotonic() + every
 
     return handle
 
