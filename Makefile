@@ -37,7 +37,7 @@ test: install ## lint, contract check and every test against a real Kafka, Tempo
 
 test-unit: install ## the fast tests only (no stack needed), on every core (pytest-xdist)
 	@# The integration and e2e folders hold no unit test: not even imported (each worker would import them).
-	@$(RUN) pytest -m "not integration" -n auto --ignore-glob='*/integration/*' --ignore=tests/e2e
+	@RELAIS_HYPOTHESIS=quick $(RUN) pytest -m "not integration" -n auto --ignore-glob='*/integration/*' --ignore=tests/e2e
 
 lint:
 	@$(RUN) ruff check .

@@ -9,9 +9,16 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from hypothesis import settings
 
 from relais_dev.stack import Stack
 from relais_shared.auth import DevIssuer, dev_issuer_dir
+
+# Property tests: 300 examples each in `make test` (CI), 50 in `make test-unit`, the quick loop of a
+# developer at work (RELAIS_HYPOTHESIS=quick), so that it stays under half a minute.
+settings.register_profile("thorough", max_examples=300, deadline=None)
+settings.register_profile("quick", max_examples=50, deadline=None)
+settings.load_profile(os.environ.get("RELAIS_HYPOTHESIS", "thorough"))
 
 
 @pytest.fixture(scope="session")

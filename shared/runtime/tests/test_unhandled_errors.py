@@ -21,16 +21,20 @@ IDENTITY = "Dupont-Probe"
 
 
 class ProbeApi:
-    def __init__(self, url: str, log: Path) -> None:
-        self.url, self.log = url, log
+    def __init__(self, url: str, log: Path, start: int = 0) -> None:
+        self.url, self.log, self.start = url, log, start
 
     def lines(self) -> list[dict[str, object]]:
-        """Every line the process wrote, each of which must be a JSON object."""
-        return [json.loads(line) for line in self.log.read_text().splitlines()]
+        """Every line the process wrote since this test began, each of which must be a JSON object."""
+        with self.log.open("rb") as written:
+            written.seek(self.start)
+            return [json.loads(line) for line in written.read().decode().splitlines()]
 
 
-@pytest.fixture
-def probe(tmp_path: Path) -> Iterator[ProbeApi]:
+@pytest.fixture(scope="module")
+def probe_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProbeApi]:
+    """One uvicorn process for the module (starting one costs a second)."""
+    tmp_path = tmp_path_factory.mktemp("probe")
     port = free_port()
     log = tmp_path / "probe-api.log"
     env = {"RELAIS_DEV_ISSUER_DIR": str(tmp_path / "issuer"), "PATH": "/usr/bin:/bin"}
@@ -53,6 +57,12 @@ def probe(tmp_path: Path) -> Iterator[ProbeApi]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def probe(probe_process: ProbeApi) -> ProbeApi:
+    """The module's process, its log read from where this test begins."""
+    return ProbeApi(probe_process.url, probe_process.log, probe_process.log.stat().st_size)
 
 
 def test_an_unexpected_error_is_a_500_problem_and_the_kept_alive_connection_stays_usable(

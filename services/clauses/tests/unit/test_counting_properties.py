@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from relais_clauses.domain.counting import (
@@ -54,7 +54,6 @@ rules_strategy = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
 @given(contracts_and_declarations(), rules_strategy)
 def test_realised_hours_are_the_sum_over_modes_after_conversions_and_caps(
     data: tuple[list[WorkContract], list[Declaration]], rules: CountingRules
@@ -79,7 +78,6 @@ def test_realised_hours_are_the_sum_over_modes_after_conversions_and_caps(
     assert abs(count(contracts, declarations, uncapped).total - expected) <= Decimal("0.01") * len(Mode)
 
 
-@settings(max_examples=300, deadline=None)
 @given(contracts_and_declarations(), st.randoms(use_true_random=False))
 def test_a_correction_never_double_counts_only_the_latest_version_of_a_period_does(
     data: tuple[list[WorkContract], list[Declaration]], rng: object
@@ -101,7 +99,6 @@ def test_a_correction_never_double_counts_only_the_latest_version_of_a_period_do
 operations = [uuid.UUID(int=500 + i) for i in range(4)]
 
 
-@settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.tuples(st.sampled_from(operations), amounts, st.integers(1, 365)), min_size=1, max_size=6),
     st.dictionaries(st.sampled_from(operations), amounts, max_size=4),

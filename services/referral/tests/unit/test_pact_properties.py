@@ -238,5 +238,6 @@ class Pact(RuleBasedStateMachine):
             assert journey.referent_org_id not in journey.follow_up
 
 
-Pact.TestCase.settings = settings(max_examples=300, stateful_step_count=40, deadline=None)
+# Examples per run: the suite's profile (conftest.py); each a run of up to 40 steps.
+Pact.TestCase.settings = settings(settings.default, stateful_step_count=40)
 TestNobodyIsLeftUnaccompanied = Pact.TestCase
