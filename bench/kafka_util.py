@@ -6,6 +6,7 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 
 async def group_lag(bootstrap: str, group: str, topic: str) -> int:
@@ -40,7 +41,12 @@ class LagProbe:
         await self.admin.close()
 
     async def lag(self) -> int:
-        committed = await self.admin.list_consumer_group_offsets(self.group)
+        try:
+            committed = await self.admin.list_consumer_group_offsets(self.group)
+        except KafkaError:
+            # A fresh broker makes its offsets topic, and so its group coordinator, at the first group's
+            # join: until then nobody has committed anything.
+            return sum(self.ends.values())
         lag = 0
         for tp, end in self.ends.items():
             meta = committed.get(tp)
