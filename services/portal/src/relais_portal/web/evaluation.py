@@ -656,15 +656,14 @@ async def export(
         return _not_found(request, session)
     board = _board(evaluation, du, au, territoire, par, horizon, {})
     period = board.period
+    stem = f"relais-{name}-{period.start.isoformat()}-{period.end.isoformat()}"
     if name == "clause_hours":  # a table of the portal's own (one call per year): built here
         figure = await _clause_hours(board)
         if figure.refused:
             return Response(figure.refused, status_code=403, media_type="text/plain; charset=utf-8")
-        stem = f"relais-{figure.key}-{period.start.isoformat()}-{period.end.isoformat()}"
         return _spreadsheet(_figure_rows(figure, period), extension, stem)
     params = board.params(name, par if re.fullmatch(r"[a-z_]{1,40}", par) else "")
     found = await evaluation.download(f"/v1/indicators/{name}/export", format="csv", **params)
-    stem = f"relais-{name}-{period.start.isoformat()}-{period.end.isoformat()}"
     return _spreadsheet(await _named(found.content, directory), extension, stem)
 
 

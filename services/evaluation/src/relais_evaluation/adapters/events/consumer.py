@@ -27,14 +27,15 @@ def batch_handler(
 ) -> Any:
     # With a grace period, whether erasures are due is looked at once a minute at most, not every batch.
     every = min(erasure_grace.total_seconds(), 60.0)
-    next_look = [0.0]
+    next_look = 0.0
 
     async def handle(session: AsyncSession, envelopes: Sequence[IncomingEnvelope]) -> None:
+        nonlocal next_look
         facts = [fact for envelope in envelopes for fact in facts_of(envelope, pact_key)]
-        look = apply_erasures and time.monotonic() >= next_look[0]
+        look = apply_erasures and time.monotonic() >= next_look
         await ingest(FactStore(session), facts, apply_erasures=look, erasure_grace=erasure_grace)
         if look:
-            next_look[0] = time.monotonic() + every
+            next_look = time.monotonic() + every
 
     return handle
 
