@@ -2,7 +2,6 @@
 real local SMTP server, read back from what arrived."""
 
 import email
-import socket
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -14,6 +13,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from temporalio.testing import ActivityEnvironment
 
+from relais_dev.testing import free_port
 from relais_referral.bootstrap import bootstrap
 from relais_referral.db.models import TaskRow, infra
 from relais_referral.notifications import SmtpNotifier
@@ -36,9 +36,7 @@ class Inbox:
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

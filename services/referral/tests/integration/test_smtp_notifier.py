@@ -1,6 +1,5 @@
 """The SMTP notifier against a real SMTP server (aiosmtpd) listening on 127.0.0.1."""
 
-import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,6 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from relais_dev.testing import free_port
 from relais_referral.notifications import Notification, Notifier, SmtpNotifier, acknowledgement_reminder
 
 pytestmark = pytest.mark.integration
@@ -55,12 +55,6 @@ class Mailbox:
 class SmtpServer:
     port: int
     mailbox: Mailbox
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -103,10 +104,28 @@ class ServiceProcesses:
         self.procs.clear()
 
 
+# Below Linux's ephemeral range (32768-60999), where the kernel takes the source ports of outgoing
+# connections: a port handed out there could be taken by a client's connection before the server that
+# was given it binds (a clauses-api of the new-service test failed on "address already in use" so).
+# Above the stack's own fixed ports (7233, 15432, 19092…).
+_PORTS = range(20000, 32000)
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on, never handed out before by this process."""
+    for _ in range(1000):
+        port = random.choice(_PORTS)  # noqa: S311 - not a secret
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free port found between 20000 and 32000")
 
 
 def declared_roles(app: Any, prefix: str = "") -> dict[tuple[str, str], frozenset[str] | None]:
