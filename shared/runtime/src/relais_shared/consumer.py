@@ -86,7 +86,19 @@ def validate_contract(
     model = contracts.get(envelope.type)
     if model is None:
         return None
-    return model.model_validate({k: v for k, v in envelope.data.items() if k in model.model_fields})
+    known = _known_fields(model)
+    if known is None:
+        return model.model_validate(envelope.data)
+    return model.model_validate({k: v for k, v in envelope.data.items() if k in known})
+
+
+@cache
+def _known_fields(model: type[BaseModel]) -> frozenset[str] | None:
+    """The fields a contract model reads; None when the model ignores unknown fields by itself (pydantic's
+    default), so that the data is validated as it came, without a filtered copy of it per event."""
+    if model.model_config.get("extra", "ignore") == "ignore":
+        return None
+    return frozenset(model.model_fields)
 
 
 def check_contract(envelope: IncomingEnvelope, contracts: Mapping[str, type[BaseModel]]) -> bool:

@@ -18,6 +18,9 @@ def _keyed(pact_key: str) -> hmac.HMAC:
     return hmac.new(pact_key.encode(), digestmod=hashlib.sha256)
 
 
+# A person's events come close together (a referral's submission, acknowledgement, acceptance): the
+# pseudonyms of the persons seen lately are kept in memory, in this process only, not computed per event.
+@lru_cache(maxsize=65_536)
 def subject_key(pact_key: str, jobseeker_id: uuid.UUID | str) -> str:
     """The person's pseudonym: 64 hexadecimal characters, the same for every event of the person.
 
