@@ -3,7 +3,8 @@
 
 - **Ingestion**: a backlog of referral events (submitted, acknowledged, accepted or refused: what the
   funnel reads) on a bench topic, read by the real ingestion (``bench.evaluation_ingestion``, the code
-  of ``evaluation-consumer``) into a scratch database, beside the raw aiokafka consume ceiling.
+  of ``evaluation-consumer``) into a scratch database, beside the raw aiokafka consume ceiling and
+  beside the store's own ceiling (the same claims and writes on PostgreSQL, the facts mapped beforehand).
 - **Rebuild**: ``evaluation-rebuild``'s code on that backlog (empty the store, reset, replay to the end).
 - **Indicators**: the API in process over a store of N referrals (generated in SQL: 50 organisations,
   a year, one person per two referrals), each query shape of the coordinators' dashboard timed in turn.
@@ -30,11 +31,14 @@ from bench.procs import Processes, RssSampler
 from bench.registry import measurement
 from bench.scratch import asyncpg_dsn, scratch_database, scratch_topic
 from relais_evaluation.adapters.db.cells import recount
+from relais_evaluation.adapters.db.models import infra
+from relais_evaluation.adapters.db.store import FactStore
 from relais_evaluation.adapters.events.contracts import CONTRACTS
 from relais_evaluation.adapters.events.mapping import facts_of
 from relais_evaluation.adapters.events.replay import rebuild
+from relais_evaluation.service_layer.ingestion import ingest
 from relais_shared.auth import DevIssuer, dev_issuer_dir
-from relais_shared.consumer import validate_contract
+from relais_shared.consumer import claim_events, validate_contract
 from relais_shared.db import make_engine, make_sessionmaker, transaction
 from relais_shared.envelope import IncomingEnvelope, checked_data, dataschema_for
 from relais_shared.runners import settle_garbage_collector
@@ -126,6 +130,7 @@ async def ingestion_and_rebuild(ctx: BenchContext, count: int, time_box: float) 
         events = await asyncio.to_thread(backlog, count)
         settle_garbage_collector()  # as the consumer does once started (the backlog's million tuples too)
         own_code = await asyncio.to_thread(_own_code_rate, [value for _, value in events[:60_000]])
+        store_rate, store_events = await _store_ceiling(ctx, [value for _, value in events[:300_000]])
         await produce_backlog(ctx.stack.kafka_bootstrap, topic, events)
         count = len(events)
         del events
@@ -195,6 +200,22 @@ async def ingestion_and_rebuild(ctx: BenchContext, count: int, time_box: float) 
             f"stops after {time_box:.0f} s; events ingested: {', '.join(f'{d:,}' for d in done)}",
         ),
         Figure(
+            "ceiling.evaluation.store",
+            "The store's own ceiling: the ingestion's statements alone on PostgreSQL (facts mapped beforehand)",
+            "events/s",
+            [store_rate],
+            notes=f"the first {store_events:,} events of the backlog, in batches of 2,000 as the consumer takes "
+            "them, each batch's claims and writes in one transaction; no Kafka, no parsing",
+        ),
+        Figure(
+            "evaluation.ingestion.rate_of_store",
+            "Evaluation ingestion (the same window) beside the store's own ceiling",
+            "events/s",
+            rates,
+            ceiling="ceiling.evaluation.store",
+            notes="what Kafka, the envelopes' parsing and the consumer kernel cost on top of the writes",
+        ),
+        Figure(
             "evaluation.ingestion.rate_late",
             "Evaluation ingestion, the last third of the same window (the store already grown)",
             "events/s",
@@ -228,6 +249,29 @@ async def ingestion_and_rebuild(ctx: BenchContext, count: int, time_box: float) 
         ),
     ]
     return figures, url
+
+
+async def _store_ceiling(ctx: BenchContext, values: list[bytes]) -> tuple[float, int]:
+    """Events per second through the ingestion's claims and writes alone, the facts mapped beforehand."""
+    batches: list[tuple[list[uuid.UUID], list[Any]]] = []
+    for start in range(0, len(values), 2000):
+        envelopes = [IncomingEnvelope.model_validate_json(value) for value in values[start : start + 2000]]
+        models = {e.id: validate_contract(e, CONTRACTS) for e in envelopes}
+        with checked_data({k: v for k, v in models.items() if v is not None}):
+            facts = [fact for e in envelopes if models[e.id] is not None for fact in facts_of(e, PACT_KEY)]
+        batches.append(([e.id for e in envelopes], facts))
+    async with scratch_database(ctx, "evaluation_store_ceiling", service_dir=EVALUATION) as url:
+        engine = make_engine(url, pool_size=1)
+        sessions = make_sessionmaker(engine)
+        try:
+            began = time.perf_counter()
+            for ids, facts in batches:
+                async with transaction(sessions) as session:
+                    await claim_events(session, infra.processed_events, ids, "bench-evaluation-store")
+                    await ingest(FactStore(session), facts, apply_erasures=False)
+            return len(values) / (time.perf_counter() - began), len(values)
+        finally:
+            await engine.dispose()
 
 
 def _own_code_rate(values: list[bytes]) -> float:
