@@ -123,3 +123,24 @@ async def test_only_the_pact_coordination_adopts_an_exit_definition(
         json={**body, "mapping": {"cdi": "employed"}},
     )
     assert broken.status_code == 422 and broken.json()["errors"][0]["field"] == "mapping.cdi"
+
+
+async def test_an_official_exit_definition_cannot_be_replaced_by_a_version_of_the_pact(
+    client: httpx.AsyncClient, issuer: DevIssuer
+) -> None:
+    coordination = _headers(issuer, COORDINATION, kind="pact_coordination")
+    before = (await client.get("/v1/exit-definitions", headers=coordination)).json()
+    body = {
+        "code": "dares-iae",
+        "label": "DARES retouchée",
+        "categories": ["positive", "other"],
+        "category_labels": {"positive": "Positive", "other": "Autre"},
+        "mapping": {"cdi": "positive", "job_search": "positive"},
+        "default_category": "other",
+        "positive": ["positive"],
+    }
+    refused = await client.post("/v1/exit-definitions", headers=coordination, json=body)
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["errors"][0]["field"] == "code"
+    assert (await client.get("/v1/exit-definitions", headers=coordination)).json() == before

@@ -47,6 +47,13 @@ async def adopt_definition(
         raise Problem("forbidden", "Seule la coordination du pacte adopte ses définitions.")
     async with transaction(sessions_of(request)) as session:
         repository = DefinitionRepository(session)
+        if await repository.is_official(body.code):
+            # A pact's edit shown under the official code would pass for the official figures.
+            raise Problem(
+                "conflict",
+                "Une définition officielle ne change qu'avec le service : adoptez la vôtre sous un autre code.",
+                [{"field": "code", "code": "official", "message": "Définition officielle."}],
+            )
         definition = ExitDefinition(
             code=body.code,
             version=await repository.next_version(body.code),

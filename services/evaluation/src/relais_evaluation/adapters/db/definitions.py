@@ -61,6 +61,10 @@ class DefinitionRepository:
                 missing.append(reference)
         return found, missing
 
+    async def is_official(self, code: str) -> bool:
+        """Whether ``code`` names an official definition (DARES/IAE, PLIE): those come with the service."""
+        return bool(await self.session.scalar(select(func.bool_or(t.c.official)).where(t.c.code == code)))
+
     async def next_version(self, code: str) -> int:
         current = await self.session.scalar(select(func.max(t.c.version)).where(t.c.code == code))
         return int(current or 0) + 1
