@@ -165,6 +165,11 @@ async def test_a_campaign_from_grid_to_consensus(people: People, store: Store) -
         "external_expert",
     ]
 
+    first = next(iter(MANDATORY_CRITERIA))
+    above = {**consensus, "agreed_scores": {**consensus["agreed_scores"], first: 5.4}}
+    refused = await people.call("POST", f"/v1/campaigns/{cid}/close", "coord", "coordinator", json=above)
+    assert refused.status_code == 422, refused.text  # above the 1-5 scale, even if it rounds to 5
+    assert refused.json()["errors"][0]["field"] == f"agreed_scores.{first}"
     closed = await people.call("POST", f"/v1/campaigns/{cid}/close", "coord", "coordinator", json=consensus)
     assert closed.status_code == 200, closed.text
     assert closed.json()["status"] == "closed" and closed.json()["validated"] is True

@@ -111,7 +111,7 @@ class Grid:
         if errors:
             raise InvalidGrid(errors)
 
-    def check_scores(self, scores: Mapping[str, int]) -> list[dict[str, str]]:
+    def check_scores(self, scores: Mapping[str, int | Fraction]) -> list[dict[str, str]]:
         known = {c.code for c in self.criteria}
         errors = []
         for code, score in scores.items():

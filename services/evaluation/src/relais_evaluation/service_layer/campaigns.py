@@ -197,7 +197,8 @@ async def close(
         raise CampaignConflict(
             "La validation n'est pas acquise.", [{"field": "assessments", "message": m} for m in failures]
         )
-    errors = grid.check_scores({k: round(v) for k, v in agreed_scores.items()})
+    # Exact: a consensus of 5.4 on a 1-5 scale is refused (rounded, it passed as a 5).
+    errors = [{**e, "field": "agreed_" + e["field"]} for e in grid.check_scores(agreed_scores)]
     missing = [c.code for c in grid.criteria if c.mandatory and c.code not in agreed_scores]
     errors += [
         {"field": f"agreed_scores.{code}", "message": "Note de consensus requise."} for code in missing
