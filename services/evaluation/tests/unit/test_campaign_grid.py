@@ -83,6 +83,26 @@ def test_a_campaign_with_one_external_expert_cannot_be_validated() -> None:
     assert any("experts externes" in reason for reason in r.reasons)
 
 
+def test_an_external_expert_who_left_a_mandatory_criterion_unscored_does_not_count_towards_the_two() -> None:
+    g = grid(Fraction(1), {})
+    every = {c: 3 for c in MANDATORY_CRITERIA}
+    r = results(
+        g,
+        [
+            Assessment("external_expert", every),
+            Assessment("external_expert", {}),  # submitted empty
+            Assessment("author", every),
+        ],
+    )
+    assert not r.validated
+    assert any("(1 à ce jour)" in reason for reason in r.reasons)
+    partial = {c: 4 for c in list(MANDATORY_CRITERIA)[1:]}
+    r = results(g, [Assessment("external_expert", every), Assessment("external_expert", partial)])
+    assert not r.validated
+    assert len(r.reasons) == 1 and "(1 à ce jour)" in r.reasons[0]
+    assert results(g, [Assessment("external_expert", every), Assessment("external_expert", every)]).validated
+
+
 def test_a_mandatory_criterion_nobody_scored_prevents_the_validation() -> None:
     g = grid(Fraction(1), {})
     partial = {c: 3 for c in list(MANDATORY_CRITERIA)[:5]}

@@ -208,9 +208,18 @@ def validation_failures(grid: Grid, assessments: Sequence[Assessment]) -> list[s
     ]
     if unscored:
         reasons.append(f"Critères obligatoires sans note : {', '.join(unscored)}.")
-    experts = sum(1 for a in assessments if a.perspective == "external_expert")
+    # An expert takes part by scoring every mandatory criterion: an empty or partial assessment does not count.
+    mandatory = [c.code for c in grid.criteria if c.mandatory]
+    experts = sum(
+        1
+        for a in assessments
+        if a.perspective == "external_expert" and all(code in a.scores for code in mandatory)
+    )
     if experts < MIN_EXTERNAL_EXPERTS:
-        reasons.append(f"Au moins {MIN_EXTERNAL_EXPERTS} experts externes requis ({experts} à ce jour).")
+        reasons.append(
+            f"Au moins {MIN_EXTERNAL_EXPERTS} experts externes requis, chacun ayant noté tous les critères "
+            f"obligatoires ({experts} à ce jour)."
+        )
     return reasons
 
 
