@@ -446,3 +446,21 @@ def test_a_campaign_from_its_grid_to_the_results_of_each_perspective(pact: Pact,
     # A coordinator has no grid of their own to fill.
     refused = coordinator.goto(f"{campaign_url}/grille/finale")
     assert refused is not None and refused.status == 403
+
+    # The second expert never answers: the coordinator closes the campaign, not validated, saying why.
+    coordinator.goto(campaign_url)
+    coordinator.locator("#clore-sans-validation summary").click()
+    coordinator.get_by_role("button", name="Clore sans validation").click()
+    expect(coordinator.locator("#conclusions-sans-validation-erreur")).to_contain_text(
+        "Rédigez les conclusions"
+    )
+    coordinator.locator("#conclusions-sans-validation").fill(
+        "Un seul expert a répondu : à réévaluer en 2027."
+    )
+    coordinator.get_by_role("button", name="Clore sans validation").click()
+    expect(coordinator.get_by_role("status")).to_contain_text("Campagne close")
+    expect(coordinator.locator("#close-sans-validation")).to_contain_text("Campagne close sans validation.")
+    expect(coordinator.locator("#validation")).to_have_text("Non validée")
+    expect(coordinator.locator("#close-sans-validation")).to_contain_text("experts externes requis")
+    expect(coordinator.locator("#consensus ~ p.relais-comments")).to_contain_text("à réévaluer en 2027")
+    check_page(coordinator, "09-campagne-close-sans-validation", FOLDER)

@@ -193,6 +193,36 @@ async def test_only_the_campaigns_organisation_invites_and_closes(people: People
     assert other.status_code == 404
 
 
+async def test_a_campaign_whose_experts_never_answered_closes_only_on_request_and_not_validated(
+    people: People,
+) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    await people.call(
+        "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
+        json={"org_id": str(uuid.uuid4()), "sub": "auteur", "perspective": "author"},
+    )  # fmt: skip
+    await people.call(
+        "PUT", f"/v1/campaigns/{cid}/assessments/final", "auteur", "evaluator",
+        json={"scores": dict.fromkeys(MANDATORY_CRITERIA, 4)},
+    )  # fmt: skip
+    synthesis = {"agreed_scores": {}, "conclusions": "Aucun expert n'a répondu : action à réévaluer en 2027."}
+    refused = await people.call("POST", f"/v1/campaigns/{cid}/close", "coord", "coordinator", json=synthesis)
+    assert refused.status_code == 409, refused.text
+    closed = await people.call(
+        "POST",
+        f"/v1/campaigns/{cid}/close",
+        "coord",
+        "coordinator",
+        json={**synthesis, "without_validation": True},
+    )
+    assert closed.status_code == 200, closed.text
+    out = closed.json()
+    assert (out["status"], out["validated"]) == ("closed", False)
+    assert any("experts externes" in reason for reason in out["consensus"]["not_validated_because"])
+    report = await people.call("GET", f"/v1/campaigns/{cid}/report.html", "coord", "coordinator")
+    assert "Campagne close sans validation" in report.text
+
+
 async def test_the_campaign_report_prints_as_html_and_pdf(people: People) -> None:
     cid = (await open_campaign(people)).json()["id"]
     await people.call(

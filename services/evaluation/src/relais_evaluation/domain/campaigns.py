@@ -208,7 +208,7 @@ def validation_failures(grid: Grid, assessments: Sequence[Assessment]) -> list[s
     ]
     if unscored:
         reasons.append(f"Critères obligatoires sans note : {', '.join(unscored)}.")
-    # An expert takes part by scoring every mandatory criterion: an empty or partial assessment does not count.
+    # An expert takes part by scoring every mandatory criterion: an empty or partial assessment does not.
     mandatory = [c.code for c in grid.criteria if c.mandatory]
     experts = sum(
         1

@@ -182,8 +182,11 @@ async def close(
     agreed_scores: Mapping[str, Fraction],
     conclusions: str,
     now: datetime,
+    without_validation: bool = False,
 ) -> dict[str, Any]:
-    """Closes the campaign with its consensus synthesis; refused while the validation rule fails."""
+    """Closes the campaign with its consensus synthesis; refused while the validation rule fails, unless
+    the coordinator closes it ``without_validation``: it ends not validated, with the rule's failures
+    recorded (experts who never answered must not keep a campaign open for ever)."""
     found = await access(repo, principal, campaign_id, coordination)
     if not found.manages:
         raise NotAllowed("Seule l'organisation qui conduit la campagne la clôt.")
@@ -193,18 +196,24 @@ async def close(
     grid = grid_of(campaign)
     rows = await repo.assessments(campaign_id, "final")
     failures = validation_failures(grid, [Assessment(r.perspective, r.scores) for r in rows])
-    if failures:
+    if failures and not without_validation:
         raise CampaignConflict(
             "La validation n'est pas acquise.", [{"field": "assessments", "message": m} for m in failures]
         )
     # Exact: a consensus of 5.4 on a 1-5 scale is refused (rounded, it passed as a 5).
     errors = [{**e, "field": "agreed_" + e["field"]} for e in grid.check_scores(agreed_scores)]
-    missing = [c.code for c in grid.criteria if c.mandatory and c.code not in agreed_scores]
+    # Without validation the agreed scores are those the evaluators could agree on, possibly none.
+    missing = [c.code for c in grid.criteria if c.mandatory and c.code not in agreed_scores and not failures]
     errors += [
         {"field": f"agreed_scores.{code}", "message": "Note de consensus requise."} for code in missing
     ]
     if errors:
         raise InvalidGrid(errors)
-    consensus = {"agreed_scores": {k: str(v) for k, v in agreed_scores.items()}, "conclusions": conclusions}
-    await repo.close(campaign_id, consensus, True, now)
+    consensus: dict[str, Any] = {
+        "agreed_scores": {k: str(v) for k, v in agreed_scores.items()},
+        "conclusions": conclusions,
+    }
+    if failures:
+        consensus["not_validated_because"] = failures
+    await repo.close(campaign_id, consensus, not failures, now)
     return consensus

@@ -1170,11 +1170,12 @@ async def consensus(
         return refused
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     campaign = await evaluation.get(f"/v1/campaigns/{campaign_id}")
+    without_validation = form.get("sans_validation") == "1"
     agreed, errors = {}, {}
     for criterion in campaign["criteria"]:
         raw = form.get(f"note_{criterion['code']}", "").strip()
         if not raw:
-            if criterion["mandatory"]:
+            if criterion["mandatory"] and not without_validation:
                 errors[f"note_{criterion['code']}"] = _("Une note de consensus est requise pour ce critère.")
             continue
         value = _weight(raw)
@@ -1192,7 +1193,12 @@ async def consensus(
     if not errors:
         try:
             await evaluation.post(
-                f"/v1/campaigns/{campaign_id}/close", {"agreed_scores": agreed, "conclusions": conclusions}
+                f"/v1/campaigns/{campaign_id}/close",
+                {
+                    "agreed_scores": agreed,
+                    "conclusions": conclusions,
+                    "without_validation": without_validation,
+                },
             )
             return RedirectResponse(f"/evaluation/campagnes/{campaign_id}?fait=close", status_code=303)
         except ApiProblem as problem:

@@ -200,6 +200,11 @@ class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     agreed_scores: dict[Code, Annotated[Decimal, Field(ge=0, le=20, max_digits=5, decimal_places=2)]]
     conclusions: Annotated[str, Field(min_length=1, max_length=8000)]
+    without_validation: bool = Field(
+        default=False,
+        description="Clore quand même, sans validation : la campagne se termine non validée, les raisons "
+        "de la règle de validation sont enregistrées avec la synthèse",
+    )
 
 
 def _problem(exc: InvalidGrid) -> Problem:
@@ -483,7 +488,8 @@ async def campaign_results(
 @router.post(
     "/campaigns/{campaign_id}/close",
     dependencies=[require_roles("coordinator")],
-    summary="Clore la campagne par sa synthèse de consensus (refusé si la validation n'est pas acquise)",
+    summary="Clore la campagne par sa synthèse de consensus (sans validation acquise : seulement sur demande "
+    "expresse, la campagne est alors close non validée)",
 )
 async def close_campaign(
     campaign_id: CampaignId, body: CloseIn, request: Request, principal: CurrentPrincipal
@@ -499,6 +505,7 @@ async def close_campaign(
                 {k: Fraction(v) for k, v in body.agreed_scores.items()},
                 body.conclusions,
                 datetime.now(UTC),
+                without_validation=body.without_validation,
             )
         except InvalidGrid as exc:
             raise _problem(exc) from exc

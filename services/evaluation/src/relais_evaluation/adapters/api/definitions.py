@@ -51,7 +51,8 @@ async def adopt_definition(
             # A pact's edit shown under the official code would pass for the official figures.
             raise Problem(
                 "conflict",
-                "Une définition officielle ne change qu'avec le service : adoptez la vôtre sous un autre code.",
+                "Une définition officielle ne change qu'avec le service : "
+                "adoptez la vôtre sous un autre code.",
                 [{"field": "code", "code": "official", "message": "Définition officielle."}],
             )
         definition = ExitDefinition(
