@@ -198,6 +198,10 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
     page.get_by_label("Au mois (inclus)").fill("2025-03")
     page.get_by_role("button", name="Afficher").click()
     expect(page.locator("#periode")).to_have_text("Du 01/01/2025 au 31/03/2025")
+    expect(page.locator("#chiffres-de-votre-organisation")).to_have_count(0)  # the whole pact's figures
+    expect(page.locator("#sorties")).to_contain_text(
+        "Situation 6 mois après la sortie : seules les sorties du"
+    )
 
     # The funnel, counted by hand: R1…R7 sent, all but R4 acknowledged (R2 late), R1 R3 R6 taken in
     # charge, R2 refused and R4 expired (2 returns), R5 withdrawn, R7 obsolete. The 1s are secret.
@@ -299,6 +303,20 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
     page.get_by_role("button", name="Afficher").click()
     expect(page.locator("#tableau-sorties thead")).to_contain_text("Tranche d'âge")
     assert cells(page, "tableau-sorties", "Ensemble")[0] == "5"
+
+
+def test_a_member_organisations_coordinator_is_told_the_figures_are_their_organisations_only(
+    pact: Pact, new_context: Any
+) -> None:
+    page = new_context().new_page()
+    sign_in(page, pact, ORGS["ML"], "coordinator")
+    page.goto(f"{pact.url}/evaluation?{QUARTER}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tableaux de bord du pacte")
+    expect(page.locator("#chiffres-de-votre-organisation")).to_contain_text(
+        "Chiffres de votre organisation seulement"
+    )
+    expect(page.locator("#chiffres-de-votre-organisation")).to_contain_text(pact.names[ORGS["ML"]])
+    check_page(page, "01b-coordinateur-d-une-structure", FOLDER)
 
 
 def test_a_counsellor_is_told_the_evaluation_pages_are_not_for_their_role(

@@ -12,6 +12,7 @@ Every chart has its table beside it — the figures a screen reader reads, and t
 from __future__ import annotations
 
 import asyncio
+import calendar
 import csv
 import io
 import json
@@ -64,6 +65,14 @@ AXIS_VALUES = Translated(
         "50_plus": N_("50 ans et plus"),
         "yes": N_("Oui"),
         "no": N_("Non"),
+        "french": N_("Française"),
+        "eu": N_("Union européenne (hors France)"),
+        "non_eu": N_("Hors Union européenne"),
+        "infra_3": N_("Infra 3 (sans diplôme)"),
+        "3": N_("Niveau 3 (CAP, BEP)"),
+        "4": N_("Niveau 4 (baccalauréat)"),
+        "5": N_("Niveau 5 (bac + 2)"),
+        "6_plus": N_("Niveau 6 et plus (licence et au-delà)"),
         "unknown": N_("Non renseigné"),
     }
 )
@@ -499,7 +508,28 @@ async def _exits(d: Dashboard, definitions: list[dict[str, Any]]) -> Figure:
     ]
     figure = Figure("sorties", title, columns, rows, None, d.csv_url("exits", d.axis), groups=groups)
     figure.charts = charts
+    if d.horizon:
+        # The API counts an exit at +N months once N months have passed since it: the latest are not there.
+        figure.notes.append(
+            _(
+                "Situation %(months)s mois après la sortie : seules les sorties du %(start)s au %(last)s "
+                "ont atteint cet horizon aujourd'hui, les plus récentes n'y figurent pas encore."
+            )
+            % {
+                "months": d.horizon,
+                "start": d.period.start.strftime("%d/%m/%Y"),
+                "last": min(d.period.end, _months_before(date.today(), d.horizon)).strftime("%d/%m/%Y"),
+            }
+        )
     return figure
+
+
+def _months_before(day: date, months: int) -> date:
+    """The last day whose exit has reached ``months`` months by ``day`` (the API's rule, calendar months)."""
+    month = day.month - months
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _board(
@@ -578,6 +608,8 @@ async def dashboard(
         hours=hours,
         exits=exits,
         threshold=board.threshold,
+        # Anyone but the pact coordination reads their own organisation's rows only (the API cuts them).
+        own_only=session.org_kind != "pact_coordination",
     )
 
 
