@@ -38,6 +38,13 @@ class EvaluationSettings(RelaisSettings):
         description="An erasure unlinks the person this long after it was read, so that the person's "
         "events still on their way on other partitions reach the same person as in a rebuild",
     )
+    erasure_sweep_s: int = Field(
+        default=300,
+        ge=10,
+        le=86400,
+        description="The worker's schedule applies the erasures past their grace period this often, "
+        "whether events come or not: a person is unlinked at most grace + this after the erasure was read",
+    )
     ingestion_group: str = Field(
         default="evaluation-ingestion",
         description="Consumer group of the ingestion (another name reads every topic again from its start)",

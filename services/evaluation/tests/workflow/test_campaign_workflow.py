@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from temporalio import activity
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -21,17 +16,6 @@ from relais_evaluation.adapters.workflows.campaign import (
     StepOutput,
 )
 from relais_evaluation.service_layer.campaigns import PARIS, milestones
-
-TEST_SERVER = Path(sys.prefix) / "bin" / "temporal-test-server"
-
-
-@pytest.fixture
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
-    )
-    yield environment
-    await environment.shutdown()
 
 
 class FakeSteps:

@@ -3,13 +3,14 @@
 Order inside a batch: people first (every fact points to a person row), then the facts (bracketed by the
 pre-aggregated cells' upkeep), then merges
 (which re-point what the duplicate had, including facts of this very batch), then erasures. An erasure
-is recorded at once and *applied* (the person row loses its pseudonym) by the live consumer once a grace
-period has passed since it was read (at the end of the first batch after it), and at the end of a
-rebuild. The person's other events travel on other topics and partitions, which the consumer may read
-later than the erasure; linked to the person until the grace period ends, they land on the same row as
-in a rebuild, which reads the partitions in another order and links every fact before the links go.
-Applied at once, a late event would have made a second, unlinked person, and the store would no longer
-be the same as its rebuild.
+is recorded at once and *applied* (the person row loses its pseudonym) once a grace period has passed
+since it was read: by the worker's erasure sweep (a Temporal Schedule, every few minutes, traffic or
+not), sooner by the live consumer at the end of a batch if one comes, and at the end of a rebuild.
+The person's other events travel on other topics and partitions, which the consumer may read later than
+the erasure; linked to the person until the grace period ends, they land on the same row as in a
+rebuild, which reads the partitions in another order and links every fact before the links go. Applied
+at once, a late event would have made a second, unlinked person, and the store would no longer be the
+same as its rebuild.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class Store(Protocol):
     async def write(self, facts: Sequence[f.Fact], persons: Mapping[str, uuid.UUID]) -> None: ...
     async def merge(self, kept: str, duplicate: str) -> None: ...
     async def record_erasure(self, subject: str) -> None: ...
-    async def apply_erasures(self, recorded_before: datetime | None = None) -> None: ...
+    async def apply_erasures(self, recorded_before: datetime | None = None) -> int: ...
 
 
 def _subjects(facts: Iterable[f.Fact]) -> set[str]:
@@ -70,4 +71,9 @@ async def ingest(
     for erasure in erasures:
         await store.record_erasure(erasure.subject)
     if apply_erasures:
-        await store.apply_erasures(datetime.now(UTC) - erasure_grace)
+        await apply_due_erasures(store, erasure_grace)
+
+
+async def apply_due_erasures(store: Store, grace: timedelta, now: datetime | None = None) -> int:
+    """Unlinks the people whose erasure was read ``grace`` or longer before ``now``; returns how many."""
+    return await store.apply_erasures((now or datetime.now(UTC)) - grace)

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-from temporalio.client import (
-    Client,
-    Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
-    ScheduleIntervalSpec,
-    ScheduleOverlapPolicy,
-    SchedulePolicy,
-    ScheduleSpec,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
-)
+from temporalio.client import Client
 
 from relais_referral.workflows.arrival_mail import ReferralArrivalMailWorkflow
 from relais_referral.workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 from relais_referral.workflows.retention import EraseExpiredJobseekersWorkflow
+from relais_shared.temporal import ensure_schedule
 
 PURGE_EVERY = timedelta(hours=1)
 ERASURE_EVERY = timedelta(hours=24)
@@ -38,17 +27,16 @@ def erasure_schedule_id(task_queue: str) -> str:
 async def ensure_purge_schedule(client: Client, task_queue: str, every: timedelta = PURGE_EVERY) -> str:
     """The hourly purge of expired idempotency keys; every worker calls it, the first one creates it.
 
-    Keys are thus kept for their retention and deleted at most ``every`` later. Overlapping runs are
-    skipped (one purge at a time); a run missed while no worker was up is not caught up beyond one
-    interval, the next one deletes the same rows."""
-    return await _ensure(
+    Keys are thus kept for their retention and deleted at most ``every`` later (one purge at a time, a
+    missed run not caught up beyond one interval: the next one deletes the same rows)."""
+    return await ensure_schedule(
         client, purge_schedule_id(task_queue), PurgeIdempotencyKeysWorkflow.run, task_queue, every
     )
 
 
 async def ensure_erasure_schedule(client: Client, task_queue: str, every: timedelta = ERASURE_EVERY) -> str:
     """The daily erasure of people past their retention period, on the same terms as the purge."""
-    return await _ensure(
+    return await ensure_schedule(
         client, erasure_schedule_id(task_queue), EraseExpiredJobseekersWorkflow.run, task_queue, every
     )
 
@@ -63,7 +51,7 @@ async def ensure_arrival_mail_schedules(
     """New referrals by e-mail: every few minutes for ``immediate`` organisations, daily for ``digest``."""
     every = every or ARRIVAL_MAIL_EVERY
     return [
-        await _ensure(
+        await ensure_schedule(
             client,
             arrival_mail_schedule_id(task_queue, mode),
             ReferralArrivalMailWorkflow.run,
@@ -73,29 +61,3 @@ async def ensure_arrival_mail_schedules(
         )
         for mode in ("immediate", "digest")
     ]
-
-
-async def _ensure(
-    client: Client,
-    schedule_id: str,
-    run: Any,
-    task_queue: str,
-    every: timedelta,
-    args: list[Any] | None = None,
-) -> str:
-    schedule = Schedule(
-        action=ScheduleActionStartWorkflow(run, args=args or [], id=schedule_id, task_queue=task_queue),
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
-        policy=SchedulePolicy(
-            overlap=ScheduleOverlapPolicy.SKIP, catchup_window=max(every, timedelta(minutes=1))
-        ),
-    )
-    try:
-        await client.create_schedule(schedule_id, schedule)
-    except ScheduleAlreadyRunningError:
-        # Created by an earlier start or another worker: bring it to this version's definition.
-        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=schedule)
-
-        await client.get_schedule_handle(schedule_id).update(replace)
-    return schedule_id

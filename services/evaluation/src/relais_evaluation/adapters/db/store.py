@@ -253,10 +253,11 @@ class FactStore:
             {"s": subject},
         )
 
-    async def apply_erasures(self, recorded_before: datetime | None = None) -> None:
+    async def apply_erasures(self, recorded_before: datetime | None = None) -> int:
         """Removes the pseudonym of every person erased and not yet unlinked (and their duplicates').
 
         ``recorded_before``: only the erasures read before that instant (their grace period is over).
+        Returns how many erasures it applied (a count: the subjects stay in the database).
         """
         due = await self.session.scalar(
             text(
@@ -266,9 +267,9 @@ class FactStore:
             {"before": recorded_before},
         )
         if not due:  # the usual batch: nothing to unlink (and no scan of the people for it)
-            return
+            return 0
         await self.cells.lock()  # no batch links a person to this pseudonym meanwhile
-        await self.session.execute(
+        applied = await self.session.scalar(
             text(
                 "WITH pending AS (UPDATE erased_subjects SET applied = true WHERE NOT applied "
                 "AND recorded_at <= COALESCE(CAST(:before AS timestamptz), 'infinity') "
@@ -279,12 +280,16 @@ class FactStore:
                 "(person_id IN (SELECT person_id FROM erased) "
                 "OR merged_into IN (SELECT person_id FROM erased))), "
                 "gone AS (UPDATE people SET subject_key = NULL "
-                "WHERE person_id IN (SELECT person_id FROM linked) RETURNING person_id) "
-                "INSERT INTO erased_subjects (subject_key, applied) SELECT subject_key, true FROM linked "
-                "WHERE subject_key NOT IN (SELECT subject_key FROM pending) ON CONFLICT DO NOTHING"
+                "WHERE person_id IN (SELECT person_id FROM linked) RETURNING person_id), "
+                "duplicates AS (INSERT INTO erased_subjects (subject_key, applied) "
+                "SELECT subject_key, true FROM linked "
+                "WHERE subject_key NOT IN (SELECT subject_key FROM pending) ON CONFLICT DO NOTHING) "
+                # Every data-modifying WITH runs to completion whether or not the SELECT reads it.
+                "SELECT count(*) FROM pending"
             ),
             {"before": recorded_before},
         )
+        return int(applied or 0)
 
 
 _PEOPLE_OF = text(

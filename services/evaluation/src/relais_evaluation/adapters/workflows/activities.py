@@ -1,14 +1,15 @@
-"""The campaign workflow's activities: idempotent writes (a retried step records nothing twice).
+"""The evaluation worker's activities: idempotent writes (a retried step records nothing twice).
 
 A reminder is recorded and its ``evaluation.evaluator_reminded.v1`` staged in the outbox in one
 transaction; the referral service mails it. Only the evaluators a run reminds get an event, so a retried
-activity stages nothing again."""
+activity stages nothing again. The erasure sweep applies only erasures not applied yet."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -16,10 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from relais_evaluation.adapters.db.models import campaigns
+from relais_evaluation.adapters.db.store import FactStore
 from relais_evaluation.adapters.db.unit_of_work import UnitOfWork
 from relais_evaluation.adapters.events.published import evaluator_reminded
 from relais_evaluation.adapters.workflows.campaign import StepInput, StepOutput
 from relais_evaluation.service_layer import campaigns as handlers
+from relais_evaluation.service_layer.ingestion import apply_due_erasures
 from relais_shared.db import transaction
 
 
@@ -67,3 +70,16 @@ class CampaignActivities:
                 .values({column: datetime.now(UTC)})
             )
             return StepOutput(open=True)
+
+
+@dataclass
+class ErasureActivities:
+    sessions: async_sessionmaker[AsyncSession]
+    grace: timedelta  # RELAIS_EVALUATION_ERASURE_GRACE_S, the same as the consumer's
+
+    @activity.defn(name="apply_due_erasures")
+    async def apply_due_erasures(self) -> int:
+        """The erasures read ``grace`` ago or more, applied in one transaction (under the cells' lock, as
+        an ingestion batch); returns how many, never which."""
+        async with transaction(self.sessions) as session:
+            return await apply_due_erasures(FactStore(session), self.grace)
