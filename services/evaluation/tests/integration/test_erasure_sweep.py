@@ -44,7 +44,8 @@ async def test_the_workers_schedule_unlinks_a_person_once_the_grace_period_is_ov
             {"s": subject_key(PACT_KEY, due)},
         )
     recent_key = subject_key(PACT_KEY, recent)
-    assert await people(store) == sorted([(subject_key(PACT_KEY, due), 1), (recent_key, 1)], key=repr)
+    # Each: the référent's support and the erasure's end of any spell without support.
+    assert await people(store) == sorted([(subject_key(PACT_KEY, due), 2), (recent_key, 2)], key=repr)
 
     client = await connect_temporal(stack.temporal_address)
     task_queue = f"test-erasure-sweep-{uuid.uuid4().hex[:8]}"
@@ -62,7 +63,7 @@ async def test_the_workers_schedule_unlinks_a_person_once_the_grace_period_is_ov
             await handle.trigger()
 
             async def unlinked() -> bool:
-                return (None, 1) in await people(store)
+                return (None, 2) in await people(store)
 
             await eventually(unlinked, "the due erasure applied by the scheduled sweep", timeout=30)
             [run] = (await handle.describe()).info.recent_actions
@@ -71,7 +72,7 @@ async def test_the_workers_schedule_unlinks_a_person_once_the_grace_period_is_ov
         finally:
             await handle.delete()
     # The other erasure is within its grace period: still linked, its facts still counted.
-    assert await people(store) == sorted([(None, 1), (recent_key, 1)], key=repr)
+    assert await people(store) == sorted([(None, 2), (recent_key, 2)], key=repr)
 
 
 async def test_the_worker_sweeps_every_relais_evaluation_erasure_sweep_s_with_the_consumers_grace(

@@ -110,6 +110,21 @@ async def test_people_unaccompanied_count_and_duration(api: Any) -> None:
     assert [row(over_time, month=m)["people"] for m in ("2027-01", "2027-02", "2027-03")] == [1, 2, 1]
 
 
+async def test_an_erased_persons_spell_without_support_ends_on_their_erasure(api: Any) -> None:
+    # D, still without support at the end of March, was erased on 20 April: D has left the pact's
+    # records, and is no longer counted among the people left without support from that day (96 days).
+    to_april = {"from": "2027-01-01", "to": "2027-04-30"}
+    assert row(await table(api, "unaccompanied", **to_april)) == {
+        "people_started": 3,
+        "spells_started": 3,
+        "open_at_end": 0,
+        "spells_ended": 3,
+        "duration_days_mean": pytest.approx((13 + 14 + 96) / 3),
+    }
+    over_time = await table(api, "unaccompanied_over_time", **to_april)
+    assert [row(over_time, month=m)["people"] for m in ("2027-03", "2027-04")] == [1, 0]
+
+
 async def test_oriented_within_45_days_and_accompanied_within_30_days(api: Any) -> None:
     # First referrals in the quarter: A B C D E F. Taken in charge within 45 days: A (4 days), B (18,
     # by R3); E took 46. Seen within 30 days: A (4), B (16); E was seen after 36.

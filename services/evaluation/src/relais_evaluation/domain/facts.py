@@ -59,7 +59,8 @@ class SpellDetected:
 
 @dataclass(frozen=True)
 class SupportResumed:
-    """Someone is responsible for the person again (a referral sent, a référent, an exit): ends a spell."""
+    """Someone is responsible for the person again (a referral sent, a référent, an exit), or the person
+    left the pact's records (erased): ends a spell without support."""
 
     event_id: uuid.UUID
     subject: str

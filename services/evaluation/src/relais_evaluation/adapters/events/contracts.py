@@ -150,6 +150,7 @@ class JobseekerMerged(_Event):
 
 class JobseekerErased(_Event):
     jobseeker_id: uuid.UUID
+    erased_at: datetime | None = None  # older events: the envelope's time
 
 
 class EnrolmentConfirmed(_Event):

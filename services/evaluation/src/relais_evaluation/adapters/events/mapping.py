@@ -122,7 +122,10 @@ def facts_of(envelope: IncomingEnvelope, pact_key: str) -> list[f.Fact]:
         case c.JobseekerMerged():
             return [f.PersonsMerged(subject(event.jobseeker_id), subject(event.duplicate_id))]
         case c.JobseekerErased():
-            return [f.PersonErased(subject(event.jobseeker_id))]
+            # The person leaves the pact's records: a spell without support still open ends that day (a
+            # person erased is no longer someone the pact has left alone), then the link goes.
+            who = subject(event.jobseeker_id)
+            return [f.SupportResumed(eid, who, event.erased_at or envelope.time), f.PersonErased(who)]
         case c.EnrolmentConfirmed():
             values = {
                 "provider_org_id": event.provider_org_id,
