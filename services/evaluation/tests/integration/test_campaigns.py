@@ -17,9 +17,15 @@ from relais_evaluation.domain.campaigns import MANDATORY_CRITERIA
 from relais_shared.auth import DevIssuer
 
 from .conftest import Store, api_for
+from .synthetic_pact import COORDINATION
 
 pytestmark = pytest.mark.integration
 PLIE = uuid.uuid4()
+
+
+def org_of(sub: str) -> uuid.UUID:
+    """The organisation an evaluator of these tests belongs to (one each, none of them the PLIE)."""
+    return uuid.uuid5(PLIE, sub)
 
 
 def criteria(mandatory_weight: str = "1", equality: str = "3") -> list[dict[str, Any]]:
@@ -35,7 +41,9 @@ class People:
     def __init__(self, api: Any, issuer: DevIssuer) -> None:
         self.api, self.issuer = api, issuer
 
-    def headers(self, sub: str, role: str, org: uuid.UUID = PLIE) -> dict[str, str]:
+    def headers(self, sub: str, role: str, org: uuid.UUID | None = None) -> dict[str, str]:
+        # The coordinator runs the campaign for the PLIE; each evaluator signs in for their own organisation.
+        org = org or (PLIE if role == "coordinator" else org_of(sub))
         token = self.issuer.token(org_id=org, org_kind="plie", roles=[role], sub=sub)
         return {"Authorization": f"Bearer {token}"}
 
@@ -86,7 +94,7 @@ async def test_a_campaign_from_grid_to_consensus(people: People, store: Store) -
     for sub, perspective in evaluators:
         invited = await people.call(
             "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
-            json={"org_id": str(uuid.uuid4()), "sub": sub, "perspective": perspective},
+            json={"org_id": str(org_of(sub)), "sub": sub, "perspective": perspective},
         )  # fmt: skip
         assert invited.status_code == 201, invited.text
         assert "sub" not in invited.json()
@@ -199,7 +207,7 @@ async def test_a_campaign_whose_experts_never_answered_closes_only_on_request_an
     cid = (await open_campaign(people)).json()["id"]
     await people.call(
         "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
-        json={"org_id": str(uuid.uuid4()), "sub": "auteur", "perspective": "author"},
+        json={"org_id": str(org_of("auteur")), "sub": "auteur", "perspective": "author"},
     )  # fmt: skip
     await people.call(
         "PUT", f"/v1/campaigns/{cid}/assessments/final", "auteur", "evaluator",
@@ -227,7 +235,7 @@ async def test_the_campaign_report_prints_as_html_and_pdf(people: People) -> Non
     cid = (await open_campaign(people)).json()["id"]
     await people.call(
         "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
-        json={"org_id": str(uuid.uuid4()), "sub": "auteur", "perspective": "author"},
+        json={"org_id": str(org_of("auteur")), "sub": "auteur", "perspective": "author"},
     )  # fmt: skip
     await people.call(
         "PUT", f"/v1/campaigns/{cid}/assessments/final", "auteur", "evaluator",
@@ -247,7 +255,7 @@ async def test_an_evaluator_reads_back_their_own_assessment_and_nobody_elses(peo
     for sub, perspective in (("expert-1", "external_expert"), ("pair", "peer")):
         await people.call(
             "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
-            json={"org_id": str(uuid.uuid4()), "sub": sub, "perspective": perspective},
+            json={"org_id": str(org_of(sub)), "sub": sub, "perspective": perspective},
         )  # fmt: skip
     mine = {"scores": {"innovation": 4, "usefulness": 5}, "weaknesses": "Peu de places en Sud-Loire."}
     sent = await people.call(
@@ -277,3 +285,38 @@ async def test_an_evaluator_reads_back_their_own_assessment_and_nobody_elses(peo
     assert stranger.status_code == 404
     coordinator = await people.call("GET", f"/v1/campaigns/{cid}/assessments/final", "coord", "coordinator")
     assert coordinator.status_code == 403
+
+
+async def test_an_outside_view_comes_from_outside_and_an_invitation_is_for_its_organisations_account(
+    people: People,
+) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    # The PLIE runs the campaign: none of its staff, nor the coordination's, is an external expert,
+    # and a peer is not one of its own either.
+    for org, perspective in ((PLIE, "external_expert"), (COORDINATION, "external_expert"), (PLIE, "peer")):
+        refused = await people.call(
+            "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
+            json={"org_id": str(org), "sub": "collegue", "perspective": perspective},
+        )  # fmt: skip
+        assert refused.status_code == 422, (org, perspective, refused.text)
+        assert refused.json()["errors"][0]["field"] == "perspective"
+    author = await people.call(
+        "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
+        json={"org_id": str(PLIE), "sub": "collegue", "perspective": "author"},
+    )  # fmt: skip
+    assert author.status_code == 201, author.text  # the action's own staff assess it as its authors
+    invited = await people.call(
+        "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
+        json={"org_id": str(org_of("expert-1")), "sub": "expert-1", "perspective": "external_expert"},
+    )  # fmt: skip
+    assert invited.status_code == 201, invited.text
+    # The same account signed in for another organisation is not the one invited: nothing to see or send.
+    elsewhere = people.headers("expert-1", "evaluator", org=uuid.uuid4())
+    client = people.api.client
+    assert (await client.get(f"/v1/campaigns/{cid}", headers=elsewhere)).status_code == 404
+    sent = await client.put(
+        f"/v1/campaigns/{cid}/assessments/final", headers=elsewhere, json={"scores": {"innovation": 4}}
+    )
+    assert sent.status_code == 404
+    assert cid not in [c["id"] for c in (await client.get("/v1/campaigns", headers=elsewhere)).json()]
+    assert (await people.call("GET", f"/v1/campaigns/{cid}", "expert-1", "evaluator")).status_code == 200

@@ -55,7 +55,11 @@ async def access(repo: Any, principal: Principal, campaign_id: uuid.UUID, coordi
     if campaign is None:
         raise NotFound()
     manages = principal.has_role("coordinator") and principal.org_id in (campaign.org_id, coordination)
-    evaluator = await repo.evaluator(campaign_id, principal.sub) if principal.has_role("evaluator") else None
+    evaluator = (
+        await repo.evaluator(campaign_id, principal.org_id, principal.sub)
+        if principal.has_role("evaluator")
+        else None
+    )
     if not manages and evaluator is None:
         raise NotFound()
     return Access(campaign, manages, evaluator)
@@ -92,10 +96,29 @@ async def invite(
         raise NotAllowed("Seule l'organisation qui conduit la campagne invite ses évaluateurs.")
     if found.campaign.status != "open":
         raise CampaignConflict("La campagne est close.")
+    outsider_error = _not_an_outsider(found.campaign.org_id, coordination, evaluator)
+    if outsider_error:
+        raise InvalidGrid([{"field": "perspective", "message": outsider_error}])
     evaluator_id = uuid.uuid4()
     if not await repo.invite(id=evaluator_id, campaign_id=campaign_id, **evaluator):
         raise CampaignConflict("Cette personne est déjà évaluatrice de la campagne.")
     return evaluator_id
+
+
+def _not_an_outsider(
+    campaign_org: uuid.UUID, coordination: uuid.UUID, evaluator: Mapping[str, Any]
+) -> str | None:
+    """Why the invitation breaks the perspectives' rule, if it does: a peer is a member of the pact not
+    involved in the action, an external expert is outside the organisations that run the evaluation.
+    (Whether an expert's organisation is outside the pact the directory knows, not this service.)"""
+    org, perspective = evaluator.get("org_id"), evaluator.get("perspective")
+    if perspective == "external_expert" and org in (campaign_org, coordination):
+        return (
+            "Un expert externe n'appartient ni à l'organisation qui conduit la campagne ni à la coordination."
+        )
+    if perspective == "peer" and org == campaign_org:
+        return "Un pair n'appartient pas à l'organisation qui conduit la campagne."
+    return None
 
 
 async def remind_evaluators(

@@ -1077,7 +1077,15 @@ async def invite(
             elif problem.status == 422:
                 fields = problem.field_errors()
                 errors["org_id"] = fields.get("org_id", "")
-                errors["compte"] = fields.get("sub", "") or ("" if fields.get("org_id") else problem.message)
+                if "perspective" in fields:  # the organisation does not fit the perspective
+                    errors["perspective"] = _(
+                        "Une experte ou un expert externe n'appartient ni à l'organisation qui conduit la "
+                        "campagne ni à la coordination ; un pair n'appartient pas à l'organisation qui la "
+                        "conduit. Choisissez une autre organisation ou un autre titre."
+                    )
+                errors["compte"] = fields.get("sub", "") or (
+                    "" if fields.get("org_id") or fields.get("perspective") else problem.message
+                )
             else:
                 raise
     return await _campaign_page(

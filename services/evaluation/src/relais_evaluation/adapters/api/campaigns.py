@@ -338,7 +338,7 @@ async def list_campaigns(request: Request, principal: CurrentPrincipal) -> list[
     async with transaction(sessions_of(request)) as session:
         repo = CampaignRepository(session)
         rows = await repo.visible_to(
-            own if principal.has_role("coordinator") else uuid.UUID(int=0), principal.sub
+            own if principal.has_role("coordinator") else uuid.UUID(int=0), (principal.org_id, principal.sub)
         )
         return [await _out(repo, row) for row in rows]
 
@@ -361,15 +361,18 @@ async def invite_evaluator(
     campaign_id: CampaignId, body: EvaluatorIn, request: Request, principal: CurrentPrincipal
 ) -> EvaluatorOut:
     async with transaction(sessions_of(request)) as session:
-        evaluator_id = await handlers.invite(
-            CampaignRepository(session),
-            principal,
-            _coordination(request),
-            campaign_id,
-            org_id=body.org_id,
-            sub=body.sub,
-            perspective=body.perspective,
-        )
+        try:
+            evaluator_id = await handlers.invite(
+                CampaignRepository(session),
+                principal,
+                _coordination(request),
+                campaign_id,
+                org_id=body.org_id,
+                sub=body.sub,
+                perspective=body.perspective,
+            )
+        except InvalidGrid as exc:
+            raise _problem(exc) from exc
     return EvaluatorOut(
         id=evaluator_id, org_id=body.org_id, perspective=body.perspective, submitted=[], reminded=[]
     )

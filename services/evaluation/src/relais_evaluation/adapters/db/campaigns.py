@@ -34,9 +34,12 @@ class CampaignRepository:
         query = select(campaigns).where(campaigns.c.id == campaign_id)
         return (await self.session.execute(query.with_for_update() if lock else query)).first()
 
-    async def visible_to(self, org_id: uuid.UUID | None, sub: str) -> list[Any]:
-        """The organisation's campaigns (all when ``org_id`` is None) and those ``sub`` is invited to."""
-        invited = select(campaign_evaluators.c.campaign_id).where(campaign_evaluators.c.sub == sub)
+    async def visible_to(self, org_id: uuid.UUID | None, invitee: tuple[uuid.UUID, str]) -> list[Any]:
+        """The organisation's campaigns (all when ``org_id`` is None) and those ``invitee`` (the caller's
+        organisation and account) is invited to."""
+        invited = select(campaign_evaluators.c.campaign_id).where(
+            campaign_evaluators.c.org_id == invitee[0], campaign_evaluators.c.sub == invitee[1]
+        )
         query = select(campaigns).order_by(campaigns.c.created_at.desc())
         if org_id is not None:
             query = query.where((campaigns.c.org_id == org_id) | campaigns.c.id.in_(invited))
@@ -50,9 +53,13 @@ class CampaignRepository:
         )
         return list((await self.session.execute(query)).all())
 
-    async def evaluator(self, campaign_id: uuid.UUID, sub: str) -> Any:
+    async def evaluator(self, campaign_id: uuid.UUID, org_id: uuid.UUID, sub: str) -> Any:
+        """The invitation of this account of this organisation (an account signed in for another
+        organisation is not the one invited)."""
         query = select(campaign_evaluators).where(
-            campaign_evaluators.c.campaign_id == campaign_id, campaign_evaluators.c.sub == sub
+            campaign_evaluators.c.campaign_id == campaign_id,
+            campaign_evaluators.c.org_id == org_id,
+            campaign_evaluators.c.sub == sub,
         )
         return (await self.session.execute(query)).first()
 
