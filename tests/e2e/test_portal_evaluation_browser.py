@@ -399,6 +399,11 @@ def test_a_campaign_from_its_grid_to_the_results_of_each_perspective(pact: Pact,
     # The expert scores the grid and sees it saved.
     expert.reload()
     expert.get_by_role("link", name=title).click()
+    # Before their own grid, nothing of the others' scores or comments (each assesses unaware of them).
+    expect(expert.locator("#resultats-apres-depot")).to_contain_text("une fois votre grille déposée")
+    expect(expert.locator("#tableau-resultats")).to_have_count(0)
+    expect(expert.get_by_role("link", name="Rapport en PDF")).to_have_count(0)
+    check_page(expert, "05b-campagne-avant-ma-grille", FOLDER)
     expert.get_by_role("link", name="Remplir ma grille").click()
     expect(expert.locator("main")).to_contain_text("Vous évaluez à titre de : experte ou expert externe")
     scores = {

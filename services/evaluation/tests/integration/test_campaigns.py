@@ -320,3 +320,35 @@ async def test_an_outside_view_comes_from_outside_and_an_invitation_is_for_its_o
     assert sent.status_code == 404
     assert cid not in [c["id"] for c in (await client.get("/v1/campaigns", headers=elsewhere)).json()]
     assert (await people.call("GET", f"/v1/campaigns/{cid}", "expert-1", "evaluator")).status_code == 200
+
+
+async def test_an_evaluator_reads_the_others_results_only_once_their_own_grid_is_submitted(
+    people: People,
+) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    for sub, perspective in (("auteur", "author"), ("expert-1", "external_expert")):
+        await people.call(
+            "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
+            json={"org_id": str(org_of(sub)), "sub": sub, "perspective": perspective},
+        )  # fmt: skip
+    await people.call(
+        "PUT", f"/v1/campaigns/{cid}/assessments/final", "expert-1", "evaluator",
+        json={"scores": {"innovation": 2}, "weaknesses": "Trop peu de places."},
+    )  # fmt: skip
+    # The author has not submitted: the expert's scores and comments are not theirs to read yet.
+    for path in ("results", "report.html", "report.pdf"):
+        before = await people.call("GET", f"/v1/campaigns/{cid}/{path}", "auteur", "evaluator")
+        assert before.status_code == 403, (path, before.text)
+    await people.call(
+        "PUT", f"/v1/campaigns/{cid}/assessments/final", "auteur", "evaluator",
+        json={"scores": {"innovation": 5}},
+    )  # fmt: skip
+    after = await people.call("GET", f"/v1/campaigns/{cid}/results", "auteur", "evaluator")
+    assert after.status_code == 200 and after.json()["comments"][-1]["weaknesses"] == "Trop peu de places."
+    # The coordinator reads them all along; the mid-term results stay closed to the author (nothing
+    # submitted there) until that deadline passes.
+    assert (
+        await people.call("GET", f"/v1/campaigns/{cid}/results", "coord", "coordinator")
+    ).status_code == 200
+    mid = await people.call("GET", f"/v1/campaigns/{cid}/results?milestone=mid_term", "auteur", "evaluator")
+    assert mid.status_code == 403

@@ -9,7 +9,7 @@ cannot see does not exist for them).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
@@ -63,6 +63,18 @@ async def access(repo: Any, principal: Principal, campaign_id: uuid.UUID, coordi
     if not manages and evaluator is None:
         raise NotFound()
     return Access(campaign, manages, evaluator)
+
+
+def may_read_results(found: Access, rows: Sequence[Any], milestone: str) -> bool:
+    """An evaluator reads the others' scores and comments of a milestone once they submitted their own,
+    or once its deadline passed or the campaign closed: an assessment is made without knowing the others'
+    (an author would otherwise answer the experts, and the only author's comments are theirs)."""
+    campaign = found.campaign
+    if campaign.status != "open":
+        return True
+    if (campaign.mid_term_reached_at if milestone == "mid_term" else campaign.final_reached_at) is not None:
+        return True
+    return found.evaluator is not None and any(row.evaluator_id == found.evaluator.id for row in rows)
 
 
 def milestones(mid_term_due: date | None, final_due: date, reminder_days: int) -> list[dict[str, Any]]:

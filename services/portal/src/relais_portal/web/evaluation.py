@@ -926,6 +926,21 @@ def _why_not_valid(campaign: dict[str, Any], results: dict[str, Any]) -> list[st
     return reasons or list(results["reasons"])
 
 
+async def _results_if_readable(
+    evaluation: EvaluationApi, campaign_id: uuid.UUID, milestone: str
+) -> dict[str, Any] | None:
+    """The milestone's results, or None while the evaluator asking has not submitted their own grid."""
+    try:
+        found: dict[str, Any] = await evaluation.get(
+            f"/v1/campaigns/{campaign_id}/results", milestone=milestone
+        )
+    except ApiProblem as problem:
+        if problem.status != 403:
+            raise
+        return None
+    return found
+
+
 async def _campaign_page(
     request: Request,
     session: Session,
@@ -941,8 +956,21 @@ async def _campaign_page(
 ) -> Response:
     campaign, results = await asyncio.gather(
         evaluation.get(f"/v1/campaigns/{campaign_id}"),
-        evaluation.get(f"/v1/campaigns/{campaign_id}/results", milestone=milestone),
+        _results_if_readable(evaluation, campaign_id, milestone),
     )
+    results_hidden = results is None
+    if results is None:  # an evaluator before their own grid: nothing of the others' to show
+        results = {
+            "validated": False,
+            "perspectives": [
+                {"perspective": p, "criteria": {}, "weighted_score": None, "evaluators": 0}
+                for p in PERSPECTIVES
+            ],
+            "overall_criteria": {},
+            "overall_weighted_score": None,
+            "reasons": [],
+            "comments": [],
+        }
     mine = None
     if session.role == "evaluator":
         mine = await evaluation.get(f"/v1/campaigns/{campaign_id}/assessments/{milestone}")
@@ -999,6 +1027,7 @@ async def _campaign_page(
         perspectives=PERSPECTIVES,
         perspective_choices=PERSPECTIVE_CHOICES,
         reasons=_why_not_valid(campaign, results),
+        results_hidden=results_hidden,
         mine=mine,
         manages=manages,
         names=names,

@@ -473,6 +473,12 @@ async def load_results(
         r, rows = await handlers.campaign_results(
             repo, handlers.grid_of(found.campaign), campaign_id, milestone
         )
+        if not found.manages and not handlers.may_read_results(found, rows, milestone):
+            raise Problem(
+                "forbidden",
+                "Les résultats des autres évaluateurs s'affichent une fois votre grille déposée, "
+                "ou l'échéance passée.",
+            )
         return await _out(repo, found.campaign), results_out(campaign_id, milestone, r, rows)
 
 
