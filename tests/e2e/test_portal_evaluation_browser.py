@@ -359,6 +359,9 @@ def test_a_campaign_from_its_grid_to_the_results_of_each_perspective(pact: Pact,
     coordinator.get_by_label("Titre de la campagne").fill(title)
     coordinator.get_by_label("Action ou produit évalué").fill("Ateliers « permis et mobilité » du PLIE")
     coordinator.get_by_label("Échéance finale").fill((date.today() + timedelta(days=90)).isoformat())
+    coordinator.get_by_label("Test d'utilisation à mi-parcours (facultatif)").fill(
+        (date.today() + timedelta(days=30)).isoformat()
+    )
     # Equality weighing 4 against six mandatory criteria of 1: 6 / 10 < two thirds — refused, in words.
     coordinator.get_by_label("Poids : Égalité").fill("4")
     coordinator.get_by_role("button", name="Ouvrir la campagne").click()
@@ -448,6 +451,16 @@ def test_a_campaign_from_its_grid_to_the_results_of_each_perspective(pact: Pact,
     )
     expect(coordinator.locator("#pourquoi")).not_to_contain_text("Critères obligatoires encore sans note")
     expect(coordinator.locator("#tableau-evaluateurs")).to_contain_text("déposée")
+    # One column per milestone: the mid-term test is still awaited from both.
+    expect(coordinator.locator("#tableau-evaluateurs thead")).to_contain_text(
+        "Test d'utilisation (mi-parcours)"
+    )
+    assert [
+        cells(coordinator, "tableau-evaluateurs", pact.names[org])[1:] for org in (expert_org, peer_org)
+    ] == [
+        ["ATTENDUE", "DÉPOSÉE"],  # DSFR badges are written in capitals
+        ["ATTENDUE", "DÉPOSÉE"],
+    ]
     expect(coordinator.locator("#consensus ~ p").first).to_contain_text(
         "s'ouvre quand la validation est acquise"
     )
