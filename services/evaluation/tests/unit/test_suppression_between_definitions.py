@@ -160,6 +160,14 @@ def test_two_exit_definitions_side_by_side_never_reveal_a_small_group_by_their_d
     leaves = {(): REVIEW_CASE}
     table = published(leaves, [DARES, PACT_WIDER], [])
     assert small_groups_given_back(table, leaves, [DARES, PACT_WIDER]) == []
+    # No more hidden than needed: the official definition stays whole, the pact's positive and other
+    # exits (and its share of positive exits) are hidden.
+    hidden = {k for k, v in table.total().values.items() if v.suppressed}
+    assert {k for k in hidden if not k.endswith(":share")} == {
+        "pacte-elargie@1:positive_exit",
+        "pacte-elargie@1:other",
+    }
+    assert "pacte-elargie@1:positive:share" in hidden
     # The official definition alone shows everything: only what the other one adds is at stake.
     alone = published(leaves, [DARES], [])
     assert not any(v.suppressed for v in alone.total().values.values())
