@@ -19,15 +19,14 @@ import asyncio
 import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date
-from fractions import Fraction
 from itertools import combinations
-from math import lcm
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relais_evaluation.domain.exits import DARES, PACT_WIDER, SITUATIONS, ExitDefinition
 from relais_evaluation.domain.indicators import IndicatorQuery, Key, Table
+from relais_evaluation.domain.suppression import null_space
 from relais_evaluation.service_layer.indicators import compute
 
 THRESHOLD = 11
@@ -65,35 +64,6 @@ def published(leaves: Leaves, definitions: Sequence[ExitDefinition], group_by: S
     return asyncio.run(compute(Reader(leaves), query, threshold=THRESHOLD, definitions=definitions))
 
 
-def _null_space(equations: list[list[int]], width: int) -> list[list[int]]:
-    """An integer basis of the vectors orthogonal to every equation (exact, by Gauss-Jordan on fractions)."""
-    matrix = [[Fraction(x) for x in row] for row in equations]
-    pivots: list[int] = []
-    rank = 0
-    for column in range(width):
-        pivot = next((r for r in range(rank, len(matrix)) if matrix[r][column] != 0), None)
-        if pivot is None:
-            continue
-        matrix[rank], matrix[pivot] = matrix[pivot], matrix[rank]
-        lead = matrix[rank][column]
-        matrix[rank] = [x / lead for x in matrix[rank]]
-        for r in range(len(matrix)):
-            if r != rank and matrix[r][column] != 0:
-                factor = matrix[r][column]
-                matrix[r] = [x - factor * y for x, y in zip(matrix[r], matrix[rank], strict=True)]
-        pivots.append(column)
-        rank += 1
-    basis = []
-    for free in (c for c in range(width) if c not in pivots):
-        vector = [Fraction(0)] * width
-        vector[free] = Fraction(1)
-        for row, column in enumerate(pivots):
-            vector[column] = -matrix[row][free]
-        scale = lcm(*(x.denominator for x in vector))
-        basis.append([int(x * scale) for x in vector])
-    return basis
-
-
 def small_groups_given_back(table: Table, leaves: Leaves, definitions: Sequence[ExitDefinition]) -> list[str]:
     """Every group of 1 to T − 1 people, described by the definitions in one row, that the published
     cells determine."""
@@ -124,7 +94,7 @@ def small_groups_given_back(table: Table, leaves: Leaves, definitions: Sequence[
             # The share of positive exits times the exits gives their number.
             if d.positive and not shown[f"{d.key}:positive:share"].suppressed:
                 equations.append(vector(row.key, {s for s in situations if d.category_of(s) in d.positive}))
-    null_space = _null_space(equations, len(column))
+    orthogonal = null_space(equations, len(column))
 
     # The common refinement: situations that every definition puts in the same categories.
     refinement: dict[tuple[str, ...], set[str]] = {}
@@ -139,7 +109,7 @@ def small_groups_given_back(table: Table, leaves: Leaves, definitions: Sequence[
                 if not 0 < people < THRESHOLD:
                     continue
                 q = vector(row.key, group)
-                if all(sum(a * b for a, b in zip(q, n, strict=True)) == 0 for n in null_space):
+                if all(sum(a * b for a, b in zip(q, n, strict=True)) == 0 for n in orthogonal):
                     found.append(f"row {row.key}: {' + '.join('/'.join(p) for p in parts)} = {people}")
     return found
 

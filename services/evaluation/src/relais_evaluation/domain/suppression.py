@@ -144,7 +144,7 @@ def _settle_overlap(
     added: list[Cell] = []
     while True:
         known = {c: vector(overlap.parts[c]) for c in published if c not in hidden}
-        null_space = _null_space([*known.values(), *zeros], len(parts))
+        orthogonal = null_space([*known.values(), *zeros], len(parts))
         protected = [vector(overlap.parts[c]) for c in published if c in hidden and c not in by_overlap]
         protected += [vector([p]) for p in parts if p in hidden]
         protected += [
@@ -153,7 +153,7 @@ def _settle_overlap(
             for group in combinations(counted, size)
             if 0 < sum(values[p] for p in group) < threshold
         ]
-        disclosed = next((q for q in protected if _determined(q, null_space)), None)
+        disclosed = next((q for q in protected if _determined(q, orthogonal)), None)
         if disclosed is None:
             return added
         candidates = sorted(
@@ -167,7 +167,7 @@ def _settle_overlap(
                 for c in candidates
                 if not _determined(
                     disclosed,
-                    _null_space([*(v for d, v in known.items() if d != c), *zeros], len(parts)),
+                    null_space([*(v for d, v in known.items() if d != c), *zeros], len(parts)),
                 )
             ),
             candidates[0],
@@ -177,12 +177,12 @@ def _settle_overlap(
         added.append(chosen)
 
 
-def _determined(vector: Sequence[int], null_space: Sequence[Sequence[Fraction]]) -> bool:
+def _determined(vector: Sequence[int], orthogonal: Sequence[Sequence[Fraction]]) -> bool:
     """A sum of parts is given back by the known sums iff it is orthogonal to their null space."""
-    return all(sum(a * b for a, b in zip(vector, n, strict=True)) == 0 for n in null_space)
+    return all(sum(a * b for a, b in zip(vector, n, strict=True)) == 0 for n in orthogonal)
 
 
-def _null_space(rows: Sequence[Sequence[int]], width: int) -> list[list[Fraction]]:
+def null_space(rows: Sequence[Sequence[int]], width: int) -> list[list[Fraction]]:
     """A basis of the vectors orthogonal to every row (Gauss-Jordan on exact fractions)."""
     matrix = [[Fraction(x) for x in row] for row in rows]
     pivots: list[int] = []
