@@ -12,16 +12,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
 from relais_evaluation.domain.errors import InvalidInput
-from relais_evaluation.domain.exits import ExitDefinition
+from relais_evaluation.domain.exits import SITUATIONS, ExitDefinition
 from relais_evaluation.domain.facts import AXES
-from relais_evaluation.domain.suppression import Equation, cube_equations, part_equations, suppress
+from relais_evaluation.domain.suppression import (
+    Equation,
+    Overlap,
+    cube_equations,
+    part_equations,
+    suppress,
+)
 
-MeasureKind = Literal["count", "sum", "internal", "rate", "mean", "scaled"]
+# unpublished: a count never shown, only there so that suppression protects it (see ``exit_spec``).
+MeasureKind = Literal["count", "sum", "internal", "rate", "mean", "scaled", "unpublished"]
 Key = tuple[str | None, ...]
 
 DIMENSIONS: dict[str, str] = {
@@ -64,6 +71,9 @@ class IndicatorSpec:
     measures: tuple[Measure, ...]
     # Measures that add up to another inside a row: (total, its parts).
     parts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Measures of a row that each add up some of the same unpublished ones: (measure, tier, what it adds
+    # up); when one must be hidden, the lowest tier goes first.
+    overlaps: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
 
     @property
     def counted(self) -> tuple[str, ...]:
@@ -216,11 +226,40 @@ INDICATORS: dict[str, IndicatorSpec] = {
 }
 
 
+def refinement_of(definitions: Sequence[ExitDefinition], situation: str) -> str:
+    """The cell of the definitions' common refinement a situation falls in, named by its category under
+    each of them (``refinement:dares-iae@1=other&pacte-elargie@1=positive_exit`` for civic service)."""
+    return _refinement_key(definitions, tuple(d.category_of(situation) for d in definitions))
+
+
+def _refinement_key(definitions: Sequence[ExitDefinition], categories: tuple[str, ...]) -> str:
+    return "refinement:" + "&".join(f"{d.key}={c}" for d, c in zip(definitions, categories, strict=True))
+
+
 def exit_spec(definitions: Sequence[ExitDefinition]) -> IndicatorSpec:
-    """The exits indicator with a count and a share per category (and positive exits) of each definition."""
+    """The exits indicator with a count and a share per category (and positive exits) of each definition.
+
+    Two definitions side by side overlap: a difference between a category of one and a category of the
+    other is a group of people too (the pact's positive exits minus the official ones are the people in
+    civic service, volunteering…). So the cells of their common refinement (the situations every
+    definition puts in the same categories) are counted as well, never published, and the exits, every
+    category and the positive exits of a row are declared as sums of them: suppression then checks
+    exactly, row by row, that the cells shown give back no group smaller than the threshold (see
+    ``suppression``), hiding the cells of the last definition first so that the first (the official
+    one, as the portal lists them) stays as whole as it can."""
     measures = [Measure("exits", "Sorties observables à cet horizon")]
     parts: list[tuple[str, tuple[str, ...]]] = []
-    for d in definitions:
+    overlaps: list[tuple[str, int, tuple[str, ...]]] = []
+    # A situation code the store holds that is not (or no longer) in SITUATIONS falls, like "unknown",
+    # in every definition's default category.
+    refinement = sorted({tuple(d.category_of(s) for d in definitions) for s in (*SITUATIONS, "unknown")})
+    cells = [_refinement_key(definitions, r) for r in refinement]
+
+    def made_of(i: int, categories: Sequence[str]) -> tuple[str, ...]:
+        return tuple(c for c, r in zip(cells, refinement, strict=True) if r[i] in categories)
+
+    for i, d in enumerate(definitions):
+        tier = len(definitions) - 1 - i
         keys = []
         for category in d.categories:
             key = f"{d.key}:{category}"
@@ -231,17 +270,22 @@ def exit_spec(definitions: Sequence[ExitDefinition]) -> IndicatorSpec:
                     f"{key}:share", f"Part {d.category_labels[category]} ({d.code})", "rate", key, "exits"
                 )
             )
+            overlaps.append((key, tier, made_of(i, [category])))
         parts.append(("exits", tuple(keys)))
         if d.positive:
             key = f"{d.key}:positive"
             parts.append((key, tuple(f"{d.key}:{c}" for c in d.positive)))
+            overlaps.append((key, tier, made_of(i, d.positive)))
             measures.append(Measure(key, f"Sorties positives ({d.code} v{d.version})", "internal"))
             measures.append(
                 Measure(f"{key}:share", f"Part de sorties positives ({d.code})", "rate", key, "exits")
             )
-    return IndicatorSpec(
-        EXITS.name, EXITS.label, EXITS.description, EXITS.dimensions, tuple(measures), tuple(parts)
-    )
+    if len(definitions) < 2:  # one definition is its own refinement: its parts are all there is
+        return replace(EXITS, measures=tuple(measures), parts=tuple(parts))
+    overlaps.append(("exits", len(definitions), tuple(cells)))
+    measures += [Measure(c, "", "unpublished") for c in cells]
+    # The exact check of the overlaps covers the sums inside a row: no parts, which would hide more.
+    return replace(EXITS, measures=tuple(measures), overlaps=tuple(overlaps))
 
 
 @dataclass(frozen=True)
@@ -314,11 +358,20 @@ def publish(
     keys = sorted(sums, key=lambda k: tuple((v is None, v or "") for v in k))
     counts = {m.key for m in spec.measures if m.kind == "count"}
     internal_counts = {m.key for m in spec.measures if m.kind == "internal" and m.key.endswith(":positive")}
-    suppressible = counts | internal_counts
+    unpublished = {m.key for m in spec.measures if m.kind == "unpublished"}
+    suppressible = counts | internal_counts | unpublished
     values = {(k, m): int(sums[k].get(m, 0)) for k in keys for m in suppressible}
     equations: list[Equation] = cube_equations(keys, sorted(suppressible))
     equations += part_equations(keys, spec.parts)
-    hidden = suppress(values, equations, threshold)
+    overlaps = [
+        Overlap(
+            {(k, m): tuple((k, p) for p in ps) for m, _, ps in spec.overlaps},
+            {(k, m): t for m, t, _ in spec.overlaps},
+        )
+        for k in keys
+        if spec.overlaps
+    ]
+    hidden = suppress(values, equations, threshold, overlaps)
     rows = []
     for key in keys:
         raw = sums[key]
@@ -328,7 +381,7 @@ def publish(
             return measure is not None and (key, measure) in hidden
 
         for m in spec.measures:
-            if m.kind == "internal":
+            if m.kind in ("internal", "unpublished"):
                 continue
             if m.kind == "count":
                 shown[m.key] = Value(None, True) if is_hidden(m.key) else Value(int(raw.get(m.key, 0)))

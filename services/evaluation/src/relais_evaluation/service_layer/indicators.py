@@ -17,6 +17,7 @@ from relais_evaluation.domain.indicators import (
     check_group_by,
     exit_spec,
     publish,
+    refinement_of,
 )
 
 
@@ -61,5 +62,8 @@ async def compute(
                 cell[f"{d.key}:{d.category_of(situation)}"] += count
             if d.positive:
                 cell[f"{d.key}:positive"] = sum(cell[f"{d.key}:{c}"] for c in d.positive)
+        for situation, count in situations.items():
+            refinement = refinement_of(definitions, situation)
+            cell[refinement] = cell.get(refinement, 0.0) + count
         sums[key] = cell
     return publish(exit_spec(definitions), query.group_by, sums, threshold)
