@@ -214,7 +214,9 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
     assert cells(page, funnel, "Expirées sans réponse") == ["secret statistique"]
     assert cells(page, funnel, "Part accusée dans le délai") == ["71 %"]  # 5 / 7
     assert cells(page, funnel, "Délai moyen d'accusé de réception (jours)") == ["2,5"]  # 15 / 6
-    expect(page.locator("#entonnoir")).to_contain_text("moins de 2 personnes (ou orientations, inscriptions selon le tableau)")
+    expect(page.locator("#entonnoir")).to_contain_text(
+        "moins de 2 personnes (ou orientations, inscriptions selon le tableau)"
+    )
     # Deadlines by pair: France Travail → Mission locale sent R1 R2 R5 R7, 3 acknowledged in time,
     # in 1 + 10 + 1 + 1 days; the other pairs sent one referral each: secret.
     ft_ml = f"{pact.names[ORGS['FT']]} → {pact.names[ORGS['ML']]}"
