@@ -105,6 +105,7 @@ async def test_people_unaccompanied_count_and_duration(api: Any) -> None:
         "open_at_end": 1,
         "spells_ended": 2,
         "duration_days_mean": pytest.approx(13.5),
+        "waiting_days_mean": pytest.approx(77),  # D, from 14 January to the end of March
     }
     over_time = await table(api, "unaccompanied_over_time")
     assert [row(over_time, month=m)["people"] for m in ("2027-01", "2027-02", "2027-03")] == [1, 2, 1]
@@ -120,6 +121,7 @@ async def test_an_erased_persons_spell_without_support_ends_on_their_erasure(api
         "open_at_end": 0,
         "spells_ended": 3,
         "duration_days_mean": pytest.approx((13 + 14 + 96) / 3),
+        "waiting_days_mean": None,  # nobody is still waiting
     }
     over_time = await table(api, "unaccompanied_over_time", **to_april)
     assert [row(over_time, month=m)["people"] for m in ("2027-03", "2027-04")] == [1, 0]

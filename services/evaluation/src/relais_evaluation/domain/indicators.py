@@ -147,6 +147,17 @@ UNACCOMPANIED = IndicatorSpec(
         Measure(
             "duration_days_mean", "Durée moyenne (jours calendaires)", "mean", "duration_days", "spells_ended"
         ),
+        # Those still waiting weigh most: how long they have waited so far, at the end of the period.
+        Measure(
+            "waiting_days", "Attente à ce jour des personnes encore sans accompagnement (somme)", "internal"
+        ),
+        Measure(
+            "waiting_days_mean",
+            "Attente moyenne à ce jour des personnes encore sans accompagnement (jours calendaires)",
+            "mean",
+            "waiting_days",
+            "open_at_end",
+        ),
     ),
 )
 UNACCOMPANIED_OVER_TIME = IndicatorSpec(

@@ -432,6 +432,10 @@ async def _unaccompanied(d: Dashboard) -> tuple[Figure, list[tuple[str, Cell]]]:
                 _("jours sans accompagnement en moyenne (périodes terminées)"),
                 _cell(totals, total, "duration_days_mean"),
             ),
+            (
+                _("jours d'attente à ce jour, en moyenne, des personnes encore sans accompagnement"),
+                _cell(totals, total, "waiting_days_mean"),
+            ),
         ]
     return figure, headline
 

@@ -126,6 +126,9 @@ SOURCES: dict[str, Source] = {
             "duration_days": "SUM("
             + _local("u.ended_at")
             + "::date - u.since) FILTER (WHERE u.ended_at < :to_ts)",
+            # Each person once (open_at_end counts people): their open spell's days until the period's end.
+            "waiting_days": "SUM(CAST(:to_date AS date) + 1 - u.since) "
+            "FILTER (WHERE u.ended_at IS NULL OR u.ended_at >= :to_ts)",
         },
         territory="p.departement",
     ),
