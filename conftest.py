@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from hypothesis import settings
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
 
 from relais_dev.stack import Stack
 from relais_shared.auth import DevIssuer, dev_issuer_dir
@@ -63,3 +67,14 @@ async def scratch_topics(stack: Stack) -> AsyncIterator[list[str]]:
     yield names
     await admin.delete_topics(names)
     await admin.close()
+
+
+@pytest.fixture
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """Temporal's time-skipping test server (workflow tests), with the services' pydantic converter."""
+    environment = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=str(Path(sys.prefix) / "bin" / "temporal-test-server"),
+    )
+    yield environment
+    await environment.shutdown()

@@ -4,17 +4,13 @@ its due date, the end brings the reconciliation and its penalty, final only afte
 
 from __future__ import annotations
 
-import sys
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -27,17 +23,7 @@ from relais_clauses.workflows import MonitorActivities, MonitorInput, Obligation
 from .conftest import Pact
 
 pytestmark = pytest.mark.integration
-TEST_SERVER = Path(sys.prefix) / "bin" / "temporal-test-server"
 PARIS = ZoneInfo("Europe/Paris")
-
-
-@pytest.fixture
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
-    )
-    yield environment
-    await environment.shutdown()
 
 
 async def test_the_monitor_flags_risk_reminds_and_reconciles_on_the_right_days(

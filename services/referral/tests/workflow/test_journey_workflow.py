@@ -1,15 +1,10 @@
 """JourneyWorkflow on the time-skipping server: unaccompanied detection and outcome follow-ups."""
 
-import sys
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from temporalio import activity
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -19,17 +14,7 @@ from relais_referral.workflows.activities import JourneyStepInput
 from relais_referral.workflows.journey import JourneyWorkflow
 from relais_referral.workflows.messages import JourneySnapshot, JourneyWorkflowInput
 
-TEST_SERVER = Path(sys.prefix) / "bin" / "temporal-test-server"
 PARIS = ZoneInfo("Europe/Paris")
-
-
-@pytest.fixture
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
-    )
-    yield environment
-    await environment.shutdown()
 
 
 class Steps:

@@ -1,16 +1,11 @@
 """ReferralWorkflow on the time-skipping test server: exact dates of every deadline (virtual time)."""
 
-import sys
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from temporalio import activity
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -21,7 +16,6 @@ from relais_referral.workflows.activities import StepInput, StepResult
 from relais_referral.workflows.messages import ReferralWorkflowInput, StatusChanged
 from relais_referral.workflows.referral import ReferralWorkflow
 
-TEST_SERVER = Path(sys.prefix) / "bin" / "temporal-test-server"
 PARIS = ZoneInfo("Europe/Paris")
 # The time-skipping server starts at the real time and cannot go back, so every date here must stay in
 # its future: 2037 and 2038 have the calendars of 2026 and 2027 (same weekdays; the same December to
@@ -31,15 +25,6 @@ QUEUE = "referral-test"
 
 def paris(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=PARIS)
-
-
-@pytest.fixture
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
-    )
-    yield environment
-    await environment.shutdown()
 
 
 class Clock:
