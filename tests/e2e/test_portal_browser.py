@@ -552,6 +552,35 @@ def test_a_counsellor_records_a_hire_as_a_life_event_and_it_joins_the_journey(
     check_page(page, "29-personne-embauche")
 
 
+def test_the_referent_records_the_exit_as_a_situation_then_the_situation_at_six_months(
+    portal: Portal, new_context: Any
+) -> None:
+    person_id = portal.register("Maëlle", f"Sortie{portal.suffix}", "44100")
+    page = new_context().new_page()
+    sign_in(page, portal, "france_travail")
+    page.goto(f"{portal.url}/personnes/{person_id}")
+    # The pact's vocabulary, grouped: civic service is beyond the four DARES categories.
+    exit_choice = page.get_by_label("Sortie du pacte : situation de la personne")
+    group = "Engagement, activité d'utilité sociale"
+    expect(exit_choice.locator(f'optgroup[label="{group}"] option')).to_have_count(4)
+    exit_choice.select_option("civic_service")
+    page.get_by_role("button", name="Enregistrer la sortie du pacte").click()
+    expect(page.get_by_role("status")).to_contain_text("Sortie du pacte enregistrée")
+    for _ in range(30):  # the journey is a projection of the events
+        if page.locator("#suivi").count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    expect(page.locator("#parcours")).to_contain_text("Service civique")
+    page.locator("label[for=echeance-6]").click()
+    page.get_by_label("Situation de la personne").select_option("volunteering")
+    page.get_by_role("button", name="Enregistrer la situation").click()
+    expect(page.get_by_role("status")).to_contain_text("Situation enregistrée")
+    expect(page.locator("#suivis")).to_contain_text("Situation à 6 mois")
+    expect(page.locator("#suivis")).to_contain_text("Bénévolat")
+    check_page(page, "36-personne-suivi-apres-sortie")
+
+
 def test_the_public_directory_finds_services_by_theme_and_shows_them_on_the_organisations_page(
     portal: Portal, new_context: Any
 ) -> None:

@@ -271,7 +271,7 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
                 await act(host, referral.id, h.Close("transition_employment"))
             if scenario == "exit":
                 async with UnitOfWork(sessions) as uow:
-                    await exit_pact(uow, host, person.id, "durable_employment", ctx)
+                    await exit_pact(uow, host, person.id, "cdi", ctx)
             if scenario == "refused":
                 reason = rng.choice(list(RefusalReason))
                 await act(

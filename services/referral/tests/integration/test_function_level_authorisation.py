@@ -57,6 +57,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/jobseekers/{jobseeker_id}"): COUNSELLORS,
     ("POST", "/v1/jobseekers/{jobseeker_id}/release"): COUNSELLORS,
     ("POST", "/v1/jobseekers/{jobseeker_id}/exit"): COUNSELLORS,
+    ("PUT", "/v1/jobseekers/{jobseeker_id}/exit/follow-ups/{horizon_months}"): COUNSELLORS,
     ("POST", "/v1/jobseekers/{jobseeker_id}/life-events"): COUNSELLORS,
     ("POST", "/v1/referrals"): COUNSELLORS,
     ("GET", "/v1/referrals/{referral_id}"): COUNSELLORS,
@@ -161,6 +162,7 @@ def _url(path: str, org: uuid.UUID) -> str:
         task_id=uuid.uuid4(),
         service_id=uuid.uuid4(),
         need_id=uuid.uuid4(),
+        horizon_months=6,
         sub="someone",
         org_kind="plie",
     )

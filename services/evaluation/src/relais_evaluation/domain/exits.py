@@ -1,8 +1,9 @@
 """Exit categories as versioned definitions of the pact (sorties, et « sortie positive » élargie).
 
 A person's situation at exit and after (+3, +6, +12 months) is a *situation code* (``cdi``,
-``qualifying_training``, ``civic_service``…, or one of the DARES categories themselves, which is what
-the referral service publishes today). A *definition* maps each situation to one of its categories:
+``qualifying_training``, ``civic_service``…, as the référent records it at the exit and at the follow-ups
+(journey.exited.v1, journey.exit_followed_up.v1), or one of the DARES categories themselves, which older
+exits recorded). A *definition* maps each situation to one of its categories:
 the official ones (DARES/IAE, the PLIE's positive exit) and the pact's own wider one, which also counts
 civic service, volunteering, a business being created and activities of strong social value. Every exit
 indicator can be computed under two definitions side by side, so the pact sees what its own changes.
@@ -19,8 +20,9 @@ from dataclasses import dataclass, field
 
 from relais_evaluation.domain.errors import InvalidInput
 
-# Every situation code the ingestion can record (the exit outcome is the référent's code; hires and
-# certified trainings add situations after the exit).
+# Every situation code the ingestion can record: the référent's, at the exit and at +3, +6, +12 months
+# (the referral service restates this list; a unit test checks its published schema against it), and
+# those that hires and certified trainings add after the exit.
 SITUATIONS: dict[str, str] = {
     "durable_employment": "Emploi durable (catégorie déclarée)",
     "transition_employment": "Emploi de transition (catégorie déclarée)",

@@ -61,6 +61,48 @@ CLOSING_OUTCOMES = Translated(
         "other": N_("Autre"),
     }
 )
+# The pact's situation vocabulary (the referral service's ``Situation``): what the person does at their
+# exit and at the follow-ups. Each exit definition of the pact counts them in its own categories, so the
+# counsellor picks what the person does, grouped for reading; older exits recorded a DARES category.
+EXIT_SITUATIONS = Translated(
+    {
+        "cdi": N_("CDI"),
+        "cdd_6_months_plus": N_("CDD ou intérim de 6 mois et plus"),
+        "civil_service": N_("Titularisation dans la fonction publique"),
+        "business_creation": N_("Création d'entreprise"),
+        "cdd": N_("CDD de moins de 6 mois"),
+        "interim": N_("Intérim de moins de 6 mois"),
+        "alternance": N_("Contrat en alternance"),
+        "subsidised_contract": N_("Contrat aidé chez un employeur de droit commun"),
+        "staff_provision": N_("Mise à disposition (ETTI, AI, GEIQ)"),
+        "employment_other": N_("Autre emploi"),
+        "qualifying_training": N_("Formation qualifiante ou certifiante"),
+        "pre_qualifying_training": N_("Formation pré-qualifiante"),
+        "siae_hire": N_("Embauche dans une structure d'insertion (SIAE)"),
+        "civic_service": N_("Service civique"),
+        "volunteering": N_("Bénévolat"),
+        "business_in_creation": N_("Création d'activité en cours"),
+        "social_value_activity": N_("Activité de forte utilité sociale hors emploi"),
+        "job_search": N_("Recherche d'emploi"),
+        "inactive": N_("Inactivité"),
+        "moved_out": N_("Déménagement hors du territoire"),
+        "unknown": N_("Situation inconnue"),
+    }
+)
+EXIT_SITUATION_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (N_("Emploi durable"), ("cdi", "cdd_6_months_plus", "civil_service", "business_creation")),
+    (
+        N_("Emploi de transition"),
+        ("cdd", "interim", "alternance", "subsidised_contract", "staff_provision", "employment_other"),
+    ),
+    (N_("Formation, insertion"), ("qualifying_training", "pre_qualifying_training", "siae_hire")),
+    (
+        N_("Engagement, activité d'utilité sociale"),
+        ("civic_service", "volunteering", "business_in_creation", "social_value_activity"),
+    ),
+    (N_("Autre situation"), ("job_search", "inactive", "moved_out", "unknown")),
+)
+FOLLOW_UP_HORIZONS = Translated({"3": N_("à 3 mois"), "6": N_("à 6 mois"), "12": N_("à 12 mois")})
 JOURNEY = Translated(
     {
         "referral_submitted": N_("Orientation envoyée"),
@@ -82,9 +124,12 @@ JOURNEY = Translated(
         "referent_back_from_training": N_("Retour au conseiller après la formation"),
         "training_cancelled": N_("Formation annulée"),
         "exit": N_("Sortie du pacte"),
+        "exit_follow_up_3": N_("Situation à 3 mois"),
+        "exit_follow_up_6": N_("Situation à 6 mois"),
+        "exit_follow_up_12": N_("Situation à 12 mois"),
     }
 )
-DETAILS = APPOINTMENT_OUTCOMES | CLOSING_OUTCOMES | REFUSAL_REASONS
+DETAILS = APPOINTMENT_OUTCOMES | CLOSING_OUTCOMES | REFUSAL_REASONS | EXIT_SITUATIONS
 LIFE_EVENTS = Translated(
     {
         "hired": N_("Embauche"),

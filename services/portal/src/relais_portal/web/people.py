@@ -203,19 +203,42 @@ async def exit_pact(
     )
 
 
+@router.post("/{jobseeker_id}/suivi", summary="Situation de la personne à 3, 6 ou 12 mois après sa sortie")
+async def exit_follow_up(
+    jobseeker_id: uuid.UUID,
+    session: CsrfSession,
+    api: Api,
+    horizon_months: Annotated[str, Form()] = "",
+    situation: Annotated[str, Form()] = "",
+) -> Response:
+    # Anything but a horizon's number goes to the API as 0, which it refuses with a field-level answer.
+    horizon = horizon_months if horizon_months in ("3", "6", "12") else "0"
+    path = f"/v1/jobseekers/{jobseeker_id}/exit/follow-ups/{horizon}"
+    return await _situation(
+        api, jobseeker_id, path, {"situation": situation or None}, "suivi", method="PUT", anchor="suivi"
+    )
+
+
 async def _situation(
-    api: Api, jobseeker_id: uuid.UUID, path: str, body: dict[str, Any], done: str
+    api: Api,
+    jobseeker_id: uuid.UUID,
+    path: str,
+    body: dict[str, Any],
+    done: str,
+    *,
+    method: str = "POST",
+    anchor: str = "situation",
 ) -> Response:
     try:
-        await api.post(path, body)
+        await (api.put(path, body) if method == "PUT" else api.post(path, body))
     except ApiProblem as problem:
         if problem.status in (403, 404):
             raise
         message = "; ".join(dict.fromkeys(problem.field_errors().values())) or problem.message
         return RedirectResponse(
-            f"/personnes/{jobseeker_id}?erreur_situation={quote(message)}#situation", status_code=303
+            f"/personnes/{jobseeker_id}?erreur_situation={quote(message)}#{anchor}", status_code=303
         )
-    return RedirectResponse(f"/personnes/{jobseeker_id}?fait={done}#situation", status_code=303)
+    return RedirectResponse(f"/personnes/{jobseeker_id}?fait={done}#{anchor}", status_code=303)
 
 
 @router.post("/{jobseeker_id}/besoins", summary="Identifier un besoin")

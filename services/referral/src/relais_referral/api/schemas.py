@@ -29,6 +29,7 @@ from relais_referral.domain.referral import (
     ReferralStatus,
     RefusalReason,
 )
+from relais_referral.domain.situations import Situation
 from relais_shared.auth import OrgKind
 
 # Control characters are refused in every text (NUL first: PostgreSQL cannot store it); free texts keep
@@ -405,8 +406,22 @@ class ClosingIn(BaseModel):
     outcome: Literal["durable_employment", "transition_employment", "positive_exit", "other"]
 
 
-class ExitIn(ClosingIn):
-    pass
+class ExitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"outcome": "civic_service"}]})
+    outcome: Situation = Field(
+        description="Situation de la personne à sa sortie, dans le vocabulaire du pacte (les quatre "
+        "catégories DARES restent acceptées pour les clients antérieurs)"
+    )
+
+
+class ExitFollowUpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"situation": "cdi"}]})
+    situation: Situation = Field(description="Situation de la personne à cet horizon après sa sortie")
+
+
+class ExitFollowUpOut(BaseModel):
+    horizon_months: int
+    situation: str
 
 
 class LifeEventIn(BaseModel):
@@ -476,6 +491,10 @@ class JourneyOut(BaseModel):
     open_referral_ids: list[uuid.UUID]
     in_pact: bool
     exit_outcome: str | None
+    exited_at: datetime | None = Field(default=None, description="Dernière sortie du pacte")
+    exit_follow_ups: list[ExitFollowUpOut] = Field(
+        default=[], description="Situations enregistrées depuis la sortie, à 3, 6 et 12 mois"
+    )
     open_tasks: list[TaskOut]
     history: list[JourneyEntryOut]
 
@@ -488,6 +507,11 @@ class JourneyOut(BaseModel):
             open_referral_ids=list(journey.open_referrals),
             in_pact=journey.in_pact,
             exit_outcome=journey.exit_outcome,
+            exited_at=None if journey.in_pact else journey.exited_at,
+            exit_follow_ups=[
+                ExitFollowUpOut(horizon_months=months, situation=situation)
+                for months, situation in sorted(journey.exit_follow_ups.items())
+            ],
             open_tasks=[
                 TaskOut(
                     id=t.id,

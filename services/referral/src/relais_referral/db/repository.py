@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -156,10 +156,28 @@ class JourneyRepository:
             in_pact=person.in_pact,
             exit_outcome=person.exit_outcome,
         )
+        if not person.in_pact:
+            await self._load_exit(journey)
         self._loaded_status.update({t.id: t.status for t in journey.tasks})
         self._loaded_members[jobseeker_id] = set(journey.follow_up)
         self.seen.append(journey)
         return journey
+
+    async def _load_exit(self, journey: Journey) -> None:
+        """The latest exit and the follow-ups recorded since, read back from the person's history."""
+        entries = await self.session.execute(
+            select(JourneyEntryRow.kind, JourneyEntryRow.at, JourneyEntryRow.detail)
+            .where(
+                JourneyEntryRow.jobseeker_id == journey.jobseeker_id,
+                or_(JourneyEntryRow.kind == "exit", JourneyEntryRow.kind.startswith("exit_follow_up_")),
+            )
+            .order_by(JourneyEntryRow.id)
+        )
+        for kind, at, detail in entries:
+            if kind == "exit":
+                journey.exited_at, journey.exit_follow_ups = at, {}
+            elif detail is not None:
+                journey.exit_follow_ups[int(kind.removeprefix("exit_follow_up_"))] = detail
 
     async def save(self, journey: Journey) -> None:
         person = await self.session.get(JobseekerRow, journey.jobseeker_id)

@@ -25,6 +25,7 @@ ACTIONS = {
     "back from training": "reprendre la personne après sa formation",
     "training cancelled": "reprendre la personne après l'annulation de sa formation",
     "exit": "enregistrer une sortie",
+    "record a follow-up": "enregistrer la situation après la sortie",
 }
 STATES = {
     "submitted": "l'orientation est envoyée, sans accusé de réception",
@@ -37,6 +38,7 @@ STATES = {
     "expired": "l'orientation a expiré",
     "obsolete": "l'orientation est caduque",
     "out of the pact": "la personne est sortie du pacte",
+    "in the pact": "la personne n'est pas sortie du pacte",
     "already referred to this organisation": "une orientation vers cette structure est déjà en cours",
     "waiting for an answer to its own referral": "la structure attend la réponse à sa propre orientation",
     "has a référent": "la personne a déjà un référent",

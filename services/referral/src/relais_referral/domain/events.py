@@ -130,6 +130,17 @@ class PactExited(JourneyEvent):
 
 
 @dataclass(frozen=True)
+class ExitFollowedUp(JourneyEvent):
+    """The référent recorded the person's situation ``horizon_months`` after their exit (replaces an
+    earlier answer for that horizon)."""
+
+    horizon_months: int
+    situation: str
+    exited_at: datetime
+    referent_org_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class PersonUnaccompanied(JourneyEvent):
     since: date
     working_days: int

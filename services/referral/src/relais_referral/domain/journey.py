@@ -13,14 +13,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from relais_referral.domain.errors import InvalidTransition, NotAllowed
+from relais_referral.domain.calendar import paris_date
+from relais_referral.domain.deadlines import add_months
+from relais_referral.domain.errors import InvalidReferral, InvalidTransition, NotAllowed
 from relais_referral.domain.events import (
+    ExitFollowedUp,
     JourneyEvent,
     LifeEventRecorded,
     PactExited,
     PersonUnaccompanied,
     ReferentChanged,
 )
+from relais_referral.domain.situations import FOLLOW_UP_MONTHS, Situation
+
+SITUATION_CODES = frozenset(s.value for s in Situation)
 
 
 class TaskKind(StrEnum):
@@ -94,6 +100,9 @@ class Journey:
     tasks: list[Task] = field(default_factory=list)
     in_pact: bool = True
     exit_outcome: str | None = None
+    exited_at: datetime | None = None  # the latest exit, while out of the pact
+    # The situations the référent recorded since that exit, by horizon (months after it).
+    exit_follow_ups: dict[int, str] = field(default_factory=dict)
     history: list[JourneyEntry] = field(default_factory=list)
     # What happened, for the unit of work to publish (mapped to contracts in events/mapping.py).
     events: list[JourneyEvent] = field(default_factory=list, repr=False, compare=False)
@@ -367,6 +376,7 @@ class Journey:
         owner = self.referent_org_id
         self.in_pact = False
         self.exit_outcome = outcome
+        self.exited_at, self.exit_follow_ups = now, {}
         self._finish_tasks(
             {TaskKind.REORIENT, TaskKind.ESCALATION, TaskKind.APPOINTMENT_OUTCOME, *COORDINATION_KINDS},
             status=TaskStatus.CANCELLED,
@@ -379,3 +389,28 @@ class Journey:
         ended = list(self.open_referrals)
         self.open_referrals.clear()
         return ended
+
+    def record_follow_up(
+        self, *, horizon_months: int, situation: str, by_org_id: uuid.UUID, now: datetime
+    ) -> bool:
+        """The référent's answer to "what is the person doing N months after their exit?" (suivi à 3, 6,
+        12 mois). One answer per horizon: recording it again replaces it; the same answer again changes
+        nothing and publishes nothing (returns False). Closes that horizon's follow-up task."""
+        if self.in_pact or self.exited_at is None:
+            raise InvalidTransition("in the pact", "record a follow-up")
+        if by_org_id != self.referent_org_id:
+            raise NotAllowed("Seule la structure référente enregistre le suivi après la sortie.")
+        if horizon_months not in FOLLOW_UP_MONTHS or situation not in SITUATION_CODES:
+            raise InvalidReferral("Le suivi se fait à 3, 6 ou 12 mois, avec une situation du pacte.")
+        due = add_months(paris_date(self.exited_at), horizon_months)
+        for task in self.tasks:
+            if task.is_open and task.kind is TaskKind.OUTCOME_FOLLOW_UP and task.due == due:
+                task.status = TaskStatus.DONE
+        if self.exit_follow_ups.get(horizon_months) == situation:
+            return False
+        self.exit_follow_ups[horizon_months] = situation
+        self._log(now, f"exit_follow_up_{horizon_months}", by_org_id, None, situation)
+        self.events.append(
+            ExitFollowedUp(self.jobseeker_id, now, horizon_months, situation, self.exited_at, by_org_id)
+        )
+        return True

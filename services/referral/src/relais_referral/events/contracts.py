@@ -12,6 +12,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StringConstraints
 
+from relais_referral.domain.situations import Situation
 from relais_shared.envelope import EventData, EventRegistry
 
 TOPIC = "relais.referral.events"
@@ -214,12 +215,30 @@ class JourneyLifeEventRecordedV1(_JourneyEvent):
 
 @registry.register
 class JourneyExitedV1(_JourneyEvent):
-    """Sortie du pacte, with its outcome category; follow-ups at +3, +6 and +12 months."""
+    """Sortie du pacte, with the person's situation at exit; follow-ups at +3, +6 and +12 months."""
 
     event_type: ClassVar[str] = "journey.exited.v1"
-    outcome: str = Field(max_length=40)
+    outcome: Situation = Field(
+        description="The person's situation at exit, in the pact's vocabulary (each exit definition maps it "
+        "to its own category); older events carry one of the four DARES categories themselves"
+    )
     referent_org_id: uuid.UUID | None
     exited_at: datetime
+
+
+@registry.register
+class JourneyExitFollowedUpV1(_JourneyEvent):
+    """The référent recorded the person's situation 3, 6 or 12 months after their exit (suivi post-sortie).
+    A later event for the same exit and horizon replaces the earlier answer."""
+
+    event_type: ClassVar[str] = "journey.exit_followed_up.v1"
+    horizon_months: Literal[3, 6, 12]
+    # Not ``situation``: that name is the registration's situation codes (health, minimum income), which
+    # never leave the service; this one is the exit vocabulary's closed list.
+    observed_situation: Situation
+    exited_at: datetime = Field(description="The exit this follow-up is about (journey.exited.v1)")
+    referent_org_id: uuid.UUID
+    recorded_at: datetime
 
 
 @registry.register

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from relais_referral.domain import events as d
+from relais_referral.domain.situations import Situation
 from relais_referral.events import contracts as c
 from relais_shared.envelope import EventData
 
@@ -31,9 +32,18 @@ def journey_integration_event(event: d.JourneyEvent) -> EventData:
         case d.PactExited():
             return c.JourneyExitedV1(
                 jobseeker_id=event.jobseeker_id,
-                outcome=event.outcome,
+                outcome=Situation(event.outcome),
                 referent_org_id=event.referent_org_id,
                 exited_at=at,
+            )
+        case d.ExitFollowedUp():
+            return c.JourneyExitFollowedUpV1(
+                jobseeker_id=event.jobseeker_id,
+                horizon_months=event.horizon_months,
+                observed_situation=Situation(event.situation),
+                exited_at=event.exited_at,
+                referent_org_id=event.referent_org_id,
+                recorded_at=at,
             )
         case d.PersonUnaccompanied():
             return c.JobseekerUnaccompaniedV1(

@@ -11,12 +11,11 @@ from relais_referral.domain.calendar import add_working_days, paris_date
 from relais_referral.domain.deadlines import add_months
 from relais_referral.domain.errors import InvalidReferral, NotAllowed
 from relais_referral.domain.journey import Journey, JourneyEntry, LifeEvent, TaskKind
+from relais_referral.domain.situations import FOLLOW_UP_MONTHS
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
 from relais_referral.service_layer.unit_of_work import UnitOfWork
 from relais_shared.auth import Principal
-
-FOLLOW_UP_MONTHS = (3, 6, 12)
 
 
 @dataclass(frozen=True)
@@ -128,6 +127,25 @@ async def exit_pact(
     await _make_obsolete(uow, journey, ended, "exit", now)
     await uow.journeys.save(journey)
     await _audit(uow, principal, "exit", jobseeker_id)
+    return journey
+
+
+async def record_exit_follow_up(
+    uow: UnitOfWork,
+    principal: Principal,
+    jobseeker_id: uuid.UUID,
+    horizon_months: int,
+    situation: str,
+    ctx: PactContext,
+) -> Journey:
+    """The référent's answer at +3, +6 or +12 months; its event commits with it (outbox)."""
+    _counsellor(principal)
+    journey = await load_journey(uow, principal, jobseeker_id, ctx)
+    journey.record_follow_up(
+        horizon_months=horizon_months, situation=situation, by_org_id=principal.org_id, now=datetime.now(UTC)
+    )
+    await uow.journeys.save(journey)
+    await _audit(uow, principal, "exit_follow_up", jobseeker_id)
     return journey
 
 

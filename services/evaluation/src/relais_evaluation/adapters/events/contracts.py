@@ -126,6 +126,16 @@ class PactExited(_Event):
     exited_at: datetime
 
 
+class ExitFollowedUp(_Event):
+    """The référent's answer at +3, +6 or +12 months; a later one for the same horizon replaces it."""
+
+    jobseeker_id: uuid.UUID
+    horizon_months: int = Field(ge=1, le=24)
+    observed_situation: Code = Field(max_length=40)
+    exited_at: datetime
+    recorded_at: datetime
+
+
 class JobseekerUnaccompanied(_Event):
     jobseeker_id: uuid.UUID
     since: date
@@ -222,6 +232,7 @@ CONTRACTS: dict[str, type[BaseModel]] = {
     "journey.referent_changed.v1": ReferentChanged,
     "journey.life_event_recorded.v1": LifeEventRecorded,
     "journey.exited.v1": PactExited,
+    "journey.exit_followed_up.v1": ExitFollowedUp,
     "jobseeker.unaccompanied.v1": JobseekerUnaccompanied,
     "jobseeker.need_identified.v1": NeedIdentified,
     "jobseeker.attributes_changed.v1": AttributesChanged,

@@ -7,7 +7,8 @@ of this service carries it.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from calendar import monthrange
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -25,6 +26,31 @@ def _axes(event: c._Axes) -> dict[str, str]:
         for axis, value in values.items()
         if value is not None
     }
+
+
+# A follow-up answer is placed a little before its horizon: the exits' figure at +N months reads the latest
+# situation up to exit + N months, computed by PostgreSQL in its session's time zone, which can fall up to
+# a day and an hour before the same sum in UTC (a 31st clamped to the month's end on another day, a summer
+# time change). Two days keep the answer inside its horizon whatever the server's zone; a hire in those
+# two days still counts after it, as later news.
+FOLLOW_UP_MARGIN = timedelta(days=2)
+
+
+def follow_up_time(exited_at: datetime, months: int) -> datetime:
+    """When the référent's answer at ``months`` after an exit counts as observed (see the margin)."""
+    at = exited_at.astimezone(UTC)
+    index = at.month - 1 + months
+    year, month = at.year + index // 12, index % 12 + 1
+    return at.replace(year=year, month=month, day=min(at.day, monthrange(year, month)[1])) - FOLLOW_UP_MARGIN
+
+
+def answer_id(event_id: uuid.UUID, recorded_at: datetime) -> uuid.UUID:
+    """The fact's id of a follow-up answer. Answers for one horizon share their time, and the store keeps
+    the situation with the greatest (time, id): the id starts with the answer's recording time in
+    milliseconds (UUIDv7's layout, which PostgreSQL compares byte by byte), so the latest answer wins; its
+    other bits are the event's, so a redelivery or a rebuild gives the same id."""
+    millis = int(recorded_at.timestamp() * 1000) & ((1 << 48) - 1)
+    return uuid.UUID(int=(millis << 80) | (event_id.int & ((1 << 80) - 1)))
 
 
 def facts_of(envelope: IncomingEnvelope, pact_key: str) -> list[f.Fact]:
@@ -109,6 +135,11 @@ def facts_of(envelope: IncomingEnvelope, pact_key: str) -> list[f.Fact]:
                 f.PersonExited(eid, who, event.exited_at, event.outcome, event.referent_org_id),
                 f.SupportResumed(eid, who, event.exited_at),
             ]
+        case c.ExitFollowedUp():
+            at = follow_up_time(event.exited_at, event.horizon_months)
+            fact_id = answer_id(eid, event.recorded_at)
+            who = subject(event.jobseeker_id)
+            return [f.SituationObserved(fact_id, who, at, event.observed_situation)]
         case c.JobseekerUnaccompanied():
             return [f.SpellDetected(subject(event.jobseeker_id), event.since, event.detected_at)]
         case c.NeedIdentified():

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Path, status
 from sqlalchemy import select
 
 from relais_referral.api.deps import Caller, Context, Sessions, Uow, audited_refusals, require_roles
 from relais_referral.api.schemas import (
     AssignReferentIn,
+    ExitFollowUpIn,
     ExitIn,
     JobseekerIn,
     JobseekerOut,
@@ -21,6 +23,7 @@ from relais_referral.api.schemas import (
 from relais_referral.api.schemas_caseload import JobseekerRegisteredOut
 from relais_referral.db.models import JourneyEntryRow, infra
 from relais_referral.domain.journey import Journey, LifeEvent
+from relais_referral.domain.situations import FollowUpHorizon
 from relais_referral.service_layer import caseload
 from relais_referral.service_layer import journeys as handlers
 from relais_referral.service_layer.errors import NotFound
@@ -176,6 +179,30 @@ async def exit_pact(
         jobseeker_id,
         "exit",
         lambda uow: handlers.exit_pact(uow, principal, jobseeker_id, body.outcome, ctx),
+    )
+
+
+@router.put(
+    "/{jobseeker_id}/exit/follow-ups/{horizon_months}",
+    dependencies=[require_roles("counsellor")],
+    summary="Situation de la personne à 3, 6 ou 12 mois après sa sortie (la remplace si déjà saisie)",
+)
+async def exit_follow_up(
+    jobseeker_id: uuid.UUID,
+    horizon_months: Annotated[FollowUpHorizon, Path(description="Mois après la sortie : 3, 6 ou 12")],
+    body: ExitFollowUpIn,
+    principal: Caller,
+    sessions: Sessions,
+    ctx: Context,
+) -> JourneyOut:
+    return await _change(
+        sessions,
+        principal,
+        jobseeker_id,
+        "exit_follow_up",
+        lambda uow: handlers.record_exit_follow_up(
+            uow, principal, jobseeker_id, int(horizon_months), body.situation, ctx
+        ),
     )
 
 
