@@ -142,6 +142,19 @@ async def test_oriented_within_45_days_and_accompanied_within_30_days(api: Any) 
     assert row(by_sex, sex="F")["people"] == 2  # A C
     assert row(by_sex, sex="M")["oriented_in_time"] == 1  # B
     assert row(by_sex, sex="unknown")["people"] == 3  # D E F: no sex published
+    # The other equality axes, as the producer corrected them for A, B and C (D E F: not known).
+    expected = {
+        "nationality_category": {"french": 1, "eu": 1, "non_eu": 1, "unknown": 3},
+        "education_level": {"4": 1, "infra_3": 1, "6_plus": 1, "unknown": 3},
+        "long_term_unemployed": {"yes": 2, "no": 1, "unknown": 3},  # B C; A
+        "minimum_income": {"yes": 1, "no": 2, "unknown": 3},  # B; A C
+        "disability": {"yes": 1, "no": 2, "unknown": 3},  # C; A B
+    }
+    for axis, people in expected.items():
+        cut = await table(api, "orientation_delays", group_by=axis)
+        assert {value: row(cut, **{axis: value})["people"] for value in people} == people, axis
+    long_term = await table(api, "orientation_delays", group_by="long_term_unemployed")
+    assert row(long_term, long_term_unemployed="yes")["oriented_in_time"] == 1  # B within 18 days; C not
 
 
 async def test_training_completion_and_abandonment(api: Any) -> None:
