@@ -50,6 +50,11 @@ class People:
     async def call(self, method: str, path: str, sub: str, role: str, **kwargs: Any) -> Any:
         return await self.api.client.request(method, path, headers=self.headers(sub, role), **kwargs)
 
+    async def invite(self, cid: str, sub: str, perspective: str, org: uuid.UUID | None = None) -> Any:
+        """The coordinator invites ``sub`` of ``org`` (their own organisation by default)."""
+        body = {"org_id": str(org or org_of(sub)), "sub": sub, "perspective": perspective}
+        return await self.call("POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator", json=body)
+
 
 @pytest.fixture
 async def people(store: Store, issuer: DevIssuer) -> Any:
@@ -92,10 +97,7 @@ async def test_a_campaign_from_grid_to_consensus(people: People, store: Store) -
         ("expert-2", "external_expert"),
     ]
     for sub, perspective in evaluators:
-        invited = await people.call(
-            "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
-            json={"org_id": str(org_of(sub)), "sub": sub, "perspective": perspective},
-        )  # fmt: skip
+        invited = await people.invite(cid, sub, perspective)
         assert invited.status_code == 201, invited.text
         assert "sub" not in invited.json()
     stranger = await people.call("GET", f"/v1/campaigns/{cid}", "curieux", "evaluator")
@@ -205,10 +207,7 @@ async def test_a_campaign_whose_experts_never_answered_closes_only_on_request_an
     people: People,
 ) -> None:
     cid = (await open_campaign(people)).json()["id"]
-    await people.call(
-        "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
-        json={"org_id": str(org_of("auteur")), "sub": "auteur", "perspective": "author"},
-    )  # fmt: skip
+    await people.invite(cid, "auteur", "author")
     await people.call(
         "PUT", f"/v1/campaigns/{cid}/assessments/final", "auteur", "evaluator",
         json={"scores": dict.fromkeys(MANDATORY_CRITERIA, 4)},
@@ -233,10 +232,7 @@ async def test_a_campaign_whose_experts_never_answered_closes_only_on_request_an
 
 async def test_the_campaign_report_prints_as_html_and_pdf(people: People) -> None:
     cid = (await open_campaign(people)).json()["id"]
-    await people.call(
-        "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
-        json={"org_id": str(org_of("auteur")), "sub": "auteur", "perspective": "author"},
-    )  # fmt: skip
+    await people.invite(cid, "auteur", "author")
     await people.call(
         "PUT", f"/v1/campaigns/{cid}/assessments/final", "auteur", "evaluator",
         json={"scores": dict.fromkeys(MANDATORY_CRITERIA, 4), "strong_points": "<b>Ateliers</b> appréciés"},
@@ -253,10 +249,7 @@ async def test_the_campaign_report_prints_as_html_and_pdf(people: People) -> Non
 async def test_an_evaluator_reads_back_their_own_assessment_and_nobody_elses(people: People) -> None:
     cid = (await open_campaign(people)).json()["id"]
     for sub, perspective in (("expert-1", "external_expert"), ("pair", "peer")):
-        await people.call(
-            "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
-            json={"org_id": str(org_of(sub)), "sub": sub, "perspective": perspective},
-        )  # fmt: skip
+        await people.invite(cid, sub, perspective)
     mine = {"scores": {"innovation": 4, "usefulness": 5}, "weaknesses": "Peu de places en Sud-Loire."}
     sent = await people.call(
         "PUT", f"/v1/campaigns/{cid}/assessments/final", "expert-1", "evaluator", json=mine
@@ -294,21 +287,12 @@ async def test_an_outside_view_comes_from_outside_and_an_invitation_is_for_its_o
     # The PLIE runs the campaign: none of its staff, nor the coordination's, is an external expert,
     # and a peer is not one of its own either.
     for org, perspective in ((PLIE, "external_expert"), (COORDINATION, "external_expert"), (PLIE, "peer")):
-        refused = await people.call(
-            "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
-            json={"org_id": str(org), "sub": "collegue", "perspective": perspective},
-        )  # fmt: skip
+        refused = await people.invite(cid, "collegue", perspective, org=org)
         assert refused.status_code == 422, (org, perspective, refused.text)
         assert refused.json()["errors"][0]["field"] == "perspective"
-    author = await people.call(
-        "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
-        json={"org_id": str(PLIE), "sub": "collegue", "perspective": "author"},
-    )  # fmt: skip
+    author = await people.invite(cid, "collegue", "author", org=PLIE)
     assert author.status_code == 201, author.text  # the action's own staff assess it as its authors
-    invited = await people.call(
-        "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
-        json={"org_id": str(org_of("expert-1")), "sub": "expert-1", "perspective": "external_expert"},
-    )  # fmt: skip
+    invited = await people.invite(cid, "expert-1", "external_expert")
     assert invited.status_code == 201, invited.text
     # The same account signed in for another organisation is not the one invited: nothing to see or send.
     elsewhere = people.headers("expert-1", "evaluator", org=uuid.uuid4())
@@ -327,10 +311,7 @@ async def test_an_evaluator_reads_the_others_results_only_once_their_own_grid_is
 ) -> None:
     cid = (await open_campaign(people)).json()["id"]
     for sub, perspective in (("auteur", "author"), ("expert-1", "external_expert")):
-        await people.call(
-            "POST", f"/v1/campaigns/{cid}/evaluators", "coord", "coordinator",
-            json={"org_id": str(org_of(sub)), "sub": sub, "perspective": perspective},
-        )  # fmt: skip
+        await people.invite(cid, sub, perspective)
     await people.call(
         "PUT", f"/v1/campaigns/{cid}/assessments/final", "expert-1", "evaluator",
         json={"scores": {"innovation": 2}, "weaknesses": "Trop peu de places."},
