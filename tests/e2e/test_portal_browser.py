@@ -572,6 +572,9 @@ def test_the_referent_records_the_exit_as_a_situation_then_the_situation_at_six_
         page.wait_for_timeout(1000)
         page.reload()
     expect(page.locator("#parcours")).to_contain_text("Service civique")
+    # Out of the pact, nobody refers them any more (the API would refuse): the button is gone, said why.
+    expect(page.get_by_role("link", name="Orienter cette personne")).to_have_count(0)
+    expect(page.locator("#sortie-pas-d-orientation")).to_contain_text("n'est plus orientée")
     page.locator("label[for=echeance-6]").click()
     page.get_by_label("Situation de la personne").select_option("volunteering")
     page.get_by_role("button", name="Enregistrer la situation").click()
