@@ -16,12 +16,12 @@ from sqlalchemy import text
 from temporalio.client import ScheduleOverlapPolicy
 
 from relais_dev.stack import Stack
-from relais_dev.testing import eventually
+from relais_dev.testing import eventually, last_scheduled_result, triggered_schedule
 from relais_evaluation.adapters.workflows.activities import ErasureActivities
 from relais_evaluation.adapters.workflows.erasures import ApplyDueErasuresWorkflow, ensure_erasure_schedule
 from relais_evaluation.domain.pseudonym import subject_key
 from relais_evaluation.entrypoints import worker as worker_entrypoint
-from relais_shared.temporal import connect_temporal, make_worker
+from relais_shared.temporal import connect_temporal
 
 from .conftest import PACT_KEY, Store
 from .test_erasure_grace import event, live, people, referent
@@ -50,27 +50,15 @@ async def test_the_workers_schedule_unlinks_a_person_once_the_grace_period_is_ov
     client = await connect_temporal(stack.temporal_address)
     task_queue = f"test-erasure-sweep-{uuid.uuid4().hex[:8]}"
     sweep = ErasureActivities(store.sessions, GRACE)
-    async with make_worker(
-        client,
-        task_queue=task_queue,
-        workflows=[ApplyDueErasuresWorkflow],
-        activities=[sweep.apply_due_erasures],
-    ):
-        schedule_id = await ensure_erasure_schedule(client, task_queue)
-        assert await ensure_erasure_schedule(client, task_queue) == schedule_id  # a second worker's start
-        handle = client.get_schedule_handle(schedule_id)
-        try:
-            await handle.trigger()
+    async with triggered_schedule(
+        client, ensure_erasure_schedule, task_queue, [ApplyDueErasuresWorkflow], [sweep.apply_due_erasures]
+    ) as handle:
 
-            async def unlinked() -> bool:
-                return (None, 2) in await people(store)
+        async def unlinked() -> bool:
+            return (None, 2) in await people(store)
 
-            await eventually(unlinked, "the due erasure applied by the scheduled sweep", timeout=30)
-            [run] = (await handle.describe()).info.recent_actions
-            result = await client.get_workflow_handle(run.action.workflow_id).result()
-            assert result == 1  # the history holds a count, no subject
-        finally:
-            await handle.delete()
+        await eventually(unlinked, "the due erasure applied by the scheduled sweep", timeout=30)
+        assert await last_scheduled_result(client, handle) == 1  # the history holds a count, no subject
     # The other erasure is within its grace period: still linked, its facts still counted.
     assert await people(store) == sorted([(None, 2), (recent_key, 2)], key=repr)
 

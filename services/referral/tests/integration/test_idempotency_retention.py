@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import select, update
 
 from relais_dev.stack import Stack
-from relais_dev.testing import eventually
+from relais_dev.testing import eventually, last_scheduled_result, triggered_schedule
 from relais_referral.db.models import infra
 from relais_referral.entrypoints import worker as worker_entrypoint
 from relais_referral.workflows.housekeeping import HousekeepingActivities, PurgeIdempotencyKeysWorkflow
 from relais_referral.workflows.schedules import ensure_purge_schedule
-from relais_shared.temporal import connect_temporal, make_worker
+from relais_shared.temporal import connect_temporal
 
 from .conftest import Pact
 
@@ -57,28 +57,20 @@ async def test_the_workers_schedule_purges_idempotency_keys_older_than_their_ret
     client = await connect_temporal(stack.temporal_address)
     task_queue = f"test-housekeeping-{uuid.uuid4().hex[:8]}"
     housekeeping = HousekeepingActivities(sessions, timedelta(hours=24))
-    async with make_worker(
+    async with triggered_schedule(
         client,
-        task_queue=task_queue,
-        workflows=[PurgeIdempotencyKeysWorkflow],
-        activities=[housekeeping.purge_idempotency_keys],
-    ):
-        schedule_id = await ensure_purge_schedule(client, task_queue)
-        assert await ensure_purge_schedule(client, task_queue) == schedule_id  # a second worker's start
-        handle = client.get_schedule_handle(schedule_id)
-        try:
-            await handle.trigger()
+        ensure_purge_schedule,
+        task_queue,
+        [PurgeIdempotencyKeysWorkflow],
+        [housekeeping.purge_idempotency_keys],
+    ) as handle:
 
-            async def purged() -> bool:
-                return not await _stored(pact, old_key)
+        async def purged() -> bool:
+            return not await _stored(pact, old_key)
 
-            await eventually(purged, "the expired key purged by the scheduled workflow", timeout=30)
-            description = await handle.describe()
-            [run] = description.info.recent_actions
-            result = await client.get_workflow_handle(run.action.workflow_id).result()
-            assert isinstance(result, int) and result >= 1  # the history holds a count, no answer
-        finally:
-            await handle.delete()
+        await eventually(purged, "the expired key purged by the scheduled workflow", timeout=30)
+        result = await last_scheduled_result(client, handle)
+        assert isinstance(result, int) and result >= 1  # the history holds a count, no answer
 
     assert await _stored(pact, new_key)  # within its retention: still replayed
     replay = await _refer_with_key(pact, new_person, "plie", new_key)

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import select, update
 
 from relais_dev.stack import Stack
-from relais_dev.testing import eventually
+from relais_dev.testing import eventually, triggered_schedule
 from relais_referral.bootstrap import bootstrap
 from relais_referral.db.models import JobseekerRow, JourneyEntryRow, ReferralRow, infra
 from relais_referral.settings import ReferralSettings
 from relais_referral.workflows.retention import EraseExpiredJobseekersWorkflow, RetentionActivities
 from relais_referral.workflows.schedules import ensure_erasure_schedule
-from relais_shared.temporal import connect_temporal, make_worker
+from relais_shared.temporal import connect_temporal
 
 from .conftest import Pact
 
@@ -137,26 +137,20 @@ async def test_the_retention_schedule_erases_people_past_their_period_only(pact:
     task_queue = f"test-retention-{uuid.uuid4().hex[:8]}"
     adapters = bootstrap(ReferralSettings(), sessions=sessions)
     retention = RetentionActivities(adapters.uow, adapters.context, {"public_interest_mission": 24, "*": 24})
-    async with make_worker(
+    async with triggered_schedule(
         client,
-        task_queue=task_queue,
-        workflows=[EraseExpiredJobseekersWorkflow],
-        activities=[retention.erase_expired],
+        ensure_erasure_schedule,
+        task_queue,
+        [EraseExpiredJobseekersWorkflow],
+        [retention.erase_expired],
     ):
-        schedule_id = await ensure_erasure_schedule(client, task_queue)
-        assert await ensure_erasure_schedule(client, task_queue) == schedule_id  # a second worker's start
-        handle = client.get_schedule_handle(schedule_id)
-        try:
-            await handle.trigger()
 
-            async def erased() -> bool:
-                async with sessions() as session:
-                    row = await session.get(JobseekerRow, uuid.UUID(due), populate_existing=True)
-                    return row is not None and row.erased_at is not None
+        async def erased() -> bool:
+            async with sessions() as session:
+                row = await session.get(JobseekerRow, uuid.UUID(due), populate_existing=True)
+                return row is not None and row.erased_at is not None
 
-            await eventually(erased, "the person past the retention erased by the schedule", timeout=30)
-        finally:
-            await handle.delete()
+        await eventually(erased, "the person past the retention erased by the schedule", timeout=30)
 
     async with sessions() as session:
         rows = {

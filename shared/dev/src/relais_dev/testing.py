@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from relais_shared.temporal import make_worker
 
 RETRYABLE: tuple[type[BaseException], ...] = (OSError,)
 
@@ -194,3 +197,30 @@ def app_client(app: Any, name: str) -> Any:
             yield http
 
     return client()
+
+
+@contextlib.asynccontextmanager
+async def triggered_schedule(
+    client: Any,
+    ensure: Callable[[Any, str], Awaitable[str]],
+    task_queue: str,
+    workflows: Sequence[type],
+    activities: Sequence[Callable[..., Any]],
+) -> AsyncIterator[Any]:
+    """A worker on ``task_queue`` and its schedule, made as each worker's start makes it (twice: the
+    same id), triggered once; yields the schedule's handle, deleted afterwards."""
+    async with make_worker(client, task_queue=task_queue, workflows=workflows, activities=activities):
+        schedule_id = await ensure(client, task_queue)
+        assert await ensure(client, task_queue) == schedule_id  # a second worker's start
+        handle = client.get_schedule_handle(schedule_id)
+        try:
+            await handle.trigger()
+            yield handle
+        finally:
+            await handle.delete()
+
+
+async def last_scheduled_result(client: Any, handle: Any) -> Any:
+    """The result of the one run the schedule started (what its workflow history holds)."""
+    [run] = (await handle.describe()).info.recent_actions
+    return await client.get_workflow_handle(run.action.workflow_id).result()
