@@ -40,6 +40,7 @@ from relais_portal.referral_api import ApiProblem
 from relais_portal.session import Session
 from relais_portal.settings import PortalSettings
 from relais_portal.web.deps import PARIS, CsrfSession, CurrentSession, Directory, DirectoryDep, render
+from relais_portal.web.labels import REFUSAL_REASONS
 
 router = APIRouter(prefix="/evaluation", tags=["évaluation"])
 READERS = ("coordinator", "evaluator")
@@ -94,6 +95,16 @@ FUNNEL = Translated(
         "days_to_acknowledge_mean": N_("Délai moyen d'accusé de réception (jours)"),
     }
 )
+# A return's reason (the evaluation service's ``return_reason``): the receiver's refusal reason, or how
+# the referral came back without one. In a table, « other » needs no mention of the form's comment.
+RETURN_REASONS = REFUSAL_REASONS | {
+    "other": N_("Autre motif"),
+    "refused": N_("Refus sans motif enregistré"),
+    "expired": N_("Expirée sans réponse"),
+}
+# The pact's delays (DOMAIN.md « Indicators »; the evaluation service's defaults, which its tables do not
+# state): oriented within 45 days, accompanied within 30.
+ORIENTATION_DAYS, ACCOMPANIMENT_DAYS = 45, 30
 PERSPECTIVES = Translated(
     {"author": N_("Auteurs"), "peer": N_("Pairs"), "external_expert": N_("Experts externes")}
 )
@@ -366,9 +377,8 @@ async def _funnel(d: Dashboard) -> Figure:
     return figure
 
 
-async def _deadlines(d: Dashboard, names: dict[str, str]) -> Figure:
+def _deadlines(d: Dashboard, table: dict[str, Any] | str, names: dict[str, str]) -> Figure:
     title = _("Délais d'accusé de réception tenus, par paire d'organisations")
-    table = await d.table("referral_funnel", "organisation_pair")
     if isinstance(table, str):
         return _refused("delais", title, table)
     measures = ("submitted", "acknowledged_on_time_rate", "days_to_acknowledge_mean")
@@ -478,6 +488,141 @@ async def _clause_hours(d: Dashboard) -> Figure:
     return figure
 
 
+def _organisation_ids(table: dict[str, Any] | str, dimension: str) -> set[str]:
+    """The organisations a table names (by id, a pair as « sender → receiver »): the directory names them."""
+    if isinstance(table, str):
+        return set()
+    return {i for row in _by(table, dimension) for i in row["dimensions"][dimension].split(" → ")}
+
+
+def _labelled(table: dict[str, Any], dimension: str, labels: Translated) -> list[tuple[str, dict[str, Any]]]:
+    """A table's rows by one dimension's values, in words and in the order of their labels (« non
+    renseigné » last; a value the portal has no word for after them, as the API writes it)."""
+    order = {code: i for i, code in enumerate(labels)}
+
+    def value(row: dict[str, Any]) -> str:
+        return str(row["dimensions"][dimension])
+
+    rows = sorted(_by(table, dimension), key=lambda r: (order.get(value(r), len(order)), value(r)))
+    return [(labels.get(value(r), value(r)), r) for r in rows]
+
+
+def _axis_rows(table: dict[str, Any], axis: str) -> list[tuple[str, dict[str, Any]]]:
+    """A table's rows by an equality axis's values, then its total (none when the table is empty)."""
+    return [*_labelled(table, axis, AXIS_VALUES), (_("Ensemble"), _total(table))] if table["rows"] else []
+
+
+def _orientation_delays(d: Dashboard, table: dict[str, Any] | str) -> Figure:
+    title = _(
+        "Personnes orientées pour la première fois : prises en charge en %(oriented)s jours, "
+        "accompagnées en %(accompanied)s jours, par %(axis)s"
+    ) % {"oriented": ORIENTATION_DAYS, "accompanied": ACCOMPANIMENT_DAYS, "axis": AXES[d.axis].lower()}
+    if isinstance(table, str):
+        return _refused("delais-orientation", title, table)
+    measures = ("people", "oriented_in_time", "oriented_rate", "accompanied_in_time", "accompanied_rate")
+    lines = _axis_rows(table, d.axis)
+    rows = [(label, [_cell(table, r, m) for m in measures]) for label, r in lines]
+    oriented = _("Part prise en charge en %(days)s jours") % {"days": ORIENTATION_DAYS}
+    accompanied = _("Part accompagnée en %(days)s jours") % {"days": ACCOMPANIMENT_DAYS}
+    # The API's rates, as it publishes them (what they divide by is its rule): the portal draws them.
+    chart = _chart(
+        "bar",
+        [label for label, _ in rows],
+        [(f"{oriented} (%)", [c[2] for _, c in rows]), (f"{accompanied} (%)", [c[4] for _, c in rows])],
+        y_min=0,
+        y_max=100,
+    )
+    columns = [
+        AXES[d.axis],
+        _("Personnes orientées pour la première fois"),
+        _("Prises en charge en %(days)s jours") % {"days": ORIENTATION_DAYS},
+        oriented,
+        _("Reçues en %(days)s jours (premier rendez-vous honoré)") % {"days": ACCOMPANIMENT_DAYS},
+        accompanied,
+    ]
+    figure = Figure(
+        "delais-orientation",
+        title,
+        columns,
+        rows,
+        chart if rows else None,
+        d.csv_url("orientation_delays", d.axis),
+    )
+    figure.notes.append(
+        _(
+            "Personnes dont la première orientation a été envoyée pendant la période ; délais en jours "
+            "calendaires depuis cet envoi."
+        )
+    )
+    return figure
+
+
+def _training(d: Dashboard, table: dict[str, Any] | str, names: dict[str, str]) -> Figure:
+    title = _("Formations : inscriptions, achèvements et abandons, par organisme de formation")
+    if isinstance(table, str):
+        return _refused("formations", title, table)
+    measures = ("confirmed", "completed", "abandoned", "certified", "completion_rate", "abandonment_rate")
+    providers = [
+        (names.get(r["dimensions"]["organisation"]) or _("Organisation inconnue"), r)
+        for r in _by(table, "organisation")
+    ]
+    rows = [(label, [_cell(table, r, m) for m in measures]) for label, r in sorted(providers)]
+    labels = [label for label, _ in rows]
+    if table["rows"]:
+        rows.append((_("Ensemble"), [_cell(table, _total(table), m) for m in measures]))
+    chart = _chart(
+        "bar",
+        labels,
+        [
+            (_("Taux d'achèvement (%)"), [c[4] for _, c in rows[: len(labels)]]),
+            (_("Taux d'abandon (%)"), [c[5] for _, c in rows[: len(labels)]]),
+        ],
+        horizontal="true",
+    )
+    columns = [
+        _("Organisme de formation"),
+        _("Inscriptions confirmées"),
+        _("Formations achevées"),
+        _("Abandons"),
+        _("Certifications obtenues"),
+        _("Taux d'achèvement"),
+        _("Taux d'abandon"),
+    ]
+    figure = Figure(
+        "formations", title, columns, rows, chart if labels else None, d.csv_url("training", "organisation")
+    )
+    figure.notes.append(_("Inscriptions confirmées pendant la période, et leur issue à ce jour."))
+    return figure
+
+
+def _returns(d: Dashboard, table: dict[str, Any] | str) -> Figure:
+    title = _("Retours à l'envoyeur, par motif")
+    if isinstance(table, str):
+        return _refused("retours", title, table)
+    measures = ("returned_to_sender", "refused", "expired")
+    rows = [
+        (label, [_cell(table, r, m) for m in measures])
+        for label, r in _labelled(table, "return_reason", RETURN_REASONS)
+    ]
+    labels = [label for label, _ in rows]
+    chart = _chart("bar", labels, [(_("Retours à l'envoyeur"), [c[0] for _, c in rows])], horizontal="true")
+    if table["rows"]:
+        rows.append((_("Ensemble"), [_cell(table, _total(table), m) for m in measures]))
+    columns = [_("Motif"), _("Retours à l'envoyeur"), _("dont refus"), _("dont expirations sans réponse")]
+    figure = Figure(
+        "retours",
+        title,
+        columns,
+        rows,
+        chart if labels else None,
+        d.csv_url("returns_to_sender", "return_reason"),
+    )
+    figure.notes.append(
+        _("Motif du refus donné par la structure qui a reçu l'orientation ; une expiration n'en a pas.")
+    )
+    return figure
+
+
 async def _exits(d: Dashboard, definitions: list[dict[str, Any]]) -> Figure:
     """One table with the definitions side by side (the same exits, classified twice), one chart each."""
     table = await d.table("exits", d.axis)
@@ -487,9 +632,9 @@ async def _exits(d: Dashboard, definitions: list[dict[str, Any]]) -> Figure:
     }
     if isinstance(table, str):
         return _refused("sorties", title, table)
-    values = sorted(_by(table, d.axis), key=lambda r: r["dimensions"][d.axis])
-    labels = [AXIS_VALUES.get(r["dimensions"][d.axis], r["dimensions"][d.axis]) for r in values]
-    lines = [*values, _total(table)]
+    axis_rows = _axis_rows(table, d.axis)
+    values = [r for _label, r in axis_rows[:-1]]  # without the total: the charts draw the axis's values
+    labels = [label for label, _r in axis_rows[:-1]]
     columns, measures = [AXES[d.axis], _("Sorties observées")], ["exits"]
     groups: list[tuple[str, int]] = [("", 2)]
     charts = []
@@ -506,10 +651,7 @@ async def _exits(d: Dashboard, definitions: list[dict[str, Any]]) -> Figure:
         ]
         if values:
             charts.append((definition["label"], _chart("bar", labels, series, stacked="true")))
-    rows = [
-        (label, [_cell(table, r, m) for m in measures])
-        for label, r in zip([*labels, _("Ensemble")], lines, strict=True)
-    ]
+    rows = [(label, [_cell(table, r, m) for m in measures]) for label, r in axis_rows]
     figure = Figure("sorties", title, columns, rows, None, d.csv_url("exits", d.axis), groups=groups)
     figure.charts = charts
     if d.horizon:
@@ -576,18 +718,24 @@ async def dashboard(
     board = _board(evaluation, du, au, territoire, axe, horizon, errors)
     period = board.period
     definitions = await evaluation.get("/v1/exit-definitions")
-    funnel, pairs, (unaccompanied, headline), hours, exits = await asyncio.gather(
-        _funnel(board),
-        board.table("referral_funnel", "organisation_pair"),
-        _unaccompanied(board),
-        _clause_hours(board),
-        _exits(board, definitions),
+    # The figures the portal builds from its own calls, and the tables whose figures need names too.
+    (
+        (funnel, (unaccompanied, headline), hours, exits),
+        (pairs, returns, delays, training),
+    ) = await asyncio.gather(
+        asyncio.gather(
+            _funnel(board), _unaccompanied(board), _clause_hours(board), _exits(board, definitions)
+        ),
+        asyncio.gather(
+            board.table("referral_funnel", "organisation_pair"),
+            board.table("returns_to_sender", "return_reason"),
+            board.table("orientation_delays", board.axis),
+            board.table("training", "organisation"),
+        ),
     )
-    org_ids = set()
-    if isinstance(pairs, dict):
-        for row in _by(pairs, "organisation_pair"):
-            org_ids.update(row["dimensions"]["organisation_pair"].split(" → "))
-    deadlines = await _deadlines(board, await directory.names(org_ids))
+    names = await directory.names(
+        _organisation_ids(pairs, "organisation_pair") | _organisation_ids(training, "organisation")
+    )
     return render(
         request,
         "evaluation/dashboard.html",
@@ -606,8 +754,13 @@ async def dashboard(
         axes=AXES,
         horizons=HORIZONS,
         funnel=funnel,
-        deadlines=deadlines,
+        deadlines=_deadlines(board, pairs, names),
+        returns=_returns(board, returns),
         unaccompanied=unaccompanied,
+        delays=_orientation_delays(board, delays),
+        orientation_days=ORIENTATION_DAYS,
+        accompaniment_days=ACCOMPANIMENT_DAYS,
+        training=_training(board, training, names),
         headline=headline,
         hours=hours,
         exits=exits,
@@ -669,7 +822,15 @@ def _typed(value: Any) -> Any:
     return value
 
 
-EXPORTS = {"referral_funnel", "unaccompanied_over_time", "clause_hours", "exits"}
+EXPORTS = {
+    "referral_funnel",
+    "returns_to_sender",
+    "unaccompanied_over_time",
+    "orientation_delays",
+    "training",
+    "clause_hours",
+    "exits",
+}
 
 
 @router.get("/export/{name}.{extension}", summary="Un indicateur en CSV ou XLSX (les chiffres du tableau)")
@@ -698,9 +859,18 @@ async def export(
         if figure.refused:
             return Response(figure.refused, status_code=403, media_type="text/plain; charset=utf-8")
         return _spreadsheet(_figure_rows(figure, period), extension, stem)
-    params = board.params(name, par if re.fullmatch(r"[a-z_]{1,40}", par) else "")
-    found = await evaluation.download(f"/v1/indicators/{name}/export", format="csv", **params)
-    return _spreadsheet(await _named(found.content, directory), extension, stem)
+    par = par if re.fullmatch(r"[a-z_]{1,40}", par) else ""
+    found = await evaluation.download(
+        f"/v1/indicators/{name}/export", format="csv", **board.params(name, par)
+    )
+    rows = await _named(found.content, directory)
+    # The service writes its codes; the file says them in words, as the table does.
+    words = RETURN_REASONS if par == "return_reason" else AXIS_VALUES if par in AXES else None
+    if words is not None:
+        for row in rows[2:]:  # after the title and the columns: the dimension's value first
+            if row:
+                row[0] = words.get(row[0], row[0])
+    return _spreadsheet(rows, extension, stem)
 
 
 _ORG_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

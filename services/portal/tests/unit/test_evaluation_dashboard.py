@@ -1,0 +1,323 @@
+"""The coordinators' dashboard on a stubbed evaluation API: orientation delays by equality axis, training by
+provider and returns to sender by reason, each with the API's own figures and rates, suppressed cells in
+words, its refusal in words, and its CSV; the exports say the service's codes in words."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable, Iterator
+from html import unescape
+from html.parser import HTMLParser
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from relais_dev.testing import free_port
+from relais_portal.app import create_app
+from relais_portal.evaluation_api import EvaluationApi, evaluation_api_of
+from relais_portal.session import COOKIE
+from relais_portal.settings import PortalSettings
+
+PROVIDER = "3c2b1a0f-9e8d-4c7b-a6f5-e4d3c2b1a0f9"
+UNLISTED = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+S = {"value": None, "suppressed": True}  # a cell the API keeps secret
+
+
+def shown(value: float) -> dict[str, Any]:
+    return {"value": value, "suppressed": False}
+
+
+def indicator(measures: dict[str, str], rows: list[tuple[dict[str, str | None], dict[str, Any]]]) -> Any:
+    """A table as ``GET /v1/indicators/{name}`` answers it."""
+    return {
+        "threshold": 3,
+        "definitions": [],
+        "measures": [{"key": k, "label": k, "kind": kind} for k, kind in measures.items()],
+        "rows": [{"dimensions": dims, "values": values} for dims, values in rows],
+    }
+
+
+DELAYS = {
+    "people": "count",
+    "oriented_in_time": "count",
+    "oriented_rate": "rate",
+    "accompanied_in_time": "count",
+    "accompanied_rate": "rate",
+}
+TRAINING = {
+    "confirmed": "count",
+    "completed": "count",
+    "abandoned": "count",
+    "certified": "count",
+    "completion_rate": "rate",
+    "abandonment_rate": "rate",
+}
+RETURNS = {"returned_to_sender": "count", "refused": "count", "expired": "count"}
+
+
+def delays(axis: str) -> Any:
+    # The rates are the API's (0.6 and 0.45 are not 3 / 4 nor 2 / 4): the page shows them, never its own.
+    values = {
+        "F": {
+            "people": shown(4),
+            "oriented_in_time": shown(3),
+            "oriented_rate": shown(0.6),
+            "accompanied_in_time": S,
+            "accompanied_rate": S,
+        },
+        "M": dict.fromkeys(DELAYS, S),
+        "unknown": {"people": shown(5), "oriented_in_time": shown(5), "oriented_rate": shown(1)},
+        "26_49": {"people": shown(6)},
+        "under_26": {"people": shown(3)},
+    }
+    total = {"people": shown(11), "oriented_in_time": shown(9), "oriented_rate": shown(0.45)}
+    wanted = ("F", "M", "unknown") if axis == "sex" else ("unknown", "26_49", "under_26")
+    return indicator(DELAYS, [*(({axis: v}, values[v]) for v in wanted), ({axis: None}, total)])
+
+
+def training() -> Any:
+    provider = {
+        "confirmed": shown(12),
+        "completed": shown(7),
+        "abandoned": shown(4),
+        "certified": S,
+        "completion_rate": shown(0.55),
+        "abandonment_rate": shown(0.3),
+    }
+    unlisted = {"confirmed": shown(3), "completed": S, "abandoned": S}
+    total = {"confirmed": shown(15), "completed": shown(9), "abandoned": shown(5)}
+    return indicator(
+        TRAINING,
+        [
+            ({"organisation": PROVIDER}, provider),
+            ({"organisation": UNLISTED}, unlisted),
+            ({"organisation": None}, total),
+        ],
+    )
+
+
+def returns() -> Any:
+    return indicator(
+        RETURNS,
+        [
+            ({"return_reason": "expired"}, {"returned_to_sender": shown(5), "expired": shown(5)}),
+            ({"return_reason": "no_capacity"}, {"returned_to_sender": shown(4), "refused": shown(4)}),
+            ({"return_reason": "other"}, {"returned_to_sender": S, "refused": S}),
+            ({"return_reason": None}, {"returned_to_sender": shown(10), "refused": S, "expired": shown(5)}),
+        ],
+    )
+
+
+class EvaluationStub:
+    """The evaluation API: the three indicators above, a bare total for every other, refusals on demand."""
+
+    def __init__(self, refused: tuple[str, ...] = ()) -> None:
+        self.refused = refused
+        self.calls: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append(request)
+        path, params = request.url.path, request.url.params
+        if path == "/v1/exit-definitions":
+            return httpx.Response(200, json=[])
+        name = path.removeprefix("/v1/indicators/").removesuffix("/export")
+        if name in self.refused:
+            return httpx.Response(403, json={"title": "Accès refusé", "detail": "Réservé à la coordination."})
+        if path.endswith("/export"):
+            csv = "\ufeffRetours — du 2025-01-01 au 2025-03-31 (seuil 3)\nMotif de retour;Retours\n"
+            csv += "no_capacity;4\nexpired;5\nnew_code;7\nTotal;10\n"
+            return httpx.Response(200, content=csv.encode(), headers={"content-type": "text/csv"})
+        tables: dict[str, Callable[[], Any]] = {
+            "orientation_delays": lambda: delays(params["group_by"]),
+            "training": training,
+            "returns_to_sender": returns,
+        }
+        if name in tables:
+            return httpx.Response(200, json=tables[name]())
+        return httpx.Response(200, json=indicator({}, [({}, {})]))
+
+
+class Names:
+    """The directory: the provider is listed, the other organisation is not."""
+
+    async def names(self, ids: set[str]) -> dict[str, str]:
+        return {i: "Organisme de formation Alpha" if i == PROVIDER else "" for i in ids}
+
+
+def dashboard_client(stub: EvaluationStub) -> Iterator[TestClient]:
+    down = (
+        f"http://127.0.0.1:{free_port()}"  # the stub answers for the evaluation API; nothing else is called
+    )
+    settings = PortalSettings(referral_url=down, evaluation_url=down, api_timeout_s=1)
+    app = create_app(settings)
+
+    async def evaluation() -> AsyncIterator[EvaluationApi]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(stub), base_url="http://e") as client:
+            yield EvaluationApi(client, "t")
+
+    app.dependency_overrides[evaluation_api_of] = evaluation
+    with TestClient(app, follow_redirects=False) as client:
+        app.state.directory = Names()
+        codec = app.state.sessions_codec
+        session = codec.new(
+            token="t",
+            sub="s",
+            org_id="o",
+            org_name="Coordination",
+            org_kind="pact_coordination",
+            role="coordinator",
+        )
+        client.cookies.set(COOKIE, codec.dumps(session))
+        yield client
+
+
+@pytest.fixture
+def stub() -> EvaluationStub:
+    return EvaluationStub()
+
+
+@pytest.fixture
+def client(stub: EvaluationStub) -> Iterator[TestClient]:
+    yield from dashboard_client(stub)
+
+
+class Tables(HTMLParser):
+    """Each table of a page as {row header: [cell texts]}, by the table's id."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tables: dict[str, dict[str, list[str]]] = {}
+        self._table = self._text = ""
+        self._row: list[str] = []
+        self._in_cell = False
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._table = dict(attrs).get("id") or ""
+            self.tables[self._table] = {}
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("th", "td"):
+            self._in_cell, self._text = True, ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("th", "td"):
+            self._in_cell = False
+            self._row.append(re.sub(r"\s+", " ", self._text).strip())
+        elif tag == "tr" and self._row:
+            self.tables[self._table][self._row[0]] = self._row[1:]
+
+    def handle_data(self, data: str) -> None:
+        if self._in_cell:
+            self._text += data
+
+
+def page(
+    client: TestClient, query: str = "du=2025-01&au=2025-03"
+) -> tuple[str, dict[str, dict[str, list[str]]]]:
+    answer = client.get(f"/evaluation?{query}")
+    assert answer.status_code == 200, answer.text
+    return unescape(answer.text), Tables(answer.text).tables
+
+
+def section(html: str, key: str) -> str:
+    start = html.index(f'<section class="relais-figure" id="{key}"')
+    return html[start : html.index("</section>", start)]
+
+
+SECRET = "secret statistique"
+
+
+def test_orientation_delays_show_the_apis_counts_and_rates_by_the_chosen_axis_with_secret_cells(
+    client: TestClient, stub: EvaluationStub
+) -> None:
+    html, tables = page(client)
+    delays_table = tables["tableau-delais-orientation"]
+    # Columns: people, taken in charge in 45 days, its share, seen in 30 days, its share.
+    assert delays_table["Femmes"] == ["4", "3", "60 %", SECRET, SECRET]
+    assert delays_table["Hommes"] == [SECRET] * 5
+    assert delays_table["Ensemble"] == ["11", "9", "45 %", "—", "—"]  # not published: not invented
+    assert list(delays_table)[1:] == ["Femmes", "Hommes", "Non renseigné", "Ensemble"]  # under the header
+    figure = section(html, "delais-orientation")
+    assert "prises en charge en 45 jours, accompagnées en 30 jours, par sexe" in figure
+    assert "<bar-chart" in figure
+    assert "/evaluation/export/orientation_delays.csv?du=2025-01&au=2025-03&par=sex" in figure
+    assert "moins de 3 personnes" in figure  # the secret cells explained
+    asked = [r.url.params.get("group_by") for r in stub.calls if r.url.path.endswith("/orientation_delays")]
+    assert asked == ["sex"]
+
+
+def test_orientation_delays_follow_the_axis_selector_in_reading_order(
+    client: TestClient, stub: EvaluationStub
+) -> None:
+    html, tables = page(client, "du=2025-01&au=2025-03&axe=age_band")
+    assert list(tables["tableau-delais-orientation"])[1:] == [
+        "Moins de 26 ans",
+        "26 à 49 ans",
+        "Non renseigné",
+        "Ensemble",
+    ]
+    assert "par tranche d'âge" in section(html, "delais-orientation")
+    assert "orientation_delays.csv?du=2025-01&au=2025-03&par=age_band" in section(html, "delais-orientation")
+
+
+def test_training_by_provider_named_from_the_directory_with_the_apis_rates(client: TestClient) -> None:
+    html, tables = page(client)
+    training_table = tables["tableau-formations"]
+    # Confirmed, completed, abandoned, certified, completion rate, abandonment rate.
+    assert training_table["Organisme de formation Alpha"] == ["12", "7", "4", SECRET, "55 %", "30 %"]
+    assert training_table["Organisation inconnue"] == ["3", SECRET, SECRET, "—", "—", "—"]
+    assert training_table["Ensemble"][:3] == ["15", "9", "5"]
+    assert PROVIDER not in html and UNLISTED not in html
+    assert "/evaluation/export/training.csv?du=2025-01&au=2025-03&par=organisation" in section(
+        html, "formations"
+    )
+
+
+def test_returns_to_sender_by_reason_in_words(client: TestClient) -> None:
+    html, tables = page(client)
+    returns_table = tables["tableau-retours"]
+    assert list(returns_table) == [
+        "Motif",
+        "Plus de place disponible",
+        "Autre motif",
+        "Expirée sans réponse",
+        "Ensemble",
+    ]
+    assert returns_table["Plus de place disponible"] == ["4", "4", "—"]
+    assert returns_table["Autre motif"] == [SECRET, SECRET, "—"]
+    assert returns_table["Ensemble"] == ["10", SECRET, "5"]
+    figure = section(html, "retours")
+    assert "no_capacity" not in figure and "commentaire obligatoire" not in figure
+    assert "/evaluation/export/returns_to_sender.csv?du=2025-01&au=2025-03&par=return_reason" in figure
+    # Under « Orientations », after the funnel and the deadlines.
+    assert html.index('id="delais"') < html.index('id="retours"') < html.index('id="partie-personnes')
+
+
+def test_an_indicator_the_api_refuses_is_said_in_words_and_the_others_still_show() -> None:
+    for client in dashboard_client(EvaluationStub(refused=("orientation_delays", "training"))):
+        html, tables = page(client)
+        for key in ("delais-orientation", "formations"):
+            assert "Cet indicateur est réservé à la coordination du pacte" in section(html, key)
+        assert "tableau-delais-orientation" not in tables and "tableau-formations" not in tables
+        assert tables["tableau-retours"]["Ensemble"][0] == "10"
+
+
+def test_the_returns_export_says_each_reason_in_words(client: TestClient, stub: EvaluationStub) -> None:
+    answer = client.get("/evaluation/export/returns_to_sender.csv?du=2025-01&au=2025-03&par=return_reason")
+    assert answer.status_code == 200
+    lines = answer.content.decode("utf-8-sig").splitlines()
+    assert lines[2:] == [
+        "Plus de place disponible;4",
+        "Expirée sans réponse;5",
+        "new_code;7",  # a reason the portal has no word for yet: as the service wrote it
+        "Total;10",
+    ]
+    (call,) = [r for r in stub.calls if r.url.path.endswith("/export")]
+    assert call.url.path == "/v1/indicators/returns_to_sender/export"
+    assert call.url.params["group_by"] == "return_reason"
+    for name in ("orientation_delays", "training"):
+        assert client.get(f"/evaluation/export/{name}.xlsx?par=sex").status_code == 200
