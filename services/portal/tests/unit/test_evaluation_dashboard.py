@@ -22,6 +22,7 @@ from relais_portal.settings import PortalSettings
 
 PROVIDER = "3c2b1a0f-9e8d-4c7b-a6f5-e4d3c2b1a0f9"
 UNLISTED = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+ALSO_UNLISTED = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 S = {"value": None, "suppressed": True}  # a cell the API keeps secret
 
 
@@ -93,6 +94,7 @@ def training() -> Any:
         [
             ({"organisation": PROVIDER}, provider),
             ({"organisation": UNLISTED}, unlisted),
+            ({"organisation": ALSO_UNLISTED}, unlisted),
             ({"organisation": None}, total),
         ],
     )
@@ -271,7 +273,8 @@ def test_training_by_provider_named_from_the_directory_with_the_apis_rates(clien
     assert training_table["Organisme de formation Alpha"] == ["12", "7", "4", SECRET, "55 %", "30 %"]
     assert training_table["Organisation inconnue"] == ["3", SECRET, SECRET, "—", "—", "—"]
     assert training_table["Ensemble"][:3] == ["15", "9", "5"]
-    assert PROVIDER not in html and UNLISTED not in html
+    assert PROVIDER not in html and UNLISTED not in html and ALSO_UNLISTED not in html
+    assert html.count('<th scope="row">Organisation inconnue</th>') == 2  # each its own row
     assert "/evaluation/export/training.csv?du=2025-01&au=2025-03&par=organisation" in section(
         html, "formations"
     )

@@ -566,7 +566,9 @@ def _training(d: Dashboard, table: dict[str, Any] | str, names: dict[str, str]) 
         (names.get(r["dimensions"]["organisation"]) or _("Organisation inconnue"), r)
         for r in _by(table, "organisation")
     ]
-    rows = [(label, [_cell(table, r, m) for m in measures]) for label, r in sorted(providers)]
+    # By name (two organisations the directory does not know share theirs: never compare their rows).
+    providers.sort(key=lambda provider: provider[0])
+    rows = [(label, [_cell(table, r, m) for m in measures]) for label, r in providers]
     labels = [label for label, _ in rows]
     if table["rows"]:
         rows.append((_("Ensemble"), [_cell(table, _total(table), m) for m in measures]))
