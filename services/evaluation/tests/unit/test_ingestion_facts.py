@@ -59,6 +59,23 @@ def test_no_fact_carries_the_jobseeker_id() -> None:
     }
 
 
+def test_a_person_is_seen_at_the_appointment_not_when_its_outcome_was_recorded() -> None:
+    # Met on 8 February, recorded on 12 March: the 30 days of the first appointment honoured run to the
+    # meeting. An event published before the field existed has only the recording.
+    common = {"referral_id": str(uuid.uuid4()), "receiver_org_id": str(uuid.uuid4()), "no_shows": 0}
+    recorded = {**common, "outcome": "seen", "recorded_at": "2027-03-12T16:00:00+01:00"}
+    outcome = "referral.appointment_outcome_recorded.v1"
+    [late] = facts_of(envelope(outcome, **recorded, appointment_at="2027-02-08T09:30:00+01:00"), KEY)
+    assert isinstance(late, f.ReferralObserved)
+    assert late.values["seen_at"] == datetime(2027, 2, 8, 8, 30, tzinfo=UTC)
+    [older] = facts_of(envelope(outcome, **recorded), KEY)
+    assert isinstance(older, f.ReferralObserved)
+    assert older.values["seen_at"] == datetime(2027, 3, 12, 15, tzinfo=UTC)
+    [missed] = facts_of(envelope(outcome, **{**recorded, "outcome": "no_show"}), KEY)
+    assert isinstance(missed, f.ReferralObserved)
+    assert missed.values.get("seen_at") is None
+
+
 def test_an_event_of_a_type_the_store_does_not_use_gives_no_fact() -> None:
     assert facts_of(envelope("clauses.penalty_decided.v1", contract_id="x"), KEY) == []
     assert facts_of(envelope("something.new.v1"), KEY) == []

@@ -95,7 +95,9 @@ def facts_of(envelope: IncomingEnvelope, pact_key: str) -> list[f.Fact]:
         case c.AppointmentScheduled():
             return [referral(event, appointment_scheduled_at=event.appointment_at)]
         case c.AppointmentOutcomeRecorded():
-            seen_at = event.recorded_at if event.outcome == "seen" else None
+            # Seen at the appointment, not when the receiver got round to recording it (the 30 days of
+            # the first appointment honoured run to the meeting); older events only have the recording.
+            seen_at = (event.appointment_at or event.recorded_at) if event.outcome == "seen" else None
             return [referral(event, seen_at=seen_at, no_shows=event.no_shows)]
         case c.ReferralAccepted():
             return [referral(event, event.jobseeker_id, accepted_at=event.accepted_at)]
