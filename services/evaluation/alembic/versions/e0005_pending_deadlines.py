@@ -41,14 +41,18 @@ REFILL_REFERRAL_CELLS = (
 )
 
 
+# The ingestion's writers' lock, taken first as they take it (no batch meanwhile, and no deadlock).
+LOCK = "SELECT pg_advisory_xact_lock(hashtext('relais-evaluation-cells'))"
+
+
 def upgrade() -> None:
+    op.execute(LOCK)
     op.add_column('referral_cells', sa.Column('acknowledgement_due', sa.Date(), nullable=True))
     op.add_column('referral_cells', sa.Column('decided', sa.BigInteger(), nullable=False, server_default='0'))
     op.alter_column('referral_cells', 'decided', server_default=None)
     op.drop_index('uq_referral_cells_cell', table_name='referral_cells', postgresql_nulls_not_distinct=True)
     op.create_index('uq_referral_cells_cell', 'referral_cells', ['day', *ATTRIBUTES, 'acknowledgement_due'],
                     unique=True, postgresql_nulls_not_distinct=True)
-    op.execute("SELECT pg_advisory_xact_lock(hashtext('relais-evaluation-cells'))")  # no batch meanwhile
     op.execute('DELETE FROM referral_cells')
     op.execute(REFILL_REFERRAL_CELLS)
 
@@ -59,6 +63,7 @@ MEASURES = ['submitted', 'acknowledged', 'acknowledged_on_time', 'appointment_sc
 
 
 def downgrade() -> None:
+    op.execute(LOCK)
     # The cells of one day and attributes, whatever their due days, become one again.
     columns = ", ".join(['day', *ATTRIBUTES])
     sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)

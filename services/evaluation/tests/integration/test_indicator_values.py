@@ -20,7 +20,7 @@ from relais_evaluation.domain.pseudonym import subject_key
 from relais_shared.auth import DevIssuer
 
 from .conftest import PACT_KEY, Store, api_for
-from .synthetic_pact import ORGS, PARIS, PEOPLE, envelopes, schema_of
+from .synthetic_pact import ORGS, PARIS, PEOPLE, envelopes, ident, schema_of
 
 pytestmark = pytest.mark.integration
 # The quarter, looked at once every deadline of it is over (the rates count only what is due by then).
@@ -176,6 +176,25 @@ async def test_a_referral_still_within_its_acknowledgement_deadline_is_not_count
         7,
         pytest.approx(5 / 7),
     )
+
+
+async def test_an_answer_acknowledges_and_a_referral_withdrawn_before_its_due_day_owed_none(
+    store: Store, issuer: DevIssuer
+) -> None:
+    # The quarter without two acknowledgements: the PLIE fixed R3's appointment on 18 January without
+    # acknowledging it first (due 23 January: on time), and R5 was withdrawn on 14 January, before its
+    # due day (19 January), unacknowledged. Acknowledged: R1 R2 R3 R6 R7, in time all but R2; owed:
+    # those five and R4 (never answered), not R5.
+    dropped = {("referral.acknowledged.v1", str(ident(r))) for r in ("R3", "R5")}
+    await store.ingest([e for key, e in envelopes() if (e.type, key) not in dropped])
+    async with api_for(store, issuer, small_cell_threshold=1) as api:
+        funnel = row(await table(api, "referral_funnel"))
+    assert (funnel["acknowledged"], funnel["acknowledged_on_time"], funnel["acknowledgement_known"]) == (
+        5,
+        4,
+        6,
+    )
+    assert funnel["acknowledged_on_time_rate"] == pytest.approx(4 / 6)
 
 
 async def test_a_referral_awaiting_its_answer_does_not_lower_the_share_taken_in_charge(

@@ -125,7 +125,11 @@ REFERRAL_FUNNEL = IndicatorSpec(
         Measure("closed", "Accompagnements clos"),
         Measure("escalated_to_coordination", "Signalées à la coordination"),
     ),
-    (("returned_to_sender", ("refused", "expired")),),
+    (
+        ("returned_to_sender", ("refused", "expired")),
+        # A referral ends once, one way: the known outcomes add up (else a hidden one is a difference).
+        ("decided", ("accepted", "refused", "expired", "withdrawn", "obsolete")),
+    ),
 )
 RETURNS_TO_SENDER = IndicatorSpec(
     "returns_to_sender",

@@ -89,6 +89,10 @@ REFERRAL_CELLS = CellTable(
         # Referrals whose outcome is known (the share taken in charge divides by them, not by every
         # referral sent: one still awaiting an answer is no refusal).
         "decided": f"COUNT(*) FILTER (WHERE {DECIDED})",
+        # Withdrawn or made obsolete by their due day without an acknowledgement: none was owed any more.
+        "ended_before_due": "COUNT(*) FILTER (WHERE r.acknowledged_at IS NULL AND "
+        + _local_day("LEAST(r.withdrawn_at, r.obsolete_at)")
+        + " <= r.acknowledgement_due)",
     },
     where="r.submitted_at IS NOT NULL",
     count="submitted",

@@ -237,10 +237,11 @@ referral_cells = _cells(
         "escalated_to_coordination",
     ],
     Column("days_to_acknowledge", Numeric, nullable=False),
-    # Added by e0005, hence after the others: the referrals' due day of acknowledgement (a key of the
-    # cell) and how many of them have a known outcome (a measure).
+    # Added by e0005 and e0006, hence after the others: the referrals' due day of acknowledgement (a key
+    # of the cell), how many have a known outcome and how many ended unacknowledged by their due day.
     Column("acknowledgement_due", Date),
     Column("decided", BigInteger, nullable=False),
+    Column("ended_before_due", BigInteger, nullable=False),
     extra_keys=["acknowledgement_due"],
 )
 return_cells = _cells(

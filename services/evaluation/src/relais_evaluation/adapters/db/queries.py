@@ -66,8 +66,18 @@ _SPELLS = (
     "FROM unaccompanied_spells s)"
 )
 
-_ORIENTATION_END = "p.first_submitted_at + make_interval(days => CAST(:orientation_days AS int))"
-_ACCOMPANIMENT_END = "p.first_submitted_at + make_interval(days => CAST(:accompaniment_days AS int))"
+
+def _days_after_first_referral(days: str) -> str:
+    """The instant ``days`` calendar days after the person's first referral, counted on Paris clocks (a
+    window across a change of time still ends at the same hour)."""
+    return (
+        f"((p.first_submitted_at AT TIME ZONE 'Europe/Paris') + make_interval(days => CAST(:{days} AS int))) "
+        "AT TIME ZONE 'Europe/Paris'"
+    )
+
+
+_ORIENTATION_END = _days_after_first_referral("orientation_days")
+_ACCOMPANIMENT_END = _days_after_first_referral("accompaniment_days")
 _ORIENTED = f"p.first_accepted_at <= {_ORIENTATION_END}"
 _ACCOMPANIED = f"p.first_seen_at <= {_ACCOMPANIMENT_END}"
 
@@ -86,9 +96,11 @@ SOURCES: dict[str, Source] = {
             "acknowledged": "SUM(r.acknowledged)",
             "acknowledged_on_time": "SUM(r.acknowledged_on_time)",
             # Those acknowledged, and those not acknowledged whose due day is over before the day
-            # ``as_of`` (today): one still within its deadline is not late yet.
-            "acknowledgement_known": "SUM(r.acknowledged) + COALESCE(SUM(r.submitted - r.acknowledged) "
-            "FILTER (WHERE r.acknowledgement_due IS NULL OR r.acknowledgement_due < :as_of), 0)",
+            # ``as_of`` (today): one still within its deadline is not late yet, nor one withdrawn or
+            # made obsolete by its due day (no acknowledgement was owed any more).
+            "acknowledgement_known": "SUM(r.acknowledged) + COALESCE(SUM(r.submitted - r.acknowledged "
+            "- r.ended_before_due) FILTER (WHERE r.acknowledgement_due IS NULL "
+            "OR r.acknowledgement_due < :as_of), 0)",
             "days_to_acknowledge": "SUM(r.days_to_acknowledge)",
             "appointment_scheduled": "SUM(r.appointment_scheduled)",
             "seen": "SUM(r.seen)",
