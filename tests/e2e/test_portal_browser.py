@@ -6,14 +6,17 @@ axe-core (no serious or critical violation) and kept as a screenshot under test-
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
@@ -552,8 +555,35 @@ def test_a_counsellor_records_a_hire_as_a_life_event_and_it_joins_the_journey(
     check_page(page, "29-personne-embauche")
 
 
+def exit_moved_back(stack: Stack, person_id: str, months: int) -> None:
+    """The person's exit moved ``months`` back in their history (the referral service's database), as if
+    they had left then: the follow-ups of those months have fallen due."""
+
+    async def move() -> None:
+        conn = await asyncpg.connect(stack.admin_dsn("relais_referral"))
+        try:
+            await conn.execute(
+                "UPDATE journey_entries SET at = at - make_interval(months => $1) "
+                "WHERE jobseeker_id = $2 AND kind = 'exit'",
+                months,
+                uuid.UUID(person_id),
+            )
+            await conn.execute(  # and its reminders (for the page's task list; months end alike here)
+                "UPDATE tasks SET due = (due - make_interval(months => $1))::date "
+                "WHERE jobseeker_id = $2 AND kind = 'outcome_follow_up'",
+                months,
+                uuid.UUID(person_id),
+            )
+        finally:
+            await conn.close()
+
+    # Playwright's sync API runs an event loop in this thread: the update runs in a thread of its own.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, move()).result()
+
+
 def test_the_referent_records_the_exit_as_a_situation_then_the_situation_at_six_months(
-    portal: Portal, new_context: Any
+    portal: Portal, new_context: Any, stack: Stack
 ) -> None:
     person_id = portal.register("Maëlle", f"Sortie{portal.suffix}", "44100")
     page = new_context().new_page()
@@ -575,6 +605,15 @@ def test_the_referent_records_the_exit_as_a_situation_then_the_situation_at_six_
     # Out of the pact, nobody refers them any more (the API would refuse): the button is gone, said why.
     expect(page.get_by_role("link", name="Orienter cette personne")).to_have_count(0)
     expect(page.locator("#sortie-pas-d-orientation")).to_contain_text("n'est plus orientée")
+    # Just out: the situation at three months is asked for in three months, not now.
+    expect(page.locator("#suivi-a-venir")).to_contain_text("s'enregistre à partir du")
+    expect(page.get_by_role("button", name="Enregistrer la situation")).to_have_count(0)
+    # Seven months later: the three- and six-month follow-ups are open, the twelve-month one says when.
+    exit_moved_back(stack, person_id, 7)
+    page.reload()
+    expect(page.locator("#echeance-6")).to_be_enabled()
+    expect(page.locator("#echeance-12")).to_be_disabled()
+    expect(page.locator("#echeance-12-date")).to_contain_text("à partir du")
     page.locator("label[for=echeance-6]").click()
     page.get_by_label("Situation de la personne").select_option("volunteering")
     page.get_by_role("button", name="Enregistrer la situation").click()

@@ -44,7 +44,7 @@ EVENTS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("2027-01-05 09:30", "clauses.contract_registered", "K1", {"buyer": "BUY", "contractor": "EMP", "facilitator": "MDE", "starts": "2027-01-01", "ends": "2027-12-31", "required": 3650, "mandatory": 3000}),
     ("2027-01-05 10:00", "clauses.participant_hired", "W1", {"p": "B", "type": "CDI", "employer": "EMP"}),
     ("2027-01-06 09:00", "referral.appointment_scheduled", "R1", {"to": "ML", "appointment": "2027-01-08 09:00"}),
-    ("2027-01-08 10:00", "referral.appointment_outcome_recorded", "R1", {"to": "ML", "outcome": "seen", "no_shows": 0}),
+    ("2027-01-08 10:00", "referral.appointment_outcome_recorded", "R1", {"to": "ML", "outcome": "seen", "no_shows": 0, "appointment": "2027-01-08 09:00"}),
     ("2027-01-08 11:00", "referral.accepted", "R1", {"p": "A", "from": "FT", "to": "ML"}),
     ("2027-01-10 09:00", "referral.submitted", "R4", {"p": "C", "from": "ML", "to": "CAP", "due": "2027-01-17", "age": "50_plus", "qpv": False}),
     ("2027-01-10 10:00", "clauses.participant_hired", "W2", {"p": "C", "type": "CDD", "employer": "EMP"}),
@@ -60,7 +60,7 @@ EVENTS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("2027-01-16 09:00", "referral.submitted", "R3", {"p": "B", "from": "FT", "to": "PLIE", "due": "2027-01-23", "age": "26_49", "qpv": False}),
     ("2027-01-17 09:00", "referral.acknowledged", "R3", {"to": "PLIE"}),
     ("2027-01-18 09:00", "referral.appointment_scheduled", "R3", {"to": "PLIE", "appointment": "2027-01-20 09:00"}),
-    ("2027-01-20 10:00", "referral.appointment_outcome_recorded", "R3", {"to": "PLIE", "outcome": "seen", "no_shows": 0}),
+    ("2027-01-20 10:00", "referral.appointment_outcome_recorded", "R3", {"to": "PLIE", "outcome": "seen", "no_shows": 0, "appointment": "2027-01-20 09:00"}),
     ("2027-01-20 09:00", "referral.submitted", "R7", {"p": "F", "from": "FT", "to": "ML", "due": "2027-01-27", "age": "under_26", "qpv": False}),
     ("2027-01-20 12:00", "training.enrolment_cancelled", "T4", {"p": "F"}),
     ("2027-01-21 09:00", "referral.acknowledged", "R7", {"to": "ML"}),
@@ -136,6 +136,7 @@ def _data(at: str, kind: str, key: str, x: dict[str, Any]) -> tuple[str, dict[st
                 "outcome": x["outcome"],
                 "no_shows": x["no_shows"],
                 "recorded_at": when,
+                **({"appointment_at": _at(x["appointment"])} if "appointment" in x else {}),
             }
         case "referral.accepted":
             return ref["referral_id"], {

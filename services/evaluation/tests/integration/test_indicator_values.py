@@ -8,6 +8,7 @@ threshold is 1 so that every figure shows; suppression has its own tests.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import jsonschema
@@ -19,10 +20,11 @@ from relais_evaluation.domain.pseudonym import subject_key
 from relais_shared.auth import DevIssuer
 
 from .conftest import PACT_KEY, Store, api_for
-from .synthetic_pact import ORGS, PEOPLE, envelopes, schema_of
+from .synthetic_pact import ORGS, PARIS, PEOPLE, envelopes, ident, schema_of
 
 pytestmark = pytest.mark.integration
-Q1 = {"from": "2027-01-01", "to": "2027-03-31"}
+# The quarter, looked at once every deadline of it is over (the rates count only what is due by then).
+Q1 = {"from": "2027-01-01", "to": "2027-03-31", "as_of": "2027-12-31"}
 
 
 def row(table: dict[str, Any], **dims: str | None) -> dict[str, float | None]:
@@ -60,11 +62,13 @@ async def test_referral_funnel_and_deadlines_met(api: Any) -> None:
         "submitted": 7,
         "acknowledged": 6,
         "acknowledged_on_time": 5,
+        "acknowledgement_known": 7,
         "acknowledged_on_time_rate": pytest.approx(5 / 7),
         "days_to_acknowledge_mean": pytest.approx(2.5),
         "appointment_scheduled": 2,
         "seen": 3,
         "accepted": 3,
+        "decided": 7,
         "accepted_rate": pytest.approx(3 / 7),
         "returned_to_sender": 2,
         "refused": 1,
@@ -134,8 +138,10 @@ async def test_oriented_within_45_days_and_accompanied_within_30_days(api: Any) 
     assert row(delays) == {
         "people": 6,
         "oriented_in_time": 2,
+        "orientation_known": 6,
         "oriented_rate": pytest.approx(2 / 6),
         "accompanied_in_time": 2,
+        "accompaniment_known": 6,
         "accompanied_rate": pytest.approx(2 / 6),
     }
     by_sex = await table(api, "orientation_delays", group_by="sex")
@@ -155,6 +161,66 @@ async def test_oriented_within_45_days_and_accompanied_within_30_days(api: Any) 
         assert {value: row(cut, **{axis: value})["people"] for value in people} == people, axis
     long_term = await table(api, "orientation_delays", group_by="long_term_unemployed")
     assert row(long_term, long_term_unemployed="yes")["oriented_in_time"] == 1  # B within 18 days; C not
+
+
+async def test_a_referral_still_within_its_acknowledgement_deadline_is_not_counted_late(api: Any) -> None:
+    # On 17 January, R4 (due that day) is not acknowledged yet but still has the day: the rate counts
+    # the six acknowledged (five in time). On 18 January R4 is late: five in time out of seven.
+    on_due_day = row(await table(api, "referral_funnel", as_of="2027-01-17"))
+    assert (on_due_day["acknowledgement_known"], on_due_day["acknowledged_on_time_rate"]) == (
+        6,
+        pytest.approx(5 / 6),
+    )
+    day_after = row(await table(api, "referral_funnel", as_of="2027-01-18"))
+    assert (day_after["acknowledgement_known"], day_after["acknowledged_on_time_rate"]) == (
+        7,
+        pytest.approx(5 / 7),
+    )
+
+
+async def test_an_answer_acknowledges_and_a_referral_withdrawn_before_its_due_day_owed_none(
+    store: Store, issuer: DevIssuer
+) -> None:
+    # The quarter without two acknowledgements: the PLIE fixed R3's appointment on 18 January without
+    # acknowledging it first (due 23 January: on time), and R5 was withdrawn on 14 January, before its
+    # due day (19 January), unacknowledged. Acknowledged: R1 R2 R3 R6 R7, in time all but R2; owed:
+    # those five and R4 (never answered), not R5.
+    dropped = {("referral.acknowledged.v1", str(ident(r))) for r in ("R3", "R5")}
+    await store.ingest([e for key, e in envelopes() if (e.type, key) not in dropped])
+    async with api_for(store, issuer, small_cell_threshold=1) as api:
+        funnel = row(await table(api, "referral_funnel"))
+    assert (funnel["acknowledged"], funnel["acknowledged_on_time"], funnel["acknowledgement_known"]) == (
+        5,
+        4,
+        6,
+    )
+    assert funnel["acknowledged_on_time_rate"] == pytest.approx(4 / 6)
+
+
+async def test_a_referral_awaiting_its_answer_does_not_lower_the_share_taken_in_charge(
+    store: Store, issuer: DevIssuer
+) -> None:
+    # The quarter as it stood on 16 January at noon: R1 taken in charge, R2 refused, R5 withdrawn; R4
+    # and R3 still await an answer. One taken in charge out of three answered, not out of five sent.
+    noon = datetime(2027, 1, 16, 12, tzinfo=PARIS)
+    await store.ingest([e for _, e in envelopes() if e.time < noon])
+    async with api_for(store, issuer, small_cell_threshold=1) as api:
+        funnel = row(await table(api, "referral_funnel"))
+    assert (funnel["submitted"], funnel["accepted"], funnel["decided"]) == (5, 1, 3)
+    assert funnel["accepted_rate"] == pytest.approx(1 / 3)
+
+
+async def test_a_person_whose_orientation_window_is_still_open_is_not_counted_as_missing_it(
+    api: Any,
+) -> None:
+    # On 25 February: the 45 days are over for A and B (both taken in charge in time) and for C (10
+    # January + 45 days = 24 February, never taken in charge); D, E and F still have time. The 30 days
+    # are over for A, B, C, D and F (E's end on 4 March); A and B were seen in time.
+    delays = row(await table(api, "orientation_delays", as_of="2027-02-25"))
+    assert (delays["people"], delays["oriented_in_time"], delays["orientation_known"]) == (6, 2, 3)
+    assert delays["oriented_rate"] == pytest.approx(2 / 3)
+    assert (delays["accompanied_in_time"], delays["accompaniment_known"]) == (2, 5)
+    assert delays["accompanied_rate"] == pytest.approx(2 / 5)
 
 
 async def test_training_completion_and_abandonment(api: Any) -> None:

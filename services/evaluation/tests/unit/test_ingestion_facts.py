@@ -59,6 +59,61 @@ def test_no_fact_carries_the_jobseeker_id() -> None:
     }
 
 
+def test_a_person_is_seen_at_the_appointment_not_when_its_outcome_was_recorded() -> None:
+    # Met on 8 February, recorded on 12 March: the 30 days of the first appointment honoured run to the
+    # meeting. An event published before the field existed has only the recording.
+    common = {"referral_id": str(uuid.uuid4()), "receiver_org_id": str(uuid.uuid4()), "no_shows": 0}
+    recorded = {**common, "outcome": "seen", "recorded_at": "2027-03-12T16:00:00+01:00"}
+    outcome = "referral.appointment_outcome_recorded.v1"
+    [late] = facts_of(envelope(outcome, **recorded, appointment_at="2027-02-08T09:30:00+01:00"), KEY)
+    assert isinstance(late, f.ReferralObserved)
+    assert late.values["seen_at"] == datetime(2027, 2, 8, 8, 30, tzinfo=UTC)
+    [older] = facts_of(envelope(outcome, **recorded), KEY)
+    assert isinstance(older, f.ReferralObserved)
+    assert older.values["seen_at"] == datetime(2027, 3, 12, 15, tzinfo=UTC)
+    # Recorded before the appointment's date: the person came sooner, by the recording at the latest.
+    sooner = {**recorded, "recorded_at": "2027-02-01T10:00:00+01:00"}
+    [early] = facts_of(envelope(outcome, **sooner, appointment_at="2027-02-08T09:30:00+01:00"), KEY)
+    assert isinstance(early, f.ReferralObserved)
+    assert early.values["seen_at"] == datetime(2027, 2, 1, 9, tzinfo=UTC)
+    [missed] = facts_of(envelope(outcome, **{**recorded, "outcome": "no_show"}), KEY)
+    assert isinstance(missed, f.ReferralObserved)
+    assert missed.values.get("seen_at") is None
+
+
+def test_the_receivers_first_answer_acknowledges_the_referral_but_an_expiry_does_not() -> None:
+    # The referral service lets the receiver fix an appointment, accept or refuse straight away.
+    ids = {"referral_id": str(uuid.uuid4()), "receiver_org_id": str(uuid.uuid4())}
+    fixed = envelope(
+        "referral.appointment_scheduled.v1",
+        **ids,
+        appointment_at="2027-01-20T09:00:00+01:00",
+        outcome_due_at="2027-01-21T23:00:00+01:00",
+    )
+    fixed.time = datetime(2027, 1, 12, 10, tzinfo=UTC)
+    ends = {**ids, "jobseeker_id": str(JOBSEEKER), "sender_org_id": str(uuid.uuid4())}
+    accepted = envelope("referral.accepted.v1", **ends, accepted_at="2027-01-13T10:00:00+00:00")
+    returned = {
+        **ends,
+        "reason_shared_with_jobseeker": False,
+        "reorient_due": "2027-02-20",
+        "returned_at": "2027-02-10T10:00:00+00:00",
+    }
+    refused = envelope(
+        "referral.returned_to_sender.v1", **returned, status="refused", reason_code="no_capacity"
+    )
+    expired = envelope("referral.returned_to_sender.v1", **returned, status="expired")
+
+    def acknowledged(event: IncomingEnvelope) -> object:
+        [fact] = [x for x in facts_of(event, KEY) if isinstance(x, f.ReferralObserved)]
+        return fact.values.get("acknowledged_at")
+
+    assert acknowledged(fixed) == datetime(2027, 1, 12, 10, tzinfo=UTC)  # when fixed, not the meeting
+    assert acknowledged(accepted) == datetime(2027, 1, 13, 10, tzinfo=UTC)
+    assert acknowledged(refused) == datetime(2027, 2, 10, 10, tzinfo=UTC)
+    assert acknowledged(expired) is None
+
+
 def test_an_event_of_a_type_the_store_does_not_use_gives_no_fact() -> None:
     assert facts_of(envelope("clauses.penalty_decided.v1", contract_id="x"), KEY) == []
     assert facts_of(envelope("something.new.v1"), KEY) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from relais_evaluation.domain.indicators import TRAINING, IndicatorSpec, Measure, publish
+from relais_evaluation.domain.indicators import REFERRAL_FUNNEL, TRAINING, IndicatorSpec, Measure, publish
 from relais_evaluation.domain.suppression import Equation, cube_equations, suppress
 
 PEOPLE = IndicatorSpec("people", "Personnes", "", ("sex", "age_band"), (Measure("people", "Personnes"),))
@@ -84,6 +84,28 @@ def test_parts_of_a_row_are_protected_like_margins() -> None:
     assert shown["abandoned"].suppressed and shown["completed"].suppressed
     assert shown["completion_rate"].suppressed and shown["abandonment_rate"].suppressed
     assert shown["ended"].value == 30
+
+
+def test_a_referrals_outcome_hidden_in_a_row_is_not_the_known_outcomes_minus_the_others() -> None:
+    # Every referral ends one way: decided = accepted + refused + expired + withdrawn + obsolete. With
+    # 3 withdrawn hidden and the others shown, 30 - 15 - 12 - 0 - 0 would give them back.
+    counts = {"accepted": 15, "refused": 12, "expired": 0, "withdrawn": 3, "obsolete": 0}
+    row = {
+        **counts,
+        "submitted": 40,
+        "decided": 30,
+        "returned_to_sender": 12,
+        "acknowledged": 40,
+        "acknowledged_on_time": 35,
+        "acknowledgement_known": 40,
+        "appointment_scheduled": 30,
+        "seen": 25,
+        "closed": 0,
+        "escalated_to_coordination": 0,
+    }
+    shown = publish(REFERRAL_FUNNEL, [], {(): row}, 11).rows[0].values
+    unknowns = [m for m in ("decided", *counts) if shown[m].suppressed]
+    assert "withdrawn" in unknowns and len(unknowns) >= 2  # the equation keeps two unknowns or more
 
 
 def test_the_same_data_always_hides_the_same_cells() -> None:

@@ -7,9 +7,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from relais_referral.db.models import infra
+from relais_referral.domain.calendar import paris_date
+from relais_referral.domain.deadlines import add_months
+from relais_referral.domain.situations import FOLLOW_UP_MONTHS
 
 pytestmark = pytest.mark.integration
 Pact = Any  # the `pact` fixture of conftest.py
@@ -29,6 +32,27 @@ async def put(pact: Pact, path: str, org: str | uuid.UUID, body: Any, *roles: st
     return await pact.client.put(path, headers=pact.headers(org, *roles), json=body)
 
 
+async def months_ago(pact: Pact, person: str, months: int) -> None:
+    """The person's exit moved ``months`` back in their history, with its follow-up reminders (the
+    3-, 6- and 12-month ones, in that order): its follow-ups have fallen due."""
+    params = {"m": months, "p": uuid.UUID(person)}
+    async with pact.client._transport.app.state.sessions() as session, session.begin():
+        exited_at = await session.scalar(
+            text(
+                "UPDATE journey_entries SET at = at - make_interval(months => :m) "
+                "WHERE jobseeker_id = :p AND kind = 'exit' RETURNING at"
+            ),
+            params,
+        )
+        reminders = await session.scalars(
+            text("SELECT id FROM tasks WHERE jobseeker_id = :p AND kind = 'outcome_follow_up' ORDER BY due"),
+            params,
+        )
+        for task, horizon in zip(list(reminders), FOLLOW_UP_MONTHS, strict=True):
+            due = add_months(paris_date(exited_at), horizon)
+            await session.execute(text("UPDATE tasks SET due = :d WHERE id = :t"), {"d": due, "t": task})
+
+
 async def test_an_exit_records_a_situation_of_the_pacts_wider_definition_and_publishes_it(pact: Pact) -> None:
     person = await pact.person()
     unknown = await pact.post(f"/v1/jobseekers/{person}/exit", "mission_locale", {"outcome": "astronaut"})
@@ -46,8 +70,16 @@ async def test_the_referent_records_the_situation_at_six_months_and_a_new_answer
     pact: Pact,
 ) -> None:
     person = await pact.person()
-    exited = await pact.post(f"/v1/jobseekers/{person}/exit", "mission_locale", {"outcome": "job_search"})
+    await pact.post(f"/v1/jobseekers/{person}/exit", "mission_locale", {"outcome": "job_search"})
     url = f"/v1/jobseekers/{person}/exit/follow-ups/6"
+    too_soon = await put(pact, url, "mission_locale", {"situation": "cdi"})
+    assert too_soon.status_code == 409
+    assert too_soon.headers["content-type"].startswith("application/problem+json")
+    assert "s'enregistre à partir du" in too_soon.json()["detail"]
+    assert await _outbox(pact, "journey.exit_followed_up.v1", person) == []
+    await months_ago(pact, person, 7)
+    exited = await pact.get(f"/v1/jobseekers/{person}/journey", "mission_locale")
+    assert [d["horizon_months"] for d in exited.json()["exit_follow_ups_due"]] == [3, 6, 12]
     recorded = await put(pact, url, "mission_locale", {"situation": "cdi"})
     assert recorded.status_code == 200, recorded.text
     assert recorded.json()["exit_follow_ups"] == [{"horizon_months": 6, "situation": "cdi"}]
@@ -91,6 +123,7 @@ async def test_only_the_persons_referent_records_a_follow_up_after_an_exit_with_
     before_exit = await put(pact, url, "plie", {"situation": "cdi"})
     assert before_exit.status_code == 409
     assert (await pact.post(f"/v1/jobseekers/{person}/exit", "plie", {"outcome": "cdd"})).status_code == 200
+    await months_ago(pact, person, 3)
     # The pact coordination sees every journey but does not answer for the PLIE.
     assert (await put(pact, url, pact.coordination, {"situation": "cdi"})).status_code == 403
     # The former référent and an organisation outside the journey do not even learn the person exists.

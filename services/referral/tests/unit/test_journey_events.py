@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from relais_referral.domain.errors import InvalidReferral, InvalidTransition, NotAllowed
+from relais_referral.domain.errors import FollowUpNotDue, InvalidReferral, InvalidTransition, NotAllowed
 from relais_referral.domain.events import ExitFollowedUp, PactExited, PersonUnaccompanied, ReferentChanged
 from relais_referral.domain.journey import Journey, TaskKind
 from relais_referral.domain.situations import Situation
@@ -121,3 +121,19 @@ def test_only_the_referent_records_a_follow_up_and_only_after_an_exit_with_a_kno
         with pytest.raises(InvalidReferral):
             j.record_follow_up(horizon_months=horizon, situation=situation, by_org_id=referent, now=NOW)
     assert j.events == [] and j.exit_follow_ups == {}
+
+
+def test_a_situation_after_the_exit_is_recorded_from_the_day_its_horizon_is_reached() -> None:
+    # Out on 7 December 2026: the three-month answer is taken from 7 March 2027, not before (it would
+    # be read as the situation at three months).
+    referent = uuid.uuid4()
+    j = exited(referent)
+    eve = datetime(2027, 3, 6, 22, 59, tzinfo=UTC)  # 23:59 in Paris, 6 March
+    with pytest.raises(FollowUpNotDue, match="07/03/2027"):
+        j.record_follow_up(horizon_months=3, situation="cdi", by_org_id=referent, now=eve)
+    assert j.events == [] and j.exit_follow_ups == {}
+    assert j.follow_up_due(12) == date(2027, 12, 7)
+    assert j.record_follow_up(
+        horizon_months=3, situation="cdi", by_org_id=referent, now=eve + timedelta(minutes=1)
+    )
+    assert j.exit_follow_ups == {3: "cdi"}

@@ -6,7 +6,9 @@ import pytest
 from relais_referral.domain.errors import InvalidReferral, InvalidTransition, NotAllowed
 from relais_referral.domain.events import ReferralAcknowledged, ReferralSubmitted
 from relais_referral.domain.jobseeker import EqualityAxes, age_band
-from relais_referral.domain.referral import Referral, ReferralStatus
+from relais_referral.domain.referral import AppointmentOutcome, Referral, ReferralStatus
+from relais_referral.events.contracts import ReferralAppointmentOutcomeRecordedV1
+from relais_referral.events.mapping import to_integration_event
 
 NOW = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
 
@@ -112,3 +114,25 @@ def test_every_action_and_state_a_transition_can_refuse_has_its_french_words() -
     assert len(actions) > 10
     assert actions - errors.ACTIONS.keys() == set()
     assert states - errors.STATES.keys() == set()
+
+
+def test_the_outcome_of_an_appointment_names_the_appointment_it_is_about() -> None:
+    # Recorded three days after the meeting: the event says when the person was seen.
+    referral = submitted()
+    receiver = referral.receiver_org_id
+    referral.acknowledge(by_org_id=receiver, now=NOW)
+    meeting = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    referral.schedule_appointment(
+        by_org_id=receiver, appointment_at=meeting, outcome_due_at=datetime(2026, 12, 2, tzinfo=UTC), now=NOW
+    )
+    later = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
+    referral.record_appointment_outcome(
+        by_org_id=receiver,
+        outcome=AppointmentOutcome.SEEN,
+        now=later,
+        max_no_shows=2,
+        reorient_due=date(2026, 12, 10),
+    )
+    contract = to_integration_event(referral.events[-1])
+    assert isinstance(contract, ReferralAppointmentOutcomeRecordedV1)
+    assert (contract.outcome, contract.appointment_at, contract.recorded_at) == ("seen", meeting, later)

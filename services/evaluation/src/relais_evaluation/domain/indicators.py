@@ -92,12 +92,15 @@ REFERRAL_FUNNEL = IndicatorSpec(
         Measure("submitted", "Orientations envoyées"),
         Measure("acknowledged", "Accusées de réception"),
         Measure("acknowledged_on_time", "Accusées dans le délai"),
+        # A referral still within its deadline is no late one: the rate divides by those acknowledged
+        # or past their due day (as of today, or the query's ``as_of``).
+        Measure("acknowledgement_known", "Accusées ou au délai d'accusé échu"),
         Measure(
             "acknowledged_on_time_rate",
             "Part accusée dans le délai",
             "rate",
             "acknowledged_on_time",
-            "submitted",
+            "acknowledgement_known",
         ),
         Measure("days_to_acknowledge", "Jours jusqu'à l'accusé (somme)", "internal"),
         Measure(
@@ -110,7 +113,10 @@ REFERRAL_FUNNEL = IndicatorSpec(
         Measure("appointment_scheduled", "Rendez-vous fixés"),
         Measure("seen", "Personnes reçues"),
         Measure("accepted", "Prises en charge"),
-        Measure("accepted_rate", "Part prise en charge", "rate", "accepted", "submitted"),
+        # Divided by the referrals answered or ended, not by every one sent: one awaiting an answer is
+        # no refusal.
+        Measure("decided", "Orientations à l'issue connue"),
+        Measure("accepted_rate", "Part prise en charge (issues connues)", "rate", "accepted", "decided"),
         Measure("returned_to_sender", "Retours à l'envoyeur"),
         Measure("refused", "Refus"),
         Measure("expired", "Expirations"),
@@ -119,7 +125,11 @@ REFERRAL_FUNNEL = IndicatorSpec(
         Measure("closed", "Accompagnements clos"),
         Measure("escalated_to_coordination", "Signalées à la coordination"),
     ),
-    (("returned_to_sender", ("refused", "expired")),),
+    (
+        ("returned_to_sender", ("refused", "expired")),
+        # A referral ends once, one way: the known outcomes add up (else a hidden one is a difference).
+        ("decided", ("accepted", "refused", "expired", "withdrawn", "obsolete")),
+    ),
 )
 RETURNS_TO_SENDER = IndicatorSpec(
     "returns_to_sender",
@@ -176,10 +186,20 @@ ORIENTATION_DELAYS = IndicatorSpec(
     (
         Measure("people", "Personnes orientées pour la première fois"),
         Measure("oriented_in_time", "Prises en charge dans le délai"),
-        Measure("oriented_rate", "Part orientée dans le délai", "rate", "oriented_in_time", "people"),
-        Measure("accompanied_in_time", "Reçues dans le délai"),
+        # The rates divide by the people whose window is over or who made it in time: someone referred
+        # ten days ago and not taken in charge yet has not missed the 45 days.
+        Measure("orientation_known", "Personnes au délai de prise en charge échu ou tenu"),
         Measure(
-            "accompanied_rate", "Part accompagnée dans le délai", "rate", "accompanied_in_time", "people"
+            "oriented_rate", "Part orientée dans le délai", "rate", "oriented_in_time", "orientation_known"
+        ),
+        Measure("accompanied_in_time", "Reçues dans le délai"),
+        Measure("accompaniment_known", "Personnes au délai de premier rendez-vous échu ou tenu"),
+        Measure(
+            "accompanied_rate",
+            "Part accompagnée dans le délai",
+            "rate",
+            "accompanied_in_time",
+            "accompaniment_known",
         ),
     ),
 )
@@ -308,7 +328,9 @@ class IndicatorQuery:
     territory: str | None = None
     organisation: uuid.UUID | None = None  # only the rows of this organisation (sender, receiver, provider…)
     horizon_months: int = 0  # exits: the situation at exit (0), or at +3, +6, +12 months
-    as_of: date | None = None  # exits: only those whose horizon is reached by this day (today by default)
+    # The day the deadlines are looked at (today by default): the exits whose horizon it reaches, the
+    # acknowledgements, orientations and first appointments whose deadline is over before it.
+    as_of: date | None = None
     orientation_days: int = 45
     accompaniment_days: int = 30
 

@@ -4,6 +4,7 @@ journey), registration, and needs with the directory's services that answer them
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -12,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from relais_portal.referral_api import ApiProblem
-from relais_portal.web.deps import Api, CsrfSession, CurrentSession, DirectoryDep, render
+from relais_portal.web.deps import PARIS, Api, CsrfSession, CurrentSession, DirectoryDep, render
 
 router = APIRouter(prefix="/personnes", tags=["personnes"])
 PAGE = 20
@@ -159,6 +160,13 @@ async def person_page(
         ids |= {journey.get("referent_org_id") or "", *journey["follow_up_org_ids"]}
         ids |= {entry.get("org_id") or "" for entry in journey["history"]}
     names = await directory.names(ids)
+    # Each follow-up after an exit is recorded from the day its horizon is reached (the API refuses it
+    # sooner): the form offers the horizons reached and says when the others open.
+    today = datetime.now(PARIS).date().isoformat()
+    follow_ups_due = {
+        str(due["horizon_months"]): (due["due_on"], due["due_on"] <= today)
+        for due in (journey or {}).get("exit_follow_ups_due", [])
+    }
     needs = await api.get(f"/v1/jobseekers/{jobseeker_id}/needs")
     vocabulary = await api.get("/v1/directory/vocabulary")
     return render(
@@ -167,6 +175,7 @@ async def person_page(
         session,
         person=person,
         journey=journey,
+        follow_ups_due=follow_ups_due,
         names=names,
         needs=needs,
         thematiques=vocabulary["thematiques"],

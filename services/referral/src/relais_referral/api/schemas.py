@@ -29,7 +29,7 @@ from relais_referral.domain.referral import (
     ReferralStatus,
     RefusalReason,
 )
-from relais_referral.domain.situations import Situation
+from relais_referral.domain.situations import FOLLOW_UP_MONTHS, Situation
 from relais_shared.auth import OrgKind
 
 # Control characters are refused in every text (NUL first: PostgreSQL cannot store it); free texts keep
@@ -424,6 +424,13 @@ class ExitFollowUpOut(BaseModel):
     situation: str
 
 
+class ExitFollowUpDueOut(BaseModel):
+    horizon_months: int
+    due_on: date = Field(
+        description="Jour où l'échéance est atteinte : le suivi s'enregistre à partir de ce jour"
+    )
+
+
 class LifeEventIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -495,6 +502,9 @@ class JourneyOut(BaseModel):
     exit_follow_ups: list[ExitFollowUpOut] = Field(
         default=[], description="Situations enregistrées depuis la sortie, à 3, 6 et 12 mois"
     )
+    exit_follow_ups_due: list[ExitFollowUpDueOut] = Field(
+        default=[], description="Après une sortie : le jour de chaque échéance de suivi (3, 6, 12 mois)"
+    )
     open_tasks: list[TaskOut]
     history: list[JourneyEntryOut]
 
@@ -511,6 +521,12 @@ class JourneyOut(BaseModel):
             exit_follow_ups=[
                 ExitFollowUpOut(horizon_months=months, situation=situation)
                 for months, situation in sorted(journey.exit_follow_ups.items())
+            ],
+            exit_follow_ups_due=[]
+            if journey.in_pact or journey.exited_at is None
+            else [
+                ExitFollowUpDueOut(horizon_months=months, due_on=journey.follow_up_due(months))
+                for months in FOLLOW_UP_MONTHS
             ],
             open_tasks=[
                 TaskOut(

@@ -1,5 +1,7 @@
 """Errors that users cause; the API maps each to a stable problem type."""
 
+from datetime import date
+
 from relais_shared import errors
 
 
@@ -52,6 +54,20 @@ class InvalidTransition(DomainError):
         super().__init__(f"Impossible {of}{what} : {STATES.get(current, current)}.")
         self.current = current
         self.action = action
+
+
+class FollowUpNotDue(InvalidTransition):
+    """A situation after the exit is recorded from the day its horizon is reached."""
+
+    def __init__(self, horizon_months: int, due: date) -> None:
+        DomainError.__init__(
+            self,
+            f"Le suivi à {horizon_months} mois s'enregistre à partir du {due:%d/%m/%Y} : la situation "
+            f"doit être celle de la personne {horizon_months} mois après sa sortie.",
+        )
+        self.current = "follow-up not due"
+        self.action = "record a follow-up"
+        self.due = due
 
 
 class NotAllowed(DomainError, errors.NotAllowed):

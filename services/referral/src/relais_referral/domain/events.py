@@ -47,6 +47,7 @@ class AppointmentOutcomeRecorded(DomainEvent):
     receiver_org_id: uuid.UUID
     outcome: str
     no_shows: int
+    appointment_at: datetime | None = None  # the appointment the outcome is about
 
 
 @dataclass(frozen=True)

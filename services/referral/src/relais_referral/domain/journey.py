@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from relais_referral.domain.calendar import paris_date
 from relais_referral.domain.deadlines import add_months
-from relais_referral.domain.errors import InvalidReferral, InvalidTransition, NotAllowed
+from relais_referral.domain.errors import FollowUpNotDue, InvalidReferral, InvalidTransition, NotAllowed
 from relais_referral.domain.events import (
     ExitFollowedUp,
     JourneyEvent,
@@ -390,6 +390,11 @@ class Journey:
         self.open_referrals.clear()
         return ended
 
+    def follow_up_due(self, horizon_months: int) -> date:
+        """The day the follow-up at ``horizon_months`` after the exit falls due (and may be recorded)."""
+        assert self.exited_at is not None
+        return add_months(paris_date(self.exited_at), horizon_months)
+
     def record_follow_up(
         self, *, horizon_months: int, situation: str, by_org_id: uuid.UUID, now: datetime
     ) -> bool:
@@ -402,7 +407,11 @@ class Journey:
             raise NotAllowed("Seule la structure référente enregistre le suivi après la sortie.")
         if horizon_months not in FOLLOW_UP_MONTHS or situation not in SITUATION_CODES:
             raise InvalidReferral("Le suivi se fait à 3, 6 ou 12 mois, avec une situation du pacte.")
-        due = add_months(paris_date(self.exited_at), horizon_months)
+        due = self.follow_up_due(horizon_months)
+        if paris_date(now) < due:
+            # The evaluation reads the answer as the situation at that horizon: given sooner, it would
+            # say what the person does at six months when they have been out for one.
+            raise FollowUpNotDue(horizon_months, due)
         for task in self.tasks:
             if task.is_open and task.kind is TaskKind.OUTCOME_FOLLOW_UP and task.due == due:
                 task.status = TaskStatus.DONE

@@ -254,6 +254,7 @@ class Referral:
                 receiver_org_id=self.receiver_org_id,
                 outcome=outcome.value,
                 no_shows=self.no_shows,
+                appointment_at=self.appointment_at,
             )
         )
         if outcome is AppointmentOutcome.SEEN:

@@ -120,6 +120,11 @@ class ReferralAppointmentOutcomeRecordedV1(_ReferralEvent):
     outcome: Literal["seen", "no_show", "excused"]
     no_shows: int = Field(ge=0)
     recorded_at: datetime
+    appointment_at: datetime | None = Field(
+        default=None,
+        description="The appointment this outcome is about (the person was seen then, whenever the "
+        "outcome was recorded); absent from the events published before it was added",
+    )
 
 
 @registry.register

@@ -88,6 +88,7 @@ def to_integration_event(event: d.DomainEvent) -> EventData:
                 outcome=event.outcome,
                 no_shows=event.no_shows,
                 recorded_at=at,
+                appointment_at=event.appointment_at,
             )
         case d.ReferralAccepted():
             return c.ReferralAcceptedV1(

@@ -54,7 +54,14 @@ class IndicatorParams:
             list[str] | None,
             Query(max_length=2, description="Sorties : une ou deux définitions, code ou code@version"),
         ] = None,
-        as_of: Annotated[date | None, Query(description="Sorties : horizons atteints à cette date")] = None,
+        as_of: Annotated[
+            date | None,
+            Query(
+                description="Jour où les délais sont regardés (aujourd'hui par défaut) : sorties dont "
+                "l'horizon est atteint ; accusés, prises en charge et premiers rendez-vous dont le délai "
+                "est échu avant ce jour"
+            ),
+        ] = None,
     ) -> None:
         today = date.today()
         self.start = start or date(today.year, 1, 1)

@@ -38,6 +38,12 @@ def _local_day(column: str) -> str:
     return f"({column} AT TIME ZONE 'Europe/Paris')::date"
 
 
+DECIDED = (
+    "r.accepted_at IS NOT NULL OR r.return_status IN ('refused', 'expired') OR r.withdrawn_at IS NOT NULL "
+    "OR r.obsolete_at IS NOT NULL"
+)
+
+
 @dataclass(frozen=True)
 class CellTable:
     table: str
@@ -60,7 +66,9 @@ _ATTRIBUTES = {
 
 REFERRAL_CELLS = CellTable(
     "referral_cells",
-    keys={"day": _local_day("r.submitted_at"), **_ATTRIBUTES},
+    # The acknowledgement's due day too: a referral whose deadline has not passed is no late one yet
+    # (the funnel's rate counts only those acknowledged or past their due day, see ``queries``).
+    keys={"day": _local_day("r.submitted_at"), **_ATTRIBUTES, "acknowledgement_due": "r.acknowledgement_due"},
     measures={
         "submitted": "COUNT(*)",
         "acknowledged": "COUNT(r.acknowledged_at)",
@@ -78,6 +86,13 @@ REFERRAL_CELLS = CellTable(
         "obsolete": "COUNT(r.obsolete_at)",
         "closed": "COUNT(r.closed_at)",
         "escalated_to_coordination": "COUNT(r.escalated_to_coordination_at)",
+        # Referrals whose outcome is known (the share taken in charge divides by them, not by every
+        # referral sent: one still awaiting an answer is no refusal).
+        "decided": f"COUNT(*) FILTER (WHERE {DECIDED})",
+        # Withdrawn or made obsolete by their due day without an acknowledgement: none was owed any more.
+        "ended_before_due": "COUNT(*) FILTER (WHERE r.acknowledged_at IS NULL AND "
+        + _local_day("LEAST(r.withdrawn_at, r.obsolete_at)")
+        + " <= r.acknowledgement_due)",
     },
     where="r.submitted_at IS NOT NULL",
     count="submitted",

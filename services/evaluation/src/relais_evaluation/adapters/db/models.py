@@ -8,6 +8,7 @@ can be tied to the jobseeker again. No jobseeker id is ever stored.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -183,7 +184,13 @@ clause_hires = Table(
 )
 
 
-def _cells(name: str, keys: list[Column[Any]], measures: list[str], *extra: Column[Any]) -> Table:
+def _cells(
+    name: str,
+    keys: list[Column[Any]],
+    measures: list[str],
+    *extra: Column[Any],
+    extra_keys: Sequence[str] = (),
+) -> Table:
     """Counts of referrals per day × organisation pair × attributes (see ``cells``)."""
     attributes: list[Column[Any]] = [
         Column("sender_org_id", UUID(as_uuid=True)),
@@ -200,7 +207,13 @@ def _cells(name: str, keys: list[Column[Any]], measures: list[str], *extra: Colu
         *every,
         *[Column(m, BigInteger, nullable=False) for m in measures],
         *extra,
-        Index(f"uq_{name}_cell", *(c.name for c in every), unique=True, postgresql_nulls_not_distinct=True),
+        Index(
+            f"uq_{name}_cell",
+            *(c.name for c in every),
+            *extra_keys,
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
         # The cells emptied by a batch, deleted at its end (the first measure counts the referrals).
         Index(f"ix_{name}_empty", "day", postgresql_where=text(f"{measures[0]} = 0")),
     )
@@ -224,6 +237,12 @@ referral_cells = _cells(
         "escalated_to_coordination",
     ],
     Column("days_to_acknowledge", Numeric, nullable=False),
+    # Added by e0005 and e0006, hence after the others: the referrals' due day of acknowledgement (a key
+    # of the cell), how many have a known outcome and how many ended unacknowledged by their due day.
+    Column("acknowledgement_due", Date),
+    Column("decided", BigInteger, nullable=False),
+    Column("ended_before_due", BigInteger, nullable=False),
+    extra_keys=["acknowledgement_due"],
 )
 return_cells = _cells(
     "return_cells",

@@ -66,6 +66,21 @@ _SPELLS = (
     "FROM unaccompanied_spells s)"
 )
 
+
+def _days_after_first_referral(days: str) -> str:
+    """The instant ``days`` calendar days after the person's first referral, counted on Paris clocks (a
+    window across a change of time still ends at the same hour)."""
+    return (
+        f"((p.first_submitted_at AT TIME ZONE 'Europe/Paris') + make_interval(days => CAST(:{days} AS int))) "
+        "AT TIME ZONE 'Europe/Paris'"
+    )
+
+
+_ORIENTATION_END = _days_after_first_referral("orientation_days")
+_ACCOMPANIMENT_END = _days_after_first_referral("accompaniment_days")
+_ORIENTED = f"p.first_accepted_at <= {_ORIENTATION_END}"
+_ACCOMPANIED = f"p.first_seen_at <= {_ACCOMPANIMENT_END}"
+
 SOURCES: dict[str, Source] = {
     # The funnel and the returns read the pre-aggregated cells (``cells``), not the referrals: a cell
     # holds the counts of one day × organisation pair × categorical attributes.
@@ -80,10 +95,17 @@ SOURCES: dict[str, Source] = {
             "submitted": "SUM(r.submitted)",
             "acknowledged": "SUM(r.acknowledged)",
             "acknowledged_on_time": "SUM(r.acknowledged_on_time)",
+            # Those acknowledged, and those not acknowledged whose due day is over before the day
+            # ``as_of`` (today): one still within its deadline is not late yet, nor one withdrawn or
+            # made obsolete by its due day (no acknowledgement was owed any more).
+            "acknowledgement_known": "SUM(r.acknowledged) + COALESCE(SUM(r.submitted - r.acknowledged "
+            "- r.ended_before_due) FILTER (WHERE r.acknowledgement_due IS NULL "
+            "OR r.acknowledgement_due < :as_of), 0)",
             "days_to_acknowledge": "SUM(r.days_to_acknowledge)",
             "appointment_scheduled": "SUM(r.appointment_scheduled)",
             "seen": "SUM(r.seen)",
             "accepted": "SUM(r.accepted)",
+            "decided": "SUM(r.decided)",
             "returned_to_sender": "SUM(r.refused + r.expired)",
             "refused": "SUM(r.refused)",
             "expired": "SUM(r.expired)",
@@ -151,10 +173,13 @@ SOURCES: dict[str, Source] = {
         dims={**_time_dims("p.first_submitted_at"), "territory": "p.departement", **_axes()},
         sums={
             "people": "COUNT(*)",
-            "oriented_in_time": "COUNT(*) FILTER (WHERE p.first_accepted_at <= p.first_submitted_at "
-            "+ make_interval(days => CAST(:orientation_days AS int)))",
-            "accompanied_in_time": "COUNT(*) FILTER (WHERE p.first_seen_at <= p.first_submitted_at "
-            "+ make_interval(days => CAST(:accompaniment_days AS int)))",
+            "oriented_in_time": f"COUNT(*) FILTER (WHERE {_ORIENTED})",
+            # Those in time, and the others whose window is over before the day ``as_of``: a person
+            # referred ten days ago and not taken in charge yet has not missed the 45 days.
+            "orientation_known": f"COUNT(*) FILTER (WHERE {_ORIENTED} OR {_ORIENTATION_END} < :as_of_start)",
+            "accompanied_in_time": f"COUNT(*) FILTER (WHERE {_ACCOMPANIED})",
+            "accompaniment_known": f"COUNT(*) FILTER (WHERE {_ACCOMPANIED} "
+            f"OR {_ACCOMPANIMENT_END} < :as_of_start)",
         },
         territory="p.departement",
     ),
@@ -239,6 +264,8 @@ def _params(query: IndicatorQuery) -> dict[str, Any]:
         "territory": query.territory,
         "organisation": query.organisation,
         "horizon": query.horizon_months,
+        "as_of": as_of,
+        "as_of_start": datetime.combine(as_of, time.min, PARIS),
         "as_of_ts": datetime.combine(as_of + timedelta(days=1), time.min, PARIS),
         "orientation_days": query.orientation_days,
         "accompaniment_days": query.accompaniment_days,

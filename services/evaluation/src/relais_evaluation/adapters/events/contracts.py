@@ -61,6 +61,7 @@ class AppointmentOutcomeRecorded(_Event):
     outcome: Code
     no_shows: int
     recorded_at: datetime
+    appointment_at: datetime | None = None  # absent from the events published before it was added
 
 
 class ReferralAccepted(_Event):

@@ -92,14 +92,32 @@ def facts_of(envelope: IncomingEnvelope, pact_key: str) -> list[f.Fact]:
             return [
                 referral(event, receiver_org_id=event.receiver_org_id, acknowledged_at=event.acknowledged_at)
             ]
+        # The receiver's first answer acknowledges the referral (the referral service lets it fix an
+        # appointment, accept or refuse without a separate acknowledgement): the earliest one counts.
         case c.AppointmentScheduled():
-            return [referral(event, appointment_scheduled_at=event.appointment_at)]
+            return [
+                referral(event, appointment_scheduled_at=event.appointment_at, acknowledged_at=envelope.time)
+            ]
         case c.AppointmentOutcomeRecorded():
-            seen_at = event.recorded_at if event.outcome == "seen" else None
+            # Seen at the appointment, not when the receiver got round to recording it (the 30 days of
+            # the first appointment honoured run to the meeting), unless recorded before its date (met
+            # sooner); older events only have the recording.
+            seen_at = None
+            if event.outcome == "seen":
+                seen_at = min(event.appointment_at or event.recorded_at, event.recorded_at)
             return [referral(event, seen_at=seen_at, no_shows=event.no_shows)]
         case c.ReferralAccepted():
-            return [referral(event, event.jobseeker_id, accepted_at=event.accepted_at)]
+            return [
+                referral(
+                    event,
+                    event.jobseeker_id,
+                    accepted_at=event.accepted_at,
+                    acknowledged_at=event.accepted_at,
+                )
+            ]
         case c.ReferralReturned():
+            # A refusal answers the referral; an expiry is the absence of any answer.
+            answered = event.returned_at if event.status == "refused" else None
             return [
                 referral(
                     event,
@@ -107,6 +125,7 @@ def facts_of(envelope: IncomingEnvelope, pact_key: str) -> list[f.Fact]:
                     returned_at=event.returned_at,
                     return_status=event.status,
                     reason_code=event.reason_code,
+                    **({"acknowledged_at": answered} if answered else {}),
                 )
             ]
         case c.ReferralWithdrawn():
