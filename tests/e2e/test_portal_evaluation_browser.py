@@ -218,10 +218,10 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
     expect(page.locator("#entonnoir")).to_contain_text(
         "moins de 2 personnes (ou orientations, inscriptions selon le tableau)"
     )
-    # Deadlines by pair: France Travail → Mission locale sent R1 R2 R5 R7, 3 acknowledged in time,
-    # in 1 + 10 + 1 + 1 days; the other pairs sent one referral each: secret.
+    # Deadlines by pair: France Travail → Mission locale sent R1 R2 R5 R7, all four acknowledged, 3 in
+    # time, in 1 + 10 + 1 + 1 days; the other pairs sent one referral each: secret.
     ft_ml = f"{pact.names[ORGS['FT']]} → {pact.names[ORGS['ML']]}"
-    assert cells(page, "tableau-delais", ft_ml) == ["4", "75 %", "3,25"]
+    assert cells(page, "tableau-delais", ft_ml) == ["4", "4", "75 %", "3,25"]
     ft_plie = f"{pact.names[ORGS['FT']]} → {pact.names[ORGS['PLIE']]}"
     assert cells(page, "tableau-delais", ft_plie)[0] == "secret statistique"
 
@@ -260,13 +260,14 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
     assert cells(page, "tableau-retours", "Expirée sans réponse")[0] == s
     # First orientations in the quarter: A B C D E F (6); taken in charge within 45 days A and B, seen
     # within 30 days A and B. By sex: D E F unknown (3, none in time); B alone a man: secret, and the
-    # women's 2 with him (6 − 3 would give him away).
-    expect(page.locator("#tableau-delais-orientation thead th").nth(2)).to_have_text(
+    # women's 2 with him (6 − 3 would give him away). Every window of the quarter is over by now: the
+    # rates' bases are the six people.
+    expect(page.locator("#tableau-delais-orientation thead th").nth(3)).to_have_text(
         "Prises en charge en 45 jours"
     )
     delays = cells(page, "tableau-delais-orientation", "Ensemble")
-    assert (delays[0], delays[1], delays[3]) == ("6", "2", "2")
-    assert cells(page, "tableau-delais-orientation", "Non renseigné")[:2] == ["3", "0"]
+    assert (delays[0], delays[1], delays[2], delays[4], delays[5]) == ("6", "6", "2", "6", "2")
+    assert cells(page, "tableau-delais-orientation", "Non renseigné")[:3] == ["3", "3", "0"]
     assert cells(page, "tableau-delais-orientation", "Hommes")[0] == s
     # Training, by provider named from the directory: T1…T4 confirmed at the training provider; T2
     # abandoned alone (secret), and so T1 and T3's completions (3 ended − 2 would give it away).

@@ -42,8 +42,10 @@ def indicator(measures: dict[str, str], rows: list[tuple[dict[str, str | None], 
 
 DELAYS = {
     "people": "count",
+    "orientation_known": "count",
     "oriented_in_time": "count",
     "oriented_rate": "rate",
+    "accompaniment_known": "count",
     "accompanied_in_time": "count",
     "accompanied_rate": "rate",
 }
@@ -63,8 +65,10 @@ def delays(axis: str) -> Any:
     values = {
         "F": {
             "people": shown(4),
+            "orientation_known": shown(3),
             "oriented_in_time": shown(3),
             "oriented_rate": shown(0.6),
+            "accompaniment_known": S,
             "accompanied_in_time": S,
             "accompanied_rate": S,
         },
@@ -73,7 +77,12 @@ def delays(axis: str) -> Any:
         "26_49": {"people": shown(6)},
         "under_26": {"people": shown(3)},
     }
-    total = {"people": shown(11), "oriented_in_time": shown(9), "oriented_rate": shown(0.45)}
+    total = {
+        "people": shown(11),
+        "orientation_known": shown(10),
+        "oriented_in_time": shown(9),
+        "oriented_rate": shown(0.45),
+    }
     wanted = ("F", "M", "unknown") if axis == "sex" else ("unknown", "26_49", "under_26")
     return indicator(DELAYS, [*(({axis: v}, values[v]) for v in wanted), ({axis: None}, total)])
 
@@ -238,10 +247,11 @@ def test_orientation_delays_show_the_apis_counts_and_rates_by_the_chosen_axis_wi
 ) -> None:
     html, tables = page(client)
     delays_table = tables["tableau-delais-orientation"]
-    # Columns: people, taken in charge in 45 days, its share, seen in 30 days, its share.
-    assert delays_table["Femmes"] == ["4", "3", "60 %", SECRET, SECRET]
-    assert delays_table["Hommes"] == [SECRET] * 5
-    assert delays_table["Ensemble"] == ["11", "9", "45 %", "—", "—"]  # not published: not invented
+    # Columns: people; whose 45 days are over or met, taken in charge in them, the share; the same for
+    # the 30 days of the first appointment.
+    assert delays_table["Femmes"] == ["4", "3", "3", "60 %", SECRET, SECRET, SECRET]
+    assert delays_table["Hommes"] == [SECRET] * 7
+    assert delays_table["Ensemble"] == ["11", "10", "9", "45 %", "—", "—", "—"]  # not published: not invented
     assert list(delays_table)[1:] == ["Femmes", "Hommes", "Non renseigné", "Ensemble"]  # under the header
     figure = section(html, "delais-orientation")
     assert "prises en charge en 45 jours, accompagnées en 30 jours, par sexe" in figure

@@ -93,6 +93,8 @@ FUNNEL = Translated(
         "obsolete": N_("Devenues sans objet"),
         "acknowledged_on_time_rate": N_("Part accusée dans le délai"),
         "days_to_acknowledge_mean": N_("Délai moyen d'accusé de réception (jours)"),
+        "decided": N_("À l'issue connue (prises en charge, refus, expirations, retraits, sans objet)"),
+        "accepted_rate": N_("Part prise en charge, parmi les issues connues"),
     }
 )
 # A return's reason (the evaluation service's ``return_reason``): the receiver's refusal reason, or how
@@ -381,7 +383,7 @@ def _deadlines(d: Dashboard, table: dict[str, Any] | str, names: dict[str, str])
     title = _("Délais d'accusé de réception tenus, par paire d'organisations")
     if isinstance(table, str):
         return _refused("delais", title, table)
-    measures = ("submitted", "acknowledged_on_time_rate", "days_to_acknowledge_mean")
+    measures = ("submitted", "acknowledgement_known", "acknowledged_on_time_rate", "days_to_acknowledge_mean")
     rows, labels, rates = [], [], []
     for row in sorted(_by(table, "organisation_pair"), key=lambda r: r["dimensions"]["organisation_pair"]):
         sender, _arrow, receiver = row["dimensions"]["organisation_pair"].partition(" → ")
@@ -390,16 +392,17 @@ def _deadlines(d: Dashboard, table: dict[str, Any] | str, names: dict[str, str])
         cells = [_cell(table, row, m) for m in measures]
         rows.append((label, cells))
         labels.append(label)
-        rates.append(cells[1])
+        rates.append(cells[2])
     rows.append((_("Ensemble"), [_cell(table, _total(table), m) for m in measures]))
     chart = _chart("bar", labels, [(_("Part accusée dans le délai (%)"), rates)], horizontal="true")
     columns = [
         _("Envoi → réception"),
         FUNNEL["submitted"],
+        _("Accusées ou au délai échu"),
         FUNNEL["acknowledged_on_time_rate"],
         _("Délai moyen (jours)"),
     ]
-    return Figure(
+    figure = Figure(
         "delais",
         title,
         columns,
@@ -407,6 +410,14 @@ def _deadlines(d: Dashboard, table: dict[str, Any] | str, names: dict[str, str])
         chart if labels else None,
         d.csv_url("referral_funnel", "organisation_pair"),
     )
+    figure.notes.append(
+        _(
+            "La part accusée dans le délai porte sur les orientations accusées ou dont le délai est échu : "
+            "une orientation encore dans son délai n'est pas en retard, ni une orientation retirée ou "
+            "devenue sans objet avant son échéance."
+        )
+    )
+    return figure
 
 
 async def _unaccompanied(d: Dashboard) -> tuple[Figure, list[tuple[str, Cell]]]:
@@ -519,7 +530,15 @@ def _orientation_delays(d: Dashboard, table: dict[str, Any] | str) -> Figure:
     ) % {"oriented": ORIENTATION_DAYS, "accompanied": ACCOMPANIMENT_DAYS, "axis": AXES[d.axis].lower()}
     if isinstance(table, str):
         return _refused("delais-orientation", title, table)
-    measures = ("people", "oriented_in_time", "oriented_rate", "accompanied_in_time", "accompanied_rate")
+    measures = (
+        "people",
+        "orientation_known",
+        "oriented_in_time",
+        "oriented_rate",
+        "accompaniment_known",
+        "accompanied_in_time",
+        "accompanied_rate",
+    )
     lines = _axis_rows(table, d.axis)
     rows = [(label, [_cell(table, r, m) for m in measures]) for label, r in lines]
     oriented = _("Part prise en charge en %(days)s jours") % {"days": ORIENTATION_DAYS}
@@ -528,15 +547,17 @@ def _orientation_delays(d: Dashboard, table: dict[str, Any] | str) -> Figure:
     chart = _chart(
         "bar",
         [label for label, _ in rows],
-        [(f"{oriented} (%)", [c[2] for _, c in rows]), (f"{accompanied} (%)", [c[4] for _, c in rows])],
+        [(f"{oriented} (%)", [c[3] for _, c in rows]), (f"{accompanied} (%)", [c[6] for _, c in rows])],
         y_min=0,
         y_max=100,
     )
     columns = [
         AXES[d.axis],
         _("Personnes orientées pour la première fois"),
+        _("dont délai échu ou tenu"),
         _("Prises en charge en %(days)s jours") % {"days": ORIENTATION_DAYS},
         oriented,
+        _("dont délai échu ou tenu"),
         _("Reçues en %(days)s jours (premier rendez-vous honoré)") % {"days": ACCOMPANIMENT_DAYS},
         accompanied,
     ]
@@ -551,7 +572,8 @@ def _orientation_delays(d: Dashboard, table: dict[str, Any] | str) -> Figure:
     figure.notes.append(
         _(
             "Personnes dont la première orientation a été envoyée pendant la période ; délais en jours "
-            "calendaires depuis cet envoi."
+            "calendaires depuis cet envoi. Chaque part se calcule sur les personnes dont le délai est échu "
+            "ou tenu : une personne orientée il y a dix jours n'a pas encore manqué son délai."
         )
     )
     return figure
