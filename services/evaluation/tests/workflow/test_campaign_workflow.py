@@ -44,12 +44,7 @@ async def run(env: WorkflowEnvironment, steps: FakeSteps, mid: date | None, fina
     data = CampaignInput.model_validate(
         {"campaign_id": str(uuid.uuid4()), "milestones": milestones(mid, final, 7)}
     )
-    async with Worker(
-        env.client,
-        task_queue="campaigns-test",
-        workflows=[CampaignWorkflow],
-        activities=[steps.remind, steps.reached],
-    ):
+    async with worker(env, steps):
         return str(
             await env.client.execute_workflow(
                 CampaignWorkflow.run, data, id=f"campaign-{data.campaign_id}", task_queue="campaigns-test"
