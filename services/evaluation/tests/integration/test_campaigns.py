@@ -8,13 +8,16 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from relais_evaluation.adapters.db.models import infra
+from relais_dev.stack import Stack
+from relais_evaluation.adapters.db.models import campaigns, infra
 from relais_evaluation.adapters.workflows.activities import CampaignActivities
-from relais_evaluation.adapters.workflows.campaign import StepInput
+from relais_evaluation.adapters.workflows.campaign import StepInput, workflow_id
 from relais_evaluation.domain.campaigns import MANDATORY_CRITERIA
 from relais_shared.auth import DevIssuer
+from relais_shared.db import transaction
+from relais_shared.temporal import connect_temporal
 
 from .conftest import Store, api_for
 from .synthetic_pact import COORDINATION
@@ -333,3 +336,132 @@ async def test_an_evaluator_reads_the_others_results_only_once_their_own_grid_is
     ).status_code == 200
     mid = await people.call("GET", f"/v1/campaigns/{cid}/results?milestone=mid_term", "auteur", "evaluator")
     assert mid.status_code == 403
+
+
+async def set_dates(store: Store, cid: str, **dates: date) -> None:
+    """Time passing: the campaign's deadlines written as they would stand some days later."""
+    async with transaction(store.sessions) as session:
+        await session.execute(update(campaigns).where(campaigns.c.id == uuid.UUID(cid)).values(**dates))
+
+
+async def moving(people: People, cid: str, sub: str = "coord", role: str = "coordinator", **body: Any) -> Any:
+    return await people.call("PUT", f"/v1/campaigns/{cid}/deadlines", sub, role, json=body)
+
+
+async def test_the_coordinator_moves_the_deadlines_and_the_campaign_workflow_is_signalled_them(
+    people: People, stack: Stack
+) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    mid, final = date.today() + timedelta(days=45), date.today() + timedelta(days=120)
+    moved = await moving(people, cid, mid_term_due=mid.isoformat(), final_due=final.isoformat())
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["mid_term_due"], moved.json()["final_due"]) == (mid.isoformat(), final.isoformat())
+    assert (await people.call("GET", f"/v1/campaigns/{cid}", "coord", "coordinator")).json()[
+        "final_due"
+    ] == final.isoformat()
+    client = await connect_temporal(stack.temporal_address)
+    history = await client.get_workflow_handle(workflow_id(cid)).fetch_history()
+    signals = [
+        e.workflow_execution_signaled_event_attributes
+        for e in history.events
+        if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
+    assert [s.signal_name for s in signals] == ["move_deadlines"]
+    payload = json.loads(signals[0].input.payloads[0].data)
+    assert [m["milestone"] for m in payload["milestones"]] == ["mid_term", "final"]
+    assert set(payload) == {"milestones"} and all(
+        set(m) == {"milestone", "remind_at", "due_at"} for m in payload["milestones"]
+    )
+
+
+async def test_only_the_campaigns_coordinators_move_its_deadlines(people: People) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    await people.invite(cid, "expert-1", "external_expert")
+    body = {"final_due": (date.today() + timedelta(days=100)).isoformat(), "mid_term_due": None}
+    body["mid_term_due"] = (date.today() + timedelta(days=30)).isoformat()
+    evaluator = await moving(people, cid, "expert-1", "evaluator", **body)
+    assert evaluator.status_code == 403, evaluator.text  # function level: the route is the coordinator's
+    other = await people.api.client.put(
+        f"/v1/campaigns/{cid}/deadlines",
+        headers=people.headers("autre", "coordinator", org=uuid.uuid4()),
+        json=body,
+    )
+    assert other.status_code == 404, other.text  # object level: another organisation's campaign
+    assert other.headers["content-type"] == "application/problem+json"
+    unchanged = (await people.call("GET", f"/v1/campaigns/{cid}", "coord", "coordinator")).json()
+    assert unchanged["final_due"] == (date.today() + timedelta(days=90)).isoformat()
+
+
+async def test_deadlines_are_moved_by_the_opening_rules_and_never_on_a_closed_campaign(
+    people: People,
+) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    final = (date.today() + timedelta(days=90)).isoformat()
+    after = await moving(
+        people, cid, mid_term_due=(date.today() + timedelta(days=95)).isoformat(), final_due=final
+    )
+    assert after.status_code == 422, after.text
+    assert after.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in after.json()["errors"]] == ["mid_term_due"]
+    past = await moving(
+        people, cid, mid_term_due=(date.today() - timedelta(days=1)).isoformat(), final_due=final
+    )
+    assert past.status_code == 422 and past.json()["errors"][0]["field"] == "mid_term_due"
+    removed = await moving(people, cid, final_due=final)
+    assert removed.status_code == 422 and removed.json()["errors"][0]["field"] == "mid_term_due"
+    closed = await people.call(
+        "POST", f"/v1/campaigns/{cid}/close", "coord", "coordinator",
+        json={"agreed_scores": {}, "conclusions": "Arrêtée.", "without_validation": True},
+    )  # fmt: skip
+    assert closed.status_code == 200, closed.text
+    late = await moving(
+        people, cid, mid_term_due=(date.today() + timedelta(days=40)).isoformat(), final_due=final
+    )
+    assert late.status_code == 409, late.text
+    assert late.json()["type"].endswith("/conflict")
+
+
+async def test_a_grid_after_its_deadline_is_refused_until_the_deadline_moves_later(
+    people: People, store: Store
+) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    await people.invite(cid, "expert-1", "external_expert")
+    yesterday = date.today() - timedelta(days=1)
+    await set_dates(store, cid, mid_term_due=yesterday - timedelta(days=10), final_due=yesterday)
+    grid = {"scores": {"innovation": 4}, "strong_points": "Ateliers utiles."}
+    refused = await people.call(
+        "PUT", f"/v1/campaigns/{cid}/assessments/final", "expert-1", "evaluator", json=grid
+    )
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["type"].endswith("/conflict") and problem["errors"][0]["code"] == "deadline_passed"
+    assert "échéance" in problem["detail"] and "déplacer" in problem["detail"]
+    mine = await people.call("GET", f"/v1/campaigns/{cid}/assessments/final", "expert-1", "evaluator")
+    assert mine.json()["submitted"] is False  # nothing written
+    campaign = (await people.call("GET", f"/v1/campaigns/{cid}", "coord", "coordinator")).json()
+    assert (campaign["mid_term_reached"], campaign["final_reached"]) == (True, True)  # what the page shows
+
+    later = date.today() + timedelta(days=14)
+    moved = await moving(
+        people, cid, mid_term_due=(yesterday - timedelta(days=10)).isoformat(), final_due=later.isoformat()
+    )  # the passed mid-term deadline may stay as it is
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["mid_term_reached"], moved.json()["final_reached"]) == (True, False)
+    accepted = await people.call(
+        "PUT", f"/v1/campaigns/{cid}/assessments/final", "expert-1", "evaluator", json=grid
+    )
+    assert accepted.status_code == 200, accepted.text
+    still = await people.call(
+        "PUT", f"/v1/campaigns/{cid}/assessments/mid_term", "expert-1", "evaluator", json=grid
+    )
+    assert still.status_code == 409  # the mid-term one did not move
+
+
+async def test_a_deadline_step_planned_before_a_move_records_nothing(people: People, store: Store) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    reached = await CampaignActivities(store.sessions).deadline_reached(
+        StepInput(campaign_id=cid, milestone="final")
+    )
+    assert reached.open is True
+    campaign = (await people.call("GET", f"/v1/campaigns/{cid}", "coord", "coordinator")).json()
+    assert campaign["final_reached"] is False  # its deadline is still 90 days away

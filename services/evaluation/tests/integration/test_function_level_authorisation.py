@@ -34,6 +34,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/campaigns"): READERS,
     ("GET", "/v1/campaigns/{campaign_id}"): READERS,
     ("POST", "/v1/campaigns/{campaign_id}/evaluators"): frozenset({"coordinator"}),
+    ("PUT", "/v1/campaigns/{campaign_id}/deadlines"): frozenset({"coordinator"}),
     ("PUT", "/v1/campaigns/{campaign_id}/assessments/{milestone}"): frozenset({"evaluator"}),
     ("GET", "/v1/campaigns/{campaign_id}/assessments/{milestone}"): frozenset({"evaluator"}),
     ("GET", "/v1/campaigns/{campaign_id}/results"): READERS,

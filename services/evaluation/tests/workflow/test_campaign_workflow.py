@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from relais_evaluation.adapters.api.campaigns import replan
 from relais_evaluation.adapters.workflows.campaign import (
     CampaignInput,
     CampaignWorkflow,
+    DeadlinesMoved,
     StepInput,
     StepOutput,
+    workflow_id,
 )
 from relais_evaluation.service_layer.campaigns import PARIS, milestones
 
@@ -40,12 +44,7 @@ async def run(env: WorkflowEnvironment, steps: FakeSteps, mid: date | None, fina
     data = CampaignInput.model_validate(
         {"campaign_id": str(uuid.uuid4()), "milestones": milestones(mid, final, 7)}
     )
-    async with Worker(
-        env.client,
-        task_queue="campaigns-test",
-        workflows=[CampaignWorkflow],
-        activities=[steps.remind, steps.reached],
-    ):
+    async with worker(env, steps):
         return str(
             await env.client.execute_workflow(
                 CampaignWorkflow.run, data, id=f"campaign-{data.campaign_id}", task_queue="campaigns-test"
@@ -84,3 +83,113 @@ async def test_a_deadline_too_close_for_a_reminder_still_gets_recorded(env: Work
     steps = FakeSteps()
     await run(env, steps, None, today + timedelta(days=2))
     assert [name for name, _, _ in steps.calls] == ["deadline"]
+
+
+def at_paris(calls: list[tuple[str, str, datetime]]) -> list[tuple[str, str, date, int]]:
+    return [(name, m, at.astimezone(PARIS).date(), at.astimezone(PARIS).hour) for name, m, at in calls]
+
+
+async def start(env: WorkflowEnvironment, mid: date | None, final: date) -> tuple[str, Any]:
+    data = CampaignInput.model_validate(
+        {"campaign_id": str(uuid.uuid4()), "milestones": milestones(mid, final, 7)}
+    )
+    handle = await env.client.start_workflow(
+        CampaignWorkflow.run, data, id=workflow_id(data.campaign_id), task_queue="campaigns-test"
+    )
+    return data.campaign_id, handle
+
+
+def moved(mid: date | None, final: date) -> DeadlinesMoved:
+    return DeadlinesMoved.model_validate({"milestones": milestones(mid, final, 7)})
+
+
+def worker(env: WorkflowEnvironment, steps: FakeSteps) -> Worker:
+    return Worker(
+        env.client,
+        task_queue="campaigns-test",
+        workflows=[CampaignWorkflow],
+        activities=[steps.remind, steps.reached],
+    )
+
+
+async def test_a_deadline_moved_later_reminds_and_is_reached_at_the_new_instants_not_the_old(
+    env: WorkflowEnvironment,
+) -> None:
+    today = (await env.get_current_time()).astimezone(PARIS).date()
+    final, later = today + timedelta(days=60), today + timedelta(days=90)
+    steps = FakeSteps()
+    async with worker(env, steps):
+        _cid, handle = await start(env, None, final)
+        await env.sleep(timedelta(days=10))
+        await handle.signal(CampaignWorkflow.move_deadlines, moved(None, later))
+        assert await handle.result() == "deadlines passed"
+    assert at_paris(steps.calls) == [
+        ("remind", "final", later - timedelta(days=7), 9),
+        ("deadline", "final", later + timedelta(days=1), 0),
+    ]
+
+
+async def test_a_deadline_moved_earlier_wakes_the_workflow_before_the_old_reminder(
+    env: WorkflowEnvironment,
+) -> None:
+    today = (await env.get_current_time()).astimezone(PARIS).date()
+    mid, final, sooner = today + timedelta(days=30), today + timedelta(days=90), today + timedelta(days=20)
+    steps = FakeSteps()
+    async with worker(env, steps):
+        _cid, handle = await start(env, mid, final)
+        await env.sleep(timedelta(days=2))
+        await handle.signal(CampaignWorkflow.move_deadlines, moved(sooner, final))
+        await handle.result()
+    assert at_paris(steps.calls)[:2] == [
+        ("remind", "mid_term", sooner - timedelta(days=7), 9),
+        ("deadline", "mid_term", sooner + timedelta(days=1), 0),
+    ]
+    assert [(n, m) for n, m, _d, _h in at_paris(steps.calls)[2:]] == [
+        ("remind", "final"),
+        ("deadline", "final"),
+    ]
+
+
+async def test_a_reminder_already_sent_runs_again_only_for_a_later_reminder_instant(
+    env: WorkflowEnvironment,
+) -> None:
+    today = (await env.get_current_time()).astimezone(PARIS).date()
+    final = today + timedelta(days=30)
+
+    async def until(day: int) -> None:  # the evening of ``today + day``, Paris time
+        evening = datetime.combine(today + timedelta(days=day), time(21), PARIS)
+        await env.sleep(evening - await env.get_current_time())
+
+    steps = FakeSteps()
+    async with worker(env, steps):
+        _cid, handle = await start(env, None, final)
+        await until(23)  # reminded this morning
+        # Two days later: the new reminder instant (day 25) is later than the one sent: the step runs
+        # again then (the activity reminds only evaluators not reminded yet, see remind_evaluators).
+        await handle.signal(CampaignWorkflow.move_deadlines, moved(None, final + timedelta(days=2)))
+        await until(25)
+        # Back to day 30: its reminder instant (day 23) is not later than the last sent: no new step.
+        await handle.signal(CampaignWorkflow.move_deadlines, moved(None, final))
+        await handle.result()
+    assert at_paris(steps.calls) == [
+        ("remind", "final", final - timedelta(days=7), 9),
+        ("remind", "final", final - timedelta(days=5), 9),
+        ("deadline", "final", final + timedelta(days=1), 0),
+    ]
+
+
+async def test_a_deadline_moved_after_the_workflow_ended_starts_it_again(env: WorkflowEnvironment) -> None:
+    today = (await env.get_current_time()).astimezone(PARIS).date()
+    steps = FakeSteps()
+    async with worker(env, steps):
+        cid, handle = await start(env, None, today + timedelta(days=2))
+        assert await handle.result() == "deadlines passed"
+        now = (await env.get_current_time()).astimezone(PARIS).date()
+        again = now + timedelta(days=20)
+        restarted = await replan(env.client, cid, milestones(None, again, 7), "campaigns-test")
+        assert restarted.result_run_id != handle.result_run_id
+        assert await restarted.result() == "deadlines passed"
+    assert at_paris(steps.calls)[1:] == [
+        ("remind", "final", again - timedelta(days=7), 9),
+        ("deadline", "final", again + timedelta(days=1), 0),
+    ]

@@ -4,12 +4,18 @@ Who does what: a coordinator opens a campaign for their organisation; the coordi
 organisation (or of the pact coordination) invite evaluators and close it; an invited evaluator
 submits their own assessment; all of them read the results. Anyone else gets a 404 (a campaign they
 cannot see does not exist for them).
+
+Deadlines: a milestone's grids are accepted until the end of its deadline day (Paris time), then refused
+(409) until the coordinator moves the deadline later. The same rule (:func:`deadline_passed`) makes the
+campaign's ``*_reached`` flags, so that the page says « non déposée à l'échéance » exactly when a grid is
+refused: the instant decides, not the workflow's record of it (which comes a moment later, or late when
+the worker is down), though a recorded one counts too.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
@@ -39,6 +45,18 @@ class CampaignConflict(Conflict):
         self.errors = errors or []
 
 
+class DeadlinePassed(CampaignConflict):
+    """A grid for a milestone whose deadline has passed (answered 409, code ``deadline_passed``)."""
+
+    def __init__(self, milestone: str, due: date) -> None:
+        message = (
+            f"L'échéance du {due.strftime('%d/%m/%Y')} est passée : la grille ne peut plus être déposée ni "
+            "corrigée. La coordination de la campagne peut déplacer l'échéance."
+        )
+        super().__init__(message, [{"field": "milestone", "code": "deadline_passed", "message": message}])
+        self.milestone, self.due = milestone, due
+
+
 def grid_of(campaign: Any) -> Grid:
     return grid_from_json(campaign.grid, campaign.scale_min, campaign.scale_max)
 
@@ -65,14 +83,28 @@ async def access(repo: Any, principal: Principal, campaign_id: uuid.UUID, coordi
     return Access(campaign, manages, evaluator)
 
 
-def may_read_results(found: Access, rows: Sequence[Any], milestone: str) -> bool:
+def due_instant(due: date) -> datetime:
+    """The instant a deadline passes: the end of its day, Paris time (in UTC)."""
+    return datetime.combine(due + timedelta(days=1), time.min, PARIS).astimezone(UTC)
+
+
+def deadline_passed(campaign: Any, milestone: str, now: datetime) -> bool:
+    """Whether ``milestone``'s deadline has passed: its day is over (Paris), or the campaign's workflow
+    recorded it reached (moving a deadline clears that record, see :func:`move_deadlines`)."""
+    mid_term = milestone == "mid_term"
+    due = campaign.mid_term_due if mid_term else campaign.final_due
+    reached = campaign.mid_term_reached_at if mid_term else campaign.final_reached_at
+    return due is not None and (reached is not None or now >= due_instant(due))
+
+
+def may_read_results(found: Access, rows: Sequence[Any], milestone: str, now: datetime) -> bool:
     """An evaluator reads the others' scores and comments of a milestone once they submitted their own,
     or once its deadline passed or the campaign closed: an assessment is made without knowing the others'
     (an author would otherwise answer the experts, and the only author's comments are theirs)."""
     campaign = found.campaign
     if campaign.status != "open":
         return True
-    if (campaign.mid_term_reached_at if milestone == "mid_term" else campaign.final_reached_at) is not None:
+    if deadline_passed(campaign, milestone, now):
         return True
     return found.evaluator is not None and any(row.evaluator_id == found.evaluator.id for row in rows)
 
@@ -85,19 +117,68 @@ def milestones(mid_term_due: date | None, final_due: date, reminder_days: int) -
         if due is None:
             continue
         remind = datetime.combine(due - timedelta(days=reminder_days), time(REMINDER_HOUR), PARIS)
-        end = datetime.combine(due + timedelta(days=1), time.min, PARIS)
-        found.append({"milestone": name, "remind_at": remind.astimezone(UTC), "due_at": end.astimezone(UTC)})
+        found.append({"milestone": name, "remind_at": remind.astimezone(UTC), "due_at": due_instant(due)})
     return found
 
 
-def check_dates(mid_term_due: date | None, final_due: date, today: date) -> None:
+def check_dates(
+    mid_term_due: date | None, final_due: date, today: date, unchanged: Container[str] = ()
+) -> None:
+    """A deadline is today or later (Paris days), the mid-term one before the final one. A deadline a
+    move leaves ``unchanged`` may be past (moving the final deadline after the mid-term one passed)."""
     errors = []
-    if final_due < today:
+    if final_due < today and "final_due" not in unchanged:
         errors.append({"field": "final_due", "message": "L'échéance finale est passée."})
-    if mid_term_due is not None and not today <= mid_term_due < final_due:
-        errors.append({"field": "mid_term_due", "message": "L'échéance intermédiaire précède la finale."})
+    if mid_term_due is not None:
+        if mid_term_due < today and "mid_term_due" not in unchanged:
+            errors.append({"field": "mid_term_due", "message": "L'échéance intermédiaire est passée."})
+        elif mid_term_due >= final_due:
+            errors.append({"field": "mid_term_due", "message": "L'échéance intermédiaire précède la finale."})
     if errors:
         raise InvalidGrid(errors)
+
+
+async def move_deadlines(
+    repo: Any,
+    principal: Principal,
+    coordination: uuid.UUID,
+    campaign_id: uuid.UUID,
+    mid_term_due: date | None,
+    final_due: date,
+    today: date,
+) -> None:
+    """The coordinator moves the deadlines of a campaign not closed; a moved milestone is open again
+    until its new deadline (its reached record is cleared; its grids are accepted again). The mid-term
+    milestone is neither added nor removed: a campaign has it from its opening or never."""
+    found = await access(repo, principal, campaign_id, coordination)
+    if not found.manages:
+        raise NotAllowed("Seule l'organisation qui conduit la campagne en déplace les échéances.")
+    campaign = await repo.get(campaign_id, lock=True)
+    if campaign.status != "open":
+        raise CampaignConflict("La campagne est close : ses échéances ne se déplacent plus.")
+    if (mid_term_due is None) != (campaign.mid_term_due is None):
+        message = (
+            "La campagne n'a pas de test d'utilisation : il ne s'ajoute pas après l'ouverture."
+            if campaign.mid_term_due is None
+            else "La campagne a un test d'utilisation : indiquez son échéance."
+        )
+        raise InvalidGrid([{"field": "mid_term_due", "message": message}])
+    unchanged = [
+        name
+        for name, new, old in (
+            ("mid_term_due", mid_term_due, campaign.mid_term_due),
+            ("final_due", final_due, campaign.final_due),
+        )
+        if new == old
+    ]
+    check_dates(mid_term_due, final_due, today, unchanged)
+    changes: dict[str, Any] = {}
+    if "mid_term_due" not in unchanged:
+        changes |= {"mid_term_due": mid_term_due, "mid_term_reached_at": None}
+    if "final_due" not in unchanged:
+        changes |= {"final_due": final_due, "final_reached_at": None}
+    if changes:
+        await repo.move_deadlines(campaign_id, **changes)
 
 
 async def invite(
@@ -165,6 +246,7 @@ async def submit(
     milestone: str,
     scores: Mapping[str, int],
     texts: Mapping[str, str],
+    now: datetime,
 ) -> Any:
     found = await access(repo, principal, campaign_id, coordination)
     if found.evaluator is None:
@@ -174,6 +256,10 @@ async def submit(
         raise CampaignConflict("La campagne est close.")
     if milestone == "mid_term" and campaign.mid_term_due is None:
         raise NotFound()
+    if deadline_passed(campaign, milestone, now):
+        raise DeadlinePassed(
+            milestone, campaign.mid_term_due if milestone == "mid_term" else campaign.final_due
+        )
     errors = grid_of(campaign).check_scores(scores)
     if errors:
         raise InvalidGrid(errors)

@@ -40,6 +40,13 @@ from relais_portal.referral_api import ApiProblem
 from relais_portal.session import Session
 from relais_portal.settings import PortalSettings
 from relais_portal.web.deps import PARIS, CsrfSession, CurrentSession, Directory, DirectoryDep, render
+from relais_portal.web.evaluation_campaign_deadlines import (
+    deadline_errors,
+    deadline_passed,
+    deadline_values,
+    deadlines_body,
+    is_deadline_refusal,
+)
 from relais_portal.web.labels import REFUSAL_REASONS
 
 router = APIRouter(prefix="/evaluation", tags=["évaluation"])
@@ -147,7 +154,8 @@ DONE = Translated(
     {
         "ouverte": N_("Campagne ouverte : invitez maintenant ses évaluateurs et évaluatrices."),
         "invite": N_("Invitation enregistrée : la campagne apparaît dans l'espace de la personne invitée."),
-        "enregistree": N_("Votre évaluation est enregistrée. Vous pouvez la corriger jusqu'à la clôture."),
+        "enregistree": N_("Votre évaluation est enregistrée. Vous pouvez la corriger jusqu'à l'échéance."),
+        "echeances": N_("Échéances déplacées : les relances suivent les nouvelles dates."),
         "close": N_("Campagne close : la synthèse de consensus est enregistrée."),
     }
 )
@@ -1151,6 +1159,7 @@ async def _campaign_page(
     values: dict[str, str] | None = None,
     problem: str = "",
     find: str = "",
+    deadlines: dict[str, str] | None = None,
 ) -> Response:
     campaign, results = await asyncio.gather(
         evaluation.get(f"/v1/campaigns/{campaign_id}"),
@@ -1236,6 +1245,8 @@ async def _campaign_page(
         errors=errors or {},
         values=consensus_values,
         problem=problem,
+        deadlines=deadlines or deadline_values(campaign),
+        passed={m: deadline_passed(campaign, m) for m in MILESTONES},
     )
 
 
@@ -1320,6 +1331,35 @@ async def invite(
     )
 
 
+@router.post("/campagnes/{campaign_id}/echeances", summary="Déplacer les échéances de la campagne")
+async def move_deadlines(
+    request: Request,
+    campaign_id: uuid.UUID,
+    session: CsrfSession,
+    evaluation: Evaluation,
+    directory: DirectoryDep,
+) -> Response:
+    if (refused := _refusal(request, session, ("coordinator",))) is not None:
+        return refused
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    campaign = await evaluation.get(f"/v1/campaigns/{campaign_id}")
+    body, errors = deadlines_body(form, campaign)
+    if not errors:
+        try:
+            await evaluation.put(f"/v1/campaigns/{campaign_id}/deadlines", body)
+            return RedirectResponse(
+                f"/evaluation/campagnes/{campaign_id}?fait=echeances#echeances-titre", status_code=303
+            )
+        except ApiProblem as problem:
+            if problem.status not in (409, 422):
+                raise
+            errors = deadline_errors(problem)
+    values = {k: form.get(k, "") for k in ("echeance_intermediaire", "echeance_finale")}
+    return await _campaign_page(
+        request, session, evaluation, directory, campaign_id, "final", 422, errors, deadlines=values
+    )
+
+
 def _milestone(slug: str) -> str | None:
     return MILESTONE_SLUGS.get(slug)
 
@@ -1341,7 +1381,9 @@ async def grid_form(
     )
     values = {f"note_{code}": str(score) for code, score in mine["scores"].items()}
     values |= {k: mine[k] for k in ("strong_points", "weaknesses", "recommendations")}
-    return _grid_page(request, session, campaign, mine, milestone, values)
+    return _grid_page(
+        request, session, campaign, mine, milestone, values, passed=deadline_passed(campaign, milestone)
+    )
 
 
 def _grid_page(
@@ -1354,7 +1396,10 @@ def _grid_page(
     errors: dict[str, str] | None = None,
     problem: str = "",
     status_code: int = 200,
+    passed: str = "",
 ) -> Response:
+    """``passed``: why the milestone's grid can no longer be submitted (its deadline passed): the page
+    says so and offers no form."""
     return render(
         request,
         "evaluation/grid.html",
@@ -1373,6 +1418,7 @@ def _grid_page(
         errors=errors or {},
         problem=problem,
         done=DONE.get(request.query_params.get("fait", ""), ""),
+        passed=passed,
     )
 
 
@@ -1407,6 +1453,12 @@ async def grid_submit(
         except ApiProblem as problem:
             if problem.status not in (409, 422):
                 raise
+            if is_deadline_refusal(problem):  # passed since the page was shown: say why, no form
+                mine = await evaluation.get(f"/v1/campaigns/{campaign_id}/assessments/{milestone}")
+                passed = deadline_passed({**campaign, f"{milestone}_reached": True}, milestone)
+                return _grid_page(
+                    request, session, campaign, mine, milestone, values, passed=passed, status_code=409
+                )
             for error in problem.body.get("errors") or []:
                 name = str(error.get("field", ""))
                 errors[

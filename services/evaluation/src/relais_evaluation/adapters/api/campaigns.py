@@ -12,14 +12,19 @@ from fastapi import APIRouter, Path, Request, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from relais_evaluation.adapters.api.deps import READERS, sessions_of, settings_of
 from relais_evaluation.adapters.api.exports import campaign_html, campaign_pdf
 from relais_evaluation.adapters.db.campaigns import CampaignRepository
-from relais_evaluation.adapters.workflows.campaign import CampaignInput, CampaignWorkflow, workflow_id
+from relais_evaluation.adapters.workflows.campaign import (
+    CampaignInput,
+    CampaignWorkflow,
+    DeadlinesMoved,
+    workflow_id,
+)
 from relais_evaluation.domain.campaigns import (
     DISCRETIONARY_SUGGESTIONS,
     MANDATORY_CRITERIA,
@@ -94,6 +99,17 @@ class CampaignIn(BaseModel):
     final_due: date
 
 
+class DeadlinesIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"mid_term_due": "2027-07-15", "final_due": "2028-01-15"}]},
+    )
+    mid_term_due: date | None = Field(
+        default=None, description="Required when the campaign has a « test d'utilisation », absent otherwise"
+    )
+    final_due: date
+
+
 class CriterionOut(BaseModel):
     code: str
     label: str
@@ -122,8 +138,12 @@ class CampaignOut(BaseModel):
     mid_term_due: date | None
     final_due: date
     status: str
-    mid_term_reached: bool
-    final_reached: bool
+    mid_term_reached: bool = Field(
+        description="The mid-term deadline has passed: its grids are refused until it is moved later"
+    )
+    final_reached: bool = Field(
+        description="The final deadline has passed: its grids are refused until it is moved later"
+    )
     evaluators: list[EvaluatorOut]
     validated: bool | None
     consensus: dict[str, Any] | None
@@ -211,6 +231,27 @@ def _problem(exc: InvalidGrid) -> Problem:
     return Problem("validation-error", str(exc), [{**e, "code": "invalid"} for e in exc.errors])
 
 
+def _conflict(exc: handlers.CampaignConflict) -> Problem:
+    return Problem("conflict", str(exc), [{"code": "invalid", **e} for e in exc.errors])
+
+
+async def replan(
+    client: Client, campaign_id: str, dates: list[dict[str, Any]], task_queue: str
+) -> WorkflowHandle[Any, str]:
+    """Gives the campaign's workflow its new instants: a signal to the running one, or (signal-with-start)
+    a new run when it already ended after its last deadline (hence another run allowed on its id)."""
+    moved = DeadlinesMoved.model_validate({"milestones": dates})
+    return await client.start_workflow(
+        CampaignWorkflow.run,
+        CampaignInput(campaign_id=campaign_id, milestones=moved.milestones),
+        id=workflow_id(campaign_id),
+        task_queue=task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        start_signal="move_deadlines",
+        start_signal_args=[moved],
+    )
+
+
 def _coordination(request: Request) -> uuid.UUID:
     return settings_of(request).coordination_org_id
 
@@ -232,6 +273,7 @@ async def _temporal(request: Request) -> Client:
 async def _out(repo: CampaignRepository, campaign: Any) -> CampaignOut:
     grid = handlers.grid_of(campaign)
     total = grid.total_weight
+    now = datetime.now(UTC)
     evaluators = await repo.evaluators(campaign.id)
     submitted: dict[uuid.UUID, list[str]] = {}
     for milestone in ("mid_term", "final"):
@@ -261,8 +303,8 @@ async def _out(repo: CampaignRepository, campaign: Any) -> CampaignOut:
         mid_term_due=campaign.mid_term_due,
         final_due=campaign.final_due,
         status=campaign.status,
-        mid_term_reached=campaign.mid_term_reached_at is not None,
-        final_reached=campaign.final_reached_at is not None,
+        mid_term_reached=handlers.deadline_passed(campaign, "mid_term", now),
+        final_reached=handlers.deadline_passed(campaign, "final", now),
         evaluators=[
             EvaluatorOut(
                 id=e.id,
@@ -379,6 +421,41 @@ async def invite_evaluator(
 
 
 @router.put(
+    "/campaigns/{campaign_id}/deadlines",
+    dependencies=[require_roles("coordinator")],
+    summary="Déplacer les échéances d'une campagne en cours (relances et échéances se replanifient ; une "
+    "échéance repoussée rouvre le dépôt des grilles)",
+)
+async def move_deadlines(
+    campaign_id: CampaignId, body: DeadlinesIn, request: Request, principal: CurrentPrincipal
+) -> CampaignOut:
+    settings = settings_of(request)
+    async with transaction(sessions_of(request)) as session:
+        repo = CampaignRepository(session)
+        try:
+            await handlers.move_deadlines(
+                repo,
+                principal,
+                _coordination(request),
+                campaign_id,
+                body.mid_term_due,
+                body.final_due,
+                datetime.now(handlers.PARIS).date(),
+            )
+        except InvalidGrid as exc:
+            raise _problem(exc) from exc
+        except handlers.CampaignConflict as exc:
+            raise _conflict(exc) from exc
+        # Signalled before the commit, the row still locked: a workflow that cannot be reached (503)
+        # leaves the deadlines as they were. Should the commit fail after the signal, the workflow acts
+        # on instants the row does not have: its deadline step records nothing before the row's own
+        # deadline (see deadline_reached), and grids are refused by the row's dates, never the workflow's.
+        dates = handlers.milestones(body.mid_term_due, body.final_due, settings.reminder_days)
+        await replan(await _temporal(request), str(campaign_id), dates, settings.task_queue)
+        return await _out(repo, await repo.get(campaign_id))
+
+
+@router.put(
     "/campaigns/{campaign_id}/assessments/{milestone}",
     dependencies=[require_roles("evaluator")],
     summary="Déposer (ou corriger) mon évaluation : notes, points forts, faiblesses, recommandations",
@@ -405,9 +482,12 @@ async def submit_assessment(
                 milestone,
                 body.scores,
                 texts,
+                datetime.now(UTC),
             )
         except InvalidGrid as exc:
             raise _problem(exc) from exc
+        except handlers.CampaignConflict as exc:
+            raise _conflict(exc) from exc
     return AssessmentOut(evaluator_id=evaluator.id, milestone=milestone, **body.model_dump())
 
 
@@ -473,7 +553,7 @@ async def load_results(
         r, rows = await handlers.campaign_results(
             repo, handlers.grid_of(found.campaign), campaign_id, milestone
         )
-        if not found.manages and not handlers.may_read_results(found, rows, milestone):
+        if not found.manages and not handlers.may_read_results(found, rows, milestone, datetime.now(UTC)):
             raise Problem(
                 "forbidden",
                 "Les résultats des autres évaluateurs s'affichent une fois votre grille déposée, "
@@ -519,7 +599,7 @@ async def close_campaign(
         except InvalidGrid as exc:
             raise _problem(exc) from exc
         except handlers.CampaignConflict as exc:
-            raise Problem("conflict", str(exc), [{**e, "code": "invalid"} for e in exc.errors]) from exc
+            raise _conflict(exc) from exc
         return await _out(repo, await repo.get(campaign_id))
 
 

@@ -120,6 +120,9 @@ class CampaignRepository:
         query = select(campaign_reminders).where(campaign_reminders.c.campaign_id == campaign_id)
         return list((await self.session.execute(query)).all())
 
+    async def move_deadlines(self, campaign_id: uuid.UUID, **values: Any) -> None:
+        await self.session.execute(update(campaigns).where(campaigns.c.id == campaign_id).values(**values))
+
     async def close(
         self, campaign_id: uuid.UUID, consensus: dict[str, Any], validated: bool, at: datetime
     ) -> None:

@@ -37,10 +37,6 @@ class CampaignActivities:
         self.sessions = sessions
         self.uow = uow or (lambda: UnitOfWork(sessions))
 
-    async def _open(self, session: AsyncSession, campaign_id: uuid.UUID) -> bool:
-        status = await session.scalar(select(campaigns.c.status).where(campaigns.c.id == campaign_id))
-        return status == "open"
-
     @activity.defn(name="remind_evaluators")
     async def remind_evaluators(self, step: StepInput) -> StepOutput:
         """Each invited evaluator without an assessment for the milestone gets one reminder, recorded and
@@ -58,17 +54,31 @@ class CampaignActivities:
 
     @activity.defn(name="deadline_reached")
     async def deadline_reached(self, step: StepInput) -> StepOutput:
+        """Records the milestone's deadline reached, if its current deadline has passed: a step planned
+        for a deadline the coordinator has just moved later records nothing (the workflow, signalled,
+        plans a step for the new one)."""
         campaign = uuid.UUID(step.campaign_id)
-        column = "mid_term_reached_at" if step.milestone == "mid_term" else "final_reached_at"
+        mid_term = step.milestone == "mid_term"
+        column = "mid_term_reached_at" if mid_term else "final_reached_at"
         assert self.sessions is not None, "deadline_reached writes through the process's sessions"
         async with transaction(self.sessions) as session:
-            if not await self._open(session, campaign):
+            row = (
+                await session.execute(
+                    select(campaigns.c.status, campaigns.c.mid_term_due, campaigns.c.final_due)
+                    .where(campaigns.c.id == campaign)
+                    .with_for_update()
+                )
+            ).first()
+            if row is None or row.status != "open":
                 return StepOutput(open=False)
-            await session.execute(
-                update(campaigns)
-                .where(campaigns.c.id == campaign, campaigns.c[column].is_(None))
-                .values({column: datetime.now(UTC)})
-            )
+            due = row.mid_term_due if mid_term else row.final_due
+            now = datetime.now(UTC)
+            if due is not None and now >= handlers.due_instant(due):
+                await session.execute(
+                    update(campaigns)
+                    .where(campaigns.c.id == campaign, campaigns.c[column].is_(None))
+                    .values({column: now})
+                )
             return StepOutput(open=True)
 
 
