@@ -516,6 +516,22 @@ def test_a_campaign_from_its_grid_to_the_results_of_each_perspective(pact: Pact,
         coordinator.get_by_role("link", name="Rapport en PDF").click()
     assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
 
+    # The coordinator gives more time: a mid-term test after the final deadline is refused next to its
+    # field; then both move, and the evaluators' table follows the new dates.
+    mid_term, final = date.today() + timedelta(days=45), date.today() + timedelta(days=120)
+    coordinator.locator("#echeance_intermediaire").fill(final.isoformat())
+    coordinator.locator("#echeance_finale").fill(mid_term.isoformat())
+    coordinator.get_by_role("button", name="Déplacer les échéances").click()
+    expect(
+        coordinator.locator("#echeance_intermediaire-erreur, #echeance_finale-erreur").first
+    ).to_be_visible()
+    coordinator.locator("#echeance_intermediaire").fill(mid_term.isoformat())
+    coordinator.locator("#echeance_finale").fill(final.isoformat())
+    coordinator.get_by_role("button", name="Déplacer les échéances").click()
+    expect(coordinator.get_by_role("status")).to_contain_text("Échéances déplacées")
+    expect(coordinator.locator("#echeance_finale")).to_have_value(final.isoformat())
+    check_page(coordinator, "07b-echeances-deplacees", FOLDER)
+
     # An evaluator not invited to a campaign finds nothing there, nor its grid.
     stranger = new_context().new_page()
     sign_in(stranger, pact, ORGS["CAP"], "evaluator")
