@@ -7,23 +7,33 @@ contract that ended) and the portal run against the real stack. Each page visite
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from babel.dates import format_date
+from dateutil.relativedelta import relativedelta
 from playwright.sync_api import Page, expect
+from sqlalchemy.exc import IntegrityError
 
+from relais_clauses.domain.monitoring import period_of, periods_due
+from relais_clauses.monitoring import MonitorPolicy, check_obligation
+from relais_clauses.service_layer import PARIS, UnitOfWork
 from relais_dev.browser import check_page, wait_ready
 from relais_dev.stack import Stack
 from relais_dev.testing import ServiceProcesses
 from relais_referral.settings import ReferralSettings
 from relais_shared.auth import DevIssuer
+from relais_shared.db import make_engine, make_sessionmaker
 
 pytestmark = pytest.mark.integration
 
@@ -370,3 +380,84 @@ def test_a_facilitator_validates_a_participants_eligibility_then_records_the_hir
     contractor.goto(pact.page_of("running"))
     expect(contractor.locator("#embauches")).to_contain_text(person[:8])
     expect(contractor.get_by_role("button", name="Enregistrer l'embauche")).to_have_count(0)
+
+
+def _monitor_checks(stack: Stack, contract_id: str, today: date) -> None:
+    """The monitor's step on ``today``, run here on the clauses database: its own first check may come
+    before the hire (then it sleeps until the next due date), and a reminder is recorded once whoever
+    runs first, so the result is the same."""
+
+    async def check() -> None:
+        engine = make_engine(stack.database_url("clauses"), pool_size=1)
+        try:
+            for attempt in range(2):
+                try:
+                    async with UnitOfWork(make_sessionmaker(engine)) as uow:
+                        await check_obligation(
+                            uow, uuid.UUID(contract_id), today, MonitorPolicy(grace_days=10)
+                        )
+                    return
+                except IntegrityError:
+                    # The monitor's first check created the contract's state at the same moment: try
+                    # again, as its activity would.
+                    if attempt:
+                        raise
+        finally:
+            await engine.dispose()
+
+    # Playwright's sync API runs an event loop in this thread: the check runs in a thread of its own.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, check()).result()
+
+
+def test_periods_reminded_and_not_declared_show_on_the_list_and_the_contract_until_declared(
+    pact: ClausesPact, new_context: Any, stack: Stack
+) -> None:
+    today = datetime.now(PARIS).date()
+    start = period_of(today, "month") - relativedelta(months=5)
+    end = start + relativedelta(months=18)
+    operation = pact.call(
+        "buyer", "/v1/operations", {"buyer_org_id": pact.orgs["buyer"]["id"], "name": "Médiathèque"}
+    )["id"]
+    pact.contract("late", operation, "contractor", start.isoformat(), end.isoformat(), 600)
+    pact.hire("late", start.isoformat(), (start + timedelta(days=1)).isoformat())
+    pact.declare("late", start.isoformat(), "120")  # the first month only
+    _monitor_checks(stack, pact.contracts["late"]["id"], today)
+    overdue = [
+        p
+        for p in periods_due(
+            starts_on=start, ends_on=end, reporting_period="month", grace_days=10, today=today
+        )
+        if p != start
+    ]
+    first = format_date(overdue[0], "LLLL y", locale="fr")
+    reminded = f"(relance le {today:%d/%m/%Y})"
+
+    facilitator = new_context().new_page()
+    sign_in(facilitator, pact, "facilitator", "Facilitateur des clauses")
+    badge = facilitator.locator(f"#retard-{pact.contracts['late']['id']}")
+    expect(badge).to_have_text(f"{len(overdue)} périodes non déclarées")
+    facilitator.locator("label[for=retard]").click()  # DSFR draws the box over the input
+    facilitator.get_by_role("button", name="Filtrer").click()
+    shown = facilitator.locator("main table")
+    expect(shown.filter(has_text=f"late-{pact.suffix}")).to_have_count(1)
+    expect(shown.filter(has_text=f"another-{pact.suffix}")).to_have_count(0)  # nobody hired: never late
+    check_page(facilitator, "16-marches-heures-non-declarees", "clauses")
+
+    contractor = new_context().new_page()
+    sign_in(contractor, pact, "contractor", "Entreprise titulaire")
+    contractor.goto(pact.page_of("late"))
+    alert = contractor.locator("#heures-non-declarees")
+    expect(alert).to_contain_text(f"Heures non déclarées : {first} {reminded}")
+    check_page(contractor, "17-marche-heures-non-declarees", "clauses")
+    contractor.get_by_role("link", name="Déclarer les heures").click()
+    assert contractor.url.endswith("#titre-declarer")
+    contractor.locator("#work_contract_id").select_option(pact.work["late"])
+    contractor.locator("#period").fill(f"{overdue[0]:%Y-%m}")
+    contractor.locator("#hours").fill("140")
+    contractor.locator("#reference").fill("BUL-RETARD")
+    contractor.get_by_role("button", name="Enregistrer les heures").click()
+    expect(contractor.get_by_role("status")).to_contain_text("Heures enregistrées")
+    expect(alert).not_to_contain_text(first)  # declared late: that period leaves the alert
+    expect(alert).to_contain_text(format_date(overdue[1], "LLLL y", locale="fr"))
+    check_page(contractor, "18-periode-declaree-en-retard", "clauses")

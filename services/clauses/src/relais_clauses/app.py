@@ -171,6 +171,12 @@ class ProgressOut(BaseModel):
     work_contracts: int
 
 
+class OverdueDeclarationOut(BaseModel):
+    period: date = Field(description="Premier jour du mois (ou du trimestre) non déclaré")
+    reminded_on: date = Field(description="Jour où le suivi a enregistré la relance")
+    work_contracts: int = Field(description="Contrats de travail de la période encore sans heures déclarées")
+
+
 class ContractOut(BaseModel):
     id: uuid.UUID
     operation_id: uuid.UUID
@@ -189,6 +195,12 @@ class ContractOut(BaseModel):
     operation_name: str = ""
     buyer_org_id: uuid.UUID | None = None
     progress: ProgressOut | None = None
+    overdue_declarations: list[OverdueDeclarationOut] = Field(
+        default_factory=list,
+        description="Périodes relancées (heures non déclarées dans le délai) et toujours pas déclarées,"
+        " la plus ancienne d'abord ; une période déclarée depuis la relance n'y figure plus",
+    )
+    overdue_periods: int = Field(default=0, description="Nombre de ces périodes")
 
     @classmethod
     def of(
@@ -196,12 +208,16 @@ class ContractOut(BaseModel):
         row: ContractRow,
         progress: handlers.Progress | None = None,
         operation: OperationRow | None = None,
+        overdue: list[monitoring.Overdue] | None = None,
     ) -> ContractOut:
         out = cls.model_validate(row, from_attributes=True)
         if operation is not None:
             out.operation_name, out.buyer_org_id = operation.name, operation.buyer_org_id
         if progress is not None:
             out.progress = ProgressOut.model_validate(progress, from_attributes=True)
+        if overdue:
+            out.overdue_declarations = [OverdueDeclarationOut.model_validate(o.__dict__) for o in overdue]
+            out.overdue_periods = len(overdue)
         return out
 
 
@@ -226,7 +242,7 @@ def _today() -> date:
 @router.get(
     "/contracts",
     dependencies=[require_roles(*CLAUSE_ROLES)],
-    summary="Marchés de son périmètre, avec l'avancement des heures",
+    summary="Marchés de son périmètre, avec l'avancement des heures et les déclarations en retard",
 )
 async def list_contracts(request: Request, principal: CurrentPrincipal) -> list[ContractOut]:
     coordination = (
@@ -234,9 +250,13 @@ async def list_contracts(request: Request, principal: CurrentPrincipal) -> list[
     )
     async with _uow(request) as uow:
         rows = await uow.db.contracts_in_perimeter(principal, coordination)
+        overdue = await monitoring.overdue_declarations(uow, rows)
         return [
             ContractOut.of(
-                r, await handlers.contract_progress(uow, r, _today()), await uow.db.operation(r.operation_id)
+                r,
+                await handlers.contract_progress(uow, r, _today()),
+                await uow.db.operation(r.operation_id),
+                overdue[r.id],
             )
             for r in rows
         ]
@@ -245,7 +265,8 @@ async def list_contracts(request: Request, principal: CurrentPrincipal) -> list[
 @router.get(
     "/contracts/{contract_id}",
     dependencies=[require_roles(*CLAUSE_ROLES)],
-    summary="Un marché, son obligation et l'avancement (réalisé, attendu à date, en risque)",
+    summary="Un marché, son obligation, l'avancement (réalisé, attendu à date, en risque) et les périodes"
+    " relancées toujours pas déclarées",
 )
 async def get_contract(contract_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> ContractOut:
     async with _uow(request) as uow:
@@ -256,6 +277,7 @@ async def get_contract(contract_id: uuid.UUID, request: Request, principal: Curr
             row,
             await handlers.contract_progress(uow, row, _today()),
             await uow.db.operation(row.operation_id),
+            (await monitoring.overdue_declarations(uow, [row]))[row.id],
         )
 
 

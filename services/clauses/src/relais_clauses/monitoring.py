@@ -8,6 +8,7 @@ contract and period, or by contract), so a retried or replayed step changes noth
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,7 +22,12 @@ from relais_clauses.events import (
     ObligationReconciledV1,
     PenaltyDecidedV1,
 )
-from relais_clauses.models import ContractRow, DeclarationReminderRow, ObligationStateRow
+from relais_clauses.models import (
+    ContractRow,
+    DeclarationReminderRow,
+    HourDeclarationRow,
+    ObligationStateRow,
+)
 from relais_clauses.service_layer import UnitOfWork, contract_for, contract_progress
 from relais_shared.auth import Principal
 from relais_shared.errors import Conflict, NotAllowed, NotFound
@@ -101,6 +107,7 @@ async def _remind(uow: UnitOfWork, contract: ContractRow, today: date, policy: M
     if not work:
         return 0
     declared = {(d.work_contract_id, d.period) for d in await uow.db.declarations([w.id for w in work])}
+    spans = {w.id: monitoring.WorkSpan(w.starts_on, w.ends_on) for w in work}
     already = set(
         (
             await uow.session.execute(
@@ -118,14 +125,7 @@ async def _remind(uow: UnitOfWork, contract: ContractRow, today: date, policy: M
     ):
         if period in already:
             continue
-        missing = [
-            w
-            for w in work
-            if monitoring.works_in(
-                monitoring.WorkSpan(w.starts_on, w.ends_on), period, contract.reporting_period
-            )
-            and (w.id, period) not in declared
-        ]
+        missing = monitoring.undeclared(spans, declared, period, contract.reporting_period)
         if not missing:
             continue
         uow.session.add(
@@ -143,6 +143,57 @@ async def _remind(uow: UnitOfWork, contract: ContractRow, today: date, policy: M
         )
         sent += 1
     return sent
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A period the contractor was reminded of and has still not declared."""
+
+    period: date
+    reminded_on: date
+    work_contracts: int  # work contracts of the period still without hours declared today
+
+
+async def overdue_declarations(
+    uow: UnitOfWork, contracts: list[ContractRow]
+) -> dict[uuid.UUID, list[Overdue]]:
+    """Each contract's reminded periods still undeclared, oldest first; a period declared since the
+    reminder drops out (the reminder row stays: it is the record that the reminder was sent)."""
+    found: dict[uuid.UUID, list[Overdue]] = {c.id: [] for c in contracts}
+    reminders = list(
+        (
+            await uow.session.execute(
+                select(DeclarationReminderRow)
+                .where(DeclarationReminderRow.contract_id.in_(list(found)))
+                .order_by(DeclarationReminderRow.contract_id, DeclarationReminderRow.period)
+            )
+        ).scalars()
+    )
+    if not reminders:
+        return found
+    # Three queries whatever the number of contracts: the list page asks for all of one's perimeter.
+    work = await uow.db.work_contracts(list({r.contract_id for r in reminders}))
+    declared = set(
+        (
+            await uow.session.execute(
+                select(HourDeclarationRow.work_contract_id, HourDeclarationRow.period)
+                .where(
+                    HourDeclarationRow.work_contract_id.in_([w.id for w in work]),
+                    HourDeclarationRow.period.in_({r.period for r in reminders}),
+                )
+                .distinct()
+            )
+        ).tuples()
+    )
+    spans: dict[uuid.UUID, dict[uuid.UUID, monitoring.WorkSpan]] = defaultdict(dict)
+    for w in work:
+        spans[w.contract_id][w.id] = monitoring.WorkSpan(w.starts_on, w.ends_on)
+    reporting = {c.id: c.reporting_period for c in contracts}
+    for r in reminders:
+        missing = monitoring.undeclared(spans[r.contract_id], declared, r.period, reporting[r.contract_id])
+        if missing:
+            found[r.contract_id].append(Overdue(r.period, r.sent_on, len(missing)))
+    return found
 
 
 def penalty_rule(contract: ContractRow) -> progress.Penalty:

@@ -9,10 +9,14 @@ The monitor wakes on the earliest of these dates.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping, Set
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 from dateutil.relativedelta import relativedelta
+
+K = TypeVar("K", bound=Hashable)
 
 
 def next_period(period: date, reporting_period: str) -> date:
@@ -51,6 +55,18 @@ def periods_due(
 def works_in(span: WorkSpan, period: date, reporting_period: str) -> bool:
     end = next_period(period, reporting_period) - timedelta(days=1)
     return span.starts_on <= end and (span.ends_on is None or span.ends_on >= period)
+
+
+def undeclared(
+    work: Mapping[K, WorkSpan], declared: Set[tuple[K, date]], period: date, reporting_period: str
+) -> list[K]:
+    """The work contracts running in ``period`` with no hours declared for it: what a reminder is about,
+    and what keeps a reminded period overdue until it is declared."""
+    return [
+        key
+        for key, span in work.items()
+        if works_in(span, period, reporting_period) and (key, period) not in declared
+    ]
 
 
 def next_wake(

@@ -14,9 +14,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
+from babel.dates import format_date
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from relais_portal import i18n
 from relais_portal.clauses_api import ClausesApi
 from relais_portal.i18n import N_, Translated
 from relais_portal.i18n import gettext as _
@@ -138,6 +140,19 @@ def _state(contract: dict[str, Any], today: date) -> tuple[str, str]:
     return "success", _("Dans les temps")
 
 
+def _overdue(contract: dict[str, Any]) -> list[dict[str, str]]:
+    """The periods the monitor reminded and that are still undeclared, named as people say them
+    ("février 2026", "2e trimestre 2026"), each with the day of its reminder."""
+    pattern = "QQQQ y" if contract.get("reporting_period") == "quarter" else "LLLL y"
+    return [
+        {
+            "period": format_date(date.fromisoformat(o["period"]), pattern, locale=i18n.current()),
+            "reminded_on": o["reminded_on"],
+        }
+        for o in contract.get("overdue_declarations") or []
+    ]
+
+
 def _bar(progress: dict[str, Any], state: tuple[str, str]) -> dict[str, Any]:
     required = progress.get("required", 0)
     return {
@@ -158,6 +173,7 @@ async def contracts_page(
     api: Api,
     directory: DirectoryDep,
     risque: str = "",
+    retard: str = "",
     q: str = "",
 ) -> Response:
     contracts: list[dict[str, Any]] = await api.get("/v1/contracts")
@@ -165,11 +181,13 @@ async def contracts_page(
     for c in contracts:
         c["state"] = _state(c, today)
         c["bar"] = _bar(c.get("progress") or {}, c["state"])
+        c["overdue"] = int(c.get("overdue_periods") or 0)
     words = q.strip().lower()
     shown = [
         c
         for c in contracts
         if (not risque or c["bar"]["at_risk"])
+        and (not retard or c["overdue"])
         and (
             not words
             or words in " ".join([c["reference"], c.get("lot") or "", c.get("operation_name", "")]).lower()
@@ -190,6 +208,7 @@ async def contracts_page(
     totals = {
         "contracts": len(contracts),
         "at_risk": sum(1 for c in contracts if c["bar"]["at_risk"]),
+        "overdue": sum(1 for c in contracts if c["overdue"]),
         "realised": sum(Decimal(str((c.get("progress") or {}).get("realised", 0))) for c in contracts),
         "required": sum(Decimal(str((c.get("progress") or {}).get("required", 0))) for c in contracts),
     }
@@ -202,6 +221,7 @@ async def contracts_page(
         totals=totals,
         names=names,
         risque=bool(risque),
+        retard=bool(retard),
         q=q,
     )
 
@@ -258,6 +278,7 @@ async def _contract_page(
         declarations_total=len(declarations),
         periods=sorted(by_period.items(), reverse=True),
         obligation=obligation,
+        overdue=_overdue(contract),
         names=names,
         viewer=_viewer(contract, session),
         done=DONE.get(request.query_params.get("fait", "")),
