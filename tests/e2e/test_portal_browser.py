@@ -6,12 +6,10 @@ axe-core (no serious or critical violation) and kept as a screenshot under test-
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from relais_dev.browser import check_page, wait_ready
+from relais_dev.browser import check_page, run_beside_playwright, wait_ready
 from relais_dev.stack import Stack
 from relais_dev.testing import ServiceProcesses, free_port
 from relais_referral.settings import ReferralSettings
@@ -577,9 +575,7 @@ def exit_moved_back(stack: Stack, person_id: str, months: int) -> None:
         finally:
             await conn.close()
 
-    # Playwright's sync API runs an event loop in this thread: the update runs in a thread of its own.
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, move()).result()
+    run_beside_playwright(move())
 
 
 def test_the_referent_records_the_exit_as_a_situation_then_the_situation_at_six_months(

@@ -7,12 +7,10 @@ contract that ended) and the portal run against the real stack. Each page visite
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from relais_clauses.domain.monitoring import period_of, periods_due
 from relais_clauses.monitoring import MonitorPolicy, check_obligation
 from relais_clauses.service_layer import PARIS, UnitOfWork
-from relais_dev.browser import check_page, wait_ready
+from relais_dev.browser import check_page, run_beside_playwright, wait_ready
 from relais_dev.stack import Stack
 from relais_dev.testing import ServiceProcesses
 from relais_referral.settings import ReferralSettings
@@ -405,9 +403,7 @@ def _monitor_checks(stack: Stack, contract_id: str, today: date) -> None:
         finally:
             await engine.dispose()
 
-    # Playwright's sync API runs an event loop in this thread: the check runs in a thread of its own.
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, check()).result()
+    run_beside_playwright(check())
 
 
 def test_periods_reminded_and_not_declared_show_on_the_list_and_the_contract_until_declared(

@@ -7,8 +7,11 @@ full-page screenshot under ``test-artefacts/<folder>/`` for a person to judge.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import Any
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import httpx
 
@@ -24,6 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+T = TypeVar("T")
 AXE = repo_root() / "deploy" / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 ARTEFACTS = repo_root() / "test-artefacts"
 
@@ -54,3 +58,13 @@ def wait_ready(url: str, what: str, timeout: float = 90) -> None:
             pass
         time.sleep(0.3)
     raise AssertionError(f"{what} not ready within {timeout}s")
+
+
+def run_beside_playwright(work: Coroutine[Any, Any, T]) -> T:
+    """Runs a coroutine (a database step of a browser test) to its end and returns its result.
+
+    Playwright's sync API runs an event loop in the test's thread, where ``asyncio.run`` is refused: the
+    coroutine runs in a thread of its own.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
