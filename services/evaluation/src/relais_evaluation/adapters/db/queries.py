@@ -67,19 +67,16 @@ _SPELLS = (
 )
 
 
-def _days_after_first_referral(days: str) -> str:
-    """The instant ``days`` calendar days after the person's first referral, counted on Paris clocks (a
-    window across a change of time still ends at the same hour)."""
-    return (
-        f"((p.first_submitted_at AT TIME ZONE 'Europe/Paris') + make_interval(days => CAST(:{days} AS int))) "
-        "AT TIME ZONE 'Europe/Paris'"
-    )
-
-
-_ORIENTATION_END = _days_after_first_referral("orientation_days")
-_ACCOMPANIMENT_END = _days_after_first_referral("accompaniment_days")
-_ORIENTED = f"p.first_accepted_at <= {_ORIENTATION_END}"
-_ACCOMPANIED = f"p.first_seen_at <= {_ACCOMPANIMENT_END}"
+# In time: within N × 24 hours of the first referral (an hour's difference across a change of clocks,
+# for a per-row comparison that costs no time-zone conversion over a million people).
+_ORIENTED = (
+    "p.first_accepted_at <= p.first_submitted_at + make_interval(days => CAST(:orientation_days AS int))"
+)
+_ACCOMPANIED = (
+    "p.first_seen_at <= p.first_submitted_at + make_interval(days => CAST(:accompaniment_days AS int))"
+)
+# The window is over before the day ``as_of`` for a first referral sent before Paris midnight N days
+# earlier (computed once, in Python, on Paris clocks): a bound on an indexed column, not arithmetic per row.
 
 SOURCES: dict[str, Source] = {
     # The funnel and the returns read the pre-aggregated cells (``cells``), not the referrals: a cell
@@ -176,10 +173,11 @@ SOURCES: dict[str, Source] = {
             "oriented_in_time": f"COUNT(*) FILTER (WHERE {_ORIENTED})",
             # Those in time, and the others whose window is over before the day ``as_of``: a person
             # referred ten days ago and not taken in charge yet has not missed the 45 days.
-            "orientation_known": f"COUNT(*) FILTER (WHERE {_ORIENTED} OR {_ORIENTATION_END} < :as_of_start)",
+            "orientation_known": f"COUNT(*) FILTER (WHERE p.first_submitted_at < :orientation_over "
+            f"OR {_ORIENTED})",
             "accompanied_in_time": f"COUNT(*) FILTER (WHERE {_ACCOMPANIED})",
-            "accompaniment_known": f"COUNT(*) FILTER (WHERE {_ACCOMPANIED} "
-            f"OR {_ACCOMPANIMENT_END} < :as_of_start)",
+            "accompaniment_known": f"COUNT(*) FILTER (WHERE p.first_submitted_at < :accompaniment_over "
+            f"OR {_ACCOMPANIED})",
         },
         territory="p.departement",
     ),
@@ -265,7 +263,11 @@ def _params(query: IndicatorQuery) -> dict[str, Any]:
         "organisation": query.organisation,
         "horizon": query.horizon_months,
         "as_of": as_of,
-        "as_of_start": datetime.combine(as_of, time.min, PARIS),
+        # First referrals sent before these instants have their window over before the day ``as_of``.
+        "orientation_over": datetime.combine(as_of - timedelta(days=query.orientation_days), time.min, PARIS),
+        "accompaniment_over": datetime.combine(
+            as_of - timedelta(days=query.accompaniment_days), time.min, PARIS
+        ),
         "as_of_ts": datetime.combine(as_of + timedelta(days=1), time.min, PARIS),
         "orientation_days": query.orientation_days,
         "accompaniment_days": query.accompaniment_days,
