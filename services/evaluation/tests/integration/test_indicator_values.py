@@ -135,6 +135,12 @@ async def test_oriented_within_45_days_and_accompanied_within_30_days(api: Any) 
     # First referrals in the quarter: A B C D E F. Taken in charge within 45 days: A (4 days), B (18,
     # by R3); E took 46. Seen within 30 days: A (4), B (16); E was seen after 36.
     delays = await table(api, "orientation_delays")
+    # The answer says the day its deadlines were looked at and the delays it counted with.
+    assert (delays["as_of"], delays["orientation_days"], delays["accompaniment_days"]) == (
+        "2027-12-31",
+        45,
+        30,
+    )
     assert row(delays) == {
         "people": 6,
         "oriented_in_time": 2,

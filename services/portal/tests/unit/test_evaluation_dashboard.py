@@ -124,8 +124,9 @@ def returns() -> Any:
 class EvaluationStub:
     """The evaluation API: the three indicators above, a bare total for every other, refusals on demand."""
 
-    def __init__(self, refused: tuple[str, ...] = ()) -> None:
+    def __init__(self, refused: tuple[str, ...] = (), delays: dict[str, int] | None = None) -> None:
         self.refused = refused
+        self.delays = delays or {}  # the service's own delay settings, as its answer states them
         self.calls: list[httpx.Request] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -141,7 +142,7 @@ class EvaluationStub:
             csv += "no_capacity;4\nexpired;5\nnew_code;7\nTotal;10\n"
             return httpx.Response(200, content=csv.encode(), headers={"content-type": "text/csv"})
         tables: dict[str, Callable[[], Any]] = {
-            "orientation_delays": lambda: delays(params["group_by"]),
+            "orientation_delays": lambda: {**delays(params["group_by"]), **self.delays},
             "training": training,
             "returns_to_sender": returns,
         }
@@ -308,6 +309,15 @@ def test_returns_to_sender_by_reason_in_words(client: TestClient) -> None:
     assert "/evaluation/export/returns_to_sender.csv?du=2025-01&au=2025-03&par=return_reason" in figure
     # Under « Orientations », after the funnel and the deadlines.
     assert html.index('id="delais"') < html.index('id="retours"') < html.index('id="partie-personnes')
+
+
+def test_the_orientation_delays_are_named_with_the_days_the_service_counted_with() -> None:
+    # A pact that set its delays to 60 and 21 days: the page says so, not the defaults 45 and 30.
+    for client in dashboard_client(EvaluationStub(delays={"orientation_days": 60, "accompaniment_days": 21})):
+        html, _tables = page(client)
+        figure = section(html, "delais-orientation")
+        assert "prises en charge en 60 jours, accompagnées en 21 jours" in figure
+        assert "Prises en charge en 60 jours" in figure and "45 jours" not in figure
 
 
 def test_an_indicator_the_api_refuses_is_said_in_words_and_the_others_still_show() -> None:

@@ -111,9 +111,9 @@ RETURN_REASONS = REFUSAL_REASONS | {
     "refused": N_("Refus sans motif enregistré"),
     "expired": N_("Expirée sans réponse"),
 }
-# The pact's delays (DOMAIN.md « Indicators »; the evaluation service's defaults, which its tables do not
-# state): oriented within 45 days, accompanied within 30.
-ORIENTATION_DAYS, ACCOMPANIMENT_DAYS = 45, 30
+# The pact's delays, oriented within 45 days and accompanied within 30: the evaluation service's defaults,
+# shown when its answer does not say the ones it counted with (a refusal, an older service).
+DEFAULT_ORIENTATION_DAYS, DEFAULT_ACCOMPANIMENT_DAYS = 45, 30
 PERSPECTIVES = Translated(
     {"author": N_("Auteurs"), "peer": N_("Pairs"), "external_expert": N_("Experts externes")}
 )
@@ -531,11 +531,22 @@ def _axis_rows(table: dict[str, Any], axis: str) -> list[tuple[str, dict[str, An
     return [*_labelled(table, axis, AXIS_VALUES), (_("Ensemble"), _total(table))] if table["rows"] else []
 
 
+def _delays_of(table: dict[str, Any] | str) -> tuple[int, int]:
+    """The delays (days) the evaluation service counted with: its settings, said in its answer."""
+    if isinstance(table, dict):
+        return (
+            table.get("orientation_days") or DEFAULT_ORIENTATION_DAYS,
+            table.get("accompaniment_days") or DEFAULT_ACCOMPANIMENT_DAYS,
+        )
+    return DEFAULT_ORIENTATION_DAYS, DEFAULT_ACCOMPANIMENT_DAYS
+
+
 def _orientation_delays(d: Dashboard, table: dict[str, Any] | str) -> Figure:
+    orientation_days, accompaniment_days = _delays_of(table)
     title = _(
         "Personnes orientées pour la première fois : prises en charge en %(oriented)s jours, "
         "accompagnées en %(accompanied)s jours, par %(axis)s"
-    ) % {"oriented": ORIENTATION_DAYS, "accompanied": ACCOMPANIMENT_DAYS, "axis": AXES[d.axis].lower()}
+    ) % {"oriented": orientation_days, "accompanied": accompaniment_days, "axis": AXES[d.axis].lower()}
     if isinstance(table, str):
         return _refused("delais-orientation", title, table)
     measures = (
@@ -549,8 +560,8 @@ def _orientation_delays(d: Dashboard, table: dict[str, Any] | str) -> Figure:
     )
     lines = _axis_rows(table, d.axis)
     rows = [(label, [_cell(table, r, m) for m in measures]) for label, r in lines]
-    oriented = _("Part prise en charge en %(days)s jours") % {"days": ORIENTATION_DAYS}
-    accompanied = _("Part accompagnée en %(days)s jours") % {"days": ACCOMPANIMENT_DAYS}
+    oriented = _("Part prise en charge en %(days)s jours") % {"days": orientation_days}
+    accompanied = _("Part accompagnée en %(days)s jours") % {"days": accompaniment_days}
     # The API's rates, as it publishes them (what they divide by is its rule): the portal draws them.
     chart = _chart(
         "bar",
@@ -563,10 +574,10 @@ def _orientation_delays(d: Dashboard, table: dict[str, Any] | str) -> Figure:
         AXES[d.axis],
         _("Personnes orientées pour la première fois"),
         _("dont délai échu ou tenu"),
-        _("Prises en charge en %(days)s jours") % {"days": ORIENTATION_DAYS},
+        _("Prises en charge en %(days)s jours") % {"days": orientation_days},
         oriented,
         _("dont délai échu ou tenu"),
-        _("Reçues en %(days)s jours (premier rendez-vous honoré)") % {"days": ACCOMPANIMENT_DAYS},
+        _("Reçues en %(days)s jours (premier rendez-vous honoré)") % {"days": accompaniment_days},
         accompanied,
     ]
     figure = Figure(
@@ -790,8 +801,8 @@ async def dashboard(
         returns=_returns(board, returns),
         unaccompanied=unaccompanied,
         delays=_orientation_delays(board, delays),
-        orientation_days=ORIENTATION_DAYS,
-        accompaniment_days=ACCOMPANIMENT_DAYS,
+        orientation_days=_delays_of(delays)[0],
+        accompaniment_days=_delays_of(delays)[1],
         training=_training(board, training, names),
         headline=headline,
         hours=hours,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -13,7 +13,7 @@ from relais_evaluation.adapters.api.deps import READERS, organisation_scope, ses
 from relais_evaluation.adapters.api.exports import indicator_csv, indicator_xlsx
 from relais_evaluation.adapters.api.schemas import IndicatorInfo, IndicatorTable
 from relais_evaluation.adapters.db.definitions import DefinitionRepository
-from relais_evaluation.adapters.db.queries import SqlIndicatorReader
+from relais_evaluation.adapters.db.queries import PARIS, SqlIndicatorReader
 from relais_evaluation.domain.indicators import INDICATORS, IndicatorQuery, InvalidQuery, Table
 from relais_evaluation.service_layer.indicators import compute
 from relais_shared.auth import CurrentPrincipal, require_roles
@@ -92,7 +92,8 @@ async def indicator_table(
         territory=params.territory,
         organisation=organisation,
         horizon_months=params.horizon,
-        as_of=params.as_of,
+        # Today, in Paris, unless asked: the answer says which day its deadlines were looked at.
+        as_of=params.as_of or datetime.now(PARIS).date(),
         orientation_days=settings.orientation_days,
         accompaniment_days=settings.accompaniment_days,
     )
@@ -128,6 +129,9 @@ async def indicator_table(
         organisation=str(organisation) if organisation else None,
         horizon_months=query.horizon_months if name == "exits" else None,
         definitions=[d.key for d in definitions],
+        as_of=query.as_of,
+        orientation_days=query.orientation_days if name == "orientation_delays" else None,
+        accompaniment_days=query.accompaniment_days if name == "orientation_delays" else None,
     )
     return table, out
 

@@ -71,6 +71,13 @@ class IndicatorTable(BaseModel):
     organisation: str | None
     horizon_months: int | None = None
     definitions: list[str] = Field(default_factory=list)
+    as_of: date = Field(description="Le jour où les délais ont été regardés (les délais échus avant ce jour)")
+    orientation_days: int | None = Field(
+        default=None, description="Délais d'orientation : prise en charge en N jours (réglage du service)"
+    )
+    accompaniment_days: int | None = Field(
+        default=None, description="Délais d'orientation : premier rendez-vous honoré en N jours (réglage)"
+    )
     threshold: int = Field(description="Cells counting fewer people than this are not published")
     measures: list[MeasureOut]
     rows: list[RowOut]
