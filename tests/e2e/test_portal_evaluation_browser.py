@@ -269,10 +269,11 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
     assert (delays[0], delays[1], delays[2], delays[4], delays[5]) == ("6", "6", "2", "6", "2")
     assert cells(page, "tableau-delais-orientation", "Non renseigné")[:3] == ["3", "3", "0"]
     assert cells(page, "tableau-delais-orientation", "Hommes")[0] == s
-    # Training, by provider named from the directory: T1…T4 confirmed at the training provider; T2
-    # abandoned alone (secret), and so T1 and T3's completions (3 ended − 2 would give it away).
+    # Training, by provider named from the directory: T1…T4 confirmed at the training provider, 3 ended
+    # (what the rates divide by); T2 abandoned alone (secret), and so T1 and T3's completions (3 ended
+    # − 2 would give it away).
     provider = pact.names[ORGS["TP"]]
-    assert cells(page, "tableau-formations", provider)[:3] == ["4", s, s]
+    assert cells(page, "tableau-formations", provider)[:4] == ["4", "3", s, s]
     assert cells(page, "tableau-formations", "Ensemble")[0] == "4"
     # The charts are drawn (DSFR Chart writes its legend under the canvas), the tables stay.
     expect(page.locator("#entonnoir .relais-chart canvas")).to_be_visible()

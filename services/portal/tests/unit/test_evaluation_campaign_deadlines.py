@@ -78,6 +78,8 @@ def api(found: dict[str, Any], sent: list[tuple[str, Any]]) -> Callable[[httpx.R
         path = request.url.path
         if request.method == "PUT":
             sent.append((path, json.loads(request.content)))
+            if path.endswith("/deadlines") and found["status"] == "closed":
+                return httpx.Response(409, json={"status": 409, "detail": "Campagne close.", "errors": []})
             if path.endswith("/deadlines"):
                 return httpx.Response(422, json=MID_AFTER_FINAL)
             return httpx.Response(409, json=PASSED)
@@ -141,11 +143,13 @@ def test_a_grid_refused_for_a_deadline_passed_meanwhile_says_why_not_a_bare_erro
     for client, csrf in signed_in("evaluator", campaign(), sent):  # open when the page was shown
         posted = client.post(
             f"/evaluation/campagnes/{CAMPAIGN}/grille/finale",
-            data={"csrf_token": csrf, "note_innovation": "5"},
+            data={"csrf_token": csrf, "note_innovation": "5", "strong_points": "Texte refusé."},
         )
         assert posted.status_code == 409
         html = unescape(posted.text)
         assert 'id="echeance-passee"' in html and "déplacer l'échéance" in html
+        # The grid shown as submitted is the stored one, not the refused edit.
+        assert "Ateliers utiles." in html and "Texte refusé." not in html
         assert f'action="/evaluation/campagnes/{CAMPAIGN}/grille/finale"' not in html
     assert [path for path, _ in sent] == [f"/v1/campaigns/{CAMPAIGN}/assessments/final"]
 
@@ -186,3 +190,20 @@ def test_the_deadlines_form_asks_for_each_date_the_campaign_has() -> None:
     }
     body, errors = deadlines_body({"echeance_finale": "2027-09-30"}, campaign(mid_term_due=None))
     assert (body, errors) == ({"mid_term_due": None, "final_due": "2027-09-30"}, {})
+
+
+def test_a_campaign_closed_before_its_deadlines_moved_says_so_where_the_form_was(
+    sent: list[tuple[str, Any]],
+) -> None:
+    # Closed between the page and the move: the page has no deadlines form any more, the alert says why.
+    for client, csrf in signed_in("coordinator", campaign(status="closed", closed_at="2027-02-01"), sent):
+        posted = client.post(
+            f"/evaluation/campagnes/{CAMPAIGN}/echeances",
+            data={
+                "csrf_token": csrf,
+                "echeance_intermediaire": "2027-04-01",
+                "echeance_finale": "2027-07-31",
+            },
+        )
+        assert posted.status_code == 409
+        assert "La campagne est close : ses échéances ne se déplacent plus." in unescape(posted.text)

@@ -51,6 +51,7 @@ DELAYS = {
 }
 TRAINING = {
     "confirmed": "count",
+    "ended": "count",
     "completed": "count",
     "abandoned": "count",
     "certified": "count",
@@ -90,14 +91,15 @@ def delays(axis: str) -> Any:
 def training() -> Any:
     provider = {
         "confirmed": shown(12),
+        "ended": shown(11),
         "completed": shown(7),
         "abandoned": shown(4),
         "certified": S,
         "completion_rate": shown(0.55),
         "abandonment_rate": shown(0.3),
     }
-    unlisted = {"confirmed": shown(3), "completed": S, "abandoned": S}
-    total = {"confirmed": shown(15), "completed": shown(9), "abandoned": shown(5)}
+    unlisted = {"confirmed": shown(3), "ended": S, "completed": S, "abandoned": S}
+    total = {"confirmed": shown(15), "ended": shown(14), "completed": shown(9), "abandoned": shown(5)}
     return indicator(
         TRAINING,
         [
@@ -127,6 +129,7 @@ class EvaluationStub:
     def __init__(self, refused: tuple[str, ...] = (), delays: dict[str, int] | None = None) -> None:
         self.refused = refused
         self.delays = delays or {}  # the service's own delay settings, as its answer states them
+        self.answers: dict[str, Any] = {}  # an indicator's answer, instead of the usual one
         self.calls: list[httpx.Request] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -146,6 +149,8 @@ class EvaluationStub:
             "training": training,
             "returns_to_sender": returns,
         }
+        if name in self.answers:
+            return httpx.Response(200, json=self.answers[name])
         if name in tables:
             return httpx.Response(200, json=tables[name]())
         return httpx.Response(200, json=indicator({}, [({}, {})]))
@@ -280,10 +285,10 @@ def test_orientation_delays_follow_the_axis_selector_in_reading_order(
 def test_training_by_provider_named_from_the_directory_with_the_apis_rates(client: TestClient) -> None:
     html, tables = page(client)
     training_table = tables["tableau-formations"]
-    # Confirmed, completed, abandoned, certified, completion rate, abandonment rate.
-    assert training_table["Organisme de formation Alpha"] == ["12", "7", "4", SECRET, "55 %", "30 %"]
-    assert training_table["Organisation inconnue"] == ["3", SECRET, SECRET, "—", "—", "—"]
-    assert training_table["Ensemble"][:3] == ["15", "9", "5"]
+    # Confirmed, ended (what the rates divide by), completed, abandoned, certified, the two rates.
+    assert training_table["Organisme de formation Alpha"] == ["12", "11", "7", "4", SECRET, "55 %", "30 %"]
+    assert training_table["Organisation inconnue"] == ["3", SECRET, SECRET, SECRET, "—", "—", "—"]
+    assert training_table["Ensemble"][:4] == ["15", "14", "9", "5"]
     assert PROVIDER not in html and UNLISTED not in html and ALSO_UNLISTED not in html
     assert html.count('<th scope="row">Organisation inconnue</th>') == 2  # each its own row
     assert "/evaluation/export/training.csv?du=2025-01&au=2025-03&par=organisation" in section(
@@ -318,6 +323,16 @@ def test_the_orientation_delays_are_named_with_the_days_the_service_counted_with
         figure = section(html, "delais-orientation")
         assert "prises en charge en 60 jours, accompagnées en 21 jours" in figure
         assert "Prises en charge en 60 jours" in figure and "45 jours" not in figure
+
+
+def test_a_table_answered_without_its_total_row_shows_its_rows_and_no_error() -> None:
+    stub = EvaluationStub()
+    without_total = training()
+    without_total["rows"] = [r for r in without_total["rows"] if r["dimensions"]["organisation"]]
+    stub.answers = {"training": without_total}
+    for client in dashboard_client(stub):
+        html, tables = page(client)
+        assert tables["tableau-formations"]["Organisme de formation Alpha"][0] == "12"
 
 
 def test_an_indicator_the_api_refuses_is_said_in_words_and_the_others_still_show() -> None:

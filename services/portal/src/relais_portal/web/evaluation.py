@@ -41,6 +41,7 @@ from relais_portal.session import Session
 from relais_portal.settings import PortalSettings
 from relais_portal.web.deps import PARIS, CsrfSession, CurrentSession, Directory, DirectoryDep, render
 from relais_portal.web.evaluation_campaign_deadlines import (
+    CLOSED,
     deadline_errors,
     deadline_passed,
     deadline_values,
@@ -254,7 +255,9 @@ def _cell(table: dict[str, Any], row: dict[str, Any], measure: str) -> Cell:
 
 
 def _total(table: dict[str, Any]) -> dict[str, Any]:
-    return next(r for r in table["rows"] if all(v is None for v in r["dimensions"].values()))
+    """The row of totals (an answer without one reads as a row of cells never published)."""
+    found = (r for r in table["rows"] if all(v is None for v in r["dimensions"].values()))
+    return next(found, {"dimensions": {}, "values": {}})
 
 
 def _by(table: dict[str, Any], dimension: str) -> list[dict[str, Any]]:
@@ -602,7 +605,15 @@ def _training(d: Dashboard, table: dict[str, Any] | str, names: dict[str, str]) 
     title = _("Formations : inscriptions, achèvements et abandons, par organisme de formation")
     if isinstance(table, str):
         return _refused("formations", title, table)
-    measures = ("confirmed", "completed", "abandoned", "certified", "completion_rate", "abandonment_rate")
+    measures = (
+        "confirmed",
+        "ended",
+        "completed",
+        "abandoned",
+        "certified",
+        "completion_rate",
+        "abandonment_rate",
+    )
     providers = [
         (names.get(r["dimensions"]["organisation"]) or _("Organisation inconnue"), r)
         for r in _by(table, "organisation")
@@ -617,14 +628,15 @@ def _training(d: Dashboard, table: dict[str, Any] | str, names: dict[str, str]) 
         "bar",
         labels,
         [
-            (_("Taux d'achèvement (%)"), [c[4] for _, c in rows[: len(labels)]]),
-            (_("Taux d'abandon (%)"), [c[5] for _, c in rows[: len(labels)]]),
+            (_("Taux d'achèvement (%)"), [c[5] for _, c in rows[: len(labels)]]),
+            (_("Taux d'abandon (%)"), [c[6] for _, c in rows[: len(labels)]]),
         ],
         horizontal="true",
     )
     columns = [
         _("Organisme de formation"),
         _("Inscriptions confirmées"),
+        _("Terminées ou abandonnées"),
         _("Formations achevées"),
         _("Abandons"),
         _("Certifications obtenues"),
@@ -634,7 +646,12 @@ def _training(d: Dashboard, table: dict[str, Any] | str, names: dict[str, str]) 
     figure = Figure(
         "formations", title, columns, rows, chart if labels else None, d.csv_url("training", "organisation")
     )
-    figure.notes.append(_("Inscriptions confirmées pendant la période, et leur issue à ce jour."))
+    figure.notes.append(
+        _(
+            "Inscriptions confirmées pendant la période, et leur issue à ce jour. Les taux se calculent sur "
+            "les formations terminées ou abandonnées, pas sur celles encore en cours."
+        )
+    )
     return figure
 
 
@@ -1364,6 +1381,10 @@ async def move_deadlines(
         except ApiProblem as problem:
             if problem.status not in (409, 422):
                 raise
+            if problem.status == 409:  # closed meanwhile: the page has no form left, the alert says why
+                return await _campaign_page(
+                    request, session, evaluation, directory, campaign_id, "final", 409, problem=_(CLOSED)
+                )
             errors = deadline_errors(problem)
     values = {k: form.get(k, "") for k in ("echeance_intermediaire", "echeance_finale")}
     return await _campaign_page(
@@ -1390,11 +1411,16 @@ async def grid_form(
         evaluation.get(f"/v1/campaigns/{campaign_id}"),
         evaluation.get(f"/v1/campaigns/{campaign_id}/assessments/{milestone}"),
     )
-    values = {f"note_{code}": str(score) for code, score in mine["scores"].items()}
-    values |= {k: mine[k] for k in ("strong_points", "weaknesses", "recommendations")}
+    values = _stored_values(mine)
     return _grid_page(
         request, session, campaign, mine, milestone, values, passed=deadline_passed(campaign, milestone)
     )
+
+
+def _stored_values(mine: dict[str, Any]) -> dict[str, str]:
+    """The evaluator's grid as the API stores it, as the form's values."""
+    values = {f"note_{code}": str(score) for code, score in mine["scores"].items()}
+    return values | {k: mine[k] for k in ("strong_points", "weaknesses", "recommendations")}
 
 
 def _grid_page(
@@ -1467,8 +1493,16 @@ async def grid_submit(
             if is_deadline_refusal(problem):  # passed since the page was shown: say why, no form
                 mine = await evaluation.get(f"/v1/campaigns/{campaign_id}/assessments/{milestone}")
                 passed = deadline_passed({**campaign, f"{milestone}_reached": True}, milestone)
+                # The grid as stored, not the refused edit: that is what the coordinator will read.
                 return _grid_page(
-                    request, session, campaign, mine, milestone, values, passed=passed, status_code=409
+                    request,
+                    session,
+                    campaign,
+                    mine,
+                    milestone,
+                    _stored_values(mine),
+                    passed=passed,
+                    status_code=409,
                 )
             for error in problem.body.get("errors") or []:
                 name = str(error.get("field", ""))

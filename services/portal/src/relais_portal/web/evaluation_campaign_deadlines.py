@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from relais_portal.i18n import N_
 from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem
 
@@ -51,9 +52,10 @@ def deadline_errors(problem: ApiProblem) -> dict[str, str]:
     for error in problem.body.get("errors") or []:
         name = FIELDS.get(str(error.get("field", "")).split(".")[-1], "echeance_finale")
         errors.setdefault(name, str(error.get("message")))
-    if problem.status == 409:
-        errors["echeance_finale"] = _("La campagne est close : ses échéances ne se déplacent plus.")
     return errors
+
+
+CLOSED = N_("La campagne est close : ses échéances ne se déplacent plus.")
 
 
 def deadline_passed(campaign: dict[str, Any], milestone: str) -> str:
