@@ -331,7 +331,7 @@ def test_a_table_answered_without_its_total_row_shows_its_rows_and_no_error() ->
     without_total["rows"] = [r for r in without_total["rows"] if r["dimensions"]["organisation"]]
     stub.answers = {"training": without_total}
     for client in dashboard_client(stub):
-        html, tables = page(client)
+        _html, tables = page(client)
         assert tables["tableau-formations"]["Organisme de formation Alpha"][0] == "12"
 
 
