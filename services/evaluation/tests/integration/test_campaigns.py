@@ -330,7 +330,7 @@ async def test_an_evaluator_reads_the_others_results_only_once_their_own_grid_is
     after = await people.call("GET", f"/v1/campaigns/{cid}/results", "auteur", "evaluator")
     assert after.status_code == 200 and after.json()["comments"][-1]["weaknesses"] == "Trop peu de places."
     # The coordinator reads them all along; the mid-term results stay closed to the author (nothing
-    # submitted there) until that deadline passes.
+    # submitted there) until they submit there or the campaign closes.
     assert (
         await people.call("GET", f"/v1/campaigns/{cid}/results", "coord", "coordinator")
     ).status_code == 200
@@ -455,6 +455,39 @@ async def test_a_grid_after_its_deadline_is_refused_until_the_deadline_moves_lat
         "PUT", f"/v1/campaigns/{cid}/assessments/mid_term", "expert-1", "evaluator", json=grid
     )
     assert still.status_code == 409  # the mid-term one did not move
+
+
+async def test_a_deadline_passed_does_not_show_the_others_grids_to_one_who_may_still_submit_after_a_move(
+    people: People, store: Store
+) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    for sub, perspective in (("auteur", "author"), ("expert-1", "external_expert")):
+        await people.invite(cid, sub, perspective)
+    await people.call(
+        "PUT", f"/v1/campaigns/{cid}/assessments/final", "expert-1", "evaluator",
+        json={"scores": {"innovation": 2}, "weaknesses": "Trop peu de places."},
+    )  # fmt: skip
+    yesterday = date.today() - timedelta(days=1)
+    await set_dates(store, cid, mid_term_due=yesterday - timedelta(days=10), final_due=yesterday)
+    # The author missed the deadline: the coordinator may still move it, so the expert's grid stays
+    # unread by them; once moved, the author's grid is made without it.
+    for path in ("results", "report.html"):
+        hidden = await people.call("GET", f"/v1/campaigns/{cid}/{path}", "auteur", "evaluator")
+        assert hidden.status_code == 403, (path, hidden.text)
+    later = (date.today() + timedelta(days=14)).isoformat()
+    moved = await moving(
+        people, cid, mid_term_due=(yesterday - timedelta(days=10)).isoformat(), final_due=later
+    )
+    assert moved.status_code == 200, moved.text
+    assert (
+        await people.call(
+            "PUT", f"/v1/campaigns/{cid}/assessments/final", "auteur", "evaluator",
+            json={"scores": {"innovation": 5}},
+        )
+    ).status_code == 200  # fmt: skip
+    assert (
+        await people.call("GET", f"/v1/campaigns/{cid}/results", "auteur", "evaluator")
+    ).status_code == 200
 
 
 async def test_a_deadline_step_planned_before_a_move_records_nothing(people: People, store: Store) -> None:

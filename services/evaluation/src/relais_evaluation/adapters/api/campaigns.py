@@ -553,7 +553,7 @@ async def load_results(
         r, rows = await handlers.campaign_results(
             repo, handlers.grid_of(found.campaign), campaign_id, milestone
         )
-        if not found.manages and not handlers.may_read_results(found, rows, milestone, datetime.now(UTC)):
+        if not found.manages and not handlers.may_read_results(found, rows):
             raise Problem(
                 "forbidden",
                 "Les résultats des autres évaluateurs s'affichent une fois votre grille déposée, "
