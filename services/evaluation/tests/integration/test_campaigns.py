@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
 from relais_dev.stack import Stack
+from relais_evaluation.adapters.api import campaigns as campaign_api
 from relais_evaluation.adapters.db.models import campaigns, infra
 from relais_evaluation.adapters.workflows.activities import CampaignActivities
 from relais_evaluation.adapters.workflows.campaign import StepInput, workflow_id
 from relais_evaluation.domain.campaigns import MANDATORY_CRITERIA
+from relais_evaluation.service_layer.campaigns import due_instant
 from relais_shared.auth import DevIssuer
 from relais_shared.db import transaction
 from relais_shared.temporal import connect_temporal
@@ -372,6 +374,35 @@ async def test_the_coordinator_moves_the_deadlines_and_the_campaign_workflow_is_
     assert set(payload) == {"milestones"} and all(
         set(m) == {"milestone", "remind_at", "due_at"} for m in payload["milestones"]
     )
+
+
+async def test_a_move_that_does_not_commit_gives_the_workflow_its_former_instants_back(
+    people: People, stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    before = (await people.call("GET", f"/v1/campaigns/{cid}", "coord", "coordinator")).json()
+
+    async def failing(*args: Any) -> Any:  # the answer fails after the signal: nothing commits
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(campaign_api, "_out", failing)
+    later = (date.today() + timedelta(days=200)).isoformat()
+    failed = await moving(people, cid, mid_term_due=before["mid_term_due"], final_due=later)
+    assert failed.status_code == 500
+    monkeypatch.undo()
+    after = (await people.call("GET", f"/v1/campaigns/{cid}", "coord", "coordinator")).json()
+    assert after["final_due"] == before["final_due"]  # the row did not move
+    client = await connect_temporal(stack.temporal_address)
+    history = await client.get_workflow_handle(workflow_id(cid)).fetch_history()
+    signals = [
+        json.loads(e.workflow_execution_signaled_event_attributes.input.payloads[0].data)
+        for e in history.events
+        if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
+    finals = [next(m["due_at"] for m in s["milestones"] if m["milestone"] == "final") for s in signals]
+    assert len(finals) == 2 and finals[0] > finals[1]  # moved, then given back
+    given_back = datetime.fromisoformat(finals[1].replace("Z", "+00:00"))
+    assert given_back == due_instant(date.fromisoformat(before["final_due"]))
 
 
 async def test_only_the_campaigns_coordinators_move_its_deadlines(people: People) -> None:

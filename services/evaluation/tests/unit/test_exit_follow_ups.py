@@ -83,10 +83,19 @@ def _plus_months_in(zone: str, exited_at: datetime, months: int) -> datetime:
     return naive.replace(tzinfo=ZoneInfo(zone))
 
 
+def test_an_exit_on_the_first_of_march_in_utc_counts_its_follow_up_west_of_greenwich_too() -> None:
+    # 28 February in Guadeloupe and Miquelon: three months on is 28 May there, 1 June in UTC.
+    exited_at = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+    for zone in ("America/Guadeloupe", "America/Miquelon"):
+        assert follow_up_time(exited_at, 3) <= _plus_months_in(zone, exited_at, 3), zone
+
+
 @given(
     st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2030, 12, 31)),
     st.sampled_from([3, 6, 12]),
-    st.sampled_from(["UTC", "Europe/Paris", "Indian/Reunion", "America/Guadeloupe", "Pacific/Noumea"]),
+    st.sampled_from(
+        ["UTC", "Europe/Paris", "Indian/Reunion", "America/Guadeloupe", "America/Miquelon", "Pacific/Noumea"]
+    ),
 )
 def test_a_follow_up_counts_at_its_horizon_and_not_at_the_one_before_whatever_the_servers_zone(
     exit_utc: datetime, months: int, zone: str

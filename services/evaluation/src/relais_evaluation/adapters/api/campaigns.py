@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -430,29 +431,41 @@ async def move_deadlines(
     campaign_id: CampaignId, body: DeadlinesIn, request: Request, principal: CurrentPrincipal
 ) -> CampaignOut:
     settings = settings_of(request)
-    async with transaction(sessions_of(request)) as session:
-        repo = CampaignRepository(session)
-        try:
-            await handlers.move_deadlines(
-                repo,
-                principal,
-                _coordination(request),
-                campaign_id,
-                body.mid_term_due,
-                body.final_due,
-                datetime.now(handlers.PARIS).date(),
-            )
-        except InvalidGrid as exc:
-            raise _problem(exc) from exc
-        except handlers.CampaignConflict as exc:
-            raise _conflict(exc) from exc
-        # Signalled before the commit, the row still locked: a workflow that cannot be reached (503)
-        # leaves the deadlines as they were. Should the commit fail after the signal, the workflow acts
-        # on instants the row does not have: its deadline step records nothing before the row's own
-        # deadline (see deadline_reached), and grids are refused by the row's dates, never the workflow's.
-        dates = handlers.milestones(body.mid_term_due, body.final_due, settings.reminder_days)
-        await replan(await _temporal(request), str(campaign_id), dates, settings.task_queue)
-        return await _out(repo, await repo.get(campaign_id))
+    restore: list[dict[str, Any]] | None = None  # the instants to give back if the move does not commit
+    try:
+        async with transaction(sessions_of(request)) as session:
+            repo = CampaignRepository(session)
+            before = await repo.get(campaign_id)
+            try:
+                await handlers.move_deadlines(
+                    repo,
+                    principal,
+                    _coordination(request),
+                    campaign_id,
+                    body.mid_term_due,
+                    body.final_due,
+                    datetime.now(handlers.PARIS).date(),
+                )
+            except InvalidGrid as exc:
+                raise _problem(exc) from exc
+            except handlers.CampaignConflict as exc:
+                raise _conflict(exc) from exc
+            assert before is not None  # move_deadlines found it (else 404)
+            # Signalled before the commit, the row still locked: a workflow that cannot be reached (503)
+            # leaves the deadlines as they were. Should the commit fail after the signal, the workflow
+            # is given the row's instants back (below); were that to fail too, its deadline step records
+            # nothing before the row's own deadline (see deadline_reached), and grids are refused by the
+            # row's dates, never the workflow's.
+            dates = handlers.milestones(body.mid_term_due, body.final_due, settings.reminder_days)
+            await replan(await _temporal(request), str(campaign_id), dates, settings.task_queue)
+            restore = handlers.milestones(before.mid_term_due, before.final_due, settings.reminder_days)
+            out = await _out(repo, await repo.get(campaign_id))
+    except Exception:
+        if restore is not None:
+            with contextlib.suppress(Exception):  # best effort: the original failure is what is answered
+                await replan(await _temporal(request), str(campaign_id), restore, settings.task_queue)
+        raise
+    return out
 
 
 @router.put(

@@ -30,10 +30,12 @@ def _axes(event: c._Axes) -> dict[str, str]:
 
 # A follow-up answer is placed a little before its horizon: the exits' figure at +N months reads the latest
 # situation up to exit + N months, computed by PostgreSQL in its session's time zone, which can fall up to
-# a day and an hour before the same sum in UTC (a 31st clamped to the month's end on another day, a summer
-# time change). Two days keep the answer inside its horizon whatever the server's zone; a hire in those
-# two days still counts after it, as later news.
-FOLLOW_UP_MARGIN = timedelta(days=2)
+# three days and an hour before the same sum in UTC (an exit on 1 March in UTC is 28 February west of
+# Greenwich: three months on, 28 May there, 1 June in UTC; a summer time change adds the hour — searched
+# minute by minute over five years in the zones of France and its overseas territories). Four days keep
+# the answer inside its horizon whatever the server's zone; a hire in those four days still counts after
+# it, as later news.
+FOLLOW_UP_MARGIN = timedelta(days=4)
 
 
 def follow_up_time(exited_at: datetime, months: int) -> datetime:
