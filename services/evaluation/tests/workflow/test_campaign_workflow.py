@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from temporalio import activity
+from temporalio import activity, workflow
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -192,4 +192,44 @@ async def test_a_deadline_moved_after_the_workflow_ended_starts_it_again(env: Wo
     assert at_paris(steps.calls)[1:] == [
         ("remind", "final", again - timedelta(days=7), 9),
         ("deadline", "final", again + timedelta(days=1), 0),
+    ]
+
+
+@workflow.defn(name="CampaignWorkflowFirstVersion", sandboxed=False)
+class FirstVersion(CampaignWorkflow):
+    """A run of the first version, as a campaign started before the deadlines could move goes on."""
+
+    @workflow.run
+    async def run(self, data: CampaignInput) -> str:
+        return await self._run_v1(data)
+
+
+async def test_a_run_of_the_first_version_moved_keeps_the_reminder_it_woke_for_when_its_milestone_stayed(
+    env: WorkflowEnvironment,
+) -> None:
+    # Started before the deploy: mid-term and final. Only the final deadline moves; at the mid-term
+    # reminder the run wakes, reminds (that milestone did not move), then goes on with the moved plan.
+    today = (await env.get_current_time()).astimezone(PARIS).date()
+    mid, final, later = today + timedelta(days=30), today + timedelta(days=90), today + timedelta(days=120)
+    steps = FakeSteps()
+    data = CampaignInput.model_validate(
+        {"campaign_id": str(uuid.uuid4()), "milestones": milestones(mid, final, 7)}
+    )
+    async with Worker(
+        env.client,
+        task_queue="campaigns-test",
+        workflows=[FirstVersion],
+        activities=[steps.remind, steps.reached],
+    ):
+        handle = await env.client.start_workflow(
+            FirstVersion.run, data, id=workflow_id(data.campaign_id), task_queue="campaigns-test"
+        )
+        await env.sleep(timedelta(days=5))
+        await handle.signal(CampaignWorkflow.move_deadlines, moved(mid, later))
+        assert await handle.result() == "deadlines passed"
+    assert at_paris(steps.calls) == [
+        ("remind", "mid_term", mid - timedelta(days=7), 9),
+        ("deadline", "mid_term", mid + timedelta(days=1), 0),
+        ("remind", "final", later - timedelta(days=7), 9),
+        ("deadline", "final", later + timedelta(days=1), 0),
     ]

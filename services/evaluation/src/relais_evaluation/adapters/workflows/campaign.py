@@ -116,28 +116,38 @@ class CampaignWorkflow:
 
     async def _run_v1(self, data: CampaignInput) -> str:
         """The first version, for the campaigns started before the deadlines could move. Such a run
-        cannot be woken early (its timers are in its history), but when it wakes after a move it goes on
-        as a new run with the moved instants instead of acting on the old ones. (No v1 history holds a
+        cannot be woken early (its timers are in its history: a move earlier than its next timer acts
+        only when that timer fires), but when it wakes after a move it goes on as a new run with the
+        moved instants. The step it woke for is taken first if the move left its milestone as it was
+        (the new run skips a reminder whose instant is already past). (No v1 history holds a
         ``move_deadlines`` signal — the API had no such call — so this branch replays as before.)"""
         for milestone in sorted(data.milestones, key=lambda m: m.due_at):
             step = StepInput(campaign_id=data.campaign_id, milestone=milestone.milestone)
             if milestone.remind_at > workflow.now():
                 await workflow.sleep(milestone.remind_at - workflow.now())
-                self._continue_if_moved(data)
+                if not await self._continue_if_moved(data, milestone, "remind_evaluators", step):
+                    return "closed"
                 reminded = await self._step("remind_evaluators", step)
                 if not reminded.open:
                     return "closed"
             if milestone.due_at > workflow.now():
                 await workflow.sleep(milestone.due_at - workflow.now())
-                self._continue_if_moved(data)
+                if not await self._continue_if_moved(data, milestone, "deadline_reached", step):
+                    return "closed"
             reached = await self._step("deadline_reached", step)
             if not reached.open:
                 return "closed"
         return "deadlines passed"
 
-    def _continue_if_moved(self, data: CampaignInput) -> None:
-        if self._moved is not None:
-            workflow.continue_as_new(CampaignInput(campaign_id=data.campaign_id, milestones=self._moved))
+    async def _continue_if_moved(
+        self, data: CampaignInput, woke_for: MilestoneDates, activity: str, step: StepInput
+    ) -> bool:
+        """After a move, continues as a new run (never returns); False if the campaign closed."""
+        if self._moved is None:
+            return True
+        if woke_for in self._moved and not (await self._step(activity, step)).open:
+            return False
+        workflow.continue_as_new(CampaignInput(campaign_id=data.campaign_id, milestones=self._moved))
 
     async def _step(self, activity: str, step: StepInput) -> StepOutput:
         return await workflow.execute_activity(
