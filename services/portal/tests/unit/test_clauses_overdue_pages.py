@@ -141,10 +141,8 @@ def test_the_contract_names_each_period_not_declared_and_its_reminder_with_a_lin
 ) -> None:
     html = page(facilitator, f"/clauses/marches/{LATE}")
     assert 'id="heures-non-declarees"' in html
-    assert (
-        "Heures non déclarées : février 2026 (relance le 11/03/2026), avril 2026 (relance le 11/05/2026)"
-        in html
-    )
+    assert "Heures non déclarées pour 2 périodes" in html
+    assert "<li>février 2026 (relance le 11/03/2026)</li><li>avril 2026 (relance le 11/05/2026)</li>" in html
     assert 'href="#titre-declarer"' in html and 'id="titre-declarer"' in html
 
 
@@ -174,5 +172,6 @@ def test_the_list_counts_overdue_periods_per_contract_and_filters_on_them(facili
 def test_the_alert_and_the_badge_read_in_english() -> None:
     for client in signed_in("facilitator", FACILITATOR, language="en"):
         html = page(client, f"/clauses/marches/{LATE}")
-        assert "Hours not declared: February 2026 (reminder on 11/03/2026)" in html
+        assert "Hours not declared for 2 periods" in html
+        assert "<li>February 2026 (reminder on 11/03/2026)</li>" in html
         assert "2 periods not declared" in page(client, "/clauses")
