@@ -68,7 +68,11 @@ MID_AFTER_FINAL = {
     "type": "https://relais.example.org/problems/validation-error",
     "status": 422,
     "errors": [
-        {"field": "mid_term_due", "code": "invalid", "message": "L'échéance intermédiaire précède la finale."}
+        {
+            "field": "mid_term_due",
+            "code": "invalid",
+            "message": "L'échéance intermédiaire doit précéder l'échéance finale.",
+        }
     ],
 }
 
@@ -99,7 +103,7 @@ def referral(request: httpx.Request) -> httpx.Response:
 
 
 def signed_in(
-    role: str, found: dict[str, Any], sent: list[tuple[str, Any]]
+    role: str, found: dict[str, Any], sent: list[tuple[str, Any]], language: str = "fr"
 ) -> Iterator[tuple[TestClient, str]]:
     down = f"http://127.0.0.1:{free_port()}"
     settings = PortalSettings(referral_url=down, evaluation_url=down, api_timeout_s=1)
@@ -112,6 +116,7 @@ def signed_in(
         codec = client.app.state.sessions_codec  # type: ignore[attr-defined]
         session = codec.new(token="t", sub="s", org_id=PLIE, org_name="PLIE", org_kind="plie", role=role)
         client.cookies.set(COOKIE, codec.dumps(session))
+        client.cookies.set("relais_lang", language)
         yield client, session.csrf
 
 
@@ -174,7 +179,7 @@ def test_the_coordinator_moves_the_deadlines_and_a_refusal_is_said_next_to_its_f
         )
         assert posted.status_code == 422
         html = unescape(posted.text)
-        error = "L'échéance intermédiaire précède la finale."
+        error = "L'échéance intermédiaire doit précéder l'échéance finale."
         assert f'<p id="echeance_intermediaire-erreur" class="fr-error-text">{error}</p>' in html
         assert 'value="2027-08-01"' in html  # what they typed, kept
     assert sent == [
@@ -207,3 +212,18 @@ def test_a_campaign_closed_before_its_deadlines_moved_says_so_where_the_form_was
         )
         assert posted.status_code == 409
         assert "La campagne est close : ses échéances ne se déplacent plus." in unescape(posted.text)
+
+
+def test_the_apis_refusal_of_a_move_reads_in_english_for_an_english_reader(
+    sent: list[tuple[str, Any]],
+) -> None:
+    for client, csrf in signed_in("coordinator", campaign(), sent, language="en"):
+        posted = client.post(
+            f"/evaluation/campagnes/{CAMPAIGN}/echeances",
+            data={
+                "csrf_token": csrf,
+                "echeance_intermediaire": "2027-08-01",
+                "echeance_finale": "2027-07-31",
+            },
+        )
+        assert "The mid-term deadline must come before the final one." in unescape(posted.text)

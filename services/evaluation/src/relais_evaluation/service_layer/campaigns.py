@@ -132,7 +132,12 @@ def check_dates(
         if mid_term_due < today and "mid_term_due" not in unchanged:
             errors.append({"field": "mid_term_due", "message": "L'échéance intermédiaire est passée."})
         elif mid_term_due >= final_due:
-            errors.append({"field": "mid_term_due", "message": "L'échéance intermédiaire précède la finale."})
+            errors.append(
+                {
+                    "field": "mid_term_due",
+                    "message": "L'échéance intermédiaire doit précéder l'échéance finale.",
+                }
+            )
     if errors:
         raise InvalidGrid(errors)
 

@@ -17,6 +17,14 @@ from relais_portal.referral_api import ApiProblem
 
 # The form's fields and the API's, both ways.
 FIELDS = {"mid_term_due": "echeance_intermediaire", "final_due": "echeance_finale"}
+# The API's refusals of a move, in its words (French): said in the user's language when known.
+API_MESSAGES = {
+    N_("L'échéance finale est passée."),
+    N_("L'échéance intermédiaire est passée."),
+    N_("L'échéance intermédiaire doit précéder l'échéance finale."),
+    N_("La campagne n'a pas de test d'utilisation : il ne s'ajoute pas après l'ouverture."),
+    N_("La campagne a un test d'utilisation : indiquez son échéance."),
+}
 
 
 def deadline_values(campaign: dict[str, Any]) -> dict[str, str]:
@@ -51,7 +59,8 @@ def deadline_errors(problem: ApiProblem) -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in problem.body.get("errors") or []:
         name = FIELDS.get(str(error.get("field", "")).split(".")[-1], "echeance_finale")
-        errors.setdefault(name, str(error.get("message")))
+        message = str(error.get("message"))
+        errors.setdefault(name, _(message) if message in API_MESSAGES else message)
     return errors
 
 
