@@ -311,9 +311,8 @@ async def test_an_outside_view_comes_from_outside_and_an_invitation_is_for_its_o
     assert (await people.call("GET", f"/v1/campaigns/{cid}", "expert-1", "evaluator")).status_code == 200
 
 
-async def test_an_evaluator_reads_the_others_results_only_once_their_own_grid_is_submitted(
-    people: People,
-) -> None:
+async def expert_submitted_author_not(people: People) -> str:
+    """A campaign whose external expert submitted the final grid and whose author did not yet: its id."""
     cid = (await open_campaign(people)).json()["id"]
     for sub, perspective in (("auteur", "author"), ("expert-1", "external_expert")):
         await people.invite(cid, sub, perspective)
@@ -321,6 +320,13 @@ async def test_an_evaluator_reads_the_others_results_only_once_their_own_grid_is
         "PUT", f"/v1/campaigns/{cid}/assessments/final", "expert-1", "evaluator",
         json={"scores": {"innovation": 2}, "weaknesses": "Trop peu de places."},
     )  # fmt: skip
+    return str(cid)
+
+
+async def test_an_evaluator_reads_the_others_results_only_once_their_own_grid_is_submitted(
+    people: People,
+) -> None:
+    cid = await expert_submitted_author_not(people)
     # The author has not submitted: the expert's scores and comments are not theirs to read yet.
     for path in ("results", "report.html", "report.pdf"):
         before = await people.call("GET", f"/v1/campaigns/{cid}/{path}", "auteur", "evaluator")
@@ -491,13 +497,7 @@ async def test_a_grid_after_its_deadline_is_refused_until_the_deadline_moves_lat
 async def test_a_deadline_passed_does_not_show_the_others_grids_to_one_who_may_still_submit_after_a_move(
     people: People, store: Store
 ) -> None:
-    cid = (await open_campaign(people)).json()["id"]
-    for sub, perspective in (("auteur", "author"), ("expert-1", "external_expert")):
-        await people.invite(cid, sub, perspective)
-    await people.call(
-        "PUT", f"/v1/campaigns/{cid}/assessments/final", "expert-1", "evaluator",
-        json={"scores": {"innovation": 2}, "weaknesses": "Trop peu de places."},
-    )  # fmt: skip
+    cid = await expert_submitted_author_not(people)
     yesterday = date.today() - timedelta(days=1)
     await set_dates(store, cid, mid_term_due=yesterday - timedelta(days=10), final_due=yesterday)
     # The author missed the deadline: the coordinator may still move it, so the expert's grid stays

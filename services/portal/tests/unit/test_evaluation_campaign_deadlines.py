@@ -120,6 +120,14 @@ def signed_in(
         yield client, session.csrf
 
 
+def move(client: TestClient, csrf: str, mid_term: str, final: str) -> Any:
+    """The coordinator's deadlines form, posted."""
+    return client.post(
+        f"/evaluation/campagnes/{CAMPAIGN}/echeances",
+        data={"csrf_token": csrf, "echeance_intermediaire": mid_term, "echeance_finale": final},
+    )
+
+
 @pytest.fixture
 def sent() -> list[tuple[str, Any]]:
     return []
@@ -169,14 +177,7 @@ def test_the_coordinator_moves_the_deadlines_and_a_refusal_is_said_next_to_its_f
         assert (
             'type="date" id="echeance_intermediaire" name="echeance_intermediaire" value="2027-03-31"' in page
         )
-        posted = client.post(
-            f"/evaluation/campagnes/{CAMPAIGN}/echeances",
-            data={
-                "csrf_token": csrf,
-                "echeance_intermediaire": "2027-08-01",
-                "echeance_finale": "2027-07-31",
-            },
-        )
+        posted = move(client, csrf, "2027-08-01", "2027-07-31")
         assert posted.status_code == 422
         html = unescape(posted.text)
         error = "L'échéance intermédiaire doit précéder l'échéance finale."
@@ -202,14 +203,7 @@ def test_a_campaign_closed_before_its_deadlines_moved_says_so_where_the_form_was
 ) -> None:
     # Closed between the page and the move: the page has no deadlines form any more, the alert says why.
     for client, csrf in signed_in("coordinator", campaign(status="closed", closed_at="2027-02-01"), sent):
-        posted = client.post(
-            f"/evaluation/campagnes/{CAMPAIGN}/echeances",
-            data={
-                "csrf_token": csrf,
-                "echeance_intermediaire": "2027-04-01",
-                "echeance_finale": "2027-07-31",
-            },
-        )
+        posted = move(client, csrf, "2027-04-01", "2027-07-31")
         assert posted.status_code == 409
         assert "La campagne est close : ses échéances ne se déplacent plus." in unescape(posted.text)
 
@@ -218,12 +212,5 @@ def test_the_apis_refusal_of_a_move_reads_in_english_for_an_english_reader(
     sent: list[tuple[str, Any]],
 ) -> None:
     for client, csrf in signed_in("coordinator", campaign(), sent, language="en"):
-        posted = client.post(
-            f"/evaluation/campagnes/{CAMPAIGN}/echeances",
-            data={
-                "csrf_token": csrf,
-                "echeance_intermediaire": "2027-08-01",
-                "echeance_finale": "2027-07-31",
-            },
-        )
+        posted = move(client, csrf, "2027-08-01", "2027-07-31")
         assert "The mid-term deadline must come before the final one." in unescape(posted.text)

@@ -1369,8 +1369,7 @@ async def move_deadlines(
 ) -> Response:
     if (refused := _refusal(request, session, ("coordinator",))) is not None:
         return refused
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    campaign = await evaluation.get(f"/v1/campaigns/{campaign_id}")
+    form, campaign = await _posted(request, evaluation, campaign_id)
     body, errors = deadlines_body(form, campaign)
     if not errors:
         try:
@@ -1390,6 +1389,14 @@ async def move_deadlines(
     return await _campaign_page(
         request, session, evaluation, directory, campaign_id, "final", 422, errors, deadlines=values
     )
+
+
+async def _posted(
+    request: Request, evaluation: EvaluationApi, campaign_id: uuid.UUID
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """A campaign form's fields as posted, and the campaign as the API has it now."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    return form, await evaluation.get(f"/v1/campaigns/{campaign_id}")
 
 
 def _milestone(slug: str) -> str | None:
@@ -1468,8 +1475,7 @@ async def grid_submit(
     milestone = _milestone(etape)
     if milestone is None:
         return _not_found(request, session)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    campaign = await evaluation.get(f"/v1/campaigns/{campaign_id}")
+    form, campaign = await _posted(request, evaluation, campaign_id)
     scores, errors = {}, {}
     for criterion in campaign["criteria"]:
         raw = form.get(f"note_{criterion['code']}", "")
@@ -1532,8 +1538,7 @@ async def consensus(
 ) -> Response:
     if (refused := _refusal(request, session, ("coordinator",))) is not None:
         return refused
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    campaign = await evaluation.get(f"/v1/campaigns/{campaign_id}")
+    form, campaign = await _posted(request, evaluation, campaign_id)
     without_validation = form.get("sans_validation") == "1"
     agreed, errors = {}, {}
     for criterion in campaign["criteria"]:
