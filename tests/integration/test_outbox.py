@@ -175,3 +175,45 @@ async def _wait_for_records(stack: Stack, topic: str, count: int) -> list:  # ty
             return records
         await asyncio.sleep(0.2)
     pytest.fail(f"fewer than {count} records arrived in {topic}")
+
+
+async def test_an_event_committed_while_the_relay_publishes_a_batch_is_published_without_waiting_for_the_poll(
+    stack: Stack, scratch_database: str, scratch_topics: list[str]
+) -> None:
+    """The NOTIFY of a row committed during a batch must wake the relay once that batch is done."""
+    engine, infra = await _outbox_database(scratch_database)
+    sessions = make_sessionmaker(engine)
+    first, second = (wrap(ProbeRecordedV1(probe_id=uuid.uuid4())) for _ in range(2))
+    async with transaction(sessions) as session:
+        await add_to_outbox(session, infra.outbox, first, scratch_topics[0])
+
+    class StagesDuringItsFirstBatch(OutboxRelay):
+        staged = False
+
+        async def _send(self, rows):  # type: ignore[no-untyped-def]
+            if not self.staged:  # another request commits its event (and its NOTIFY) meanwhile
+                self.staged = True
+                async with transaction(sessions) as session:
+                    await add_to_outbox(session, infra.outbox, second, scratch_topics[0])
+                await asyncio.sleep(0.5)  # the notification reaches the relay's connection
+            return await super()._send(rows)
+
+    relay = StagesDuringItsFirstBatch(
+        database_url=scratch_database,
+        bootstrap=stack.kafka_bootstrap,
+        client_id="test-relay",
+        outbox=infra.outbox,
+        poll_interval_s=120.0,  # only the NOTIFY can bring the second event out in time
+    )
+    relay_task = asyncio.create_task(relay.run())
+    try:
+        for _ in range(100):
+            if relay.published >= 2:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        relay.stop()
+        await relay_task
+    assert relay.published == 2, "the second event waited for the next poll"
+    assert _ids(await read_topic(stack.kafka_bootstrap, scratch_topics[0])) == [str(first.id), str(second.id)]
+    await engine.dispose()

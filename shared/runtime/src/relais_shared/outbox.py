@@ -217,6 +217,9 @@ class OutboxRelay:
         while not self._stopping.is_set():
             if conn.is_closed():
                 raise LockLost("the relay's connection closed: lock and LISTEN lost")
+            # Cleared before the batch, not after: a NOTIFY that arrives while the batch is published
+            # must still wake the wait below, or its row would sit until the next poll.
+            self._wake.clear()
             outcome = await self.publish_batch(conn)
             if outcome.outage is not None:
                 broker_failures += 1
@@ -229,7 +232,6 @@ class OutboxRelay:
             broker_failures = 0
             if outcome.published + len(outcome.charged) == self._batch_size:
                 continue  # backlog: keep draining without sleeping
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._next_wake())
 
