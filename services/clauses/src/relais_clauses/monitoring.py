@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from relais_clauses.domain import monitoring, progress
 from relais_clauses.events import (
@@ -49,11 +50,17 @@ class CheckResult:
 
 
 async def _state(uow: UnitOfWork, contract_id: uuid.UUID) -> ObligationStateRow:
-    state = await uow.session.get(ObligationStateRow, contract_id, with_for_update=True)
-    if state is None:
-        state = ObligationStateRow(contract_id=contract_id)
-        uow.session.add(state)
-    return state
+    """The contract's monitor state, created if missing, locked for the rest of the check.
+
+    Created by an ``INSERT … ON CONFLICT DO NOTHING`` before the lock, not by a read then an insert: two
+    first checks at once (an activity retried beside its first attempt) would both read nothing and both
+    insert. Here the second waits on the lock, then sees the first one's reminders and skips them.
+    """
+    await uow.session.execute(
+        pg_insert(ObligationStateRow).values(contract_id=contract_id).on_conflict_do_nothing()
+    )
+    locked = select(ObligationStateRow).where(ObligationStateRow.contract_id == contract_id).with_for_update()
+    return (await uow.session.execute(locked.execution_options(populate_existing=True))).scalar_one()
 
 
 async def check_obligation(

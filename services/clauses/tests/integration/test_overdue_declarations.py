@@ -4,6 +4,7 @@ out, and another organisation sees neither."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 from typing import Any
@@ -86,3 +87,31 @@ async def test_another_organisations_overdue_declarations_are_neither_shown_nor_
     # Another organisation's coordinator is not the pact coordination: nothing either.
     outsider = await pact.get(f"/v1/contracts/{contract}", "facilitator-other", role="coordinator")
     assert outsider.status_code == 404
+
+
+async def test_two_first_checks_of_a_contract_at_once_both_succeed_and_remind_each_period_once(
+    pact: Pact,
+) -> None:
+    """A retried monitor step beside its first attempt: neither fails, nothing is reminded twice."""
+    contract = (await pact.contract())["id"]
+    person = uuid.uuid4()
+    assert (await pact.eligible(person)).status_code == 201
+    hired = await pact.hire(contract, person, starts_on="2026-02-02")
+    assert hired.status_code == 201, hired.text
+    app = pact.client._transport.app  # type: ignore[attr-defined]
+
+    async def check() -> int:
+        async with UnitOfWork(app.state.sessions) as uow:
+            result = await check_obligation(
+                uow, uuid.UUID(contract), REMINDED_ON, MonitorPolicy(grace_days=10)
+            )
+        return result.reminders
+
+    # February, March and April are all undeclared: one of the two checks reminds the three.
+    assert sorted(await asyncio.gather(check(), check())) == [0, 3]
+    detail = await pact.get(f"/v1/contracts/{contract}", "facilitator")
+    assert [p["period"] for p in detail.json()["overdue_declarations"]] == [
+        "2026-02-01",
+        "2026-03-01",
+        "2026-04-01",
+    ]
