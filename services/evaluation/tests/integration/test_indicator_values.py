@@ -321,6 +321,29 @@ async def test_an_indicator_exports_as_csv_and_xlsx_with_the_same_figures(api: A
     assert rows[-1][:3] == ["Total", 4, 3]
 
 
+async def test_every_indicator_exports_as_csv_and_xlsx_with_the_columns_its_rows_publish(api: Any) -> None:
+    """The exits' two definitions side by side too: their hidden refinement cells are no column."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from relais_evaluation.domain.indicators import INDICATORS
+
+    for name in INDICATORS:
+        params = {**Q1, "definitions": ["dares-iae", "pacte-elargie"]} if name == "exits" else Q1
+        answer = await table(api, name, **params)
+        published = [m["key"] for m in answer["measures"]]
+        assert all(set(r["values"]) == set(published) for r in answer["rows"]), name
+        csv_answer = await api.get(f"/v1/indicators/{name}/export", format="csv", **params)
+        assert csv_answer.status_code == 200, (name, csv_answer.text)
+        header = csv_answer.content.decode("utf-8-sig").splitlines()[1].split(";")
+        assert header[len(answer["group_by"]) :] == [m["label"] for m in answer["measures"]], name
+        xlsx_answer = await api.get(f"/v1/indicators/{name}/export", format="xlsx", **params)
+        assert xlsx_answer.status_code == 200, (name, xlsx_answer.text)
+        sheet = load_workbook(io.BytesIO(xlsx_answer.content)).active
+        assert sheet is not None and sheet.max_row == len(answer["rows"]) + 2, name
+
+
 async def test_a_suppressed_cell_is_exported_as_s(store: Store, issuer: DevIssuer) -> None:
     await store.ingest([e for _, e in envelopes()])
     async with api_for(store, issuer) as api:  # the default threshold: 11

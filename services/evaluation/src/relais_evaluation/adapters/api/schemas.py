@@ -42,7 +42,9 @@ class IndicatorInfo(BaseModel):
             measures=[
                 MeasureOut(key=m.key, label=m.label, kind=m.kind)
                 for m in spec.measures
-                if m.kind != "internal"
+                # Internal sums and the exits' refinement cells are counted, never published: a
+                # measure listed here is a column of every row (the exports write one per measure).
+                if m.kind not in ("internal", "unpublished")
             ],
         )
 
