@@ -331,9 +331,17 @@ async def test_an_evaluator_reads_the_others_results_only_once_their_own_grid_is
     for path in ("results", "report.html", "report.pdf"):
         before = await people.call("GET", f"/v1/campaigns/{cid}/{path}", "auteur", "evaluator")
         assert before.status_code == 403, (path, before.text)
-    await people.call(
+    # A grid of one score is deposited, but is no whole evaluation: the others' stay closed.
+    partial = await people.call(
         "PUT", f"/v1/campaigns/{cid}/assessments/final", "auteur", "evaluator",
         json={"scores": {"innovation": 5}},
+    )  # fmt: skip
+    assert partial.status_code == 200, partial.text
+    still = await people.call("GET", f"/v1/campaigns/{cid}/results", "auteur", "evaluator")
+    assert still.status_code == 403 and "critères obligatoires" in still.json()["detail"]
+    await people.call(
+        "PUT", f"/v1/campaigns/{cid}/assessments/final", "auteur", "evaluator",
+        json={"scores": dict.fromkeys(MANDATORY_CRITERIA, 5)},
     )  # fmt: skip
     after = await people.call("GET", f"/v1/campaigns/{cid}/results", "auteur", "evaluator")
     assert after.status_code == 200 and after.json()["comments"][-1]["weaknesses"] == "Trop peu de places."
@@ -344,6 +352,21 @@ async def test_an_evaluator_reads_the_others_results_only_once_their_own_grid_is
     ).status_code == 200
     mid = await people.call("GET", f"/v1/campaigns/{cid}/results?milestone=mid_term", "auteur", "evaluator")
     assert mid.status_code == 403
+
+
+async def test_a_grid_without_any_score_is_refused_and_nothing_is_deposited(people: People) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    await people.invite(cid, "expert-1", "external_expert")
+    empty = await people.call(
+        "PUT", f"/v1/campaigns/{cid}/assessments/final", "expert-1", "evaluator",
+        json={"scores": {}},
+    )  # fmt: skip
+    assert empty.status_code == 422, empty.text
+    assert [e["field"] for e in empty.json()["errors"]] == ["scores"]
+    own = await people.call("GET", f"/v1/campaigns/{cid}/assessments/final", "expert-1", "evaluator")
+    assert own.status_code == 200 and own.json().get("submitted_at") is None, own.text
+    results = await people.call("GET", f"/v1/campaigns/{cid}/results", "expert-1", "evaluator")
+    assert results.status_code == 403
 
 
 async def set_dates(store: Store, cid: str, **dates: date) -> None:
@@ -513,7 +536,7 @@ async def test_a_deadline_passed_does_not_show_the_others_grids_to_one_who_may_s
     assert (
         await people.call(
             "PUT", f"/v1/campaigns/{cid}/assessments/final", "auteur", "evaluator",
-            json={"scores": {"innovation": 5}},
+            json={"scores": dict.fromkeys(MANDATORY_CRITERIA, 5)},
         )
     ).status_code == 200  # fmt: skip
     assert (

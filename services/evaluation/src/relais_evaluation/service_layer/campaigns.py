@@ -105,7 +105,15 @@ def may_read_results(found: Access, rows: Sequence[Any]) -> bool:
     campaign = found.campaign
     if campaign.status != "open":
         return True
-    return found.evaluator is not None and any(row.evaluator_id == found.evaluator.id for row in rows)
+    if found.evaluator is None:
+        return False
+    # Their own grid must be a whole evaluation (every mandatory criterion scored): a grid of one score,
+    # or of none, would otherwise open the others' before the evaluator has made up their mind.
+    mandatory = [c.code for c in grid_of(campaign).criteria if c.mandatory]
+    return any(
+        row.evaluator_id == found.evaluator.id and all(code in row.scores for code in mandatory)
+        for row in rows
+    )
 
 
 def milestones(mid_term_due: date | None, final_due: date, reminder_days: int) -> list[dict[str, Any]]:
@@ -265,6 +273,13 @@ async def submit(
             milestone, campaign.mid_term_due if milestone == "mid_term" else campaign.final_due
         )
     errors = grid_of(campaign).check_scores(scores)
+    if not scores:  # « Sans note » everywhere: nothing evaluated, nothing to deposit
+        errors.append(
+            {
+                "field": "scores",
+                "message": "Notez au moins un critère : une grille sans note n'est pas une évaluation.",
+            }
+        )
     if errors:
         raise InvalidGrid(errors)
     await repo.submit(

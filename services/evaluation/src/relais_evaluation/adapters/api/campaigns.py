@@ -569,8 +569,8 @@ async def load_results(
         if not found.manages and not handlers.may_read_results(found, rows):
             raise Problem(
                 "forbidden",
-                "Les résultats des autres évaluateurs s'affichent une fois votre grille déposée, "
-                "ou l'échéance passée.",
+                "Les résultats des autres évaluateurs s'affichent une fois votre grille déposée avec "
+                "tous les critères obligatoires notés, ou la campagne close.",
             )
         return await _out(repo, found.campaign), results_out(campaign_id, milestone, r, rows)
 
