@@ -44,6 +44,24 @@ async def test_an_immediate_organisation_gets_one_email_per_referral_once_with_i
     assert not [n for n in again.sent if n.recipients == (_email(pact, "plie"),)]
 
 
+async def test_a_referral_answered_or_withdrawn_before_its_arrival_mail_is_not_announced(pact: Pact) -> None:
+    """The schedule runs every hour or day: by then a referral may be acknowledged, refused or withdrawn."""
+    sessions = pact.client._transport.app.state.sessions  # type: ignore[attr-defined]
+    ctx = PactContext.from_settings(ReferralSettings())
+    waiting, acknowledged, refused = [
+        (await pact.refer(await pact.person(), "mission_locale", "cap_emploi")).json()["id"] for _ in range(3)
+    ]
+    assert (await pact.post(f"/v1/referrals/{acknowledged}/acknowledge", "cap_emploi")).status_code == 200
+    refusal = await pact.post(f"/v1/referrals/{refused}/refuse", "cap_emploi", {"reason": "no_capacity"})
+    assert refusal.status_code == 200, refusal.text
+    notifier = RecordingNotifier()
+    await send_arrival_mails(sessions, notifier, ctx, "immediate")
+    announced = [
+        n.body for n in notifier.of_kind("referral_received") if n.recipients == (_email(pact, "cap_emploi"),)
+    ]
+    assert [f"/orientations/{waiting}" in body for body in announced] == [True]
+
+
 async def test_a_digest_organisation_gets_one_daily_email_listing_its_referrals_from_the_schedule(
     pact: Pact, stack: Stack
 ) -> None:

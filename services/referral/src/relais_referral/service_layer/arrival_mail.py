@@ -58,7 +58,8 @@ class Arrivals:
 
 
 async def pending(session: AsyncSession, mode: MailMode, now: datetime) -> dict[uuid.UUID, Arrivals]:
-    """Referrals within the window, not yet announced, to organisations of ``mode`` with an address."""
+    """Referrals within the window, still unacknowledged and not yet announced, to organisations of
+    ``mode`` with an address."""
     receiver, sender = aliased(OrganisationRow), aliased(OrganisationRow)
     told = select(ArrivalMailRow.referral_id).where(ArrivalMailRow.referral_id == ReferralRow.id)
     rows = await session.execute(
@@ -69,6 +70,9 @@ async def pending(session: AsyncSession, mode: MailMode, now: datetime) -> dict[
             receiver.referral_mail == mode,
             receiver.contact_email.is_not(None),
             ReferralRow.submitted_at >= now - ARRIVAL_WINDOW,
+            # Still awaiting its acknowledgement: one answered, withdrawn or expired meanwhile (the
+            # schedule runs hourly or daily) must not ask the receiver to acknowledge it.
+            ReferralRow.status == "submitted",
             ~told.exists(),
         )
         .order_by(ReferralRow.submitted_at)
