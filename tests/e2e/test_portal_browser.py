@@ -145,7 +145,7 @@ def sign_in(page: Page, pact: Portal, kind: str, *, already_on_form: bool = Fals
 
 
 def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_step_shows_in_the_journey(
-    portal: Portal, new_context: Any
+    portal: Portal, new_context: Any, stack: Stack
 ) -> None:
     dialogs: list[str] = []
     sender = new_context().new_page()
@@ -208,6 +208,8 @@ def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_ste
     receiver.get_by_role("button", name="Enregistrer le rendez-vous").click()
     expect(receiver.locator("#etat")).to_have_text("Rendez-vous fixé")
     check_page(receiver, "09-orientation-rendez-vous")
+    meeting_held(stack, referral_url.rsplit("/", 1)[-1])  # tomorrow comes: the meeting took place
+    receiver.reload()
     receiver.locator("label", has_text="Honoré").click()
     receiver.get_by_role("button", name="Enregistrer le résultat").click()
     expect(receiver.get_by_role("status")).to_contain_text("Résultat du rendez-vous enregistré")
@@ -551,6 +553,23 @@ def test_a_counsellor_records_a_hire_as_a_life_event_and_it_joins_the_journey(
         page.reload()
     expect(page.locator("#parcours")).to_contain_text("Embauche")
     check_page(page, "29-personne-embauche")
+
+
+def meeting_held(stack: Stack, referral_id: str) -> None:
+    """The referral's appointment, fixed for tomorrow, moved to an hour ago (the referral service's
+    database), as if the day had come: presence or absence may now be recorded."""
+
+    async def move() -> None:
+        conn = await asyncpg.connect(stack.admin_dsn("relais_referral"))
+        try:
+            await conn.execute(
+                "UPDATE referrals SET appointment_at = now() - interval '1 hour' WHERE id = $1",
+                uuid.UUID(referral_id),
+            )
+        finally:
+            await conn.close()
+
+    run_beside_playwright(move())
 
 
 def exit_moved_back(stack: Stack, person_id: str, months: int) -> None:

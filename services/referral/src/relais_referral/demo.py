@@ -10,6 +10,7 @@ import random
 import unicodedata
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -153,6 +154,22 @@ SCENARIOS = [
 ]
 
 
+async def _meeting_held(sessions: Any, referral_id: uuid.UUID, days_ago: int) -> None:
+    """The referral's appointment, fixed ahead through the API's rules, moved to ``days_ago`` days ago."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from relais_referral.db.models import ReferralRow
+
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(ReferralRow)
+            .where(ReferralRow.id == referral_id)
+            .values(appointment_at=datetime.now(UTC) - timedelta(days=days_ago))
+        )
+
+
 async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: int = 300) -> int:
     """Organisations of the pact and ``jobseekers`` people whose referrals are in every state."""
     from datetime import UTC, datetime, timedelta
@@ -262,9 +279,13 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
             if scenario in {"appointment", "no_show_twice"}:
                 await act(host, referral.id, h.ScheduleAppointment(soon))
             if scenario == "no_show_twice":
-                await act(host, referral.id, h.RecordAppointmentOutcome(AppointmentOutcome.NO_SHOW))
-                await act(host, referral.id, h.ScheduleAppointment(soon))
-                await act(host, referral.id, h.RecordAppointmentOutcome(AppointmentOutcome.NO_SHOW))
+                for attempt in (1, 2):
+                    # An absence is recorded once the meeting's time has passed: the demo's meetings
+                    # took place last week, written as time would have left them.
+                    await _meeting_held(sessions, referral.id, days_ago=8 - attempt)
+                    await act(host, referral.id, h.RecordAppointmentOutcome(AppointmentOutcome.NO_SHOW))
+                    if attempt == 1:
+                        await act(host, referral.id, h.ScheduleAppointment(soon))
             if scenario in {"accepted", "closed", "exit"}:
                 await act(host, referral.id, h.Accept())
             if scenario == "closed":

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from relais_dev.stack import Stack
 from relais_referral.api.app import create_app
@@ -48,6 +49,21 @@ class Pact:
             for clause in where:
                 stmt = stmt.where(clause)
             return int((await session.execute(stmt)).scalar_one())
+
+    async def meeting_time_comes(self, referral_id: str, at: datetime | None = None) -> None:
+        """Time passing: the referral's appointment, fixed ahead, is now (its outcome may be recorded),
+        or was ``at``."""
+        from datetime import UTC, timedelta
+
+        from relais_referral.db.models import ReferralRow
+
+        app = self.client._transport.app  # type: ignore[attr-defined]
+        async with app.state.sessions() as session, session.begin():
+            await session.execute(
+                update(ReferralRow)
+                .where(ReferralRow.id == uuid.UUID(str(referral_id)))
+                .values(appointment_at=at or datetime.now(UTC) - timedelta(minutes=1))
+            )
 
     async def person(self, org: str = "mission_locale", last_name: str = "Morel") -> str:
         response = await self.post(

@@ -4,9 +4,10 @@ real local SMTP server, read back from what arrived."""
 import email
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from email import policy
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -101,12 +102,14 @@ async def test_no_decision_after_a_seen_appointment_alerts_the_coordination_once
     inbox, port = smtp
     referral = (await pact.refer(await pact.person(), "mission_locale", "plie")).json()["id"]
     url = f"/v1/referrals/{referral}"
-    # A Monday a few weeks ahead (the API refuses appointments beyond two years).
-    monday = date.today() + timedelta(days=35 - date.today().weekday())
-    appointment_at = f"{monday.isoformat()}T10:00:00+01:00"
+    # Fixed ahead (the API refuses a past appointment), then held on the Monday of last week.
+    ahead = date.today() + timedelta(days=35 - date.today().weekday())
+    appointment_at = f"{ahead.isoformat()}T10:00:00+01:00"
     assert (
         await pact.post(f"{url}/appointment", "plie", {"appointment_at": appointment_at})
     ).status_code == 200
+    monday = date.today() - timedelta(days=date.today().weekday() + 7)
+    await pact.meeting_time_comes(referral, at=datetime.combine(monday, time(10), ZoneInfo("Europe/Paris")))
     assert (await pact.post(f"{url}/appointment-outcome", "plie", {"outcome": "seen"})).status_code == 200
     step = StepInput(referral_id=referral, level="decision", step=f"referral-{referral}/decision")
     acts = activities(pact, port)

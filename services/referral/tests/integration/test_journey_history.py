@@ -42,6 +42,7 @@ async def test_each_step_from_submission_to_closing_is_a_line_of_the_journey(pac
     referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
     await _act(pact, referral, "acknowledge", "plie")
     await _act(pact, referral, "appointment", "plie", {"appointment_at": SOON})
+    await pact.meeting_time_comes(referral)
     await _act(pact, referral, "appointment-outcome", "plie", {"outcome": "seen"})
     await _act(pact, referral, "accept", "plie")
     await _act(pact, referral, "close", "plie", {"outcome": "durable_employment"})
@@ -69,6 +70,7 @@ async def test_refusals_returns_withdrawals_obsolescence_and_expiry_are_lines_of
     no_shows = (await refer(person, "mission_locale", "plie")).json()["id"]
     for _ in range(2):
         await _act(pact, no_shows, "appointment", "plie", {"appointment_at": SOON})
+        await pact.meeting_time_comes(no_shows)
         await _act(pact, no_shows, "appointment-outcome", "plie", {"outcome": "no_show"})
     refused = (await refer(person, "mission_locale", "cap_emploi")).json()["id"]
     await _act(pact, refused, "refuse", "cap_emploi", {"reason": "other", "comment": COMMENT})

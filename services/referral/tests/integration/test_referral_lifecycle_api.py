@@ -93,12 +93,14 @@ async def test_the_second_no_show_returns_the_referral_to_the_sender(pact: Pact)
     referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
     url = f"/v1/referrals/{referral}"
     await pact.post(f"{url}/appointment", "plie", {"appointment_at": SOON})
+    await pact.meeting_time_comes(referral)
     first = await pact.post(f"{url}/appointment-outcome", "plie", {"outcome": "no_show"})
     assert first.json()["status"] == "acknowledged"  # re-invitation
     await pact.post(f"{url}/appointment", "plie", {"appointment_at": SOON})
     excused = await pact.post(f"{url}/appointment-outcome", "plie", {"outcome": "excused"})
     assert excused.json()["no_shows"] == 1
     await pact.post(f"{url}/appointment", "plie", {"appointment_at": SOON})
+    await pact.meeting_time_comes(referral)
     second = await pact.post(f"{url}/appointment-outcome", "plie", {"outcome": "no_show"})
     assert second.json()["status"] == "refused"
     assert second.json()["refusal_reason"] == "unreachable"
@@ -107,6 +109,25 @@ async def test_the_second_no_show_returns_the_referral_to_the_sender(pact: Pact)
             await session.execute(select(TaskRow).where(TaskRow.referral_id == uuid.UUID(referral)))
         ).scalar_one()
     assert task.org_id == pact.orgs["mission_locale"]
+
+
+async def test_presence_or_absence_is_recorded_once_the_appointment_time_has_come_an_excuse_before(
+    pact: Pact,
+) -> None:
+    referral = (await pact.refer(await pact.person(), "mission_locale", "plie")).json()["id"]
+    url = f"/v1/referrals/{referral}"
+    assert (await pact.post(f"{url}/appointment", "plie", {"appointment_at": SOON})).status_code == 200
+    for outcome in ("seen", "no_show"):
+        early = await pact.post(f"{url}/appointment-outcome", "plie", {"outcome": outcome})
+        assert early.status_code == 422 and "heure du rendez-vous" in early.json()["detail"], early.text
+    fetched = (await pact.get(url, "plie")).json()
+    assert (fetched["status"], fetched["appointment_outcome"]) == ("appointment_scheduled", None)
+    excused = await pact.post(f"{url}/appointment-outcome", "plie", {"outcome": "excused"})
+    assert excused.status_code == 200 and excused.json()["appointment_outcome"] == "excused"
+    await pact.post(f"{url}/appointment", "plie", {"appointment_at": SOON})
+    await pact.meeting_time_comes(referral)
+    seen = await pact.post(f"{url}/appointment-outcome", "plie", {"outcome": "seen"})
+    assert seen.status_code == 200 and seen.json()["appointment_outcome"] == "seen"
 
 
 async def test_an_appointment_cannot_be_scheduled_in_the_past(pact: Pact) -> None:
@@ -242,6 +263,7 @@ async def test_an_appointment_in_the_work_queue_is_due_the_next_working_day_then
     queue = (await pact.get(f"/v1/organisations/{pact.orgs['plie']}/referrals", "plie")).json()
     [item] = [i for i in queue["items"] if i["referral_id"] == referral]
     assert item["next_deadline"] == "2027-01-11"
+    await pact.meeting_time_comes(referral)
     await pact.post(f"/v1/referrals/{referral}/appointment-outcome", "plie", {"outcome": "seen"})
     queue = (await pact.get(f"/v1/organisations/{pact.orgs['plie']}/referrals", "plie")).json()
     [item] = [i for i in queue["items"] if i["referral_id"] == referral]

@@ -144,7 +144,7 @@ class Pact(RuleBasedStateMachine):
                 case "schedule":
                     referral.schedule_appointment(
                         by_org_id=actor,
-                        appointment_at=now + timedelta(days=2),
+                        appointment_at=now + timedelta(hours=1),  # held before the next step (5 h)
                         outcome_due_at=now + timedelta(days=3),
                         now=now,
                     )

@@ -320,6 +320,9 @@ class ReferralOut(BaseModel):
     acknowledgement_due: date
     motive: str
     appointment_at: datetime | None = None
+    appointment_outcome: AppointmentOutcome | None = Field(
+        default=None, description="Le résultat saisi pour ce rendez-vous (vu, absent, excusé), s'il l'est"
+    )
     no_shows: int = 0
     refusal_reason: RefusalReason | None = None
     refusal_reason_label: str | None = None
@@ -343,6 +346,7 @@ class ReferralOut(BaseModel):
             acknowledgement_due=referral.acknowledgement_due,
             motive=referral.motive,
             appointment_at=referral.appointment_at,
+            appointment_outcome=referral.appointment_outcome,
             no_shows=referral.no_shows,
             refusal_reason=referral.refusal_reason,
             refusal_reason_label=REFUSAL_LABELS_FR[referral.refusal_reason]

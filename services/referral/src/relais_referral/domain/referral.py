@@ -243,6 +243,13 @@ class Referral:
         self._receiver_only(by_org_id, "record the appointment outcome of")
         if not self.awaits_appointment_outcome:
             raise InvalidTransition(self.status, "record the appointment outcome of")
+        held = outcome is not AppointmentOutcome.EXCUSED  # an excuse is often given beforehand
+        if held and self.appointment_at is not None and now < self.appointment_at:
+            # Seen or not seen is known once the meeting's time has come, not before.
+            raise InvalidReferral(
+                "La présence ou l'absence à un rendez-vous se saisit une fois l'heure du rendez-vous "
+                "passée (une absence excusée, avant)."
+            )
         if outcome is AppointmentOutcome.NO_SHOW:
             self.no_shows += 1
         self.appointment_outcome = outcome.value
