@@ -158,7 +158,12 @@ async def test_a_person_released_without_referral_gets_a_coordination_task_and_c
     )
     assert assigned.status_code == 200, assigned.text
     assert assigned.json()["referent_org_id"] == str(pact.orgs["plie"])
-    assert assigned.json()["open_tasks"] == []
+    # Nobody referred the person to the PLIE: it is told by a task to contact them.
+    [contact] = assigned.json()["open_tasks"]
+    assert (contact["kind"], contact["org_id"]) == ("first_contact", str(pact.orgs["plie"]))
+    queue = await pact.get(f"/v1/organisations/{pact.orgs['plie']}/tasks", "plie", status="open")
+    assert [t["kind"] for t in queue.json()["items"]] == ["first_contact"]
+    assert queue.json()["items"][0]["due"] is not None
 
 
 async def test_exit_closes_open_referrals_and_schedules_follow_ups_at_three_six_and_twelve_months(

@@ -193,7 +193,7 @@ class Pact(RuleBasedStateMachine):
             if kind == "release":
                 journey.release(by_org_id=journey.referent_org_id or ORGS[0], now=now, unaccompanied_due=DUE)
             elif kind == "assign":
-                journey.assign_referent(org_id=data.draw(st.sampled_from(ORGS)), now=now)
+                journey.assign_referent(org_id=data.draw(st.sampled_from(ORGS)), now=now, contact_due=DUE)
             else:
                 if kind == "exit":
                     ended = journey.exit(

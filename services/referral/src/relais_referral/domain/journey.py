@@ -35,6 +35,7 @@ class TaskKind(StrEnum):
     ESCALATION = "escalation"
     APPOINTMENT_OUTCOME = "appointment_outcome"
     OUTCOME_FOLLOW_UP = "outcome_follow_up"
+    FIRST_CONTACT = "first_contact"  # a référent designated by the coordination: contact the person
 
 
 class TaskStatus(StrEnum):
@@ -49,6 +50,7 @@ TASK_LABELS_FR = {
     TaskKind.ESCALATION: "Orientation sans réponse",
     TaskKind.APPOINTMENT_OUTCOME: "Saisir le résultat du rendez-vous",
     TaskKind.OUTCOME_FOLLOW_UP: "Situation de la personne après sa sortie",
+    TaskKind.FIRST_CONTACT: "Prendre contact : la coordination vous a désigné référent",
 }
 COORDINATION_KINDS = frozenset({TaskKind.ASSIGN_REFERENT})
 
@@ -278,14 +280,16 @@ class Journey:
         self._log(now, "referent_released", by_org_id)
         self._nobody_left(now, unaccompanied_due)
 
-    def assign_referent(self, *, org_id: uuid.UUID, now: datetime) -> None:
-        """The pact coordination designates a référent for a person left without one."""
+    def assign_referent(self, *, org_id: uuid.UUID, now: datetime, contact_due: date) -> None:
+        """The pact coordination designates a référent for a person left without one; the référent is
+        given a task to contact them by ``contact_due`` (nobody else told it of the person)."""
         self._require_in_pact("assign a référent")
         if self.referent_org_id is not None:
             raise InvalidTransition("has a référent", "assign a référent")
         self._referent_becomes(org_id, "assigned_by_coordination", now)
         self.follow_up.discard(org_id)
         self._finish_tasks(set(COORDINATION_KINDS))
+        self._task(TaskKind.FIRST_CONTACT, org_id, contact_due)
         self._log(now, "referent_assigned", org_id)
 
     # ------------------------------------------------------------------ life events and exit

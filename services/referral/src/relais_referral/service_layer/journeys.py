@@ -105,7 +105,12 @@ async def assign_referent(
         raise NotAllowed("Seule la coordination du pacte désigne un référent.")
     journey = await load_journey(uow, None, jobseeker_id, ctx)
     now = datetime.now(UTC)
-    journey.assign_referent(org_id=org_id, now=now)
+    policy = await uow.policies.current("*")
+    referent = await uow.directory.organisation(org_id)
+    # Contacted within the delay of a referral's acknowledgement, on the référent's calendar.
+    departement = referent.departement if referent else ctx.departement
+    contact_due = add_working_days(paris_date(now), policy.acknowledgement_days, departement)
+    journey.assign_referent(org_id=org_id, now=now, contact_due=contact_due)
     await uow.journeys.save(journey)
     await _audit(uow, principal, "assign_referent", jobseeker_id)
     return journey
