@@ -824,3 +824,23 @@ def test_a_second_record_of_the_same_person_is_flagged_and_the_coordination_merg
         timeout=10,
     )
     assert gone.status_code in (404, 410), gone.text
+
+
+def test_on_a_phone_the_menu_button_opens_the_navigation_the_identity_the_language_and_sign_out(
+    portal: Portal, new_context: Any
+) -> None:
+    page = new_context().new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, portal, "mission_locale")
+    # Folded: neither the tools nor the navigation take the first screen.
+    expect(page.get_by_role("button", name="Se déconnecter")).to_have_count(0)
+    expect(page.get_by_role("link", name="Mes personnes")).to_have_count(0)
+    page.get_by_role("button", name="Menu").click()
+    menu = page.locator("#menu-principal")
+    expect(menu.locator("#identite-mobile")).to_be_visible()
+    expect(menu.locator("#identite-mobile")).to_contain_text(portal.orgs["mission_locale"]["name"])
+    expect(menu.get_by_role("link", name="Mes personnes")).to_be_visible()
+    expect(menu.get_by_role("link", name="English")).to_be_visible()
+    check_page(page, "40-menu-telephone")
+    menu.get_by_role("button", name="Se déconnecter").click()
+    expect(page).to_have_title(re.compile("Connexion"))
