@@ -34,6 +34,7 @@ from relais_portal.web import (
     people,
     privacy,
     referrals,
+    tasks,
     training,
 )
 from relais_portal.web.deps import CsrfRefused, Directory, NotSignedIn, optional_session, render, sign_in_url
@@ -158,6 +159,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             privacy.router,
             evaluation.router,
             evaluation_members.router,
+            tasks.router,
         ],
         on_shutdown=on_shutdown,
         tracer_provider=setup_telemetry("portal", "web"),

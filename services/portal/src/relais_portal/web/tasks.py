@@ -1,0 +1,22 @@
+"""Marking a task done by hand: the tasks nothing else ends (a référent designated by the coordination
+contacting the person, an escalation looked into). The referral API checks that the task is the
+organisation's own and refuses the ones that end by themselves (designating a référent)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+
+from relais_portal.web.deps import Api, CsrfSession
+
+router = APIRouter(prefix="/taches", tags=["accueil"])
+# The kinds a counsellor ends by hand; the others end with the action they ask for.
+DONE_BY_HAND = ("first_contact", "escalation")
+
+
+@router.post("/{task_id}/fait", summary="Marquer une tâche comme faite")
+async def task_done(task_id: uuid.UUID, session: CsrfSession, api: Api) -> Response:
+    await api.post(f"/v1/tasks/{task_id}/complete", None)
+    return RedirectResponse("/?fait=tache", status_code=303)
