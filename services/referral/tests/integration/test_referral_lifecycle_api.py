@@ -183,6 +183,20 @@ async def test_exit_closes_open_referrals_and_schedules_follow_ups_at_three_six_
     assert after.status_code == 409
 
 
+async def test_the_exit_ends_the_accompaniment_under_way_with_the_exit_situation_as_its_outcome(
+    pact: Pact,
+) -> None:
+    person = await pact.person()
+    referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]
+    assert (await pact.post(f"/v1/referrals/{referral}/accept", "plie")).status_code == 200
+    exited = await pact.post(f"/v1/jobseekers/{person}/exit", "plie", {"outcome": "cdi"})
+    assert exited.status_code == 200, exited.text
+    closed = (await pact.get(f"/v1/referrals/{referral}", "mission_locale")).json()
+    assert (closed["status"], closed["outcome"]) == ("closed", "cdi")
+    lines = [(e["kind"], e["detail"]) for e in exited.json()["history"]]
+    assert lines[-2:] == [("exit", "cdi"), ("referral_closed", "cdi")]
+
+
 async def test_a_hire_makes_open_referrals_obsolete_and_is_recorded_in_the_journey(pact: Pact) -> None:
     person = await pact.person()
     referral = (await pact.refer(person, "mission_locale", "plie")).json()["id"]

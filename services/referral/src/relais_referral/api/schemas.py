@@ -404,10 +404,11 @@ class RefusalIn(BaseModel):
 
 
 class ClosingIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"outcome": "durable_employment"}]}
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"outcome": "cdd"}]})
+    outcome: Situation = Field(
+        description="Situation de la personne à la fin de l'accompagnement, dans le vocabulaire des "
+        "sorties du pacte (les quatre catégories DARES d'avant restent acceptées)"
     )
-    outcome: Literal["durable_employment", "transition_employment", "positive_exit", "other"]
 
 
 class ExitIn(BaseModel):

@@ -71,6 +71,19 @@ class ReferralRepository:
         )
         return [self._track(row) for row in rows.scalars()]
 
+    async def accepted_for(self, jobseeker_id: uuid.UUID) -> list[Referral]:
+        """The person's accompaniments under way (referrals taken in charge, not closed), locked."""
+        rows = await self.session.execute(
+            select(ReferralRow)
+            .where(
+                ReferralRow.jobseeker_id == jobseeker_id,
+                ReferralRow.status == ReferralStatus.ACCEPTED.value,
+            )
+            .order_by(ReferralRow.submitted_at)
+            .with_for_update()
+        )
+        return [self._track(row) for row in rows.scalars()]
+
     async def save(self, referral: Referral) -> None:
         row = await self.session.get(ReferralRow, referral.id)
         if row is None:

@@ -130,6 +130,12 @@ async def exit_pact(
         follow_ups=[add_months(paris_date(now), m) for m in FOLLOW_UP_MONTHS],
     )
     await _make_obsolete(uow, journey, ended, "exit", now)
+    # The accompaniments under way end with the exit, its situation as their outcome: a referral taken
+    # in charge would otherwise read « Prise en charge » for ever in both organisations' lists.
+    for referral in await uow.referrals.accepted_for(jobseeker_id):
+        referral.close(by_org_id=referral.receiver_org_id, outcome=outcome, now=now)
+        await uow.referrals.save(referral)
+        journey.referral_closed(referral.id, referral.receiver_org_id, outcome, now)
     await uow.journeys.save(journey)
     await _audit(uow, principal, "exit", jobseeker_id)
     return journey
