@@ -344,6 +344,13 @@ async def test_every_indicator_exports_as_csv_and_xlsx_with_the_columns_its_rows
         assert sheet is not None and sheet.max_row == len(answer["rows"]) + 2, name
 
 
+async def test_a_csv_export_writes_decimals_with_a_comma_as_french_spreadsheets_read_them(api: Any) -> None:
+    answer = await api.get("/v1/indicators/unaccompanied/export", format="csv", **Q1)
+    header, total = answer.content.decode("utf-8-sig").splitlines()[1:]
+    mean = header.split(";").index("Durée moyenne (jours calendaires)")
+    assert total.split(";")[mean] == "13,5"  # C's 13 days and G's 14
+
+
 async def test_a_suppressed_cell_is_exported_as_s(store: Store, issuer: DevIssuer) -> None:
     await store.ingest([e for _, e in envelopes()])
     async with api_for(store, issuer) as api:  # the default threshold: 11

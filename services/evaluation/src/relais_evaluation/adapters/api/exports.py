@@ -32,14 +32,21 @@ def indicator_rows(table: IndicatorTable) -> list[list[Any]]:
     return rows
 
 
+def _french(value: Any) -> Any:
+    """A decimal as a French spreadsheet reads it (« 4,1899 », at most four decimals); the rest as is."""
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".").replace(".", ",")
+    return value
+
+
 def indicator_csv(table: IndicatorTable) -> bytes:
     buffer = io.StringIO()
-    # Semicolons and a BOM: what a French spreadsheet opens without asking.
+    # Semicolons, decimal commas and a BOM: what a French spreadsheet opens without asking.
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(
         [f"{table.label} — du {table.period_from} au {table.period_to} (seuil {table.threshold})"]
     )
-    writer.writerows(indicator_rows(table))
+    writer.writerows([_french(cell) for cell in row] for row in indicator_rows(table))
     return ("\ufeff" + buffer.getvalue()).encode()
 
 
