@@ -1,7 +1,8 @@
 """Across services, every process on the real Kafka, Temporal and PostgreSQL: a campaign's reminder falls
 due → the evaluation worker records it and stages ``evaluation.evaluator_reminded.v1`` → the evaluation
 relay publishes it → the referral consumer mails the evaluator at their address in the directory (the
-test's SMTP server), in French, with the link to the campaign.
+test's SMTP server), in French, with the link to the campaign. The invitation goes the same way
+(``evaluation.evaluator_invited.v1``, staged with the invitation by the API).
 
 Only the waiting is shortened: the test starts a second ``CampaignWorkflow`` for the campaign whose
 reminder falls due in a few seconds (the API's own one waits for 9:00, seven days before the deadline);
@@ -125,12 +126,18 @@ async def test_a_campaign_reminder_reaches_the_evaluator_by_e_mail_from_the_dire
 
         async def mailed() -> list[email.message.EmailMessage]:
             messages = [email.message_from_bytes(raw, policy=policy.default) for raw in box.messages]
-            return [m for m in messages if m["To"] == address]  # type: ignore[misc]
+            mine = [m for m in messages if m["To"] == address]  # type: ignore[misc]
+            return mine if len(mine) >= 2 else []
 
-        [message] = await eventually(mailed, "the reminder in the evaluator's mailbox", timeout=90)
+        both = await eventually(mailed, "the invitation and the reminder in the mailbox", timeout=90)
     finally:
         await handle.terminate("test over")
-    assert message["X-Relais-Kind"] == "evaluator_reminder"
+    kinds = {m["X-Relais-Kind"]: m for m in both}
+    assert sorted(kinds) == ["evaluator_invitation", "evaluator_reminder"] and len(both) == 2
+    invitation, message = kinds["evaluator_invitation"], kinds["evaluator_reminder"]
+    assert invitation["Subject"] == "[Relais] Invitation à évaluer : Ateliers permis et mobilité"
+    assert "experte ou expert externe" in invitation.get_content()
+    assert "Claire" not in invitation.get_content()
     assert "Ateliers permis et mobilité" in message["Subject"]
     body = message.get_content()
     assert "évaluation finale" in body

@@ -145,9 +145,8 @@ async def test_a_campaign_from_grid_to_consensus(people: People, store: Store) -
                 select(infra.outbox.c.topic, infra.outbox.c.payload).where(infra.outbox.c.key == cid)
             )
         ).all()
-    assert [topic for topic, _ in staged] == ["relais.evaluation.events"]
-    event = json.loads(staged[0].payload)
-    assert event["type"] == "evaluation.evaluator_reminded.v1"
+    assert {topic for topic, _ in staged} == {"relais.evaluation.events"}
+    [event] = [e for e in map(json.loads, (p for _, p in staged)) if e["type"].endswith("_reminded.v1")]
     assert (event["data"]["evaluator_sub"], event["data"]["milestone"]) == ("expert-2", "final")
     consensus = {
         "agreed_scores": {**dict.fromkeys(MANDATORY_CRITERIA, 4), "equality": 3},
@@ -309,6 +308,31 @@ async def test_an_outside_view_comes_from_outside_and_an_invitation_is_for_its_o
     assert sent.status_code == 404
     assert cid not in [c["id"] for c in (await client.get("/v1/campaigns", headers=elsewhere)).json()]
     assert (await people.call("GET", f"/v1/campaigns/{cid}", "expert-1", "evaluator")).status_code == 200
+
+
+async def test_an_invited_evaluator_is_announced_with_the_invitation_for_the_referral_service_to_mail(
+    people: People, store: Store
+) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    invited = await people.invite(cid, "expert-1", "external_expert")
+    assert invited.status_code == 201, invited.text
+    again = await people.invite(cid, "expert-1", "external_expert")
+    assert again.status_code == 409  # refused: nothing staged for it
+    async with store.sessions() as session:
+        staged = (
+            (await session.execute(select(infra.outbox.c.payload).where(infra.outbox.c.key == cid)))
+            .scalars()
+            .all()
+        )
+    [event] = [json.loads(p) for p in staged]
+    assert event["type"] == "evaluation.evaluator_invited.v1"
+    data = event["data"]
+    assert (data["evaluator_sub"], data["evaluator_org_id"]) == ("expert-1", str(org_of("expert-1")))
+    assert (data["perspective"], data["campaign_title"]) == (
+        "external_expert",
+        "Évaluation conjointe des ateliers mobilité",
+    )
+    assert data["final_due"] and "mid_term_due" in data
 
 
 async def expert_submitted_author_not(people: People) -> str:

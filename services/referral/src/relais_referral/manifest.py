@@ -98,8 +98,9 @@ MANIFEST = ServiceManifest(
         ),
         ConsumerGroup(
             "referral-evaluation-reminders",
-            "mails the evaluators of a joint evaluation campaign reminded of a deadline "
-            "(evaluation.evaluator_reminded.v1), at their address in the directory",
+            "mails the evaluators of a joint evaluation campaign invited or reminded of a deadline "
+            "(evaluation.evaluator_invited.v1, evaluation.evaluator_reminded.v1), at their address in "
+            "the directory",
             ("relais.evaluation.events",),
         ),
     ),

@@ -11,7 +11,11 @@ from typing import Any
 
 from structlog.testing import capture_logs
 
-from relais_referral.events.evaluation_reminders import EVALUATOR_REMINDED, EvaluatorReminders
+from relais_referral.events.evaluation_reminders import (
+    EVALUATOR_INVITED,
+    EVALUATOR_REMINDED,
+    EvaluatorReminders,
+)
 from relais_referral.notifications.evaluation import evaluator_reminder
 from relais_referral.notifications.testing import RecordingNotifier
 from relais_shared.envelope import IncomingEnvelope
@@ -107,3 +111,46 @@ def test_the_reminder_text_takes_no_personal_data_and_writes_no_address() -> Non
     )
     assert "@" not in f"{mail.subject}\n{mail.body}"  # the address travels in the envelope only
     assert mail.body.startswith("Bonjour,\n") and "mercredi 30 juin 2027" in mail.body
+
+
+def invited(sub: str, **data: Any) -> IncomingEnvelope:
+    return IncomingEnvelope(
+        type=EVALUATOR_INVITED,
+        source="evaluation",
+        subject=str(CAMPAIGN),
+        dataschema="contracts/events/evaluation/evaluation.evaluator_invited.v1.schema.json",
+        data={
+            "campaign_id": str(CAMPAIGN),
+            "campaign_title": "Ateliers permis et mobilité",
+            "perspective": "external_expert",
+            "mid_term_due": "2027-03-01",
+            "final_due": "2027-06-30",
+            "evaluator_org_id": str(PLIE),
+            "evaluator_sub": sub,
+            "invited_at": "2027-01-11T09:30:00+00:00",
+            **data,
+        },
+    )
+
+
+async def test_the_invited_evaluator_is_told_what_to_evaluate_as_whom_by_when_and_where() -> None:
+    notifier = RecordingNotifier()
+    envelope = invited("claire")
+    await handler(notifier, member("claire", "claire.martin@plie.example"))(None, envelope)  # type: ignore[arg-type]
+
+    [mail] = notifier.sent
+    assert (mail.kind, mail.recipients) == ("evaluator_invitation", ("claire.martin@plie.example",))
+    assert mail.subject == "[Relais] Invitation à évaluer : Ateliers permis et mobilité"
+    assert "Vous évaluez à titre de : experte ou expert externe" in mail.body
+    assert "lundi 1er mars 2027" in mail.body and "mercredi 30 juin 2027" in mail.body
+    assert f"https://relais.example/evaluation/campagnes/{CAMPAIGN}?etape=mi-parcours" in mail.body
+    assert mail.idempotency_key == f"evaluator-invitation/{envelope.id}"
+    assert "@" not in f"{mail.subject}\n{mail.body}"
+
+
+async def test_an_invitation_to_a_member_without_address_is_sent_nothing_and_stops_nobody() -> None:
+    notifier = RecordingNotifier()
+    with capture_logs() as logs:
+        await handler(notifier, member("sans-adresse", None))(None, invited("sans-adresse"))  # type: ignore[arg-type]
+    assert notifier.sent == []
+    assert logs[0]["event"] == "evaluator invitation not mailed: no address in the directory"

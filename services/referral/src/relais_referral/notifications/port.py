@@ -27,7 +27,7 @@ ReferralNotificationKind = Literal[
     "referral_digest",
 ]
 # What this service sends for another service from its directory's addresses (evaluation campaigns).
-DirectoryNotificationKind = Literal["evaluator_reminder"]
+DirectoryNotificationKind = Literal["evaluator_reminder", "evaluator_invitation"]
 NotificationKind = Literal[ReferralNotificationKind, DirectoryNotificationKind]
 
 

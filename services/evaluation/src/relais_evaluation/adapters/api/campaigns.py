@@ -20,6 +20,8 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from relais_evaluation.adapters.api.deps import READERS, sessions_of, settings_of
 from relais_evaluation.adapters.api.exports import campaign_html, campaign_pdf
 from relais_evaluation.adapters.db.campaigns import CampaignRepository
+from relais_evaluation.adapters.db.unit_of_work import UnitOfWork
+from relais_evaluation.adapters.events.published import EvaluatorInvitedV1
 from relais_evaluation.adapters.workflows.campaign import (
     CampaignInput,
     CampaignWorkflow,
@@ -403,10 +405,10 @@ async def get_campaign(campaign_id: CampaignId, request: Request, principal: Cur
 async def invite_evaluator(
     campaign_id: CampaignId, body: EvaluatorIn, request: Request, principal: CurrentPrincipal
 ) -> EvaluatorOut:
-    async with transaction(sessions_of(request)) as session:
+    async with UnitOfWork(sessions_of(request)) as uow:
         try:
             evaluator_id = await handlers.invite(
-                CampaignRepository(session),
+                uow.campaigns,
                 principal,
                 _coordination(request),
                 campaign_id,
@@ -416,6 +418,19 @@ async def invite_evaluator(
             )
         except InvalidGrid as exc:
             raise _problem(exc) from exc
+        campaign = await uow.campaigns.get(campaign_id)
+        # Told by e-mail (the referral service holds the address), committed with the invitation.
+        invited = EvaluatorInvitedV1(
+            campaign_id=campaign_id,
+            campaign_title=campaign.title,
+            perspective=body.perspective,
+            mid_term_due=campaign.mid_term_due,
+            final_due=campaign.final_due,
+            evaluator_org_id=body.org_id,
+            evaluator_sub=body.sub,
+            invited_at=datetime.now(UTC),
+        )
+        uow.publish(invited, event_id=uuid.uuid5(evaluator_id, "invited"))
     return EvaluatorOut(
         id=evaluator_id, org_id=body.org_id, perspective=body.perspective, submitted=[], reminded=[]
     )

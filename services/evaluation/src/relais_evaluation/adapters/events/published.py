@@ -1,6 +1,7 @@
 """Integration events the evaluation service publishes: ``relais.evaluation.events``, keyed by campaign.
 
-``evaluation.evaluator_reminded.v1`` asks for a campaign reminder to reach its evaluator. The evaluation
+``evaluation.evaluator_invited.v1`` and ``evaluation.evaluator_reminded.v1`` ask for a campaign's invitation
+and reminders to reach its evaluator. The evaluation
 service knows an evaluator only by organisation and sign-in account (``sub``); the referral service,
 which owns the directory of members and their addresses, reads the event and sends the e-mail, so
 addresses never leave it. Like the other services' events it carries ids, codes and dates; the
@@ -41,6 +42,29 @@ class EvaluatorRemindedV1(EventData):
         min_length=1, max_length=200, description="The evaluator's sign-in account (the token's sub)"
     )
     reminded_at: datetime
+
+    def subject(self) -> str:
+        return str(self.campaign_id)
+
+
+@registry.register
+class EvaluatorInvitedV1(EventData):
+    """An evaluator was invited to a campaign, with a perspective; the referral service mails the member
+    of its directory it names (what to evaluate, the deadlines, the link to the grid)."""
+
+    event_type: ClassVar[str] = "evaluation.evaluator_invited.v1"
+    source: ClassVar[str] = "evaluation"
+    topic: ClassVar[str] = TOPIC
+    campaign_id: uuid.UUID
+    campaign_title: str = Field(min_length=1, max_length=200)
+    perspective: Literal["author", "peer", "external_expert"]
+    mid_term_due: date | None = Field(default=None, description="The « test d'utilisation » deadline, if any")
+    final_due: date
+    evaluator_org_id: uuid.UUID
+    evaluator_sub: str = Field(
+        min_length=1, max_length=200, description="The evaluator's sign-in account (the token's sub)"
+    )
+    invited_at: datetime
 
     def subject(self) -> str:
         return str(self.campaign_id)
