@@ -228,7 +228,7 @@ def csrf_of(html: str) -> str:
 def test_the_bilan_counts_a_person_on_two_contracts_once(facilitator: TestClient) -> None:
     html = page(facilitator, "/clauses/bilan?annee=2026")
     figures = html[html.index("Totaux de l’année") :]
-    assert "<strong>1</strong>participants" in figures.replace("\n", "")  # not 2, the rows' sum
+    assert "<strong>1</strong>participant</li>" in figures  # not 2, the rows' sum
     assert "1\u202f800 h" in figures
 
 
@@ -237,7 +237,7 @@ def test_the_list_calls_realised_every_hour_and_says_apart_what_counts_toward_th
 ) -> None:
     html = page(facilitator, "/clauses")
     realised = '<strong id="heures-realisees">1\u202f800 h</strong>'
-    assert realised + "réalisées (toutes les heures, comme le bilan)" in html
+    assert realised + "réalisées sur les marchés" in html
     assert '<strong id="heures-comptees">1\u202f800 h</strong>comptées pour les obligations' in html
     one = page(facilitator, f"/clauses/marches/{POOLED}")
     assert '<strong id="heures-realisees">1\u202f600 h</strong>réalisées sur ce marché' in one

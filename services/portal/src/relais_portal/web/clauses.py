@@ -570,13 +570,15 @@ PRESCRIBER_KINDS = ("france_travail", "mission_locale", "maison_emploi", "cap_em
 
 
 async def _prescribers(directory: Directory) -> dict[str, dict[str, Any]]:
-    """The pact's prescriber organisations (from its public directory), by id."""
-    page = await directory.search(limit=200)
-    return {
-        str(org["id"]): org
-        for org in sorted(page["items"], key=lambda o: str(o.get("name", "")))
-        if org.get("kind") in PRESCRIBER_KINDS
-    }
+    """The pact's prescriber organisations (from its public directory), by name, each kind asked apart (a
+    directory of hundreds of organisations would push some out of one page)."""
+    found = [
+        org
+        for kind in PRESCRIBER_KINDS
+        for org in (await directory.search(kind=kind, limit=200))["items"]
+        if org.get("kind") == kind
+    ]
+    return {str(org["id"]): org for org in sorted(found, key=lambda o: str(o.get("name", "")))}
 
 
 async def _decisions(
