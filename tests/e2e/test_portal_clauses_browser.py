@@ -204,6 +204,10 @@ def test_a_facilitator_declares_hours_and_the_contracts_bar_moves(
     page.locator("#reference").fill("BUL-2026-03")
     page.get_by_role("button", name="Enregistrer les heures").click()
     expect(page.locator("#hours-erreur")).to_contain_text("Entre 0 et 250 heures")
+    # The form is far below: the top of the page, where the browser lands, says so and links to the field.
+    expect(page.locator("#resume-erreurs")).to_be_in_viewport()
+    page.locator("#resume-erreurs").get_by_role("link", name="Heures : Entre 0 et 250 heures").click()
+    expect(page.locator("#hours")).to_be_in_viewport()
     assert realised(page) == 140
     check_page(page, "03-heures-erreur", "clauses")
 
@@ -222,7 +226,8 @@ def test_a_facilitator_declares_hours_and_the_contracts_bar_moves(
     )
     page.get_by_label("Importer un fichier d'heures").set_input_files(str(bad))
     page.get_by_role("button", name="Importer le fichier").click()
-    expect(page.locator("#lignes-refusees")).to_contain_text("Ligne 3")
+    expect(page.locator("#lignes-refusees")).to_contain_text("Ligne 3 (heures)")
+    expect(page.locator("#resume-erreurs")).to_be_in_viewport()
     assert realised(page) == Decimal("291.5")
     check_page(page, "05-import-refuse", "clauses")
     good = tmp_path / "heures-corrigees.csv"
@@ -247,7 +252,10 @@ def test_a_facilitator_declares_hours_and_the_contracts_bar_moves(
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger en CSV").click()
     content = Path(download.value.path()).read_text(encoding="utf-8")
-    assert content.startswith("contract_id;reference;") and f"running-{pact.suffix}" in content
+    assert (
+        content.startswith("Marché (identifiant);Référence;Acheteur;") and f"running-{pact.suffix}" in content
+    )
+    assert f";{pact.orgs['buyer']['name']};" in content  # the buyer by its name, not its id
 
 
 def test_a_contractor_sees_its_own_contracts_and_cannot_open_another_contractors_by_url(
@@ -378,6 +386,23 @@ def test_a_facilitator_validates_a_participants_eligibility_then_records_the_hir
     contractor.goto(pact.page_of("running"))
     expect(contractor.locator("#embauches")).to_contain_text(person[:8])
     expect(contractor.get_by_role("button", name="Enregistrer l'embauche")).to_have_count(0)
+
+    # A derogation rests on a prescriber's reasoned opinion: chosen among the pact's prescribers.
+    derogation = str(uuid.uuid4())
+    page.goto(f"{pact.url}/clauses/eligibilite")
+    page.get_by_text("Valider l'éligibilité d'un participant").click()
+    page.get_by_label("Identifiant du participant").first.fill(derogation)
+    page.locator("#eligibilite-decided_on").fill("2026-09-01")
+    page.locator("#eligibilite-criterion_0").select_option("derogation")
+    page.locator("#eligibilite-method_0").select_option("document_seen")
+    page.locator("#eligibilite-proved_on_0").fill("2026-08-28")
+    page.locator("#eligibilite-reference_0").fill("Avis motivé 2026-31")
+    page.locator("#eligibilite-prescriber_org_id").select_option(pact.orgs["facilitator"]["id"])
+    check_page(page, "11b-derogation", "clauses")
+    page.get_by_role("button", name="Valider l'éligibilité", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Éligibilité validée")
+    expect(page.locator("#decisions")).to_contain_text("Dérogation sur avis motivé d'un prescripteur")
+    expect(page.locator("#decisions caption")).to_have_text("1 décision")
 
 
 def _monitor_checks(stack: Stack, contract_id: str, today: date) -> None:

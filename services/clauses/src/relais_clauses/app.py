@@ -192,6 +192,8 @@ class ContractOut(BaseModel):
     parties: list[dict[str, Any]]
     reporting_period: str
     penalty_rule: str
+    penalty_hourly_amount: Decimal = Field(description="Montant par heure manquante (€)")
+    penalty_cap_share: Decimal | None = Field(description="Plafond, en part du montant du marché")
     operation_name: str = ""
     buyer_org_id: uuid.UUID | None = None
     progress: ProgressOut | None = None
@@ -427,7 +429,7 @@ async def post_hours(
     lines = [handlers.HoursLine(x.work_contract_id, x.period, x.hours, x.reference) for x in body.lines]
     async with _uow(request) as uow:
         rows = await handlers.declare_hours(
-            uow, principal, contract_id, lines, _settings(request).coordination_org_id
+            uow, principal, contract_id, lines, _settings(request).coordination_org_id, _today()
         )
         return HoursReceipt(declared=len(rows), corrections=sum(1 for r in rows if r.version > 1))
 
@@ -452,21 +454,30 @@ async def import_hours(
     if len(content) > MAX_FILE_BYTES:
         raise Problem("validation-error", "fichier de plus de 5 Mo")
     try:
-        numbers, lines = reports.parse_hours_file(content, file.filename or "heures.csv")
+        numbers, lines, unreadable = reports.parse_hours_file(content, file.filename or "heures.csv")
     except reports.InvalidHoursFile as exc:
         raise Problem("validation-error", str(exc), exc.errors) from exc
+    settings, today = _settings(request), _today()
     async with _uow(request) as uow:
-        try:
-            rows = await handlers.declare_hours(
-                uow, principal, contract_id, lines, _settings(request).coordination_org_id
+        _, broken = await handlers.check_hours(
+            uow, principal, contract_id, lines, settings.coordination_org_id, today
+        )
+        # lines.<i>.<field> becomes the file's row number and column, which is what the contractor can find;
+        # the unreadable cells and the rules broken are listed together, in the file's order.
+        errors = [*unreadable]
+        for error in broken:
+            _, index, name = error["field"].split(".", 2)
+            errors.append({**error, "field": f"row {numbers[int(index)]} ({name})"})
+        if errors:
+            errors.sort(key=reports.row_number)
+            raise Problem(
+                "validation-error",
+                f"{len(errors)} erreur(s) dans le fichier : rien n'a été importé.",
+                errors,
             )
-        except handlers.InvalidClause as exc:
-            # lines.<i>.<field> becomes the file's row number, which is what the contractor can find.
-            errors = []
-            for error in exc.errors:
-                _, index, name = error["field"].split(".", 2)
-                errors.append({**error, "field": f"row {numbers[int(index)]} ({name})"})
-            raise Problem("validation-error", str(exc), errors) from exc
+        rows = await handlers.declare_hours(
+            uow, principal, contract_id, lines, settings.coordination_org_id, today
+        )
         return HoursReceipt(declared=len(rows), corrections=sum(1 for r in rows if r.version > 1))
 
 
@@ -545,6 +556,9 @@ class HireOut(WorkContractOut):
     hours_declared: Decimal = Field(description="Heures déclarées (dernière version de chaque période)")
     periods_declared: int
     last_period: date | None
+    missing_periods: list[date] = Field(
+        description="Périodes terminées du contrat de travail sans heures déclarées, la plus ancienne d'abord"
+    )
 
 
 @router.get(
@@ -554,13 +568,16 @@ class HireOut(WorkContractOut):
 )
 async def list_hires(contract_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> list[HireOut]:
     async with _uow(request) as uow:
-        hires = await handlers.hires_of(uow, principal, contract_id, _settings(request).coordination_org_id)
+        hires = await handlers.hires_of(
+            uow, principal, contract_id, _settings(request).coordination_org_id, _today()
+        )
         return [
             HireOut(
                 **WorkContractOut.model_validate(h.row, from_attributes=True).model_dump(),
                 hours_declared=h.hours_declared,
                 periods_declared=h.periods_declared,
                 last_period=h.last_period,
+                missing_periods=h.missing_periods,
             )
             for h in hires
         ]
@@ -659,10 +676,66 @@ async def list_decisions(
         )
 
 
+class ReportRowOut(BaseModel):
+    contract_id: uuid.UUID
+    reference: str
+    buyer_org_id: uuid.UUID
+    contractor_siret: str
+    year: int
+    hours: float
+    fte: float
+    hours_by_mode: dict[str, float]
+    participants: int
+    work_contracts: int
+    participants_by_category: dict[str, int]
+    participants_by_sex: dict[str, int]
+    participants_by_age_band: dict[str, int]
+    participants_in_qpv: int
+
+
+class ReportTotalsOut(BaseModel):
+    year: int
+    hours: float
+    fte: float = Field(description="ETP des heures totales (1 600 h = 1 ETP)")
+    hours_by_mode: dict[str, float]
+    participants: int = Field(
+        description="Personnes distinctes : une personne sur deux marchés compte une fois"
+    )
+    work_contracts: int
+    participants_by_category: dict[str, int]
+    participants_by_sex: dict[str, int]
+    participants_by_age_band: dict[str, int]
+    participants_in_qpv: int
+
+
+class ReportSummaryOut(BaseModel):
+    rows: list[ReportRowOut]
+    totals: ReportTotalsOut
+
+
+def _coordination(request: Request, principal: Any) -> bool:
+    return bool(
+        principal.has_role("coordinator") and principal.org_id == _settings(request).coordination_org_id
+    )
+
+
+def _buyer_names(pairs: list[str]) -> dict[str, str]:
+    """``<buyer id>=<name>``: the caller (the portal) knows the directory's names, this service ids only."""
+    names = {}
+    for pair in pairs:
+        org_id, _, name = pair.partition("=")
+        if name.strip():
+            names[org_id.strip()] = name.strip()
+    return names
+
+
 @router.get(
     "/reports/clauses",
     dependencies=[require_roles(*CLAUSE_ROLES)],
     summary="Bilan annuel des clauses de son périmètre (heures, ETP, participants par public)",
+    description="Par marché : les heures des périodes de l'année et les forfaits (un CDI compté N heures) des"
+    " contrats de travail qui commencent dans l'année. Fichiers CSV (séparateur `;`, décimales à virgule) et"
+    " XLSX (avec une ligne de totaux) en français.",
     responses={
         200: {
             "content": {
@@ -678,26 +751,44 @@ async def report(
     principal: CurrentPrincipal,
     year: Annotated[int, Query(ge=2000, le=2100)],
     format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
+    buyer_name: Annotated[
+        list[Annotated[str, Field(max_length=300)]],
+        Query(max_length=500, description="`<id de l'acheteur>=<nom>` : le nom écrit dans les fichiers"),
+    ] = [],  # noqa: B006 - FastAPI copies a query list's default
 ) -> Response:
-    coordination = (
-        principal.has_role("coordinator") and principal.org_id == _settings(request).coordination_org_id
-    )
     async with _uow(request) as uow:
-        contracts = await uow.db.contracts_in_perimeter(principal, coordination)
-        rows = await reports.yearly_report(uow, contracts, year)
+        contracts = await uow.db.contracts_in_perimeter(principal, _coordination(request, principal))
+        rows, totals = await reports.yearly_summary(uow, contracts, year)
+    names = _buyer_names(buyer_name)
     if format == "csv":
         return Response(
-            reports.as_csv(rows),
+            reports.as_csv(rows, names),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="clauses-{year}.csv"'},
         )
     if format == "xlsx":
         return Response(
-            reports.as_xlsx(rows),
+            reports.as_xlsx(rows, totals, names),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="clauses-{year}.xlsx"'},
         )
     return JSONResponse(reports.as_json(rows))
+
+
+@router.get(
+    "/reports/clauses/summary",
+    dependencies=[require_roles(*CLAUSE_ROLES)],
+    summary="Bilan annuel : les lignes par marché et les totaux, chaque personne comptée une fois",
+)
+async def report_summary(
+    request: Request, principal: CurrentPrincipal, year: Annotated[int, Query(ge=2000, le=2100)]
+) -> ReportSummaryOut:
+    async with _uow(request) as uow:
+        contracts = await uow.db.contracts_in_perimeter(principal, _coordination(request, principal))
+        rows, totals = await reports.yearly_summary(uow, contracts, year)
+    return ReportSummaryOut.model_validate(
+        {"rows": reports.as_json(rows), "totals": reports.totals_as_json(totals)}
+    )
 
 
 def create_app(settings: ClausesSettings | None = None) -> FastAPI:

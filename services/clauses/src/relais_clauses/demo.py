@@ -237,7 +237,9 @@ async def load_demo_data(settings: ClausesSettings | None = None, participants: 
                 month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
             if lines:
                 async with UnitOfWork(sessions) as uow:
-                    await declare_hours(uow, facilitator, contract_id, lines, settings.coordination_org_id)
+                    await declare_hours(
+                        uow, facilitator, contract_id, lines, settings.coordination_org_id, today
+                    )
         return len(contracts) + participants
     finally:
         await engine.dispose()

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from relais_clauses.domain import counting
 from relais_clauses.domain.counting import ContractType, CountingRules, Declaration, Mode, WorkContract
+from relais_clauses.domain.eligibility import CRITERIA_LABELS_FR, Criterion
 from relais_clauses.models import (
     ContractRow,
     EligibilityDecisionRow,
@@ -48,8 +53,33 @@ class ReportRow:
     participants_in_qpv: int = 0
 
 
+@dataclass
+class ReportTotals:
+    """The report's figures over all its contracts: a person hired on two contracts is one participant
+    (and is described once, by their first work contract of the year)."""
+
+    year: int
+    hours: Decimal
+    fte: Decimal
+    hours_by_mode: dict[str, Decimal]
+    participants: int
+    work_contracts: int
+    participants_by_category: dict[str, int] = field(default_factory=dict)
+    participants_by_sex: dict[str, int] = field(default_factory=dict)
+    participants_by_age_band: dict[str, int] = field(default_factory=dict)
+    participants_in_qpv: int = 0
+
+
 async def yearly_report(uow: UnitOfWork, contracts: list[ContractRow], year: int) -> list[ReportRow]:
-    """Counted with each contract's counting rules, on the declarations of periods within ``year``."""
+    return (await yearly_summary(uow, contracts, year))[0]
+
+
+async def yearly_summary(
+    uow: UnitOfWork, contracts: list[ContractRow], year: int
+) -> tuple[list[ReportRow], ReportTotals]:
+    """Counted with each contract's counting rules, on the declarations of periods within ``year`` and the
+    flat amounts of work contracts starting in ``year``; the totals count each person once."""
+    window = (date(year, 1, 1), date(year, 12, 31))
     work = await uow.db.work_contracts([c.id for c in contracts])
     # Plain tuples, filtered by year in SQL, grouped once: a Nantes year has tens of thousands of lines.
     declared = await uow.session.execute(
@@ -89,6 +119,7 @@ async def yearly_report(uow: UnitOfWork, contracts: list[ContractRow], year: int
         ).scalars()
     }
     rows = []
+    everyone: dict[uuid.UUID, WorkContractRow] = {}  # person -> their first work contract of the year
     operations: dict[uuid.UUID, uuid.UUID] = {}
     rule_sets: dict[tuple[uuid.UUID, int | None], CountingRules] = {}
     for contract in contracts:
@@ -103,21 +134,25 @@ async def yearly_report(uow: UnitOfWork, contracts: list[ContractRow], year: int
         rules = rule_sets[(buyer, contract.rules_version)]
         mine = work_by_contract.get(contract.id, [])
         counted = counting.count(
-            [
-                WorkContract(w.id, w.participant_id, Mode(w.mode), ContractType(w.contract_type), w.starts_on)
-                for w in mine
-            ],
+            [_work(w) for w in mine],
             [d for w in mine for d in by_work.get(w.id, [])],
             rules,
+            window,
         )
-        active_work = {w.id for w in mine if by_work.get(w.id)}
-        # A participant counts in the year when one of their work contracts has hours declared in it.
+        # A participant counts in the year when one of their work contracts has hours declared in it, or
+        # starts in it with a flat amount (a CDI counted as N hours, credited the year it starts).
+        active_work = {
+            w.id
+            for w in mine
+            if by_work.get(w.id)
+            or (w.contract_type in rules.flat_hours and counting.flat_counts(_work(w), window))
+        }
         people = {w.participant_id: w for w in mine if w.id in active_work}
-        category = Counter(
-            decisions[w.decision_id].criteria[0] for w in people.values() if w.decision_id in decisions
-        )
-        sex = Counter((participants[p].sex or "non_renseigne") for p in people if p in participants)
-        age = Counter((participants[p].age_band or "non_renseigne") for p in people if p in participants)
+        for w in people.values():
+            first = everyone.get(w.participant_id)
+            if first is None or (w.starts_on, str(w.id)) < (first.starts_on, str(first.id)):
+                everyone[w.participant_id] = w
+        category, sex, age, qpv = _describe(people, participants, decisions)
         rows.append(
             ReportRow(
                 contract_id=str(contract.id),
@@ -133,56 +168,114 @@ async def yearly_report(uow: UnitOfWork, contracts: list[ContractRow], year: int
                 participants_by_category=dict(sorted(category.items())),
                 participants_by_sex=dict(sorted(sex.items())),
                 participants_by_age_band=dict(sorted(age.items())),
-                participants_in_qpv=sum(
-                    1 for p in people if p in participants and participants[p].qpv_resident
-                ),
+                participants_in_qpv=qpv,
             )
         )
-    return rows
+    category, sex, age, qpv = _describe(everyone, participants, decisions)
+    by_mode: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        for mode, amount in row.hours_by_mode.items():
+            by_mode[mode] += amount
+    total = sum((row.hours for row in rows), Decimal("0.00"))
+    totals = ReportTotals(
+        year=year,
+        hours=total,
+        fte=counting.fte(total),
+        hours_by_mode=dict(sorted(by_mode.items())),
+        participants=len(everyone),
+        work_contracts=sum(row.work_contracts for row in rows),
+        participants_by_category=dict(sorted(category.items())),
+        participants_by_sex=dict(sorted(sex.items())),
+        participants_by_age_band=dict(sorted(age.items())),
+        participants_in_qpv=qpv,
+    )
+    return rows, totals
+
+
+def _work(w: WorkContractRow) -> WorkContract:
+    return WorkContract(w.id, w.participant_id, Mode(w.mode), ContractType(w.contract_type), w.starts_on)
+
+
+def _describe(
+    people: dict[uuid.UUID, WorkContractRow],
+    participants: dict[uuid.UUID, ParticipantRow],
+    decisions: dict[uuid.UUID, EligibilityDecisionRow],
+) -> tuple[Counter[str], Counter[str], Counter[str], int]:
+    """Each person once: public category (the first criterion of the decision of the work contract
+    given), sex, age band, and how many live in a QPV."""
+    category = Counter(
+        decisions[w.decision_id].criteria[0] for w in people.values() if w.decision_id in decisions
+    )
+    sex = Counter((participants[p].sex or "non_renseigne") for p in people if p in participants)
+    age = Counter((participants[p].age_band or "non_renseigne") for p in people if p in participants)
+    qpv = sum(1 for p in people if p in participants and participants[p].qpv_resident)
+    return category, sex, age, qpv
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def as_json(rows: list[ReportRow]) -> list[dict[str, object]]:
-    def plain(value: object) -> object:
-        if isinstance(value, Decimal):
-            return float(value)
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        return value
+    return [{k: _plain(v) for k, v in asdict(row).items()} for row in rows]
 
-    return [{k: plain(v) for k, v in asdict(row).items()} for row in rows]
+
+def totals_as_json(totals: ReportTotals) -> dict[str, object]:
+    return {k: _plain(v) for k, v in asdict(totals).items()}
 
 
 MODES = [m.value for m in Mode]
+MODE_LABELS_FR = {
+    Mode.DIRECT_HIRE.value: "embauche directe",
+    Mode.STAFF_PROVISION.value: "mise à disposition",
+    Mode.SIAE_SUBCONTRACTING.value: "sous-traitance SIAE",
+    Mode.TRAINING.value: "formation",
+}
+CATEGORIES = [c.value for c in Criterion]
+# The files are read by people in a French spreadsheet: French headers, in the order of the page.
 FLAT_COLUMNS = [
-    "contract_id",
-    "reference",
-    "buyer_org_id",
-    "contractor_siret",
-    "year",
-    "hours",
-    "fte",
-    *[f"hours_{m}" for m in MODES],
-    "participants",
-    "work_contracts",
-    "participants_female",
-    "participants_male",
-    "participants_in_qpv",
-    "participants_under_26",
-    "participants_26_49",
-    "participants_50_plus",
+    "Marché (identifiant)",
+    "Référence",
+    "Acheteur",
+    "SIRET du titulaire",
+    "Année",
+    "Heures",
+    "ETP",
+    *[f"Heures {MODE_LABELS_FR[m]}" for m in MODES],
+    "Participants",
+    "Contrats de travail",
+    "Femmes",
+    "Hommes",
+    "Habitants d'un QPV",
+    "Moins de 26 ans",
+    "26 à 49 ans",
+    "50 ans et plus",
+    *[f"Public : {CRITERIA_LABELS_FR[Criterion(c)]}" for c in CATEGORIES],
 ]
+NUMBER_COLUMNS = FLAT_COLUMNS.index("Heures")  # from there on, every column is a number
 
 
-def flat(row: ReportRow) -> list[object]:
+def flat(row: ReportRow | ReportTotals, buyer_names: Mapping[str, str] | None = None) -> list[object]:
+    """One line of the files: a contract's row, or the totals (each person once) with a label."""
+    if isinstance(row, ReportRow):
+        head: list[object] = [
+            row.contract_id,
+            row.reference,
+            (buyer_names or {}).get(row.buyer_org_id) or row.buyer_org_id,
+            row.contractor_siret,
+            row.year,
+        ]
+    else:
+        head = ["Total (chaque personne une fois)", "", "", "", row.year]
     return [
-        row.contract_id,
-        row.reference,
-        row.buyer_org_id,
-        row.contractor_siret,
-        row.year,
-        float(row.hours),
-        float(row.fte),
-        *[float(row.hours_by_mode.get(m, Decimal("0"))) for m in MODES],
+        *head,
+        row.hours,
+        row.fte,
+        *[row.hours_by_mode.get(m, Decimal("0.00")) for m in MODES],
         row.participants,
         row.work_contracts,
         row.participants_by_sex.get("F", 0),
@@ -191,26 +284,47 @@ def flat(row: ReportRow) -> list[object]:
         row.participants_by_age_band.get("under_26", 0),
         row.participants_by_age_band.get("26_49", 0),
         row.participants_by_age_band.get("50_plus", 0),
+        *[row.participants_by_category.get(c, 0) for c in CATEGORIES],
     ]
 
 
-def as_csv(rows: list[ReportRow]) -> str:
+def _french(value: object) -> object:
+    """A decimal with a comma: French spreadsheets read "6.19" as a date or text."""
+    return f"{value:.2f}".replace(".", ",") if isinstance(value, Decimal) else value
+
+
+def as_csv(rows: list[ReportRow], buyer_names: Mapping[str, str] | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")  # French spreadsheets open ';'-separated files as columns
     writer.writerow(FLAT_COLUMNS)
     for row in rows:
-        writer.writerow(flat(row))
+        writer.writerow([_french(v) for v in flat(row, buyer_names)])
     return out.getvalue()
 
 
-def as_xlsx(rows: list[ReportRow]) -> bytes:
+def as_xlsx(
+    rows: list[ReportRow], totals: ReportTotals, buyer_names: Mapping[str, str] | None = None
+) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "Clauses"
     sheet.append(FLAT_COLUMNS)
     for row in rows:
-        sheet.append(flat(row))
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in flat(row, buyer_names)])
+    sheet.append([float(v) if isinstance(v, Decimal) else v for v in flat(totals)])
+    bold = Font(bold=True)
+    for cell in (*sheet[1], *sheet[sheet.max_row]):
+        cell.font = bold
+    for index in range(1, len(FLAT_COLUMNS) + 1):
+        letter = get_column_letter(index)
+        # As wide as its longest text (a header, a reference), at least a figure's width, at most 60.
+        widest = max(len(str(c.value or "")) for c in sheet[letter])
+        sheet.column_dimensions[letter].width = min(60, max(10, widest + 2))
+        if index > NUMBER_COLUMNS:
+            for c in sheet[letter][1:]:
+                c.number_format = "0.00" if isinstance(c.value, float) else "0"
+    sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -246,9 +360,12 @@ def _cells(content: bytes, filename: str) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text), dialect)]
 
 
-def parse_hours_file(content: bytes, filename: str) -> tuple[list[int], list[HoursLine]]:
-    """Rows ``work_contract_id, period (YYYY-MM), hours, reference``; every bad row is named, with its line
-    number in the file, and a file with any bad row gives nothing."""
+def parse_hours_file(
+    content: bytes, filename: str
+) -> tuple[list[int], list[HoursLine], list[dict[str, str]]]:
+    """Rows ``work_contract_id, period (YYYY-MM), hours, reference``: the lines read, their line numbers in
+    the file, and every unreadable cell named ``row <n> (<column>)`` (the caller imports nothing then, but
+    checks the lines read too, so that one answer lists every bad line)."""
     rows = _cells(content, filename)
     if not rows or [c.strip().lower() for c in rows[0][: len(HOURS_COLUMNS)]] != list(HOURS_COLUMNS):
         raise InvalidHoursFile(
@@ -260,25 +377,38 @@ def parse_hours_file(content: bytes, filename: str) -> tuple[list[int], list[Hou
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-        cells = [*row, "", "", "", ""][:4]
+        cells = [cell.strip() for cell in [*row, "", "", "", ""][:4]]
+        bad: list[dict[str, str]] = []
+        work_contract = period = hours = None
         try:
-            work_contract = uuid.UUID(cells[0].strip())
-            year, month = (int(part) for part in cells[1].strip()[:7].split("-"))
+            work_contract = uuid.UUID(cells[0])
+        except ValueError:
+            bad.append(
+                {"column": "work_contract_id", "message": "identifiant de contrat de travail illisible"}
+            )
+        try:
+            year, month = (int(part) for part in cells[1][:7].split("-"))
             period = date(year, month, 1)
-            hours = Decimal(cells[2].strip().replace(",", "."))
+        except ValueError:
+            bad.append({"column": "period", "message": "période illisible : AAAA-MM attendu (2026-03)"})
+        try:
+            hours = Decimal(cells[2].replace(",", "."))
             if not hours.is_finite():
                 raise InvalidOperation
         except (ValueError, InvalidOperation):
-            errors.append(
-                {
-                    "field": f"row {number}",
-                    "message": "contrat de travail, période AAAA-MM ou heures illisibles",
-                    "code": "row",
-                }
+            bad.append({"column": "hours", "message": "heures illisibles : un nombre attendu (35 ou 35,5)"})
+        if bad or work_contract is None or period is None or hours is None:
+            errors.extend(
+                {"field": f"row {number} ({b['column']})", "message": b["message"], "code": "row"}
+                for b in bad
             )
             continue
         numbers.append(number)
-        lines.append(HoursLine(work_contract, period, hours, cells[3].strip()))
-    if errors:
-        raise InvalidHoursFile(errors)
-    return numbers, lines
+        lines.append(HoursLine(work_contract, period, hours, cells[3]))
+    return numbers, lines, errors
+
+
+def row_number(error: dict[str, str]) -> int:
+    """The file line an error names (``row 12 (hours)`` → 12), to list them in the file's order."""
+    found = re.match(r"row (\d+)", error.get("field", ""))
+    return int(found.group(1)) if found else 0

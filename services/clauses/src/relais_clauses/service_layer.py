@@ -530,20 +530,38 @@ def period_start(day: date, reporting_period: str) -> date:
 MAX_HOURS_PER_MONTH = Decimal("250")  # a full-time month is about 152 h; above 250 is a typing error
 
 
-async def declare_hours(
-    uow: UnitOfWork,
-    principal: Principal,
-    contract_id: uuid.UUID,
-    lines: list[HoursLine],
-    coordination_org_id: uuid.UUID,
-) -> list[HourDeclarationRow]:
-    """All lines or none: a line breaking a rule is named (``lines.<i>.<field>``), nothing is written."""
-    contract, who = await contract_for(uow, principal, contract_id, coordination_org_id)
-    if not (who.facilitator or who.contractor):
-        raise NotAllowed("L'entreprise titulaire ou le facilitateur déclare les heures.")
-    work = {w.id: w for w in await uow.db.work_contracts([contract.id])}
+def _month_fr(day: date) -> str:
+    return f"{MONTHS_FR[day.month - 1]} {day.year}"
+
+
+MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def hours_errors(
+    contract: ContractRow, work: dict[uuid.UUID, WorkContractRow], lines: list[HoursLine], today: date
+) -> list[dict[str, str]]:
+    """Every rule a line breaks, named ``lines.<i>.<field>``: hours are declared for a period of the work
+    contract (from its start to its end), of the contract, that has begun (never for a month not worked yet).
+    """
     months = 3 if contract.reporting_period == "quarter" else 1
     errors: list[dict[str, str]] = []
+
+    def period_error(i: int, message: str) -> None:
+        errors.append({"field": f"lines.{i}.period", "message": message, "code": "period"})
+
     for i, line in enumerate(lines):
         w = work.get(line.work_contract_id)
         if w is None:
@@ -556,24 +574,22 @@ async def declare_hours(
             )
             continue
         if line.period != period_start(line.period, contract.reporting_period):
-            errors.append(
-                {
-                    "field": f"lines.{i}.period",
-                    "message": "une période commence le premier jour du mois (ou du trimestre)",
-                    "code": "period",
-                }
+            period_error(i, "une période commence le premier jour du mois (ou du trimestre)")
+        elif line.period > today:
+            period_error(
+                i,
+                f"{_month_fr(line.period)} n'a pas commencé : on déclare les heures d'une période travaillée",
             )
-        if (
-            line.period < period_start(w.starts_on, contract.reporting_period)
-            or line.period > contract.ends_on
-        ):
-            errors.append(
-                {
-                    "field": f"lines.{i}.period",
-                    "message": "période hors du contrat de travail ou du marché",
-                    "code": "period",
-                }
+        elif line.period < period_start(w.starts_on, contract.reporting_period):
+            period_error(
+                i, f"{_month_fr(line.period)} précède le début du contrat de travail ({w.starts_on:%d/%m/%Y})"
             )
+        elif w.ends_on is not None and line.period > w.ends_on:
+            period_error(
+                i, f"{_month_fr(line.period)} suit la fin du contrat de travail ({w.ends_on:%d/%m/%Y})"
+            )
+        elif line.period > contract.ends_on:
+            period_error(i, f"{_month_fr(line.period)} suit la fin du marché ({contract.ends_on:%d/%m/%Y})")
         if not Decimal("0") <= line.hours <= MAX_HOURS_PER_MONTH * months:
             errors.append(
                 {
@@ -590,6 +606,35 @@ async def declare_hours(
                     "code": "missing",
                 }
             )
+    return errors
+
+
+async def check_hours(
+    uow: UnitOfWork,
+    principal: Principal,
+    contract_id: uuid.UUID,
+    lines: list[HoursLine],
+    coordination_org_id: uuid.UUID,
+    today: date,
+) -> tuple[ContractRow, list[dict[str, str]]]:
+    """Who may declare on the contract, and what the lines break (nothing is written)."""
+    contract, who = await contract_for(uow, principal, contract_id, coordination_org_id)
+    if not (who.facilitator or who.contractor):
+        raise NotAllowed("L'entreprise titulaire ou le facilitateur déclare les heures.")
+    work = {w.id: w for w in await uow.db.work_contracts([contract.id])}
+    return contract, hours_errors(contract, work, lines, today)
+
+
+async def declare_hours(
+    uow: UnitOfWork,
+    principal: Principal,
+    contract_id: uuid.UUID,
+    lines: list[HoursLine],
+    coordination_org_id: uuid.UUID,
+    today: date,
+) -> list[HourDeclarationRow]:
+    """All lines or none: a line breaking a rule is named (``lines.<i>.<field>``), nothing is written."""
+    contract, errors = await check_hours(uow, principal, contract_id, lines, coordination_org_id, today)
     if errors:
         raise InvalidClause(f"{len(errors)} erreur(s) : aucune heure n'a été enregistrée.", errors)
     # One query for the versions already there, one statement for the rows: a 10,000-line file is one
@@ -641,8 +686,9 @@ class Progress:
 
 
 async def counted_by_contract(
-    uow: UnitOfWork, contracts: list[ContractRow]
+    uow: UnitOfWork, contracts: list[ContractRow], today: date
 ) -> dict[uuid.UUID, counting.Counted]:
+    """What each contract has counted as of ``today``: a flat amount once its work contract has started."""
     work = await uow.db.work_contracts([c.id for c in contracts])
     declarations = await uow.db.declarations([w.id for w in work])
     by_work: dict[uuid.UUID, list[Declaration]] = defaultdict(list)
@@ -660,6 +706,7 @@ async def counted_by_contract(
             ],
             [d for w in mine for d in by_work[w.id]],
             rules,
+            (date.min, today),
         )
     return result
 
@@ -672,7 +719,7 @@ async def contract_progress(uow: UnitOfWork, contract: ContractRow, today: date)
         if group
         else [contract]
     )
-    counted = await counted_by_contract(uow, siblings)
+    counted = await counted_by_contract(uow, siblings, today)
     mine = counted[contract.id]
     credited, received = mine.total, Decimal("0")
     if group:
@@ -716,10 +763,36 @@ class HiredWork:
     hours_declared: Decimal
     periods_declared: int
     last_period: date | None
+    missing_periods: list[date]
+
+
+def next_period(period: date, reporting_period: str) -> date:
+    months = period.month - 1 + (3 if reporting_period == "quarter" else 1)
+    return date(period.year + months // 12, months % 12 + 1, 1)
+
+
+def missing_periods(
+    contract: ContractRow, work: WorkContractRow, declared: set[date], today: date
+) -> list[date]:
+    """The ended periods of a work contract (from its start to its end, within the contract) with no hours
+    declared: what the contractor still owes, work contract by work contract."""
+    current = period_start(today, contract.reporting_period)
+    last = min(d for d in (work.ends_on, contract.ends_on) if d is not None)
+    missing = []
+    period = period_start(work.starts_on, contract.reporting_period)
+    while period < current and period <= last:
+        if period not in declared:
+            missing.append(period)
+        period = next_period(period, contract.reporting_period)
+    return missing
 
 
 async def hires_of(
-    uow: UnitOfWork, principal: Principal, contract_id: uuid.UUID, coordination_org_id: uuid.UUID
+    uow: UnitOfWork,
+    principal: Principal,
+    contract_id: uuid.UUID,
+    coordination_org_id: uuid.UUID,
+    today: date,
 ) -> list[HiredWork]:
     contract, _ = await contract_for(uow, principal, contract_id, coordination_org_id)
     work = await uow.db.work_contracts([contract.id])
@@ -737,6 +810,7 @@ async def hires_of(
                 hours_declared=sum((d.hours for d in mine), Decimal("0")),
                 periods_declared=len(mine),
                 last_period=max((d.period for d in mine), default=None),
+                missing_periods=missing_periods(contract, w, {d.period for d in mine}, today),
             )
         )
     return result

@@ -43,7 +43,12 @@ async def test_an_expired_proof_is_refused_at_the_decision(pact: Pact) -> None:
             {"criterion": "rsa", "method": "certified", "proved_on": "2026-01-02", "reference": "API-CAF"}
         ],
     )
-    assert stale.status_code == 422 and "expirée" in stale.json()["detail"]
+    assert stale.status_code == 422
+    # The criterion in words, French dates and the rule, not "rsa : preuve du 2026-01-02 expirée…".
+    assert stale.json()["detail"] == (
+        "Allocataire du RSA : la preuve du 02/01/2026 a expiré le 02/04/2026, avant la décision du "
+        "01/06/2026 (une preuve vaut 3 mois)"
+    )
 
 
 async def test_a_hire_publishes_participant_hired_with_the_opaque_person_id_and_no_identity(
@@ -221,24 +226,20 @@ async def test_the_yearly_report_matches_a_hand_computed_fixture_in_json_csv_and
 
     as_csv = await pact.get("/v1/reports/clauses", "buyer", year=2026, format="csv")
     csv_rows = list(csv.DictReader(io.StringIO(as_csv.text), delimiter=";"))
-    from_csv = next(r for r in csv_rows if r["contract_id"] == contract)
-    assert (float(from_csv["hours"]), float(from_csv["fte"]), int(from_csv["participants"])) == (
-        1125.0,
-        0.7,
-        3,
-    )
+    from_csv = next(r for r in csv_rows if r["Marché (identifiant)"] == contract)
+    assert (from_csv["Heures"], from_csv["ETP"], from_csv["Participants"]) == ("1125,00", "0,70", "3")
     as_xlsx = await pact.get("/v1/reports/clauses", "buyer", year=2026, format="xlsx")
     sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
     assert sheet is not None
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     header, data = values[0], [dict(zip(values[0], r, strict=True)) for r in values[1:]]
-    from_xlsx = next(r for r in data if r["contract_id"] == contract)
-    assert "hours_training" in header
-    assert {k: from_xlsx[k] for k in ("hours", "fte", "participants", "participants_female")} == {
-        "hours": 1125.0,
-        "fte": 0.7,
-        "participants": 3,
-        "participants_female": 2,
+    from_xlsx = next(r for r in data if r["Marché (identifiant)"] == contract)
+    assert "Heures formation" in header
+    assert {k: from_xlsx[k] for k in ("Heures", "ETP", "Participants", "Femmes")} == {
+        "Heures": 1125.0,
+        "ETP": 0.7,
+        "Participants": 3,
+        "Femmes": 2,
     }
 
 

@@ -32,6 +32,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/contracts/{contract_id}/hours"): frozenset({"employer", "facilitator"}),
     ("POST", "/v1/contracts/{contract_id}/hours/import"): frozenset({"employer", "facilitator"}),
     ("GET", "/v1/reports/clauses"): EVERYONE_OF_CLAUSES,
+    ("GET", "/v1/reports/clauses/summary"): EVERYONE_OF_CLAUSES,
     ("POST", "/v1/contracts/{contract_id}/penalty/observations"): frozenset({"employer"}),
     ("POST", "/v1/contracts/{contract_id}/penalty/decision"): frozenset({"buyer"}),
     ("GET", "/v1/contracts/{contract_id}/obligation"): EVERYONE_OF_CLAUSES,

@@ -3,7 +3,9 @@
 Declared hours are kept per work contract and period, corrections included; only the latest version of
 a period counts, so a correction never counts twice. Then, per work contract: training hours are
 weighted by the training ratio; a contract type with a flat conversion (a CDI counted as N hours) counts
-that flat value once instead of its declared hours. Then the caps: per participant, then per mode.
+that flat value once instead of its declared hours, in the window where its work contract starts (the year
+of a report, the contract's life up to today for its progress): never before the work contract starts,
+never once per year. Then the caps: per participant, then per mode.
 """
 
 from __future__ import annotations
@@ -97,9 +99,20 @@ def latest(declarations: Iterable[Declaration]) -> dict[tuple[uuid.UUID, date], 
     return current
 
 
+def flat_counts(contract: WorkContract, window: tuple[date, date] | None) -> bool:
+    """A flat amount is credited once, on the day its work contract starts: within ``window`` (first and
+    last day, both included) when the work contract starts in it."""
+    return window is None or window[0] <= contract.starts_on <= window[1]
+
+
 def count(
-    contracts: Iterable[WorkContract], declarations: Iterable[Declaration], rules: CountingRules
+    contracts: Iterable[WorkContract],
+    declarations: Iterable[Declaration],
+    rules: CountingRules,
+    window: tuple[date, date] | None = None,
 ) -> Counted:
+    """``window``: the days counted (a report's year, a contract's start up to today); ``None`` counts
+    every flat amount (the declarations given are those to count)."""
     by_contract: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
     for d in latest(declarations).values():
         by_contract[d.work_contract_id] += d.hours
@@ -109,7 +122,7 @@ def count(
     for c in contracts:
         flat = rules.flat_hours.get(c.contract_type.value)
         if flat is not None:
-            value = flat
+            value = flat if flat_counts(c, window) else Decimal("0")
         elif c.mode is Mode.TRAINING:
             value = by_contract.get(c.id, Decimal("0")) * rules.training_ratio
         else:

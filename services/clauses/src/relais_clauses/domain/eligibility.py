@@ -73,9 +73,11 @@ class EligibilityPolicy:
     qpv_proof_months: int = 6
     decision_months: int = 24
 
+    def proof_months_of(self, criterion: Criterion) -> int:
+        return self.qpv_proof_months if criterion is Criterion.QPV_RESIDENT else self.proof_months
+
     def proof_valid_until(self, criterion: Criterion, proved_on: date) -> date:
-        months = self.qpv_proof_months if criterion is Criterion.QPV_RESIDENT else self.proof_months
-        return proved_on + relativedelta(months=months)
+        return proved_on + relativedelta(months=self.proof_months_of(criterion))
 
 
 @dataclass(frozen=True)
@@ -114,13 +116,18 @@ def decide(
 ) -> Decision:
     if not proofs:
         raise IneligibleError("au moins un critère d'éligibilité prouvé est requis")
+    # The messages are the API's problem ``detail``, read by the facilitator: the criterion in words, dates
+    # as French write them, and the rule broken.
     for proof in proofs:
+        label = CRITERIA_LABELS_FR[proof.criterion]
         if proof.proved_on > decided_on:
-            raise IneligibleError(f"{proof.criterion.value} : la preuve est postérieure à la décision")
+            raise IneligibleError(f"{label} : la preuve est postérieure à la décision")
         if policy.proof_valid_until(proof.criterion, proof.proved_on) < decided_on:
+            months = policy.proof_months_of(proof.criterion)
             raise IneligibleError(
-                f"{proof.criterion.value} : preuve du {proof.proved_on.isoformat()} "
-                "expirée à la date de la décision"
+                f"{label} : la preuve du {proof.proved_on:%d/%m/%Y} a expiré le "
+                f"{policy.proof_valid_until(proof.criterion, proof.proved_on):%d/%m/%Y}, avant la décision "
+                f"du {decided_on:%d/%m/%Y} (une preuve vaut {months} mois)"
             )
     criteria = tuple(sorted({p.criterion for p in proofs}))
     if Criterion.DEROGATION in criteria and (
@@ -154,4 +161,4 @@ def check_hire(decisions: list[Decision], hired_on: date) -> Decision:
         raise IneligibleError("la décision d'éligibilité est postérieure à l'embauche")
     if last.revoked_on is not None and last.revoked_on <= hired_on:
         raise IneligibleError("la décision d'éligibilité a été retirée")
-    raise IneligibleError(f"la décision d'éligibilité a expiré le {last.valid_until.isoformat()}")
+    raise IneligibleError(f"la décision d'éligibilité a expiré le {last.valid_until:%d/%m/%Y}")

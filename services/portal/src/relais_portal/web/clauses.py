@@ -62,6 +62,7 @@ DONE = Translated(
     }
 )
 ROW = re.compile(r"^row (\d+)(?: \((\w+)\))?$")
+DECLARATIONS_PER_PAGE = 40
 HOURS_FILE_TYPES = {
     ".csv": "text/csv",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -140,13 +141,19 @@ def _state(contract: dict[str, Any], today: date) -> tuple[str, str]:
     return "success", _("Dans les temps")
 
 
+def _period_name(day: str | date, reporting_period: str) -> str:
+    """A period as people say it: "février 2026", "2e trimestre 2026" (never "2026-02")."""
+    pattern = "QQQQ y" if reporting_period == "quarter" else "LLLL y"
+    value = date.fromisoformat(day[:10]) if isinstance(day, str) else day
+    return str(format_date(value, pattern, locale=i18n.current()))
+
+
 def _overdue(contract: dict[str, Any]) -> list[dict[str, str]]:
     """The periods the monitor reminded and that are still undeclared, named as people say them
     ("février 2026", "2e trimestre 2026"), each with the day of its reminder."""
-    pattern = "QQQQ y" if contract.get("reporting_period") == "quarter" else "LLLL y"
     return [
         {
-            "period": format_date(date.fromisoformat(o["period"]), pattern, locale=i18n.current()),
+            "period": _period_name(o["period"], contract.get("reporting_period", "month")),
             "reminded_on": o["reminded_on"],
         }
         for o in contract.get("overdue_declarations") or []
@@ -209,7 +216,11 @@ async def contracts_page(
         "contracts": len(contracts),
         "at_risk": sum(1 for c in contracts if c["bar"]["at_risk"]),
         "overdue": sum(1 for c in contracts if c["overdue"]),
-        "realised": sum(Decimal(str((c.get("progress") or {}).get("realised", 0))) for c in contracts),
+        # Every hour realised on the contracts (what the bilan adds up), and of them what counts toward the
+        # obligations: with pooling, a contract's hours beyond its own obligation go to another's or stay
+        # the group's surplus, counted in the first figure only.
+        "realised": sum(Decimal(str((c.get("progress") or {}).get("own", 0))) for c in contracts),
+        "credited": sum(Decimal(str((c.get("progress") or {}).get("realised", 0))) for c in contracts),
         "required": sum(Decimal(str((c.get("progress") or {}).get("required", 0))) for c in contracts),
     }
     return render(
@@ -243,6 +254,7 @@ async def _contract_page(
     directory: Directory,
     contract_id: uuid.UUID,
     status_code: int = 200,
+    page: int = 1,
     **extra: Any,
 ) -> Response:
     contract = await api.get(f"/v1/contracts/{contract_id}")
@@ -264,6 +276,8 @@ async def _contract_page(
             by_period[d["period"]]["hours"] += Decimal(str(d["hours"]))
             by_period[d["period"]]["lines"] += 1
     state = _state(contract, _today())
+    pages = max(1, -(-len(declarations) // DECLARATIONS_PER_PAGE))
+    page = min(max(1, page), pages)
     return render(
         request,
         "clauses/contract.html",
@@ -274,8 +288,13 @@ async def _contract_page(
         bar=_bar(contract.get("progress") or {}, state),
         hires=hires,
         hires_by_id={h["id"]: h for h in hires},
-        declarations=declarations[:40],
+        missing=[h for h in hires if h.get("missing_periods")],
+        period_name=lambda day: _period_name(day, contract.get("reporting_period", "month")),
+        declarations=declarations[(page - 1) * DECLARATIONS_PER_PAGE : page * DECLARATIONS_PER_PAGE],
         declarations_total=len(declarations),
+        declarations_page=page,
+        declarations_pages=pages,
+        per_page=DECLARATIONS_PER_PAGE,
         periods=sorted(by_period.items(), reverse=True),
         obligation=obligation,
         overdue=_overdue(contract),
@@ -285,6 +304,64 @@ async def _contract_page(
         this_month=f"{_today():%Y-%m}",
         **extra,
     )
+
+
+# Each form of the contract page: its title, and per field the id of its input and its label. A refused
+# form comes back with a summary at the top of the page (the form may be 2,000 px below) whose links lead to
+# the fields.
+FORMS: dict[str, tuple[str, str, dict[str, tuple[str, str]]]] = {
+    "heures": (
+        N_("Déclarer des heures"),
+        "titre-declarer",
+        {
+            "work_contract_id": ("work_contract_id", N_("Contrat de travail")),
+            "period": ("period", N_("Période")),
+            "hours": ("hours", N_("Heures")),
+            "reference": ("reference", N_("Justificatif")),
+        },
+    ),
+    "import": (N_("Importer un fichier d'heures"), "fichier-heures", {}),
+    "embauche": (
+        N_("Enregistrer une embauche"),
+        "legende-embauche",
+        {
+            name: (f"embauche-{name}", label)
+            for name, label in (
+                ("participant_id", N_("Identifiant du participant")),
+                ("mode", N_("Mode d'exécution")),
+                ("contract_type", N_("Type de contrat")),
+                ("starts_on", N_("Début du contrat")),
+                ("ends_on", N_("Fin du contrat")),
+                ("weekly_hours", N_("Heures par semaine")),
+                ("employer_siret", N_("SIRET de l'employeur")),
+            )
+        },
+    ),
+    "observations": (
+        N_("Présenter mes observations"),
+        "titre-penalite",
+        {"reference": ("observations-reference", N_("Référence de votre courrier d'observations"))},
+    ),
+    "decision": (
+        N_("Arrêter la pénalité"),
+        "titre-penalite",
+        {"amount": ("amount", N_("Montant arrêté (€)"))},
+    ),
+}
+
+
+def error_summary(failed: str, errors: dict[str, str], problem: str) -> dict[str, Any]:
+    """What the top of the page says of a refused form: its title, and a link to each field refused (or
+    to the form when the refusal names no field)."""
+    title, anchor, fields = FORMS[failed]
+    links = [
+        {"href": f"#{fields[name][0]}", "text": f"{_(fields[name][1])} : {message}"}
+        for name, message in errors.items()
+        if name in fields
+    ]
+    if not links:
+        links = [{"href": f"#{anchor}", "text": problem}]
+    return {"title": _(title), "links": links}
 
 
 async def _refused_form(
@@ -309,14 +386,20 @@ async def _refused_form(
         problem=sentence(problem.message),
         values=values,
         failed=form,
+        summary=error_summary(form, field_errors(problem), sentence(problem.message)),
     )
 
 
 @router.get("/marches/{contract_id}", response_class=HTMLResponse, summary="Un marché et sa clause")
 async def contract_page(
-    request: Request, contract_id: uuid.UUID, session: CurrentSession, api: Api, directory: DirectoryDep
+    request: Request,
+    contract_id: uuid.UUID,
+    session: CurrentSession,
+    api: Api,
+    directory: DirectoryDep,
+    declarations: int = 1,
 ) -> Response:
-    return await _contract_page(request, session, api, directory, contract_id)
+    return await _contract_page(request, session, api, directory, contract_id, page=declarations)
 
 
 def _period(month: str) -> str:
@@ -424,6 +507,7 @@ async def import_hours(
             import_problem=problem_text,
             import_rows=rows,
             failed="import",
+            summary=error_summary("import", {}, problem_text),
         )
     return RedirectResponse(f"/clauses/marches/{contract_id}?fait=import#avancement", status_code=303)
 
@@ -464,21 +548,44 @@ async def penalty_step(
             problem=sentence(problem.message),
             values={"reference": reference, "amount": amount},
             failed=step,
+            summary=error_summary(step, errors, sentence(problem.message)),
         )
     return RedirectResponse(f"/clauses/marches/{contract_id}?fait={step}#penalite", status_code=303)
 
 
 @router.get("/eligibilite", response_class=HTMLResponse, summary="Décisions d'éligibilité")
 async def decisions_page(
-    request: Request, session: CurrentSession, api: Api, participant: str = "", page: int = 1
+    request: Request,
+    session: CurrentSession,
+    api: Api,
+    directory: DirectoryDep,
+    participant: str = "",
+    page: int = 1,
 ) -> Response:
-    return await _decisions(request, session, api, participant, page)
+    return await _decisions(request, session, api, directory, participant, page)
+
+
+# The organisations whose reasoned opinion may found a derogation (DOMAIN: eligible publics).
+PRESCRIBER_KINDS = ("france_travail", "mission_locale", "maison_emploi", "cap_emploi")
+
+
+async def _prescribers(directory: Directory) -> dict[str, dict[str, Any]]:
+    """The pact's prescriber organisations (from its public directory), by name, each kind asked apart (a
+    directory of hundreds of organisations would push some out of one page)."""
+    found = [
+        org
+        for kind in PRESCRIBER_KINDS
+        for org in (await directory.search(kind=kind, limit=200))["items"]
+        if org.get("kind") == kind
+    ]
+    return {str(org["id"]): org for org in sorted(found, key=lambda o: str(o.get("name", "")))}
 
 
 async def _decisions(
     request: Request,
     session: Session,
     api: ClausesApi,
+    directory: Directory,
     participant: str = "",
     page: int = 1,
     form_errors: dict[str, str] | None = None,
@@ -498,6 +605,7 @@ async def _decisions(
             raise
         errors = {"participant": field_errors(problem).get("participant_id", problem.message)}
         found = {"total": 0, "items": []}
+    prescribers = await _prescribers(directory) if session.role == "facilitator" else {}
     today = _today()
     for decision in found["items"]:
         valid = not decision.get("revoked_on") and date.fromisoformat(decision["valid_until"]) >= today
@@ -517,6 +625,7 @@ async def _decisions(
         values=values or {"participant_id": participant, "decided_on": _today().isoformat()},
         proof_lines=range(PROOF_LINES),
         may_decide=session.role == "facilitator",
+        prescribers={org_id: org["name"] for org_id, org in prescribers.items()},
         done=DONE.get(request.query_params.get("fait", "")),
     )
 
@@ -525,7 +634,9 @@ PROOF_LINES = 3  # criteria a decision usually rests on; the API accepts up to 1
 
 
 @router.post("/eligibilite", summary="Valider l'éligibilité d'un participant (facilitateur)")
-async def record_eligibility(request: Request, session: CsrfSession, api: Api) -> Response:
+async def record_eligibility(
+    request: Request, session: CsrfSession, api: Api, directory: DirectoryDep
+) -> Response:
     form = await request.form()
     values = {str(k): str(v).strip() for k, v in form.items() if k != "csrf"}
     participant = values.get("participant_id", "")
@@ -545,7 +656,14 @@ async def record_eligibility(request: Request, session: CsrfSession, api: Api) -
             body[name] = values[name]
     if values.get("qpv_resident") in ("true", "false"):
         body["qpv_resident"] = values["qpv_resident"] == "true"
+    prescriber = (await _prescribers(directory)).get(values.get("prescriber_org_id", ""))
+    if prescriber is not None:
+        body["prescriber_org_id"], body["prescriber_kind"] = str(prescriber["id"]), prescriber["kind"]
     errors: dict[str, str] = {}
+    if any(p["criterion"] == "derogation" for p in proofs) and prescriber is None:
+        errors["prescriber_org_id"] = _(
+            "Une dérogation repose sur l'avis motivé d'un prescripteur : choisissez-le."
+        )
     if not re.fullmatch(r"[0-9a-fA-F-]{36}", participant):
         errors["participant_id"] = _("Collez l'identifiant complet du participant (36 caractères).")
     elif not proofs:
@@ -563,7 +681,7 @@ async def record_eligibility(request: Request, session: CsrfSession, api: Api) -
                 errors.setdefault(key, _message(error))
             errors.setdefault("form", sentence(problem.message))
     if errors:
-        return await _decisions(request, session, api, participant, 1, errors, values)
+        return await _decisions(request, session, api, directory, participant, 1, errors, values)
     return RedirectResponse(
         f"/clauses/eligibilite?participant={participant}&fait=eligibilite", status_code=303
     )
@@ -575,24 +693,10 @@ async def report_page(
 ) -> Response:
     today = _today()
     year = annee if annee and 2000 <= annee <= 2100 else today.year
-    rows: list[dict[str, Any]] = await api.get("/v1/reports/clauses", year=year)
-    totals: dict[str, Any] = {"hours": Decimal(0), "fte": Decimal(0), "participants": 0, "work_contracts": 0}
-    by_sex: dict[str, int] = defaultdict(int)
-    by_age: dict[str, int] = defaultdict(int)
-    by_category: dict[str, int] = defaultdict(int)
-    qpv = 0
-    for row in rows:
-        totals["hours"] += Decimal(str(row["hours"]))
-        totals["fte"] += Decimal(str(row["fte"]))
-        totals["participants"] += row["participants"]
-        totals["work_contracts"] += row["work_contracts"]
-        qpv += row["participants_in_qpv"]
-        for key, count in row["participants_by_sex"].items():
-            by_sex[key] += count
-        for key, count in row["participants_by_age_band"].items():
-            by_age[key] += count
-        for key, count in row["participants_by_category"].items():
-            by_category[key] += count
+    # The API knows the people: its totals count a person hired on two contracts once (a sum of the
+    # contracts' rows would count them twice).
+    summary: dict[str, Any] = await api.get("/v1/reports/clauses/summary", year=year)
+    rows, totals = summary["rows"], summary["totals"]
     return render(
         request,
         "clauses/report.html",
@@ -601,18 +705,28 @@ async def report_page(
         years=list(range(today.year - 3, today.year + 2)),
         rows=[r for r in rows if r["hours"] or r["participants"]],
         totals=totals,
-        by_sex=dict(by_sex),
-        by_age=dict(by_age),
-        by_category=dict(sorted(by_category.items(), key=lambda kv: -kv[1])),
-        qpv=qpv,
+        by_sex=totals["participants_by_sex"],
+        by_age=totals["participants_by_age_band"],
+        by_category=dict(sorted(totals["participants_by_category"].items(), key=lambda kv: -kv[1])),
+        qpv=totals["participants_in_qpv"],
     )
 
 
 @router.get("/bilan/clauses-{year}.{extension}", summary="Bilan annuel en CSV ou XLSX")
-async def report_file(year: int, extension: str, session: CurrentSession, api: Api) -> Response:
-    if extension not in ("csv", "xlsx"):
+async def report_file(
+    year: int, extension: str, session: CurrentSession, api: Api, directory: DirectoryDep
+) -> Response:
+    if extension not in ("csv", "xlsx") or not 2000 <= year <= 2100:
         raise ApiProblem(404, {})
-    file = await api.download("/v1/reports/clauses", year=year, format=extension)
+    # The files name each buyer: the clauses service knows ids only, the directory their names.
+    rows: list[dict[str, Any]] = await api.get("/v1/reports/clauses", year=year)
+    names = await _names(directory, {str(r["buyer_org_id"]) for r in rows})
+    file = await api.download(
+        "/v1/reports/clauses",
+        year=year,
+        format=extension,
+        buyer_name=[f"{org_id}={name}" for org_id, name in sorted(names.items())],
+    )
     return Response(
         file.content, media_type=file.media_type, headers={"Content-Disposition": file.disposition}
     )
