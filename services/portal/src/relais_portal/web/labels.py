@@ -129,6 +129,15 @@ JOURNEY = Translated(
         "exit_follow_up_12": N_("Situation à 12 mois"),
     }
 )
+# Journey entries that make (or made) their organisation the person's référent.
+REFERENT_ENTRIES = frozenset(
+    {"referral_accepted", "referent_assigned", "referent_released", "referent_back_from_training"}
+)
+# Journey entries that name the referral's receiver, not the organisation that acted (the sender sends,
+# withdraws; the clock expires; a life event makes obsolete): the history says "vers <receiver>".
+TOWARDS_RECEIVER = frozenset(
+    {"referral_submitted", "referral_withdrawn", "referral_expired", "referral_obsolete"}
+)
 DETAILS = APPOINTMENT_OUTCOMES | CLOSING_OUTCOMES | REFUSAL_REASONS | EXIT_SITUATIONS
 LIFE_EVENTS = Translated(
     {

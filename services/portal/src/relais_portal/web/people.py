@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem
 from relais_portal.web.deps import PARIS, Api, CsrfSession, CurrentSession, DirectoryDep, render
 
@@ -241,9 +242,10 @@ async def _situation(
     try:
         await (api.put(path, body) if method == "PUT" else api.post(path, body))
     except ApiProblem as problem:
-        if problem.status in (403, 404):
+        if problem.status == 404:
             raise
-        message = "; ".join(dict.fromkeys(problem.field_errors().values())) or problem.message
+        # 403: the API says who may (« Seule la structure référente … »), not that the page is missing.
+        message = "; ".join(dict.fromkeys(problem.field_errors().values())) or _(problem.message)
         return RedirectResponse(
             f"/personnes/{jobseeker_id}?erreur_situation={quote(message)}#{anchor}", status_code=303
         )

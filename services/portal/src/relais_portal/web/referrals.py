@@ -35,7 +35,13 @@ SENDER_ACTIONS = {
     "submitted": ["withdraw"],
     "acknowledged": ["withdraw"],
     "appointment_scheduled": ["withdraw"],
+    # Back to the sender: the same re-orientation as the home page's task (a link to the new-referral form).
+    "refused": ["reorient"],
+    "expired": ["reorient"],
 }
+# Once an appointment's outcome is in, the API refuses another one and a new date alike (the referral
+# awaits the receiver's decision): the page shows the outcome and offers neither form.
+AFTER_OUTCOME = ("appointment-outcome", "appointment")
 DONE = Translated(
     {
         "acknowledge": N_("Réception confirmée."),
@@ -49,12 +55,41 @@ DONE = Translated(
 )
 
 
-def actions_for(referral: dict[str, Any], session: Session) -> list[str]:
+def actions_for(
+    referral: dict[str, Any], session: Session, appointment_outcome: str | None = None
+) -> list[str]:
     if referral["receiver_org_id"] == session.org_id:
-        return RECEIVER_ACTIONS.get(referral["status"], [])
+        actions = RECEIVER_ACTIONS.get(referral["status"], [])
+        return [a for a in actions if a not in AFTER_OUTCOME] if appointment_outcome else actions
     if referral["sender_org_id"] == session.org_id:
         return SENDER_ACTIONS.get(referral["status"], [])
     return []
+
+
+async def appointment_outcome(api: Api, referral: dict[str, Any]) -> str | None:
+    """The outcome recorded for the referral's current appointment, if any.
+
+    The referral's answer does not carry it (only the person's journey does, as a line of its history):
+    it is the latest outcome line of this referral when no appointment was fixed after it."""
+    if referral.get("appointment_outcome"):
+        return str(referral["appointment_outcome"])
+    if referral["status"] != "appointment_scheduled":
+        return None  # a no-show's re-invitation takes the referral back to "acknowledged"
+    try:
+        journey = await api.get(f"/v1/jobseekers/{referral['jobseeker_id']}/journey")
+    except ApiProblem as problem:
+        if problem.status not in (403, 404):
+            raise
+        return None
+    outcome = None
+    for entry in journey["history"]:
+        if entry.get("referral_id") != referral["id"]:
+            continue
+        if entry["kind"] == "referral_appointment_scheduled":
+            outcome = None
+        elif entry["kind"] == "referral_appointment_outcome":
+            outcome = entry.get("detail")
+    return outcome
 
 
 async def _page(
@@ -81,6 +116,7 @@ async def _page(
         if problem.status not in (403, 404):
             raise
         notes = None  # only the two organisations of the referral exchange notes
+    outcome = await appointment_outcome(api, referral) if person is not None else None
     return render(
         request,
         "referral.html",
@@ -89,7 +125,8 @@ async def _page(
         referral=referral,
         person=person,
         names=names,
-        actions=actions_for(referral, session),
+        actions=actions_for(referral, session, outcome),
+        appointment_outcome=outcome,
         notes=notes,
         done=DONE.get(request.query_params.get("fait", "")),
         **extra,
