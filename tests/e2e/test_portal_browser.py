@@ -200,8 +200,15 @@ def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_ste
     check_page(receiver, "08-a-traiter-mission-locale")
     row.get_by_role("link").click()
 
+    expect(receiver.locator("#echeance")).to_be_visible()
     receiver.get_by_role("button", name="Confirmer la réception").click()
     expect(receiver.locator("#etat")).to_have_text("Réception confirmée")
+    # The acknowledgement's deadline is met: it is no longer shown as one to meet.
+    expect(receiver.get_by_text("Réception à confirmer avant le")).to_have_count(0)
+    # A date in the past: the API's own reason shows next to the field, not a generic one.
+    receiver.get_by_label("Date", exact=True).fill("2020-01-10")
+    receiver.get_by_role("button", name="Enregistrer le rendez-vous").click()
+    expect(receiver.locator("#rdv-erreur")).to_have_text("Rendez-vous dans les deux ans à venir.")
     tomorrow = date.today() + timedelta(days=1)
     receiver.get_by_label("Date", exact=True).fill(tomorrow.isoformat())
     receiver.get_by_label("Heure").fill("10:30")
@@ -211,6 +218,16 @@ def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_ste
     receiver.locator("label", has_text="Honoré").click()
     receiver.get_by_role("button", name="Enregistrer le résultat").click()
     expect(receiver.get_by_role("status")).to_contain_text("Résultat du rendez-vous enregistré")
+    # The outcome shows on the referral (read from the journey, a projection: within seconds), and
+    # its form is not offered a second time.
+    for _ in range(30):
+        if receiver.locator("#resultat-rdv").count():
+            break
+        receiver.wait_for_timeout(1000)
+        receiver.reload()
+    expect(receiver.locator("#resultat-rdv")).to_have_text("Honoré")
+    expect(receiver.get_by_role("button", name="Enregistrer le résultat")).to_have_count(0)
+    check_page(receiver, "09b-orientation-resultat-rdv")
     receiver.get_by_role("button", name="Accepter la prise en charge").click()
     expect(receiver.locator("#etat")).to_have_text("Prise en charge")
     check_page(receiver, "10-orientation-acceptee")
@@ -233,6 +250,9 @@ def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_ste
         receiver.reload()
     for step in steps:
         expect(receiver.locator("#parcours")).to_contain_text(step)
+    # France Travail sent it: the line names the Mission locale as where it went, not as its author.
+    sent = receiver.locator("#parcours li").filter(has_text="Orientation envoyée")
+    expect(sent).to_contain_text(f"vers {portal.orgs['mission_locale']['name']}")
     expect(receiver.locator("#referent")).to_have_text(portal.orgs["mission_locale"]["name"])
     check_page(receiver, "11-personne-parcours")
     assert dialogs == [], "a script ran from a person's name"
@@ -385,9 +405,16 @@ def test_a_refusal_comes_back_to_the_sender_home_page_as_a_reorientation_task(
 
     task = sender.locator("#titre-taches + ul li").filter(has_text="Réorienter la personne")
     expect(task).to_have_count(1, timeout=45_000)
+    expect(task).to_contain_text("Léa Refus")  # each task names its person
     expect(task.get_by_role("link", name="réorienter")).to_be_visible()
     assert sender.evaluate("window.notReloaded") is True
     check_page(sender, "16-a-traiter-tache-reorienter")
+    # The refused referral's own page offers the same re-orientation (it was a dead end).
+    sender.goto(referral_url)
+    expect(sender.locator("#etat")).to_have_text("Refusée")
+    sender.get_by_role("link", name="Réorienter la personne").click()
+    expect(sender).to_have_title(re.compile("Orienter une personne"))
+    expect(sender.get_by_text("Léa Refus")).to_be_visible()
 
 
 def test_a_counsellor_switches_the_portal_to_english_and_every_page_stays_english(
@@ -480,6 +507,16 @@ def test_the_coordination_designates_a_referent_for_a_person_left_without_one(
     )
     assert released.status_code in (200, 202, 204), released.text
 
+    # A counsellor is refused the coordination's page (its merge form, its designations).
+    counsellor_page = new_context().new_page()
+    sign_in(counsellor_page, portal, "france_travail")
+    refused = counsellor_page.goto(f"{portal.url}/coordination")
+    assert refused is not None and refused.status == 403
+    expect(counsellor_page.get_by_role("heading", level=1)).to_have_text(
+        "Accès réservé à la coordination du pacte"
+    )
+    expect(counsellor_page.locator("#fusion")).to_have_count(0)
+
     page = new_context().new_page()
     page.goto(f"{portal.url}/connexion")
     page.get_by_label("Filtrer les organisations").fill("Coordination du pacte")
@@ -499,6 +536,10 @@ def test_the_coordination_designates_a_referent_for_a_person_left_without_one(
         page.wait_for_timeout(1000)
         page.reload()
     expect(row).to_have_count(1)
+    # It reads no identity, but sees who followed the person and how it ended.
+    expect(row).to_contain_text(
+        f"Référent : {portal.orgs['france_travail']['name']} — Fin de l'accompagnement"
+    )
     check_page(page, "27-coordination")
     row.get_by_label(re.compile("Structure référente")).select_option(portal.orgs["mission_locale"]["id"])
     row.get_by_role("button", name="Désigner").click()
@@ -648,6 +689,11 @@ def test_the_public_directory_finds_services_by_theme_and_shows_them_on_the_orga
     expect(card).to_contain_text(association["name"])
     expect(card).to_contain_text("Liste d'attente")
     check_page(page, "30-annuaire-services")
+    # A link to a whole category (?thematique=numerique) shows it chosen in the list.
+    page.goto(f"{portal.url}/annuaire/services?thematique=numerique")
+    expect(page.get_by_label("Service proposé")).to_have_value("numerique")
+    expect(page.locator(".fr-card").filter(has_text=name)).to_have_count(1)
+    page.goto(f"{portal.url}/annuaire/services?thematique=numerique--acceder-a-des-services-en-ligne")
     card.get_by_role("link", name=name).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(association["name"])
     expect(page.locator("main")).to_contain_text(name)

@@ -398,3 +398,62 @@ def test_a_life_event_the_api_refuses_to_a_non_referent_says_who_may_record_it(
     shown = text(app_client.get(answer.headers["location"]))
     assert "Seule la structure référente enregistre une sortie." in shown
     assert "Cette page n'existe pas" not in shown
+
+
+# ------------------------------------------------------------------ smaller things a counsellor reads
+
+
+def test_the_title_elides_de_before_a_vowel(app_client: TestClient, stub: ReferralStub) -> None:
+    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral("submitted")
+    sign_in(app_client, MISSION_LOCALE, "mission_locale")
+    words = text(app_client.get(f"/orientations/{REFERRAL}"))
+    assert "Orientation d'Inès Moreau" in words
+    assert "Orientation de Inès" not in words
+
+
+def test_the_open_referrals_of_a_person_name_their_receiver_and_state(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    stub.answers[f"/v1/jobseekers/{PERSON}/journey"] = {
+        **journey(FRANCE_TRAVAIL),
+        "open_referral_ids": [REFERRAL],
+    }
+    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral("acknowledged")
+    sign_in(app_client, FRANCE_TRAVAIL, "france_travail")
+    words = text(app_client.get(f"/personnes/{PERSON}"))
+    assert "Vers Mission locale Nantes Métropole — Réception confirmée, envoyée le 01/12/2026" in words
+    assert "Orientation n°" not in words
+
+
+def test_the_referral_form_offers_no_filter_on_kinds_that_receive_nobody_and_keeps_it_after_a_refusal(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    csrf = sign_in(app_client, FRANCE_TRAVAIL, "france_travail")
+    form = app_client.get(f"/orientations/nouvelle?personne={PERSON}&type=mission_locale")
+    assert 'value="buyer"' not in form.text
+    assert 'value="pact_coordination"' not in form.text
+    stub.posted["/v1/referrals"] = httpx.Response(
+        422,
+        json={
+            "title": "Données invalides",
+            "errors": [{"field": "motive", "code": "missing", "message": "x"}],
+        },
+    )
+    refused = app_client.post(
+        "/orientations",
+        data={
+            "jobseeker_id": PERSON,
+            "receiver_org_id": MISSION_LOCALE,
+            "type": "mission_locale",
+            "csrf_token": csrf,
+        },
+    )
+    assert refused.status_code == 422
+    assert '<option value="mission_locale" selected>' in refused.text
+
+
+def test_the_information_on_personal_data_is_not_ticked_for_the_counsellor(app_client: TestClient) -> None:
+    sign_in(app_client, FRANCE_TRAVAIL, "france_travail")
+    form = app_client.get("/personnes/nouvelle").text
+    box = re.search(r'<input type="checkbox" id="information_given"[^>]*>', form)
+    assert box is not None and "checked" not in box.group(0)

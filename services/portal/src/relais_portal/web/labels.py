@@ -24,6 +24,11 @@ ORG_KINDS = Translated(
         "pact_coordination": N_("Coordination du pacte"),
     }
 )
+# Kinds that accompany nobody: never a referral's receiver (the new-referral form neither lists nor
+# filters on them; the directory shows them no capacity).
+NOT_RECEIVERS = frozenset({"buyer", "pact_coordination"})
+# Kinds that declare no reception capacity (no one is referred to them for an accompaniment).
+NO_CAPACITY = NOT_RECEIVERS | {"employer"}
 ROLES = Translated(
     {
         "counsellor": N_("Conseiller ou conseillère"),

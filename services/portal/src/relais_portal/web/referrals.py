@@ -13,6 +13,7 @@ from relais_portal.i18n import N_, Translated
 from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem
 from relais_portal.session import Session
+from relais_portal.web import labels
 from relais_portal.web.deps import (
     PARIS,
     Api,
@@ -175,11 +176,11 @@ async def _form(
     duplicates: dict[str, Any] | None = None,
 ) -> Response:
     page = await directory.search(kind=kind or None, q=q.strip() or None, limit=200)
-    # A public buyer and the pact's coordination accompany nobody: they are not offered as receivers.
+    # A public buyer, an employer and the pact's coordination accompany nobody: not offered as receivers.
     receivers = [
         org
         for org in page["items"]
-        if org["id"] != session.org_id and org.get("kind") not in ("buyer", "pact_coordination")
+        if org["id"] != session.org_id and org.get("kind") not in labels.NOT_RECEIVERS
     ]
     return render(
         request,
@@ -208,6 +209,8 @@ async def create_referral(
     receiver_org_id: Annotated[str, Form()] = "",
     motive: Annotated[str, Form()] = "",
     idempotency_key: Annotated[str, Form()] = "",
+    type: Annotated[str, Form()] = "",
+    q: Annotated[str, Form()] = "",
 ) -> Response:
     values = {"receiver_org_id": receiver_org_id, "motive": motive, "idempotency_key": idempotency_key}
     person = None
@@ -224,7 +227,7 @@ async def create_referral(
         )
     except ApiProblem as problem:
         return await _form(
-            request, session, directory, person, "", values, problem.field_errors(), 422, problem.message
+            request, session, directory, person, type, values, problem.field_errors(), 422, problem.message, q
         )
     return RedirectResponse(f"/orientations/{referral['id']}?fait=envoyee", status_code=303)
 
