@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from relais_dev.browser import check_page, run_beside_playwright, wait_ready
 from relais_dev.stack import Stack
@@ -144,6 +144,16 @@ def sign_in(page: Page, pact: Portal, kind: str, *, already_on_form: bool = Fals
     expect(page.locator("#identite")).to_contain_text(pact.orgs[kind]["name"])
 
 
+def reload_until(page: Page, found: Locator, seconds: int = 30) -> None:
+    """Reloads ``page`` until ``found`` is on it: what a projection of the events shows comes within
+    seconds (the journey, the coordination's tasks)."""
+    for _ in range(seconds):
+        if found.count():
+            return
+        page.wait_for_timeout(1000)
+        page.reload()
+
+
 def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_step_shows_in_the_journey(
     portal: Portal, new_context: Any
 ) -> None:
@@ -227,11 +237,7 @@ def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_ste
     expect(receiver.get_by_role("status")).to_contain_text("Résultat du rendez-vous enregistré")
     # The outcome shows on the referral (read from the journey, a projection: within seconds), and
     # its form is not offered a second time.
-    for _ in range(30):
-        if receiver.locator("#resultat-rdv").count():
-            break
-        receiver.wait_for_timeout(1000)
-        receiver.reload()
+    reload_until(receiver, receiver.locator("#resultat-rdv"))
     expect(receiver.locator("#resultat-rdv")).to_have_text("Honoré")
     expect(receiver.get_by_role("button", name="Enregistrer le résultat")).to_have_count(0)
     check_page(receiver, "09b-orientation-resultat-rdv")
@@ -537,11 +543,7 @@ def test_the_coordination_designates_a_referent_for_a_person_left_without_one(
     # The coordination sees the person's name when the API gives it, their number otherwise.
     who = re.compile(f"{person_id[:8]}|Référent{portal.suffix}")
     row = page.get_by_role("row").filter(has_text=who)
-    for _ in range(30):  # the task comes from the journey's events: within seconds
-        if row.count():
-            break
-        page.wait_for_timeout(1000)
-        page.reload()
+    reload_until(page, row)
     expect(row).to_have_count(1)
     # It reads no identity, but sees who followed the person and how it ended.
     expect(row).to_contain_text(
@@ -592,11 +594,7 @@ def test_a_counsellor_records_a_hire_as_a_life_event_and_it_joins_the_journey(
     page.get_by_label("Heures par semaine (embauche)").fill("35")
     page.get_by_role("button", name="Enregistrer l'événement").click()
     expect(page.get_by_role("status")).to_contain_text("Événement enregistré")
-    for _ in range(30):  # the journey is a projection of the events
-        if page.locator("#parcours").filter(has_text="Embauche").count():
-            break
-        page.wait_for_timeout(1000)
-        page.reload()
+    reload_until(page, page.locator("#parcours").filter(has_text="Embauche"))
     expect(page.locator("#parcours")).to_contain_text("Embauche")
     check_page(page, "29-personne-embauche")
 
@@ -640,11 +638,7 @@ def test_the_referent_records_the_exit_as_a_situation_then_the_situation_at_six_
     exit_choice.select_option("civic_service")
     page.get_by_role("button", name="Enregistrer la sortie du pacte").click()
     expect(page.get_by_role("status")).to_contain_text("Sortie du pacte enregistrée")
-    for _ in range(30):  # the journey is a projection of the events
-        if page.locator("#suivi").count():
-            break
-        page.wait_for_timeout(1000)
-        page.reload()
+    reload_until(page, page.locator("#suivi"))
     expect(page.locator("#parcours")).to_contain_text("Service civique")
     # Out of the pact, nobody refers them any more (the API would refuse): the button is gone, said why.
     expect(page.get_by_role("link", name="Orienter cette personne")).to_have_count(0)
