@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from relais_dev.browser import check_page, run_beside_playwright, wait_ready
 from relais_dev.stack import Stack
@@ -144,6 +144,16 @@ def sign_in(page: Page, pact: Portal, kind: str, *, already_on_form: bool = Fals
     expect(page.locator("#identite")).to_contain_text(pact.orgs[kind]["name"])
 
 
+def reload_until(page: Page, found: Locator, seconds: int = 30) -> None:
+    """Reloads ``page`` until ``found`` is on it: what a projection of the events shows comes within
+    seconds (the journey, the coordination's tasks)."""
+    for _ in range(seconds):
+        if found.count():
+            return
+        page.wait_for_timeout(1000)
+        page.reload()
+
+
 def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_step_shows_in_the_journey(
     portal: Portal, new_context: Any, stack: Stack
 ) -> None:
@@ -198,10 +208,24 @@ def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_ste
     expect(row).to_contain_text("Envoyée")
     expect(row.locator(".fr-badge")).to_contain_text(re.compile("jours? ouvrés? restants?|aujourd'hui"))
     check_page(receiver, "08-a-traiter-mission-locale")
+    # On a phone (390 px), the state and the deadline are on screen without scrolling the table.
+    receiver.set_viewport_size({"width": 390, "height": 844})
+    for header in ("État", "Échéance"):
+        box = receiver.locator("#titre-recues ~ div th", has_text=header).bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 390, (header, box)
+    check_page(receiver, "08b-a-traiter-telephone")
+    receiver.set_viewport_size({"width": 1280, "height": 900})
     row.get_by_role("link").click()
 
+    expect(receiver.locator("#echeance")).to_be_visible()
     receiver.get_by_role("button", name="Confirmer la réception").click()
     expect(receiver.locator("#etat")).to_have_text("Réception confirmée")
+    # The acknowledgement's deadline is met: it is no longer shown as one to meet.
+    expect(receiver.get_by_text("Réception à confirmer avant le")).to_have_count(0)
+    # A date in the past: the API's own reason shows next to the field, not a generic one.
+    receiver.get_by_label("Date", exact=True).fill("2020-01-10")
+    receiver.get_by_role("button", name="Enregistrer le rendez-vous").click()
+    expect(receiver.locator("#rdv-erreur")).to_have_text("Rendez-vous dans les deux ans à venir.")
     tomorrow = date.today() + timedelta(days=1)
     receiver.get_by_label("Date", exact=True).fill(tomorrow.isoformat())
     receiver.get_by_label("Heure").fill("10:30")
@@ -213,6 +237,12 @@ def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_ste
     receiver.locator("label", has_text="Honoré").click()
     receiver.get_by_role("button", name="Enregistrer le résultat").click()
     expect(receiver.get_by_role("status")).to_contain_text("Résultat du rendez-vous enregistré")
+    # The outcome shows on the referral (read from the journey, a projection: within seconds), and
+    # its form is not offered a second time.
+    reload_until(receiver, receiver.locator("#resultat-rdv"))
+    expect(receiver.locator("#resultat-rdv")).to_have_text("Honoré")
+    expect(receiver.get_by_role("button", name="Enregistrer le résultat")).to_have_count(0)
+    check_page(receiver, "09b-orientation-resultat-rdv")
     receiver.get_by_role("button", name="Accepter la prise en charge").click()
     expect(receiver.locator("#etat")).to_have_text("Prise en charge")
     check_page(receiver, "10-orientation-acceptee")
@@ -235,6 +265,9 @@ def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_ste
         receiver.reload()
     for step in steps:
         expect(receiver.locator("#parcours")).to_contain_text(step)
+    # France Travail sent it: the line names the Mission locale as where it went, not as its author.
+    sent = receiver.locator("#parcours li").filter(has_text="Orientation envoyée")
+    expect(sent).to_contain_text(f"vers {portal.orgs['mission_locale']['name']}")
     expect(receiver.locator("#referent")).to_have_text(portal.orgs["mission_locale"]["name"])
     check_page(receiver, "11-personne-parcours")
     assert dialogs == [], "a script ran from a person's name"
@@ -387,9 +420,16 @@ def test_a_refusal_comes_back_to_the_sender_home_page_as_a_reorientation_task(
 
     task = sender.locator("#titre-taches + ul li").filter(has_text="Réorienter la personne")
     expect(task).to_have_count(1, timeout=45_000)
+    expect(task).to_contain_text("Léa Refus")  # each task names its person
     expect(task.get_by_role("link", name="réorienter")).to_be_visible()
     assert sender.evaluate("window.notReloaded") is True
     check_page(sender, "16-a-traiter-tache-reorienter")
+    # The refused referral's own page offers the same re-orientation (it was a dead end).
+    sender.goto(referral_url)
+    expect(sender.locator("#etat")).to_have_text("Refusée")
+    sender.get_by_role("link", name="Réorienter la personne").click()
+    expect(sender).to_have_title(re.compile("Orienter une personne"))
+    expect(sender.get_by_text("Léa Refus")).to_be_visible()
 
 
 def test_a_counsellor_switches_the_portal_to_english_and_every_page_stays_english(
@@ -482,6 +522,16 @@ def test_the_coordination_designates_a_referent_for_a_person_left_without_one(
     )
     assert released.status_code in (200, 202, 204), released.text
 
+    # A counsellor is refused the coordination's page (its merge form, its designations).
+    counsellor_page = new_context().new_page()
+    sign_in(counsellor_page, portal, "france_travail")
+    refused = counsellor_page.goto(f"{portal.url}/coordination")
+    assert refused is not None and refused.status == 403
+    expect(counsellor_page.get_by_role("heading", level=1)).to_have_text(
+        "Accès réservé à la coordination du pacte"
+    )
+    expect(counsellor_page.locator("#fusion")).to_have_count(0)
+
     page = new_context().new_page()
     page.goto(f"{portal.url}/connexion")
     page.get_by_label("Filtrer les organisations").fill("Coordination du pacte")
@@ -495,12 +545,12 @@ def test_the_coordination_designates_a_referent_for_a_person_left_without_one(
     # The coordination sees the person's name when the API gives it, their number otherwise.
     who = re.compile(f"{person_id[:8]}|Référent{portal.suffix}")
     row = page.get_by_role("row").filter(has_text=who)
-    for _ in range(30):  # the task comes from the journey's events: within seconds
-        if row.count():
-            break
-        page.wait_for_timeout(1000)
-        page.reload()
+    reload_until(page, row)
     expect(row).to_have_count(1)
+    # It reads no identity, but sees who followed the person and how it ended.
+    expect(row).to_contain_text(
+        f"Référent : {portal.orgs['france_travail']['name']} — Fin de l'accompagnement"
+    )
     check_page(page, "27-coordination")
     row.get_by_label(re.compile("Structure référente")).select_option(portal.orgs["mission_locale"]["id"])
     row.get_by_role("button", name="Désigner").click()
@@ -546,11 +596,7 @@ def test_a_counsellor_records_a_hire_as_a_life_event_and_it_joins_the_journey(
     page.get_by_label("Heures par semaine (embauche)").fill("35")
     page.get_by_role("button", name="Enregistrer l'événement").click()
     expect(page.get_by_role("status")).to_contain_text("Événement enregistré")
-    for _ in range(30):  # the journey is a projection of the events
-        if page.locator("#parcours").filter(has_text="Embauche").count():
-            break
-        page.wait_for_timeout(1000)
-        page.reload()
+    reload_until(page, page.locator("#parcours").filter(has_text="Embauche"))
     expect(page.locator("#parcours")).to_contain_text("Embauche")
     check_page(page, "29-personne-embauche")
 
@@ -611,11 +657,7 @@ def test_the_referent_records_the_exit_as_a_situation_then_the_situation_at_six_
     exit_choice.select_option("civic_service")
     page.get_by_role("button", name="Enregistrer la sortie du pacte").click()
     expect(page.get_by_role("status")).to_contain_text("Sortie du pacte enregistrée")
-    for _ in range(30):  # the journey is a projection of the events
-        if page.locator("#suivi").count():
-            break
-        page.wait_for_timeout(1000)
-        page.reload()
+    reload_until(page, page.locator("#suivi"))
     expect(page.locator("#parcours")).to_contain_text("Service civique")
     # Out of the pact, nobody refers them any more (the API would refuse): the button is gone, said why.
     expect(page.get_by_role("link", name="Orienter cette personne")).to_have_count(0)
@@ -667,6 +709,11 @@ def test_the_public_directory_finds_services_by_theme_and_shows_them_on_the_orga
     expect(card).to_contain_text(association["name"])
     expect(card).to_contain_text("Liste d'attente")
     check_page(page, "30-annuaire-services")
+    # A link to a whole category (?thematique=numerique) shows it chosen in the list.
+    page.goto(f"{portal.url}/annuaire/services?thematique=numerique")
+    expect(page.get_by_label("Service proposé")).to_have_value("numerique")
+    expect(page.locator(".fr-card").filter(has_text=name)).to_have_count(1)
+    page.goto(f"{portal.url}/annuaire/services?thematique=numerique--acceder-a-des-services-en-ligne")
     card.get_by_role("link", name=name).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(association["name"])
     expect(page.locator("main")).to_contain_text(name)

@@ -31,6 +31,16 @@ FIELD_MESSAGES = Translated(
     }
 )
 
+# Reasons the API gives in French (a validator's message, a refusal's detail) that the pages show as
+# they are: their French is the msgid, so the English catalogue carries them too.
+API_REASONS = (
+    N_("Rendez-vous dans les deux ans à venir."),
+    N_("Date de naissance entre 1900 et aujourd'hui."),
+    N_("Seule la structure référente enregistre une sortie."),
+    N_("Seule la structure référente déclare un événement de parcours."),
+    N_("Seule la structure référente enregistre le suivi après la sortie."),
+)
+
 
 class ServiceUnavailable(Exception):
     """The API did not answer, or answered with a server error."""
@@ -59,12 +69,42 @@ class ApiProblem(Exception):
         return str(detail or title or gettext("La demande a été refusée."))
 
     def field_errors(self) -> dict[str, str]:
-        """Field name (last part of its path) → French message."""
+        """Field name (last part of its path) → message in the user's language: the API's own reason
+        when it gives one (a rule of the API, « rendez-vous dans les deux ans à venir »), else the words
+        of its error code."""
         errors: dict[str, str] = {}
         for error in self.body.get("errors") or []:
             field = str(error.get("field", "")).split(".")[-1]
-            errors.setdefault(field, FIELD_MESSAGES.get(str(error.get("code")), str(error.get("message"))))
+            message = api_reason(error) or FIELD_MESSAGES.get(
+                str(error.get("code")), str(error.get("message"))
+            )
+            errors.setdefault(field, message)
         return errors
+
+
+# Pydantic prefixes the message of a validator's ValueError with this; what follows is the API's reason.
+_REASON_PREFIX = "Value error, "
+
+
+def api_reason(error: dict[str, Any]) -> str | None:
+    """The reason an API validator wrote (French, often « français / English »), as a sentence in the
+    user's language; None for Pydantic's own messages (English, generic: the portal words them)."""
+    message = str(error.get("message") or "")
+    if error.get("code") != "value_error" or not message.startswith(_REASON_PREFIX):
+        return None
+    french, _, english = message.removeprefix(_REASON_PREFIX).partition(" / ")
+    french = _sentence(french)
+    translated = gettext(french)
+    if current() != "fr" and translated == french and english:
+        return _sentence(english)
+    return translated
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
 class ReferralApi:

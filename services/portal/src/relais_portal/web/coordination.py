@@ -1,10 +1,16 @@
 """The pact coordination's page: people left without a référent, referrals nobody answers, and
-designating a référent (the only personal decision the coordination takes; the API checks the role)."""
+designating a référent (the only personal decision the coordination takes).
+
+Only the pact coordination's coordinators open it: the referral API lets no one else designate a référent
+or merge records, and the page would show a counsellor their own organisation's tasks under the
+coordination's title. The coordination reads no identity (no name, no birth date): what it sees of a
+person without a référent is their journey — which organisations followed them, and how it ended."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,6 +19,28 @@ from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem, ReferralApi
 from relais_portal.session import Session
 from relais_portal.web.deps import Api, CsrfSession, CurrentSession, Directory, DirectoryDep, render
+from relais_portal.web.labels import REFERENT_ENTRIES
+
+
+def is_coordination(session: Session) -> bool:
+    """As the API decides (``assign-referent``, ``merge``): a coordinator of the pact coordination."""
+    return session.role == "coordinator" and session.org_kind == "pact_coordination"
+
+
+def refused(request: Request, session: Session | None) -> Response:
+    """The 403 page: the coordination's work is not shown to other organisations or roles."""
+    return render(
+        request,
+        "error.html",
+        session,
+        403,
+        title=_("Accès réservé à la coordination du pacte"),
+        message=_(
+            "Cette page sert à la coordination du pacte : désigner un référent aux personnes qui n'en ont "
+            "plus, relancer les orientations sans réponse et fusionner les fiches en double."
+        ),
+    )
+
 
 router = APIRouter(prefix="/coordination", tags=["coordination"])
 # Organisations that can be a person's référent de parcours.
@@ -25,6 +53,8 @@ REFERENT_KINDS = ("france_travail", "mission_locale", "plie", "cap_emploi", "dep
 async def coordination_page(
     request: Request, session: CurrentSession, api: Api, directory: DirectoryDep
 ) -> Response:
+    if not is_coordination(session):
+        return refused(request, session)
     return await _page(request, session, api, directory)
 
 
@@ -41,11 +71,21 @@ async def _page(
     organisations = (await directory.search(limit=200))["items"]
     referents = [org for org in organisations if org["kind"] in REFERENT_KINDS]
     names = {org["id"]: org["name"] for org in organisations}
+    unaccompanied = [t for t in tasks if t["kind"] == "assign_referent"]
+    journeys = await asyncio.gather(*(_journey(api, t["jobseeker_id"]) for t in unaccompanied))
+    followed = {
+        t["jobseeker_id"]: _followed_by(j, session.org_id)
+        for t, j in zip(unaccompanied, journeys, strict=True)
+    }
+    names |= await directory.names(
+        {entry["org_id"] for entries in followed.values() for entry in entries} - set(names)
+    )
     return render(
         request,
         "coordination.html",
         session,
-        unaccompanied=[t for t in tasks if t["kind"] == "assign_referent"],
+        unaccompanied=unaccompanied,
+        followed=followed,
         others=[t for t in tasks if t["kind"] != "assign_referent"],
         referents=referents,
         names=names,
@@ -55,6 +95,29 @@ async def _page(
         merge_problem=merge_problem,
         merge_values=merge_values or {},
     )
+
+
+async def _journey(api: ReferralApi, jobseeker_id: str) -> dict[str, Any] | None:
+    try:
+        journey: dict[str, Any] = await api.get(f"/v1/jobseekers/{jobseeker_id}/journey")
+    except ApiProblem as problem:
+        if problem.status != 404:
+            raise
+        return None  # not projected yet: the row says nothing rather than failing the page
+    return journey
+
+
+def _followed_by(journey: dict[str, Any] | None, coordination_id: str) -> list[dict[str, Any]]:
+    """The person's latest step with each organisation that followed or was asked to follow them, the
+    most recent first (the référent who let them go, the structure that refused them…): what the
+    coordination weighs to designate a référent, read from the journey (no identity data)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for entry in (journey or {}).get("history", []):
+        org = entry.get("org_id")
+        if org and org != coordination_id:
+            latest[org] = entry
+    ranked = sorted(latest.values(), key=lambda entry: entry["at"], reverse=True)
+    return [{**entry, "referent": entry["kind"] in REFERENT_ENTRIES} for entry in ranked[:3]]
 
 
 def _id(text: str) -> str:
@@ -73,6 +136,8 @@ async def merge_records(
     kept_id: Annotated[str, Form()] = "",
     duplicate_id: Annotated[str, Form()] = "",
 ) -> Response:
+    if not is_coordination(session):
+        return refused(request, session)
     values = {"kept_id": kept_id.strip(), "duplicate_id": duplicate_id.strip()}
     kept, duplicate = _id(values["kept_id"]), _id(values["duplicate_id"])
     if not kept or not duplicate:
@@ -98,6 +163,8 @@ async def designate_referent(
     jobseeker_id: Annotated[uuid.UUID, Form()],
     org_id: Annotated[str, Form()] = "",
 ) -> Response:
+    if not is_coordination(session):
+        return refused(request, session)
     try:
         await api.post(f"/v1/jobseekers/{jobseeker_id}/assign-referent", {"org_id": org_id or None})
     except ApiProblem as problem:

@@ -24,6 +24,11 @@ ORG_KINDS = Translated(
         "pact_coordination": N_("Coordination du pacte"),
     }
 )
+# Kinds that accompany nobody: never a referral's receiver (the new-referral form neither lists nor
+# filters on them; the directory shows them no capacity).
+NOT_RECEIVERS = frozenset({"buyer", "pact_coordination"})
+# Kinds that declare no reception capacity (no one is referred to them for an accompaniment).
+NO_CAPACITY = NOT_RECEIVERS | {"employer"}
 ROLES = Translated(
     {
         "counsellor": N_("Conseiller ou conseillère"),
@@ -129,6 +134,15 @@ JOURNEY = Translated(
         "exit_follow_up_12": N_("Situation à 12 mois"),
     }
 )
+# Journey entries that make (or made) their organisation the person's référent.
+REFERENT_ENTRIES = frozenset(
+    {"referral_accepted", "referent_assigned", "referent_released", "referent_back_from_training"}
+)
+# Journey entries that name the referral's receiver, not the organisation that acted (the sender sends,
+# withdraws; the clock expires; a life event makes obsolete): the history says "vers <receiver>".
+TOWARDS_RECEIVER = frozenset(
+    {"referral_submitted", "referral_withdrawn", "referral_expired", "referral_obsolete"}
+)
 DETAILS = APPOINTMENT_OUTCOMES | CLOSING_OUTCOMES | REFUSAL_REASONS | EXIT_SITUATIONS
 LIFE_EVENTS = Translated(
     {
@@ -181,6 +195,7 @@ TASKS = Translated(
         "escalation": N_("Orientation sans réponse"),
         "appointment_outcome": N_("Saisir le résultat du rendez-vous"),
         "outcome_follow_up": N_("Situation de la personne après sa sortie"),
+        "first_contact": N_("Prendre contact : la coordination vous a désigné référent"),
     }
 )
 

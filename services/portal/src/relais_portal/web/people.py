@@ -3,6 +3,7 @@ journey), registration, and needs with the directory's services that answer them
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem
 from relais_portal.web.deps import PARIS, Api, CsrfSession, CurrentSession, DirectoryDep, render
 
@@ -156,9 +158,16 @@ async def person_page(
             raise
         journey = None  # the journey is a projection of events: not there yet for a person just registered
     ids = {person.get("referent_org_id") or ""}
+    open_referrals: list[dict[str, Any]] = []
     if journey:
         ids |= {journey.get("referent_org_id") or "", *journey["follow_up_org_ids"]}
         ids |= {entry.get("org_id") or "" for entry in journey["history"]}
+        # Each open referral by its receiver and state (its number told a counsellor nothing).
+        found = await asyncio.gather(*(_referral(api, rid) for rid in journey["open_referral_ids"]))
+        open_referrals = [
+            referral or {"id": rid} for rid, referral in zip(journey["open_referral_ids"], found, strict=True)
+        ]
+        ids |= {r.get("receiver_org_id") or "" for r in open_referrals}
     names = await directory.names(ids)
     # Each follow-up after an exit is recorded from the day its horizon is reached (the API refuses it
     # sooner): the form offers the horizons reached and says when the others open.
@@ -175,6 +184,7 @@ async def person_page(
         session,
         person=person,
         journey=journey,
+        open_referrals=open_referrals,
         follow_ups_due=follow_ups_due,
         names=names,
         needs=needs,
@@ -183,6 +193,16 @@ async def person_page(
         situation_error=request.query_params.get("erreur_situation", ""),
         situation_done=request.query_params.get("fait", ""),
     )
+
+
+async def _referral(api: Api, referral_id: str) -> dict[str, Any] | None:
+    try:
+        referral: dict[str, Any] = await api.get(f"/v1/referrals/{referral_id}")
+    except ApiProblem as problem:
+        if problem.status not in (403, 404):
+            raise
+        return None  # another organisation's referral: the page lists it by its number
+    return referral
 
 
 @router.post("/{jobseeker_id}/evenement", summary="Enregistrer un événement de vie")
@@ -241,9 +261,10 @@ async def _situation(
     try:
         await (api.put(path, body) if method == "PUT" else api.post(path, body))
     except ApiProblem as problem:
-        if problem.status in (403, 404):
+        if problem.status == 404:
             raise
-        message = "; ".join(dict.fromkeys(problem.field_errors().values())) or problem.message
+        # 403: the API says who may (« Seule la structure référente … »), not that the page is missing.
+        message = "; ".join(dict.fromkeys(problem.field_errors().values())) or _(problem.message)
         return RedirectResponse(
             f"/personnes/{jobseeker_id}?erreur_situation={quote(message)}#{anchor}", status_code=303
         )

@@ -13,6 +13,7 @@ from relais_portal.i18n import N_, Translated
 from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem
 from relais_portal.session import Session
+from relais_portal.web import labels
 from relais_portal.web.deps import (
     PARIS,
     Api,
@@ -35,7 +36,13 @@ SENDER_ACTIONS = {
     "submitted": ["withdraw"],
     "acknowledged": ["withdraw"],
     "appointment_scheduled": ["withdraw"],
+    # Back to the sender: the same re-orientation as the home page's task (a link to the new-referral form).
+    "refused": ["reorient"],
+    "expired": ["reorient"],
 }
+# Once an appointment's outcome is in, the API refuses another one and a new date alike (the referral
+# awaits the receiver's decision): the page shows the outcome and offers neither form.
+AFTER_OUTCOME = ("appointment-outcome", "appointment")
 DONE = Translated(
     {
         "acknowledge": N_("Réception confirmée."),
@@ -49,12 +56,41 @@ DONE = Translated(
 )
 
 
-def actions_for(referral: dict[str, Any], session: Session) -> list[str]:
+def actions_for(
+    referral: dict[str, Any], session: Session, appointment_outcome: str | None = None
+) -> list[str]:
     if referral["receiver_org_id"] == session.org_id:
-        return RECEIVER_ACTIONS.get(referral["status"], [])
+        actions = RECEIVER_ACTIONS.get(referral["status"], [])
+        return [a for a in actions if a not in AFTER_OUTCOME] if appointment_outcome else actions
     if referral["sender_org_id"] == session.org_id:
         return SENDER_ACTIONS.get(referral["status"], [])
     return []
+
+
+async def appointment_outcome(api: Api, referral: dict[str, Any]) -> str | None:
+    """The outcome recorded for the referral's current appointment, if any.
+
+    The referral's answer does not carry it (only the person's journey does, as a line of its history):
+    it is the latest outcome line of this referral when no appointment was fixed after it."""
+    if referral.get("appointment_outcome"):
+        return str(referral["appointment_outcome"])
+    if referral["status"] != "appointment_scheduled":
+        return None  # a no-show's re-invitation takes the referral back to "acknowledged"
+    try:
+        journey = await api.get(f"/v1/jobseekers/{referral['jobseeker_id']}/journey")
+    except ApiProblem as problem:
+        if problem.status not in (403, 404):
+            raise
+        return None
+    outcome = None
+    for entry in journey["history"]:
+        if entry.get("referral_id") != referral["id"]:
+            continue
+        if entry["kind"] == "referral_appointment_scheduled":
+            outcome = None
+        elif entry["kind"] == "referral_appointment_outcome":
+            outcome = entry.get("detail")
+    return outcome
 
 
 async def _page(
@@ -81,6 +117,7 @@ async def _page(
         if problem.status not in (403, 404):
             raise
         notes = None  # only the two organisations of the referral exchange notes
+    outcome = await appointment_outcome(api, referral) if person is not None else None
     return render(
         request,
         "referral.html",
@@ -89,7 +126,8 @@ async def _page(
         referral=referral,
         person=person,
         names=names,
-        actions=actions_for(referral, session),
+        actions=actions_for(referral, session, outcome),
+        appointment_outcome=outcome,
         notes=notes,
         done=DONE.get(request.query_params.get("fait", "")),
         **extra,
@@ -138,11 +176,11 @@ async def _form(
     duplicates: dict[str, Any] | None = None,
 ) -> Response:
     page = await directory.search(kind=kind or None, q=q.strip() or None, limit=200)
-    # A public buyer and the pact's coordination accompany nobody: they are not offered as receivers.
+    # A public buyer, an employer and the pact's coordination accompany nobody: not offered as receivers.
     receivers = [
         org
         for org in page["items"]
-        if org["id"] != session.org_id and org.get("kind") not in ("buyer", "pact_coordination")
+        if org["id"] != session.org_id and org.get("kind") not in labels.NOT_RECEIVERS
     ]
     return render(
         request,
@@ -171,6 +209,8 @@ async def create_referral(
     receiver_org_id: Annotated[str, Form()] = "",
     motive: Annotated[str, Form()] = "",
     idempotency_key: Annotated[str, Form()] = "",
+    type: Annotated[str, Form()] = "",
+    q: Annotated[str, Form()] = "",
 ) -> Response:
     values = {"receiver_org_id": receiver_org_id, "motive": motive, "idempotency_key": idempotency_key}
     person = None
@@ -187,7 +227,7 @@ async def create_referral(
         )
     except ApiProblem as problem:
         return await _form(
-            request, session, directory, person, "", values, problem.field_errors(), 422, problem.message
+            request, session, directory, person, type, values, problem.field_errors(), 422, problem.message, q
         )
     return RedirectResponse(f"/orientations/{referral['id']}?fait=envoyee", status_code=303)
 

@@ -1,0 +1,482 @@
+"""The referral pages over a stub of the referral API: what each organisation is offered, and in what
+words (no stack needed; the browser test walks the same pages over the real API)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html import unescape
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from relais_dev.testing import free_port
+from relais_portal import i18n
+from relais_portal.app import create_app
+from relais_portal.referral_api import ApiProblem
+from relais_portal.session import COOKIE
+from relais_portal.settings import PortalSettings
+
+FRANCE_TRAVAIL = "11111111-1111-4111-8111-111111111111"
+MISSION_LOCALE = "22222222-2222-4222-8222-222222222222"
+COORDINATION = "33333333-3333-4333-8333-333333333333"
+PERSON = "92cb01a6-0000-4000-8000-000000000001"
+REFERRAL = "eba5d297-0000-4000-8000-000000000002"
+NAMES = {
+    FRANCE_TRAVAIL: "France Travail Nantes Est",
+    MISSION_LOCALE: "Mission locale Nantes Métropole",
+    COORDINATION: "Coordination du pacte",
+}
+
+
+def referral(status: str, **more: Any) -> dict[str, Any]:
+    return {
+        "id": REFERRAL,
+        "jobseeker_id": PERSON,
+        "sender_org_id": FRANCE_TRAVAIL,
+        "receiver_org_id": MISSION_LOCALE,
+        "status": status,
+        "status_label": status,
+        "submitted_at": "2026-12-01T09:00:00+00:00",
+        "acknowledgement_due": "2026-12-11",
+        "motive": "Projet en restauration",
+        "warnings": [],
+        "alternatives": [],
+        **more,
+    }
+
+
+def entry(
+    kind: str, org: str | None, at: str, detail: str | None = None, ref: str | None = None
+) -> dict[str, Any]:
+    return {"at": at, "kind": kind, "org_id": org, "referral_id": ref, "detail": detail}
+
+
+def journey(referent: str | None, history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "jobseeker_id": PERSON,
+        "referent_org_id": referent,
+        "follow_up_org_ids": [],
+        "open_referral_ids": [],
+        "in_pact": True,
+        "exit_outcome": None,
+        "exit_follow_ups": [],
+        "exit_follow_ups_due": [],
+        "open_tasks": [],
+        "history": history or [],
+    }
+
+
+def task(kind: str, **more: Any) -> dict[str, Any]:
+    return {
+        "id": "44444444-4444-4444-8444-444444444444",
+        "kind": kind,
+        "label": "",
+        "org_id": FRANCE_TRAVAIL,
+        "jobseeker_id": PERSON,
+        "referral_id": None,
+        "due": "2026-12-15",
+        "status": "open",
+        "note": None,
+        "working_days_left": 3,
+        "jobseeker_display_name": None,
+        **more,
+    }
+
+
+class ReferralStub:
+    """The referral API: an answer per path (GET), a refusal or nothing per posted path; calls recorded."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, Any] = {
+            f"/v1/jobseekers/{PERSON}": {
+                "id": PERSON,
+                "first_name": "Inès",
+                "last_name": "Moreau",
+                "postcode": "44000",
+                "in_pact": True,
+                "referent_org_id": FRANCE_TRAVAIL,
+            },
+            f"/v1/jobseekers/{PERSON}/journey": journey(FRANCE_TRAVAIL),
+            f"/v1/jobseekers/{PERSON}/needs": [],
+            "/v1/directory/vocabulary": {"thematiques": []},
+            f"/v1/referrals/{REFERRAL}/notes": {"items": []},
+            "/v1/organisations": {"items": []},
+        }
+        self.posted: dict[str, httpx.Response] = {}
+        self.calls: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append(request)
+        path = request.url.path
+        if request.method != "GET":
+            return self.posted.get(path, httpx.Response(200, json={}))
+        if path.endswith("/tasks") or (path.endswith("/referrals") and "organisations" in path):
+            return httpx.Response(200, json=self.answers.get(path, {"items": [], "total": 0}))
+        if path not in self.answers:
+            return httpx.Response(404, json={"title": "Introuvable"})
+        return httpx.Response(200, json=self.answers[path])
+
+
+class Names:
+    """The directory: the three organisations of these tests."""
+
+    async def names(self, ids: set[str]) -> dict[str, str]:
+        return {i: NAMES.get(i, "") for i in ids}
+
+    async def search(self, **params: Any) -> dict[str, Any]:
+        kinds = {FRANCE_TRAVAIL: "france_travail", MISSION_LOCALE: "mission_locale"}
+        return {
+            "items": [
+                {"id": i, "name": NAMES[i], "kind": kind, "capacity_status": "open"}
+                for i, kind in kinds.items()
+            ]
+        }
+
+
+@pytest.fixture
+def stub() -> ReferralStub:
+    return ReferralStub()
+
+
+@pytest.fixture
+def app_client(stub: ReferralStub) -> Iterator[TestClient]:
+    settings = PortalSettings(referral_url=f"http://127.0.0.1:{free_port()}", api_timeout_s=1)
+    app = create_app(settings)
+    with TestClient(app, follow_redirects=False) as client:
+        app.state.http = httpx.AsyncClient(transport=httpx.MockTransport(stub), base_url="http://referral")
+        app.state.directory = Names()
+        yield client
+
+
+def sign_in(client: TestClient, org_id: str, org_kind: str, role: str = "counsellor") -> str:
+    codec = client.app.state.sessions_codec  # type: ignore[attr-defined]
+    session = codec.new(
+        token="t", sub="s", org_id=org_id, org_name=NAMES[org_id], org_kind=org_kind, role=role
+    )
+    client.cookies.set(COOKIE, codec.dumps(session))
+    return str(session.csrf)
+
+
+def text(answer: httpx.Response) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", answer.text)))
+
+
+# ------------------------------------------------------------------ the coordination's page
+
+
+@pytest.mark.parametrize(
+    ("org_id", "kind", "role"),
+    [(FRANCE_TRAVAIL, "france_travail", "counsellor"), (FRANCE_TRAVAIL, "france_travail", "coordinator")],
+)
+def test_the_coordination_page_and_its_forms_are_refused_to_anyone_but_the_pact_coordination(
+    app_client: TestClient, stub: ReferralStub, org_id: str, kind: str, role: str
+) -> None:
+    csrf = sign_in(app_client, org_id, kind, role)
+    page = app_client.get("/coordination")
+    assert page.status_code == 403
+    assert "Accès réservé à la coordination du pacte" in text(page)
+    assert "/coordination/fusion" not in page.text  # no merge form
+    for path, form in (
+        ("/coordination/referent", {"jobseeker_id": PERSON, "org_id": MISSION_LOCALE}),
+        ("/coordination/fusion", {"kept_id": PERSON, "duplicate_id": REFERRAL}),
+    ):
+        assert app_client.post(path, data={**form, "csrf_token": csrf}).status_code == 403
+    assert [call.url.path for call in stub.calls] == []  # not even its own tasks were read
+
+
+def test_the_coordination_sees_which_organisations_followed_a_person_left_without_referent(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    stub.answers[f"/v1/organisations/{COORDINATION}/tasks"] = {
+        "items": [task("assign_referent", org_id=COORDINATION)],
+        "total": 1,
+    }
+    stub.answers[f"/v1/jobseekers/{PERSON}/journey"] = journey(
+        None,
+        [
+            entry("referral_accepted", FRANCE_TRAVAIL, "2026-10-01T09:00:00+00:00", ref=REFERRAL),
+            entry("referral_refused", MISSION_LOCALE, "2026-11-02T09:00:00+00:00", "no_capacity", REFERRAL),
+            entry("referent_released", FRANCE_TRAVAIL, "2026-12-01T09:00:00+00:00"),
+            entry("unaccompanied", COORDINATION, "2026-12-01T09:00:00+00:00"),
+        ],
+    )
+    sign_in(app_client, COORDINATION, "pact_coordination", "coordinator")
+    page = app_client.get("/coordination")
+    assert page.status_code == 200
+    words = text(page)
+    assert "Référent : France Travail Nantes Est — Fin de l'accompagnement, le 01/12/2026" in words
+    assert (
+        "Mission locale Nantes Métropole — Orientation refusée (Plus de place disponible), le 02/11/2026"
+        in words
+    )
+
+
+def test_the_coordination_is_told_what_a_designation_does_in_words_that_are_true(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    sign_in(app_client, COORDINATION, "pact_coordination", "coordinator")
+    words = text(app_client.get("/coordination?fait=referent"))
+    assert "Référent désigné" in words
+    assert "la structure le voit dans ses tâches" not in words
+
+
+def test_the_coordination_home_page_leads_to_its_own_page_not_to_a_person_it_may_not_open(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    stub.answers[f"/v1/organisations/{COORDINATION}/tasks"] = {
+        "items": [task("assign_referent", org_id=COORDINATION)],
+        "total": 1,
+    }
+    sign_in(app_client, COORDINATION, "pact_coordination", "coordinator")
+    home = app_client.get("/")
+    assert home.status_code == 200
+    assert f"/personnes/{PERSON}" not in home.text
+    assert 'href="/coordination#sans-referent"' in home.text
+
+
+# ------------------------------------------------------------------ home page and referral page
+
+
+def test_each_home_page_task_names_its_person(app_client: TestClient, stub: ReferralStub) -> None:
+    stub.answers[f"/v1/organisations/{FRANCE_TRAVAIL}/tasks"] = {
+        "items": [
+            task("reorient", referral_id=REFERRAL, jobseeker_display_name="Inès Moreau"),
+            task("reorient", referral_id=REFERRAL, jobseeker_display_name="Yanis Embauche"),
+        ],
+        "total": 2,
+    }
+    sign_in(app_client, FRANCE_TRAVAIL, "france_travail")
+    words = text(app_client.get("/"))
+    assert "Réorienter la personne — Inès Moreau —" in words
+    assert "Réorienter la personne — Yanis Embauche —" in words
+
+
+def test_a_designated_referent_marks_its_contact_task_done_from_the_home_page(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    stub.answers[f"/v1/organisations/{FRANCE_TRAVAIL}/tasks"] = {
+        "items": [task("first_contact", jobseeker_display_name="Inès Moreau"), task("reorient")],
+        "total": 2,
+    }
+    csrf = sign_in(app_client, FRANCE_TRAVAIL, "france_travail")
+    home = app_client.get("/")
+    assert "Prendre contact : la coordination vous a désigné référent — Inès Moreau" in text(home)
+    # Only the task nothing else ends is offered the button: a re-orientation ends with the referral.
+    assert home.text.count('action="/taches/') == 1
+    done = app_client.post(
+        "/taches/44444444-4444-4444-8444-444444444444/fait", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    [call] = [c for c in stub.calls if c.method == "POST"]
+    assert call.url.path == "/v1/tasks/44444444-4444-4444-8444-444444444444/complete"
+    refused = app_client.post("/taches/44444444-4444-4444-8444-444444444444/fait", data={})
+    assert refused.status_code == 403  # no CSRF token: nothing sent
+    assert len([c for c in stub.calls if c.method == "POST"]) == 1
+
+
+@pytest.mark.parametrize("status", ["refused", "expired"])
+def test_the_sender_of_a_referral_back_to_it_is_offered_to_reorient_the_person(
+    app_client: TestClient, stub: ReferralStub, status: str
+) -> None:
+    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral(status, refusal_reason="no_capacity")
+    sign_in(app_client, FRANCE_TRAVAIL, "france_travail")
+    page = app_client.get(f"/orientations/{REFERRAL}")
+    assert f'href="/orientations/nouvelle?personne={PERSON}"' in page.text
+    assert "Aucune action possible" not in text(page)
+    # The receiver that refused has nothing to do with it any more.
+    sign_in(app_client, MISSION_LOCALE, "mission_locale")
+    assert "Réorienter la personne" not in text(app_client.get(f"/orientations/{REFERRAL}"))
+
+
+@pytest.mark.parametrize("status", ["acknowledged", "appointment_scheduled", "accepted", "refused"])
+def test_the_acknowledgement_deadline_is_shown_only_while_it_runs(
+    app_client: TestClient, stub: ReferralStub, status: str
+) -> None:
+    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral(status)
+    sign_in(app_client, MISSION_LOCALE, "mission_locale")
+    assert "Réception à confirmer avant le" not in text(app_client.get(f"/orientations/{REFERRAL}"))
+    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral("submitted")
+    assert "Réception à confirmer avant le 11/12/2026" in text(app_client.get(f"/orientations/{REFERRAL}"))
+
+
+def test_a_recorded_appointment_outcome_is_shown_and_its_form_not_offered_again(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral(
+        "appointment_scheduled", appointment_at="2026-12-03T09:00:00+00:00"
+    )
+    scheduled = entry(
+        "referral_appointment_scheduled", MISSION_LOCALE, "2026-12-02T09:00:00+00:00", ref=REFERRAL
+    )
+    stub.answers[f"/v1/jobseekers/{PERSON}/journey"] = journey(FRANCE_TRAVAIL, [scheduled])
+    sign_in(app_client, MISSION_LOCALE, "mission_locale")
+    before = app_client.get(f"/orientations/{REFERRAL}").text
+    assert "Enregistrer le résultat" in before  # awaiting the outcome: the form is offered
+
+    seen = entry(
+        "referral_appointment_outcome", MISSION_LOCALE, "2026-12-03T11:00:00+00:00", "seen", REFERRAL
+    )
+    stub.answers[f"/v1/jobseekers/{PERSON}/journey"] = journey(FRANCE_TRAVAIL, [scheduled, seen])
+    after = app_client.get(f"/orientations/{REFERRAL}")
+    assert "Résultat du rendez-vous Honoré" in text(after)
+    assert "Enregistrer le résultat" not in after.text
+    assert "Enregistrer le rendez-vous" not in after.text  # the API refuses a new date after the outcome
+    assert "Accepter la prise en charge" in after.text
+
+
+def test_an_appointment_the_api_refuses_shows_the_apis_reason_next_to_the_field(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral("acknowledged")
+    stub.posted[f"/v1/referrals/{REFERRAL}/appointment"] = httpx.Response(
+        422,
+        json={
+            "title": "Données invalides",
+            "detail": "La requête contient des champs invalides.",
+            "errors": [
+                {
+                    "field": "appointment_at",
+                    "code": "value_error",
+                    "message": "Value error, rendez-vous dans les deux ans à venir / appointment within the "
+                    "next two years",
+                }
+            ],
+        },
+    )
+    csrf = sign_in(app_client, MISSION_LOCALE, "mission_locale")
+    answer = app_client.post(
+        f"/orientations/{REFERRAL}/appointment",
+        data={"date": "2020-01-10", "time": "10:00", "csrf_token": csrf},
+    )
+    assert answer.status_code == 422
+    assert "Rendez-vous dans les deux ans à venir." in text(answer)
+    assert "La valeur n'est pas valide." not in text(answer)
+
+
+def test_a_field_error_reads_the_apis_reason_in_the_users_language_and_pydantics_own_in_the_portals() -> None:
+    reason = {
+        "field": "birth_date",
+        "code": "value_error",
+        "message": "Value error, date de naissance entre "
+        "1900 et aujourd'hui / birth date between 1900 and today",
+    }
+    generic = {
+        "field": "postcode",
+        "code": "string_pattern_mismatch",
+        "message": "String should match pattern",
+    }
+    problem = ApiProblem(422, {"errors": [reason, generic]})
+    assert problem.field_errors() == {
+        "birth_date": "Date de naissance entre 1900 et aujourd'hui.",
+        "postcode": "Le format n'est pas valide.",
+    }
+    token = i18n.use("en")
+    try:
+        assert problem.field_errors()["birth_date"] == "Birth date between 1900 and today."
+    finally:
+        i18n._current.reset(token)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ the person's page
+
+
+def test_the_history_says_to_which_organisation_a_referral_went_not_that_it_sent_it(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    stub.answers[f"/v1/jobseekers/{PERSON}/journey"] = journey(
+        FRANCE_TRAVAIL,
+        [entry("referral_submitted", MISSION_LOCALE, "2026-12-01T09:00:00+00:00", ref=REFERRAL)],
+    )
+    sign_in(app_client, FRANCE_TRAVAIL, "france_travail")
+    words = text(app_client.get(f"/personnes/{PERSON}"))
+    assert "Orientation envoyée 01/12/2026 à 10:00 · vers Mission locale Nantes Métropole" in words
+
+
+def test_only_the_referent_is_offered_the_life_event_and_exit_forms(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    sign_in(app_client, MISSION_LOCALE, "mission_locale")  # receives a referral, is not the référent
+    page = app_client.get(f"/personnes/{PERSON}")
+    assert f'action="/personnes/{PERSON}/evenement"' not in page.text
+    assert f'action="/personnes/{PERSON}/sortie"' not in page.text
+    assert "Seule la structure référente, France Travail Nantes Est, enregistre" in text(page)
+    sign_in(app_client, FRANCE_TRAVAIL, "france_travail")
+    page = app_client.get(f"/personnes/{PERSON}")
+    assert f'action="/personnes/{PERSON}/evenement"' in page.text
+    assert f'action="/personnes/{PERSON}/sortie"' in page.text
+
+
+def test_a_life_event_the_api_refuses_to_a_non_referent_says_who_may_record_it(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    stub.posted[f"/v1/jobseekers/{PERSON}/exit"] = httpx.Response(
+        403, json={"title": "Accès refusé", "detail": "Seule la structure référente enregistre une sortie."}
+    )
+    csrf = sign_in(app_client, MISSION_LOCALE, "mission_locale")
+    answer = app_client.post(f"/personnes/{PERSON}/sortie", data={"outcome": "cdi", "csrf_token": csrf})
+    assert answer.status_code == 303
+    shown = text(app_client.get(answer.headers["location"]))
+    assert "Seule la structure référente enregistre une sortie." in shown
+    assert "Cette page n'existe pas" not in shown
+
+
+# ------------------------------------------------------------------ smaller things a counsellor reads
+
+
+def test_the_title_elides_de_before_a_vowel(app_client: TestClient, stub: ReferralStub) -> None:
+    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral("submitted")
+    sign_in(app_client, MISSION_LOCALE, "mission_locale")
+    words = text(app_client.get(f"/orientations/{REFERRAL}"))
+    assert "Orientation d'Inès Moreau" in words
+    assert "Orientation de Inès" not in words
+
+
+def test_the_open_referrals_of_a_person_name_their_receiver_and_state(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    stub.answers[f"/v1/jobseekers/{PERSON}/journey"] = {
+        **journey(FRANCE_TRAVAIL),
+        "open_referral_ids": [REFERRAL],
+    }
+    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral("acknowledged")
+    sign_in(app_client, FRANCE_TRAVAIL, "france_travail")
+    words = text(app_client.get(f"/personnes/{PERSON}"))
+    assert "Vers Mission locale Nantes Métropole — Réception confirmée, envoyée le 01/12/2026" in words
+    assert "Orientation n°" not in words
+
+
+def test_the_referral_form_offers_no_filter_on_kinds_that_receive_nobody_and_keeps_it_after_a_refusal(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    csrf = sign_in(app_client, FRANCE_TRAVAIL, "france_travail")
+    form = app_client.get(f"/orientations/nouvelle?personne={PERSON}&type=mission_locale")
+    assert 'value="buyer"' not in form.text
+    assert 'value="pact_coordination"' not in form.text
+    stub.posted["/v1/referrals"] = httpx.Response(
+        422,
+        json={
+            "title": "Données invalides",
+            "errors": [{"field": "motive", "code": "missing", "message": "x"}],
+        },
+    )
+    refused = app_client.post(
+        "/orientations",
+        data={
+            "jobseeker_id": PERSON,
+            "receiver_org_id": MISSION_LOCALE,
+            "type": "mission_locale",
+            "csrf_token": csrf,
+        },
+    )
+    assert refused.status_code == 422
+    assert '<option value="mission_locale" selected>' in refused.text
+
+
+def test_the_information_on_personal_data_is_not_ticked_for_the_counsellor(app_client: TestClient) -> None:
+    sign_in(app_client, FRANCE_TRAVAIL, "france_travail")
+    form = app_client.get("/personnes/nouvelle").text
+    box = re.search(r'<input type="checkbox" id="information_given"[^>]*>', form)
+    assert box is not None and "checked" not in box.group(0)
