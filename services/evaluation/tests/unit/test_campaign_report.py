@@ -106,7 +106,7 @@ def test_the_agreed_scores_read_as_french_decimals_not_the_apis_fractions() -> N
 def test_the_report_writes_french_numbers_and_dates_in_words() -> None:
     html = report()
     assert "4,17" in html and "5.00" not in html and "4.17" not in html
-    assert "11,8\u00a0%" in html and "11.8 %" not in html
+    assert "11,8\u202f%" in html and "11.8 %" not in html
     assert "échéance le 28 février 2027" in html and "2027-02-28" not in html
     assert "Action évaluée</dt><dd>Ateliers de mobilité douce" in html
 

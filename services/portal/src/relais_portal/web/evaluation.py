@@ -1377,6 +1377,7 @@ async def _campaign_page(
         [(PERSPECTIVES[p], [cells[i] for _, cells in table[:-1]]) for i, p in enumerate(PERSPECTIVES)],
         y_min=campaign["scale_min"],
         y_max=campaign["scale_max"],
+        narrow=True,  # drawn taller on a phone too: see the chart macro
     )
     # The proposed means as the table shows them (« 4,17 »): the form reads a comma as people write it.
     consensus_values = values or {

@@ -14,23 +14,11 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 PARIS = ZoneInfo("Europe/Paris")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 PERSPECTIVE_LABELS = {"author": "Auteurs", "peer": "Pairs", "external_expert": "Experts externes"}
 PERSPECTIVE_TITLES = {
     "author": "auteur ou autrice de l'action",
@@ -38,36 +26,32 @@ PERSPECTIVE_TITLES = {
     "external_expert": "experte ou expert externe",
 }
 MILESTONE_LABELS = {"mid_term": "Test d'utilisation (mi-parcours)", "final": "Évaluation finale"}
-NARROW_NBSP = "\u202f"
 
 
 def french_number(value: Any, digits: int = 2) -> str:
-    """« 4,17 », « 4,5 », « 12 » — at most ``digits`` decimals, no trailing zero, a comma; « — » for none.
-    A value may come as the API writes an exact fraction (« 9/2 »)."""
+    """« 4,17 », « 4,5 », « 12 » — at most ``digits`` decimals, a comma; « — » for none. A value may come
+    as the API writes an exact fraction (« 9/2 »)."""
     if value is None or value == "":
         return "—"
     number = float(Fraction(str(value))) if isinstance(value, str) else float(value)
-    text = f"{number:,.{digits}f}".replace(",", NARROW_NBSP).replace(".", ",")
-    if "," in text:
-        text = text.rstrip("0").rstrip(",")
-    return text
+    return format_decimal(number, "#,##0." + "#" * digits, locale="fr_FR")
 
 
 def french_percent(share: Any, digits: int = 1) -> str:
     """A share (0.118) as « 11,8 % »."""
-    return f"{french_number(float(share) * 100, digits)}\u00a0%"
+    return format_percent(float(share), "#,##0." + "#" * digits + "\u202f%", locale="fr_FR")
 
 
 def french_date(value: Any) -> str:
-    """« 28 février 2027 »; a timestamp is read in Paris time (« 1er » for the first of the month)."""
+    """« 28 février 2027 », « 1er avril 2027 »; a timestamp is read in Paris time."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
     if isinstance(value, datetime):
         value = value.astimezone(PARIS).date() if value.tzinfo else value.date()
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+    text = format_date(value, "d MMMM y", locale="fr_FR")
+    return "1er" + text[1:] if value.day == 1 else text  # French writes the first of the month so
 
 
 def organisation_names(pairs: list[str] | None, campaign: Any) -> dict[str, str]:
