@@ -362,6 +362,9 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
     page.locator("#definitions-sorties").get_by_role("button", name="Comparer").click()
     expect(page.locator("#tableau-sorties thead")).to_contain_text(plie.rsplit(" (", 1)[0])
     assert cells(page, "tableau-sorties", "Ensemble")[0] == "5"
+    # The PLIE's exits are secret or 0 here: no chart, and the page says it is the secret, not « no data ».
+    expect(page.locator("#sorties")).to_contain_text("couverts par le secret statistique")
+    page.wait_for_timeout(1000)  # the charts' animation
     check_page(page, "01c-sorties-definition-du-plie", FOLDER)
 
     # A territory: people of unknown territory are left out, said above the figures; the pact's first.

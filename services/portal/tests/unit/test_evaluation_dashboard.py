@@ -434,6 +434,14 @@ def test_a_funnel_of_zeros_says_there_is_no_data_instead_of_an_empty_chart(stub:
         funnel = section(html, "entonnoir")
         assert "<bar-chart" not in funnel
         assert "aucune donnée sur cette période et ce territoire" in funnel
+    # Zeros beside secret cells: the secret is the reason, not an absence of data.
+    measures = {"submitted": "count", "acknowledged": "count"}
+    stub.answers = {
+        "referral_funnel": indicator(measures, [({}, {"submitted": shown(0), "acknowledged": S})])
+    }
+    for client in dashboard_client(stub):
+        funnel = section(page(client)[0], "entonnoir")
+        assert "couverts par le secret statistique" in funnel and "aucune donnée" not in funnel
 
 
 def test_the_rule_counting_people_without_support_is_said_with_the_pacts_delay(client: TestClient) -> None:

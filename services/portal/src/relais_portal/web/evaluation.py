@@ -285,14 +285,17 @@ def _chart(
     kind: str, labels: list[str], series: list[tuple[str, list[Cell]]], **options: Any
 ) -> dict[str, Any]:
     """What a DSFR Chart web component takes: JSON lists of labels and of values per series."""
+    values = [c.chart for _, cells in series for c in cells]
+    hidden = any(c.suppressed for _, cells in series for c in cells)
     return {
         "kind": kind,
         "x": json.dumps([labels] if kind != "line" else [labels] * len(series), ensure_ascii=False),
         "y": json.dumps([[c.chart for c in cells] for _, cells in series]),
         "name": json.dumps([name for name, _ in series], ensure_ascii=False),
-        "empty": all(c.chart is None for _, cells in series for c in cells),
-        # Bars of zero height draw an empty frame that reads as a broken chart: the page says why instead.
-        "zero": all(not c.chart for _, cells in series for c in cells),
+        # Nothing to draw: the page says why instead of an empty frame that reads as a broken chart —
+        # figures hidden or missing (« empty »), or every figure a zero (« zero »).
+        "empty": not any(values) and (hidden or all(v is None for v in values)),
+        "zero": not any(values) and not hidden and any(v == 0 for v in values),
         **options,
     }
 
