@@ -10,13 +10,8 @@ from html import unescape
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
-
-from relais_dev.testing import free_port
-from relais_portal.app import create_app
-from relais_portal.evaluation_api import EvaluationApi, evaluation_api_of
-from relais_portal.session import COOKIE
-from relais_portal.settings import PortalSettings
 
 CAMPAIGN = "6f1c2f5e-1b7e-4d57-9a55-5b1f3c7a2d10"
 PLIE = "0b9e2c4a-3d1f-4e8a-9c7b-5a6d2e1f0c3b"
@@ -84,21 +79,17 @@ def referral(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json={"id": org_id, "name": names.get(org_id, "")})
 
 
-def signed_in(role: str, fake: Api) -> Iterator[tuple[TestClient, str]]:
-    down = f"http://127.0.0.1:{free_port()}"
-    app = create_app(PortalSettings(referral_url=down, evaluation_url=down, api_timeout_s=1))
-    faked = httpx.AsyncClient(transport=httpx.MockTransport(fake), base_url="http://evaluation")
-    app.dependency_overrides[evaluation_api_of] = lambda: EvaluationApi(faked, "t")
-    with TestClient(app, follow_redirects=False) as client:
-        directory = client.app.state.directory  # type: ignore[attr-defined]
-        directory._client = httpx.AsyncClient(transport=httpx.MockTransport(referral), base_url="http://r")
-        codec = client.app.state.sessions_codec  # type: ignore[attr-defined]
-        session = codec.new(token="t", sub="s", org_id=PLIE, org_name="PLIE", org_kind="plie", role=role)
-        client.cookies.set(COOKIE, codec.dumps(session))
-        yield client, session.csrf
+@pytest.fixture
+def signed_in(signed_in_portal: Any) -> Any:
+    """The portal for ``role`` on the faked evaluation API ``fake``."""
+
+    def portal(role: str, fake: Api) -> Iterator[tuple[TestClient, str]]:
+        return signed_in_portal(role, fake, referral, PLIE)
+
+    return portal
 
 
-def test_agreed_scores_read_as_french_decimals_not_the_apis_fractions() -> None:
+def test_agreed_scores_read_as_french_decimals_not_the_apis_fractions(signed_in: Any) -> None:
     consensus = {"agreed_scores": {"innovation": "9/2", "usefulness": "43/10"}, "conclusions": "Utile."}
     fake = Api(campaign(status="closed", validated=True, consensus=consensus))
     for client, _csrf in signed_in("coordinator", fake):
@@ -110,7 +101,9 @@ def test_agreed_scores_read_as_french_decimals_not_the_apis_fractions() -> None:
         assert "9/2" not in html and "43/10" not in html
 
 
-def test_the_consensus_form_proposes_the_means_as_the_table_shows_them_and_reads_a_comma() -> None:
+def test_the_consensus_form_proposes_the_means_as_the_table_shows_them_and_reads_a_comma(
+    signed_in: Any,
+) -> None:
     fake = Api(campaign(mid_term_due=None))
     for client, csrf in signed_in("coordinator", fake):
         html = unescape(client.get(f"/evaluation/campagnes/{CAMPAIGN}").text)
@@ -130,7 +123,7 @@ def test_the_consensus_form_proposes_the_means_as_the_table_shows_them_and_reads
         assert json.loads(close.content)["agreed_scores"] == {"innovation": "4.17", "usefulness": "4.50"}
 
 
-def test_the_report_is_asked_with_the_names_of_the_campaigns_organisations() -> None:
+def test_the_report_is_asked_with_the_names_of_the_campaigns_organisations(signed_in: Any) -> None:
     fake = Api(campaign())
     for client, _csrf in signed_in("coordinator", fake):
         assert client.get(f"/evaluation/campagnes/{CAMPAIGN}/rapport.html").status_code == 200
@@ -140,7 +133,7 @@ def test_the_report_is_asked_with_the_names_of_the_campaigns_organisations() -> 
         )
 
 
-def test_an_evaluators_first_button_opens_the_grid_of_the_next_milestone_due() -> None:
+def test_an_evaluators_first_button_opens_the_grid_of_the_next_milestone_due(signed_in: Any) -> None:
     for client, _csrf in signed_in("evaluator", Api(campaign())):
         html = unescape(client.get(f"/evaluation/campagnes/{CAMPAIGN}").text)
         button = html[html.index('id="ma-grille"') : html.index("</a>", html.index('id="ma-grille"'))]
@@ -159,7 +152,7 @@ def test_an_evaluators_first_button_opens_the_grid_of_the_next_milestone_due() -
         assert "/grille/finale" in button and "Remplir ma grille de l'évaluation finale" in button
 
 
-def test_the_scores_chart_has_a_taller_copy_for_narrow_screens() -> None:
+def test_the_scores_chart_has_a_taller_copy_for_narrow_screens(signed_in: Any) -> None:
     for client, _csrf in signed_in("coordinator", Api(campaign())):
         html = client.get(f"/evaluation/campagnes/{CAMPAIGN}").text
         assert "relais-chart--narrow" in html and 'aspect-ratio="0.9"' in html
