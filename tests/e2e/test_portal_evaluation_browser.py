@@ -222,8 +222,19 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
     # time, in 1 + 10 + 1 + 1 days; the other pairs sent one referral each: secret.
     ft_ml = f"{pact.names[ORGS['FT']]} → {pact.names[ORGS['ML']]}"
     assert cells(page, "tableau-delais", ft_ml) == ["4", "4", "75 %", "3,25"]
+    # A pair whose every figure is secret is named below the table, folded, without any figure.
     ft_plie = f"{pact.names[ORGS['FT']]} → {pact.names[ORGS['PLIE']]}"
-    assert cells(page, "tableau-delais", ft_plie)[0] == "secret statistique"
+    expect(page.locator("#tableau-delais")).not_to_contain_text(ft_plie)
+    expect(page.locator("#delais-secret summary")).to_contain_text(
+        "dont tous les chiffres relèvent du secret"
+    )
+    expect(page.locator("#delais-secret li").filter(has_text=ft_plie)).to_have_count(1)
+    pair_rows = page.locator("#tableau-delais tbody th").all_inner_texts()[:-1]  # by sender, then receiver
+    assert pair_rows == sorted(pair_rows)
+    # Every step of the funnel the API gives, and the rule counting people without support.
+    for step in ("Rendez-vous fixés", "Personnes reçues", "Accompagnements clos"):
+        expect(page.locator("#tableau-entonnoir")).to_contain_text(step)
+    expect(page.locator("#regle-sans-accompagnement")).to_contain_text("jours ouvrés")
 
     # Unaccompanied: D since 14 Jan (never ended), C 20 Feb – 5 Mar, G 1 – 15 Mar. At each month's
     # end: 1, 2, 1 — the 1s secret; 3 people over the quarter, 13.5 days on average for the ended spells.
@@ -299,6 +310,8 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
         "3",
     )
     assert (row["Retours à l'envoyeur"], row["Refus"], row["Expirations"]) == ("2", "s", "s")
+    # For a French spreadsheet: decimal commas, rounded, a rate in % (its column says so).
+    assert (row["Part accusée dans le délai (%)"], row["Délai moyen d'accusé (jours)"]) == ("71,4", "2,5")
 
     # The same figures for a spreadsheet: numbers typed as numbers, « s » still text.
     from openpyxl import load_workbook
@@ -341,6 +354,35 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
     reasons = {line[0]: line[1:] for line in list(csv.reader(io.StringIO(text), delimiter=";"))[2:]}
     assert set(reasons) == {"Plus de place disponible", "Expirée sans réponse", "Total"}
     assert reasons["Total"][0] == "2"
+
+    # The coordinator compares the PLIE's definition of exits with DARES's.
+    choices = page.locator("#definition-0 option").all_inner_texts()
+    plie = next(c for c in choices if c.startswith("PLIE") or "PLIE" in c)
+    page.locator("#definition-0").select_option(label=plie)
+    page.locator("#definitions-sorties").get_by_role("button", name="Comparer").click()
+    expect(page.locator("#tableau-sorties thead")).to_contain_text(plie.rsplit(" (", 1)[0])
+    assert cells(page, "tableau-sorties", "Ensemble")[0] == "5"
+    # The PLIE's exits are secret or 0 here: no chart, and the page says it is the secret, not « no data ».
+    expect(page.locator("#sorties")).to_contain_text("couverts par le secret statistique")
+    page.wait_for_timeout(1000)  # the charts' animation
+    check_page(page, "01c-sorties-definition-du-plie", FOLDER)
+
+    # A territory: people of unknown territory are left out, said above the figures; the pact's first.
+    expect(page.locator("#territoire optgroup").first).to_have_attribute("label", "Territoires du pacte")
+    page.get_by_label("Territoire (département)").select_option("44")
+    page.get_by_role("button", name="Afficher").click()
+    expect(page.locator("#territoire-inconnu")).to_contain_text("dont le territoire n'est pas renseigné")
+
+    # A phone's width: the download links keep their icon with their words.
+    page.set_viewport_size({"width": 390, "height": 844})
+    link = page.locator("#entonnoir .relais-downloads a").first
+    box = link.bounding_box()
+    assert box is not None and box["height"] < 60, box
+    page.wait_for_timeout(1000)
+    check_page(page, "01d-territoire-44-telephone", FOLDER)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_label("Territoire (département)").select_option("")
+    page.get_by_role("button", name="Afficher").click()
 
     # Another axis: the same totals, cut by age band.
     page.get_by_label("Axe d'égalité (délais d'orientation, sorties)").select_option("age_band")
@@ -453,7 +495,10 @@ def test_a_campaign_from_its_grid_to_the_results_of_each_perspective(pact: Pact,
     expect(expert.locator("#tableau-resultats")).to_have_count(0)
     expect(expert.get_by_role("link", name="Rapport en PDF")).to_have_count(0)
     check_page(expert, "05b-campagne-avant-ma-grille", FOLDER)
-    expert.get_by_role("link", name="Remplir ma grille").click()
+    # The usage test is due first: the main button opens its grid; the final grid is the other button.
+    expect(expert.locator("#ma-grille")).to_have_text("Remplir ma grille du test d'utilisation")
+    expect(expert.locator("#ma-grille")).to_have_attribute("href", re.compile(r"/grille/mi-parcours$"))
+    expert.get_by_role("link", name="Ma grille de l'évaluation finale").click()
     expect(expert.locator("main")).to_contain_text("Vous évaluez à titre de : experte ou expert externe")
     scores = {
         "innovation": 4,
@@ -510,12 +555,31 @@ def test_a_campaign_from_its_grid_to_the_results_of_each_perspective(pact: Pact,
     expect(coordinator.locator("#consensus ~ p").first).to_contain_text(
         "s'ouvre quand la validation est acquise"
     )
-    expect(coordinator.locator("#resultats ~ .relais-chart")).to_contain_text("Experts externes")
+    expect(coordinator.locator("#resultats ~ .relais-chart--wide")).to_contain_text("Experts externes")
     coordinator.wait_for_timeout(1000)  # the chart's animation
     check_page(coordinator, "07-campagne-resultats", FOLDER)
     with coordinator.expect_download() as pdf:
         coordinator.get_by_role("link", name="Rapport en PDF").click()
     assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
+    # The printable report names the organisations and writes French numbers and dates.
+    report = new_context().new_page()
+    sign_in(report, pact, COORDINATION, "coordinator")
+    report.goto(f"{campaign_url}/rapport.html")
+    expect(report.locator("body")).to_contain_text("Conduite par")
+    expect(report.locator("body")).to_contain_text(pact.names[expert_org])
+    expect(report.locator("body")).to_contain_text("Action évaluée")
+    expect(report.locator("body")).to_contain_text("3,78")
+    assert re.search(r"\d{4}-\d{2}-\d{2}", report.locator("body").inner_text()) is None
+    report.screenshot(path=str(repo_root() / "test-artefacts" / FOLDER / "07a-rapport.png"), full_page=True)
+    # The results' chart on a phone stays on the scale (1 to 5): its taller copy is the one shown.
+    coordinator.set_viewport_size({"width": 390, "height": 844})
+    expect(coordinator.locator("#resultats ~ .relais-chart--narrow")).to_be_visible()
+    expect(coordinator.locator("#resultats ~ .relais-chart--wide")).to_be_hidden()
+    coordinator.wait_for_timeout(1000)
+    coordinator.screenshot(
+        path=str(repo_root() / "test-artefacts" / FOLDER / "07c-campagne-telephone.png"), full_page=True
+    )
+    coordinator.set_viewport_size({"width": 1280, "height": 900})
 
     # The coordinator gives more time: a mid-term test after the final deadline is refused next to its
     # field; then both move, and the evaluators' table follows the new dates.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, datetime, timedelta
+from html import unescape
 from typing import Any
 
 import pytest
@@ -248,6 +249,30 @@ async def test_the_campaign_report_prints_as_html_and_pdf(people: People) -> Non
     pdf = await people.call("GET", f"/v1/campaigns/{cid}/report.pdf", "coord", "coordinator")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-type"] == "application/pdf"
+
+
+async def test_the_report_gives_the_usage_test_to_those_who_may_read_it_and_names_the_organisations(
+    people: People,
+) -> None:
+    cid = (await open_campaign(people)).json()["id"]
+    for sub, perspective in (("auteur", "author"), ("expert-1", "external_expert")):
+        await people.invite(cid, sub, perspective)
+    await people.call(
+        "PUT", f"/v1/campaigns/{cid}/assessments/mid_term", "auteur", "evaluator",
+        json={"scores": {"innovation": 3}, "strong_points": "Premiers retours encourageants"},
+    )  # fmt: skip
+    names = [f"{PLIE}=PLIE de la métropole", f"{org_of('auteur')}=Association Alpha", f"{uuid.uuid4()}=Autre"]
+    found = await people.call(
+        "GET", f"/v1/campaigns/{cid}/report.html", "coord", "coordinator", params={"organisation": names}
+    )
+    assert found.status_code == 200
+    html = unescape(found.text)
+    assert "Premiers retours encourageants" in html  # the usage test's results, as submitted
+    assert "PLIE de la métropole" in html and "Association Alpha" in html and "Autre" not in html
+    # An expert who has not submitted the usage test does not read the others' grids of it in the report.
+    theirs = await people.call("GET", f"/v1/campaigns/{cid}/report.html", "expert-1", "evaluator")
+    if theirs.status_code == 200:
+        assert "Premiers retours encourageants" not in unescape(theirs.text)
 
 
 async def test_an_evaluator_reads_back_their_own_assessment_and_nobody_elses(people: People) -> None:

@@ -13,11 +13,6 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from relais_dev.testing import free_port
-from relais_portal.app import create_app
-from relais_portal.evaluation_api import EvaluationApi, evaluation_api_of
-from relais_portal.session import COOKIE
-from relais_portal.settings import PortalSettings
 from relais_portal.web.evaluation_campaign_deadlines import deadlines_body
 
 CAMPAIGN = "6f1c2f5e-1b7e-4d57-9a55-5b1f3c7a2d10"
@@ -102,22 +97,16 @@ def referral(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json={"id": PLIE, "name": "PLIE de la métropole"})
 
 
-def signed_in(
-    role: str, found: dict[str, Any], sent: list[tuple[str, Any]], language: str = "fr"
-) -> Iterator[tuple[TestClient, str]]:
-    down = f"http://127.0.0.1:{free_port()}"
-    settings = PortalSettings(referral_url=down, evaluation_url=down, api_timeout_s=1)
-    app = create_app(settings)
-    faked = httpx.AsyncClient(transport=httpx.MockTransport(api(found, sent)), base_url="http://evaluation")
-    app.dependency_overrides[evaluation_api_of] = lambda: EvaluationApi(faked, "t")
-    with TestClient(app, follow_redirects=False) as client:
-        directory = client.app.state.directory  # type: ignore[attr-defined]
-        directory._client = httpx.AsyncClient(transport=httpx.MockTransport(referral), base_url="http://r")
-        codec = client.app.state.sessions_codec  # type: ignore[attr-defined]
-        session = codec.new(token="t", sub="s", org_id=PLIE, org_name="PLIE", org_kind="plie", role=role)
-        client.cookies.set(COOKIE, codec.dumps(session))
-        client.cookies.set("relais_lang", language)
-        yield client, session.csrf
+@pytest.fixture
+def signed_in(signed_in_portal: Any) -> Any:
+    """The portal for ``role`` on the faked API holding ``found`` (what it is sent: ``sent``)."""
+
+    def portal(
+        role: str, found: dict[str, Any], sent: list[tuple[str, Any]], language: str = "fr"
+    ) -> Iterator[tuple[TestClient, str]]:
+        return signed_in_portal(role, api(found, sent), referral, PLIE, language)
+
+    return portal
 
 
 def move(client: TestClient, csrf: str, mid_term: str, final: str) -> Any:
@@ -134,7 +123,7 @@ def sent() -> list[tuple[str, Any]]:
 
 
 def test_an_evaluator_whose_deadline_passed_is_told_why_and_offered_no_form(
-    sent: list[tuple[str, Any]],
+    sent: list[tuple[str, Any]], signed_in: Any
 ) -> None:
     for client, _csrf in signed_in("evaluator", campaign(final_reached=True), sent):
         page = client.get(f"/evaluation/campagnes/{CAMPAIGN}/grille/finale")
@@ -151,7 +140,7 @@ def test_an_evaluator_whose_deadline_passed_is_told_why_and_offered_no_form(
 
 
 def test_a_grid_refused_for_a_deadline_passed_meanwhile_says_why_not_a_bare_error(
-    sent: list[tuple[str, Any]],
+    sent: list[tuple[str, Any]], signed_in: Any
 ) -> None:
     for client, csrf in signed_in("evaluator", campaign(), sent):  # open when the page was shown
         posted = client.post(
@@ -168,7 +157,7 @@ def test_a_grid_refused_for_a_deadline_passed_meanwhile_says_why_not_a_bare_erro
 
 
 def test_the_coordinator_moves_the_deadlines_and_a_refusal_is_said_next_to_its_field(
-    sent: list[tuple[str, Any]],
+    sent: list[tuple[str, Any]], signed_in: Any
 ) -> None:
     for client, csrf in signed_in("coordinator", campaign(), sent):
         page = unescape(client.get(f"/evaluation/campagnes/{CAMPAIGN}").text)
@@ -199,7 +188,7 @@ def test_the_deadlines_form_asks_for_each_date_the_campaign_has() -> None:
 
 
 def test_a_campaign_closed_before_its_deadlines_moved_says_so_where_the_form_was(
-    sent: list[tuple[str, Any]],
+    sent: list[tuple[str, Any]], signed_in: Any
 ) -> None:
     # Closed between the page and the move: the page has no deadlines form any more, the alert says why.
     for client, csrf in signed_in("coordinator", campaign(status="closed", closed_at="2027-02-01"), sent):
@@ -209,7 +198,7 @@ def test_a_campaign_closed_before_its_deadlines_moved_says_so_where_the_form_was
 
 
 def test_the_apis_refusal_of_a_move_reads_in_english_for_an_english_reader(
-    sent: list[tuple[str, Any]],
+    sent: list[tuple[str, Any]], signed_in: Any
 ) -> None:
     for client, csrf in signed_in("coordinator", campaign(), sent, language="en"):
         posted = move(client, csrf, "2027-08-01", "2027-07-31")

@@ -17,8 +17,10 @@ from fastapi.testclient import TestClient
 from relais_dev.testing import free_port
 from relais_portal.app import create_app
 from relais_portal.evaluation_api import EvaluationApi, evaluation_api_of
+from relais_portal.referral_api import ReferralApi
 from relais_portal.session import COOKIE
 from relais_portal.settings import PortalSettings
+from relais_portal.web.deps import api_of
 
 PROVIDER = "3c2b1a0f-9e8d-4c7b-a6f5-e4d3c2b1a0f9"
 UNLISTED = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
@@ -123,6 +125,27 @@ def returns() -> Any:
     )
 
 
+def definition(key: str, label: str, categories: dict[str, str]) -> dict[str, Any]:
+    code, _at, version = key.partition("@")
+    return {"key": key, "code": code, "version": int(version), "label": label,
+            "categories": list(categories), "category_labels": categories}  # fmt: skip
+
+
+DEFINITIONS = [
+    definition("dares-iae@1", "DARES (IAE)", {"durable": "Emploi durable", "other": "Autre"}),
+    definition("pacte-elargie@1", "Pacte, élargie", {"positive": "Positive", "other": "Autre"}),
+    definition("plie@1", "PLIE", {"positive": "Sortie positive PLIE", "other": "Autre"}),
+]
+# The catalogue's measures as the export's columns name them (their labels) and their kinds.
+CATALOGUE = [
+    {"key": "referral_funnel", "measures": [
+        {"key": "submitted", "label": "Orientations envoyées", "kind": "count"},
+        {"key": "acknowledged_on_time_rate", "label": "Part accusée dans le délai", "kind": "rate"},
+        {"key": "days_to_acknowledge_mean", "label": "Délai moyen d'accusé (jours)", "kind": "mean"},
+    ]},
+]  # fmt: skip
+
+
 class EvaluationStub:
     """The evaluation API: the three indicators above, a bare total for every other, refusals on demand."""
 
@@ -130,16 +153,22 @@ class EvaluationStub:
         self.refused = refused
         self.delays = delays or {}  # the service's own delay settings, as its answer states them
         self.answers: dict[str, Any] = {}  # an indicator's answer, instead of the usual one
+        self.exports: dict[str, str] = {}  # an indicator's CSV export, instead of the returns'
         self.calls: list[httpx.Request] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.calls.append(request)
         path, params = request.url.path, request.url.params
         if path == "/v1/exit-definitions":
-            return httpx.Response(200, json=[])
+            return httpx.Response(200, json=DEFINITIONS)
+        if path == "/v1/indicators":
+            return httpx.Response(200, json=CATALOGUE)
         name = path.removeprefix("/v1/indicators/").removesuffix("/export")
         if name in self.refused:
             return httpx.Response(403, json={"title": "Accès refusé", "detail": "Réservé à la coordination."})
+        if path.endswith("/export") and name in self.exports:
+            body = ("\ufeff" + self.exports[name]).encode()
+            return httpx.Response(200, content=body, headers={"content-type": "text/csv"})
         if path.endswith("/export"):
             csv = "\ufeffRetours — du 2025-01-01 au 2025-03-31 (seuil 3)\nMotif de retour;Retours\n"
             csv += "no_capacity;4\nexpired;5\nnew_code;7\nTotal;10\n"
@@ -151,16 +180,23 @@ class EvaluationStub:
         }
         if name in self.answers:
             return httpx.Response(200, json=self.answers[name])
+        if name == "exits":  # the definitions asked for, or the API's two defaults
+            asked = params.get_list("definitions") or ["dares-iae@1", "pacte-elargie@1"]
+            return httpx.Response(200, json={**indicator({}, [({"sex": None}, {})]), "definitions": asked})
         if name in tables:
             return httpx.Response(200, json=tables[name]())
         return httpx.Response(200, json=indicator({}, [({}, {})]))
 
 
 class Names:
-    """The directory: the provider is listed, the other organisation is not."""
+    """The directory: the provider is listed, the other organisation is not; the pact's organisations are
+    in Loire-Atlantique and Vendée."""
 
     async def names(self, ids: set[str]) -> dict[str, str]:
         return {i: "Organisme de formation Alpha" if i == PROVIDER else "" for i in ids}
+
+    async def search(self, **params: Any) -> dict[str, Any]:
+        return {"items": [{"id": PROVIDER, "departement": "44"}, {"id": "v", "departement": "85"}]}
 
 
 def dashboard_client(stub: EvaluationStub) -> Iterator[TestClient]:
@@ -175,6 +211,14 @@ def dashboard_client(stub: EvaluationStub) -> Iterator[TestClient]:
             yield EvaluationApi(client, "t")
 
     app.dependency_overrides[evaluation_api_of] = evaluation
+    # The referral API: the pact's deadlines, whose default version counts 5 working days without support.
+    policies = [{"org_kind": "*", "version": 1, "unaccompanied_days": 3},
+                {"org_kind": "*", "version": 2, "unaccompanied_days": 5},
+                {"org_kind": "plie", "version": 1, "unaccompanied_days": 9}]  # fmt: skip
+    referral = httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, json=policies)), base_url="http://r"
+    )
+    app.dependency_overrides[api_of] = lambda: ReferralApi(referral, "t")
     with TestClient(app, follow_redirects=False) as client:
         app.state.directory = Names()
         codec = app.state.sessions_codec
@@ -359,3 +403,161 @@ def test_the_returns_export_says_each_reason_in_words(client: TestClient, stub: 
     assert call.url.params["group_by"] == "return_reason"
     for name in ("orientation_delays", "training"):
         assert client.get(f"/evaluation/export/{name}.xlsx?par=sex").status_code == 200
+
+
+PAIR_MEASURES = {
+    "submitted": "count",
+    "acknowledgement_known": "count",
+    "acknowledged_on_time_rate": "rate",
+    "days_to_acknowledge_mean": "mean",
+}
+ALPHA_PROVIDER, BETA, ZETA = PROVIDER, UNLISTED, ALSO_UNLISTED
+
+
+def test_the_funnel_shows_every_step_the_api_gives(client: TestClient) -> None:
+    _html, tables = page(client)
+    steps = list(tables["tableau-entonnoir"])[1:]
+    for step in ("Rendez-vous fixés", "Personnes reçues", "Accompagnements clos"):
+        assert step in steps
+    assert "Signalées à la coordination du pacte" in steps
+    assert (
+        steps.index("Accusées de réception")
+        < steps.index("Rendez-vous fixés")
+        < steps.index("Prises en charge")
+    )
+
+
+def test_a_funnel_of_zeros_says_there_is_no_data_instead_of_an_empty_chart(stub: EvaluationStub) -> None:
+    stub.answers = {"referral_funnel": indicator({"submitted": "count"}, [({}, {"submitted": shown(0)})])}
+    for client in dashboard_client(stub):
+        html, _tables = page(client, "du=2025-01&au=2025-03&territoire=44")
+        funnel = section(html, "entonnoir")
+        assert "<bar-chart" not in funnel
+        assert "aucune donnée sur cette période et ce territoire" in funnel
+    # Zeros beside secret cells: the secret is the reason, not an absence of data.
+    measures = {"submitted": "count", "acknowledged": "count"}
+    stub.answers = {
+        "referral_funnel": indicator(measures, [({}, {"submitted": shown(0), "acknowledged": S})])
+    }
+    for client in dashboard_client(stub):
+        funnel = section(page(client)[0], "entonnoir")
+        assert "couverts par le secret statistique" in funnel and "aucune donnée" not in funnel
+
+
+def test_the_rule_counting_people_without_support_is_said_with_the_pacts_delay(client: TestClient) -> None:
+    html, _tables = page(client)
+    rule = html[html.index('id="regle-sans-accompagnement"') :]
+    assert "depuis 5 jours ouvrés" in rule[: rule.index("</p>")]  # the default version in force
+    assert "La page Coordination liste" in rule[: rule.index("</p>")]
+
+
+def test_a_chosen_territory_says_people_of_unknown_territory_are_left_out_and_the_pacts_come_first(
+    client: TestClient,
+) -> None:
+    html, _tables = page(client)
+    assert 'id="territoire-inconnu"' not in html
+    options = html[html.index('id="territoire"') : html.index("</select>", html.index('id="territoire"'))]
+    pact = options[options.index("Territoires du pacte") : options.index("Autres départements")]
+    assert 'value="44"' in pact and 'value="85"' in pact and 'value="75"' not in pact
+    assert options.count('value="44"') == 1
+    html, _tables = page(client, "du=2025-01&au=2025-03&territoire=44")
+    notice = html[html.index('id="territoire-inconnu"') :]
+    assert "dont le territoire n'est pas renseigné n'y sont pas comptées" in notice
+
+
+def test_the_coordinator_chooses_the_two_exit_definitions_compared(
+    client: TestClient, stub: EvaluationStub
+) -> None:
+    html, _tables = page(client)
+    form = html[
+        html.index('id="definitions-sorties"') : html.index("</form>", html.index('id="definitions-sorties"'))
+    ]
+    assert 'value="plie@1"' in form  # the PLIE's definition can be chosen
+    assert '<option value="dares-iae@1" selected>' in form  # the API's defaults, preselected
+    html, _tables = page(client, "du=2025-01&au=2025-03&definition=plie@1&definition=dares-iae@1")
+    call = [r for r in stub.calls if r.url.path == "/v1/indicators/exits"][-1]
+    assert call.url.params.get_list("definitions") == ["plie@1", "dares-iae@1"]
+    figure = section(html, "sorties")
+    assert "PLIE" in figure and "Sortie positive PLIE" in figure
+    assert "definition=plie%401&definition=dares-iae%401" in figure  # its CSV the same
+    page(client, "du=2025-01&au=2025-03&definition=../x&definition=a;b")  # not a definition: not sent
+    assert [r.url.params.get_list("definitions") for r in stub.calls if r.url.path.endswith("/exits")][
+        -1
+    ] == []
+
+
+def test_organisation_pairs_read_by_sender_then_receiver_and_pairs_all_secret_are_folded(
+    stub: EvaluationStub,
+) -> None:
+    def pair(sender: str, receiver: str, values: dict[str, Any]) -> Any:
+        return ({"organisation_pair": f"{sender} → {receiver}"}, values)
+
+    shown_pair = {
+        "submitted": shown(12),
+        "acknowledgement_known": shown(11),
+        "acknowledged_on_time_rate": shown(0.5),
+        "days_to_acknowledge_mean": shown(2.5),
+    }
+    secret_pair = dict.fromkeys(PAIR_MEASURES, S)
+    stub.answers = {
+        "referral_funnel": indicator(
+            PAIR_MEASURES,
+            [
+                pair(BETA, ALPHA_PROVIDER, shown_pair),
+                pair(ALPHA_PROVIDER, BETA, secret_pair),
+                pair(ALPHA_PROVIDER, ZETA, shown_pair),
+                pair(ZETA, ALPHA_PROVIDER, secret_pair),
+                ({"organisation_pair": None}, shown_pair),
+            ],
+        )
+    }
+
+    class Directory(Names):
+        async def names(self, ids: set[str]) -> dict[str, str]:
+            known = {ALPHA_PROVIDER: "Alpha", BETA: "Beta", ZETA: "Zêta"}
+            return {i: known.get(i, "") for i in ids}
+
+    for client in dashboard_client(stub):
+        client.app.state.directory = Directory()  # type: ignore[attr-defined]
+        html, tables = page(client)
+        assert list(tables["tableau-delais"])[1:] == ["Alpha → Zêta", "Beta → Alpha", "Ensemble"]
+        folded = html[
+            html.index('id="delais-secret"') : html.index("</details>", html.index('id="delais-secret"'))
+        ]
+        assert "2 lignes dont tous les chiffres relèvent du secret statistique" in folded
+        assert folded.index("Alpha → Beta") < folded.index("Zêta → Alpha")
+        assert re.search(r"\d", folded.split("</summary>")[1]) is None  # named only: no figure, no sum
+
+
+def test_the_csv_writes_french_decimals_rounded_and_rates_in_percent(
+    client: TestClient, stub: EvaluationStub
+) -> None:
+    stub.exports["referral_funnel"] = (
+        "Entonnoir — du 2025-01-01 au 2025-03-31 (seuil 3)\n"
+        "Orientations envoyées;Part accusée dans le délai;Délai moyen d'accusé (jours)\n"
+        "58459;4.18989902131489;1.2953584455667788e-07\n"
+    )
+    answer = client.get("/evaluation/export/referral_funnel.csv?du=2025-01&au=2025-03")
+    lines = answer.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Entonnoir — du 01/01/2025 au 31/03/2025 (seuil 3)"
+    assert lines[1] == "Orientations envoyées;Part accusée dans le délai (%);Délai moyen d'accusé (jours)"
+    assert lines[2] == "58459;419;0"
+
+
+def test_the_xlsx_types_every_number_exponents_too(client: TestClient, stub: EvaluationStub) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    stub.exports["referral_funnel"] = (
+        "Entonnoir — du 2025-01-01 au 2025-03-31 (seuil 3)\n"
+        "Orientations envoyées;Part accusée dans le délai;Délai moyen d'accusé (jours)\n"
+        "58459;0.419;1.2953584455667788e-07\nTotal;s;2.5\n"
+    )
+    answer = client.get("/evaluation/export/referral_funnel.xlsx?du=2025-01&au=2025-03")
+    sheet = load_workbook(BytesIO(answer.content)).active
+    assert sheet is not None
+    row = [c.value for c in sheet[3]]
+    assert row == [58459, 0.419, pytest.approx(1.2953584455667788e-07)]  # numbers, not text
+    assert sheet["B3"].number_format == "0.0 %" and sheet["B2"].value == "Part accusée dans le délai (%)"
+    assert [c.value for c in sheet[4]] == ["Total", "s", 2.5]

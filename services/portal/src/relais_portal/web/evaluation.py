@@ -29,17 +29,25 @@ from urllib.parse import urlencode
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from relais_portal import i18n
 from relais_portal.evaluation_api import Evaluation, EvaluationApi
 from relais_portal.i18n import N_, Translated, ngettext
 from relais_portal.i18n import gettext as _
-from relais_portal.referral_api import ApiProblem
+from relais_portal.referral_api import ApiProblem, ReferralApi, ServiceUnavailable
 from relais_portal.session import Session
 from relais_portal.settings import PortalSettings
-from relais_portal.web.deps import PARIS, CsrfSession, CurrentSession, Directory, DirectoryDep, render
+from relais_portal.web.deps import (
+    PARIS,
+    Api,
+    CsrfSession,
+    CurrentSession,
+    Directory,
+    DirectoryDep,
+    render,
+)
 from relais_portal.web.evaluation_campaign_deadlines import (
     CLOSED,
     deadline_errors,
@@ -88,23 +96,29 @@ AXIS_VALUES = Translated(
 HORIZONS = Translated(
     {"0": N_("À la sortie"), "3": N_("3 mois après"), "6": N_("6 mois après"), "12": N_("12 mois après")}
 )
-# The referral funnel, in the order a referral lives it (the chart shows the first six).
+# The referral funnel, in the order a referral lives it (the chart draws the first six: its steps);
+# every measure the API gives is in the table.
 FUNNEL = Translated(
     {
         "submitted": N_("Envoyées"),
         "acknowledged": N_("Accusées de réception"),
+        "appointment_scheduled": N_("Rendez-vous fixés"),
+        "seen": N_("Personnes reçues"),
         "accepted": N_("Prises en charge"),
+        "closed": N_("Accompagnements clos"),
         "refused": N_("Refusées"),
         "expired": N_("Expirées sans réponse"),
         "returned_to_sender": N_("Retours à l'envoyeur"),
         "withdrawn": N_("Retirées"),
         "obsolete": N_("Devenues sans objet"),
+        "escalated_to_coordination": N_("Signalées à la coordination du pacte"),
         "acknowledged_on_time_rate": N_("Part accusée dans le délai"),
         "days_to_acknowledge_mean": N_("Délai moyen d'accusé de réception (jours)"),
         "decided": N_("À l'issue connue (prises en charge, refus, expirations, retraits, sans objet)"),
         "accepted_rate": N_("Part prise en charge, parmi les issues connues"),
     }
 )
+FUNNEL_STEPS = 6
 # A return's reason (the evaluation service's ``return_reason``): the receiver's refusal reason, or how
 # the referral came back without one. In a table, « other » needs no mention of the form's comment.
 RETURN_REASONS = REFUSAL_REASONS | {
@@ -164,6 +178,7 @@ OWN_CRITERIA = 2  # criteria of the coordinator's own, besides the suggestions
 MIN_EXTERNAL_EXPERTS = 2  # the API's validation rule, explained here in the user's words
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 TERRITORY = re.compile(r"^(\d{2}|2[AB]|97\d)$")
+DEFINITION = re.compile(r"^[a-z0-9_.-]{1,60}@\d{1,6}$")
 
 
 # ---------------------------------------------------------------------------------------------- who
@@ -237,6 +252,8 @@ class Figure:
     notes: list[str] = field(default_factory=list)
     groups: list[tuple[str, int]] = field(default_factory=list)  # a first header row: (label, columns)
     charts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # titled, side by side
+    # Rows whose every figure is secret: named below the table, folded, rather than a wall of « secret ».
+    hidden: list[str] = field(default_factory=list)
 
     @property
     def xlsx(self) -> str:
@@ -268,12 +285,17 @@ def _chart(
     kind: str, labels: list[str], series: list[tuple[str, list[Cell]]], **options: Any
 ) -> dict[str, Any]:
     """What a DSFR Chart web component takes: JSON lists of labels and of values per series."""
+    values = [c.chart for _, cells in series for c in cells]
+    hidden = any(c.suppressed for _, cells in series for c in cells)
     return {
         "kind": kind,
         "x": json.dumps([labels] if kind != "line" else [labels] * len(series), ensure_ascii=False),
         "y": json.dumps([[c.chart for c in cells] for _, cells in series]),
         "name": json.dumps([name for name, _ in series], ensure_ascii=False),
-        "empty": all(c.chart is None for _, cells in series for c in cells),
+        # Nothing to draw: the page says why instead of an empty frame that reads as a broken chart —
+        # figures hidden or missing (« empty »), or every figure a zero (« zero »).
+        "empty": not any(values) and (hidden or all(v is None for v in values)),
+        "zero": not any(values) and not hidden and any(v == 0 for v in values),
         **options,
     }
 
@@ -323,9 +345,19 @@ def _departements() -> dict[str, str]:
 class Dashboard:
     """The figures of one dashboard request: the same filters for every indicator and its CSV."""
 
-    def __init__(self, evaluation: EvaluationApi, period: Period, territory: str, axis: str, horizon: int):
+    def __init__(
+        self,
+        evaluation: EvaluationApi,
+        period: Period,
+        territory: str,
+        axis: str,
+        horizon: int,
+        definitions: tuple[str, ...] = (),
+    ):
         self.evaluation = evaluation
         self.period, self.territory, self.axis, self.horizon = period, territory, axis, horizon
+        self.definitions = definitions  # the exits' two definitions compared (none: the API's defaults)
+        self.compared: list[str] = list(definitions)  # the ones the API compared, as its answer says
         self.threshold: int | None = None  # the API's small-cell threshold, as its tables state it
 
     def params(
@@ -339,12 +371,18 @@ class Dashboard:
             params["territory"] = self.territory
         if name == "exits":
             params["horizon"] = self.horizon
+            if self.definitions:
+                params["definitions"] = list(self.definitions)
         return params
 
     def csv_url(self, name: str, group_by: str = "") -> str:
-        query = {"du": self.period.du, "au": self.period.au, "territoire": self.territory}
+        query: dict[str, Any] = {"du": self.period.du, "au": self.period.au, "territoire": self.territory}
         query |= {"par": group_by, "horizon": str(self.horizon)}
-        return f"/evaluation/export/{name}.csv?" + urlencode({k: v for k, v in query.items() if v})
+        if name == "exits" and self.definitions:
+            query["definition"] = list(self.definitions)
+        return f"/evaluation/export/{name}.csv?" + urlencode(
+            {k: v for k, v in query.items() if v}, doseq=True
+        )
 
     async def table(
         self, name: str, group_by: str = "", within: tuple[date, date] | None = None
@@ -379,7 +417,7 @@ async def _funnel(d: Dashboard) -> Figure:
         return _refused("entonnoir", title, table)
     total = _total(table)
     rows = [(FUNNEL[m], [_cell(table, total, m)]) for m in FUNNEL]
-    steps = list(FUNNEL)[:6]
+    steps = list(FUNNEL)[:FUNNEL_STEPS]
     chart = _chart(
         "bar", [FUNNEL[m] for m in steps], [(_("Orientations"), [_cell(table, total, m) for m in steps])]
     )
@@ -395,12 +433,23 @@ def _deadlines(d: Dashboard, table: dict[str, Any] | str, names: dict[str, str])
     if isinstance(table, str):
         return _refused("delais", title, table)
     measures = ("submitted", "acknowledgement_known", "acknowledged_on_time_rate", "days_to_acknowledge_mean")
-    rows, labels, rates = [], [], []
-    for row in sorted(_by(table, "organisation_pair"), key=lambda r: r["dimensions"]["organisation_pair"]):
+    rows, labels, rates, hidden = [], [], [], []
+    unknown = _("Organisation inconnue")
+
+    def named(row: dict[str, Any]) -> tuple[str, str]:
         sender, _arrow, receiver = row["dimensions"]["organisation_pair"].partition(" → ")
-        unknown = _("Organisation inconnue")
-        label = f"{names.get(sender) or unknown} → {names.get(receiver) or unknown}"
+        return names.get(sender) or unknown, names.get(receiver) or unknown
+
+    # By sender then receiver, as a coordinator looks for a pair (ids said nothing); a pair whose every
+    # figure is secret is only named, below: no figure of it, nor any sum over hidden pairs, is shown.
+    for row in sorted(
+        _by(table, "organisation_pair"), key=lambda r: (*named(r), r["dimensions"]["organisation_pair"])
+    ):
+        label = " → ".join(named(row))
         cells = [_cell(table, row, m) for m in measures]
+        if all(c.suppressed or c.value is None for c in cells):
+            hidden.append(label)
+            continue
         rows.append((label, cells))
         labels.append(label)
         rates.append(cells[2])
@@ -420,6 +469,7 @@ def _deadlines(d: Dashboard, table: dict[str, Any] | str, names: dict[str, str])
         rows,
         chart if labels else None,
         d.csv_url("referral_funnel", "organisation_pair"),
+        hidden=hidden,
     )
     figure.notes.append(
         _(
@@ -692,6 +742,7 @@ async def _exits(d: Dashboard, definitions: list[dict[str, Any]]) -> Figure:
     }
     if isinstance(table, str):
         return _refused("sorties", title, table)
+    d.compared = list(table["definitions"])
     axis_rows = _axis_rows(table, d.axis)
     values = [r for _label, r in axis_rows[:-1]]  # without the total: the charts draw the axis's values
     labels = [label for label, _r in axis_rows[:-1]]
@@ -738,6 +789,27 @@ def _months_before(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+async def _unaccompanied_days(api: ReferralApi) -> int | None:
+    """After how many working days without anyone responsible a person is counted « sans accompagnement »:
+    the referral service raises that alert by its deadlines' setting (the pact's default version in
+    force); None when it cannot be read (the page then states the rule without the number)."""
+    try:
+        policies: list[dict[str, Any]] = await api.get("/v1/referral-policies")
+    except (ApiProblem, ServiceUnavailable):
+        return None
+    defaults = [p for p in policies if p.get("org_kind") == "*" and p.get("unaccompanied_days")]
+    return int(max(defaults, key=lambda p: p.get("version", 0))["unaccompanied_days"]) if defaults else None
+
+
+async def _pact_territories(directory: Directory) -> list[str]:
+    """The départements of the pact's organisations (the directory says where each is): offered first."""
+    try:
+        found = await directory.search(limit=200)
+    except (ApiProblem, ServiceUnavailable):
+        return []
+    return sorted({str(o["departement"]) for o in found.get("items", []) if o.get("departement")})
+
+
 def _board(
     evaluation: EvaluationApi,
     du: str,
@@ -746,17 +818,21 @@ def _board(
     axis: str,
     horizon: str,
     errors: dict[str, str],
+    definitions: list[str] | None = None,
 ) -> Dashboard:
     """The filters of the query string, checked (what is wrong is said next to its field)."""
     period = _period(du, au, errors)
     if territory and not TERRITORY.match(territory):
         errors["territoire"], territory = _("Choisissez un département de la liste."), ""
+    # Two definitions of exits, « code@version » as the API lists them (it refuses an unknown one).
+    chosen = tuple(dict.fromkeys(d for d in definitions or [] if DEFINITION.match(d)))[:2]
     return Dashboard(
         evaluation,
         period,
         territory,
         axis if axis in AXES else "sex",
         int(horizon) if horizon in HORIZONS else 6,
+        chosen,
     )
 
 
@@ -766,18 +842,22 @@ async def dashboard(
     session: CurrentSession,
     evaluation: Evaluation,
     directory: DirectoryDep,
+    api: Api,
     du: str = "",
     au: str = "",
     territoire: str = "",
     axe: str = "sex",
     horizon: str = "6",
+    definition: Annotated[list[str] | None, Query()] = None,
 ) -> Response:
     if (refused := _refusal(request, session)) is not None:
         return refused
     errors: dict[str, str] = {}
-    board = _board(evaluation, du, au, territoire, axe, horizon, errors)
+    board = _board(evaluation, du, au, territoire, axe, horizon, errors, definition)
     period = board.period
-    definitions = await evaluation.get("/v1/exit-definitions")
+    definitions, unaccompanied_days, territories = await asyncio.gather(
+        evaluation.get("/v1/exit-definitions"), _unaccompanied_days(api), _pact_territories(directory)
+    )
     # The figures the portal builds from its own calls, and the tables whose figures need names too.
     (
         (funnel, (unaccompanied, headline), hours, exits),
@@ -811,6 +891,7 @@ async def dashboard(
         errors=errors,
         period=period,
         departements=_departements(),
+        territories=territories,
         axes=AXES,
         horizons=HORIZONS,
         funnel=funnel,
@@ -825,38 +906,67 @@ async def dashboard(
         hours=hours,
         exits=exits,
         threshold=board.threshold,
+        unaccompanied_days=unaccompanied_days,
+        exit_definitions=definitions,
+        compared=board.compared,
         # Anyone but the pact coordination reads their own organisation's rows only (the API cuts them).
         own_only=session.org_kind != "pact_coordination",
     )
 
 
-def _figure_rows(figure: Figure, period: Period) -> list[list[Any]]:
-    """A figure as the API writes its exports: a title line, the columns, « s » for a suppressed cell."""
-    rows: list[list[Any]] = [
-        [f"{figure.title} — {period.start.isoformat()} / {period.end.isoformat()}"],
-        figure.columns,
-    ]
+def _figure_rows(figure: Figure, period: Period) -> tuple[list[list[Any]], list[str]]:
+    """A figure as the API writes its exports (a title line, the columns, « s » for a suppressed cell),
+    and each column's kind of figure."""
+    start, end = (format_date(day, "dd/MM/yyyy", locale="fr") for day in (period.start, period.end))
+    rows: list[list[Any]] = [[f"{figure.title} — du {start} au {end}"], list(figure.columns)]
     for label, cells in figure.rows:
         rows.append([label, *("s" if c.suppressed else "" if c.value is None else c.value for c in cells)])
-    return rows
+    kinds = ["label", *(c.kind for c in figure.rows[0][1])] if figure.rows else []
+    return rows, kinds
 
 
-def _spreadsheet(rows: list[list[Any]], extension: str, filename: str) -> Response:
-    """CSV (semicolons and a BOM: what a French spreadsheet opens without asking) or XLSX (numbers typed)."""
+# Decimals a file keeps, by kind of figure: a rate in % with one, a mean or a sum of hours with two.
+DECIMALS = {"rate": 1, "mean": 2, "scaled": 2, "sum": 2, "score": 2}
+
+
+def _spreadsheet(rows: list[list[Any]], kinds: list[str], extension: str, filename: str) -> Response:
+    """CSV for a French spreadsheet (semicolons, a BOM, decimal commas, rates in %: what it opens without
+    asking and reads as numbers) or XLSX (numbers typed, rates formatted as percentages). ``rows``: a
+    title line, the columns, then the figures; ``kinds``: each column's kind (count, rate, mean…)."""
     disposition = {"Content-Disposition": f'attachment; filename="{filename}.{extension}"'}
+    header = [
+        f"{name} (%)" if i < len(kinds) and kinds[i] == "rate" and not str(name).endswith("(%)") else name
+        for i, name in enumerate(rows[1] if len(rows) > 1 else [])
+    ]
+    body = [
+        [value if i < len(kinds) and kinds[i] == "label" else _typed(value) for i, value in enumerate(row)]
+        for row in rows[2:]
+    ]
     if extension == "csv":
         buffer = io.StringIO()
-        csv.writer(buffer, delimiter=";").writerows(rows)
-        body = ("\ufeff" + buffer.getvalue()).encode()
-        return Response(body, media_type="text/csv; charset=utf-8", headers=disposition)
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerows([rows[0], header] if len(rows) > 1 else rows[:1])
+        writer.writerows(
+            [_csv_text(v, kinds[i] if i < len(kinds) else "count") for i, v in enumerate(row)] for row in body
+        )
+        data = ("\ufeff" + buffer.getvalue()).encode()
+        return Response(data, media_type="text/csv; charset=utf-8", headers=disposition)
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    for row in rows:
-        sheet.append([_typed(value) for value in row])
+    sheet.append(rows[0])
+    sheet.append(header)
+    for row in body:
+        sheet.append(row)
+        for i, cell in enumerate(sheet[sheet.max_row]):
+            kind = kinds[i] if i < len(kinds) else "count"
+            if isinstance(cell.value, float | int) and not isinstance(cell.value, bool):
+                cell.number_format = (
+                    "0.0 %" if kind == "rate" else "#,##0.00" if kind in DECIMALS else "#,##0"
+                )
     sheet["A1"].font = Font(bold=True)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
@@ -871,15 +981,29 @@ def _spreadsheet(rows: list[list[Any]], extension: str, filename: str) -> Respon
     )
 
 
+NUMBER = re.compile(r"-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+
+
 def _typed(value: Any) -> Any:
-    """A figure of the CSV as a number of the spreadsheet; a label, a date or « s » stays text."""
-    if not isinstance(value, str):
+    """A figure of the CSV as a number (« 1.29e-07 » too); a label, a date or « s » stays text."""
+    if not isinstance(value, str) or not NUMBER.fullmatch(value):
         return value
     if re.fullmatch(r"-?\d+", value):
         return int(value)
-    if re.fullmatch(r"-?\d+\.\d+", value):
-        return float(value)
-    return value
+    return float(value)
+
+
+def _csv_text(value: Any, kind: str) -> Any:
+    """A number as a French spreadsheet reads it: « 4,19 », a rate « 41,9 » (its column says %)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if kind == "rate":
+        value = value * 100
+    decimals = DECIMALS.get(kind, 2)
+    if isinstance(value, int) or (float(value).is_integer() and kind not in DECIMALS):
+        return str(int(value))
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if text not in ("-0", "") else "0"
 
 
 EXPORTS = {
@@ -906,31 +1030,51 @@ async def export(
     territoire: str = "",
     par: str = "",
     horizon: str = "6",
+    definition: Annotated[list[str] | None, Query()] = None,
 ) -> Response:
     if (refused := _refusal(request, session)) is not None:
         return refused
     if name not in EXPORTS or extension not in ("csv", "xlsx"):
         return _not_found(request, session)
-    board = _board(evaluation, du, au, territoire, par, horizon, {})
+    board = _board(evaluation, du, au, territoire, par, horizon, {}, definition)
     period = board.period
     stem = f"relais-{name}-{period.start.isoformat()}-{period.end.isoformat()}"
     if name == "clause_hours":  # a table of the portal's own (one call per year): built here
         figure = await _clause_hours(board)
         if figure.refused:
             return Response(figure.refused, status_code=403, media_type="text/plain; charset=utf-8")
-        return _spreadsheet(_figure_rows(figure, period), extension, stem)
+        return _spreadsheet(*_figure_rows(figure, period), extension, stem)
     par = par if re.fullmatch(r"[a-z_]{1,40}", par) else ""
-    found = await evaluation.download(
-        f"/v1/indicators/{name}/export", format="csv", **board.params(name, par)
+    found, catalogue = await asyncio.gather(
+        evaluation.download(f"/v1/indicators/{name}/export", format="csv", **board.params(name, par)),
+        evaluation.get("/v1/indicators"),
     )
     rows = await _named(found.content, directory)
+    if rows and rows[0]:  # the title's period, as the page writes dates
+        rows[0][0] = re.sub(r"(\d{4})-(\d{2})-(\d{2})", r"\3/\2/\1", rows[0][0])
     # The service writes its codes; the file says them in words, as the table does.
     words = RETURN_REASONS if par == "return_reason" else AXIS_VALUES if par in AXES else None
     if words is not None:
         for row in rows[2:]:  # after the title and the columns: the dimension's value first
             if row:
                 row[0] = words.get(row[0], row[0])
-    return _spreadsheet(rows, extension, stem)
+    return _spreadsheet(rows, _column_kinds(rows, catalogue, name, 1 if par else 0), extension, stem)
+
+
+def _column_kinds(rows: list[list[Any]], catalogue: Any, name: str, dimensions: int) -> list[str]:
+    """Each column's kind of figure, from the API's catalogue (its measures' labels head the columns);
+    the dimensions' columns are labels (a département « 01 » stays text)."""
+    indicator = (
+        next(
+            (i for i in catalogue if isinstance(i, dict) and i.get("key") == name),
+            {},
+        )
+        if isinstance(catalogue, list)
+        else {}
+    )
+    by_label = {m["label"]: m["kind"] for m in indicator.get("measures", [])}
+    header = rows[1] if len(rows) > 1 else []
+    return ["label"] * dimensions + [by_label.get(str(h), "count") for h in header[dimensions:]]
 
 
 _ORG_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -1236,14 +1380,29 @@ async def _campaign_page(
         [(PERSPECTIVES[p], [cells[i] for _, cells in table[:-1]]) for i, p in enumerate(PERSPECTIVES)],
         y_min=campaign["scale_min"],
         y_max=campaign["scale_max"],
+        narrow=True,  # drawn taller on a phone too: see the chart macro
     )
+    # The proposed means as the table shows them (« 4,17 »): the form reads a comma as people write it.
     consensus_values = values or {
-        f"note_{c['code']}": format_decimal(
-            round(results["overall_criteria"][c["code"]], 1), "0.#", locale="en"
-        )
+        f"note_{c['code']}": _score(results["overall_criteria"][c["code"]]).text
         for c, _label in criteria
         if c["code"] in results["overall_criteria"]
     }
+    # The API keeps agreed scores exact (« 9/2 »): read as the decimals they are (« 4,5 »).
+    agreed = {
+        code: _score(float(Fraction(str(value)))).text
+        for code, value in ((campaign.get("consensus") or {}).get("agreed_scores") or {}).items()
+    }
+    # An evaluator's first button opens the grid of the next milestone due (the usage test comes first).
+    ahead = campaign["status"] == "open" and not campaign.get("final_reached")
+    upcoming = (
+        "mid_term"
+        if ahead and campaign.get("mid_term_due") and not campaign.get("mid_term_reached")
+        else "final"
+    )
+    mine_upcoming = mine
+    if mine is not None and upcoming != milestone:
+        mine_upcoming = await evaluation.get(f"/v1/campaigns/{campaign_id}/assessments/{upcoming}")
     done = request.query_params.get("fait", "")
     return render(
         request,
@@ -1272,6 +1431,10 @@ async def _campaign_page(
         done=DONE.get(done, ""),
         errors=errors or {},
         values=consensus_values,
+        agreed=agreed,
+        upcoming=upcoming,
+        mine_upcoming=mine_upcoming,
+        slugs=SLUG_OF,
         problem=problem,
         deadlines=deadlines or deadline_values(campaign),
         passed={m: deadline_passed(campaign, m) for m in MILESTONES},
@@ -1597,12 +1760,23 @@ async def consensus(
 
 @router.get("/campagnes/{campaign_id}/rapport.{extension}", summary="Rapport de la campagne (HTML ou PDF)")
 async def report(
-    request: Request, campaign_id: uuid.UUID, extension: str, session: CurrentSession, evaluation: Evaluation
+    request: Request,
+    campaign_id: uuid.UUID,
+    extension: str,
+    session: CurrentSession,
+    evaluation: Evaluation,
+    directory: DirectoryDep,
 ) -> Response:
     if (refused := _refusal(request, session)) is not None:
         return refused
     if extension not in ("html", "pdf"):
         return _not_found(request, session)
-    found = await evaluation.download(f"/v1/campaigns/{campaign_id}/report.{extension}")
+    # The service knows organisations by id: the report names them as the directory does.
+    campaign = await evaluation.get(f"/v1/campaigns/{campaign_id}")
+    names = await directory.names({campaign["org_id"]} | {e["org_id"] for e in campaign["evaluators"]})
+    found = await evaluation.download(
+        f"/v1/campaigns/{campaign_id}/report.{extension}",
+        organisation=[f"{i}={n}" for i, n in sorted(names.items()) if n],
+    )
     headers = {"Content-Disposition": found.disposition} if extension == "pdf" else {}
     return Response(found.content, media_type=found.media_type, headers=headers)

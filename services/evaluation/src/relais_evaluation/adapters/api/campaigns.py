@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -18,7 +18,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from relais_evaluation.adapters.api.deps import READERS, sessions_of, settings_of
-from relais_evaluation.adapters.api.exports import campaign_html, campaign_pdf
+from relais_evaluation.adapters.api.report import campaign_html, campaign_pdf, organisation_names
 from relais_evaluation.adapters.db.campaigns import CampaignRepository
 from relais_evaluation.adapters.db.unit_of_work import UnitOfWork
 from relais_evaluation.adapters.events.published import EvaluatorInvitedV1
@@ -631,6 +631,30 @@ async def close_campaign(
         return await _out(repo, await repo.get(campaign_id))
 
 
+ORGANISATION_NAMES = Query(
+    alias="organisation",
+    max_length=200,
+    description="Le nom de chaque organisation de la campagne, « id=Nom » (le service ne connaît que leurs "
+    "identifiants : le portail les lit dans l'annuaire) ; une organisation sans nom est dite « non nommée »",
+)
+
+
+async def _report(
+    request: Request, principal: Principal, campaign_id: uuid.UUID, pairs: list[str] | None
+) -> tuple[Any, ResultsOut, ResultsOut | None, dict[str, str]]:
+    """What the report prints: the final results, the usage test's (when the campaign has one and the
+    reader may see them) and the organisations' names."""
+    campaign, results = await load_results(request, principal, campaign_id, "final")
+    mid_term = None
+    if campaign.mid_term_due:
+        try:
+            _, mid_term = await load_results(request, principal, campaign_id, "mid_term")
+        except Problem as refused:  # an evaluator who has not submitted that step: not shown to them
+            if refused.kind != "forbidden":
+                raise
+    return campaign, results, mid_term, organisation_names(pairs, campaign)
+
+
 @router.get(
     "/campaigns/{campaign_id}/report.html",
     dependencies=[require_roles(*READERS)],
@@ -638,10 +662,12 @@ async def close_campaign(
     response_class=HTMLResponse,
 )
 async def campaign_report_html(
-    campaign_id: CampaignId, request: Request, principal: CurrentPrincipal
+    campaign_id: CampaignId,
+    request: Request,
+    principal: CurrentPrincipal,
+    organisations: Annotated[list[str] | None, ORGANISATION_NAMES] = None,
 ) -> HTMLResponse:
-    campaign, results = await load_results(request, principal, campaign_id, "final")
-    return HTMLResponse(campaign_html(campaign, results))
+    return HTMLResponse(campaign_html(*await _report(request, principal, campaign_id, organisations)))
 
 
 @router.get(
@@ -652,11 +678,14 @@ async def campaign_report_html(
     response_class=Response,
 )
 async def campaign_report_pdf(
-    campaign_id: CampaignId, request: Request, principal: CurrentPrincipal
+    campaign_id: CampaignId,
+    request: Request,
+    principal: CurrentPrincipal,
+    organisations: Annotated[list[str] | None, ORGANISATION_NAMES] = None,
 ) -> Response:
-    campaign, results = await load_results(request, principal, campaign_id, "final")
+    found = await _report(request, principal, campaign_id, organisations)
     # weasyprint is CPU-bound and synchronous: off the event loop.
-    pdf = await run_in_threadpool(campaign_pdf, campaign, results)
+    pdf = await run_in_threadpool(campaign_pdf, *found)
     return Response(
         pdf,
         media_type="application/pdf",

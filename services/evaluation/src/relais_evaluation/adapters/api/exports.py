@@ -1,4 +1,4 @@
-"""Exports: an indicator as CSV or XLSX (openpyxl), a campaign report as HTML and PDF (weasyprint).
+"""Exports: an indicator as CSV or XLSX (openpyxl) (a campaign's report: ``report.py``).
 
 In tables, a suppressed cell is written « s » (secret statistique, as INSEE writes it) and a total row
 says « Total »; no export carries anything the JSON does not.
@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from functools import cache
 from typing import Any
-
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from relais_evaluation.adapters.api.schemas import IndicatorTable
 from relais_evaluation.domain.indicators import DIMENSIONS
@@ -67,30 +64,3 @@ def indicator_xlsx(table: IndicatorTable) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-@cache
-def _environment() -> Environment:
-    # Autoescape: the assessments' free texts are the evaluators' own.
-    return Environment(
-        loader=PackageLoader("relais_evaluation.adapters.api", "templates"),
-        autoescape=select_autoescape(default=True),
-    )
-
-
-PERSPECTIVE_LABELS = {"author": "Auteurs", "peer": "Pairs", "external_expert": "Experts externes"}
-
-
-def campaign_html(campaign: Any, results: Any) -> str:
-    return (
-        _environment()
-        .get_template("campaign_report.html")
-        .render(c=campaign, r=results, perspectives=PERSPECTIVE_LABELS)
-    )
-
-
-def campaign_pdf(campaign: Any, results: Any) -> bytes:
-    from weasyprint import HTML  # imported here: Pango loads with it, only processes that render need it
-
-    pdf: bytes = HTML(string=campaign_html(campaign, results)).write_pdf()
-    return pdf
