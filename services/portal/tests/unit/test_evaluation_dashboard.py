@@ -544,6 +544,17 @@ def test_the_csv_writes_french_decimals_rounded_and_rates_in_percent(
     assert lines[2] == "58459;419;0"
 
 
+def test_the_apis_french_csv_decimals_are_read_as_numbers(client: TestClient, stub: EvaluationStub) -> None:
+    """The evaluation API writes its CSV for a French spreadsheet too (« 0,7143 »): the portal reads it."""
+    stub.exports["referral_funnel"] = (
+        "Entonnoir — du 2025-01-01 au 2025-03-31 (seuil 3)\n"
+        "Orientations envoyées;Part accusée dans le délai;Délai moyen d'accusé (jours)\n"
+        "7;0,7143;2,5\n"
+    )
+    answer = client.get("/evaluation/export/referral_funnel.csv?du=2025-01&au=2025-03")
+    assert answer.content.decode("utf-8-sig").splitlines()[2] == "7;71,4;2,5"
+
+
 def test_the_xlsx_types_every_number_exponents_too(client: TestClient, stub: EvaluationStub) -> None:
     from io import BytesIO
 

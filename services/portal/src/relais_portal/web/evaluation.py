@@ -981,16 +981,17 @@ def _spreadsheet(rows: list[list[Any]], kinds: list[str], extension: str, filena
     )
 
 
-NUMBER = re.compile(r"-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+NUMBER = re.compile(r"-?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?")
 
 
 def _typed(value: Any) -> Any:
-    """A figure of the CSV as a number (« 1.29e-07 » too); a label, a date or « s » stays text."""
+    """A figure of the API's CSV as a number (« 0,7143 », as the API writes decimals for a French
+    spreadsheet, or « 1.29e-07 »); a label, a date or « s » stays text."""
     if not isinstance(value, str) or not NUMBER.fullmatch(value):
         return value
     if re.fullmatch(r"-?\d+", value):
         return int(value)
-    return float(value)
+    return float(value.replace(",", "."))
 
 
 def _csv_text(value: Any, kind: str) -> Any:
