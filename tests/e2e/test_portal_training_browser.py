@@ -92,7 +92,8 @@ class Pact:
                 async with engine.begin() as connection:
                     await connection.execute(
                         text(
-                            "UPDATE sessions SET starts_on = current_date - CAST(:days AS integer) WHERE id = :id"
+                            "UPDATE sessions SET starts_on = current_date - CAST(:days AS integer)"
+                            " WHERE id = :id"
                         ),
                         {"id": session_id, "days": days_ago},
                     )
