@@ -158,6 +158,15 @@ def sign_in(page: Page, pact: Pact, kind: str, role: str) -> None:
     expect(page.locator("#identite")).to_contain_text(pact.orgs[kind]["name"])
 
 
+def until_state(page: Page, state: str, failure: str) -> None:
+    """The referral page, reloaded until its state reads ``state`` (the services answer by events)."""
+    deadline = time.monotonic() + 60
+    while (page.locator("#etat").text_content() or "").strip() != state:
+        assert time.monotonic() < deadline, failure
+        time.sleep(1)
+        page.reload()
+
+
 def test_a_counsellor_enrols_a_person_in_a_session_with_free_seats_and_the_provider_takes_attendance(
     pact: Pact, new_context: Any
 ) -> None:
@@ -197,11 +206,7 @@ def test_a_counsellor_enrols_a_person_in_a_session_with_free_seats_and_the_provi
     check_page(counsellor, "04-orientation-envoyee", FOLDER)
 
     # The training consumer enrols the person; its confirmation takes the referral in charge.
-    deadline = time.monotonic() + 60
-    while (counsellor.locator("#etat").text_content() or "").strip() != "Prise en charge":
-        assert time.monotonic() < deadline, "the enrolment never took the referral in charge"
-        time.sleep(1)
-        counsellor.reload()
+    until_state(counsellor, "Prise en charge", "the enrolment never took the referral in charge")
     check_page(counsellor, "05-orientation-prise-en-charge", FOLDER)
 
     # The same search now counts one seat less.
@@ -306,11 +311,7 @@ def test_a_provider_schedules_filters_finishes_and_cancels_its_sessions_and_a_co
     expect(counsellor.locator("#places")).to_have_text("Session complète")
     counsellor.get_by_role("button", name="Envoyer la demande d'inscription").click()
     # The provider's waitlist answers the referral: acknowledged, with no deadline the provider must meet.
-    deadline = time.monotonic() + 60
-    while (counsellor.locator("#etat").text_content() or "").strip() == "Envoyée":
-        assert time.monotonic() < deadline, "the waitlisted referral was never acknowledged"
-        time.sleep(1)
-        counsellor.reload()
+    until_state(counsellor, "Réception confirmée", "the waitlisted referral was never acknowledged")
     check_page(counsellor, "13-orientation-en-liste-d-attente", FOLDER)
 
     provider = new_context().new_page()
@@ -356,10 +357,6 @@ def test_a_provider_schedules_filters_finishes_and_cancels_its_sessions_and_a_co
     check_page(provider, "17-organisme-sessions-terminees", FOLDER)
 
     # The counsellor's referral on the cancelled session's waitlist came back to them.
-    deadline = time.monotonic() + 60
-    while (counsellor.locator("#etat").text_content() or "").strip() != "Refusée":
-        assert time.monotonic() < deadline, "the waitlisted referral never came back"
-        time.sleep(1)
-        counsellor.reload()
+    until_state(counsellor, "Refusée", "the waitlisted referral never came back")
     expect(counsellor.locator("body")).not_to_contain_text("commentaire obligatoire")
     check_page(counsellor, "18-orientation-revenue", FOLDER)

@@ -113,6 +113,12 @@ class Scenario:
     async def referral_status(self, referral: str) -> str:
         return str((await self.call("GET", f"{self.r}/v1/referrals/{referral}", self.counsellor()))["status"])
 
+    async def until_status(self, referral: str, status: str, what: str, timeout: float = 30) -> None:
+        async def reached() -> bool:
+            return await self.referral_status(referral) == status
+
+        await eventually(reached, what, timeout=timeout)
+
     async def enrolments(self, session: str) -> list[dict[str, Any]]:
         found = await self.call("GET", f"{self.t}/v1/sessions/{session}/enrolments", self.provider_auth())
         return list(found)
@@ -156,10 +162,9 @@ async def test_a_referral_to_a_session_is_enrolled_and_accepted_and_an_abandonme
         person = await s.person("Diallo")
         referral = await s.refer(person, session)
 
-        async def accepted() -> bool:
-            return await s.referral_status(referral) == "accepted"
-
-        await eventually(accepted, "the referral taken in charge by the enrolment", timeout=60)
+        await s.until_status(
+            referral, "accepted", "the referral taken in charge by the enrolment", timeout=60
+        )
         [enrolment] = await s.enrolments(session)
         assert (enrolment["status"], enrolment["referral_id"], enrolment["jobseeker_id"]) == (
             "confirmed",
@@ -188,10 +193,7 @@ async def test_a_referral_to_a_session_is_enrolled_and_accepted_and_an_abandonme
         seated, waiting = await s.person("Martin"), await s.person("Nguyen")
         seated_referral = await s.refer(seated, small)
 
-        async def seated_accepted() -> bool:
-            return await s.referral_status(seated_referral) == "accepted"
-
-        await eventually(seated_accepted, "the first referral taken in charge")
+        await s.until_status(seated_referral, "accepted", "the first referral taken in charge")
         waiting_referral = await s.refer(waiting, small)
 
         async def waitlisted() -> bool:
@@ -199,10 +201,9 @@ async def test_a_referral_to_a_session_is_enrolled_and_accepted_and_an_abandonme
 
         await eventually(waitlisted, "the second person on the waitlist")
 
-        async def acknowledged() -> bool:  # the provider's answer: no reminder, no manager escalation
-            return await s.referral_status(waiting_referral) == "acknowledged"
-
-        await eventually(acknowledged, "the waitlisted referral acknowledged for the provider")
+        await s.until_status(
+            waiting_referral, "acknowledged", "the waitlisted referral acknowledged for the provider"
+        )  # the provider's answer: no reminder, no manager escalation
         cancelled = await s.call("POST", f"{s.t}/v1/sessions/{small}/cancel", s.provider_auth())
         assert cancelled == {"enrolments_cancelled": 2}
         for who in (seated, waiting):
@@ -218,24 +219,17 @@ async def test_a_referral_to_a_session_is_enrolled_and_accepted_and_an_abandonme
         first, late = await s.person("Bernard"), await s.person("Keita")
         first_referral = await s.refer(first, full)
 
-        async def first_accepted() -> bool:
-            return await s.referral_status(first_referral) == "accepted"
-
-        await eventually(first_accepted, "the seat taken")
+        await s.until_status(first_referral, "accepted", "the seat taken")
         late_referral = await s.refer(late, full)
 
-        async def late_acknowledged() -> bool:
-            return await s.referral_status(late_referral) == "acknowledged"
-
-        await eventually(late_acknowledged, "the second referral on the waitlist, acknowledged")
+        await s.until_status(
+            late_referral, "acknowledged", "the second referral on the waitlist, acknowledged"
+        )
         await s.starts_today(full)
         await s.hourly_close()
 
-        async def late_returned() -> bool:
-            return await s.referral_status(late_referral) == "refused"
-
-        await eventually(
-            late_returned, "the waitlisted referral returned when the session started", timeout=60
+        await s.until_status(
+            late_referral, "refused", "the waitlisted referral returned when the session started", timeout=60
         )
         back = await s.call("GET", f"{s.r}/v1/referrals/{late_referral}", s.counsellor())
         assert back["refusal_comment"] == (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import ClassVar
@@ -235,24 +236,45 @@ async def accept_on_hire(
     return accepted
 
 
-async def accept_on_enrolment(
-    uow: UnitOfWork, referral_id: uuid.UUID, provider_org_id: uuid.UUID, ctx: PactContext
+async def _answer_for_provider(
+    uow: UnitOfWork,
+    referral_id: uuid.UUID,
+    provider_org_id: uuid.UUID,
+    ctx: PactContext,
+    answerable: Callable[[Referral], bool],
+    answer: Callable[[Referral, datetime], None],
 ) -> bool:
-    """The training provider confirmed the seat a referral asked for (the training service's event): the
-    referral is taken in charge, as if the provider had accepted it. False when it was answered already."""
+    """A referral the training service answers for its provider (locked after its person's journey), when
+    it is still ``answerable``; False otherwise."""
     found = await uow.referrals.get(referral_id)
     if found is None or found.receiver_org_id != provider_org_id:
         raise NotFound("referral")
     journey = await uow.journeys.get(found.jobseeker_id, ctx.coordination_org_id)  # lock order: person first
     referral = await uow.referrals.get(referral_id, for_update=True)
-    if journey is None or referral is None or not referral.is_open:
-        return False  # withdrawn, expired or obsolete meanwhile: the enrolment does not reopen it
+    if journey is None or referral is None or not answerable(referral):
+        return False
     policy = await uow.policies.version(referral.policy_version)
     now = datetime.now(UTC)
-    referral.accept(by_org_id=provider_org_id, now=now)
+    answer(referral, now)
     await uow.referrals.save(referral)
     await _settle(uow, referral, journey, policy, now, ctx)
     return True
+
+
+async def accept_on_enrolment(
+    uow: UnitOfWork, referral_id: uuid.UUID, provider_org_id: uuid.UUID, ctx: PactContext
+) -> bool:
+    """The training provider confirmed the seat a referral asked for (the training service's event): the
+    referral is taken in charge, as if the provider had accepted it. False when it was answered already
+    (withdrawn, expired or obsolete meanwhile: the enrolment does not reopen it)."""
+    return await _answer_for_provider(
+        uow,
+        referral_id,
+        provider_org_id,
+        ctx,
+        answerable=lambda referral: referral.is_open,
+        answer=lambda referral, now: referral.accept(by_org_id=provider_org_id, now=now),
+    )
 
 
 async def acknowledge_on_waitlist(
@@ -263,19 +285,14 @@ async def acknowledge_on_waitlist(
     reminder and manager escalation ("no acknowledgement") no longer ring. A freed seat then accepts it
     (``accept_on_enrolment``); the session's start or cancellation returns it (``end_training``). False
     when it was acknowledged or answered already."""
-    found = await uow.referrals.get(referral_id)
-    if found is None or found.receiver_org_id != provider_org_id:
-        raise NotFound("referral")
-    journey = await uow.journeys.get(found.jobseeker_id, ctx.coordination_org_id)  # lock order: person first
-    referral = await uow.referrals.get(referral_id, for_update=True)
-    if journey is None or referral is None or referral.status is not ReferralStatus.SUBMITTED:
-        return False
-    policy = await uow.policies.version(referral.policy_version)
-    now = datetime.now(UTC)
-    referral.acknowledge(by_org_id=provider_org_id, now=now)
-    await uow.referrals.save(referral)
-    await _settle(uow, referral, journey, policy, now, ctx)
-    return True
+    return await _answer_for_provider(
+        uow,
+        referral_id,
+        provider_org_id,
+        ctx,
+        answerable=lambda referral: referral.status is ReferralStatus.SUBMITTED,
+        answer=lambda referral, now: referral.acknowledge(by_org_id=provider_org_id, now=now),
+    )
 
 
 # Why a seat the referral asked for ended before the training, as the sender reads it on the referral.
