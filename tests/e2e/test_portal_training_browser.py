@@ -18,12 +18,14 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import text
 
-from relais_dev.browser import check_page, wait_ready
+from relais_dev.browser import check_page, run_beside_playwright, wait_ready
 from relais_dev.stack import Stack
 from relais_dev.testing import ServiceProcesses, free_port
 from relais_referral.settings import ReferralSettings
 from relais_shared.auth import DevIssuer
+from relais_shared.db import make_engine
 
 pytestmark = pytest.mark.integration
 FOLDER = "portal-training"
@@ -32,8 +34,9 @@ FOLDER = "portal-training"
 class Pact:
     """The processes, a mission locale and a training provider with one open session."""
 
-    def __init__(self, referral: str, training: str, portal: str, issuer: DevIssuer) -> None:
+    def __init__(self, referral: str, training: str, portal: str, issuer: DevIssuer, stack: Stack) -> None:
         self.referral, self.training, self.url, self.issuer = referral, training, portal, issuer
+        self.stack = stack
         self.suffix = uuid.uuid4().hex[:6]
         self.orgs: dict[str, dict[str, str]] = {}
 
@@ -56,19 +59,19 @@ class Pact:
             f"{self.referral}/v1/organisations", {"Authorization": f"Bearer {admin}"}, body
         )
 
-    def add_session(self, title: str, capacity: int) -> dict[str, Any]:
+    def add_session(self, title: str, capacity: int, starts_in: int = 1) -> dict[str, Any]:
         provider = self.auth("training_provider", "training_provider")
         offer = self.call(
             f"{self.training}/v1/offers",
             provider,
             {"title": f"{title} {self.suffix}", "kind": "digital", "publics": ["jeunes"]},
         )
-        # The day in Paris, as the pages count it: between midnight and 1 a.m. there, the machine's (UTC)
-        # date is still yesterday, and a session starting then has already started for the search.
+        # The day in Paris, as the pages and the training service count it: a session takes enrolments
+        # until the day before its first day.
         today = datetime.now(ZoneInfo("Europe/Paris")).date()
         body = {
             "offer_id": offer["id"],
-            "starts_on": today.isoformat(),
+            "starts_on": (today + timedelta(days=starts_in)).isoformat(),
             "ends_on": (today + timedelta(days=60)).isoformat(),
             "timetable": "lundi et jeudi, 9 h – 12 h",
             "commune": "Saint-Herblain",
@@ -79,6 +82,25 @@ class Pact:
             "transport_note": "Tram 1, arrêt Romanet",
         }
         return self.call(f"{self.training}/v1/sessions", provider, body)
+
+    def starts(self, session_id: str, days_ago: int = 0) -> None:
+        """The session's first day comes (``days_ago`` days ago) in the training database."""
+
+        async def move() -> None:
+            engine = make_engine(self.stack.database_url("training"), pool_size=1)
+            try:
+                async with engine.begin() as connection:
+                    await connection.execute(
+                        text(
+                            "UPDATE sessions SET starts_on = current_date - CAST(:days AS integer)"
+                            " WHERE id = :id"
+                        ),
+                        {"id": session_id, "days": days_ago},
+                    )
+            finally:
+                await engine.dispose()
+
+        run_beside_playwright(move())
 
     def add_person(self, first_name: str, last_name: str) -> dict[str, Any]:
         body = {
@@ -119,7 +141,7 @@ def pact(stack: Stack, issuer: DevIssuer, tmp_path_factory: pytest.TempPathFacto
         wait_ready(referral.url, "referral API")
         wait_ready(training.url, "training API")
         wait_ready(web.url, "portal")
-        yield Pact(referral.url, training.url, web.url, issuer)
+        yield Pact(referral.url, training.url, web.url, issuer, stack)
     finally:
         for group in reversed(groups):
             group.stop_all()
@@ -134,6 +156,15 @@ def sign_in(page: Page, pact: Pact, kind: str, role: str) -> None:
     page.locator(f"label[for=role-{role}]").click()  # the DSFR draws the radio on the label
     page.get_by_role("button", name="Se connecter").last.click()
     expect(page.locator("#identite")).to_contain_text(pact.orgs[kind]["name"])
+
+
+def until_state(page: Page, state: str, failure: str) -> None:
+    """The referral page, reloaded until its state reads ``state`` (the services answer by events)."""
+    deadline = time.monotonic() + 60
+    while (page.locator("#etat").text_content() or "").strip() != state:
+        assert time.monotonic() < deadline, failure
+        time.sleep(1)
+        page.reload()
 
 
 def test_a_counsellor_enrols_a_person_in_a_session_with_free_seats_and_the_provider_takes_attendance(
@@ -175,11 +206,7 @@ def test_a_counsellor_enrols_a_person_in_a_session_with_free_seats_and_the_provi
     check_page(counsellor, "04-orientation-envoyee", FOLDER)
 
     # The training consumer enrols the person; its confirmation takes the referral in charge.
-    deadline = time.monotonic() + 60
-    while (counsellor.locator("#etat").text_content() or "").strip() != "Prise en charge":
-        assert time.monotonic() < deadline, "the enrolment never took the referral in charge"
-        time.sleep(1)
-        counsellor.reload()
+    until_state(counsellor, "Prise en charge", "the enrolment never took the referral in charge")
     check_page(counsellor, "05-orientation-prise-en-charge", FOLDER)
 
     # The same search now counts one seat less.
@@ -191,18 +218,36 @@ def test_a_counsellor_enrols_a_person_in_a_session_with_free_seats_and_the_provi
 
     provider = new_context().new_page()
     sign_in(provider, pact, "training_provider", "training_provider")
-    provider.get_by_role("link", name="Formations", exact=True).click()
+    # Signed in, the provider lands on its sessions, and its menu offers no referral pages it cannot read.
     expect(provider).to_have_title(re.compile("Mes sessions de formation"))
+    nav = provider.get_by_role("navigation", name="Menu principal")
+    expect(nav.get_by_role("link", name="Mes sessions de formation")).to_be_visible()
+    for hidden in ("À traiter", "Mes personnes", "Orienter", "Inscrire une personne"):
+        expect(nav.get_by_role("link", name=hidden, exact=True)).to_have_count(0)
     check_page(provider, "07-organisme-mes-sessions", FOLDER)
     provider.get_by_role("link", name=f"Premiers pas numériques {pact.suffix}").click()
     trainee = f"Personne n° {person['id'][:8]}"
-    expect(provider.locator("#feuille")).to_contain_text(trainee)
+    expect(provider.locator("#inscrits")).to_be_visible()
     expect(provider.locator("body")).not_to_contain_text(f"Diallo{pact.suffix}")  # no name from training
+    expect(provider.locator("a[href^='/orientations/']")).to_have_count(0)  # no link to a page it cannot read
+    # Before the first day: no attendance sheet, no completion or abandonment.
+    expect(provider.locator("#emargement + p")).to_contain_text("L'émargement s'ouvre le premier jour")
+    expect(provider.get_by_role("button", name="Enregistrer l'émargement")).to_have_count(0)
+    expect(provider.get_by_role("button", name=re.compile("^Enregistrer l'abandon"))).to_have_count(0)
+    expect(provider.locator("#regle-attente")).to_contain_text("la liste d'attente est close")
+    check_page(provider, "08-organisme-session-a-venir", FOLDER)
+
+    pact.starts(training_session["id"])  # the first day comes
+    provider.reload()
+    expect(provider.locator("#etat-session")).to_have_text("En cours")
+    expect(provider.locator("#feuille")).to_contain_text(trainee)
+    legend = provider.locator("#feuille legend")
+    expect(legend).to_contain_text(re.compile("(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) "))
+    expect(provider.get_by_label("Fin de formation")).to_have_value("")  # an explicit choice, none preset
     check_page(provider, "08-organisme-session", FOLDER)
     provider.locator("#feuille label", has_text=trainee).click()
     provider.get_by_role("button", name="Enregistrer l'émargement").click()
     expect(provider.get_by_role("status")).to_have_text("Émargement enregistré. 1 présent.")
-    expect(provider.locator("#etat-session")).to_have_text("En cours")
     expect(provider.get_by_label(trainee)).to_be_checked()  # the sheet saved shows as it was ticked
     check_page(provider, "09-organisme-emargement-enregistre", FOLDER)
     # Reopened later from the list, the day's sheet shows what was recorded, not empty boxes.
@@ -214,5 +259,104 @@ def test_a_counsellor_enrols_a_person_in_a_session_with_free_seats_and_the_provi
     expect(provider.get_by_role("status")).to_contain_text("Abandon enregistré")
     expect(provider.locator("#termines")).to_contain_text(trainee)
     expect(provider.locator("#termines")).to_contain_text("Abandon (Mobilité, transport)")
+    expect(provider.locator("#regle-attente")).to_contain_text("une place libérée reste libre")
     check_page(provider, "10-organisme-abandon", FOLDER)
     assert training_session["id"] in provider.url
+
+    # The counsellor cannot enrol anyone in the running session, not even from an old link.
+    counsellor.goto(
+        f"{pact.url}/formations/sessions/{training_session['id']}/inscrire?personne={person['id']}"
+    )
+    expect(counsellor.locator("#session-fermee")).to_contain_text("ne prend plus d'inscription")
+    expect(counsellor.get_by_role("button", name="Envoyer la demande d'inscription")).to_have_count(0)
+    check_page(counsellor, "11-inscrire-session-commencee", FOLDER)
+    counsellor.goto(f"{pact.url}/formations?commune=44162")
+    expect(
+        counsellor.locator(".relais-session").filter(has_text=f"Premiers pas numériques {pact.suffix}")
+    ).to_have_count(0)
+
+
+def test_a_provider_schedules_filters_finishes_and_cancels_its_sessions_and_a_counsellor_joins_a_waitlist(
+    pact: Pact, new_context: Any
+) -> None:
+    if "training_provider" not in pact.orgs:
+        pact.add_organisation("mission_locale", "Mission locale Nantes Métropole")
+        pact.add_organisation("training_provider", "Organisme de formation Erdre")
+    full = pact.add_session("Bureautique", capacity=1, starts_in=10)
+    running = pact.add_session("Remobilisation", capacity=4, starts_in=5)
+    someone = pact.add_person("Inès", f"Martin{pact.suffix}")
+    provider_auth = pact.auth("training_provider", "training_provider")
+    pact.call(
+        f"{pact.training}/v1/sessions/{full['id']}/enrolments",
+        provider_auth,
+        {"jobseeker_id": str(uuid.uuid4())},
+    )
+    pact.starts(running["id"], days_ago=2)
+
+    counsellor = new_context().new_page()
+    sign_in(counsellor, pact, "mission_locale", "counsellor")
+    counsellor.goto(f"{pact.url}/formations?commune=44162&personne={someone['id']}")
+    expect(counsellor.locator(".relais-session").filter(has_text=f"Bureautique {pact.suffix}")).to_have_count(
+        0
+    )
+    counsellor.locator("label[for=complet]").click()
+    counsellor.get_by_role("button", name="Chercher les sessions").click()
+    card = counsellor.locator(".relais-session").filter(has_text=f"Bureautique {pact.suffix}")
+    expect(card.locator(".places")).to_have_text("Complète : liste d'attente")
+    expect(
+        counsellor.locator(".relais-session").filter(has_text=f"Remobilisation {pact.suffix}")
+    ).to_have_count(0)
+    check_page(counsellor, "12-formations-avec-sessions-completes", FOLDER)
+    card.get_by_role("link", name=re.compile("^Inscrire")).click()
+    expect(counsellor.locator("#places")).to_have_text("Session complète")
+    counsellor.get_by_role("button", name="Envoyer la demande d'inscription").click()
+    # The provider's waitlist answers the referral: acknowledged, with no deadline the provider must meet.
+    until_state(counsellor, "Réception confirmée", "the waitlisted referral was never acknowledged")
+    check_page(counsellor, "13-orientation-en-liste-d-attente", FOLDER)
+
+    provider = new_context().new_page()
+    sign_in(provider, pact, "training_provider", "training_provider")
+    # Schedule a session of one of its offers.
+    provider.get_by_role("link", name="Programmer une session").click()
+    provider.get_by_label("Formation", exact=True).select_option(label=f"Bureautique {pact.suffix}")
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    provider.get_by_label("Premier jour").fill(today.isoformat())
+    provider.get_by_label("Dernier jour").fill((today + timedelta(days=30)).isoformat())
+    provider.get_by_label("Nombre de places").fill("6")
+    provider.get_by_label("Commune", exact=True).fill("Rezé")
+    provider.get_by_label("Code INSEE de la commune").fill("44143")
+    # The browser refuses a first day gone by (the field's min); the portal refuses it too, without it.
+    provider.locator("#starts_on").evaluate("field => field.removeAttribute('min')")
+    provider.get_by_role("button", name="Programmer la session").click()
+    expect(provider.locator("#starts_on-erreur")).to_contain_text("doit être à venir")
+    check_page(provider, "14-organisme-programmer-erreur", FOLDER)
+    provider.get_by_label("Premier jour").fill((today + timedelta(days=20)).isoformat())
+    provider.get_by_role("button", name="Programmer la session").click()
+    expect(provider.get_by_role("status")).to_contain_text("Session programmée")
+    expect(provider.locator("h1")).to_have_text(f"Bureautique {pact.suffix}")
+    check_page(provider, "15-organisme-session-programmee", FOLDER)
+
+    # Its list: upcoming by default, running and ended on request, by offer.
+    provider.goto(f"{pact.url}/formations")
+    expect(provider.get_by_role("link", name=f"Remobilisation {pact.suffix}")).to_have_count(0)
+    provider.get_by_label("Sessions", exact=True).select_option("en-cours")
+    provider.get_by_role("button", name="Afficher").click()
+    expect(provider.get_by_role("link", name=f"Remobilisation {pact.suffix}")).to_be_visible()
+    check_page(provider, "16-organisme-sessions-en-cours", FOLDER)
+    provider.get_by_role("link", name=f"Remobilisation {pact.suffix}").click()
+    provider.get_by_role("button", name="Clore la session").click()
+    expect(provider.get_by_role("status")).to_contain_text("Session close")
+    expect(provider.locator("#etat-session")).to_have_text("Terminée")
+    provider.goto(f"{pact.url}/formations/sessions/{full['id']}")
+    provider.get_by_role("button", name="Annuler la session").click()
+    expect(provider.get_by_role("status")).to_contain_text("Session annulée")
+    expect(provider.locator("#etat-session")).to_have_text("Annulée")
+    provider.goto(f"{pact.url}/formations?periode=terminees")
+    for title in ("Remobilisation", "Bureautique"):
+        expect(provider.get_by_role("link", name=f"{title} {pact.suffix}").first).to_be_visible()
+    check_page(provider, "17-organisme-sessions-terminees", FOLDER)
+
+    # The counsellor's referral on the cancelled session's waitlist came back to them.
+    until_state(counsellor, "Refusée", "the waitlisted referral never came back")
+    expect(counsellor.locator("body")).not_to_contain_text("commentaire obligatoire")
+    check_page(counsellor, "18-orientation-revenue", FOLDER)

@@ -53,6 +53,14 @@ class TrainingApi:
             if len(page) < PAGE or len(found) >= 20 * PAGE:
                 return found
 
+    async def page(self, number: int, size: int, **filters: Any) -> tuple[list[dict[str, Any]], bool]:
+        """Page ``number`` (from 1) of the search, and whether another follows (one more row is asked)."""
+        rows = list(await self.get("/v1/sessions", **filters, limit=size + 1, offset=(number - 1) * size))
+        return rows[:size], len(rows) > size
+
+    async def offers(self, provider_org_id: str) -> list[dict[str, Any]]:
+        return list(await self.get("/v1/offers", provider_org_id=provider_org_id))
+
     async def session(self, session_id: str) -> dict[str, Any]:
         return dict(await self.get(f"/v1/sessions/{session_id}"))
 

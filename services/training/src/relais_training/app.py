@@ -67,6 +67,21 @@ async def post_offer(body: OfferIn, request: Request, principal: CurrentPrincipa
         return OfferOut.model_validate(row)
 
 
+@router.get(
+    "/offers",
+    dependencies=[require_roles(*ROLES)],
+    summary="Les formations du catalogue d'un organisme",
+)
+async def list_offers(
+    request: Request, principal: CurrentPrincipal, provider_org_id: uuid.UUID
+) -> list[OfferOut]:
+    async with request.app.state.sessions() as session:
+        rows = await session.execute(
+            select(OfferRow).where(OfferRow.provider_org_id == provider_org_id).order_by(OfferRow.title)
+        )
+        return [OfferOut.model_validate(r) for r in rows.scalars()]
+
+
 class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     offer_id: uuid.UUID
@@ -104,12 +119,15 @@ class SessionOut(BaseModel):
     title: str | None = None
     kind: str | None = None
 
+    enrollable: bool = False
+
     @classmethod
     def of(cls, row: SessionRow, offer: OfferRow | None = None) -> SessionOut:
         out = cls.model_validate(row)
-        out.free_seats = (
-            max(0, row.capacity - row.confirmed) if row.state in handlers.OPEN_FOR_ENROLMENT else 0
-        )
+        # As people read it: a session past its first day is running and takes nobody new.
+        out.state = handlers.shown_state(row)
+        out.enrollable = handlers.takes_enrolments(row)
+        out.free_seats = max(0, row.capacity - row.confirmed) if out.enrollable else 0
         if offer is not None:
             out.title, out.kind = offer.title, offer.kind
         return out
@@ -143,20 +161,40 @@ async def search_sessions(
     free_seats: bool = False,
     childcare: bool | None = None,
     provider_org_id: uuid.UUID | None = None,
+    offer_id: uuid.UUID | None = None,
     include_closed: Annotated[
         bool,
         Query(
             description="Avec les sessions terminées et annulées (un organisme relit ses sessions passées)"
         ),
     ] = False,
+    enrollable: Annotated[
+        bool,
+        Query(description="Seulement les sessions qui prennent encore des inscriptions (pas commencées)"),
+    ] = False,
+    phase: Annotated[
+        Literal["upcoming", "running", "ended"] | None,
+        Query(description="À venir (pas commencées), en cours (commencées), terminées ou annulées"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> list[SessionOut]:
+    today = handlers.today()
     stmt = select(SessionRow, OfferRow).join(OfferRow, OfferRow.id == SessionRow.offer_id)
-    if not include_closed:
+    open_states = SessionRow.state.in_(handlers.OPEN_FOR_ENROLMENT)
+    not_started = open_states & (SessionRow.starts_on > today)
+    if not include_closed and phase != "ended":
         stmt = stmt.where(SessionRow.state.in_(("planned", "open", "full", "running")))
+    if enrollable or phase == "upcoming":
+        stmt = stmt.where(not_started)
+    if phase == "running":  # written "running" by the hourly close, or started since
+        stmt = stmt.where((SessionRow.state == "running") | (open_states & (SessionRow.starts_on <= today)))
+    if phase == "ended":
+        stmt = stmt.where(SessionRow.state.in_(("finished", "cancelled")))
     if provider_org_id:
         stmt = stmt.where(SessionRow.provider_org_id == provider_org_id)
+    if offer_id:
+        stmt = stmt.where(SessionRow.offer_id == offer_id)
     if kind:
         stmt = stmt.where(OfferRow.kind == kind)
     if starts_after:
@@ -168,12 +206,15 @@ async def search_sessions(
     if public:
         stmt = stmt.where(OfferRow.publics.any(public) | (OfferRow.publics == []))
     if free_seats:  # read in the same row the enrolments lock: exact at the moment of the search
-        stmt = stmt.where(
-            SessionRow.confirmed < SessionRow.capacity, SessionRow.state.in_(("planned", "open"))
-        )
+        stmt = stmt.where(SessionRow.confirmed < SessionRow.capacity, not_started)
     if childcare is not None:
         stmt = stmt.where(SessionRow.childcare == childcare)
-    stmt = stmt.order_by(SessionRow.starts_on, SessionRow.id).offset(offset).limit(limit)
+    order = (
+        (SessionRow.starts_on.desc(), SessionRow.id)
+        if phase == "ended"
+        else (SessionRow.starts_on, SessionRow.id)
+    )
+    stmt = stmt.order_by(*order).offset(offset).limit(limit)
     async with request.app.state.sessions() as session:
         return [SessionOut.of(s, o) for s, o in (await session.execute(stmt)).all()]
 

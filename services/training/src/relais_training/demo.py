@@ -161,6 +161,9 @@ async def load_demo_data(settings: TrainingSettings | None = None, today: date |
                         today,
                         rng,
                     )
+        async with handlers.UnitOfWork(sessions) as uow:  # the sessions started with nobody yet: running
+            while await handlers.close_started_sessions(uow, today):
+                pass
     finally:
         await engine.dispose()
     return created
@@ -177,13 +180,16 @@ async def _session(
     sessions already over are finished, their trainees' outcomes recorded.
 
     The trainees are opaque ids the referral service does not know: nothing here publishes an event it
-    would act on (an abandonment, a cancellation) and dead-letter for an unknown person; the sessions
-    over had no waitlist."""
+    would act on (an abandonment, a cancellation) and dead-letter for an unknown person; only sessions
+    not started yet have a waitlist (a started session's waitlist closes)."""
     session = await handlers.create_session(uow, provider, new)
     await uow.db.flush()
-    full = new.ends_on >= today and rng.random() < 0.2
+    full = new.starts_on > today and rng.random() < 0.2  # a started session has no waitlist left
     wanted = new.capacity + rng.randint(1, 3) if full else rng.randint(0, 4)
-    enrolments = [(await handlers.enrol(uow, provider, session.id, uuid.uuid4())).id for _ in range(wanted)]
+    before = new.starts_on - timedelta(days=14)  # enrolled before the first day, as every enrolment is
+    enrolments = [
+        (await handlers.enrol(uow, provider, session.id, uuid.uuid4(), on=before)).id for _ in range(wanted)
+    ]
     await uow.db.flush()
     present = {e: rng.random() < 0.85 for e in enrolments[: new.capacity]}
     if new.starts_on <= today and present:

@@ -14,8 +14,12 @@ from typing import ClassVar, Literal
 from relais_shared.envelope import EventData, EventRegistry
 
 TOPIC = "relais.training.events"
-# session_unavailable: a referral asked for a seat in a session already finished or cancelled.
-CancelCause = Literal["withdrawn", "session_cancelled", "session_unavailable"]
+# session_unavailable: a referral asked for a seat in a session already finished or cancelled;
+# session_started: in a session already started (it takes nobody new from its first day);
+# waitlist_closed: the person still waited for a seat when the session started or finished.
+CancelCause = Literal[
+    "withdrawn", "session_cancelled", "session_unavailable", "session_started", "waitlist_closed"
+]
 registry = EventRegistry()
 
 
@@ -59,6 +63,21 @@ class EnrolmentConfirmedV1(_EnrolmentEvent):
     starts_on: date
     promoted_from_waitlist: bool = False
     confirmed_at: datetime
+
+
+@registry.register
+class EnrolmentWaitlistedV1(_EnrolmentEvent):
+    """The session is full: the person waits for a seat (``position`` 1 is the next one to free). The
+    referral asking for it has its answer from the provider: it is acknowledged, not left unanswered. The
+    wait ends with a confirmation (a seat freed) or a cancellation (``waitlist_closed`` when the session
+    starts, ``session_cancelled``)."""
+
+    event_type: ClassVar[str] = "training.enrolment_waitlisted.v1"
+    provider_org_id: uuid.UUID
+    referral_id: uuid.UUID | None = None
+    position: int
+    starts_on: date
+    waitlisted_at: datetime
 
 
 @registry.register

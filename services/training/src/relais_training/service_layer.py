@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from relais_training.events import (
     EnrolmentCancelledV1,
     EnrolmentCompletedV1,
     EnrolmentConfirmedV1,
+    EnrolmentWaitlistedV1,
 )
 from relais_training.models import AttendanceRow, EnrolmentRow, OfferRow, SessionRow, infra
 
@@ -35,6 +37,44 @@ STATE_LABELS = {
     "finished": "terminée",
     "cancelled": "annulée",
 }
+
+
+# The pact's days are Paris days: a session "starts" at the beginning of its first day there.
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def today() -> date:
+    return datetime.now(PARIS).date()
+
+
+def has_started(session: SessionRow, on: date | None = None) -> bool:
+    """From its first day on, a session takes nobody new: neither a seat nor a place on the waitlist."""
+    return session.starts_on <= (on or today())
+
+
+def takes_enrolments(session: SessionRow, on: date | None = None) -> bool:
+    return session.state in OPEN_FOR_ENROLMENT and not has_started(session, on)
+
+
+def shown_state(session: SessionRow, on: date | None = None) -> str:
+    """The state as people read it: a session past its first day is running, even before the daily close
+    of started sessions (``close_started_sessions``) has written it."""
+    if session.state in OPEN_FOR_ENROLMENT and has_started(session, on):
+        return "running"
+    return session.state
+
+
+def _fr(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _no_enrolment(session: SessionRow) -> Conflict:
+    if session.state in OPEN_FOR_ENROLMENT:
+        return Conflict(
+            f"la session a commencé le {_fr(session.starts_on)} : elle ne prend plus d'inscription,"
+            " ni en liste d'attente"
+        )
+    return Conflict(f"la session est {STATE_LABELS[session.state]} : plus d'inscription possible")
 
 
 class InvalidTraining(ValueError):
@@ -194,8 +234,32 @@ async def _request_seat(
     if confirmed:
         session.confirmed += 1
         uow.publish(_confirmed(session, row, promoted=False))
+    else:
+        uow.publish(await _waitlisted(uow, session, row))
     _refresh_state(session)
     return row
+
+
+async def _waitlisted(uow: UnitOfWork, session: SessionRow, enrolment: EnrolmentRow) -> EnrolmentWaitlistedV1:
+    """The rank on the waitlist (1 = next seat), counted among those still waiting."""
+    await uow.db.flush()
+    ahead = await uow.db.execute(
+        select(func.count()).where(
+            EnrolmentRow.session_id == session.id,
+            EnrolmentRow.status == "waitlisted",
+            EnrolmentRow.position < enrolment.position,
+        )
+    )
+    return EnrolmentWaitlistedV1(
+        enrolment_id=enrolment.id,
+        jobseeker_id=enrolment.jobseeker_id,
+        session_id=session.id,
+        provider_org_id=session.provider_org_id,
+        referral_id=enrolment.referral_id,
+        position=int(ahead.scalar_one()) + 1,
+        starts_on=session.starts_on,
+        waitlisted_at=datetime.now(UTC),
+    )
 
 
 async def enrol(
@@ -204,11 +268,14 @@ async def enrol(
     session_id: uuid.UUID,
     jobseeker_id: uuid.UUID,
     referral_id: uuid.UUID | None = None,
+    *,
+    on: date | None = None,
 ) -> EnrolmentRow:
-    """By the provider: the session row's lock orders concurrent requests."""
+    """By the provider: the session row's lock orders concurrent requests. ``on``: the day of the request,
+    today unless the demo loads a past enrolment."""
     session = await _own_session(uow, principal, session_id, lock=True)
-    if session.state not in OPEN_FOR_ENROLMENT:
-        raise Conflict(f"la session est {STATE_LABELS[session.state]} : plus d'inscription possible")
+    if not takes_enrolments(session, on):
+        raise _no_enrolment(session)
     if await _live_enrolment(uow, session.id, jobseeker_id) is not None:
         raise Conflict("la personne est déjà inscrite ou en liste d'attente sur cette session")
     return await _request_seat(uow, session, jobseeker_id, referral_id, principal.org_id)
@@ -227,8 +294,9 @@ class ReferralForSession:
 
 async def enrol_from_referral(uow: UnitOfWork, request: ReferralForSession) -> EnrolmentRow:
     """The request the referral carries, taken like the provider's own: a seat, or the waitlist. A session
-    already finished or cancelled answers with a cancellation, so that the referral goes back to its
-    sender at once instead of waiting for its deadlines. Raises NotFound for a session that is not the
+    already started (``session_started``), finished or cancelled (``session_unavailable``) answers with a
+    cancellation, so that the referral goes back to its sender at once instead of waiting for its
+    deadlines. Raises NotFound for a session that is not the
     receiver's (the referral service cannot check it: the consumer dead-letters the event)."""
     session = (
         await uow.db.execute(select(SessionRow).where(SessionRow.id == request.session_id).with_for_update())
@@ -241,9 +309,14 @@ async def enrol_from_referral(uow: UnitOfWork, request: ReferralForSession) -> E
             live.referral_id = request.referral_id
             if live.status == "confirmed":
                 uow.publish(_confirmed(session, live, promoted=False))
+            else:
+                uow.publish(await _waitlisted(uow, session, live))
         return live
-    if session.state not in OPEN_FOR_ENROLMENT:
+    if not takes_enrolments(session):
         now = datetime.now(UTC)
+        cause: CancelCause = (
+            "session_started" if session.state in OPEN_FOR_ENROLMENT else "session_unavailable"
+        )
         row = EnrolmentRow(
             id=uuid.uuid4(),
             session_id=session.id,
@@ -251,12 +324,12 @@ async def enrol_from_referral(uow: UnitOfWork, request: ReferralForSession) -> E
             referral_id=request.referral_id,
             requested_by_org_id=request.sender_org_id,
             status="cancelled",
-            reason_code="session_unavailable",
+            reason_code=cause,
             closed_at=now,
             position=await _next_position(uow, session.id),
         )
         uow.db.add(row)
-        uow.publish(_cancelled(row, "session_unavailable", now))
+        uow.publish(_cancelled(row, cause, now))
         return row
     return await _request_seat(uow, session, request.jobseeker_id, request.referral_id, request.sender_org_id)
 
@@ -275,8 +348,8 @@ async def _enrolment(
 
 
 async def _promote(uow: UnitOfWork, session: SessionRow) -> EnrolmentRow | None:
-    """The first of the waitlist takes the seat that freed."""
-    if session.confirmed >= session.capacity or session.state not in OPEN_FOR_ENROLMENT:
+    """The first of the waitlist takes the seat that freed, until the session starts."""
+    if session.confirmed >= session.capacity or not takes_enrolments(session):
         return None
     first = (
         await uow.db.execute(
@@ -317,8 +390,15 @@ async def record_attendance(
     uow: UnitOfWork, principal: Principal, session_id: uuid.UUID, day: date, present: dict[uuid.UUID, bool]
 ) -> int:
     session = await _own_session(uow, principal, session_id, lock=False)
+    if session.state == "cancelled":
+        raise Conflict("la session est annulée : pas d'émargement")
     if not session.starts_on <= day <= session.ends_on:
-        raise InvalidTraining("le jour d'émargement est hors des dates de la session")
+        raise InvalidTraining(
+            f"le jour d'émargement doit être entre le premier jour ({_fr(session.starts_on)}) et le dernier"
+            f" ({_fr(session.ends_on)}) de la session"
+        )
+    if day > today():
+        raise InvalidTraining(f"le {_fr(day)} n'est pas encore passé : on émarge un jour de formation écoulé")
     confirmed = set(
         (
             await uow.db.execute(
@@ -363,6 +443,7 @@ async def complete(
     enrolment, session = await _enrolment(uow, principal, enrolment_id)
     if enrolment.status != "confirmed":
         raise Conflict(f"l'inscription est {enrolment.status}")
+    _started_for_outcome(session)
     enrolment.status, enrolment.outcome = "completed", "certified" if certified else "completed"
     enrolment.closed_at = datetime.now(UTC)
     uow.publish(
@@ -377,6 +458,16 @@ async def complete(
     return enrolment
 
 
+def _started_for_outcome(session: SessionRow) -> None:
+    """A completion or an abandonment is the outcome of a training that took place: before the first day,
+    the enrolment is cancelled instead (the seat then goes to the waitlist)."""
+    if not has_started(session):
+        raise Conflict(
+            f"la session commence le {_fr(session.starts_on)} : pas de fin de formation ni d'abandon avant ;"
+            " annulez l'inscription si la personne ne vient pas"
+        )
+
+
 ABANDON_REASONS = ("health", "family", "mobility", "hired", "lack_of_motivation", "other")
 
 
@@ -389,6 +480,7 @@ async def abandon(
     enrolment, session = await _enrolment(uow, principal, enrolment_id)
     if enrolment.status != "confirmed":
         raise Conflict(f"l'inscription est {enrolment.status}")
+    _started_for_outcome(session)
     enrolment.status, enrolment.reason_code = "abandoned", reason
     enrolment.closed_at = datetime.now(UTC)
     session.confirmed -= 1
@@ -402,9 +494,7 @@ async def abandon(
             referral_id=enrolment.referral_id,
         )
     )
-    if session.state != "running":
-        await _promote(uow, session)
-    _refresh_state(session)
+    _refresh_state(session)  # started: the freed seat goes to nobody (the waitlist closed on the first day)
     return enrolment
 
 
@@ -440,19 +530,51 @@ async def finish_session(uow: UnitOfWork, principal: Principal, session_id: uuid
         raise Conflict(f"la session est déjà {STATE_LABELS[session.state]}")
     if session.starts_on > datetime.now(UTC).date():
         raise Conflict("la session n'a pas commencé : annulez-la plutôt")
+    await _close_waitlist(uow, session)
+    session.state = "finished"
+    return session
+
+
+async def _close_waitlist(uow: UnitOfWork, session: SessionRow) -> int:
+    """Whoever still waits for a seat of a started session goes back to their counsellor (one event each:
+    the referral service returns the referral with its re-orientation task)."""
     waiting = (
         await uow.db.execute(
             select(EnrolmentRow)
             .where(EnrolmentRow.session_id == session.id, EnrolmentRow.status == "waitlisted")
+            .order_by(EnrolmentRow.position)
             .with_for_update()
         )
     ).scalars()
-    now = datetime.now(UTC)
+    now, closed = datetime.now(UTC), 0
     for enrolment in waiting:
-        enrolment.status, enrolment.closed_at = "cancelled", now
-        uow.publish(_cancelled(enrolment, "session_unavailable", now))
-    session.state = "finished"
-    return session
+        enrolment.status, enrolment.reason_code, enrolment.closed_at = "cancelled", "waitlist_closed", now
+        uow.publish(_cancelled(enrolment, "waitlist_closed", now))
+        closed += 1
+    return closed
+
+
+async def close_started_sessions(uow: UnitOfWork, on: date | None = None, limit: int = 200) -> int:
+    """The daily close of the sessions whose first day came (``on``, Paris): running from now on, their
+    waitlist closed. A batch of ``limit`` sessions, locked and skipped if another run holds them; returns
+    how many were closed (the caller repeats until 0)."""
+    started = (
+        (
+            await uow.db.execute(
+                select(SessionRow)
+                .where(SessionRow.state.in_(OPEN_FOR_ENROLMENT), SessionRow.starts_on <= (on or today()))
+                .order_by(SessionRow.starts_on, SessionRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for session in started:
+        await _close_waitlist(uow, session)
+        session.state = "running"
+    return len(started)
 
 
 async def anonymise(uow: UnitOfWork, jobseeker_id: uuid.UUID) -> int:

@@ -12,3 +12,4 @@ class TrainingSettings(RelaisSettings):
     api_port: int = 8103
     # RELAIS_TRAINING_DATABASE_URL; the local stack (`relais stack up`) sets it, with its password.
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:15432/relais_training"
+    task_queue: str = "training"

@@ -6,6 +6,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from relais_dev.stack import Stack
 from relais_shared.auth import DevIssuer
+from relais_training import service_layer
 from relais_training.app import create_app
 from relais_training.models import infra
 
@@ -66,3 +68,18 @@ async def pact(stack: Stack, issuer: DevIssuer) -> AsyncIterator[Pact]:
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://training") as client,
     ):
         yield Pact(client, issuer, {n: uuid.uuid4() for n in ("provider", "other-provider", "counsellor")})
+
+
+@dataclass
+class Clock:
+    """The service's "today" (Paris) set by a test: enrol before a session starts, then live its days."""
+
+    monkeypatch: pytest.MonkeyPatch
+
+    def set(self, day: str) -> None:
+        self.monkeypatch.setattr(service_layer, "today", lambda: date.fromisoformat(day))
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)

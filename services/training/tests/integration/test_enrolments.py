@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Pact
+from .conftest import Clock, Pact
 
 pytestmark = pytest.mark.integration
 
@@ -62,7 +62,7 @@ async def test_fifty_simultaneous_requests_for_ten_seats_confirm_exactly_ten_and
 
 
 async def test_an_abandonment_asks_for_a_reorientation_and_a_cancelled_session_sends_everyone_back(
-    pact: Pact,
+    pact: Pact, clock: Clock
 ) -> None:
     session = (await pact.session(capacity=2))["id"]
     people = [str(uuid.uuid4()) for _ in range(3)]
@@ -70,12 +70,14 @@ async def test_an_abandonment_asks_for_a_reorientation_and_a_cancelled_session_s
         (await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": p})).json()
         for p in people
     ]
+    clock.set("2027-01-13")  # the session runs
     abandoned = await pact.post(
         f"/v1/enrolments/{enrolments[0]['id']}/abandon", "provider", {"reason_code": "mobility"}
     )
     assert abandoned.status_code == 200 and abandoned.json()["status"] == "abandoned"
     cancelled = await pact.post(f"/v1/sessions/{session}/cancel", "provider", None)
-    assert cancelled.json() == {"enrolments_cancelled": 2}  # the one still confirmed, and the promoted one
+    # The one still confirmed, and the one still waiting (a started session promotes nobody).
+    assert cancelled.json() == {"enrolments_cancelled": 2}
     types = [e["type"] for e in await _events(pact, session)]
     assert types.count("training.enrolment_abandoned.v1") == 1
     assert types.count("training.enrolment_cancelled.v1") == 2
@@ -139,7 +141,9 @@ async def test_unknown_or_foreign_sessions_are_404_and_a_counsellor_may_not_enro
     assert by_counsellor.status_code == 403
 
 
-async def test_attendance_is_for_confirmed_trainees_within_the_sessions_dates(pact: Pact) -> None:
+async def test_attendance_is_for_confirmed_trainees_within_the_sessions_dates(
+    pact: Pact, clock: Clock
+) -> None:
     session = (await pact.session(capacity=1))["id"]
     confirmed = (
         await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())})
@@ -147,6 +151,7 @@ async def test_attendance_is_for_confirmed_trainees_within_the_sessions_dates(pa
     waiting = (
         await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())})
     ).json()
+    clock.set("2027-04-02")  # the session is over
     outside = await pact.post(
         f"/v1/sessions/{session}/attendance",
         "provider",
@@ -178,10 +183,12 @@ async def _state(pact: Pact, session: str) -> tuple[list[tuple[str, str]], int]:
 
 @pytest.mark.parametrize("closing", ["finish", "cancel"])
 async def test_enrolment_in_a_finished_or_cancelled_session_is_a_409_problem_and_changes_nothing(
-    pact: Pact, closing: str
+    pact: Pact, clock: Clock, closing: str
 ) -> None:
     session = (await pact.session(capacity=2, starts_on="2026-01-05", ends_on="2026-03-27"))["id"]
+    clock.set("2025-12-15")
     await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())})
+    clock.set("2026-04-01")
     closed = await pact.post(f"/v1/sessions/{session}/{closing}", "provider", None)
     assert closed.status_code == 200, closed.text
     before = await _state(pact, session)
@@ -205,19 +212,25 @@ async def test_a_session_that_has_not_started_cannot_be_finished_and_stays_open(
     assert session["id"] in {s["id"] for s in search}
 
 
-async def test_finishing_a_session_sends_its_waitlist_back_and_keeps_its_trainees(pact: Pact) -> None:
+async def test_finishing_a_session_sends_its_waitlist_back_and_keeps_its_trainees(
+    pact: Pact, clock: Clock
+) -> None:
     session = (await pact.session(capacity=1, starts_on="2026-01-05", ends_on="2026-03-27"))["id"]
+    clock.set("2025-12-15")
     for _ in range(2):
         await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())})
+    clock.set("2026-03-27")
     finished = await pact.post(f"/v1/sessions/{session}/finish", "provider", None)
     assert finished.json()["state"] == "finished"
     statuses = [status for _, status in (await _state(pact, session))[0]]
     assert statuses == ["confirmed", "cancelled"]
     cancelled = [e for e in await _events(pact, session) if e["type"] == "training.enrolment_cancelled.v1"]
-    assert [e["data"]["cause"] for e in cancelled] == ["session_unavailable"]
+    assert [e["data"]["cause"] for e in cancelled] == ["waitlist_closed"]
 
 
-async def test_a_days_attendance_reads_back_as_recorded_and_only_by_the_sessions_provider(pact: Pact) -> None:
+async def test_a_days_attendance_reads_back_as_recorded_and_only_by_the_sessions_provider(
+    pact: Pact, clock: Clock
+) -> None:
     session = (await pact.session(capacity=2))["id"]
     here, away = [
         (
@@ -227,6 +240,7 @@ async def test_a_days_attendance_reads_back_as_recorded_and_only_by_the_sessions
         ).json()["id"]
         for _ in range(2)
     ]
+    clock.set("2027-01-12")
     url = f"/v1/sessions/{session}/attendance"
     blank = await pact.client.get(url, params={"day": "2027-01-11"}, headers=pact.headers("provider"))
     assert blank.json() == {"day": "2027-01-11", "present": {}}

@@ -16,7 +16,7 @@ from relais_shared.envelope import IncomingEnvelope
 from relais_training.consumer import handle
 from relais_training.models import EnrolmentRow
 
-from .conftest import Pact
+from .conftest import Clock, Pact
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +70,43 @@ async def test_a_referral_naming_a_session_takes_a_seat_and_its_confirmation_nam
     [confirmed] = await _events(pact, first.data["referral_id"])
     assert confirmed["type"] == "training.enrolment_confirmed.v1"
     assert confirmed["data"]["provider_org_id"] == str(pact.orgs["provider"])
-    assert await _events(pact, second.data["referral_id"]) == []  # waiting: the referral stays open
+
+
+async def test_a_referral_put_on_the_waitlist_is_answered_by_a_waitlisted_event_with_its_rank(
+    pact: Pact,
+) -> None:
+    session = (await pact.session(capacity=1))["id"]
+    await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())})
+    referrals = [_referral(pact, session, uuid.uuid4()) for _ in range(2)]
+    for referral in referrals:
+        await _run(pact, referral)
+    answers = [await _events(pact, r.data["referral_id"]) for r in referrals]
+    assert [[e["type"] for e in events] for events in answers] == [["training.enrolment_waitlisted.v1"]] * 2
+    first = answers[0][0]["data"]
+    assert first["provider_org_id"] == str(pact.orgs["provider"]) and first["session_id"] == session
+    assert [events[0]["data"]["position"] for events in answers] == [1, 2]
+    # Opaque ids, a rank and dates only: nothing that names the person.
+    assert set(first) == {
+        "enrolment_id",
+        "jobseeker_id",
+        "session_id",
+        "provider_org_id",
+        "referral_id",
+        "position",
+        "starts_on",
+        "waitlisted_at",
+    }
+
+
+async def test_a_referral_to_a_session_already_started_is_answered_by_a_cancellation_saying_so(
+    pact: Pact, clock: Clock
+) -> None:
+    session = (await pact.session())["id"]
+    clock.set("2027-01-11")  # its first day
+    referral = _referral(pact, session, uuid.uuid4())
+    await _run(pact, referral)
+    [event] = await _events(pact, referral.data["referral_id"])
+    assert (event["type"], event["data"]["cause"]) == ("training.enrolment_cancelled.v1", "session_started")
 
 
 async def test_a_referral_for_a_person_the_provider_enrolled_already_is_answered_by_that_enrolment(
@@ -124,14 +160,16 @@ async def test_a_referral_without_a_session_is_not_a_request_for_a_seat(pact: Pa
 
 
 async def test_an_erased_person_loses_the_link_to_their_enrolments_and_their_seat_goes_to_the_waitlist(
-    pact: Pact,
+    pact: Pact, clock: Clock
 ) -> None:
     started = (await pact.session(capacity=1, starts_on=str(date.today() - timedelta(days=30))))["id"]
     upcoming = (await pact.session(capacity=1))["id"]
     person, waiting = uuid.uuid4(), uuid.uuid4()
+    clock.set(str(date.today() - timedelta(days=31)))  # enrolled the day before the first day
     past = (
         await pact.post(f"/v1/sessions/{started}/enrolments", "provider", {"jobseeker_id": str(person)})
     ).json()
+    clock.set(str(date.today()))
     await pact.post(f"/v1/enrolments/{past['id']}/complete", "provider", {"certified": True})
     referral = _referral(pact, upcoming, person)
     await _run(pact, referral)

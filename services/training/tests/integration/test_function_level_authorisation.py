@@ -19,6 +19,7 @@ pytestmark = pytest.mark.integration
 PROVIDER = frozenset({"training_provider"})
 RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/offers"): PROVIDER,
+    ("GET", "/v1/offers"): frozenset(ROLES),
     ("POST", "/v1/sessions"): PROVIDER,
     ("GET", "/v1/sessions"): frozenset(ROLES),
     ("GET", "/v1/sessions/{session_id}"): frozenset(ROLES),

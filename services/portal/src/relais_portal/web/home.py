@@ -59,6 +59,8 @@ async def home(request: Request, session: MaybeSession) -> Response:
         return RedirectResponse("/clauses", status_code=303)  # their work is the clauses, not referrals
     if session.role == "dpo":
         return RedirectResponse("/protection-des-donnees", status_code=303)  # the audit log, not people
+    if session.role == "training_provider":
+        return RedirectResponse("/formations", status_code=303)  # its sessions: referrals come as enrolments
     if session.role == "evaluator":
         return RedirectResponse("/evaluation/campagnes", status_code=303)  # figures and campaigns only
     api = ReferralApi(request.app.state.http, session.token)

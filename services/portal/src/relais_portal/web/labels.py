@@ -54,7 +54,7 @@ REFUSAL_REASONS = Translated(
         "declined_by_jobseeker": N_("La personne a décliné"),
         "better_suited_elsewhere": N_("Mieux accompagnée ailleurs"),
         "duplicate": N_("Doublon"),
-        "other": N_("Autre motif (commentaire obligatoire)"),
+        "other": N_("Autre motif"),  # the comment field says it is then required
     }
 )
 APPOINTMENT_OUTCOMES = Translated({"seen": N_("Honoré"), "no_show": N_("Absence"), "excused": N_("Excusé")})

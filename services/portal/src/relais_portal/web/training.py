@@ -1,6 +1,8 @@
-"""Training: the counsellor searches sessions with free seats and enrols a person through a referral to
-the session's provider (two clicks: the session, then send); the training provider sees its sessions,
-their enrolments and waitlist, takes the attendance of a day, records completion or abandonment.
+"""Training: the counsellor searches the sessions not started yet (with free seats, or full to join the
+waitlist) and enrols a person through a referral to the session's provider (two clicks: the session,
+then send); the training provider lists its sessions (upcoming, running, ended; by offer; page by page),
+schedules a session of one of its offers, sees its enrolments and waitlist, takes the attendance of a
+day gone by, records completion or abandonment once the session has started, finishes or cancels it.
 
 The provider's pages show only what the training API holds on a trainee (an opaque number, the state of
 the enrolment, the referral it came from): names stay in the referral service.
@@ -10,18 +12,18 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from relais_portal.i18n import N_, Translated
 from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem
 from relais_portal.session import Session
-from relais_portal.training_api import Training
+from relais_portal.training_api import Training, TrainingApi
 from relais_portal.web.deps import (
     PARIS,
     Api,
@@ -77,12 +79,43 @@ ABANDON_REASONS = Translated(
 )
 DONE = Translated(
     {
+        "programmee": N_("Session programmée : elle est proposée aux conseillers jusqu'à son premier jour."),
+        "close": N_("Session close : les personnes encore en liste d'attente reviennent à leur conseiller."),
+        "annulee": N_("Session annulée : chaque personne inscrite ou en attente revient à son conseiller."),
         "emargement": N_("Émargement enregistré."),
         "terminee": N_("Fin de formation enregistrée."),
         "abandon": N_("Abandon enregistré : le référent de la personne reçoit une tâche de réorientation."),
     }
 )
+CANCEL_CAUSES = Translated(
+    {
+        "waitlist_closed": N_("liste d'attente close au premier jour"),
+        "session_started": N_("session déjà commencée"),
+        "session_unavailable": N_("session terminée ou annulée"),
+        "erased": N_("données effacées"),
+    }
+)
+PERIODS = Translated(
+    {
+        "a-venir": N_("À venir"),
+        "en-cours": N_("En cours"),
+        "terminees": N_("Terminées ou annulées"),
+    }
+)
+PHASES = {"a-venir": "upcoming", "en-cours": "running", "terminees": "ended"}
+WEEKDAYS = [
+    N_("lundi"),
+    N_("mardi"),
+    N_("mercredi"),
+    N_("jeudi"),
+    N_("vendredi"),
+    N_("samedi"),
+    N_("dimanche"),
+]
+PAGE_SIZE = 20
 LABELS = {
+    "periods": PERIODS,
+    "cancel_causes": CANCEL_CAUSES,
     "kinds": KINDS,
     "states": STATES,
     "enrolment_states": ENROLMENT_STATES,
@@ -111,20 +144,16 @@ async def training_home(
     au: str = "",
     commune: str = "",
     garde: bool = False,
+    complet: bool = False,
     personne: uuid.UUID | None = None,
+    periode: str = "a-venir",
+    offre: str = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    fait: str = "",
 ) -> Response:
     if _is_provider(session):
-        mine = await training.sessions(provider_org_id=session.org_id, include_closed=True)
-        current = [s for s in mine if s["state"] not in ("finished", "cancelled")]
-        past = sorted(
-            (s for s in mine if s["state"] in ("finished", "cancelled")),
-            key=lambda s: s["starts_on"],
-            reverse=True,
-        )
-        return render(
-            request, "training/provider_sessions.html", session, sessions=current, past=past, t=LABELS
-        )
-    values = {"type": type, "du": du, "au": au, "commune": commune, "garde": garde}
+        return await _provider_home(request, session, training, periode, offre, page, fait)
+    values = {"type": type, "du": du, "au": au, "commune": commune, "garde": garde, "complet": complet}
     errors = {
         name: _("La date n'est pas valide (jj/mm/aaaa).")
         for name, value in (("du", du), ("au", au))
@@ -133,9 +162,11 @@ async def training_home(
     place = commune.strip()
     filters: dict[str, Any] = {
         "kind": type or None,
-        "starts_after": None if "du" in errors else du or _today().isoformat(),
+        "starts_after": None if "du" in errors else du or None,
         "starts_before": None if "au" in errors else au or None,
-        "free_seats": True,
+        # Only sessions not started yet: from its first day a session takes nobody, waitlist included.
+        "enrollable": True,
+        "free_seats": not complet,
         "childcare": True if garde else None,
     }
     if len(place) == 5 and place.isalnum() and any(c.isdigit() for c in place):
@@ -149,17 +180,54 @@ async def training_home(
     if place and "code_insee" not in filters:
         wanted = _folded(place)
         found = [s for s in found if wanted in _folded(s["commune"])]
+    total = len(found)
+    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]  # the commune's name is matched here: paged here
     person = await api.get(f"/v1/jobseekers/{personne}") if personne else None
-    names = await directory.names({s["provider_org_id"] for s in found})
+    names = await directory.names({s["provider_org_id"] for s in shown})
+    query = {k: v for k, v in values.items() if v} | ({"personne": str(personne)} if personne else {})
     return render(
         request,
         "training/search.html",
         session,
-        sessions=found,
+        sessions=shown,
+        total=total,
+        page=page,
+        more=total > page * PAGE_SIZE,
+        query=urlencode(query),
         names=names,
         values=values,
         errors=errors,
         person=person,
+        t=LABELS,
+    )
+
+
+async def _provider_home(
+    request: Request, session: Session, training: TrainingApi, periode: str, offre: str, page: int, fait: str
+) -> Response:
+    """The provider's sessions of one period (upcoming by default), of one offer if chosen, page by page."""
+    periode = periode if periode in PHASES else "a-venir"
+    offers = await training.offers(session.org_id)
+    offer_id = offre if offre in {o["id"] for o in offers} else ""
+    rows, more = await training.page(
+        page,
+        PAGE_SIZE,
+        provider_org_id=session.org_id,
+        phase=PHASES[periode],
+        offer_id=offer_id or None,
+    )
+    return render(
+        request,
+        "training/provider_sessions.html",
+        session,
+        sessions=rows,
+        offers=offers,
+        periode=periode,
+        offre=offer_id,
+        page=page,
+        more=more,
+        query=urlencode({"periode": periode, **({"offre": offer_id} if offer_id else {})}),
+        done=DONE.get(fait, ""),
         t=LABELS,
     )
 
@@ -249,6 +317,11 @@ async def enrol(
     idempotency_key: Annotated[str, Form()] = "",
 ) -> Response:
     found = await training.session(str(session_id))
+    if not found.get("enrollable"):  # started (or over) since the form was shown: no referral is sent
+        values = {"motive": motive, "idempotency_key": idempotency_key}
+        return await _enrol_page(
+            request, session, api, directory, found, jobseeker_id or None, status_code=409, values=values
+        )
     try:
         referral = await api.post(
             "/v1/referrals",
@@ -279,6 +352,105 @@ async def enrol(
     return RedirectResponse(f"/orientations/{referral['id']}?fait=envoyee", status_code=303)
 
 
+SESSION_FIELDS = (
+    "offer_id",
+    "starts_on",
+    "ends_on",
+    "timetable",
+    "commune",
+    "code_insee",
+    "capacity",
+    "transport_note",
+)
+SESSION_FLAGS = ("accessible", "childcare", "near_qpv")
+
+
+@router.get(
+    "/sessions/nouvelle",
+    response_class=HTMLResponse,
+    summary="Programmer une session d'une formation de l'organisme",
+)
+async def new_session_form(
+    request: Request, session: CurrentSession, training: Training, offre: str = ""
+) -> Response:
+    if not _is_provider(session):
+        return unknown_action(request, session, _("Seul un organisme de formation programme ses sessions."))
+    return await _new_session_page(request, session, training, {"offer_id": offre})
+
+
+async def _new_session_page(
+    request: Request,
+    session: Session,
+    training: TrainingApi,
+    values: dict[str, Any],
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    problem: str = "",
+) -> Response:
+    return render(
+        request,
+        "training/new_session.html",
+        session,
+        status_code,
+        offers=await training.offers(session.org_id),
+        values=values,
+        errors=errors or {},
+        problem=problem,
+        tomorrow=(_today() + timedelta(days=1)).isoformat(),
+        t=LABELS,
+    )
+
+
+@router.post("/sessions/nouvelle", summary="Programmer la session")
+async def create_session(request: Request, session: CsrfSession, training: Training) -> Response:
+    if not _is_provider(session):
+        return unknown_action(request, session, _("Seul un organisme de formation programme ses sessions."))
+    form = await request.form()
+    values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in SESSION_FIELDS}
+    values |= {flag: form.get(flag) == "oui" for flag in SESSION_FLAGS}
+    errors: dict[str, str] = {}
+    for name in ("starts_on", "ends_on"):
+        if values[name] and typed_day(values[name]) is None:
+            errors[name] = _("La date n'est pas valide (jj/mm/aaaa).")
+    start = typed_day(values["starts_on"])
+    if start is not None and start <= _today():
+        errors["starts_on"] = _(
+            "Le premier jour doit être à venir : une session commencée ne prend plus d'inscription."
+        )
+    if not errors:
+        body = {k: (v if v != "" else None) for k, v in values.items()}
+        try:
+            created = await training.post("/v1/sessions", body)
+        except ApiProblem as problem:
+            if problem.status in (403, 503):
+                raise
+            return await _new_session_page(
+                request, session, training, values, 422, problem.field_errors(), problem.message
+            )
+        return RedirectResponse(f"/formations/sessions/{created['id']}?fait=programmee", status_code=303)
+    return await _new_session_page(request, session, training, values, 422, errors)
+
+
+@router.post("/sessions/{session_id}/clore", summary="Clore une session commencée")
+@router.post("/sessions/{session_id}/annuler", summary="Annuler une session")
+async def close_session(
+    request: Request, session_id: uuid.UUID, session: CsrfSession, training: Training
+) -> Response:
+    closing = request.url.path.rsplit("/", 1)[1]  # the route taken: clore or annuler
+    path, done = {"clore": ("finish", "close"), "annuler": ("cancel", "annulee")}[closing]
+    try:
+        await training.post(f"/v1/sessions/{session_id}/{path}")
+    except ApiProblem as problem:
+        if problem.status in (403, 404, 503):
+            raise
+        enrolments = await training.get(f"/v1/sessions/{session_id}/enrolments")
+        found = await training.session(str(session_id))
+        return _session_page(
+            request, session, found, enrolments, status_code=409, errors={"session": problem.message}
+        )
+    return RedirectResponse(f"/formations/sessions/{session_id}?fait={done}", status_code=303)
+
+
 @router.get(
     "/sessions/{session_id}",
     response_class=HTMLResponse,
@@ -303,10 +475,25 @@ async def provider_session(
     return _session_page(request, session, found, enrolments, jour, fait, presents, ticked=ticked)
 
 
+def _last_sheet_day(found: dict[str, Any]) -> date:
+    """The last day a sheet can be taken for: today, or the session's last day if it is over."""
+    return min(_today(), date.fromisoformat(found["ends_on"]))
+
+
 def _sheet_day(found: dict[str, Any], jour: str) -> date:
-    """The day asked for, else today within the session's dates."""
-    start, end = date.fromisoformat(found["starts_on"]), date.fromisoformat(found["ends_on"])
-    return typed_day(jour) or min(max(_today(), start), end)
+    """The day asked for, else the last weekday gone by within the session's dates (a Sunday's sheet is
+    seldom the one wanted: Friday's is shown), never before its first day."""
+    asked = typed_day(jour)
+    if asked is not None:
+        return asked
+    start, day = date.fromisoformat(found["starts_on"]), _last_sheet_day(found)
+    while day.weekday() >= 5 and day - timedelta(days=1) >= start:
+        day -= timedelta(days=1)
+    return max(day, start)
+
+
+def _weekday(day: date) -> str:
+    return _(WEEKDAYS[day.weekday()])
 
 
 def _session_page(
@@ -322,12 +509,16 @@ def _session_page(
     ticked: set[str] | None = None,
 ) -> Response:
     day = _sheet_day(found, jour)
+    started = date.fromisoformat(found["starts_on"]) <= _today()
     return render(
         request,
         "training/session.html",
         session,
         status_code,
         found=found,
+        started=started,
+        last_day=_last_sheet_day(found),
+        weekday=_weekday(day),
         confirmed=[e for e in enrolments if e["status"] == "confirmed"],
         waitlist=[e for e in enrolments if e["status"] == "waitlisted"],
         closed=[e for e in enrolments if e["status"] not in ("confirmed", "waitlisted")],
@@ -392,7 +583,8 @@ async def close_enrolment(
 ) -> Response:
     body: dict[str, Any]
     if action == "terminer":
-        path, body = "complete", {"certified": certified == "oui"}
+        # An explicit choice: nothing is preselected, so no certification is recorded by default.
+        path, body = "complete", {"certified": {"oui": True, "non": False}.get(certified)}
     elif action == "abandonner":
         path, body = "abandon", {"reason_code": reason_code or None}
     else:
@@ -404,7 +596,8 @@ async def close_enrolment(
             raise
         enrolments = await training.get(f"/v1/sessions/{session_id}/enrolments")
         found = await training.session(str(session_id))
-        errors = {str(enrolment_id): problem.field_errors().get("reason_code") or problem.message}
+        field = problem.field_errors()
+        errors = {str(enrolment_id): field.get("reason_code") or field.get("certified") or problem.message}
         return _session_page(request, session, found, enrolments, status_code=422, errors=errors)
     done = "terminee" if action == "terminer" else "abandon"
     return _back(session_id, starts_on, "inscrits", fait=done)

@@ -1,6 +1,7 @@
 """Events of other services that change a journey: hired (clauses); from the training service, an
-enrolment confirmed (the referral asking for the seat is taken in charge), cancelled or abandoned (the
-person goes back to their counsellor, who re-orients them).
+enrolment confirmed (the referral asking for the seat is taken in charge), waitlisted (the referral is
+acknowledged: the provider answered, the person waits for a seat), cancelled or abandoned (the person
+goes back to their counsellor, who re-orients them).
 
 The referral service reads them with its own tolerant models (it never imports another service's
 code); the producers own the contracts under ``contracts/events/clauses`` and ``.../training``.
@@ -26,6 +27,7 @@ PARTICIPANT_HIRED = "clauses.participant_hired.v1"
 ENROLMENT_ABANDONED = "training.enrolment_abandoned.v1"
 ENROLMENT_CONFIRMED = "training.enrolment_confirmed.v1"
 ENROLMENT_CANCELLED = "training.enrolment_cancelled.v1"
+ENROLMENT_WAITLISTED = "training.enrolment_waitlisted.v1"
 
 
 class _Tolerant(BaseModel):
@@ -54,8 +56,14 @@ class EnrolmentConfirmed(_Tolerant):
 
 class EnrolmentCancelled(_Tolerant):
     jobseeker_id: uuid.UUID
-    cause: str  # withdrawn, session_cancelled
+    cause: str  # withdrawn, session_cancelled, session_unavailable, session_started, waitlist_closed
     referral_id: uuid.UUID | None = None
+
+
+class EnrolmentWaitlisted(_Tolerant):
+    provider_org_id: uuid.UUID
+    referral_id: uuid.UUID | None = None
+    position: int
 
 
 # The partners' events this service reads, and the tolerant model each one's data must satisfy.
@@ -64,6 +72,7 @@ CONTRACTS: dict[str, type[BaseModel]] = {
     ENROLMENT_ABANDONED: EnrolmentAbandoned,
     ENROLMENT_CONFIRMED: EnrolmentConfirmed,
     ENROLMENT_CANCELLED: EnrolmentCancelled,
+    ENROLMENT_WAITLISTED: EnrolmentWaitlisted,
 }
 
 
@@ -75,7 +84,12 @@ class LifeEventsFromPartners:
 
     async def __call__(self, session: AsyncSession, envelope: IncomingEnvelope) -> None:
         from relais_referral.service_layer.journeys import record_life_event
-        from relais_referral.service_layer.referrals import accept_on_enrolment, accept_on_hire, end_training
+        from relais_referral.service_layer.referrals import (
+            accept_on_enrolment,
+            accept_on_hire,
+            acknowledge_on_waitlist,
+            end_training,
+        )
         from relais_referral.service_layer.unit_of_work import UnitOfWork
 
         uow = UnitOfWork.within(session)  # commits with the consumer's processed_events row
@@ -100,6 +114,13 @@ class LifeEventsFromPartners:
                 if confirmed.referral_id is None:
                     return  # enrolled by the provider directly: no referral to answer
                 await accept_on_enrolment(uow, confirmed.referral_id, confirmed.provider_org_id, self.context)
+            elif envelope.type == ENROLMENT_WAITLISTED:
+                waitlisted = EnrolmentWaitlisted.model_validate(envelope.data)
+                if waitlisted.referral_id is None:
+                    return  # put on the waitlist by the provider directly: no referral to answer
+                await acknowledge_on_waitlist(
+                    uow, waitlisted.referral_id, waitlisted.provider_org_id, self.context
+                )
             elif envelope.type in (ENROLMENT_ABANDONED, ENROLMENT_CANCELLED):
                 ended: EnrolmentAbandoned | EnrolmentCancelled
                 if envelope.type == ENROLMENT_ABANDONED:

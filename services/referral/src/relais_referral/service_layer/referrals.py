@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import ClassVar
@@ -235,24 +236,63 @@ async def accept_on_hire(
     return accepted
 
 
-async def accept_on_enrolment(
-    uow: UnitOfWork, referral_id: uuid.UUID, provider_org_id: uuid.UUID, ctx: PactContext
+async def _answer_for_provider(
+    uow: UnitOfWork,
+    referral_id: uuid.UUID,
+    provider_org_id: uuid.UUID,
+    ctx: PactContext,
+    answerable: Callable[[Referral], bool],
+    answer: Callable[[Referral, datetime], None],
 ) -> bool:
-    """The training provider confirmed the seat a referral asked for (the training service's event): the
-    referral is taken in charge, as if the provider had accepted it. False when it was answered already."""
+    """A referral the training service answers for its provider (locked after its person's journey), when
+    it is still ``answerable``; False otherwise."""
     found = await uow.referrals.get(referral_id)
     if found is None or found.receiver_org_id != provider_org_id:
         raise NotFound("referral")
     journey = await uow.journeys.get(found.jobseeker_id, ctx.coordination_org_id)  # lock order: person first
     referral = await uow.referrals.get(referral_id, for_update=True)
-    if journey is None or referral is None or not referral.is_open:
-        return False  # withdrawn, expired or obsolete meanwhile: the enrolment does not reopen it
+    if journey is None or referral is None or not answerable(referral):
+        return False
     policy = await uow.policies.version(referral.policy_version)
     now = datetime.now(UTC)
-    referral.accept(by_org_id=provider_org_id, now=now)
+    answer(referral, now)
     await uow.referrals.save(referral)
     await _settle(uow, referral, journey, policy, now, ctx)
     return True
+
+
+async def accept_on_enrolment(
+    uow: UnitOfWork, referral_id: uuid.UUID, provider_org_id: uuid.UUID, ctx: PactContext
+) -> bool:
+    """The training provider confirmed the seat a referral asked for (the training service's event): the
+    referral is taken in charge, as if the provider had accepted it. False when it was answered already
+    (withdrawn, expired or obsolete meanwhile: the enrolment does not reopen it)."""
+    return await _answer_for_provider(
+        uow,
+        referral_id,
+        provider_org_id,
+        ctx,
+        answerable=lambda referral: referral.is_open,
+        answer=lambda referral, now: referral.accept(by_org_id=provider_org_id, now=now),
+    )
+
+
+async def acknowledge_on_waitlist(
+    uow: UnitOfWork, referral_id: uuid.UUID, provider_org_id: uuid.UUID, ctx: PactContext
+) -> bool:
+    """The session a referral asked for is full and the person is on its waitlist (the training service's
+    event): that is the provider's answer, so the referral is acknowledged on its behalf, and its
+    reminder and manager escalation ("no acknowledgement") no longer ring. A freed seat then accepts it
+    (``accept_on_enrolment``); the session's start or cancellation returns it (``end_training``). False
+    when it was acknowledged or answered already."""
+    return await _answer_for_provider(
+        uow,
+        referral_id,
+        provider_org_id,
+        ctx,
+        answerable=lambda referral: referral.status is ReferralStatus.SUBMITTED,
+        answer=lambda referral, now: referral.acknowledge(by_org_id=provider_org_id, now=now),
+    )
 
 
 # Why a seat the referral asked for ended before the training, as the sender reads it on the referral.
@@ -260,6 +300,10 @@ TRAINING_CANCELLED_COMMENT = {
     "session_cancelled": "La session de formation a été annulée par l'organisme",
     "withdrawn": "L'inscription à la session de formation a été annulée par l'organisme",
     "session_unavailable": "La session de formation demandée est terminée ou annulée",
+    "session_started": "La session de formation demandée a déjà commencé : elle ne prend plus d'inscription",
+    "waitlist_closed": (
+        "La session de formation a commencé sans qu'une place se libère : la liste d'attente est close"
+    ),
 }
 
 
@@ -272,7 +316,8 @@ async def end_training(
     *,
     event_id: uuid.UUID,
 ) -> None:
-    """A training ended early (``cause``: abandoned, withdrawn or session_cancelled): nobody is left alone.
+    """A training ended early (``cause``: abandoned, withdrawn, session_cancelled, session_unavailable,
+    session_started or waitlist_closed): nobody is left alone.
 
     A referral still waiting for its seat (waitlisted) is returned to its sender, with the re-orientation
     task of any returned referral. A person the provider had taken in charge goes back to the counsellor

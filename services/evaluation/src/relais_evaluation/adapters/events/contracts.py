@@ -249,6 +249,7 @@ CONTRACTS: dict[str, type[BaseModel]] = {
     # Known and read by no indicator yet: claimed and skipped, so that the consumer's "unknown type"
     # warning stays for the types nobody has looked at.
     "jobseeker.need_lifted.v1": _Event,
+    "training.enrolment_waitlisted.v1": _Event,
     "clauses.declaration_reminder.v1": _Event,
     "clauses.obligation_at_risk.v1": _Event,
     "clauses.obligation_reconciled.v1": _Event,
