@@ -55,6 +55,27 @@ async def test_a_referrals_clock_follows_the_policy_version_it_was_submitted_und
     assert (timers.outcome_due_at, timers.decision_due_at, timers.had_appointment) == (None, None, False)
 
 
+async def test_a_training_referral_waitlisted_by_the_provider_stops_the_no_answer_clock(pact: Pact) -> None:
+    """Acknowledged for the provider by the training service (a place on the session's waitlist): the
+    coordination escalation and expiry do not ring while the person waits for a seat or the first day."""
+    session_id = uuid.uuid4()
+    training, plain = [
+        (await pact.refer(await pact.person(), "mission_locale", "cap_emploi")).json()["id"] for _ in range(2)
+    ]
+    app = pact.client._transport.app
+    async with app.state.sessions() as session, session.begin():
+        await session.execute(
+            update(ReferralRow)
+            .where(ReferralRow.id == uuid.UUID(training))
+            .values(training_session_id=session_id)
+        )
+    assert (await timers_of(pact, training)).had_appointment is False  # sent, not answered yet
+    for referral in (training, plain):
+        assert (await pact.post(f"/v1/referrals/{referral}/acknowledge", "cap_emploi")).status_code == 200
+    assert (await timers_of(pact, training)).had_appointment is True
+    assert (await timers_of(pact, plain)).had_appointment is False  # an acknowledgement alone answers nothing
+
+
 async def test_an_unknown_referral_has_no_clock(pact: Pact) -> None:
     assert await timers_of(pact, str(uuid.uuid4())) is None
 

@@ -82,8 +82,20 @@ async def referral_timers(
         deadlines,
         outcome_due,
         decision_due_at,
-        had_appointment=row.appointment_at is not None or row.outcome_recorded_at is not None,
+        had_appointment=_answered_in_substance(row),
     )
+
+
+def _answered_in_substance(row: ReferralRow) -> bool:
+    """Whether the "no answer" clock (coordination escalation, expiry) has stopped: a first appointment
+    was fixed, or the referral asks for a training seat and the provider's answer is a place on the
+    session's waitlist (acknowledged by the training service on its behalf: a provider acknowledges no
+    other way). A waitlisted person waits for a seat or for the session's first day, when the waitlist
+    closes and the referral returns to its sender; escalating or expiring it meanwhile would tell the
+    coordination that nobody answered, and drop the place the person holds."""
+    if row.appointment_at is not None or row.outcome_recorded_at is not None:
+        return True
+    return row.training_session_id is not None and row.status == "acknowledged"
 
 
 @dataclass(frozen=True)
