@@ -86,6 +86,14 @@ class Pact:
         }
         return await self.post(f"/v1/participants/{participant}/eligibility", "facilitator", body)
 
+    async def hired(self, contract: str) -> tuple[uuid.UUID, str]:
+        """A new participant, found eligible, hired on ``contract``: their id and the work contract's."""
+        person = uuid.uuid4()
+        assert (await self.eligible(person)).status_code == 201
+        hired = await self.hire(contract, person)
+        assert hired.status_code == 201, hired.text
+        return person, str(hired.json()["id"])
+
     async def hire(
         self, contract: str, participant: uuid.UUID, starts_on: str = "2026-02-02", **extra: Any
     ) -> Any:

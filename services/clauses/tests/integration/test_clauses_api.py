@@ -74,9 +74,7 @@ async def test_hours_and_their_corrections_move_the_contracts_progress_without_d
     pact: Pact,
 ) -> None:
     contract = (await pact.contract())["id"]
-    person = uuid.uuid4()
-    await pact.eligible(person)
-    work = (await pact.hire(contract, person)).json()["id"]
+    _, work = await pact.hired(contract)
     lines = [
         {"work_contract_id": work, "period": f"2026-0{m}-01", "hours": "120", "reference": f"BUL-{m}"}
         for m in (2, 3)
@@ -95,9 +93,7 @@ async def test_hours_and_their_corrections_move_the_contracts_progress_without_d
 
 async def test_a_line_outside_the_rules_declares_nothing_and_is_named(pact: Pact) -> None:
     contract = (await pact.contract())["id"]
-    person = uuid.uuid4()
-    await pact.eligible(person)
-    work = (await pact.hire(contract, person)).json()["id"]
+    _, work = await pact.hired(contract)
     lines = [
         {"work_contract_id": work, "period": "2026-02-01", "hours": "120", "reference": "BUL-2"},
         {"work_contract_id": work, "period": "2026-03-15", "hours": "120", "reference": "BUL-3"},
@@ -122,9 +118,7 @@ def _xlsx(rows: list[list[object]]) -> bytes:
 
 async def test_an_hours_file_with_one_bad_row_imports_nothing_and_names_the_row(pact: Pact) -> None:
     contract = (await pact.contract())["id"]
-    person = uuid.uuid4()
-    await pact.eligible(person)
-    work = (await pact.hire(contract, person)).json()["id"]
+    _, work = await pact.hired(contract)
     header = ["work_contract_id", "period", "hours", "reference"]
     bad = _xlsx(
         [
@@ -315,9 +309,7 @@ async def test_the_pages_reads_show_hires_declarations_with_corrections_and_deci
     pact: Pact,
 ) -> None:
     contract = (await pact.contract())["id"]
-    person = uuid.uuid4()
-    await pact.eligible(person)
-    work = (await pact.hire(contract, person)).json()["id"]
+    person, work = await pact.hired(contract)
     for hours, reference in (("120", "BUL-3"), ("100", "BUL-3-rectifié")):
         line = {"work_contract_id": work, "period": "2026-03-01", "hours": hours, "reference": reference}
         assert (

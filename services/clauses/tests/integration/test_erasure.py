@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -22,9 +21,7 @@ async def test_an_erased_person_keeps_their_hours_but_not_their_attributes_nor_p
     pact: Pact,
 ) -> None:
     contract = (await pact.contract())["id"]
-    person = uuid.uuid4()
-    await pact.eligible(person)
-    work = (await pact.hire(contract, person)).json()["id"]
+    person, work = await pact.hired(contract)
     line = {"work_contract_id": work, "period": "2026-03-01", "hours": "140", "reference": "BUL"}
     await pact.post(f"/v1/contracts/{contract}/hours", "employer", {"lines": [line]})
 

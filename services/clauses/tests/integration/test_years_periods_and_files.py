@@ -141,9 +141,7 @@ async def test_the_files_read_in_a_french_spreadsheet_with_names_publics_widths_
     pact: Pact,
 ) -> None:
     contract = (await pact.contract())["id"]
-    person = uuid.uuid4()
-    await pact.eligible(person)
-    work = (await pact.hire(contract, person)).json()["id"]
+    _, work = await pact.hired(contract)
     line = {"work_contract_id": work, "period": "2026-03-01", "hours": "151.67", "reference": "BUL"}
     await pact.post(f"/v1/contracts/{contract}/hours", "employer", {"lines": [line]})
     named = f"{pact.orgs['buyer']}=Nantes Métropole"
