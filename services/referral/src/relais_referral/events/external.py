@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from opentelemetry import metrics
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,7 @@ from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
 from relais_shared.consumer import PermanentError
 from relais_shared.envelope import IncomingEnvelope
+from relais_shared.telemetry import get_logger
 
 TOPICS = ("relais.clauses.events", "relais.training.events")
 PARTICIPANT_HIRED = "clauses.participant_hired.v1"
@@ -66,6 +68,14 @@ class EnrolmentWaitlisted(_Tolerant):
     position: int
 
 
+log = get_logger(__name__)
+
+_NOT_FOLLOWED = metrics.get_meter(__name__).create_counter(
+    "relais.referral.partner_events_not_followed",
+    unit="{event}",
+    description="Partners' events about a person the pact's journeys do not follow (nothing to record)",
+)
+
 # The partners' events this service reads, and the tolerant model each one's data must satisfy.
 CONTRACTS: dict[str, type[BaseModel]] = {
     PARTICIPANT_HIRED: ParticipantHired,
@@ -97,6 +107,14 @@ class LifeEventsFromPartners:
         try:
             if envelope.type == PARTICIPANT_HIRED:
                 hired = ParticipantHired.model_validate(envelope.data)
+                if await uow.journeys.get(hired.jobseeker_id, self.context.coordination_org_id) is None:
+                    # A facilitator hires whoever they found eligible, and most clause participants
+                    # came through no referral of the pact: nothing to record here. Not a poison
+                    # message either: the dead-letter topic is for what cannot be processed, and an
+                    # operator would find it full of ordinary hires.
+                    _NOT_FOLLOWED.add(1, {"cloudevents.event_type": envelope.type})
+                    log.info("hire of a person no journey follows: skipped", event_id=str(envelope.id))
+                    return
                 if hired.employer_org_id is not None:  # the referral that brought the candidate first
                     await accept_on_hire(uow, hired.jobseeker_id, hired.employer_org_id, self.context)
                 await record_life_event(
