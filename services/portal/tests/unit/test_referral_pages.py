@@ -214,6 +214,38 @@ def test_the_coordination_sees_which_organisations_followed_a_person_left_withou
     )
 
 
+def test_the_coordination_designates_a_referent_seeing_the_persons_situation_and_who_usually_follows_it(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    stub.answers[f"/v1/organisations/{COORDINATION}/tasks"] = {
+        "items": [task("assign_referent", org_id=COORDINATION)],
+        "total": 1,
+    }
+    stub.answers[f"/v1/jobseekers/{PERSON}/journey"] = {
+        **journey(None),
+        "profile": {
+            "age_band": "under_26",
+            "education_level": "3",
+            "qpv_resident": True,
+            "long_term_unemployed": False,
+            "minimum_income": True,
+            "disability": False,
+        },
+    }
+    sign_in(app_client, COORDINATION, "pact_coordination", "coordinator")
+    page = app_client.get("/coordination")
+    assert page.status_code == 200
+    words = text(page)
+    assert (
+        "Moins de 26 ans · CAP, BEP (niveau 3) · Résident d'un quartier prioritaire de la ville (QPV) · "
+        "Bénéficiaire de minima sociaux" in words
+    )
+    assert "Habituellement : Mission locale (moins de 26 ans)." in words
+    # The structures of that kind come first in the list, the others after them.
+    options = re.findall(r'<option value="([0-9a-f-]{36})"', page.text)
+    assert options == [MISSION_LOCALE, FRANCE_TRAVAIL]
+
+
 def test_the_coordination_is_told_what_a_designation_does_in_words_that_are_true(
     app_client: TestClient, stub: ReferralStub
 ) -> None:

@@ -1,7 +1,7 @@
 """The referral lifecycle through the API, against the real PostgreSQL: who may do what, and when."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -164,6 +164,47 @@ async def test_a_person_released_without_referral_gets_a_coordination_task_and_c
     queue = await pact.get(f"/v1/organisations/{pact.orgs['plie']}/tasks", "plie", status="open")
     assert [t["kind"] for t in queue.json()["items"]] == ["first_contact"]
     assert queue.json()["items"][0]["due"] is not None
+
+
+async def test_the_coordination_designates_a_referent_knowing_the_persons_situation_in_categories_only(
+    pact: Pact,
+) -> None:
+    """Under 26 points to the Mission locale, a recognised disability to Cap emploi…: the coordination
+    reads the categories that decide it, and still no identity (it reads only the journey)."""
+    created = await pact.post(
+        "/v1/jobseekers",
+        "mission_locale",
+        {
+            "first_name": "Yanis",
+            "last_name": "Benali",
+            "birth_date": (date.today() - timedelta(days=365 * 21)).isoformat(),
+            "postcode": "44300",
+            "education_level": "3",
+            "situation": ["rsa", "disability_recognised"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    person = created.json()["id"]
+    await pact.post(f"/v1/jobseekers/{person}/release", "mission_locale")
+    journey = await pact.get(f"/v1/jobseekers/{person}/journey", pact.coordination, "coordinator")
+    assert journey.status_code == 200, journey.text
+    assert journey.json()["profile"] == {
+        "age_band": "under_26",
+        "education_level": "3",
+        "qpv_resident": None,
+        "long_term_unemployed": False,
+        "minimum_income": True,
+        "disability": True,
+    }
+    assert not {"Yanis", "Benali", created.json()["birth_date"]} & set(_strings(journey.json()))
+
+
+def _strings(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*(_strings(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_strings(v) for v in value)) if value else set()
+    return {value} if isinstance(value, str) else set()
 
 
 async def test_exit_closes_open_referrals_and_schedules_follow_ups_at_three_six_and_twelve_months(

@@ -4,7 +4,8 @@ designating a référent (the only personal decision the coordination takes).
 Only the pact coordination's coordinators open it: the referral API lets no one else designate a référent
 or merge records, and the page would show a counsellor their own organisation's tasks under the
 coordination's title. The coordination reads no identity (no name, no birth date): what it sees of a
-person without a référent is their journey — which organisations followed them, and how it ended."""
+person without a référent is their journey — which organisations followed them, and how it ended — and
+their situation in categories (age band, qualification, QPV, minimum income…)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem, ReferralApi
 from relais_portal.session import Session
+from relais_portal.web import labels
 from relais_portal.web.deps import Api, CsrfSession, CurrentSession, Directory, DirectoryDep, render
 from relais_portal.web.labels import REFERENT_ENTRIES
 
@@ -77,6 +79,7 @@ async def _page(
         t["jobseeker_id"]: _followed_by(j, session.org_id)
         for t, j in zip(unaccompanied, journeys, strict=True)
     }
+    profiles = {t["jobseeker_id"]: _profile(j) for t, j in zip(unaccompanied, journeys, strict=True)}
     names |= await directory.names(
         {entry["org_id"] for entries in followed.values() for entry in entries} - set(names)
     )
@@ -86,6 +89,7 @@ async def _page(
         session,
         unaccompanied=unaccompanied,
         followed=followed,
+        profiles=profiles,
         others=[t for t in tasks if t["kind"] != "assign_referent"],
         referents=referents,
         names=names,
@@ -118,6 +122,40 @@ def _followed_by(journey: dict[str, Any] | None, coordination_id: str) -> list[d
             latest[org] = entry
     ranked = sorted(latest.values(), key=lambda entry: entry["at"], reverse=True)
     return [{**entry, "referent": entry["kind"] in REFERENT_ENTRIES} for entry in ranked[:3]]
+
+
+def _profile(journey: dict[str, Any] | None) -> dict[str, Any]:
+    """The person's situation in words (categories only: the coordination reads no identity), and the kind
+    of structure that usually accompanies such a person in the pact: a hint, the coordination decides.
+
+    The pact's division of work: the Mission locale for the under-26s, Cap emploi for people with a
+    recognised disability, the PLIE for the long-term unemployed and minimum-income recipients, France
+    Travail for everyone else."""
+    profile = (journey or {}).get("profile") or {}
+    words = []
+    if profile.get("age_band"):
+        words.append(labels.AGE_BANDS.get(profile["age_band"], profile["age_band"]))
+    if profile.get("education_level"):
+        words.append(labels.EDUCATION_LEVELS.get(profile["education_level"], profile["education_level"]))
+    for flag, situation in (
+        ("qpv_resident", "qpv"),
+        ("long_term_unemployed", "long_term_unemployed"),
+        ("minimum_income", None),
+        ("disability", "disability_recognised"),
+    ):
+        if profile.get(flag):
+            words.append(labels.SITUATIONS[situation] if situation else _("Bénéficiaire de minima sociaux"))
+    if not profile:
+        return {"words": words, "kind": None, "why": ""}
+    if profile.get("age_band") == "under_26":
+        kind, why = "mission_locale", _("moins de 26 ans")
+    elif profile.get("disability"):
+        kind, why = "cap_emploi", _("handicap reconnu")
+    elif profile.get("long_term_unemployed") or profile.get("minimum_income"):
+        kind, why = "plie", _("chômage de longue durée ou minima sociaux")
+    else:
+        kind, why = "france_travail", _("aucun public particulier")
+    return {"words": words, "kind": kind, "why": why}
 
 
 def _id(text: str) -> str:

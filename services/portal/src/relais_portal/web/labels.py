@@ -227,6 +227,9 @@ def deadline_text(days_left: int | None) -> str:
 
 # A person's categories for the pact's equality monitoring (aggregates only; a nationality *category*).
 SEXES = Translated({"F": N_("Femme"), "M": N_("Homme")})
+AGE_BANDS = Translated(
+    {"under_26": N_("Moins de 26 ans"), "26_49": N_("26 à 49 ans"), "50_plus": N_("50 ans et plus")}
+)
 NATIONALITY_CATEGORIES = Translated(
     {
         "french": N_("Française"),

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from relais_referral.domain.calendar import PARIS
+from relais_referral.domain.jobseeker import EqualityAxes
 from relais_referral.domain.journey import TASK_LABELS_FR, Journey, TaskKind
 from relais_referral.domain.referral import (
     REFUSAL_LABELS_FR,
@@ -496,8 +497,30 @@ class JourneyEntryOut(BaseModel):
     detail: str | None
 
 
+class JourneyProfileOut(BaseModel):
+    """What decides which structure should follow a person (the coordination designates a référent with
+    it), as categories only: the facts that already leave this service in ``jobseeker.attributes_changed``
+    (never a name, a birth date, an address or which disability)."""
+
+    age_band: Literal["under_26", "26_49", "50_plus"] | None = None
+    education_level: str | None = Field(default=None, description="Niveau de qualification (3 = CAP/BEP…)")
+    qpv_resident: bool | None = None
+    long_term_unemployed: bool | None = None
+    minimum_income: bool | None = Field(default=None, description="RSA, ASS ou AAH")
+    disability: bool | None = Field(default=None, description="Handicap reconnu (RQTH, AAH) : oui ou non")
+
+    @classmethod
+    def of(cls, axes: EqualityAxes) -> JourneyProfileOut:
+        return cls.model_validate(
+            {field: getattr(axes, field) for field in cls.model_fields}  # sex and nationality: not needed
+        )
+
+
 class JourneyOut(BaseModel):
     jobseeker_id: uuid.UUID
+    profile: JourneyProfileOut | None = Field(
+        default=None, description="La situation de la personne en catégories, pour choisir qui l'accompagne"
+    )
     referent_org_id: uuid.UUID | None
     follow_up_org_ids: list[uuid.UUID]
     open_referral_ids: list[uuid.UUID]
@@ -514,9 +537,12 @@ class JourneyOut(BaseModel):
     history: list[JourneyEntryOut]
 
     @classmethod
-    def of(cls, journey: Journey, history: list[JourneyEntryOut]) -> JourneyOut:
+    def of(
+        cls, journey: Journey, history: list[JourneyEntryOut], axes: EqualityAxes | None = None
+    ) -> JourneyOut:
         return cls(
             jobseeker_id=journey.jobseeker_id,
+            profile=None if axes is None else JourneyProfileOut.of(axes),
             referent_org_id=journey.referent_org_id,
             follow_up_org_ids=sorted(journey.follow_up),
             open_referral_ids=list(journey.open_referrals),

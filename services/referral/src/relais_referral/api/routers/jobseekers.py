@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
@@ -22,6 +23,8 @@ from relais_referral.api.schemas import (
 )
 from relais_referral.api.schemas_caseload import JobseekerRegisteredOut
 from relais_referral.db.models import JourneyEntryRow, infra
+from relais_referral.domain.calendar import paris_date
+from relais_referral.domain.jobseeker import equality_axes
 from relais_referral.domain.journey import Journey, LifeEvent
 from relais_referral.domain.situations import FollowUpHorizon
 from relais_referral.service_layer import caseload
@@ -88,7 +91,9 @@ async def _journey_out(uow: UnitOfWork, journey: Journey) -> JourneyOut:
         JourneyEntryOut(at=r.at, kind=r.kind, org_id=r.org_id, referral_id=r.referral_id, detail=r.detail)
         for r in rows.scalars()
     ]
-    return JourneyOut.of(journey, history)
+    person = await uow.jobseekers.get(journey.jobseeker_id)
+    axes = None if person is None else equality_axes(person, paris_date(datetime.now(UTC)))
+    return JourneyOut.of(journey, history, axes)
 
 
 @router.get(
