@@ -83,7 +83,7 @@ class Portal:
         return self.issuer.token(org_id=org["id"], org_kind=org["kind"], roles=["counsellor"])
 
     def register(
-        self, first_name: str, last_name: str, postcode: str, kind: str = "france_travail", **more: str
+        self, first_name: str, last_name: str, postcode: str, kind: str = "france_travail", **more: Any
     ) -> str:
         """A person registered through the API by a counsellor of ``kind``; their id."""
         answer = httpx.post(
@@ -513,7 +513,10 @@ def test_the_coordination_designates_a_referent_for_a_person_left_without_one(
     coordination_id = portal.coordination()
     # A person whose only référent lets them go: the coordination gets the task of finding another.
     counsellor = portal.counsellor_token("france_travail")
-    person_id = portal.register("Sans", f"Référent{portal.suffix}", "44000")
+    born = date.today().replace(year=date.today().year - 54, day=1).isoformat()
+    person_id = portal.register(
+        "Sans", f"Référent{portal.suffix}", "44000", birth_date=born, situation=["disability_recognised"]
+    )
     released = httpx.post(
         f"{portal.referral.url}/v1/jobseekers/{person_id}/release",
         json={},
@@ -551,6 +554,9 @@ def test_the_coordination_designates_a_referent_for_a_person_left_without_one(
     expect(row).to_contain_text(
         f"Référent : {portal.orgs['france_travail']['name']} — Fin de l'accompagnement"
     )
+    # …and the person's situation in categories, with the kind of structure that usually follows them.
+    expect(row).to_contain_text("50 ans et plus · Travailleur handicapé reconnu (RQTH)")
+    expect(row).to_contain_text("Habituellement : Cap emploi (handicap reconnu).")
     check_page(page, "27-coordination")
     row.get_by_label(re.compile("Structure référente")).select_option(portal.orgs["mission_locale"]["id"])
     row.get_by_role("button", name="Désigner").click()
