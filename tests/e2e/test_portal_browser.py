@@ -583,7 +583,14 @@ def test_a_counsellor_declares_the_capacity_and_is_offered_no_form_for_the_pacts
 
     # The deadlines and the members are the pact coordination's (the API refuses anyone else, see the
     # referral service's role walk): a counsellor reads the deadlines and is told who changes them.
-    expect(page.locator("#titre-delais ~ div table tbody tr").first).to_be_visible()
+    expect(page.locator("#delais-en-vigueur tbody tr").first).to_be_visible()
+    # What applies today first; the history of the versions one click away, whole on the screen too.
+    earlier = page.get_by_role("button", name=re.compile("Versions précédentes"))
+    if earlier.count():
+        page.emulate_media(reduced_motion="reduce")  # the accordion opens without its animation
+        earlier.click()
+        expect(page.locator("#delais-precedents tbody tr").first).to_be_visible()
+        check_page(page, "28b-administration-versions")
     expect(page.get_by_role("button", name="Publier une nouvelle version")).to_have_count(0)
     expect(page.get_by_text("Seule la coordination du pacte ou un administrateur publie")).to_be_visible()
     expect(page.get_by_role("button", name="Enregistrer le membre")).to_have_count(0)

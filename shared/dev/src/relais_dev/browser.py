@@ -32,11 +32,23 @@ AXE = repo_root() / "deploy" / "tools" / "node_modules" / "axe-core" / "axe.min.
 ARTEFACTS = repo_root() / "test-artefacts"
 
 
+# Tables wider than their box on a desktop screen: the DSFR does not wrap a table's cells, so a wide one
+# scrolls sideways inside the page and its last columns (a form, a figure) sit out of sight.
+_SCROLLING_TABLES = """() => window.innerWidth < 992 ? [] :
+    [...document.querySelectorAll('.fr-table__content, .fr-table__container, .fr-table__wrapper')]
+    .filter(box => box.checkVisibility({visibilityProperty: true}))  // not in a folded accordion
+    .filter(box => box.scrollWidth > box.clientWidth + 16)  // a border is not a column
+    .map(box => (box.querySelector('caption')?.textContent || '?').trim())"""
+
+
 def check_page(page: Any, name: str, folder: str = "portal") -> None:
-    """axe-core finds no serious or critical violation; a full-page screenshot is kept."""
+    """axe-core finds no serious or critical violation, and on a desktop screen no table hides columns
+    behind a sideways scroll; a full-page screenshot is kept."""
     target = ARTEFACTS / folder
     target.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target / f"{name}.png"), full_page=True)
+    hidden = sorted(set(page.evaluate(_SCROLLING_TABLES)))
+    assert not hidden, f"{name}: tables scrolling sideways on a desktop screen: {hidden}"
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     serious = [

@@ -54,13 +54,26 @@ async def _page(
         session,
         status_code,
         organisation=organisation,
-        policies=sorted(policies, key=lambda p: (p["org_kind"], -p["version"])),
+        **policy_versions(policies),
         policy_fields=POLICY_FIELDS,
         roles=ROLES,
         may=may,
         done=request.query_params.get("fait", ""),
         **{"errors": {}, "values": {}, **extra},
     )
+
+
+def policy_versions(policies: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The version in force for each kind of receiving organisation (the default first), and the earlier
+    ones, newest first: what applies today reads at a glance, the history stays one click away."""
+    ordered = sorted(policies, key=lambda p: (p["org_kind"] != "*", p["org_kind"], -p["version"]))
+    kinds: set[str] = set()
+    in_force: list[dict[str, Any]] = []
+    earlier: list[dict[str, Any]] = []
+    for policy in ordered:
+        (earlier if policy["org_kind"] in kinds else in_force).append(policy)
+        kinds.add(policy["org_kind"])
+    return {"policies": in_force, "earlier_policies": earlier}
 
 
 @router.get("", response_class=HTMLResponse, summary="Administration de l'organisation et délais du pacte")
