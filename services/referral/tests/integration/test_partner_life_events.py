@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from relais_referral.db.models import infra
-from relais_referral.events.external import PARTICIPANT_HIRED, LifeEventsFromPartners
+from relais_referral.events.external import ENROLMENT_ABANDONED, PARTICIPANT_HIRED, LifeEventsFromPartners
 from relais_referral.service_layer.context import PactContext
 from relais_shared.envelope import IncomingEnvelope
 
@@ -63,3 +63,18 @@ async def test_a_clause_hire_of_a_followed_person_is_a_line_of_their_journey(pac
     response = await pact.get(f"/v1/jobseekers/{person}/journey", "mission_locale")
     assert response.status_code == 200, response.text
     assert [(e["kind"], e["detail"]) for e in response.json()["history"]] == [("life_event_hired", "CDD 35h")]
+
+
+async def test_a_training_abandoned_by_a_person_no_journey_follows_is_skipped_not_dead_lettered(
+    pact: Pact,
+) -> None:
+    """A provider enrols whoever applies, referred or not: it raised ``PermanentError`` too."""
+    event = IncomingEnvelope(
+        type=ENROLMENT_ABANDONED,
+        source="training",
+        subject=str(uuid.uuid4()),
+        dataschema=f"contracts/events/training/{ENROLMENT_ABANDONED}.schema.json",
+        data={"jobseeker_id": str(uuid.uuid4()), "abandoned_at": "2026-11-20T10:00:00Z"},
+    )
+    await handle(pact, event)
+    assert await staged(pact, event) == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from opentelemetry import metrics
 from pydantic import BaseModel, ConfigDict
@@ -23,6 +24,9 @@ from relais_referral.service_layer.errors import NotFound
 from relais_shared.consumer import PermanentError
 from relais_shared.envelope import IncomingEnvelope
 from relais_shared.telemetry import get_logger
+
+if TYPE_CHECKING:
+    from relais_referral.service_layer.unit_of_work import UnitOfWork
 
 TOPICS = ("relais.clauses.events", "relais.training.events")
 PARTICIPANT_HIRED = "clauses.participant_hired.v1"
@@ -107,13 +111,7 @@ class LifeEventsFromPartners:
         try:
             if envelope.type == PARTICIPANT_HIRED:
                 hired = ParticipantHired.model_validate(envelope.data)
-                if await uow.journeys.get(hired.jobseeker_id, self.context.coordination_org_id) is None:
-                    # A facilitator hires whoever they found eligible, and most clause participants
-                    # came through no referral of the pact: nothing to record here. Not a poison
-                    # message either: the dead-letter topic is for what cannot be processed, and an
-                    # operator would find it full of ordinary hires.
-                    _NOT_FOLLOWED.add(1, {"cloudevents.event_type": envelope.type})
-                    log.info("hire of a person no journey follows: skipped", event_id=str(envelope.id))
+                if not await self._follows(uow, hired.jobseeker_id, envelope):
                     return
                 if hired.employer_org_id is not None:  # the referral that brought the candidate first
                     await accept_on_hire(uow, hired.jobseeker_id, hired.employer_org_id, self.context)
@@ -147,6 +145,8 @@ class LifeEventsFromPartners:
                 else:
                     ended = EnrolmentCancelled.model_validate(envelope.data)
                     cause = ended.cause
+                if not await self._follows(uow, ended.jobseeker_id, envelope):
+                    return
                 await end_training(
                     uow, ended.jobseeker_id, ended.referral_id, cause, self.context, event_id=journey_event_id
                 )
@@ -155,3 +155,17 @@ class LifeEventsFromPartners:
         except (NotFound, DomainError) as exc:
             raise PermanentError(f"{envelope.type} for an unknown or closed journey: {exc}") from exc
         await uow.flush_events()
+
+    async def _follows(self, uow: UnitOfWork, jobseeker_id: uuid.UUID, envelope: IncomingEnvelope) -> bool:
+        """Whether a journey follows the person. A facilitator hires whoever they found eligible and a
+        provider enrols whoever applies: many came through no referral of the pact, and their hire or
+        training is the partner's business alone. Such an event is skipped — not dead-lettered: the
+        dead-letter topic is for what cannot be processed, and an operator would find it full of
+        ordinary hires."""
+        if await uow.journeys.get(jobseeker_id, self.context.coordination_org_id) is not None:
+            return True
+        _NOT_FOLLOWED.add(1, {"cloudevents.event_type": envelope.type})
+        log.info(
+            "event about a person no journey follows: skipped", event_id=str(envelope.id), type=envelope.type
+        )
+        return False
