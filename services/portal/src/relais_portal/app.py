@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from relais_portal import i18n
 from relais_portal.i18n import gettext as _
@@ -39,6 +40,7 @@ from relais_portal.web import (
 )
 from relais_portal.web.deps import CsrfRefused, Directory, NotSignedIn, optional_session, render, sign_in_url
 from relais_shared.api import create_service_app
+from relais_shared.problems import Problem
 from relais_shared.telemetry import setup_telemetry
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -130,6 +132,29 @@ def _install_error_pages(app: FastAPI) -> None:
         )
 
 
+def _unexpected_error_page(problem: Problem, scope: Scope) -> Response:
+    """An error nothing handled, on a page: the site's error page (the APIs answer problem+json; a
+    person reading a page would get a line of JSON without the site around it). The error itself is
+    logged by the kernel, by its type and place."""
+    request = Request(scope)
+    try:
+        session = optional_session(request)
+    except Exception:  # the error may be the session's own
+        session = None
+    return render(
+        request,
+        "error.html",
+        session,
+        problem.status,
+        title=_("Service indisponible") if problem.status == 503 else _("Erreur inattendue"),
+        unavailable=problem.status == 503,
+        message=_(
+            "La page n'a pas pu s'afficher : rien n'a été perdu de ce qui était déjà enregistré. "
+            "Réessayez ; si cela se reproduit, signalez-le à l'assistance de Relais."
+        ),
+    )
+
+
 def create_app(settings: PortalSettings | None = None) -> FastAPI:
     settings = settings or PortalSettings()
     client = httpx.AsyncClient(base_url=settings.referral_url, timeout=settings.api_timeout_s)
@@ -163,6 +188,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         ],
         on_shutdown=on_shutdown,
         tracer_provider=setup_telemetry("portal", "web"),
+        unhandled=_unexpected_error_page,
     )
     app.state.http = client
     app.state.clauses_http = clauses_client

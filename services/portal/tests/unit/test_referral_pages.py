@@ -246,6 +246,20 @@ def test_the_coordination_designates_a_referent_seeing_the_persons_situation_and
     assert options == [MISSION_LOCALE, FRANCE_TRAVAIL]
 
 
+def test_an_unexpected_error_on_a_page_shows_the_sites_error_page_not_a_line_of_json(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    # An answer the page does not expect (no "items"): the page's code fails.
+    stub.answers[f"/v1/organisations/{COORDINATION}/tasks"] = {"unexpected": []}
+    sign_in(app_client, COORDINATION, "pact_coordination", "coordinator")
+    page = app_client.get("/coordination")
+    assert page.status_code == 500
+    assert page.headers["content-type"].startswith("text/html")
+    words = text(page)
+    assert "Erreur inattendue" in words
+    assert "Se déconnecter" in words  # the site around it, the person still signed in
+
+
 def test_the_coordination_is_told_what_a_designation_does_in_words_that_are_true(
     app_client: TestClient, stub: ReferralStub
 ) -> None:

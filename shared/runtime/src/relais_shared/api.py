@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel
 
 from relais_shared.auth import make_verifier
-from relais_shared.problems import document_problems, install_problem_handlers
+from relais_shared.problems import ErrorAnswer, document_problems, install_problem_handlers
 from relais_shared.settings import RelaisSettings
 
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -36,7 +36,10 @@ def create_service_app(
     on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
     on_shutdown: Callable[[FastAPI], Awaitable[None]] | None = None,
     tracer_provider: TracerProvider | None = None,
+    unhandled: ErrorAnswer | None = None,
 ) -> FastAPI:
+    """``unhandled`` answers the errors nothing handled (an app of pages shows a page); problem+json
+    otherwise."""
     checks = readiness or {}
 
     @asynccontextmanager
@@ -50,7 +53,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.settings = settings
     app.state.token_verifier = make_verifier(settings)
-    app.state.outages = install_problem_handlers(app)
+    app.state.outages = install_problem_handlers(app, unhandled)
 
     @app.get("/health", tags=["exploitation"], summary="Vivacité du processus")
     async def health() -> Health:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -183,6 +183,10 @@ def where(exc: BaseException) -> str:
     return " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in reversed(frames))
 
 
+# How an app answers an error nothing handled: the APIs with problem+json, the portal with a page.
+ErrorAnswer = Callable[[Problem, Scope], Response]
+
+
 class UnhandledErrors:
     """Answers what no exception handler did, as problem+json, and keeps the connection usable.
 
@@ -192,9 +196,10 @@ class UnhandledErrors:
     Here the error is answered and the exception goes no further.
     """
 
-    def __init__(self, app: ASGIApp, outages: Outages) -> None:
+    def __init__(self, app: ASGIApp, outages: Outages, answer: ErrorAnswer | None = None) -> None:
         self.app = app
         self.outages = outages
+        self.answer = answer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -213,7 +218,10 @@ class UnhandledErrors:
             if started:  # part of the answer is out: nothing valid can follow it
                 raise
             problem = self.problem_for(exc, scope)
-            await problem_response(problem, scope.get("path"))(scope, receive, send)
+            if self.answer is not None:
+                await self.answer(problem, scope)(scope, receive, send)
+            else:
+                await problem_response(problem, scope.get("path"))(scope, receive, send)
 
     def problem_for(self, exc: Exception, scope: Scope) -> Problem:
         if is_dependency_unavailable(exc):
@@ -257,11 +265,12 @@ def _what(resource: str) -> str:
     return RESOURCES.get(resource, resource) or "Ressource"
 
 
-def install_problem_handlers(app: FastAPI) -> Outages:
-    """Registers the problem+json answers of every error; returns the app's outage log, whose
-    :meth:`Outages.ended` the app calls when its database is reachable again."""
+def install_problem_handlers(app: FastAPI, unhandled: ErrorAnswer | None = None) -> Outages:
+    """Registers the problem+json answers of every error (``unhandled``, if given, answers the errors
+    nothing handled instead); returns the app's outage log, whose :meth:`Outages.ended` the app calls
+    when its database is reachable again."""
     outages = Outages()
-    app.add_middleware(UnhandledErrors, outages=outages)
+    app.add_middleware(UnhandledErrors, outages=outages, answer=unhandled)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
