@@ -472,12 +472,26 @@ def test_a_life_event_the_api_refuses_to_a_non_referent_says_who_may_record_it(
 # ------------------------------------------------------------------ smaller things a counsellor reads
 
 
-def test_the_title_elides_de_before_a_vowel(app_client: TestClient, stub: ReferralStub) -> None:
+@pytest.mark.parametrize(
+    ("first_name", "title"),
+    [
+        ("Inès", "Orientation d'Inès Moreau"),
+        ("Yves", "Orientation d'Yves Moreau"),
+        ("Yanis", "Orientation de Yanis Moreau"),  # a y before a vowel is a consonant
+        ("Karim", "Orientation de Karim Moreau"),
+    ],
+)
+def test_the_title_elides_de_before_a_vowel_sound_only(
+    app_client: TestClient, stub: ReferralStub, first_name: str, title: str
+) -> None:
     stub.answers[f"/v1/referrals/{REFERRAL}"] = referral("submitted")
+    stub.answers[f"/v1/jobseekers/{PERSON}"] = {
+        **stub.answers[f"/v1/jobseekers/{PERSON}"],
+        "first_name": first_name,
+    }
     sign_in(app_client, MISSION_LOCALE, "mission_locale")
     words = text(app_client.get(f"/orientations/{REFERRAL}"))
-    assert "Orientation d'Inès Moreau" in words
-    assert "Orientation de Inès" not in words
+    assert f"{title} " in words
 
 
 def test_the_open_referrals_of_a_person_name_their_receiver_and_state(
