@@ -373,6 +373,22 @@ def test_a_recorded_appointment_outcome_is_shown_and_its_form_not_offered_again(
     assert "Accepter la prise en charge" in after.text
 
 
+def test_accepting_while_the_appointment_has_no_outcome_warns_that_it_can_no_longer_be_recorded(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral(
+        "appointment_scheduled", appointment_at="2026-12-03T09:00:00+00:00"
+    )
+    sign_in(app_client, MISSION_LOCALE, "mission_locale")
+    words = text(app_client.get(f"/orientations/{REFERRAL}"))
+    assert "une fois la prise en charge acceptée, il ne pourra plus l'être" in words
+    # Once the outcome is in, nothing to warn about.
+    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral(
+        "appointment_scheduled", appointment_at="2026-12-03T09:00:00+00:00", appointment_outcome="seen"
+    )
+    assert "il ne pourra plus l'être" not in text(app_client.get(f"/orientations/{REFERRAL}"))
+
+
 def test_an_appointment_the_api_refuses_shows_the_apis_reason_next_to_the_field(
     app_client: TestClient, stub: ReferralStub
 ) -> None:
@@ -400,6 +416,9 @@ def test_an_appointment_the_api_refuses_shows_the_apis_reason_next_to_the_field(
     assert answer.status_code == 422
     assert "Rendez-vous dans les deux ans à venir." in text(answer)
     assert "La valeur n'est pas valide." not in text(answer)
+    # What was typed stays in the fields, to be corrected rather than typed again.
+    assert 'id="rdv-date" name="date" value="2020-01-10"' in answer.text
+    assert 'id="rdv-heure" name="time" value="10:00"' in answer.text
 
 
 def test_a_field_error_reads_the_apis_reason_in_the_users_language_and_pydantics_own_in_the_portals() -> None:
