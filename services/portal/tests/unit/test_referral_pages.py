@@ -373,6 +373,30 @@ def test_a_recorded_appointment_outcome_is_shown_and_its_form_not_offered_again(
     assert "Accepter la prise en charge" in after.text
 
 
+def test_the_sender_keeps_following_a_referral_whose_welcome_appointment_is_fixed(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    row = {
+        "referral_id": REFERRAL,
+        "direction": "outgoing",
+        "partner_org_id": MISSION_LOCALE,
+        "jobseeker_id": PERSON,
+        "status": "appointment_scheduled",
+        "status_label": "Rendez-vous fixé",
+        "submitted_at": "2026-12-01T09:00:00+00:00",
+        "next_deadline": "2026-12-08",
+        "working_days_left": 2,
+        "appointment_at": "2026-12-07T09:30:00+00:00",
+        "jobseeker_display_name": "Inès Moreau",
+    }
+    stub.answers[f"/v1/organisations/{FRANCE_TRAVAIL}/referrals"] = {"items": [row], "total": 1}
+    sign_in(app_client, FRANCE_TRAVAIL, "france_travail")
+    page = app_client.get("/")
+    sent = text(page)[text(page).index("Orientations envoyées en attente de réponse") :]
+    assert "Inès Moreau" in sent
+    assert "RDV le 07/12/2026" in sent
+
+
 def test_accepting_while_the_appointment_has_no_outcome_warns_that_it_can_no_longer_be_recorded(
     app_client: TestClient, stub: ReferralStub
 ) -> None:

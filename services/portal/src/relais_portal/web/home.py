@@ -26,7 +26,13 @@ async def _worklist(api: ReferralApi, directory: Directory, session: Session) ->
     )
     tasks = await api.get(f"/v1/organisations/{org}/tasks", status="open", limit=100)
     names = await directory.names({row["partner_org_id"] for row in incoming["items"] + outgoing["items"]})
-    awaiting = [row for row in outgoing["items"] if row["status"] in ("submitted", "acknowledged")]
+    # Still waiting for the receiver's decision, the welcome appointment included: the sender follows
+    # it until the person is taken in charge or comes back.
+    awaiting = [
+        row
+        for row in outgoing["items"]
+        if row["status"] in ("submitted", "acknowledged", "appointment_scheduled")
+    ]
     return {
         "incoming": incoming,
         "outgoing": awaiting,
