@@ -208,11 +208,13 @@ def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_ste
     expect(row).to_contain_text("Envoyée")
     expect(row.locator(".fr-badge")).to_contain_text(re.compile("jours? ouvrés? restants?|aujourd'hui"))
     check_page(receiver, "08-a-traiter-mission-locale")
-    # On a phone (390 px), the state and the deadline are on screen without scrolling the table.
+    # On a phone (390 px), the person, the deadline and the state are on screen without scrolling.
     receiver.set_viewport_size({"width": 390, "height": 844})
-    for header in ("État", "Échéance"):
+    for header in ("Personne et échéance", "État"):
         box = receiver.locator("#titre-recues ~ div th", has_text=header).bounding_box()
         assert box is not None and box["x"] + box["width"] <= 390, (header, box)
+    who = row.get_by_role("link").bounding_box()
+    assert who is not None and who["x"] + who["width"] <= 390, who
     check_page(receiver, "08b-a-traiter-telephone")
     receiver.set_viewport_size({"width": 1280, "height": 900})
     row.get_by_role("link").click()
