@@ -23,7 +23,7 @@ from dateutil.relativedelta import relativedelta
 from playwright.sync_api import Page, expect
 from sqlalchemy.exc import IntegrityError
 
-from relais_clauses.adapters.db.unit_of_work import UnitOfWork
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_clauses.domain.hours import PARIS
 from relais_clauses.domain.monitoring import period_of, periods_due
 from relais_clauses.service_layer.monitoring import MonitorPolicy, check_obligation

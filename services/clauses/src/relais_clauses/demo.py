@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from stdnum import luhn
 
 from relais_clauses.adapters.db.models import ContractRow
-from relais_clauses.adapters.db.unit_of_work import UnitOfWork
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_clauses.domain.counting import CountingRules
 from relais_clauses.domain.eligibility import EligibilityPolicy
 from relais_clauses.domain.hours import HoursLine

@@ -138,7 +138,7 @@ async def test_the_penalty_is_final_only_after_the_contractors_observations(pact
         )
     )["id"]
     app = pact.client._transport.app  # type: ignore[attr-defined]
-    from relais_clauses.adapters.db.unit_of_work import UnitOfWork
+    from relais_clauses.adapters.unit_of_work import UnitOfWork
     from relais_clauses.service_layer.monitoring import check_obligation
 
     async with UnitOfWork(app.state.sessions) as uow:  # the monitor's step, long after the end

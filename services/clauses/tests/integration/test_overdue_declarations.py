@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from relais_clauses.adapters.db.unit_of_work import UnitOfWork
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_clauses.service_layer.monitoring import MonitorPolicy, check_obligation
 
 from .conftest import Pact

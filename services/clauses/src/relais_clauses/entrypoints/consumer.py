@@ -2,7 +2,7 @@
 anonymises the participants the referral service erased."""
 
 from relais_clauses.adapters.events.erasure import ERASURE_GROUP, subscribe_erasures
-from relais_clauses.adapters.events.monitor_starts import MONITOR_GROUP, subscribe_monitor_starts
+from relais_clauses.adapters.workflows.starter import MONITOR_GROUP, subscribe_monitor_starts
 from relais_clauses.settings import ClausesSettings
 from relais_shared.runners import ConsumerContext, run_consumer
 

@@ -8,11 +8,11 @@ from datetime import date
 from decimal import Decimal
 
 from relais_clauses.adapters.db.models import ContractRow, CountingRulesRow, OperationRow
-from relais_clauses.adapters.db.unit_of_work import UnitOfWork
-from relais_clauses.adapters.events.published import ContractRegisteredV1
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_clauses.domain import progress
 from relais_clauses.domain.contracts import check_terms
 from relais_clauses.domain.counting import CountingRules
+from relais_clauses.domain.events import ContractRegistered
 from relais_clauses.domain.siret import checked_siret
 from relais_shared.auth import Principal
 from relais_shared.errors import NotAllowed, NotFound
@@ -133,7 +133,7 @@ async def create_contract(uow: UnitOfWork, principal: Principal, cmd: NewContrac
     )
     uow.db.add(row)
     uow.publish(
-        ContractRegisteredV1(
+        ContractRegistered(
             contract_id=row.id,
             buyer_org_id=operation.buyer_org_id,
             contractor_org_id=row.contractor_org_id,
@@ -141,8 +141,8 @@ async def create_contract(uow: UnitOfWork, principal: Principal, cmd: NewContrac
             legal_basis=row.legal_basis,
             starts_on=row.starts_on,
             ends_on=row.ends_on,
-            hours_required=float(row.hours_required),
-            hours_mandatory=float(row.hours_mandatory),
+            hours_required=row.hours_required,
+            hours_mandatory=row.hours_mandatory,
         )
     )
     return row

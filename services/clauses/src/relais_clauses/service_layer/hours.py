@@ -8,10 +8,10 @@ from datetime import date
 from decimal import Decimal
 
 from relais_clauses.adapters.db.models import ContractRow, HourDeclarationRow, WorkContractRow
-from relais_clauses.adapters.db.unit_of_work import UnitOfWork
-from relais_clauses.adapters.events.published import HoursDeclaredV1
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_clauses.domain import counting
 from relais_clauses.domain.errors import InvalidClause
+from relais_clauses.domain.events import HoursDeclared
 from relais_clauses.domain.hours import HoursLine, hours_errors, missing_periods
 from relais_clauses.service_layer.perimeter import contract_for
 from relais_shared.auth import Principal
@@ -64,12 +64,12 @@ async def declare_hours(
         uow.db.add(row)
         rows.append(row)
         uow.publish(
-            HoursDeclaredV1(
+            HoursDeclared(
                 contract_id=contract.id,
                 work_contract_id=line.work_contract_id,
                 period=line.period,
                 version=row.version,
-                hours=float(row.hours),
+                hours=row.hours,
             )
         )
     await uow.db.flush()

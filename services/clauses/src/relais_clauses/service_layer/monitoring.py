@@ -13,13 +13,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from relais_clauses.adapters.db.models import ContractRow, DeclarationReminderRow, ObligationStateRow
-from relais_clauses.adapters.db.unit_of_work import UnitOfWork
-from relais_clauses.adapters.events.published import (
-    DeclarationReminderV1,
-    ObligationAtRiskV1,
-    ObligationReconciledV1,
-)
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_clauses.domain import monitoring, progress
+from relais_clauses.domain.events import DeclarationReminded, ObligationAtRisk, ObligationReconciled
 from relais_clauses.service_layer.progress import contract_progress
 from relais_shared.errors import NotFound
 
@@ -57,12 +53,12 @@ async def check_obligation(
     if current.at_risk and state.at_risk_since is None:
         state.at_risk_since = today
         uow.publish(
-            ObligationAtRiskV1(
+            ObligationAtRisk(
                 contract_id=contract.id,
                 at_risk_since=today,
-                required=float(current.required),
-                realised=float(current.realised),
-                expected_to_date=float(current.expected_to_date),
+                required=current.required,
+                realised=current.realised,
+                expected_to_date=current.expected_to_date,
             )
         )
     elif not current.at_risk and state.at_risk_since is not None:
@@ -111,7 +107,7 @@ async def _remind(uow: UnitOfWork, contract: ContractRow, today: date, policy: M
             )
         )
         uow.publish(
-            DeclarationReminderV1(
+            DeclarationReminded(
                 contract_id=contract.id,
                 contractor_org_id=contract.contractor_org_id,
                 period=period,
@@ -177,12 +173,12 @@ async def _reconcile(
     else:
         state.penalty_status = "fulfilled" if result.fulfilled else progress.PenaltyStatus.WAIVED.value
     uow.publish(
-        ObligationReconciledV1(
+        ObligationReconciled(
             contract_id=contract.id,
-            required_mandatory=float(result.required),
-            realised=float(result.realised),
-            missing=float(result.missing),
-            proposed_penalty=float(result.penalty),
+            required_mandatory=result.required,
+            realised=result.realised,
+            missing=result.missing,
+            proposed_penalty=result.penalty,
             observations_due=state.observations_due,
         )
     )

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 from decimal import Decimal
 
 from relais_clauses.adapters.db.models import EligibilityDecisionRow, ParticipantRow, WorkContractRow
-from relais_clauses.adapters.db.unit_of_work import UnitOfWork
-from relais_clauses.adapters.events.published import ParticipantHiredV1
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_clauses.domain.contracts import HIRE_TYPES
 from relais_clauses.domain.counting import ContractType, Mode
 from relais_clauses.domain.eligibility import (
@@ -23,7 +22,7 @@ from relais_clauses.domain.eligibility import (
     decide,
 )
 from relais_clauses.domain.errors import InvalidClause
-from relais_clauses.domain.hours import PARIS
+from relais_clauses.domain.events import ParticipantHired
 from relais_clauses.domain.siret import checked_siret
 from relais_clauses.service_layer.perimeter import contract_for
 from relais_shared.auth import Principal
@@ -149,12 +148,12 @@ async def hire(
     await uow.db.flush()
     if contract_type.value in HIRE_TYPES:
         uow.publish(
-            ParticipantHiredV1(
+            ParticipantHired(
                 work_contract_id=row.id,
-                jobseeker_id=cmd.participant_id,
+                participant_id=cmd.participant_id,
                 contract_type=contract_type.value,
-                weekly_hours=float(cmd.weekly_hours) if cmd.weekly_hours is not None else None,
-                hired_at=datetime.combine(cmd.starts_on, time(9), PARIS).astimezone(UTC),
+                weekly_hours=cmd.weekly_hours,
+                starts_on=cmd.starts_on,
                 employer_siret=row.employer_siret,
                 employer_org_id=contract.contractor_org_id,
             )

@@ -7,9 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 from relais_clauses.adapters.db.models import ObligationStateRow
-from relais_clauses.adapters.db.unit_of_work import UnitOfWork
-from relais_clauses.adapters.events.published import PenaltyDecidedV1
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_clauses.domain import progress
+from relais_clauses.domain.events import PenaltyDecided
 from relais_clauses.service_layer.perimeter import contract_for
 from relais_shared.auth import Principal
 from relais_shared.errors import Conflict, NotAllowed
@@ -74,10 +74,10 @@ async def decide_penalty(
         today,
     )
     uow.publish(
-        PenaltyDecidedV1(
+        PenaltyDecided(
             contract_id=contract.id,
             status="final" if procedure.status is progress.PenaltyStatus.FINAL else "waived",
-            amount=float(procedure.final_amount or 0),
+            amount=procedure.final_amount or Decimal("0"),
         )
     )
     return state

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from relais_clauses.adapters.db.models import ContractRow
-from relais_clauses.adapters.db.unit_of_work import UnitOfWork
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_shared.auth import Principal
 from relais_shared.errors import NotFound
 

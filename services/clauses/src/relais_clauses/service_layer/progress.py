@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from relais_clauses.adapters.db.models import ContractRow
-from relais_clauses.adapters.db.unit_of_work import UnitOfWork
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_clauses.domain import counting, pooling, progress
 from relais_clauses.domain.counting import ContractType, Declaration, Mode, WorkContract
 from relais_clauses.service_layer.contracts import rules_of

@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 
 from relais_clauses.adapters.db.models import ContractRow, WorkContractRow
-from relais_clauses.adapters.db.unit_of_work import UnitOfWork
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_clauses.domain import counting
 from relais_clauses.domain.counting import ContractType, CountingRules, Declaration, Mode, WorkContract
 from relais_clauses.domain.reports import ReportRow, ReportTotals, describe, row_of, totals_of, window_of

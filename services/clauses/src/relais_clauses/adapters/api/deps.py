@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Request
 from pydantic import Field
 
-from relais_clauses.adapters.db.unit_of_work import UnitOfWork
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_clauses.domain.hours import PARIS
 from relais_clauses.settings import ClausesSettings
 from relais_shared.auth import Principal

@@ -12,7 +12,7 @@ from datetime import datetime, time
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from relais_clauses.adapters.db.unit_of_work import UnitOfWork
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_clauses.adapters.workflows.monitor import CHECK_HOUR, CheckInput, CheckOutput
 from relais_clauses.domain.hours import PARIS
 from relais_clauses.service_layer.monitoring import MonitorPolicy, check_obligation
