@@ -1,10 +1,5 @@
-"""What every router of the clauses API shares: the unit of work, settings, today, field types.
-
-Every endpoint declares its roles; perimeters are checked in the handlers (a contractor sees its
-contracts, a buyer its operations, a facilitator the clauses it is in charge of: anything else is a 404).
-No identity data is ever held or returned: a participant is the referral service's jobseeker id and
-categorical attributes.
-"""
+"""What every router of the clauses API shares: the unit of work, settings, today, field types
+(perimeters are the handlers' business: see ``app.py``)."""
 
 from __future__ import annotations
 
