@@ -43,6 +43,8 @@ lint:
 	@$(RUN) ruff check .
 	@$(RUN) ruff format --check .
 	@$(RUN) mypy shared/runtime/src shared/dev/src services/*/src bench
+	@# The layers of the clauses, evaluation and referral services (contracts in pyproject.toml).
+	@$(RUN) lint-imports --no-cache --no-logo
 
 # The bench runs on a stack of its own, created empty for each run (a dev stack's history would
 # slow Temporal's SQLite down and make runs incomparable), on ports of its own beside a dev stack,

@@ -18,7 +18,7 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
-from relais_clauses.events import ParticipantHiredV1
+from relais_clauses.adapters.events.published import ParticipantHiredV1
 from relais_dev.stack import Stack
 from relais_dev.testing import eventually as _eventually
 from relais_referral.settings import ReferralSettings

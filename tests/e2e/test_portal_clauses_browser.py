@@ -23,9 +23,10 @@ from dateutil.relativedelta import relativedelta
 from playwright.sync_api import Page, expect
 from sqlalchemy.exc import IntegrityError
 
+from relais_clauses.adapters.unit_of_work import UnitOfWork
+from relais_clauses.domain.hours import PARIS
 from relais_clauses.domain.monitoring import period_of, periods_due
-from relais_clauses.monitoring import MonitorPolicy, check_obligation
-from relais_clauses.service_layer import PARIS, UnitOfWork
+from relais_clauses.service_layer.monitoring import MonitorPolicy, check_obligation
 from relais_dev.browser import check_page, run_beside_playwright, wait_ready
 from relais_dev.stack import Stack
 from relais_dev.testing import ServiceProcesses

@@ -16,22 +16,19 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from stdnum import luhn
 
+from relais_clauses.adapters.db.models import ContractRow
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_clauses.domain.counting import CountingRules
 from relais_clauses.domain.eligibility import EligibilityPolicy
-from relais_clauses.models import ContractRow
-from relais_clauses.service_layer import (
-    EligibilityRequest,
-    Hire,
-    HoursLine,
+from relais_clauses.domain.hours import HoursLine
+from relais_clauses.service_layer.contracts import (
     NewContract,
-    UnitOfWork,
     create_contract,
     create_operation,
-    decide_eligibility,
-    declare_hours,
-    hire,
     publish_rules,
 )
+from relais_clauses.service_layer.hours import declare_hours
+from relais_clauses.service_layer.participants import EligibilityRequest, Hire, decide_eligibility, hire
 from relais_clauses.settings import ClausesSettings
 from relais_shared.auth import Principal
 from relais_shared.db import make_engine, make_sessionmaker

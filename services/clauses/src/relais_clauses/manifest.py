@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from relais_clauses.adapters.events.published import registry
 from relais_clauses.app import create_app
-from relais_clauses.events import registry
 from relais_clauses.settings import ClausesSettings
 from relais_shared.manifest import ConsumerGroup, ServiceManifest
 

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
-from relais_clauses.models import infra
+from relais_clauses.adapters.db.models import infra
 
 from .conftest import Pact
 

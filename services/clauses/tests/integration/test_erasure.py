@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from relais_clauses.erasure import anonymise
-from relais_clauses.models import EligibilityDecisionRow, ParticipantRow
+from relais_clauses.adapters.db.models import EligibilityDecisionRow, ParticipantRow
+from relais_clauses.adapters.events.erasure import anonymise
 from relais_shared.envelope import IncomingEnvelope
 
 from .conftest import Pact

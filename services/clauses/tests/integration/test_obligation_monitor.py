@@ -14,11 +14,12 @@ from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from relais_clauses.adapters.db.models import DeclarationReminderRow, ObligationStateRow, infra
+from relais_clauses.adapters.workflows.activities import MonitorActivities
+from relais_clauses.adapters.workflows.monitor import MonitorInput, ObligationMonitorWorkflow
 from relais_clauses.domain.monitoring import declaration_due, next_period, period_of
 from relais_clauses.domain.progress import first_at_risk_day
-from relais_clauses.models import DeclarationReminderRow, ObligationStateRow, infra
-from relais_clauses.monitoring import MonitorPolicy
-from relais_clauses.workflows import MonitorActivities, MonitorInput, ObligationMonitorWorkflow
+from relais_clauses.service_layer.monitoring import MonitorPolicy
 
 from .conftest import Pact
 
@@ -137,8 +138,8 @@ async def test_the_penalty_is_final_only_after_the_contractors_observations(pact
         )
     )["id"]
     app = pact.client._transport.app  # type: ignore[attr-defined]
-    from relais_clauses.monitoring import check_obligation
-    from relais_clauses.service_layer import UnitOfWork
+    from relais_clauses.adapters.unit_of_work import UnitOfWork
+    from relais_clauses.service_layer.monitoring import check_obligation
 
     async with UnitOfWork(app.state.sessions) as uow:  # the monitor's step, long after the end
         result = await check_obligation(

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from relais_clauses.monitoring import MonitorPolicy, check_obligation
-from relais_clauses.service_layer import UnitOfWork
+from relais_clauses.adapters.unit_of_work import UnitOfWork
+from relais_clauses.service_layer.monitoring import MonitorPolicy, check_obligation
 
 from .conftest import Pact
 

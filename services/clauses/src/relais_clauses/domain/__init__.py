@@ -1,1 +1,2 @@
-"""The clauses domain: pure rules, no I/O (counting, pooling, eligibility, progress, penalties)."""
+"""The clauses domain: pure rules, no I/O (contract terms, counting, pooling, eligibility, hours, progress and
+penalties, the monitor's days, the yearly report) and the events a clause records."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from stdnum import exceptions
 from stdnum.fr import siret
 
+from relais_clauses.domain.errors import InvalidClause
+
 
 class InvalidSiret(ValueError):
     pass
@@ -26,3 +28,11 @@ _WHY: dict[type[exceptions.ValidationError], str] = {
     exceptions.InvalidFormat: "un SIRET ne contient que des chiffres",
     exceptions.InvalidComponent: "le SIREN qu'il contient n'est pas valide",
 }
+
+
+def checked_siret(value: str, field_name: str) -> str:
+    """``normalise_siret`` for a command's field: an invalid number names the field it came in."""
+    try:
+        return normalise_siret(value)
+    except ValueError as exc:
+        raise InvalidClause(str(exc), [{"field": field_name, "message": str(exc), "code": "siret"}]) from exc

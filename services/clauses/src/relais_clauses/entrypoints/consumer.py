@@ -1,8 +1,8 @@
 """``clauses-consumer``: starts each registered contract's obligation monitor (Kafka → Temporal), and
 anonymises the participants the referral service erased."""
 
-from relais_clauses.bridge import MONITOR_GROUP, subscribe_monitor_starts
-from relais_clauses.erasure import ERASURE_GROUP, subscribe_erasures
+from relais_clauses.adapters.events.erasure import ERASURE_GROUP, subscribe_erasures
+from relais_clauses.adapters.workflows.starter import MONITOR_GROUP, subscribe_monitor_starts
 from relais_clauses.settings import ClausesSettings
 from relais_shared.runners import ConsumerContext, run_consumer
 

@@ -1,6 +1,6 @@
 """``clauses-relay``: publishes the clauses outbox to Kafka."""
 
-from relais_clauses.models import infra
+from relais_clauses.adapters.db.models import infra
 from relais_clauses.settings import ClausesSettings
 from relais_shared.runners import run_relay
 

@@ -3,9 +3,10 @@
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from relais_clauses.monitoring import MonitorPolicy
+from relais_clauses.adapters.workflows.activities import MonitorActivities
+from relais_clauses.adapters.workflows.monitor import ObligationMonitorWorkflow
+from relais_clauses.service_layer.monitoring import MonitorPolicy
 from relais_clauses.settings import ClausesSettings
-from relais_clauses.workflows import MonitorActivities, ObligationMonitorWorkflow
 from relais_shared.runners import WorkerContext, run_worker
 
 

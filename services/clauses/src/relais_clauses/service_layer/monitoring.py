@@ -1,4 +1,4 @@
-"""The obligation monitor's step and the contradictory procedure on a penalty (service layer).
+"""The obligation monitor's step (service layer).
 
 ``check_obligation`` is what the monitor's activity runs on a given day: reminders for periods not
 declared in time, the at-risk flag, the reconciliation at the end. Each is recorded once (rows keyed by
@@ -11,27 +11,13 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-
+from relais_clauses.adapters.db.models import ContractRow, DeclarationReminderRow, ObligationStateRow
+from relais_clauses.adapters.unit_of_work import UnitOfWork
 from relais_clauses.domain import monitoring, progress
-from relais_clauses.events import (
-    DeclarationReminderV1,
-    ObligationAtRiskV1,
-    ObligationReconciledV1,
-    PenaltyDecidedV1,
-)
-from relais_clauses.models import (
-    ContractRow,
-    DeclarationReminderRow,
-    HourDeclarationRow,
-    ObligationStateRow,
-)
-from relais_clauses.service_layer import UnitOfWork, contract_for, contract_progress
-from relais_shared.auth import Principal
-from relais_shared.errors import Conflict, NotAllowed, NotFound
+from relais_clauses.domain.events import DeclarationReminded, ObligationAtRisk, ObligationReconciled
+from relais_clauses.service_layer.progress import contract_progress
+from relais_shared.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -49,27 +35,13 @@ class CheckResult:
     reconciled: bool
 
 
-async def _state(uow: UnitOfWork, contract_id: uuid.UUID) -> ObligationStateRow:
-    """The contract's monitor state, created if missing, locked for the rest of the check.
-
-    Created by an ``INSERT … ON CONFLICT DO NOTHING`` before the lock, not by a read then an insert: two
-    first checks at once (an activity retried beside its first attempt) would both read nothing and both
-    insert. Here the second waits on the lock, then sees the first one's reminders and skips them.
-    """
-    await uow.session.execute(
-        pg_insert(ObligationStateRow).values(contract_id=contract_id).on_conflict_do_nothing()
-    )
-    locked = select(ObligationStateRow).where(ObligationStateRow.contract_id == contract_id).with_for_update()
-    return (await uow.session.execute(locked.execution_options(populate_existing=True))).scalar_one()
-
-
 async def check_obligation(
     uow: UnitOfWork, contract_id: uuid.UUID, today: date, policy: MonitorPolicy
 ) -> CheckResult:
-    contract = await uow.session.get(ContractRow, contract_id)
+    contract = await uow.db.contract(contract_id)
     if contract is None:
         raise NotFound("contract")
-    state = await _state(uow, contract_id)
+    state = await uow.db.locked_obligation_state(contract_id)
     if state.reconciled_on is not None:
         return CheckResult(True, None, False, 0, True)
     state.last_checked_on = today
@@ -81,12 +53,12 @@ async def check_obligation(
     if current.at_risk and state.at_risk_since is None:
         state.at_risk_since = today
         uow.publish(
-            ObligationAtRiskV1(
+            ObligationAtRisk(
                 contract_id=contract.id,
                 at_risk_since=today,
-                required=float(current.required),
-                realised=float(current.realised),
-                expected_to_date=float(current.expected_to_date),
+                required=current.required,
+                realised=current.realised,
+                expected_to_date=current.expected_to_date,
             )
         )
     elif not current.at_risk and state.at_risk_since is not None:
@@ -115,13 +87,7 @@ async def _remind(uow: UnitOfWork, contract: ContractRow, today: date, policy: M
         return 0
     declared = {(d.work_contract_id, d.period) for d in await uow.db.declarations([w.id for w in work])}
     spans = {w.id: monitoring.WorkSpan(w.starts_on, w.ends_on) for w in work}
-    already = set(
-        (
-            await uow.session.execute(
-                select(DeclarationReminderRow.period).where(DeclarationReminderRow.contract_id == contract.id)
-            )
-        ).scalars()
-    )
+    already = await uow.db.reminded_periods(contract.id)
     sent = 0
     for period in monitoring.periods_due(
         starts_on=contract.starts_on,
@@ -135,13 +101,13 @@ async def _remind(uow: UnitOfWork, contract: ContractRow, today: date, policy: M
         missing = monitoring.undeclared(spans, declared, period, contract.reporting_period)
         if not missing:
             continue
-        uow.session.add(
+        uow.db.add(
             DeclarationReminderRow(
                 contract_id=contract.id, period=period, sent_on=today, work_contracts=len(missing)
             )
         )
         uow.publish(
-            DeclarationReminderV1(
+            DeclarationReminded(
                 contract_id=contract.id,
                 contractor_org_id=contract.contractor_org_id,
                 period=period,
@@ -167,31 +133,12 @@ async def overdue_declarations(
     """Each contract's reminded periods still undeclared, oldest first; a period declared since the
     reminder drops out (the reminder row stays: it is the record that the reminder was sent)."""
     found: dict[uuid.UUID, list[Overdue]] = {c.id: [] for c in contracts}
-    reminders = list(
-        (
-            await uow.session.execute(
-                select(DeclarationReminderRow)
-                .where(DeclarationReminderRow.contract_id.in_(list(found)))
-                .order_by(DeclarationReminderRow.contract_id, DeclarationReminderRow.period)
-            )
-        ).scalars()
-    )
+    reminders = await uow.db.reminders(list(found))
     if not reminders:
         return found
     # Three queries whatever the number of contracts: the list page asks for all of one's perimeter.
     work = await uow.db.work_contracts(list({r.contract_id for r in reminders}))
-    declared = set(
-        (
-            await uow.session.execute(
-                select(HourDeclarationRow.work_contract_id, HourDeclarationRow.period)
-                .where(
-                    HourDeclarationRow.work_contract_id.in_([w.id for w in work]),
-                    HourDeclarationRow.period.in_({r.period for r in reminders}),
-                )
-                .distinct()
-            )
-        ).tuples()
-    )
+    declared = await uow.db.declared_periods([w.id for w in work], {r.period for r in reminders})
     spans: dict[uuid.UUID, dict[uuid.UUID, monitoring.WorkSpan]] = defaultdict(dict)
     for w in work:
         spans[w.contract_id][w.id] = monitoring.WorkSpan(w.starts_on, w.ends_on)
@@ -226,89 +173,12 @@ async def _reconcile(
     else:
         state.penalty_status = "fulfilled" if result.fulfilled else progress.PenaltyStatus.WAIVED.value
     uow.publish(
-        ObligationReconciledV1(
+        ObligationReconciled(
             contract_id=contract.id,
-            required_mandatory=float(result.required),
-            realised=float(result.realised),
-            missing=float(result.missing),
-            proposed_penalty=float(result.penalty),
+            required_mandatory=result.required,
+            realised=result.realised,
+            missing=result.missing,
+            proposed_penalty=result.penalty,
             observations_due=state.observations_due,
         )
     )
-
-
-def _procedure(state: ObligationStateRow) -> progress.PenaltyProcedure:
-    if (
-        state.penalty_status not in {s.value for s in progress.PenaltyStatus}
-        or state.proposed_penalty is None
-    ):
-        raise Conflict("aucune pénalité proposée sur ce marché")
-    assert state.observations_due is not None and state.reconciled_on is not None
-    return progress.PenaltyProcedure(
-        proposed_amount=state.proposed_penalty,
-        notified_on=state.reconciled_on,
-        observations_due=state.observations_due,
-        status=progress.PenaltyStatus(state.penalty_status),
-        final_amount=state.final_penalty,
-    )
-
-
-async def present_observations(
-    uow: UnitOfWork,
-    principal: Principal,
-    contract_id: uuid.UUID,
-    reference: str,
-    coordination_org_id: uuid.UUID,
-) -> ObligationStateRow:
-    contract, who = await contract_for(uow, principal, contract_id, coordination_org_id)
-    if not who.contractor:
-        raise NotAllowed("L'entreprise titulaire présente ses observations.")
-    state = await _state(uow, contract.id)
-    procedure = _procedure(state)
-    try:
-        procedure.observe()
-    except ValueError as exc:
-        raise Conflict(str(exc)) from exc
-    state.penalty_status, state.observations_reference = procedure.status.value, reference
-    return state
-
-
-async def decide_penalty(
-    uow: UnitOfWork,
-    principal: Principal,
-    contract_id: uuid.UUID,
-    amount: Decimal,
-    today: date,
-    coordination_org_id: uuid.UUID,
-) -> ObligationStateRow:
-    contract, who = await contract_for(uow, principal, contract_id, coordination_org_id)
-    if not who.buyer:
-        raise NotAllowed("L'acheteur décide de la pénalité.")
-    state = await _state(uow, contract.id)
-    procedure = _procedure(state)
-    try:
-        procedure.decide(amount, today)
-    except ValueError as exc:
-        raise Conflict(str(exc)) from exc
-    state.penalty_status, state.final_penalty, state.decided_on = (
-        procedure.status.value,
-        procedure.final_amount,
-        today,
-    )
-    uow.publish(
-        PenaltyDecidedV1(
-            contract_id=contract.id,
-            status="final" if procedure.status is progress.PenaltyStatus.FINAL else "waived",
-            amount=float(procedure.final_amount or 0),
-        )
-    )
-    return state
-
-
-async def obligation_of(
-    uow: UnitOfWork, principal: Principal, contract_id: uuid.UUID, coordination_org_id: uuid.UUID
-) -> ObligationStateRow:
-    """What the monitor found so far (empty before its first check), for whoever sees the contract."""
-    contract, _ = await contract_for(uow, principal, contract_id, coordination_org_id)
-    state = await uow.session.get(ObligationStateRow, contract.id)
-    return state or ObligationStateRow(contract_id=contract.id)

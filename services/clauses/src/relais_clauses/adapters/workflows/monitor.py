@@ -3,16 +3,16 @@
 It sleeps until the next day with something to decide (a period's declaration due, the day the pace
 no longer reaches the requirement, the end of the contract plus the grace period), runs the check on
 that day, and ends once the obligation is reconciled. The history holds ids, instants and dates only.
-Deterministic code only: no time zone here — the activity turns the workflow's instant into the Paris
-day, and gives back the next instant to wake at.
+Deterministic code only: no time zone here — the activity (``activities.py``) turns the workflow's
+instant into the Paris day, and gives back the next instant to wake at.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
-from temporalio import activity, workflow
+from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 CHECK_HOUR = 6  # checks run early in the morning, Paris time
@@ -55,26 +55,3 @@ class ObligationMonitorWorkflow:
                 return "reconciled"
             await workflow.sleep(max(result.wake_at - workflow.now(), timedelta(seconds=1)))
         workflow.continue_as_new(data)
-
-
-class MonitorActivities:
-    def __init__(self, sessions: object, policy: object) -> None:
-        self.sessions = sessions
-        self.policy = policy
-
-    @activity.defn(name="check_obligation")
-    async def check_obligation(self, data: CheckInput) -> CheckOutput:
-        import uuid
-        from zoneinfo import ZoneInfo
-
-        from relais_clauses.monitoring import MonitorPolicy, check_obligation
-        from relais_clauses.service_layer import UnitOfWork
-
-        assert isinstance(self.policy, MonitorPolicy)
-        paris = ZoneInfo("Europe/Paris")
-        async with UnitOfWork(self.sessions) as uow:
-            result = await check_obligation(
-                uow, uuid.UUID(data.contract_id), data.at.astimezone(paris).date(), self.policy
-            )
-        wake_at = datetime.combine(result.next_wake, time(CHECK_HOUR), paris) if result.next_wake else None
-        return CheckOutput(**result.__dict__, wake_at=wake_at)

@@ -10,9 +10,9 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from relais_clauses.events import TOPIC, ContractRegisteredV1
-from relais_clauses.models import infra
-from relais_clauses.workflows import MonitorInput, ObligationMonitorWorkflow
+from relais_clauses.adapters.db.models import infra
+from relais_clauses.adapters.events.published import TOPIC, ContractRegisteredV1
+from relais_clauses.adapters.workflows.monitor import MonitorInput, ObligationMonitorWorkflow
 from relais_shared.consumer import reliable_subscriber
 from relais_shared.envelope import IncomingEnvelope
 

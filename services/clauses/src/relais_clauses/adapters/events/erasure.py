@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from relais_clauses.models import EligibilityDecisionRow, ParticipantRow, infra
+from relais_clauses.adapters.db.models import infra
+from relais_clauses.adapters.db.repository import ClausesRepository
 from relais_shared.consumer import reliable_subscriber
 from relais_shared.envelope import IncomingEnvelope
 
@@ -36,16 +36,7 @@ async def anonymise(session: AsyncSession, envelope: IncomingEnvelope) -> None:
     if envelope.type != ERASED:
         return  # the referral topic carries many events; only this one concerns this service
     person = JobseekerErased.model_validate(envelope.data).jobseeker_id
-    await session.execute(
-        update(ParticipantRow)
-        .where(ParticipantRow.id == person)
-        .values(sex=None, age_band=None, qpv_resident=None, anonymised=True)
-    )
-    await session.execute(
-        update(EligibilityDecisionRow)
-        .where(EligibilityDecisionRow.participant_id == person)
-        .values(proofs=[])
-    )
+    await ClausesRepository(session).anonymise_participant(person)
 
 
 def subscribe_erasures(
