@@ -1,9 +1,10 @@
 """Across services, every process running on the real Kafka, Temporal and PostgreSQL: a counsellor refers a
 person to a training session → the provider's enrolment is confirmed → the referral is taken in charge;
-the session starts, the person abandons → the counsellor who referred them is référent again with a
-re-orientation task. A referral put on the waitlist is acknowledged for the provider; a cancelled session
-sends every enrolled person back to their counsellor, and a session that starts with people still on its
-waitlist (the training worker's hourly close) returns their referrals to their senders.
+the counsellor stays référent (the provider follows the person for the session); the session starts, the
+person abandons → the counsellor gets a re-orientation task. A referral put on the waitlist is
+acknowledged for the provider; a cancelled session sends every enrolled person back to their counsellor,
+and a session that starts with people still on its waitlist (the training worker's hourly close) returns
+their referrals to their senders.
 
 Time passes by moving a session's first day to today in the training database (the processes read the
 real date)."""
@@ -171,7 +172,10 @@ async def test_a_referral_to_a_session_is_enrolled_and_accepted_and_an_abandonme
             referral,
             person,
         )
-        assert (await s.journey(person))["referent_org_id"] == str(s.provider)
+        # A seat is one step of the journey: the counsellor stays référent, the provider follows it too.
+        journey = await s.journey(person)
+        assert journey["referent_org_id"] == str(s.mission_locale)
+        assert str(s.provider) in journey["follow_up_org_ids"]
 
         await s.starts_today(session)  # an abandonment is of a training that began
         await s.call(
@@ -183,9 +187,10 @@ async def test_a_referral_to_a_session_is_enrolled_and_accepted_and_an_abandonme
         task = await eventually(lambda: s.reorient_task(person), "a re-orientation task for the counsellor")
         assert task["note"] == "Formation abandonnée"
         journey = await s.journey(person)
-        assert journey["referent_org_id"] == str(s.mission_locale)  # back to the counsellor who referred
+        assert journey["referent_org_id"] == str(s.mission_locale)  # it never left the counsellor
         kinds = [line["kind"] for line in journey["history"]]
-        assert kinds[-2:] == ["referent_back_from_training", "life_event_training_abandoned"], kinds
+        assert kinds[-1] == "life_event_training_abandoned", kinds
+        assert "referent_back_from_training" not in kinds
 
         # A cancelled session: the confirmed person comes back to their counsellor, the waitlisted one's
         # referral is returned to its sender; each has a re-orientation task.

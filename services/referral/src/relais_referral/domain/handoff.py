@@ -21,15 +21,22 @@ from relais_referral.domain.journey import Journey
 
 
 def apply_to_journey(
-    journey: Journey, event: DomainEvent, *, now: datetime, unaccompanied_due: date
+    journey: Journey,
+    event: DomainEvent,
+    *,
+    now: datetime,
+    unaccompanied_due: date,
+    receiver_takes_over: bool = True,
 ) -> list[uuid.UUID]:
     """Updates the journey for one referral event, with a line in its history (ids, organisations and
-    codes only: no free text); returns the referrals the event makes obsolete."""
+    codes only: no free text); returns the referrals the event makes obsolete. ``receiver_takes_over``:
+    whether the referral's receiver becomes référent on acceptance (not a training provider or an
+    employer: ``journey.STEP_ONLY_KINDS``)."""
     match event:
         case ReferralSubmitted():
             journey.referral_submitted(event.referral_id, event.sender_org_id, event.receiver_org_id, now)
         case ReferralAccepted():
-            return journey.referral_accepted(event.referral_id, now)
+            return journey.referral_accepted(event.referral_id, now, takes_over=receiver_takes_over)
         case ReferralReturnedToSender():
             journey.referral_returned(
                 event.referral_id,

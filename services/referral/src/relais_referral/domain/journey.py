@@ -86,6 +86,12 @@ class JourneyEntry:
     detail: str | None = None
 
 
+# Organisations that take a person in charge for one step, not for their journey: they never become its
+# référent de parcours (the accompanying structures do — France Travail, the Mission locale, the PLIE, Cap
+# emploi, the département…).
+STEP_ONLY_KINDS = frozenset({"training_provider", "employer"})
+
+
 @dataclass(frozen=True)
 class OpenReferral:
     sender_org_id: uuid.UUID
@@ -186,8 +192,18 @@ class Journey:
         self._finish_tasks(set(COORDINATION_KINDS))
         self._log(now, "referral_submitted", receiver, referral_id)
 
-    def referral_accepted(self, referral_id: uuid.UUID, now: datetime) -> list[uuid.UUID]:
-        """The receiver becomes référent; returns the other open referrals, now obsolete."""
+    def referral_accepted(
+        self, referral_id: uuid.UUID, now: datetime, *, takes_over: bool = True
+    ) -> list[uuid.UUID]:
+        """The receiver becomes référent; returns the other open referrals, now obsolete.
+
+        A receiver that does not accompany a journey (``takes_over`` false: a training provider seats
+        the person on a session, an employer hires them) joins the follow-up group instead: the référent
+        stays — the sender if nobody was — and the other open referrals go on (a seat or a job answers
+        only its own referral)."""
+        if not takes_over:
+            self._taken_in_charge_for_a_step(referral_id, now)
+            return []
         accepted = self.open_referrals.pop(referral_id)
         if self.referent_org_id is not None and self.referent_org_id != accepted.receiver_org_id:
             self.follow_up.add(self.referent_org_id)
@@ -199,6 +215,17 @@ class Journey:
         others = list(self.open_referrals)
         self.open_referrals.clear()
         return others
+
+    def _taken_in_charge_for_a_step(self, referral_id: uuid.UUID, now: datetime) -> None:
+        accepted = self.open_referrals.pop(referral_id)
+        if self.referent_org_id is None:  # the warm hand-off: whoever asked is responsible
+            self._referent_becomes(accepted.sender_org_id, "referral_accepted", now)
+            self.follow_up.discard(accepted.sender_org_id)
+        if accepted.receiver_org_id != self.referent_org_id:
+            self.follow_up.add(accepted.receiver_org_id)
+        self._finish_tasks(set(COORDINATION_KINDS))
+        self._finish_referral_tasks(referral_id)
+        self._log(now, "referral_accepted", accepted.receiver_org_id, referral_id)
 
     def referral_returned(
         self,

@@ -22,7 +22,7 @@ from relais_referral.domain.escalation import RECIPIENT, EscalationLevel, Recipi
 from relais_referral.domain.events import ReferralEscalated
 from relais_referral.domain.handoff import apply_to_journey
 from relais_referral.domain.jobseeker import equality_axes
-from relais_referral.domain.journey import Journey, LifeEvent, TaskKind
+from relais_referral.domain.journey import STEP_ONLY_KINDS, Journey, LifeEvent, TaskKind
 from relais_referral.domain.policy import ReferralPolicy
 from relais_referral.domain.referral import (
     AppointmentOutcome,
@@ -517,8 +517,13 @@ async def _settle(
 ) -> None:
     """Moves the journey with the referral's new events, in the same transaction (DOMAIN rules 1, 5, 6)."""
     unaccompanied_due = add_working_days(paris_date(now), policy.unaccompanied_days, ctx.departement)
+    receiver = await uow.directory.organisation(referral.receiver_org_id)
+    takes_over = receiver is None or receiver.kind not in STEP_ONLY_KINDS
     for event in list(referral.events):
-        for other_id in apply_to_journey(journey, event, now=now, unaccompanied_due=unaccompanied_due):
+        obsolete = apply_to_journey(
+            journey, event, now=now, unaccompanied_due=unaccompanied_due, receiver_takes_over=takes_over
+        )
+        for other_id in obsolete:
             other = await uow.referrals.get(other_id, for_update=True)
             if other is not None and other.is_open:
                 other.make_obsolete(cause="another_referral_accepted", now=now)
