@@ -560,6 +560,12 @@ def test_the_coordination_designates_a_referent_for_a_person_left_without_one(
     expect(row).to_contain_text("50 ans et plus · Travailleur handicapé reconnu (RQTH)")
     expect(row).to_contain_text("Habituellement : Cap emploi (handicap reconnu).")
     check_page(page, "27-coordination")
+    # On a phone, each person is a card: the designation's list and button on screen, no sideways scroll.
+    page.set_viewport_size({"width": 390, "height": 844})
+    button = row.get_by_role("button", name="Désigner").bounding_box()
+    assert button is not None and button["x"] + button["width"] <= 390, button
+    check_page(page, "27b-coordination-telephone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     row.get_by_label(re.compile("Structure référente")).select_option(portal.orgs["mission_locale"]["id"])
     row.get_by_role("button", name="Désigner").click()
     expect(page.get_by_role("status")).to_contain_text("Référent désigné")
