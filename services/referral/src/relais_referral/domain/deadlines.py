@@ -93,10 +93,10 @@ class DeadlineKind(StrEnum):
 
 
 DEADLINE_LABELS_FR = {
-    DeadlineKind.ACKNOWLEDGEMENT: "confirmer la réception",
-    DeadlineKind.APPOINTMENT: "fixer le rendez-vous d'accueil",
-    DeadlineKind.APPOINTMENT_OUTCOME: "saisir le résultat du rendez-vous",
-    DeadlineKind.DECISION: "accepter, refuser ou inviter à nouveau",
+    DeadlineKind.ACKNOWLEDGEMENT: "accusé de réception",
+    DeadlineKind.APPOINTMENT: "rendez-vous d'accueil à fixer",
+    DeadlineKind.APPOINTMENT_OUTCOME: "résultat du rendez-vous à saisir",
+    DeadlineKind.DECISION: "décision sur l'orientation",
 }
 
 
