@@ -191,6 +191,7 @@ def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_ste
     )
     sender.get_by_role("button", name="Envoyer l'orientation").click()
     expect(sender.locator("#etat")).to_have_text("Envoyée")
+    expect(sender.locator("#echeance")).to_contain_text("Prochaine échéance : accusé de réception avant le")
     check_page(sender, "06-orientation-envoyee")
     referral_url = sender.url.split("?")[0]
     person_url = sender.get_by_role("link", name=f"{XSS_NAME} Martin").first.get_attribute("href")
@@ -219,11 +220,17 @@ def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_ste
     receiver.set_viewport_size({"width": 1280, "height": 900})
     row.get_by_role("link").click()
 
-    expect(receiver.locator("#echeance")).to_be_visible()
+    expect(receiver.locator("#echeance")).to_contain_text("accusé de réception")
     receiver.get_by_role("button", name="Confirmer la réception").click()
     expect(receiver.locator("#etat")).to_have_text("Réception confirmée")
-    # The acknowledgement's deadline is met: it is no longer shown as one to meet.
-    expect(receiver.get_by_text("Réception à confirmer avant le")).to_have_count(0)
+    # The acknowledgement's deadline is met: the next one is the appointment's, before the coordination
+    # is alerted.
+    expect(receiver.locator("#echeance")).to_contain_text(
+        re.compile(
+            r"Prochaine échéance : rendez-vous d'accueil à fixer "
+            r"avant le \d\d/\d\d/\d{4} \(\d+ jours? ouvrés?\)"
+        )
+    )
     # A date in the past: the API's own reason shows next to the field, not a generic one.
     receiver.get_by_label("Date", exact=True).fill("2020-01-10")
     receiver.get_by_role("button", name="Enregistrer le rendez-vous").click()
@@ -233,9 +240,14 @@ def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_ste
     receiver.get_by_label("Heure").fill("10:30")
     receiver.get_by_role("button", name="Enregistrer le rendez-vous").click()
     expect(receiver.locator("#etat")).to_have_text("Rendez-vous fixé")
+    expect(receiver.locator("#echeance")).to_contain_text("résultat du rendez-vous à saisir")
     check_page(receiver, "09-orientation-rendez-vous")
-    meeting_held(stack, referral_url.rsplit("/", 1)[-1])  # tomorrow comes: the meeting took place
+    # The meeting took place a week ago and its outcome is not in: the deadline is late, in red.
+    meeting_held(stack, referral_url.rsplit("/", 1)[-1], ago=timedelta(days=7))
     receiver.reload()
+    expect(receiver.locator("#echeance")).to_contain_text(re.compile(r"en retard de \d+ jours? ouvrés?"))
+    expect(receiver.locator("#echeance")).to_have_class(re.compile("fr-error-text"))
+    check_page(receiver, "09a-orientation-resultat-en-retard")
     receiver.locator("label", has_text="Honoré").click()
     receiver.get_by_role("button", name="Enregistrer le résultat").click()
     expect(receiver.get_by_role("status")).to_contain_text("Résultat du rendez-vous enregistré")
@@ -244,9 +256,11 @@ def test_a_referral_goes_from_france_travail_to_the_mission_locale_and_every_ste
     reload_until(receiver, receiver.locator("#resultat-rdv"))
     expect(receiver.locator("#resultat-rdv")).to_have_text("Honoré")
     expect(receiver.get_by_role("button", name="Enregistrer le résultat")).to_have_count(0)
+    expect(receiver.locator("#echeance")).to_contain_text("Prochaine échéance : décision")
     check_page(receiver, "09b-orientation-resultat-rdv")
     receiver.get_by_role("button", name="Accepter la prise en charge").click()
     expect(receiver.locator("#etat")).to_have_text("Prise en charge")
+    expect(receiver.locator("#echeance")).to_have_count(0)  # no clock runs any more
     check_page(receiver, "10-orientation-acceptee")
 
     # The journey is a projection of the events: it catches up within seconds.
@@ -622,16 +636,18 @@ def test_a_counsellor_records_a_hire_as_a_life_event_and_it_joins_the_journey(
     check_page(page, "29-personne-embauche")
 
 
-def meeting_held(stack: Stack, referral_id: str) -> None:
-    """The referral's appointment, fixed for tomorrow, moved to an hour ago (the referral service's
-    database), as if the day had come: presence or absence may now be recorded."""
+def meeting_held(stack: Stack, referral_id: str, ago: timedelta = timedelta(hours=1)) -> None:
+    """The referral's appointment, fixed for tomorrow, moved to ``ago`` in the
+    past (the referral service's database), as if the day had come: presence or absence may now be
+    recorded."""
 
     async def move() -> None:
         conn = await asyncpg.connect(stack.admin_dsn("relais_referral"))
         try:
             await conn.execute(
-                "UPDATE referrals SET appointment_at = now() - interval '1 hour' WHERE id = $1",
+                "UPDATE referrals SET appointment_at = now() - $2::interval WHERE id = $1",
                 uuid.UUID(referral_id),
+                ago,
             )
         finally:
             await conn.close()

@@ -337,15 +337,44 @@ def test_the_sender_of_a_referral_back_to_it_is_offered_to_reorient_the_person(
     assert "Réorienter la personne" not in text(app_client.get(f"/orientations/{REFERRAL}"))
 
 
-@pytest.mark.parametrize("status", ["acknowledged", "appointment_scheduled", "accepted", "refused"])
-def test_the_acknowledgement_deadline_is_shown_only_while_it_runs(
-    app_client: TestClient, stub: ReferralStub, status: str
+@pytest.mark.parametrize(
+    ("kind", "what"),
+    [
+        ("acknowledgement", "accusé de réception"),
+        ("appointment", "rendez-vous d'accueil à fixer"),
+        ("appointment_outcome", "résultat du rendez-vous à saisir"),
+        ("decision", "décision sur l'orientation"),
+    ],
+)
+def test_the_next_deadline_is_shown_at_every_stage_with_what_it_awaits(
+    app_client: TestClient, stub: ReferralStub, kind: str, what: str
 ) -> None:
-    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral(status)
+    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral(
+        "acknowledged", next_deadline="2026-12-15", next_deadline_kind=kind, working_days_left=3
+    )
     sign_in(app_client, MISSION_LOCALE, "mission_locale")
-    assert "Réception à confirmer avant le" not in text(app_client.get(f"/orientations/{REFERRAL}"))
-    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral("submitted")
-    assert "Réception à confirmer avant le 11/12/2026" in text(app_client.get(f"/orientations/{REFERRAL}"))
+    page = app_client.get(f"/orientations/{REFERRAL}")
+    assert f"Prochaine échéance : {what} avant le 15/12/2026 (3 jours ouvrés)" in text(page)
+    assert 'id="echeance" class="fr-text--bold"' in page.text  # not late: not red
+
+
+def test_a_late_deadline_is_shown_in_red_and_none_when_no_clock_runs(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral(
+        "appointment_scheduled",
+        next_deadline="2026-12-02",
+        next_deadline_kind="appointment_outcome",
+        working_days_left=-1,
+    )
+    sign_in(app_client, MISSION_LOCALE, "mission_locale")
+    page = app_client.get(f"/orientations/{REFERRAL}")
+    assert "avant le 02/12/2026 (en retard de 1 jour ouvré)" in text(page)
+    assert 'id="echeance" class="fr-error-text fr-text--md fr-mb-2w"' in page.text
+    stub.answers[f"/v1/referrals/{REFERRAL}"] = referral(
+        "accepted", next_deadline=None, next_deadline_kind=None, working_days_left=None
+    )
+    assert "Prochaine échéance" not in app_client.get(f"/orientations/{REFERRAL}").text
 
 
 def test_a_recorded_appointment_outcome_is_shown_and_its_form_not_offered_again(

@@ -313,7 +313,7 @@ async def test_the_work_queue_shows_incoming_and_outgoing_referrals_with_time_le
     ).status_code == 404
 
 
-async def test_an_appointment_in_the_work_queue_is_due_the_next_working_day_then_leaves_the_clock(
+async def test_an_appointment_in_the_work_queue_is_due_the_next_working_day_then_the_decision_is(
     pact: Pact,
 ) -> None:
     referral = (await pact.refer(await pact.person(), "mission_locale", "plie")).json()["id"]
@@ -327,7 +327,8 @@ async def test_an_appointment_in_the_work_queue_is_due_the_next_working_day_then
     await pact.post(f"/v1/referrals/{referral}/appointment-outcome", "plie", {"outcome": "seen"})
     queue = (await pact.get(f"/v1/organisations/{pact.orgs['plie']}/referrals", "plie")).json()
     [item] = [i for i in queue["items"] if i["referral_id"] == referral]
-    assert item["next_deadline"] is None  # the outcome is in: the decision is the receiver's
+    # The outcome is in: the receiver's decision is due next (the coordination is alerted after it).
+    assert item["next_deadline_kind"] == "decision"
 
 
 async def test_a_new_policy_version_applies_to_new_referrals_only(pact: Pact) -> None:
@@ -426,3 +427,40 @@ async def test_an_organisation_id_already_in_the_directory_gets_a_conflict_probl
     response = await pact.post("/v1/organisations", pact.coordination, duplicate, "admin")
     assert response.status_code == 409
     assert response.json()["type"].endswith("/conflict")
+
+
+@pytest.mark.parametrize(
+    ("action", "path", "body"),
+    [
+        ("refers the person", "/v1/referrals", None),
+        ("records a life event", "/v1/jobseekers/{person}/life-events", {"kind": "hired"}),
+        ("records the exit", "/v1/jobseekers/{person}/exit", {"outcome": "cdi"}),
+    ],
+)
+async def test_the_designated_referents_first_contact_task_closes_when_it_acts_on_the_person(
+    pact: Pact, action: str, path: str, body: dict[str, Any] | None
+) -> None:
+    person = await pact.person()
+    await pact.post(f"/v1/jobseekers/{person}/release", "mission_locale")
+    assigned = await pact.post(
+        f"/v1/jobseekers/{person}/assign-referent",
+        pact.coordination,
+        {"org_id": str(pact.orgs["plie"])},
+        "coordinator",
+    )
+    [contact] = assigned.json()["open_tasks"]
+    if body is None:
+        done = await pact.refer(person, "plie", "mission_locale")
+    else:
+        done = await pact.post(path.format(person=person), "plie", body)
+    assert done.status_code in (200, 201), (action, done.text)
+
+    async def plie_tasks(status: str) -> list[str]:
+        page = await pact.get(
+            f"/v1/organisations/{pact.orgs['plie']}/tasks", "plie", status=status, limit=200
+        )
+        items = page.json()["items"]
+        return [t["id"] for t in items if t["jobseeker_id"] == person and t["kind"] == "first_contact"]
+
+    assert await plie_tasks("open") == [], action
+    assert await plie_tasks("done") == [contact["id"]], action

@@ -48,3 +48,40 @@ async def test_an_appointment_outcome_is_due_on_the_receivers_calendar_in_both_w
     assert await deadline("metz", "incoming") == "2027-03-30"
     # The sender (in 44) sees the receiver's deadline, not one computed on its own calendar (26 March).
     assert await deadline("mission_locale", "outgoing") == "2027-03-30"
+
+
+async def test_a_referrals_answer_gives_its_next_deadline_at_every_stage_on_the_receivers_calendar(
+    pact: Any,
+) -> None:
+    pact.orgs["metz"] = await _receiver_in_moselle(pact)
+    person = await pact.person("mission_locale")
+    referral = (await pact.refer(person, "mission_locale", "metz")).json()
+    assert referral["next_deadline_kind"] == "acknowledgement"
+    assert referral["next_deadline"] == referral["acknowledgement_due"]
+    url = f"/v1/referrals/{referral['id']}"
+    acknowledged = (await pact.post(f"{url}/acknowledge", "metz")).json()
+    # Acknowledged: the appointment is due before the coordination is alerted (10 working days).
+    assert acknowledged["next_deadline_kind"] == "appointment"
+    assert acknowledged["next_deadline"] > referral["acknowledgement_due"]
+    assert acknowledged["working_days_left"] > 0
+    scheduled = (await pact.post(f"{url}/appointment", "metz", {"appointment_at": APPOINTMENT})).json()
+    assert (scheduled["next_deadline_kind"], scheduled["next_deadline"]) == (
+        "appointment_outcome",
+        "2027-03-30",
+    )
+    # The sender reads the same deadline, on the receiver's calendar.
+    read = await pact.get(url, "mission_locale")
+    assert (read.json()["next_deadline_kind"], read.json()["next_deadline"]) == (
+        "appointment_outcome",
+        "2027-03-30",
+    )
+    excused = await pact.post(f"{url}/appointment-outcome", "metz", {"outcome": "excused"})
+    assert excused.status_code == 200, excused.text
+    assert excused.json()["next_deadline_kind"] == "decision"
+    assert excused.json()["working_days_left"] == 10  # decision_days from today, the outcome's day
+    accepted = (await pact.post(f"{url}/accept", "metz")).json()
+    assert (accepted["next_deadline"], accepted["next_deadline_kind"], accepted["working_days_left"]) == (
+        None,
+        None,
+        None,
+    )

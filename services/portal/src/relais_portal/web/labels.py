@@ -188,6 +188,15 @@ STATUS = Translated(
         "obsolete": N_("Sans objet"),
     }
 )
+# What a referral's next deadline awaits (the referral API's ``next_deadline_kind``), read by either side.
+DEADLINE_KINDS = Translated(
+    {
+        "acknowledgement": N_("accusé de réception"),
+        "appointment": N_("rendez-vous d'accueil à fixer"),
+        "appointment_outcome": N_("résultat du rendez-vous à saisir"),
+        "decision": N_("décision sur l'orientation"),
+    }
+)
 TASKS = Translated(
     {
         "reorient": N_("Réorienter la personne"),
@@ -209,6 +218,17 @@ def deadline_class(days_left: int | None) -> str:
     if days_left == 0:
         return "warning"
     return "info"
+
+
+def deadline_days(days_left: int) -> str:
+    """The working days left, in the parentheses of « Prochaine échéance : … avant le … (…) »."""
+    if days_left < 0:
+        return ngettext(
+            "en retard de %(num)d jour ouvré", "en retard de %(num)d jours ouvrés", -days_left
+        ) % {"num": -days_left}
+    if days_left == 0:
+        return gettext("aujourd'hui")
+    return ngettext("%(num)d jour ouvré", "%(num)d jours ouvrés", days_left) % {"num": days_left}
 
 
 def deadline_text(days_left: int | None) -> str:

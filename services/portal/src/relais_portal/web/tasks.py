@@ -1,5 +1,6 @@
-"""Marking a task done by hand: the tasks nothing else ends (a référent designated by the coordination
-contacting the person, an escalation looked into). The referral API checks that the task is the
+"""Marking a task done by hand: a référent designated by the coordination contacting the person (the
+task also ends by itself once the organisation acts on the person in Relais: docs/domain.md), an
+escalation looked into. The referral API checks that the task is the
 organisation's own and refuses the ones that end by themselves (designating a référent)."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Generic, Literal, TypeAlias, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeAlias, TypeVar
 
 from fastapi import Query
 from pydantic import (
@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from relais_referral.domain.calendar import PARIS
+from relais_referral.domain.deadlines import DEADLINE_LABELS_FR, DeadlineKind
 from relais_referral.domain.jobseeker import EqualityAxes
 from relais_referral.domain.journey import TASK_LABELS_FR, Journey, TaskKind
 from relais_referral.domain.referral import (
@@ -31,6 +32,7 @@ from relais_referral.domain.referral import (
     RefusalReason,
 )
 from relais_referral.domain.situations import FOLLOW_UP_MONTHS, Situation
+from relais_referral.service_layer.deadlines import DeadlineAhead
 from relais_shared.auth import OrgKind
 
 # Control characters are refused in every text (NUL first: PostgreSQL cannot store it); free texts keep
@@ -310,7 +312,36 @@ class ReferralIn(BaseModel):
     )
 
 
-class ReferralOut(BaseModel):
+class NextDeadlineOut(BaseModel):
+    """The receiver's next deadline on an open referral, while one runs (``null`` otherwise)."""
+
+    next_deadline: date | None = Field(
+        description="Prochaine échéance : accusé de réception, rendez-vous à fixer, résultat du RDV, décision"
+    )
+    next_deadline_kind: DeadlineKind | None = Field(description="Ce que la prochaine échéance attend")
+    next_deadline_label: str | None = Field(description="Ce qu'elle attend, en clair (français)")
+    working_days_left: int | None = Field(
+        description="Jours ouvrés restants (négatif : en retard), au calendrier de la structure destinataire"
+    )
+
+    @staticmethod
+    def deadline_fields(deadline: DeadlineAhead | None) -> dict[str, Any]:
+        if deadline is None:
+            return {
+                "next_deadline": None,
+                "next_deadline_kind": None,
+                "next_deadline_label": None,
+                "working_days_left": None,
+            }
+        return {
+            "next_deadline": deadline.due,
+            "next_deadline_kind": deadline.kind,
+            "next_deadline_label": DEADLINE_LABELS_FR[deadline.kind],
+            "working_days_left": deadline.working_days_left,
+        }
+
+
+class ReferralOut(NextDeadlineOut):
     id: uuid.UUID
     jobseeker_id: uuid.UUID
     sender_org_id: uuid.UUID
@@ -335,8 +366,9 @@ class ReferralOut(BaseModel):
     alternatives: list[OrganisationOut] = Field(default=[], description="Structures de même type ouvertes")
 
     @classmethod
-    def of(cls, referral: Referral) -> ReferralOut:
+    def of(cls, referral: Referral, deadline: DeadlineAhead | None) -> ReferralOut:
         return cls(
+            **cls.deadline_fields(deadline),
             id=referral.id,
             jobseeker_id=referral.jobseeker_id,
             sender_org_id=referral.sender_org_id,
@@ -454,7 +486,7 @@ class AssignReferentIn(BaseModel):
     org_id: uuid.UUID
 
 
-class WorkItemOut(BaseModel):
+class WorkItemOut(NextDeadlineOut):
     referral_id: uuid.UUID
     direction: Literal["incoming", "outgoing"]
     partner_org_id: uuid.UUID
@@ -462,10 +494,6 @@ class WorkItemOut(BaseModel):
     status: ReferralStatus
     status_label: str
     submitted_at: datetime
-    next_deadline: date | None = Field(
-        description="Prochaine échéance (accusé de réception, résultat du RDV)"
-    )
-    working_days_left: int | None = Field(description="Jours ouvrés restants (négatif : en retard)")
     appointment_at: datetime | None = None
     jobseeker_display_name: str | None = Field(
         default=None, description="Prénom et nom, si votre organisation peut consulter la personne"

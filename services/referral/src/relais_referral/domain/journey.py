@@ -170,6 +170,13 @@ class Journey:
             if task.is_open and task.kind in kinds and (org is None or task.org_id == org):
                 task.status = status
 
+    def _contact_made(self, org_id: uuid.UUID | None) -> None:
+        """The organisation acted on the person itself: a first-contact task it holds is done. What counts
+        as contact (docs/domain.md): fixing an appointment on a referral it received for the person, the
+        person seen at it, taking them in charge, referring them, recording a life event or their exit."""
+        if org_id is not None:
+            self._finish_tasks({TaskKind.FIRST_CONTACT}, org_id)
+
     def _require_in_pact(self, action: str) -> None:
         if not self.in_pact:
             raise InvalidTransition("out of the pact", action)
@@ -190,6 +197,7 @@ class Journey:
         self.open_referrals[referral_id] = OpenReferral(sender, receiver)
         self._finish_tasks({TaskKind.REORIENT}, sender)
         self._finish_tasks(set(COORDINATION_KINDS))
+        self._contact_made(sender)
         self._log(now, "referral_submitted", receiver, referral_id)
 
     def referral_accepted(
@@ -211,6 +219,7 @@ class Journey:
         self.follow_up.discard(accepted.receiver_org_id)
         self._finish_tasks(set(COORDINATION_KINDS))
         self._finish_referral_tasks(referral_id)
+        self._contact_made(accepted.receiver_org_id)
         self._log(now, "referral_accepted", accepted.receiver_org_id, referral_id)
         others = list(self.open_referrals)
         self.open_referrals.clear()
@@ -252,6 +261,7 @@ class Journey:
     def appointment_scheduled(self, referral_id: uuid.UUID, receiver: uuid.UUID, now: datetime) -> None:
         """A first appointment, a new date or a re-invitation after a no-show."""
         self._finish_referral_tasks(referral_id, {TaskKind.ESCALATION})
+        self._contact_made(receiver)
         self._log(now, "referral_appointment_scheduled", receiver, referral_id)
 
     def appointment_outcome_recorded(
@@ -259,6 +269,8 @@ class Journey:
     ) -> None:
         """``outcome``: seen, no_show or excused."""
         self._finish_referral_tasks(referral_id, {TaskKind.APPOINTMENT_OUTCOME})
+        if outcome == "seen":
+            self._contact_made(receiver)
         self._log(now, "referral_appointment_outcome", receiver, referral_id, outcome)
 
     def referral_closed(
@@ -344,6 +356,7 @@ class Journey:
             if contract_type and weekly_hours is not None
             else contract_type
         )
+        self._contact_made(by_org_id)
         self._log(now, f"life_event_{kind.value}", None, None, detail)
         self.events.append(
             LifeEventRecorded(
@@ -408,8 +421,16 @@ class Journey:
         self.in_pact = False
         self.exit_outcome = outcome
         self.exited_at, self.exit_follow_ups = now, {}
+        self._contact_made(by_org_id)
+        # Out of the pact, nobody is left to contact (a move out, declared by whoever knew).
         self._finish_tasks(
-            {TaskKind.REORIENT, TaskKind.ESCALATION, TaskKind.APPOINTMENT_OUTCOME, *COORDINATION_KINDS},
+            {
+                TaskKind.REORIENT,
+                TaskKind.ESCALATION,
+                TaskKind.APPOINTMENT_OUTCOME,
+                TaskKind.FIRST_CONTACT,
+                *COORDINATION_KINDS,
+            },
             status=TaskStatus.CANCELLED,
         )
         self._log(now, "exit", owner, None, outcome)

@@ -4,13 +4,12 @@ exchange notes on a referral; the pact coordination merges duplicate records. Ev
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
 from relais_referral.api.deps import Caller, Context, Sessions, audited_refusals, require_roles
-from relais_referral.api.routers.worklists import _next_deadline, _Policies
 from relais_referral.api.schemas import ONE_LINE, JobseekerOut, Limit, Offset, WorkItemOut
 from relais_referral.api.schemas_caseload import (
     CorrectionOut,
@@ -24,11 +23,9 @@ from relais_referral.api.schemas_caseload import (
     NoteOut,
 )
 from relais_referral.db.models import ReferralNoteRow
-from relais_referral.db.repository import PolicyRepository
-from relais_referral.domain.calendar import paris_date, working_days_between
-from relais_referral.domain.deadlines import receiver_calendar
 from relais_referral.domain.referral import STATUS_LABELS_FR, ReferralStatus
 from relais_referral.service_layer import caseload as handlers
+from relais_referral.service_layer.deadlines import Deadlines
 from relais_referral.service_layer.unit_of_work import UnitOfWork
 from relais_shared.problems import PROBLEM_RESPONSES
 
@@ -152,13 +149,11 @@ async def referrals(
         rows = await handlers.referrals_of(uow, principal, jobseeker_id)
         person = await uow.jobseekers.get(jobseeker_id)
         name = f"{person.first_name} {person.last_name}" if person else None
-        policies = _Policies(PolicyRepository(uow.session))
-        today = paris_date(datetime.now(UTC))
+        deadlines = Deadlines(uow.session, ctx.departement)
         items = []
         for row, receiver_departement in rows:
             incoming = row.receiver_org_id == principal.org_id
-            departement = receiver_calendar(receiver_departement, ctx.departement)
-            deadline = await _next_deadline(row, departement, policies)
+            deadline = await deadlines.next_of(row, receiver_departement)
             items.append(
                 WorkItemOut(
                     referral_id=row.id,
@@ -169,11 +164,8 @@ async def referrals(
                     status=ReferralStatus(row.status),
                     status_label=STATUS_LABELS_FR[ReferralStatus(row.status)],
                     submitted_at=row.submitted_at,
-                    next_deadline=deadline,
                     appointment_at=row.appointment_at,
-                    working_days_left=working_days_between(today, deadline, departement)
-                    if deadline
-                    else None,
+                    **WorkItemOut.deadline_fields(deadline),
                 )
             )
         return Items(items=items)

@@ -23,6 +23,7 @@ from relais_referral.db.models import OrganisationRow, infra
 from relais_referral.domain.errors import NotAllowed
 from relais_referral.service_layer import referrals as handlers
 from relais_referral.service_layer.context import PactContext
+from relais_referral.service_layer.deadlines import Deadlines
 from relais_referral.service_layer.errors import NotFound
 from relais_referral.service_layer.referrals import SubmitReferral, submit_referral
 from relais_referral.service_layer.unit_of_work import UnitOfWork
@@ -83,7 +84,7 @@ async def post_referral(
                         headers={"Idempotent-Replayed": "true"},
                     )
             referral = await submit_referral(uow, principal, SubmitReferral(**body.model_dump()), ctx)
-            out = ReferralOut.of(referral)
+            out = ReferralOut.of(referral, await Deadlines(uow.session, ctx.departement).next_of(referral))
             await _capacity_advice(uow, out)
             payload = out.model_dump(mode="json")
             if idempotency_key:
@@ -122,7 +123,9 @@ async def _capacity_advice(uow: UnitOfWork, out: ReferralOut) -> None:
 
 
 @router.get("/{referral_id}", dependencies=[require_roles("counsellor")], summary="Consulter une orientation")
-async def get_referral(referral_id: uuid.UUID, principal: Caller, sessions: Sessions) -> ReferralOut:
+async def get_referral(
+    referral_id: uuid.UUID, principal: Caller, sessions: Sessions, ctx: Context
+) -> ReferralOut:
     async with (
         audited_refusals(
             sessions, principal, action="read", resource_type="referral", resource_id=str(referral_id)
@@ -142,7 +145,7 @@ async def get_referral(referral_id: uuid.UUID, principal: Caller, sessions: Sess
             resource_type="referral",
             resource_id=str(referral_id),
         )
-        return ReferralOut.of(referral)
+        return ReferralOut.of(referral, await Deadlines(uow.session, ctx.departement).next_of(referral))
 
 
 async def _act(
@@ -158,7 +161,8 @@ async def _act(
         ),
         UnitOfWork(sessions) as uow,
     ):
-        return ReferralOut.of(await handlers.act_on_referral(uow, principal, referral_id, command, ctx))
+        referral = await handlers.act_on_referral(uow, principal, referral_id, command, ctx)
+        return ReferralOut.of(referral, await Deadlines(uow.session, ctx.departement).next_of(referral))
 
 
 @router.post(

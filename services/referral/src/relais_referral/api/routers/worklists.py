@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -13,13 +13,11 @@ from relais_referral.api.deps import Caller, Context, Sessions, Uow, require_rol
 from relais_referral.api.schemas import Limit, Offset, Page, TaskOut, WorkItemOut
 from relais_referral.db.caseload import display_name_for
 from relais_referral.db.models import JobseekerRow, OrganisationRow, ReferralRow, TaskRow
-from relais_referral.db.repository import PolicyRepository
 from relais_referral.domain.calendar import paris_date, working_days_between
-from relais_referral.domain.deadlines import appointment_outcome_due_on, receiver_calendar
 from relais_referral.domain.errors import NotAllowed
 from relais_referral.domain.journey import TASK_LABELS_FR, TaskKind, TaskStatus
-from relais_referral.domain.policy import ReferralPolicy
 from relais_referral.domain.referral import OPEN_STATUSES, STATUS_LABELS_FR, ReferralStatus
+from relais_referral.service_layer.deadlines import Deadlines
 from relais_referral.service_layer.errors import NotFound
 from relais_shared.auth import Principal
 from relais_shared.problems import PROBLEM_RESPONSES
@@ -47,7 +45,8 @@ async def _own_organisation(sessions: Sessions, principal: Principal, org_id: uu
     description=(
         "Les orientations sur lesquelles agir (par défaut celles en cours), reçues (`direction=incoming`) "
         "ou envoyées (`direction=outgoing`), lues dans les orientations elles-mêmes : toujours à jour. "
-        "Pour chacune, sa prochaine échéance (accusé de réception, suite du rendez-vous) et les jours "
+        "Pour chacune, sa prochaine échéance et ce qu'elle attend (accusé de réception, rendez-vous, "
+        "résultat du rendez-vous, décision) et les jours "
         "ouvrés restants, comptés sur le calendrier de la structure destinataire (jours fériés de son "
         "département), quel que soit le côté qui consulte. Le registre de tout ce qui a été reçu, "
         "statuts clos compris, est la boîte de réception `GET /v1/organisations/{org_id}/inbox`."
@@ -92,12 +91,10 @@ async def work_queue(
             await session.execute(select(func.count()).select_from(ReferralRow).where(*where))
         ).scalar_one()
         rows = (await session.execute(page)).tuples().all()
-        today = paris_date(datetime.now(UTC))
-        policies = _Policies(PolicyRepository(session))
+        deadlines = Deadlines(session, ctx.departement)
         items = []
         for row, receiver_departement, display_name in rows:
-            departement = receiver_calendar(receiver_departement, ctx.departement)
-            deadline = await _next_deadline(row, departement, policies)
+            deadline = await deadlines.next_of(row, receiver_departement)
             items.append(
                 WorkItemOut(
                     referral_id=row.id,
@@ -108,41 +105,11 @@ async def work_queue(
                     status=ReferralStatus(row.status),
                     status_label=STATUS_LABELS_FR[ReferralStatus(row.status)],
                     submitted_at=row.submitted_at,
-                    next_deadline=deadline,
                     appointment_at=row.appointment_at,
-                    working_days_left=working_days_between(today, deadline, departement)
-                    if deadline
-                    else None,
+                    **WorkItemOut.deadline_fields(deadline),
                 )
             )
     return Page(items=items, total=total, offset=offset, limit=limit)
-
-
-class _Policies:
-    """The policy versions a page of referrals runs under, each read once (a page holds few versions)."""
-
-    def __init__(self, repository: PolicyRepository) -> None:
-        self.repository = repository
-        self.read: dict[int, ReferralPolicy] = {}
-
-    async def version(self, version: int) -> ReferralPolicy:
-        if version not in self.read:
-            self.read[version] = await self.repository.version(version)
-        return self.read[version]
-
-
-async def _next_deadline(row: ReferralRow, departement: str, policies: _Policies) -> date | None:
-    """The next deadline of the referral, on the calendar of its receiver's ``departement``."""
-    if row.status == ReferralStatus.SUBMITTED:
-        return row.acknowledgement_due
-    if (
-        row.status == ReferralStatus.APPOINTMENT_SCHEDULED
-        and row.appointment_at
-        and not row.appointment_outcome
-    ):
-        policy = await policies.version(row.policy_version)
-        return appointment_outcome_due_on(paris_date(row.appointment_at), policy, departement)
-    return None
 
 
 @router.get(
