@@ -401,6 +401,6 @@ def create_app(settings: TrainingSettings | None = None) -> FastAPI:
 
     @app.exception_handler(handlers.InvalidTraining)
     async def _invalid(request: Request, exc: handlers.InvalidTraining) -> JSONResponse:
-        return problem_response(Problem("validation-error", str(exc)), request.url.path)
+        return problem_response(Problem("validation-error", str(exc), exc.errors), request.url.path)
 
     return app

@@ -78,7 +78,12 @@ def _no_enrolment(session: SessionRow) -> Conflict:
 
 
 class InvalidTraining(ValueError):
-    """Input that breaks a rule of the catalogue (dates reversed, capacity, unknown kind…)."""
+    """Input that breaks a rule of the catalogue (dates reversed, capacity, unknown kind…); ``errors`` may
+    name fields (problem+json's ``errors``)."""
+
+    def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []
 
 
 class UnitOfWork(SqlUnitOfWork):
@@ -130,11 +135,21 @@ class NewSession:
     open_now: bool = True
 
 
-async def create_session(uow: UnitOfWork, principal: Principal, cmd: NewSession) -> SessionRow:
+async def create_session(
+    uow: UnitOfWork, principal: Principal, cmd: NewSession, *, on: date | None = None
+) -> SessionRow:
+    """``on``: the day the session is scheduled, today unless the demo loads a past session. A session is
+    scheduled before its first day: from that day on it takes nobody (``has_started``)."""
     _provider(principal)
     offer = await uow.db.get(OfferRow, cmd.offer_id)
     if offer is None or offer.provider_org_id != principal.org_id:
         raise NotFound("offer")
+    if cmd.starts_on <= (on or today()):
+        reason = (
+            f"le premier jour ({_fr(cmd.starts_on)}) doit être à venir : une session commencée ne prend"
+            " plus d'inscription"
+        )
+        raise InvalidTraining(reason, [{"field": "starts_on", "message": reason, "code": "past_start"}])
     if cmd.ends_on < cmd.starts_on:
         raise InvalidTraining("la session doit finir après son début")
     if cmd.capacity <= 0:
@@ -528,7 +543,7 @@ async def finish_session(uow: UnitOfWork, principal: Principal, session_id: uuid
     session = await _own_session(uow, principal, session_id, lock=True)
     if session.state in ("finished", "cancelled"):
         raise Conflict(f"la session est déjà {STATE_LABELS[session.state]}")
-    if session.starts_on > datetime.now(UTC).date():
+    if not has_started(session):  # Paris' day, as everywhere (UTC's was a day late after 23 h in winter)
         raise Conflict("la session n'a pas commencé : annulez-la plutôt")
     await _close_waitlist(uow, session)
     session.state = "finished"
