@@ -256,25 +256,29 @@ async def _request_seat(
 
 
 async def _waitlisted(uow: UnitOfWork, session: SessionRow, enrolment: EnrolmentRow) -> EnrolmentWaitlistedV1:
-    """The rank on the waitlist (1 = next seat), counted among those still waiting."""
     await uow.db.flush()
-    ahead = await uow.db.execute(
-        select(func.count()).where(
-            EnrolmentRow.session_id == session.id,
-            EnrolmentRow.status == "waitlisted",
-            EnrolmentRow.position < enrolment.position,
-        )
-    )
     return EnrolmentWaitlistedV1(
         enrolment_id=enrolment.id,
         jobseeker_id=enrolment.jobseeker_id,
         session_id=session.id,
         provider_org_id=session.provider_org_id,
         referral_id=enrolment.referral_id,
-        position=int(ahead.scalar_one()) + 1,
+        position=await _waitlist_rank(uow, enrolment),
         starts_on=session.starts_on,
         waitlisted_at=datetime.now(UTC),
     )
+
+
+async def _waitlist_rank(uow: UnitOfWork, enrolment: EnrolmentRow) -> int:
+    """The rank on the waitlist (1 = next seat), counted among those still waiting."""
+    ahead = await uow.db.execute(
+        select(func.count()).where(
+            EnrolmentRow.session_id == enrolment.session_id,
+            EnrolmentRow.status == "waitlisted",
+            EnrolmentRow.position < enrolment.position,
+        )
+    )
+    return int(ahead.scalar_one()) + 1
 
 
 async def enrol(
@@ -322,6 +326,8 @@ async def enrol_from_referral(uow: UnitOfWork, request: ReferralForSession) -> E
     if live is not None:  # the provider enrolled the person already: that enrolment answers the referral
         if live.referral_id is None:
             live.referral_id = request.referral_id
+            # The referral's sender follows the enrolment from now on (its counsellor reads where it stands).
+            live.requested_by_org_id = request.sender_org_id
             if live.status == "confirmed":
                 uow.publish(_confirmed(session, live, promoted=False))
             else:
@@ -450,6 +456,52 @@ async def attendance_of(
         .where(EnrolmentRow.session_id == session.id, AttendanceRow.day == day)
     )
     return {enrolment_id: present for enrolment_id, present in rows.tuples()}
+
+
+@dataclass(frozen=True)
+class ReferralEnrolment:
+    """Where the enrolment a referral asked for stands: its session, its state, the rank of a person still
+    waiting (1 = next seat) and the days of attendance recorded so far."""
+
+    enrolment: EnrolmentRow
+    session: SessionRow
+    offer: OfferRow
+    waitlist_rank: int | None
+    days_present: int
+    days_absent: int
+
+
+async def enrolment_of_referral(
+    uow: UnitOfWork, principal: Principal, referral_id: uuid.UUID
+) -> ReferralEnrolment:
+    """For the organisation that sent the referral (the enrolment's requester) and the session's provider;
+    NotFound for anyone else, as for a referral no enrolment answers yet. The latest enrolment if the
+    referral met several (a cancelled one, then another)."""
+    found = (
+        await uow.db.execute(
+            select(EnrolmentRow, SessionRow, OfferRow)
+            .join(SessionRow, SessionRow.id == EnrolmentRow.session_id)
+            .join(OfferRow, OfferRow.id == SessionRow.offer_id)
+            .where(
+                EnrolmentRow.referral_id == referral_id,
+                (EnrolmentRow.requested_by_org_id == principal.org_id)
+                | (SessionRow.provider_org_id == principal.org_id),
+            )
+            .order_by(EnrolmentRow.requested_at.desc(), EnrolmentRow.position.desc())
+            .limit(1)
+        )
+    ).one_or_none()
+    if found is None:
+        raise NotFound("enrolment")
+    enrolment, session, offer = found.tuple()
+    rank = await _waitlist_rank(uow, enrolment) if enrolment.status == "waitlisted" else None
+    counted = await uow.db.execute(
+        select(AttendanceRow.present, func.count())
+        .where(AttendanceRow.enrolment_id == enrolment.id)
+        .group_by(AttendanceRow.present)
+    )
+    days = {present: int(n) for present, n in counted.tuples()}
+    return ReferralEnrolment(enrolment, session, offer, rank, days.get(True, 0), days.get(False, 0))
 
 
 async def complete(
