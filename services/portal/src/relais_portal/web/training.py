@@ -434,10 +434,29 @@ async def create_session(request: Request, session: CsrfSession, training: Train
 @router.post("/sessions/{session_id}/clore", summary="Clore une session commencée")
 @router.post("/sessions/{session_id}/annuler", summary="Annuler une session")
 async def close_session(
-    request: Request, session_id: uuid.UUID, session: CsrfSession, training: Training
+    request: Request,
+    session_id: uuid.UUID,
+    session: CsrfSession,
+    training: Training,
+    confirme: Annotated[str, Form()] = "",
 ) -> Response:
     closing = request.url.path.rsplit("/", 1)[1]  # the route taken: clore or annuler
     path, done = {"clore": ("finish", "close"), "annuler": ("cancel", "annulee")}[closing]
+    if confirme != "oui":
+        # Not undone, and it sends people back to their counsellors: said first, done on confirmation only
+        # (the session page's modal confirms; a form posted without it lands here).
+        enrolments = await training.get(f"/v1/sessions/{session_id}/enrolments")
+        found = await training.session(str(session_id))
+        return render(
+            request,
+            "training/confirm_close.html",
+            session,
+            closing=closing,
+            found=found,
+            confirmed=[e for e in enrolments if e["status"] == "confirmed"],
+            waitlist=[e for e in enrolments if e["status"] == "waitlisted"],
+            t=LABELS,
+        )
     try:
         await training.post(f"/v1/sessions/{session_id}/{path}")
     except ApiProblem as problem:
