@@ -207,7 +207,15 @@ def test_a_counsellor_enrols_a_person_in_a_session_with_free_seats_and_the_provi
 
     # The training consumer enrols the person; its confirmation takes the referral in charge.
     until_state(counsellor, "Prise en charge", "the enrolment never took the referral in charge")
+    # The referral's page says which session, and where the enrolment stands.
+    training_block = counsellor.locator("#formation")
+    expect(training_block).to_contain_text(f"Premiers pas numériques {pact.suffix}")
+    expect(training_block).to_contain_text("Organisme de formation Erdre")
+    expect(training_block).to_contain_text("Saint-Herblain · Tram 1, arrêt Romanet")
+    expect(counsellor.locator("#formation-inscription")).to_have_text("Inscrit·e")
+    expect(counsellor.locator("#formation-emargement")).to_have_text("Aucune journée émargée pour l'instant.")
     check_page(counsellor, "05-orientation-prise-en-charge", FOLDER)
+    referral_page = counsellor.url
 
     # The same search now counts one seat less.
     counsellor.goto(f"{pact.url}/formations?commune=44162&personne={person['id']}")
@@ -263,6 +271,12 @@ def test_a_counsellor_enrols_a_person_in_a_session_with_free_seats_and_the_provi
     check_page(provider, "10-organisme-abandon", FOLDER)
     assert training_session["id"] in provider.url
 
+    # The counsellor reads the abandonment and the attendance on the referral's page.
+    counsellor.goto(referral_page)
+    expect(counsellor.locator("#formation-inscription")).to_have_text("Abandon (Mobilité, transport)")
+    expect(counsellor.locator("#formation-emargement")).to_have_text("Présent·e 1 fois sur 1 journée émargée")
+    check_page(counsellor, "10b-orientation-abandon-de-formation", FOLDER)
+
     # The counsellor cannot enrol anyone in the running session, not even from an old link.
     counsellor.goto(
         f"{pact.url}/formations/sessions/{training_session['id']}/inscrire?personne={person['id']}"
@@ -312,6 +326,7 @@ def test_a_provider_schedules_filters_finishes_and_cancels_its_sessions_and_a_co
     counsellor.get_by_role("button", name="Envoyer la demande d'inscription").click()
     # The provider's waitlist answers the referral: acknowledged, with no deadline the provider must meet.
     until_state(counsellor, "Réception confirmée", "the waitlisted referral was never acknowledged")
+    expect(counsellor.locator("#formation-inscription")).to_have_text("Sur liste d'attente, rang 1")
     check_page(counsellor, "13-orientation-en-liste-d-attente", FOLDER)
 
     provider = new_context().new_page()
@@ -344,11 +359,29 @@ def test_a_provider_schedules_filters_finishes_and_cancels_its_sessions_and_a_co
     expect(provider.get_by_role("link", name=f"Remobilisation {pact.suffix}")).to_be_visible()
     check_page(provider, "16-organisme-sessions-en-cours", FOLDER)
     provider.get_by_role("link", name=f"Remobilisation {pact.suffix}").click()
+    # Closing or cancelling asks first, saying what it does (a DSFR modal); "Ne rien changer" changes nothing.
     provider.get_by_role("button", name="Clore la session").click()
+    finishing = provider.get_by_role("dialog", name="Clore la session ?")
+    expect(finishing).to_be_visible()
+    expect(finishing).to_contain_text("ne pourra pas être rouverte")
+    finishing.get_by_role("button", name="Ne rien changer").click()
+    expect(finishing).to_be_hidden()
+    expect(provider.locator("#etat-session")).to_have_text("En cours")
+    provider.get_by_role("button", name="Clore la session").click()
+    provider.get_by_role("button", name="Oui, clore la session").click()
     expect(provider.get_by_role("status")).to_contain_text("Session close")
     expect(provider.locator("#etat-session")).to_have_text("Terminée")
     provider.goto(f"{pact.url}/formations/sessions/{full['id']}")
     provider.get_by_role("button", name="Annuler la session").click()
+    cancelling = provider.get_by_role("dialog", name="Annuler la session ?")
+    expect(cancelling).to_contain_text("2 inscriptions sont annulées (1 confirmée, 1 en liste d'attente)")
+    expect(cancelling).to_contain_text("revient au conseiller qui l'a orientée")
+    # The DSFR fades the modal in: the screenshot waits for it to be opaque.
+    provider.wait_for_function(
+        "getComputedStyle(document.getElementById('confirmer-annuler')).opacity === '1'"
+    )
+    check_page(provider, "16b-organisme-confirmer-l-annulation", FOLDER)
+    cancelling.get_by_role("button", name="Oui, annuler la session").click()
     expect(provider.get_by_role("status")).to_contain_text("Session annulée")
     expect(provider.locator("#etat-session")).to_have_text("Annulée")
     provider.goto(f"{pact.url}/formations?periode=terminees")
@@ -358,5 +391,6 @@ def test_a_provider_schedules_filters_finishes_and_cancels_its_sessions_and_a_co
 
     # The counsellor's referral on the cancelled session's waitlist came back to them.
     until_state(counsellor, "Refusée", "the waitlisted referral never came back")
+    expect(counsellor.locator("#formation-inscription")).to_have_text("Inscription annulée (session annulée)")
     expect(counsellor.locator("body")).not_to_contain_text("commentaire obligatoire")
     check_page(counsellor, "18-orientation-revenue", FOLDER)

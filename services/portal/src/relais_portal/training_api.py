@@ -7,6 +7,7 @@ service being down is said as such (a 503 problem naming it), not as the referra
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import httpx
@@ -64,15 +65,32 @@ class TrainingApi:
     async def session(self, session_id: str) -> dict[str, Any]:
         return dict(await self.get(f"/v1/sessions/{session_id}"))
 
+    async def referral_enrolment(self, referral_id: str) -> dict[str, Any] | None:
+        """Where the enrolment a referral asked for stands (its session inside); None while no enrolment
+        answers it (the provider has not taken the request yet) or for an organisation not allowed."""
+        try:
+            return dict(await self.get(f"/v1/referrals/{referral_id}/enrolment"))
+        except ApiProblem as problem:
+            if problem.status == 404:
+                return None
+            raise
+
     async def attendance(self, session_id: str, day: str) -> dict[str, bool]:
         """Who was ticked present (True) or absent (False) on ``day``; nobody before the sheet is saved."""
         return dict((await self.get(f"/v1/sessions/{session_id}/attendance", day=day))["present"])
 
 
-async def training_api_of(request: Request, session: CurrentSession) -> AsyncIterator[TrainingApi]:
+@asynccontextmanager
+async def open_training_api(request: Request, token: str) -> AsyncIterator[TrainingApi]:
+    """The training API for one request (also outside the training pages: the referral page)."""
     settings = settings_of(request)
     async with httpx.AsyncClient(base_url=settings.training_url, timeout=settings.api_timeout_s) as client:
-        yield TrainingApi(client, session.token)
+        yield TrainingApi(client, token)
+
+
+async def training_api_of(request: Request, session: CurrentSession) -> AsyncIterator[TrainingApi]:
+    async with open_training_api(request, session.token) as api:
+        yield api
 
 
 Training = Annotated[TrainingApi, Depends(training_api_of)]

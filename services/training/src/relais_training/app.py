@@ -284,6 +284,50 @@ async def list_enrolments(
         return [EnrolmentOut.model_validate(r) for r in rows.scalars()]
 
 
+class ReferralEnrolmentOut(BaseModel):
+    """Where the enrolment a referral asked for stands, for the counsellor who sent it: the session, the
+    enrolment's state and outcome, the waitlist rank, the attendance so far. No opaque person id: the
+    counsellor reads the person in the referral service."""
+
+    id: uuid.UUID
+    referral_id: uuid.UUID
+    status: Literal["confirmed", "waitlisted", "cancelled", "completed", "abandoned"]
+    waitlist_rank: int | None = Field(description="Rang en liste d'attente (1 = prochaine place)")
+    outcome: str | None
+    reason_code: str | None
+    days_present: int = Field(description="Jours émargés présent")
+    days_absent: int = Field(description="Jours émargés absent")
+    session: SessionOut
+
+
+ReferralReaders = require_roles("counsellor", "training_provider")
+
+
+@router.get(
+    "/referrals/{referral_id}/enrolment",
+    dependencies=[ReferralReaders],
+    summary="Où en est l'inscription demandée par une orientation (pour la structure qui l'a envoyée et"
+    " l'organisme)",
+)
+async def get_referral_enrolment(
+    referral_id: uuid.UUID, request: Request, principal: CurrentPrincipal
+) -> ReferralEnrolmentOut:
+    async with _uow(request) as uow:
+        found = await handlers.enrolment_of_referral(uow, principal, referral_id)
+        enrolment = found.enrolment
+        return ReferralEnrolmentOut(
+            id=enrolment.id,
+            referral_id=referral_id,
+            status=enrolment.status,
+            waitlist_rank=found.waitlist_rank,
+            outcome=enrolment.outcome,
+            reason_code=enrolment.reason_code,
+            days_present=found.days_present,
+            days_absent=found.days_absent,
+            session=SessionOut.of(found.session, found.offer),
+        )
+
+
 class CancelOut(BaseModel):
     promoted: EnrolmentOut | None
 
@@ -401,6 +445,6 @@ def create_app(settings: TrainingSettings | None = None) -> FastAPI:
 
     @app.exception_handler(handlers.InvalidTraining)
     async def _invalid(request: Request, exc: handlers.InvalidTraining) -> JSONResponse:
-        return problem_response(Problem("validation-error", str(exc)), request.url.path)
+        return problem_response(Problem("validation-error", str(exc), exc.errors), request.url.path)
 
     return app

@@ -182,7 +182,8 @@ async def _session(
     The trainees are opaque ids the referral service does not know: nothing here publishes an event it
     would act on (an abandonment, a cancellation) and dead-letter for an unknown person; only sessions
     not started yet have a waitlist (a started session's waitlist closes)."""
-    session = await handlers.create_session(uow, provider, new)
+    # Scheduled a month before its first day, as a provider does (a past session too).
+    session = await handlers.create_session(uow, provider, new, on=new.starts_on - timedelta(days=30))
     await uow.db.flush()
     full = new.starts_on > today and rng.random() < 0.2  # a started session has no waitlist left
     wanted = new.capacity + rng.randint(1, 3) if full else rng.randint(0, 4)

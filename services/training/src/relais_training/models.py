@@ -64,7 +64,8 @@ class EnrolmentRow(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sessions.id"))
     jobseeker_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    referral_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # Indexed: the referral's page reads where the enrolment it asked for stands.
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
     requested_by_org_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     status: Mapped[str] = mapped_column(String(20))  # confirmed, waitlisted, cancelled, completed, abandoned
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -78,7 +78,12 @@ def _no_enrolment(session: SessionRow) -> Conflict:
 
 
 class InvalidTraining(ValueError):
-    """Input that breaks a rule of the catalogue (dates reversed, capacity, unknown kind…)."""
+    """Input that breaks a rule of the catalogue (dates reversed, capacity, unknown kind…); ``errors`` may
+    name fields (problem+json's ``errors``)."""
+
+    def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []
 
 
 class UnitOfWork(SqlUnitOfWork):
@@ -130,11 +135,21 @@ class NewSession:
     open_now: bool = True
 
 
-async def create_session(uow: UnitOfWork, principal: Principal, cmd: NewSession) -> SessionRow:
+async def create_session(
+    uow: UnitOfWork, principal: Principal, cmd: NewSession, *, on: date | None = None
+) -> SessionRow:
+    """``on``: the day the session is scheduled, today unless the demo loads a past session. A session is
+    scheduled before its first day: from that day on it takes nobody (``has_started``)."""
     _provider(principal)
     offer = await uow.db.get(OfferRow, cmd.offer_id)
     if offer is None or offer.provider_org_id != principal.org_id:
         raise NotFound("offer")
+    if cmd.starts_on <= (on or today()):
+        reason = (
+            f"le premier jour ({_fr(cmd.starts_on)}) doit être à venir : une session commencée ne prend"
+            " plus d'inscription"
+        )
+        raise InvalidTraining(reason, [{"field": "starts_on", "message": reason, "code": "past_start"}])
     if cmd.ends_on < cmd.starts_on:
         raise InvalidTraining("la session doit finir après son début")
     if cmd.capacity <= 0:
@@ -241,25 +256,29 @@ async def _request_seat(
 
 
 async def _waitlisted(uow: UnitOfWork, session: SessionRow, enrolment: EnrolmentRow) -> EnrolmentWaitlistedV1:
-    """The rank on the waitlist (1 = next seat), counted among those still waiting."""
     await uow.db.flush()
-    ahead = await uow.db.execute(
-        select(func.count()).where(
-            EnrolmentRow.session_id == session.id,
-            EnrolmentRow.status == "waitlisted",
-            EnrolmentRow.position < enrolment.position,
-        )
-    )
     return EnrolmentWaitlistedV1(
         enrolment_id=enrolment.id,
         jobseeker_id=enrolment.jobseeker_id,
         session_id=session.id,
         provider_org_id=session.provider_org_id,
         referral_id=enrolment.referral_id,
-        position=int(ahead.scalar_one()) + 1,
+        position=await _waitlist_rank(uow, enrolment),
         starts_on=session.starts_on,
         waitlisted_at=datetime.now(UTC),
     )
+
+
+async def _waitlist_rank(uow: UnitOfWork, enrolment: EnrolmentRow) -> int:
+    """The rank on the waitlist (1 = next seat), counted among those still waiting."""
+    ahead = await uow.db.execute(
+        select(func.count()).where(
+            EnrolmentRow.session_id == enrolment.session_id,
+            EnrolmentRow.status == "waitlisted",
+            EnrolmentRow.position < enrolment.position,
+        )
+    )
+    return int(ahead.scalar_one()) + 1
 
 
 async def enrol(
@@ -307,6 +326,8 @@ async def enrol_from_referral(uow: UnitOfWork, request: ReferralForSession) -> E
     if live is not None:  # the provider enrolled the person already: that enrolment answers the referral
         if live.referral_id is None:
             live.referral_id = request.referral_id
+            # The referral's sender follows the enrolment from now on (its counsellor reads where it stands).
+            live.requested_by_org_id = request.sender_org_id
             if live.status == "confirmed":
                 uow.publish(_confirmed(session, live, promoted=False))
             else:
@@ -437,6 +458,52 @@ async def attendance_of(
     return {enrolment_id: present for enrolment_id, present in rows.tuples()}
 
 
+@dataclass(frozen=True)
+class ReferralEnrolment:
+    """Where the enrolment a referral asked for stands: its session, its state, the rank of a person still
+    waiting (1 = next seat) and the days of attendance recorded so far."""
+
+    enrolment: EnrolmentRow
+    session: SessionRow
+    offer: OfferRow
+    waitlist_rank: int | None
+    days_present: int
+    days_absent: int
+
+
+async def enrolment_of_referral(
+    uow: UnitOfWork, principal: Principal, referral_id: uuid.UUID
+) -> ReferralEnrolment:
+    """For the organisation that sent the referral (the enrolment's requester) and the session's provider;
+    NotFound for anyone else, as for a referral no enrolment answers yet. The latest enrolment if the
+    referral met several (a cancelled one, then another)."""
+    found = (
+        await uow.db.execute(
+            select(EnrolmentRow, SessionRow, OfferRow)
+            .join(SessionRow, SessionRow.id == EnrolmentRow.session_id)
+            .join(OfferRow, OfferRow.id == SessionRow.offer_id)
+            .where(
+                EnrolmentRow.referral_id == referral_id,
+                (EnrolmentRow.requested_by_org_id == principal.org_id)
+                | (SessionRow.provider_org_id == principal.org_id),
+            )
+            .order_by(EnrolmentRow.requested_at.desc(), EnrolmentRow.position.desc())
+            .limit(1)
+        )
+    ).one_or_none()
+    if found is None:
+        raise NotFound("enrolment")
+    enrolment, session, offer = found.tuple()
+    rank = await _waitlist_rank(uow, enrolment) if enrolment.status == "waitlisted" else None
+    counted = await uow.db.execute(
+        select(AttendanceRow.present, func.count())
+        .where(AttendanceRow.enrolment_id == enrolment.id)
+        .group_by(AttendanceRow.present)
+    )
+    days = {present: int(n) for present, n in counted.tuples()}
+    return ReferralEnrolment(enrolment, session, offer, rank, days.get(True, 0), days.get(False, 0))
+
+
 async def complete(
     uow: UnitOfWork, principal: Principal, enrolment_id: uuid.UUID, certified: bool
 ) -> EnrolmentRow:
@@ -528,7 +595,7 @@ async def finish_session(uow: UnitOfWork, principal: Principal, session_id: uuid
     session = await _own_session(uow, principal, session_id, lock=True)
     if session.state in ("finished", "cancelled"):
         raise Conflict(f"la session est déjà {STATE_LABELS[session.state]}")
-    if session.starts_on > datetime.now(UTC).date():
+    if not has_started(session):  # Paris' day, as everywhere (UTC's was a day late after 23 h in winter)
         raise Conflict("la session n'a pas commencé : annulez-la plutôt")
     await _close_waitlist(uow, session)
     session.state = "finished"

@@ -67,7 +67,11 @@ async def pact(stack: Stack, issuer: DevIssuer) -> AsyncIterator[Pact]:
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://training") as client,
     ):
-        yield Pact(client, issuer, {n: uuid.uuid4() for n in ("provider", "other-provider", "counsellor")})
+        yield Pact(
+            client,
+            issuer,
+            {n: uuid.uuid4() for n in ("provider", "other-provider", "counsellor", "other-counsellor")},
+        )
 
 
 @dataclass

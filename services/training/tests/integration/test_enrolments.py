@@ -185,8 +185,8 @@ async def _state(pact: Pact, session: str) -> tuple[list[tuple[str, str]], int]:
 async def test_enrolment_in_a_finished_or_cancelled_session_is_a_409_problem_and_changes_nothing(
     pact: Pact, clock: Clock, closing: str
 ) -> None:
+    clock.set("2025-12-15")  # scheduled before its first day, as the API asks
     session = (await pact.session(capacity=2, starts_on="2026-01-05", ends_on="2026-03-27"))["id"]
-    clock.set("2025-12-15")
     await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())})
     clock.set("2026-04-01")
     closed = await pact.post(f"/v1/sessions/{session}/{closing}", "provider", None)
@@ -215,8 +215,8 @@ async def test_a_session_that_has_not_started_cannot_be_finished_and_stays_open(
 async def test_finishing_a_session_sends_its_waitlist_back_and_keeps_its_trainees(
     pact: Pact, clock: Clock
 ) -> None:
-    session = (await pact.session(capacity=1, starts_on="2026-01-05", ends_on="2026-03-27"))["id"]
     clock.set("2025-12-15")
+    session = (await pact.session(capacity=1, starts_on="2026-01-05", ends_on="2026-03-27"))["id"]
     for _ in range(2):
         await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(uuid.uuid4())})
     clock.set("2026-03-27")
@@ -255,10 +255,12 @@ async def test_a_days_attendance_reads_back_as_recorded_and_only_by_the_sessions
 
 
 async def test_one_session_is_read_by_id_and_a_provider_lists_its_own_finished_ones_on_request(
-    pact: Pact,
+    pact: Pact, clock: Clock
 ) -> None:
     upcoming = await pact.session()
+    clock.set("2025-12-15")
     past = (await pact.session(capacity=1, starts_on="2026-01-05", ends_on="2026-03-27"))["id"]
+    clock.set("2026-04-01")
     assert (await pact.post(f"/v1/sessions/{past}/finish", "provider", None)).json()["state"] == "finished"
     read = await pact.client.get(
         f"/v1/sessions/{upcoming['id']}", headers=pact.headers("counsellor", "counsellor")

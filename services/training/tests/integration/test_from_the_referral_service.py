@@ -162,10 +162,10 @@ async def test_a_referral_without_a_session_is_not_a_request_for_a_seat(pact: Pa
 async def test_an_erased_person_loses_the_link_to_their_enrolments_and_their_seat_goes_to_the_waitlist(
     pact: Pact, clock: Clock
 ) -> None:
+    clock.set(str(date.today() - timedelta(days=31)))  # scheduled and enrolled the day before the first day
     started = (await pact.session(capacity=1, starts_on=str(date.today() - timedelta(days=30))))["id"]
     upcoming = (await pact.session(capacity=1))["id"]
     person, waiting = uuid.uuid4(), uuid.uuid4()
-    clock.set(str(date.today() - timedelta(days=31)))  # enrolled the day before the first day
     past = (
         await pact.post(f"/v1/sessions/{started}/enrolments", "provider", {"jobseeker_id": str(person)})
     ).json()

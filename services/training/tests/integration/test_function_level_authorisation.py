@@ -32,6 +32,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/enrolments/{enrolment_id}/abandon"): PROVIDER,
     ("POST", "/v1/sessions/{session_id}/cancel"): PROVIDER,
     ("POST", "/v1/sessions/{session_id}/finish"): PROVIDER,
+    ("GET", "/v1/referrals/{referral_id}/enrolment"): frozenset({"counsellor", "training_provider"}),
 }
 
 
@@ -56,7 +57,7 @@ async def test_a_role_outside_the_routes_rule_gets_403_and_a_role_inside_it_is_n
         "roles": [role],
     }
     headers = {"Authorization": f"Bearer {issuer.sign(claims)}"}
-    url = path.format(session_id=uuid.uuid4(), enrolment_id=uuid.uuid4())
+    url = path.format(session_id=uuid.uuid4(), enrolment_id=uuid.uuid4(), referral_id=uuid.uuid4())
     kwargs: dict[str, Any] = {"json": {}} if method == "POST" else {}
     response = await client.request(method, url, headers=headers, **kwargs)
     assert_the_role_rule_holds(response, role in RULES[(method, path)])

@@ -5,6 +5,7 @@ waitlist closes, and attendance and outcomes wait for the days they are about. O
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -161,3 +162,24 @@ async def test_the_hourly_close_makes_started_sessions_run_and_sends_their_waitl
     ).json()
     assert [e["status"] for e in later_listed] == ["confirmed", "waitlisted"]
     assert later_listed[1]["id"] == later_waiting["id"]
+
+
+@pytest.mark.parametrize("first_day", ["2027-01-10", "2027-01-11"])  # yesterday, today
+async def test_a_session_whose_first_day_is_not_ahead_is_a_422_naming_the_field_and_nothing_is_written(
+    pact: Pact, clock: Clock, first_day: str
+) -> None:
+    clock.set("2027-01-11")
+    offer = (await pact.post("/v1/offers", "provider", {"title": "CACES R489", "kind": "qualifying"})).json()
+    body = {"offer_id": offer["id"], "starts_on": first_day, "ends_on": "2027-02-26", "commune": "Nantes"}
+    refused = await pact.post("/v1/sessions", "provider", body | {"capacity": 8})
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in refused.json()["errors"]] == ["starts_on"]
+    assert "doit être à venir" in refused.json()["errors"][0]["message"]
+    written = await pact.client.get(
+        "/v1/sessions",
+        headers=pact.headers("provider"),
+        params={"offer_id": offer["id"], "include_closed": True},
+    )
+    assert written.json() == []
+    clock.set(str(date.fromisoformat(first_day) - timedelta(days=1)))  # the day before: scheduled
+    assert (await pact.post("/v1/sessions", "provider", body | {"capacity": 8})).status_code == 201

@@ -23,6 +23,7 @@ from relais_portal.web.deps import (
     render,
     unknown_action,
 )
+from relais_portal.web.training import referral_training
 
 router = APIRouter(prefix="/orientations", tags=["orientations"])
 
@@ -130,6 +131,7 @@ async def _page(
         appointment_outcome=outcome,
         notes=notes,
         done=DONE.get(request.query_params.get("fait", "")),
+        training_enrolment=await referral_training(request, session, referral),
         **extra,
     )
 

@@ -19,11 +19,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from relais_portal.i18n import N_, Translated
+from relais_portal.i18n import N_, Translated, ngettext
 from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem
 from relais_portal.session import Session
-from relais_portal.training_api import Training, TrainingApi
+from relais_portal.training_api import Training, TrainingApi, open_training_api
 from relais_portal.web.deps import (
     PARIS,
     Api,
@@ -434,10 +434,29 @@ async def create_session(request: Request, session: CsrfSession, training: Train
 @router.post("/sessions/{session_id}/clore", summary="Clore une session commencée")
 @router.post("/sessions/{session_id}/annuler", summary="Annuler une session")
 async def close_session(
-    request: Request, session_id: uuid.UUID, session: CsrfSession, training: Training
+    request: Request,
+    session_id: uuid.UUID,
+    session: CsrfSession,
+    training: Training,
+    confirme: Annotated[str, Form()] = "",
 ) -> Response:
     closing = request.url.path.rsplit("/", 1)[1]  # the route taken: clore or annuler
     path, done = {"clore": ("finish", "close"), "annuler": ("cancel", "annulee")}[closing]
+    if confirme != "oui":
+        # Not undone, and it sends people back to their counsellors: said first, done on confirmation only
+        # (the session page's modal confirms; a form posted without it lands here).
+        enrolments = await training.get(f"/v1/sessions/{session_id}/enrolments")
+        found = await training.session(str(session_id))
+        return render(
+            request,
+            "training/confirm_close.html",
+            session,
+            closing=closing,
+            found=found,
+            confirmed=[e for e in enrolments if e["status"] == "confirmed"],
+            waitlist=[e for e in enrolments if e["status"] == "waitlisted"],
+            t=LABELS,
+        )
     try:
         await training.post(f"/v1/sessions/{session_id}/{path}")
     except ApiProblem as problem:
@@ -601,3 +620,71 @@ async def close_enrolment(
         return _session_page(request, session, found, enrolments, status_code=422, errors=errors)
     done = "terminee" if action == "terminer" else "abandon"
     return _back(session_id, starts_on, "inscrits", fait=done)
+
+
+# The counsellor's words for where the enrolment their referral asked for stands.
+REFERRAL_ENROLMENT_STATES = Translated(
+    {
+        "confirmed": N_("Inscrit·e"),
+        "completed": N_("Formation terminée"),
+        "abandoned": N_("Abandon"),
+        "cancelled": N_("Inscription annulée"),
+    }
+)
+
+
+async def referral_training(
+    request: Request, session: Session, referral: dict[str, Any]
+) -> dict[str, Any] | None:
+    """What the referral page shows of a referral to a training session: the session, where the enrolment
+    stands and the attendance so far (None for a referral naming no session). The training service down
+    or refusing leaves the referral page whole, saying so in place of the session."""
+    session_id = referral.get("training_session_id")
+    if not session_id:
+        return None
+    try:
+        async with open_training_api(request, session.token) as training:
+            enrolment = await training.referral_enrolment(str(referral["id"]))
+            found = enrolment["session"] if enrolment else await training.session(str(session_id))
+    except ApiProblem:
+        return {"unavailable": True}
+    return {
+        "session": found,
+        "name": found.get("title") or KINDS.get(found.get("kind") or "other", ""),
+        "state": STATES.get(found["state"], found["state"]),
+        "status": _enrolment_status(enrolment, found),
+        "attendance": _attendance(enrolment),
+    }
+
+
+def _enrolment_status(enrolment: dict[str, Any] | None, found: dict[str, Any]) -> str:
+    if enrolment is None:
+        return _("En attente de réponse de l'organisme")
+    status, reason = enrolment["status"], enrolment.get("reason_code")
+    if status == "waitlisted":
+        return _("Sur liste d'attente, rang %(rank)s") % {"rank": enrolment["waitlist_rank"]}
+    label = REFERRAL_ENROLMENT_STATES.get(status, status)
+    if status == "completed" and enrolment.get("outcome"):
+        return f"{label} ({OUTCOMES.get(enrolment['outcome'], enrolment['outcome'])})"
+    if status == "abandoned" and reason:
+        return f"{label} ({ABANDON_REASONS.get(reason, reason)})"
+    if status == "cancelled":
+        # A cancellation by the provider or of the whole session writes no reason on the enrolment.
+        cause = CANCEL_CAUSES.get(reason, "") if reason else ""
+        if not cause:
+            cause = _("session annulée") if found["state"] == "cancelled" else _("par l'organisme")
+        return f"{label} ({cause})"
+    return label
+
+
+def _attendance(enrolment: dict[str, Any] | None) -> str:
+    if enrolment is None or enrolment["status"] in ("waitlisted", "cancelled"):
+        return ""
+    days = int(enrolment["days_present"]) + int(enrolment["days_absent"])
+    if not days:
+        return _("Aucune journée émargée pour l'instant.")
+    return ngettext(
+        "Présent·e %(present)s fois sur %(num)d journée émargée",
+        "Présent·e %(present)s fois sur %(num)d journées émargées",
+        days,
+    ) % {"present": enrolment["days_present"], "num": days}
