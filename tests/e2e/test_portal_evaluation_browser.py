@@ -293,7 +293,6 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
     expect(page.locator("#delais-orientation .relais-chart")).to_contain_text(
         "Part prise en charge en 45 jours"
     )
-    page.wait_for_timeout(1000)  # the charts' animation
     check_page(page, "01-tableaux-de-bord", FOLDER)
 
     # The CSV of the funnel has the same figures (a suppressed cell is written « s »).
@@ -342,7 +341,7 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
         ).click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     lines = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert lines[1][:3] == ["Année", "Heures réalisées", "Heures exigées (prorata)"]
+    assert lines[1][:3] == ["Année", "Heures déclarées", "Heures exigées (prorata)"]
     assert [lines[2][0], float(lines[2][1]), float(lines[2][2]), lines[2][5]] == ["2025", 340, 900, "2"]
 
     # The returns' CSV says each reason in words, as the table (the service writes its codes).
@@ -364,7 +363,6 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
     assert cells(page, "tableau-sorties", "Ensemble")[0] == "5"
     # The PLIE's exits are secret or 0 here: no chart, and the page says it is the secret, not « no data ».
     expect(page.locator("#sorties")).to_contain_text("couverts par le secret statistique")
-    page.wait_for_timeout(1000)  # the charts' animation
     check_page(page, "01c-sorties-definition-du-plie", FOLDER)
 
     # A territory: people of unknown territory are left out, said above the figures; the pact's first.
@@ -391,6 +389,75 @@ def test_a_coordinator_reads_the_pacts_figures_with_suppressed_cells_shown_as_su
     assert cells(page, "tableau-sorties", "Ensemble")[0] == "5"
     expect(page.locator("#tableau-delais-orientation thead")).to_contain_text("Tranche d'âge")
     assert cells(page, "tableau-delais-orientation", "Ensemble")[0] == "6"
+
+
+# What a chart draws, read back from Chart.js in the page: for each series, in order, the value each bar
+# stands for on the chart's own scale, by its label. A bar caught in its growing animation reads below its
+# figure.
+_DRAWN = """figure => {
+  const element = document.querySelector(`#${figure} .relais-chart :is(bar-chart, line-chart)`);
+  const chart = element?._instance?.proxy?.chart;  // DSFR Chart's Chart.js instance
+  if (!chart) return null;
+  const sideways = chart.options.indexAxis === "y", scale = sideways ? chart.scales.x : chart.scales.y;
+  return chart.data.datasets.map((series, i) => Object.fromEntries(
+    chart.getDatasetMeta(i).data.map((mark, j) => [chart.data.labels[j],
+      series.data[j] === null ? null : scale.getValueForPixel(sideways ? mark.x : mark.y)])));
+}"""
+
+
+def drawn(page: Page, figure: str) -> list[dict[str, float | None]]:
+    values = page.evaluate(_DRAWN, figure)
+    assert values, f"no chart drawn in #{figure}"
+    return values  # type: ignore[no-any-return]
+
+
+def table_column(page: Page, figure: str, column: int) -> dict[str, float | None]:
+    """A column of the figure's table as numbers, by row; a secret cell is None."""
+    figures: dict[str, float | None] = {}
+    for line in page.locator(f"#tableau-{figure} tbody tr").all():
+        text = re.sub(r"[\s%]", "", line.locator("td").nth(column).inner_text()).replace(",", ".")
+        figures[line.locator("th").inner_text().strip()] = (
+            float(text) if re.fullmatch(r"[0-9.]+", text) else None
+        )
+    return figures
+
+
+def assert_chart_draws_its_table(page: Page, figure: str) -> None:
+    """The chart's series are the table's first columns, its labels the table's rows."""
+    for column, points in enumerate(drawn(page, figure)):
+        table = table_column(page, figure, column)
+        for label, value in points.items():
+            expected = table[label]
+            if expected is None:  # secret: the chart leaves it out
+                assert value is None, (figure, column, label, value)
+            else:
+                # Within half a unit of the table's figure: a pixel of these scales is less than that.
+                assert value is not None and abs(value - expected) <= 0.5, (
+                    figure,
+                    column,
+                    label,
+                    value,
+                    expected,
+                )
+
+
+def test_the_dashboards_charts_draw_their_tables_figures_as_soon_as_they_are_drawn(
+    pact: Pact, new_context: Any
+) -> None:
+    page = new_context().new_page()
+    sign_in(page, pact, COORDINATION, "coordinator")
+    page.goto(f"{pact.url}/evaluation?{QUARTER}")
+    page.wait_for_function("() => document.querySelector('#clauses bar-chart')?._instance?.proxy?.chart")
+    # Read as soon as the page has loaded: no waiting for an animation to end.
+    for figure in ("entonnoir", "clauses"):
+        assert_chart_draws_its_table(page, figure)
+    # A chart the component draws again (its figures change) is right from its first frame too.
+    page.evaluate(
+        """() => { const chart = document.querySelector('#entonnoir bar-chart');
+                   chart.setAttribute('y', chart.getAttribute('y').replaceAll(' ', '')); }"""
+    )
+    page.wait_for_timeout(50)
+    assert_chart_draws_its_table(page, "entonnoir")
 
 
 def test_a_member_organisations_coordinator_is_told_the_figures_are_their_organisations_only(
@@ -556,7 +623,6 @@ def test_a_campaign_from_its_grid_to_the_results_of_each_perspective(pact: Pact,
         "s'ouvre quand la validation est acquise"
     )
     expect(coordinator.locator("#resultats ~ .relais-chart--wide")).to_contain_text("Experts externes")
-    coordinator.wait_for_timeout(1000)  # the chart's animation
     check_page(coordinator, "07-campagne-resultats", FOLDER)
     with coordinator.expect_download() as pdf:
         coordinator.get_by_role("link", name="Rapport en PDF").click()

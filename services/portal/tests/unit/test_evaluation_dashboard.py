@@ -451,6 +451,24 @@ def test_the_rule_counting_people_without_support_is_said_with_the_pacts_delay(c
     assert "La page Coordination liste" in rule[: rule.index("</p>")]
 
 
+def test_the_clause_hours_are_named_declared_and_said_to_be_before_the_buyers_counting_rules(
+    client: TestClient,
+) -> None:
+    # The events carry declared hours; the clauses pages count them after each buyer's rules (training
+    # ratio, flat hours per contract type, caps): two figures a coordinator is told apart.
+    html, tables = page(client)
+    clauses = section(html, "clauses")
+    assert "heures déclarées et exigées" in clauses
+    assert tables["tableau-clauses"]["Année"][:3] == [
+        "Heures déclarées",
+        "Heures exigées (prorata)",
+        "Déclaré / exigé",
+    ]
+    assert "Heures réalisées" not in clauses
+    assert "avant les règles de décompte de chaque acheteur" in clauses
+    assert "Le bilan des clauses et la page de chaque marché comptent les heures après ces règles" in clauses
+
+
 def test_a_chosen_territory_says_people_of_unknown_territory_are_left_out_and_the_pacts_come_first(
     client: TestClient,
 ) -> None:

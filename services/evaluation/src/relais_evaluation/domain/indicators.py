@@ -222,16 +222,20 @@ TRAINING = IndicatorSpec(
 )
 CLAUSE_HOURS = IndicatorSpec(
     "clause_hours",
-    "Clauses d'insertion : heures réalisées, exigées, ETP",
-    "Heures déclarées des périodes comprises dans la période, heures exigées au prorata de la durée des "
-    "marchés (sans ventilation par mois ni par axe), équivalents temps plein (1 600 h).",
+    "Clauses d'insertion : heures déclarées, exigées, ETP",
+    # The events carry the hours declared, not the buyers' counting rules: these are the declared hours
+    # (latest version of each period), which the clauses service's yearly report counts after the rules.
+    "Heures déclarées des périodes comprises dans la période (dernière version de chaque période), avant "
+    "les règles de décompte des acheteurs (heures de formation pondérées, forfait par type de contrat, "
+    "plafonds) que le bilan des clauses applique ; heures exigées au prorata de la durée des marchés (sans "
+    "ventilation par mois ni par axe), équivalents temps plein (1 600 h).",
     ("month", "year", "organisation", "buyer", *AXES),
     (
         Measure("participants", "Participants"),
-        Measure("hours_realised", "Heures réalisées", "sum", denominator="participants"),
+        Measure("hours_realised", "Heures déclarées", "sum", denominator="participants"),
         Measure("fte", "Équivalents temps plein", "scaled", "hours_realised", scale=1 / FTE_HOURS),
         Measure("hours_required", "Heures exigées (prorata)", "sum"),
-        Measure("realisation_rate", "Réalisé / exigé", "rate", "hours_realised", "hours_required"),
+        Measure("realisation_rate", "Déclaré / exigé", "rate", "hours_realised", "hours_required"),
     ),
 )
 EXITS = IndicatorSpec(

@@ -523,7 +523,7 @@ async def _unaccompanied(d: Dashboard) -> tuple[Figure, list[tuple[str, Cell]]]:
 
 
 async def _clause_hours(d: Dashboard) -> Figure:
-    title = _("Clauses d'insertion : heures réalisées et exigées, équivalents temps plein")
+    title = _("Clauses d'insertion : heures déclarées et exigées, équivalents temps plein")
     # One call per year of the period: the API gives the required hours (pro rata of the contracts'
     # days) for a period, not cut by year within it.
     years = range(d.period.start.year, d.period.end.year + 1)
@@ -541,18 +541,29 @@ async def _clause_hours(d: Dashboard) -> Figure:
     chart = _chart(
         "bar",
         [label for label, _ in rows],
-        [(_("Heures réalisées"), [c[0] for _, c in rows]), (_("Heures exigées"), [c[1] for _, c in rows])],
+        [(_("Heures déclarées"), [c[0] for _, c in rows]), (_("Heures exigées"), [c[1] for _, c in rows])],
     )
     columns = [
         _("Année"),
-        _("Heures réalisées"),
+        _("Heures déclarées"),
         _("Heures exigées (prorata)"),
-        _("Réalisé / exigé"),
+        _("Déclaré / exigé"),
         _("ETP"),
         _("Participants"),
     ]
     figure = Figure("clauses", title, columns, rows, chart if rows else None, d.csv_url("clause_hours"))
     figure.notes.append(_("Heures exigées au prorata des jours de la période ; 1 ETP = 1 600 heures."))
+    # The events carry the hours declared, not the buyers' counting rules: the clauses pages count after
+    # them, and a coordinator comparing both figures is told why they differ.
+    figure.notes.append(
+        _(
+            "Heures déclarées : la dernière version déclarée de chaque période, avant les règles de décompte "
+            "de chaque acheteur (heures de formation pondérées, forfait par type de contrat — un CDI compté "
+            "pour un nombre d'heures fixe —, plafonds). Le bilan des clauses et la page de chaque marché "
+            "comptent les heures après ces règles, celles qui remplissent l'obligation : elles peuvent être "
+            "moindres."
+        )
+    )
     if d.territory:
         figure.notes.append(
             _("Les marchés ne sont pas ventilés par territoire : ce tableau couvre tout le pacte.")
