@@ -60,8 +60,14 @@ class Pact:
         return dict(created.json())
 
 
+# The day these tests live on unless one sets its own (``clock``): their sessions are fixed dates of January
+# 2027, which the service refuses once past; pinned, they stay in the future whatever the real date.
+FIXTURES_TODAY = date(2026, 12, 1)
+
+
 @pytest.fixture
-async def pact(stack: Stack, issuer: DevIssuer) -> AsyncIterator[Pact]:
+async def pact(stack: Stack, issuer: DevIssuer, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Pact]:
+    monkeypatch.setattr(service_layer, "today", lambda: FIXTURES_TODAY)
     app = create_app()
     async with (
         app.router.lifespan_context(app),
