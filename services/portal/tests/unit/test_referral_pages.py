@@ -426,6 +426,15 @@ def test_the_sender_keeps_following_a_referral_whose_welcome_appointment_is_fixe
     assert "RDV le 07/12/2026" in sent
 
 
+def test_the_person_page_gives_the_number_a_facilitator_or_the_coordination_asks_for(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    sign_in(app_client, FRANCE_TRAVAIL, "france_travail")
+    page = app_client.get(f"/personnes/{PERSON}")
+    assert page.status_code == 200
+    assert f'<code id="numero-relais">{PERSON}</code>' in page.text
+
+
 def test_accepting_while_the_appointment_has_no_outcome_warns_that_it_can_no_longer_be_recorded(
     app_client: TestClient, stub: ReferralStub
 ) -> None:
