@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from relais_referral.db.models import OrganisationRow
 from relais_referral.demo_offer import load_demo_offer
+from relais_referral.domain.journey import STEP_ONLY_KINDS
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.directory import CreateOrganisation, create_organisation
 from relais_referral.service_layer.journeys import RegisterJobseeker, register_jobseeker
@@ -291,8 +292,11 @@ async def load_demo_data(settings: ReferralSettings | None = None, jobseekers: i
             if scenario == "closed":
                 await act(host, referral.id, h.Close("transition_employment"))
             if scenario == "exit":
+                # The référent records the exit: the receiver, unless it took the person in charge for
+                # one step only (a training provider, an employer), when the sender stayed référent.
+                referent = counsellor if receiver[1] in STEP_ONLY_KINDS else host
                 async with UnitOfWork(sessions) as uow:
-                    await exit_pact(uow, host, person.id, "cdi", ctx)
+                    await exit_pact(uow, referent, person.id, "cdi", ctx)
             if scenario == "refused":
                 reason = rng.choice(list(RefusalReason))
                 await act(
