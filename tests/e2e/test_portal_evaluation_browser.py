@@ -536,6 +536,9 @@ def test_a_campaign_from_its_grid_to_the_results_of_each_perspective(pact: Pact,
     for org_id, account, perspective in invitations:
         coordinator.get_by_label("Filtrer les organisations").fill(pact.names[org_id])
         coordinator.get_by_role("button", name="Filtrer").click()
+        # The filter reloads the page: its list answers a choice once htmx has taken the new page in hand
+        # (a choice made before, as no person can, went unheard and the test waited for nothing).
+        coordinator.wait_for_load_state("load")
         with coordinator.expect_response(lambda r: "/membres" in r.url):
             coordinator.get_by_label("Son organisation").select_option(org_id)
         expect(coordinator.locator("#champ-compte")).not_to_have_class(re.compile("htmx-(swapping|settling)"))
