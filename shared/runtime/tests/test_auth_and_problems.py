@@ -147,3 +147,28 @@ async def test_the_providers_key_set_is_read_off_the_event_loop_once_then_from_m
         assert fetched_on and threading.get_ident() not in fetched_on  # never on the event loop's thread
     finally:
         server.shutdown()
+
+
+def test_an_error_page_that_fails_to_draw_falls_back_to_problem_json_not_to_a_traceback() -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from starlette.types import Scope
+
+    from relais_shared.problems import install_problem_handlers
+
+    def broken_page(problem: Problem, scope: Scope) -> None:
+        raise KeyError("a template's missing variable")
+
+    app = FastAPI()
+    install_problem_handlers(app, unhandled=broken_page)  # type: ignore[arg-type]
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("Dupont's record")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/boom")
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["type"].endswith("/internal-error")
+    assert "Dupont" not in answer.text and "template" not in answer.text

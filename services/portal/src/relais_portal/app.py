@@ -40,7 +40,7 @@ from relais_portal.web import (
 )
 from relais_portal.web.deps import CsrfRefused, Directory, NotSignedIn, optional_session, render, sign_in_url
 from relais_shared.api import create_service_app
-from relais_shared.problems import Problem
+from relais_shared.problems import RETRY_AFTER_S, Problem
 from relais_shared.telemetry import setup_telemetry
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -69,7 +69,7 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceUnavailable)
     async def unavailable(request: Request, exc: ServiceUnavailable) -> Response:
-        return render(
+        page = render(
             request,
             "error.html",
             optional_session(request),
@@ -78,6 +78,8 @@ def _install_error_pages(app: FastAPI) -> None:
             unavailable=True,
             message=_(exc.page_message),
         )
+        page.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return page
 
     @app.exception_handler(ApiProblem)
     async def refused(request: Request, exc: ApiProblem) -> Response:
@@ -141,7 +143,7 @@ def _unexpected_error_page(problem: Problem, scope: Scope) -> Response:
         session = optional_session(request)
     except Exception:  # the error may be the session's own
         session = None
-    return render(
+    page = render(
         request,
         "error.html",
         session,
@@ -153,6 +155,9 @@ def _unexpected_error_page(problem: Problem, scope: Scope) -> Response:
             "Réessayez ; si cela se reproduit, signalez-le à l'assistance de Relais."
         ),
     )
+    if problem.status == 503:
+        page.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return page
 
 
 def create_app(settings: PortalSettings | None = None) -> FastAPI:

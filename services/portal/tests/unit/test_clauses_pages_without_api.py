@@ -29,9 +29,12 @@ def client() -> Iterator[TestClient]:
         yield test_client
 
 
-def test_the_clauses_service_down_is_a_503_page_that_names_it(client: TestClient) -> None:
+def test_the_clauses_service_down_is_a_503_page_that_names_it_and_says_when_to_try_again(
+    client: TestClient,
+) -> None:
     answer = client.get("/clauses")
     assert answer.status_code == 503
+    assert int(answer.headers["Retry-After"]) > 0
     assert "Le service des clauses sociales ne répond pas" in answer.text
     assert "Traceback" not in answer.text
 

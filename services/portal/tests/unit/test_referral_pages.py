@@ -187,6 +187,16 @@ def test_the_coordination_page_and_its_forms_are_refused_to_anyone_but_the_pact_
     assert [call.url.path for call in stub.calls] == []  # not even its own tasks were read
 
 
+PROFILE_FIELDS = (
+    "age_band",
+    "education_level",
+    "qpv_resident",
+    "long_term_unemployed",
+    "minimum_income",
+    "disability",
+)
+
+
 def test_the_coordination_sees_which_organisations_followed_a_person_left_without_referent(
     app_client: TestClient, stub: ReferralStub
 ) -> None:
@@ -246,6 +256,27 @@ def test_the_coordination_designates_a_referent_seeing_the_persons_situation_and
     assert options == [MISSION_LOCALE, FRANCE_TRAVAIL]
 
 
+@pytest.mark.parametrize(
+    ("profile", "said"),
+    [
+        (dict.fromkeys(PROFILE_FIELDS), "Situation non renseignée"),
+        ({**dict.fromkeys(PROFILE_FIELDS), "education_level": "3", "qpv_resident": True}, "CAP, BEP"),
+    ],
+)
+def test_the_coordination_is_suggested_no_structure_when_the_persons_age_and_publics_are_not_recorded(
+    app_client: TestClient, stub: ReferralStub, profile: dict[str, Any], said: str
+) -> None:
+    stub.answers[f"/v1/organisations/{COORDINATION}/tasks"] = {
+        "items": [task("assign_referent", org_id=COORDINATION)],
+        "total": 1,
+    }
+    stub.answers[f"/v1/jobseekers/{PERSON}/journey"] = {**journey(None), "profile": profile}
+    sign_in(app_client, COORDINATION, "pact_coordination", "coordinator")
+    words = text(app_client.get("/coordination"))
+    assert said in words
+    assert "Habituellement" not in words  # France Travail would be a fact nobody recorded
+
+
 def test_an_unexpected_error_on_a_page_shows_the_sites_error_page_not_a_line_of_json(
     app_client: TestClient, stub: ReferralStub
 ) -> None:
@@ -258,6 +289,8 @@ def test_an_unexpected_error_on_a_page_shows_the_sites_error_page_not_a_line_of_
     words = text(page)
     assert "Erreur inattendue" in words
     assert "Se déconnecter" in words  # the site around it, the person still signed in
+    assert not {"KeyError", "Traceback", "'items'", "coordination.py"} & set(words.split())
+    assert "Traceback" not in page.text and "KeyError" not in page.text
 
 
 def test_the_coordination_is_told_what_a_designation_does_in_words_that_are_true(
@@ -559,6 +592,7 @@ def test_a_life_event_the_api_refuses_to_a_non_referent_says_who_may_record_it(
         ("Inès", "Orientation d'Inès Moreau"),
         ("Yves", "Orientation d'Yves Moreau"),
         ("Yanis", "Orientation de Yanis Moreau"),  # a y before a vowel is a consonant
+        ("Hélène", "Orientation d'Hélène Moreau"),  # a first name's h is silent
         ("Karim", "Orientation de Karim Moreau"),
     ],
 )

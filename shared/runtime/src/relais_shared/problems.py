@@ -218,10 +218,19 @@ class UnhandledErrors:
             if started:  # part of the answer is out: nothing valid can follow it
                 raise
             problem = self.problem_for(exc, scope)
-            if self.answer is not None:
-                await self.answer(problem, scope)(scope, receive, send)
-            else:
-                await problem_response(problem, scope.get("path"))(scope, receive, send)
+            await self.answered(problem, scope)(scope, receive, send)
+
+    def answered(self, problem: Problem, scope: Scope) -> Response:
+        """The service's own answer (a page, for the portal), or problem+json when it has none or when
+        drawing it fails in turn (a template's error would otherwise reach uvicorn's traceback)."""
+        if self.answer is not None:
+            try:
+                return self.answer(problem, scope)
+            except Exception as exc:
+                log.error(
+                    "error answer failed: problem+json instead", error=type(exc).__name__, at=where(exc)
+                )
+        return problem_response(problem, scope.get("path"))
 
     def problem_for(self, exc: Exception, scope: Scope) -> Problem:
         if is_dependency_unavailable(exc):
