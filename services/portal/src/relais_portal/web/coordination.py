@@ -145,16 +145,16 @@ def _profile(journey: dict[str, Any] | None) -> dict[str, Any]:
     ):
         if profile.get(flag):
             words.append(labels.SITUATIONS[situation] if situation else _("Bénéficiaire de minima sociaux"))
-    if not profile:
-        return {"words": words, "kind": None, "why": ""}
     if profile.get("age_band") == "under_26":
         kind, why = "mission_locale", _("moins de 26 ans")
     elif profile.get("disability"):
         kind, why = "cap_emploi", _("handicap reconnu")
     elif profile.get("long_term_unemployed") or profile.get("minimum_income"):
         kind, why = "plie", _("chômage de longue durée ou minima sociaux")
-    else:
+    elif profile.get("age_band"):
         kind, why = "france_travail", _("aucun public particulier")
+    else:  # nothing recorded, or no age: the Mission locale and France Travail cannot be told apart
+        kind, why = None, ""
     return {"words": words, "kind": kind, "why": why}
 
 
