@@ -76,9 +76,10 @@ def new_context(browser: Any) -> Iterator[Any]:
     """Makes browser contexts (one per user: their own cookies) in French, in Paris; closes them after."""
     contexts: list[Any] = []
 
-    def make() -> Any:
+    def make(**options: Any) -> Any:
         context = browser.new_context(
-            locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
+            **{"locale": "fr-FR", "timezone_id": "Europe/Paris", "viewport": {"width": 1280, "height": 900}}
+            | options
         )
         context.set_default_timeout(15_000)
         contexts.append(context)

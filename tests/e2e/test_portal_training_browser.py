@@ -350,6 +350,16 @@ def test_a_provider_schedules_filters_finishes_and_cancels_its_sessions_and_a_co
     expect(provider.get_by_role("status")).to_contain_text("Session programmée")
     expect(provider.locator("h1")).to_have_text(f"Bureautique {pact.suffix}")
     check_page(provider, "15-organisme-session-programmee", FOLDER)
+    # Without the DSFR's script its modals cannot open: the same button posts a plain form, and the
+    # portal's confirmation page says what cancelling does before anything is done.
+    plain = new_context(java_script_enabled=False, storage_state=provider.context.storage_state()).new_page()
+    plain.goto(provider.url)
+    plain.get_by_role("button", name="Annuler la session").click()
+    expect(plain.locator("h1")).to_have_text("Annuler la session ?")
+    expect(plain.locator("body")).to_contain_text("Personne n'y est inscrit ni en liste d'attente.")
+    plain.get_by_role("button", name="Oui, annuler la session").click()
+    expect(plain.get_by_role("status")).to_contain_text("Session annulée")
+    expect(plain.locator("#etat-session")).to_have_text("Annulée")
 
     # Its list: upcoming by default, running and ended on request, by offer.
     provider.goto(f"{pact.url}/formations")

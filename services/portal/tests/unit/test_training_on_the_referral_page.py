@@ -72,6 +72,7 @@ class TrainingStub:
     def __init__(self) -> None:
         self.enrolment: dict[str, Any] | None = None
         self.down = False
+        self.session_status = 200
         self.paths: list[str] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -80,8 +81,10 @@ class TrainingStub:
             raise httpx.ConnectError("refused", request=request)
         if request.url.path == f"/v1/referrals/{REFERRAL}/enrolment" and self.enrolment:
             return httpx.Response(200, json=self.enrolment)
-        if request.url.path == f"/v1/sessions/{SESSION}":
+        if request.url.path == f"/v1/sessions/{SESSION}" and self.session_status == 200:
             return httpx.Response(200, json=TRAINING_SESSION)
+        if request.url.path == f"/v1/sessions/{SESSION}":
+            return httpx.Response(self.session_status, json={"title": "Accès refusé"})
         return httpx.Response(404, json={"title": "Ressource introuvable"})
 
 
@@ -161,6 +164,16 @@ def test_the_training_service_down_leaves_the_referral_page_whole_and_says_so(
     page = _page(app_client, stub)
     assert "Le service des formations ne répond pas" in page
     assert "Projet en restauration" in page  # the referral itself is there
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_a_session_the_training_service_refuses_to_show_is_not_called_an_outage(
+    app_client: TestClient, stub: ReferralStub, training: TrainingStub, status: int
+) -> None:
+    training.session_status = status
+    page = _page(app_client, stub)
+    assert "La session demandée ne peut pas être affichée" in page
+    assert "ne répond pas" not in page
 
 
 def test_a_referral_naming_no_session_asks_nothing_of_the_training_service(

@@ -493,7 +493,7 @@ async def enrolment_of_referral(
     ).one_or_none()
     if found is None:
         raise NotFound("enrolment")
-    enrolment, session, offer = found.tuple()
+    enrolment, session, offer = found._tuple()
     rank = await _waitlist_rank(uow, enrolment) if enrolment.status == "waitlisted" else None
     counted = await uow.db.execute(
         select(AttendanceRow.present, func.count())

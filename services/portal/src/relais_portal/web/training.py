@@ -638,7 +638,7 @@ async def referral_training(
 ) -> dict[str, Any] | None:
     """What the referral page shows of a referral to a training session: the session, where the enrolment
     stands and the attendance so far (None for a referral naming no session). The training service down
-    or refusing leaves the referral page whole, saying so in place of the session."""
+    or refusing the session leaves the referral page whole, saying which in place of the session."""
     session_id = referral.get("training_session_id")
     if not session_id:
         return None
@@ -646,8 +646,8 @@ async def referral_training(
         async with open_training_api(request, session.token) as training:
             enrolment = await training.referral_enrolment(str(referral["id"]))
             found = enrolment["session"] if enrolment else await training.session(str(session_id))
-    except ApiProblem:
-        return {"unavailable": True}
+    except ApiProblem as problem:  # down (503), or the session refused to this user (403, 404)
+        return {"unavailable": problem.status >= 500, "refused": problem.status < 500}
     return {
         "session": found,
         "name": found.get("title") or KINDS.get(found.get("kind") or "other", ""),
