@@ -159,7 +159,7 @@ def returned_to_sender(
         subject=f"Orientation revenue, à reprendre au plus tard le {by}",
         paragraphs=[
             "Une orientation envoyée par votre structure n'a pas abouti et vous revient : "
-            "votre structure reste référente de la personne.",
+            "c'est à votre structure de proposer une autre orientation à la personne.",
             _facts(
                 ("Orientation", referral_reference(referral_id)),
                 ("Envoyée par", sender_organisation),
@@ -202,7 +202,7 @@ def referral_expired(
                 ("Adressée à", receiving_organisation),
                 ("Date d'envoi", format_date_fr(submitted_on)),
             ),
-            "Elle revient à la structure qui l'a envoyée, qui reste référente de la personne.",
+            "Elle revient à la structure qui l'a envoyée, qui propose une autre orientation à la personne.",
             _link_line(portal_url, referral_id),
         ],
     )
