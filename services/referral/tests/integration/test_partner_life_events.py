@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from relais_referral.db.models import infra
-from relais_referral.events.external import ENROLMENT_ABANDONED, PARTICIPANT_HIRED, LifeEventsFromPartners
+from relais_referral.events.external import (
+    ENROLMENT_ABANDONED,
+    ENROLMENT_CANCELLED,
+    PARTICIPANT_HIRED,
+    LifeEventsFromPartners,
+)
 from relais_referral.service_layer.context import PactContext
 from relais_shared.envelope import IncomingEnvelope
 
@@ -78,3 +83,42 @@ async def test_a_training_abandoned_by_a_person_no_journey_follows_is_skipped_no
     )
     await handle(pact, event)
     assert await staged(pact, event) == 0
+
+
+async def test_a_clause_hire_of_a_person_who_left_the_pact_is_skipped_not_dead_lettered(pact: Pact) -> None:
+    """After an exit the référent records what follows (situations at 3, 6, 12 months); the hire is often
+    the one that made the person leave. It raised ``PermanentError`` (journey closed)."""
+    person = await pact.person()
+    exited = await pact.post(f"/v1/jobseekers/{person}/exit", "mission_locale", {"outcome": "civic_service"})
+    assert exited.status_code == 200, exited.text
+    event = hired(person)
+    await handle(pact, event)
+    assert await staged(pact, event) == 0
+
+
+async def test_a_training_ended_for_a_merged_duplicate_returns_its_referral_on_the_kept_record(
+    pact: Pact,
+) -> None:
+    """The merge moves the duplicate's referrals to the kept record; the training service still names the
+    duplicate. The event was skipped (no journey follows the duplicate) and the referral, waiting for its
+    seat with no clock running, stayed open for ever."""
+    kept = await pact.person("mission_locale", "Fusion-gardee")
+    duplicate = await pact.person("plie", "Fusion-doublon")
+    referral = (await pact.refer(duplicate, "plie", "cap_emploi")).json()["id"]
+    coordinator = pact.headers(pact.coordination, "coordinator")
+    merged = await pact.client.post(
+        f"/v1/jobseekers/{kept}/merge", headers=coordinator, json={"duplicate_id": duplicate}
+    )
+    assert merged.status_code == 200, merged.text
+    event = IncomingEnvelope(
+        type=ENROLMENT_CANCELLED,
+        source="training",
+        subject=str(uuid.uuid4()),
+        dataschema=f"contracts/events/training/{ENROLMENT_CANCELLED}.schema.json",
+        data={"jobseeker_id": duplicate, "cause": "waitlist_closed", "referral_id": referral},
+    )
+    await handle(pact, event)
+    answer = (await pact.get(f"/v1/referrals/{referral}", "plie")).json()
+    assert (answer["jobseeker_id"], answer["status"]) == (kept, "refused")
+    journey = (await pact.get(f"/v1/jobseekers/{kept}/journey", "plie")).json()
+    assert referral not in journey["open_referral_ids"]

@@ -166,6 +166,33 @@ async def test_a_person_released_without_referral_gets_a_coordination_task_and_c
     assert queue.json()["items"][0]["due"] is not None
 
 
+@pytest.mark.parametrize("kind", ["training_provider", "employer", None])
+async def test_the_coordination_designates_as_referent_only_a_structure_of_the_directory_that_accompanies(
+    pact: Pact, kind: str | None
+) -> None:
+    """A training provider or an employer takes a person in charge for one step, never for the journey;
+    an organisation unknown to the directory is a mistyped id. Both were accepted as référent."""
+    org = uuid.uuid4()
+    if kind is not None:
+        created = await pact.post(
+            "/v1/organisations",
+            pact.coordination,
+            {"id": str(org), "name": f"Test {kind} {org.hex[:6]}", "kind": kind, "departement": "44"},
+            "admin",
+        )
+        assert created.status_code == 201, created.text
+    person = await pact.person()
+    await pact.post(f"/v1/jobseekers/{person}/release", "mission_locale")
+    refused = await pact.post(
+        f"/v1/jobseekers/{person}/assign-referent", pact.coordination, {"org_id": str(org)}, "coordinator"
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    journey = (await pact.get(f"/v1/jobseekers/{person}/journey", pact.coordination, "coordinator")).json()
+    assert journey["referent_org_id"] is None
+    assert [t["kind"] for t in journey["open_tasks"]] == ["assign_referent"]  # still the coordination's
+
+
 async def test_the_coordination_designates_a_referent_knowing_the_persons_situation_in_categories_only(
     pact: Pact,
 ) -> None:

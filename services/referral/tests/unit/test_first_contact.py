@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from relais_referral.domain.errors import InvalidTransition
 from relais_referral.domain.journey import Journey, LifeEvent, TaskKind, TaskStatus
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -64,3 +65,30 @@ def test_a_person_who_leaves_the_pact_by_anothers_word_has_nobody_left_to_contac
     journey = designated()
     journey.exit(outcome="moved_out", now=NOW, follow_ups=[], by_org_id=None)
     assert first_contact(journey) is TaskStatus.CANCELLED
+
+
+def test_a_designated_referent_that_lets_the_person_go_has_no_first_contact_left_to_make() -> None:
+    journey = designated()
+    journey.release(by_org_id=PLIE, now=NOW, unaccompanied_due=DUE)
+    assert first_contact(journey) is TaskStatus.CANCELLED
+
+
+def test_a_designated_referent_replaced_by_another_structure_has_no_first_contact_left_to_make() -> None:
+    """The PLIE's follow-up group refers the person to the Mission locale, which takes them in charge: the
+    PLIE's task to contact them stayed open for ever (nothing the PLIE did could close it any more)."""
+    journey = designated()
+    referral = uuid.uuid4()
+    journey.referral_submitted(referral, uuid.uuid4(), MISSION_LOCALE, NOW)
+    journey.referral_accepted(referral, NOW)
+    assert journey.referent_org_id == MISSION_LOCALE
+    assert first_contact(journey) is TaskStatus.CANCELLED
+
+
+def test_a_life_event_refused_after_the_exit_says_so_in_french() -> None:
+    journey = designated()
+    journey.exit(outcome="cdi", now=NOW, follow_ups=[], by_org_id=PLIE)
+    with pytest.raises(InvalidTransition) as refused:
+        journey.life_event(LifeEvent.HIRED, now=NOW, reorient_due=DUE, unaccompanied_due=DUE, by_org_id=PLIE)
+    assert str(refused.value) == (
+        "Impossible d'enregistrer un événement du parcours : la personne est sortie du pacte."
+    )

@@ -28,6 +28,7 @@ ACTIONS = {
     "training cancelled": "reprendre la personne après l'annulation de sa formation",
     "exit": "enregistrer une sortie",
     "record a follow-up": "enregistrer la situation après la sortie",
+    "record a life event": "enregistrer un événement du parcours",
 }
 STATES = {
     "submitted": "l'orientation est envoyée, sans accusé de réception",

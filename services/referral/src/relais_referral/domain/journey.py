@@ -119,6 +119,8 @@ class Journey:
         previous, self.referent_org_id = self.referent_org_id, org_id
         if previous != org_id:
             self.events.append(ReferentChanged(self.jobseeker_id, now, previous, org_id, cause))
+            if previous is not None:  # no longer its person to contact: its first-contact task goes
+                self._finish_tasks({TaskKind.FIRST_CONTACT}, previous, status=TaskStatus.CANCELLED)
 
     # ------------------------------------------------------------------ invariant
     def is_accompanied(self) -> bool:
@@ -348,7 +350,7 @@ class Journey:
 
         ``by_org_id`` is the declaring organisation (the référent, or the coordination for a person
         without one); None when the event comes from a partner service (a hire, an abandoned training)."""
-        self._require_in_pact(kind.value)
+        self._require_in_pact("record a life event")
         if by_org_id is not None and by_org_id != (self.referent_org_id or self.coordination_org_id):
             raise NotAllowed("Seule la structure référente déclare un événement de parcours.")
         detail = (

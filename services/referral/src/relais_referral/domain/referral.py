@@ -280,7 +280,7 @@ class Referral:
             self.appointment_at = None
 
     def accept(self, *, by_org_id: uuid.UUID, now: datetime) -> None:
-        """Prise en charge: the receiver becomes référent (see the journey)."""
+        """Prise en charge: the receiver takes the person in charge (who becomes référent: the journey)."""
         self._receiver_only(by_org_id, "accept")
         self._require(OPEN_STATUSES, "accept")
         self.status = ReferralStatus.ACCEPTED

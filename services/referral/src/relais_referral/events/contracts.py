@@ -129,7 +129,9 @@ class ReferralAppointmentOutcomeRecordedV1(_ReferralEvent):
 
 @registry.register
 class ReferralAcceptedV1(_ReferralEvent):
-    """Prise en charge: the receiving organisation becomes the person's référent."""
+    """Prise en charge: the receiving organisation takes the person in charge. An accompanying structure
+    becomes their référent; a training provider or an employer takes them in charge for that step only,
+    and the référent stays: read `journey.referent_changed.v1` for who the référent is."""
 
     event_type: ClassVar[str] = "referral.accepted.v1"
     jobseeker_id: uuid.UUID

@@ -145,10 +145,11 @@ class LifeEventsFromPartners:
                 else:
                     ended = EnrolmentCancelled.model_validate(envelope.data)
                     cause = ended.cause
-                if not await self._follows(uow, ended.jobseeker_id, envelope):
+                person = await self._holder(uow, ended.jobseeker_id, ended.referral_id)
+                if not await self._follows(uow, person, envelope):
                     return
                 await end_training(
-                    uow, ended.jobseeker_id, ended.referral_id, cause, self.context, event_id=journey_event_id
+                    uow, person, ended.referral_id, cause, self.context, event_id=journey_event_id
                 )
             else:
                 return  # other events of these topics do not concern journeys
@@ -156,16 +157,26 @@ class LifeEventsFromPartners:
             raise PermanentError(f"{envelope.type} for an unknown or closed journey: {exc}") from exc
         await uow.flush_events()
 
+    @staticmethod
+    async def _holder(uow: UnitOfWork, jobseeker_id: uuid.UUID, referral_id: uuid.UUID | None) -> uuid.UUID:
+        """The person an event's referral now belongs to: a merge of two records of one person moves the
+        duplicate's referrals to the kept record, while the training service still names the duplicate
+        (its waitlisted referral would otherwise wait for ever, no clock running on it)."""
+        referral = await uow.referrals.get(referral_id) if referral_id else None
+        return referral.jobseeker_id if referral is not None else jobseeker_id
+
     async def _follows(self, uow: UnitOfWork, jobseeker_id: uuid.UUID, envelope: IncomingEnvelope) -> bool:
         """Whether a journey follows the person. A facilitator hires whoever they found eligible and a
         provider enrols whoever applies: many came through no referral of the pact, and their hire or
-        training is the partner's business alone. Such an event is skipped — not dead-lettered: the
-        dead-letter topic is for what cannot be processed, and an operator would find it full of
-        ordinary hires."""
-        if await uow.journeys.get(jobseeker_id, self.context.coordination_org_id) is not None:
+        training is the partner's business alone; a person who left the pact is followed up by their
+        référent's own records (the situations at 3, 6 and 12 months), and their hire is often the one
+        that made them leave. Such an event is skipped — not dead-lettered: the dead-letter topic is for
+        what cannot be processed, and an operator would find it full of ordinary hires."""
+        journey = await uow.journeys.get(jobseeker_id, self.context.coordination_org_id)
+        if journey is not None and journey.in_pact:  # after an exit, the référent records what follows
             return True
-        _NOT_FOLLOWED.add(1, {"cloudevents.event_type": envelope.type})
-        log.info(
+        _NOT_FOLLOWED.add(1, {"cloudevents.event_type": envelope.type})  # counted; a line each on debug only
+        log.debug(
             "event about a person no journey follows: skipped", event_id=str(envelope.id), type=envelope.type
         )
         return False

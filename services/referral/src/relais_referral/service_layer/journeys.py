@@ -10,7 +10,7 @@ from relais_referral.db.models import JobseekerRow
 from relais_referral.domain.calendar import add_working_days, paris_date
 from relais_referral.domain.deadlines import add_months
 from relais_referral.domain.errors import InvalidReferral, NotAllowed
-from relais_referral.domain.journey import Journey, JourneyEntry, LifeEvent, TaskKind
+from relais_referral.domain.journey import STEP_ONLY_KINDS, Journey, JourneyEntry, LifeEvent, TaskKind
 from relais_referral.domain.situations import FOLLOW_UP_MONTHS
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
@@ -107,9 +107,15 @@ async def assign_referent(
     now = datetime.now(UTC)
     policy = await uow.policies.current("*")
     referent = await uow.directory.organisation(org_id)
+    if referent is None:
+        raise InvalidReferral("Cette structure n'est pas dans l'annuaire du pacte.")
+    if referent.kind in STEP_ONLY_KINDS:
+        raise InvalidReferral(
+            "Un organisme de formation ou un employeur prend la personne en charge pour une étape, "
+            "jamais pour son parcours : désignez une structure d'accompagnement."
+        )
     # Contacted within the delay of a referral's acknowledgement, on the référent's calendar.
-    departement = referent.departement if referent else ctx.departement
-    contact_due = add_working_days(paris_date(now), policy.acknowledgement_days, departement)
+    contact_due = add_working_days(paris_date(now), policy.acknowledgement_days, referent.departement)
     journey.assign_referent(org_id=org_id, now=now, contact_due=contact_due)
     await uow.journeys.save(journey)
     await _audit(uow, principal, "assign_referent", jobseeker_id)
