@@ -187,6 +187,16 @@ def test_the_coordination_page_and_its_forms_are_refused_to_anyone_but_the_pact_
     assert [call.url.path for call in stub.calls] == []  # not even its own tasks were read
 
 
+@pytest.mark.parametrize("org", [COORDINATION, FRANCE_TRAVAIL])
+def test_an_administrator_lands_on_the_administration_not_on_a_caseload_it_may_not_read(
+    app_client: TestClient, stub: ReferralStub, org: str
+) -> None:
+    sign_in(app_client, org, "pact_coordination" if org == COORDINATION else "france_travail", "admin")
+    landing = app_client.get("/", follow_redirects=False)
+    assert (landing.status_code, landing.headers["location"]) == (303, "/administration")
+    assert stub.calls == []  # no caseload asked for (the API refused it: « Accès impossible »)
+
+
 PROFILE_FIELDS = (
     "age_band",
     "education_level",
@@ -314,6 +324,41 @@ def test_the_coordination_home_page_leads_to_its_own_page_not_to_a_person_it_may
     assert home.status_code == 200
     assert f"/personnes/{PERSON}" not in home.text
     assert 'href="/coordination#sans-referent"' in home.text
+
+
+def test_the_coordination_is_told_whom_to_chase_for_an_unanswered_referral_not_sent_to_a_page_it_cannot_open(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    stub.answers[f"/v1/organisations/{COORDINATION}/tasks"] = {
+        "items": [
+            task(
+                "escalation",
+                org_id=COORDINATION,
+                referral_id=REFERRAL,
+                referral_sender_org_id=FRANCE_TRAVAIL,
+                referral_receiver_org_id=MISSION_LOCALE,
+                referral_submitted_at="2026-11-20T09:30:00+00:00",
+            )
+        ],
+        "total": 1,
+    }
+    csrf = sign_in(app_client, COORDINATION, "pact_coordination", "coordinator")
+    page = app_client.get("/coordination")
+    words = text(page)
+    assert (
+        f"orientation n° {REFERRAL[:8].upper()} de {NAMES[FRANCE_TRAVAIL]} vers {NAMES[MISSION_LOCALE]}, "
+        "envoyée le 20/11/2026" in words
+    )
+    assert f"/orientations/{REFERRAL}" not in page.text  # refused to a coordinator (motive, comments)
+    url = "/taches/44444444-4444-4444-8444-444444444444/fait"
+    done = app_client.post(url, data={"csrf_token": csrf, "retour": "/coordination"})
+    assert (done.status_code, done.headers["location"]) == (303, "/coordination?fait=tache")
+    assert "Tâche marquée comme faite" in text(app_client.get("/coordination?fait=tache"))
+    elsewhere = app_client.post(
+        "/taches/44444444-4444-4444-8444-444444444444/fait",
+        data={"csrf_token": csrf, "retour": "https://ailleurs.example"},
+    )
+    assert elsewhere.headers["location"] == "/?fait=tache"  # never an address the form gives
 
 
 # ------------------------------------------------------------------ home page and referral page

@@ -36,3 +36,14 @@ async def test_members_are_listed_without_addresses_for_the_organisation_and_the
         refused = await pact.get(url, org, role)
         assert refused.status_code == 404, (org, role)
         assert "Claire" not in refused.text
+
+
+async def test_the_pacts_data_protection_officer_is_declared_a_member_with_that_role(pact: Pact) -> None:
+    """The portal offers the role; the API refused it (422), so no DPO could be declared."""
+    admin = pact.headers(pact.coordination, "admin")
+    body = {"display_name": "Nora Haddad", "email": "dpo@example.org", "roles": ["dpo"]}
+    url = f"/v1/organisations/{pact.coordination}/members"
+    put = await pact.client.put(f"{url}/nora", json=body, headers=admin)
+    assert put.status_code == 200, put.text
+    listed = await pact.get(url, pact.coordination, "admin")
+    assert {"sub": "nora", "display_name": "Nora Haddad", "roles": ["dpo"]} in listed.json()

@@ -94,6 +94,23 @@ async def test_reminder_manager_and_coordination_escalations_are_sent_recorded_a
         ).scalars()
         owners = sorted((t.kind, t.org_id == pact.coordination) for t in tasks)
     assert owners == [("escalation", False), ("escalation", True)]  # the receiver's manager, then the pact
+    # The coordination, which reads no referral, is told by its task whom to chase: parties and date.
+    url, found, offset = f"/v1/organisations/{pact.coordination}/tasks", [], 0
+    while True:  # other tests of the stack give the coordination tasks too
+        listed = await pact.get(
+            url, pact.coordination, "coordinator", kind="escalation", limit=200, offset=offset
+        )
+        found += [t for t in listed.json()["items"] if t["referral_id"] == referral]
+        offset += 200
+        if offset >= listed.json()["total"]:
+            break
+    [task] = found
+    assert (task["referral_sender_org_id"], task["referral_receiver_org_id"]) == (
+        str(pact.orgs["mission_locale"]),
+        str(pact.orgs["plie"]),
+    )
+    assert task["referral_submitted_at"] is not None
+    assert task["jobseeker_display_name"] is None and "Traoré" not in listed.text
 
 
 async def test_no_decision_after_a_seen_appointment_alerts_the_coordination_once_without_saying_it_expires(

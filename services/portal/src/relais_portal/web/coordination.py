@@ -80,9 +80,14 @@ async def _page(
         for t, j in zip(unaccompanied, journeys, strict=True)
     }
     profiles = {t["jobseeker_id"]: _profile(j) for t, j in zip(unaccompanied, journeys, strict=True)}
+    others = [t for t in tasks if t["kind"] != "assign_referent"]
+    parties = {t.get(key) for t in others for key in ("referral_sender_org_id", "referral_receiver_org_id")}
     names |= await directory.names(
-        {entry["org_id"] for entries in followed.values() for entry in entries} - set(names)
+        ({entry["org_id"] for entries in followed.values() for entry in entries} | parties)
+        - set(names)
+        - {None}
     )
+    emails = {org["id"]: org.get("contact_email") for org in organisations}
     return render(
         request,
         "coordination.html",
@@ -90,7 +95,9 @@ async def _page(
         unaccompanied=unaccompanied,
         followed=followed,
         profiles=profiles,
-        others=[t for t in tasks if t["kind"] != "assign_referent"],
+        others=others,
+        emails=emails,
+        task_done=request.query_params.get("fait") == "tache",
         referents=referents,
         names=names,
         problem=problem,

@@ -69,6 +69,8 @@ async def home(request: Request, session: MaybeSession) -> Response:
         return RedirectResponse("/formations", status_code=303)  # its sessions: referrals come as enrolments
     if session.role == "evaluator":
         return RedirectResponse("/evaluation/campagnes", status_code=303)  # figures and campaigns only
+    if session.role == "admin":
+        return RedirectResponse("/administration", status_code=303)  # no caseload: the pact's settings
     api = ReferralApi(request.app.state.http, session.token)
     context = await _worklist(api, request.app.state.directory, session)
     return render(request, "home.html", session, **context)

@@ -6,8 +6,9 @@ organisation's own and refuses the ones that end by themselves (designating a rÃ
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from relais_portal.web.deps import Api, CsrfSession
@@ -18,6 +19,9 @@ DONE_BY_HAND = ("first_contact", "escalation")
 
 
 @router.post("/{task_id}/fait", summary="Marquer une tÃ¢che comme faite")
-async def task_done(task_id: uuid.UUID, session: CsrfSession, api: Api) -> Response:
+async def task_done(
+    task_id: uuid.UUID, session: CsrfSession, api: Api, retour: Annotated[str, Form()] = ""
+) -> Response:
     await api.post(f"/v1/tasks/{task_id}/complete", None)
-    return RedirectResponse("/?fait=tache", status_code=303)
+    back = "/coordination" if retour == "/coordination" else "/"  # never an address given by the form
+    return RedirectResponse(f"{back}?fait=tache", status_code=303)

@@ -203,6 +203,7 @@ class MemberIn(BaseModel):
             "coordinator",
             "evaluator",
             "admin",
+            "dpo",
         ]
     ] = Field(min_length=1)
 
@@ -514,6 +515,15 @@ class TaskOut(BaseModel):
     working_days_left: int | None = None
     jobseeker_display_name: str | None = Field(
         default=None, description="Prénom et nom, si votre organisation peut consulter la personne"
+    )
+    referral_sender_org_id: uuid.UUID | None = Field(
+        default=None, description="L'orientation de la tâche : qui l'a envoyée (la coordination relance)"
+    )
+    referral_receiver_org_id: uuid.UUID | None = Field(
+        default=None, description="L'orientation de la tâche : à qui elle est adressée"
+    )
+    referral_submitted_at: datetime | None = Field(
+        default=None, description="L'orientation de la tâche : envoyée le"
     )
 
 

@@ -133,17 +133,26 @@ async def tasks(
     async with sessions() as session:
         total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
         rows = await session.execute(
-            stmt.add_columns(display_name_for(org_id, named=principal.has_role("counsellor")))
+            stmt.add_columns(
+                display_name_for(org_id, named=principal.has_role("counsellor")),
+                ReferralRow.sender_org_id,
+                ReferralRow.receiver_org_id,
+                ReferralRow.submitted_at,
+            )
             .join(JobseekerRow, JobseekerRow.id == TaskRow.jobseeker_id)
+            .outerjoin(ReferralRow, ReferralRow.id == TaskRow.referral_id)
             .order_by(TaskRow.due.asc().nulls_last(), TaskRow.created_at)
             .offset(offset)
             .limit(limit)
         )
         today = paris_date(datetime.now(UTC))
         items = []
-        for row, display_name in rows.tuples():
+        for row, display_name, sender, receiver, submitted_at in rows.tuples():
             task = TaskOut.model_validate(row)
             task.jobseeker_display_name = display_name
+            # Who to chase, without the referral's content (a coordinator reads no motive or comment).
+            task.referral_sender_org_id, task.referral_receiver_org_id = sender, receiver
+            task.referral_submitted_at = submitted_at
             task.label = TASK_LABELS_FR[TaskKind(row.kind)]
             task.working_days_left = (
                 working_days_between(today, row.due, org.departement) if row.due else None
