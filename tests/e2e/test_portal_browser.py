@@ -619,6 +619,43 @@ def test_a_counsellor_declares_the_capacity_and_is_offered_no_form_for_the_pacts
     expect(page.get_by_text("Seul un administrateur de la coordination du pacte déclare")).to_be_visible()
 
 
+def test_the_pacts_administrator_lands_on_the_administration_and_a_refused_form_keeps_what_was_chosen(
+    portal: Portal, new_context: Any
+) -> None:
+    coordination_id = portal.coordination()
+    page = new_context().new_page()
+    page.goto(f"{portal.url}/connexion")
+    page.get_by_label("Filtrer les organisations").fill("Coordination du pacte")
+    page.get_by_role("button", name="Filtrer").click()
+    page.get_by_label("Organisation", exact=True).select_option(coordination_id)
+    page.locator("label[for=role-admin]").click()
+    page.get_by_role("button", name="Se connecter").last.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Administration")  # not « Accès impossible »
+
+    # A version for Cap emploi breaking the order of the delays: refused in words, Cap emploi still chosen
+    # (it fell back to « every structure », and correcting the field would have published for all).
+    page.get_by_label("Pour les orientations reçues par").select_option("cap_emploi")
+    page.locator("#delai-reminder_days").fill("40")
+    page.locator("#delai-expiry_days").fill("30")
+    page.get_by_role("button", name="Publier une nouvelle version").click()
+    expect(page.get_by_role("alert")).to_contain_text("Les délais se suivent")
+    expect(page.get_by_label("Pour les orientations reçues par")).to_have_value("cap_emploi")
+    expect(page.locator("#delai-reminder_days")).to_have_value("40")
+    check_page(page, "28c-administration-delais-refuses")
+
+    # A member without a role: told next to the roles, the account kept; the DPO role can be given.
+    account = f"dpo-{portal.suffix}"
+    page.get_by_label("Identifiant du compte").fill(account)
+    page.get_by_label("Nom affiché").fill("Nora Haddad")
+    page.get_by_role("button", name="Enregistrer le membre").click()
+    expect(page.locator("#roles-membre-erreur")).to_contain_text("Choisissez au moins une valeur")
+    expect(page.get_by_label("Identifiant du compte")).to_have_value(account)
+    page.locator("label[for=role-membre-dpo]").click()
+    page.get_by_role("button", name="Enregistrer le membre").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    check_page(page, "28d-administration-membre-enregistre")
+
+
 def test_a_counsellor_records_a_hire_as_a_life_event_and_it_joins_the_journey(
     portal: Portal, new_context: Any
 ) -> None:

@@ -28,6 +28,10 @@ FIELD_MESSAGES = Translated(
         "uuid_parsing": N_("Choisissez une valeur dans la liste."),
         "enum": N_("Choisissez une valeur dans la liste."),
         "literal_error": N_("Choisissez une valeur dans la liste."),
+        "greater_than_equal": N_("Le nombre est trop petit."),
+        "less_than_equal": N_("Le nombre est trop grand."),
+        "int_parsing": N_("Saisissez un nombre entier."),
+        "too_short": N_("Choisissez au moins une valeur."),
     }
 )
 
@@ -39,6 +43,14 @@ API_REASONS = (
     N_("Seule la structure référente enregistre une sortie."),
     N_("Seule la structure référente déclare un événement de parcours."),
     N_("Seule la structure référente enregistre le suivi après la sortie."),
+    N_(
+        "Les délais se suivent : la relance au plus tard à l'accusé de réception, l'accusé de "
+        "réception au plus tard à l'alerte à la coordination, cette alerte au plus tard à "
+        "l'expiration ; chacun d'au moins 1 jour."
+    ),
+    N_("L'alerte au responsable ne peut pas venir avant la relance."),
+    N_("La requête contient des champs invalides."),  # any service's answer to a form's bad fields
+    N_("Les absences admises, la réorientation et le délai sans référent valent au moins 1."),
 )
 
 
@@ -66,7 +78,7 @@ class ApiProblem(Exception):
         title = self.body.get("title")
         if isinstance(title, dict):  # {"fr": …, "en": …}
             title = title.get(current()) or title.get("fr")
-        return str(detail or title or gettext("La demande a été refusée."))
+        return gettext(str(detail)) if detail else str(title or gettext("La demande a été refusée."))
 
     def field_errors(self) -> dict[str, str]:
         """Field name (last part of its path) → message in the user's language: the API's own reason

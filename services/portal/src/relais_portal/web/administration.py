@@ -93,7 +93,9 @@ async def _change(
     body: dict[str, Any],
     done: str,
     form: str,
+    kept: dict[str, Any] | None = None,
 ) -> Response:
+    """``kept``: what the form had beside the body (the account, the kind of structure), shown again."""
     try:
         await (api.put(path, body) if method == "PUT" else api.post(path, body))
     except ApiProblem as problem:
@@ -111,7 +113,7 @@ async def _change(
             directory,
             problem.status if problem.status == 403 else 422,
             errors={form: message, **{f"{form}.{k}": v for k, v in problem.field_errors().items()}},
-            values=body,
+            values={**body, **(kept or {})},
         )
     directory.forget(session.org_id)
     return RedirectResponse(f"/administration?fait={done}", status_code=303)
@@ -149,6 +151,20 @@ async def member(
     email: Annotated[str, Form()] = "",
     roles: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
+    if not sub.strip():  # the account is the address of the member: nothing to send without it
+        values = {"sub": sub, "display_name": display_name, "email": email, "roles": roles or []}
+        return await _page(
+            request,
+            session,
+            api,
+            directory,
+            422,
+            errors={
+                "member": _("Le membre n'a pas été enregistré."),
+                "member.sub": _("Ce champ est obligatoire."),
+            },
+            values=values,
+        )
     return await _change(
         request,
         session,
@@ -159,6 +175,7 @@ async def member(
         {"display_name": display_name, "email": email or None, "roles": roles or []},
         "membre",
         "member",
+        kept={"sub": sub},
     )
 
 
@@ -171,5 +188,14 @@ async def policy(request: Request, session: CsrfSession, api: Api, directory: Di
         raw = str(form.get(name) or "").strip()
         body[name] = int(raw) if raw.lstrip("-").isdigit() else (raw or None)
     return await _change(
-        request, session, api, directory, "POST", f"/v1/referral-policies/{kind}", body, "delais", "policy"
+        request,
+        session,
+        api,
+        directory,
+        "POST",
+        f"/v1/referral-policies/{kind}",
+        body,
+        "delais",
+        "policy",
+        kept={"org_kind": kind},  # after an error, the version must not fall back to every structure
     )

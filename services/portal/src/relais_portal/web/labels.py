@@ -175,6 +175,41 @@ POLICY_FIELDS = Translated(
         "unaccompanied_days": N_("Sans référent"),
     }
 )
+# What each delay counts, and its bounds as the referral API accepts them (PolicyIn).
+POLICY_HINTS = Translated(
+    {
+        "acknowledgement_days": N_("Jours ouvrés après l'envoi pour accuser réception."),
+        "reminder_days": N_("Jours ouvrés sans accusé de réception avant la relance de la structure."),
+        "manager_escalation_days": N_(
+            "Jours ouvrés sans accusé de réception avant l'alerte au responsable de la structure."
+        ),
+        "coordination_escalation_days": N_(
+            "Jours ouvrés sans réponse de la structure avant l'alerte à la coordination."
+        ),
+        "expiry_days": N_(
+            "Jours ouvrés sans réponse avant que l'orientation expire et revienne à l'envoyeur."
+        ),
+        "decision_days": N_("Jours ouvrés après le rendez-vous pour décider de la prise en charge."),
+        "reorient_days": N_("Jours ouvrés laissés à l'envoyeur pour réorienter une orientation revenue."),
+        "appointment_outcome_days": N_("Jours ouvrés après le rendez-vous pour en saisir le résultat."),
+        "max_no_shows": N_("Nombre d'absences au rendez-vous avant le retour à l'envoyeur (pas des jours)."),
+        "unaccompanied_days": N_(
+            "Jours ouvrés sans référent ni orientation avant l'alerte à la coordination."
+        ),
+    }
+)
+POLICY_MAX = {
+    "acknowledgement_days": 60,
+    "reminder_days": 60,
+    "manager_escalation_days": 60,
+    "coordination_escalation_days": 90,
+    "expiry_days": 180,
+    "decision_days": 60,
+    "reorient_days": 60,
+    "appointment_outcome_days": 10,
+    "max_no_shows": 5,
+    "unaccompanied_days": 60,
+}
 STATUS = Translated(
     {
         "submitted": N_("Envoyée"),

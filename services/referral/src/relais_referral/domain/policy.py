@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# What a coordinator is told when a new version breaks a rule (the API's problem detail).
+ORDER_RULE = (
+    "Les délais se suivent : la relance au plus tard à l'accusé de réception, l'accusé de réception au plus "
+    "tard à l'alerte à la coordination, cette alerte au plus tard à l'expiration ; chacun d'au moins 1 jour."
+)
+MANAGER_RULE = "L'alerte au responsable ne peut pas venir avant la relance."
+AT_LEAST_ONE_RULE = "Les absences admises, la réorientation et le délai sans référent valent au moins 1."
+
 
 @dataclass(frozen=True)
 class ReferralPolicy:
@@ -32,11 +40,11 @@ class ReferralPolicy:
             self.expiry_days,
         )
         if list(ordered) != sorted(ordered) or min(ordered) < 1:
-            raise ValueError("reminder ≤ acknowledgement ≤ coordination escalation ≤ expiry, all ≥ 1 day")
+            raise ValueError(ORDER_RULE)
         if self.manager_escalation_days < self.reminder_days:
-            raise ValueError("the manager is never alerted before the reminder")
+            raise ValueError(MANAGER_RULE)
         if self.max_no_shows < 1 or self.reorient_days < 1 or self.unaccompanied_days < 1:
-            raise ValueError("no-shows, re-orientation and unaccompanied delays must be ≥ 1")
+            raise ValueError(AT_LEAST_ONE_RULE)
 
 
 DEFAULT_POLICY = ReferralPolicy()
