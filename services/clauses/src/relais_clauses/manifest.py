@@ -46,7 +46,8 @@ MANIFEST = ServiceManifest(
         ),
         ConsumerGroup(
             "clauses-erasure",
-            "anonymises the participants the referral service erased (jobseeker.erased.v1)",
+            "anonymises the participants the referral service erased (jobseeker.erased.v1), re-keys a merged"
+            " duplicate's participant (jobseeker.merged.v1)",
             ("relais.referral.events",),
         ),
     ),

@@ -1,5 +1,6 @@
 """What the training service reads of the referral service's events: a referral to a training provider
-that names one of its sessions (the request for a seat), and an erased person (anonymised here).
+that names one of its sessions (the request for a seat), an erased person (anonymised here), and two
+records of one person merged (the duplicate's enrolments become the kept record's).
 
 Read with this service's own tolerant models (it never imports another service's code); the referral
 service owns the contracts under ``contracts/events/referral`` and ``.../jobseeker``.
@@ -25,6 +26,7 @@ GROUP = "training-referrals"
 REFERRAL_TOPIC = "relais.referral.events"
 SUBMITTED = "referral.submitted.v1"
 ERASED = "jobseeker.erased.v1"
+MERGED = "jobseeker.merged.v1"
 
 
 class _Tolerant(BaseModel):
@@ -42,6 +44,12 @@ class ReferralSubmitted(_Tolerant):
 class JobseekerErased(_Tolerant):
     jobseeker_id: uuid.UUID
     erased_at: datetime
+
+
+class JobseekerMerged(_Tolerant):
+    jobseeker_id: uuid.UUID  # the kept record
+    duplicate_id: uuid.UUID  # the record the referral service deleted
+    merged_at: datetime
 
 
 async def handle(session: AsyncSession, envelope: IncomingEnvelope) -> None:
@@ -69,8 +77,16 @@ async def handle(session: AsyncSession, envelope: IncomingEnvelope) -> None:
         erased = JobseekerErased.model_validate(envelope.data)
         count = await handlers.anonymise(uow, erased.jobseeker_id)
         log.info("enrolments anonymised", count=count)
+    elif envelope.type == MERGED:
+        merged = JobseekerMerged.model_validate(envelope.data)
+        count = await handlers.merge(uow, merged.jobseeker_id, merged.duplicate_id)
+        log.info("enrolments of a merged duplicate re-keyed", count=count)
     await uow.flush_events()
 
 
 # The events this consumer handles, and the tolerant model each one's data must satisfy.
-CONTRACTS: dict[str, type[BaseModel]] = {SUBMITTED: ReferralSubmitted, ERASED: JobseekerErased}
+CONTRACTS: dict[str, type[BaseModel]] = {
+    SUBMITTED: ReferralSubmitted,
+    ERASED: JobseekerErased,
+    MERGED: JobseekerMerged,
+}

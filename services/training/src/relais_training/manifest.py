@@ -38,7 +38,7 @@ MANIFEST = ServiceManifest(
         ConsumerGroup(
             "training-referrals",
             "enrols the people referred to a session (referral.submitted.v1), anonymises the erased"
-            " (jobseeker.erased.v1)",
+            " (jobseeker.erased.v1), re-keys a merged duplicate's enrolments (jobseeker.merged.v1)",
             ("relais.referral.events",),
         ),
     ),

@@ -678,3 +678,75 @@ async def anonymise(uow: UnitOfWork, jobseeker_id: uuid.UUID) -> int:
                 await _promote(uow, session)
             _refresh_state(session)
     return len(mine)
+
+
+async def merge(uow: UnitOfWork, kept_id: uuid.UUID, duplicate_id: uuid.UUID) -> int:
+    """``jobseeker.merged.v1``: the referral service merged two records of one person; the duplicate's
+    enrolments become the kept record's (``kept_id``). Returns how many enrolments were re-keyed: none when
+    the event comes again (the duplicate's id names nothing any more).
+
+    One live enrolment per person and session: where both records hold one in the same session, the one
+    that holds a seat stays (the kept record's when both do, or both wait) and the other is cancelled with
+    the reason ``merged`` — a seat it held goes to the first of the waitlist, as any freed seat does.
+    No ``training.enrolment_cancelled.v1`` for it: the person still holds their place in that session, and
+    that event would make the referral service send them back to their counsellor for a re-orientation. The
+    referral that asked for the cancelled enrolment, if the one that stays answers none, is answered by it
+    instead (as when a referral finds the person enrolled already): the survivor takes it and its
+    confirmation or waitlisting is published again, naming the referral and the kept record."""
+    if kept_id == duplicate_id:
+        return 0
+    sessions = (
+        await uow.db.execute(
+            select(EnrolmentRow.session_id).where(EnrolmentRow.jobseeker_id == duplicate_id).distinct()
+        )
+    ).scalars()
+    now, moved = datetime.now(UTC), 0
+    for session_id in sorted(sessions):  # lock order: the session, then its enrolments (as everywhere)
+        session = (
+            await uow.db.execute(select(SessionRow).where(SessionRow.id == session_id).with_for_update())
+        ).scalar_one()
+        rows = (
+            (
+                await uow.db.execute(
+                    select(EnrolmentRow)
+                    .where(
+                        EnrolmentRow.session_id == session_id,
+                        EnrolmentRow.jobseeker_id.in_((kept_id, duplicate_id)),
+                    )
+                    .order_by(EnrolmentRow.position)
+                    .with_for_update()
+                )
+            )
+            .scalars()
+            .all()
+        )
+        kept_live = next((r for r in rows if r.jobseeker_id == kept_id and r.status in LIVE), None)
+        dup_live = next((r for r in rows if r.jobseeker_id == duplicate_id and r.status in LIVE), None)
+        survivor: EnrolmentRow | None = None
+        handed: uuid.UUID | None = None
+        if kept_live is not None and dup_live is not None:
+            survivor, dropped = kept_live, dup_live
+            if dup_live.status == "confirmed" and kept_live.status == "waitlisted":
+                survivor, dropped = dup_live, kept_live  # the seat stays the person's
+            freed = dropped.status == "confirmed"
+            dropped.status, dropped.reason_code, dropped.closed_at = "cancelled", "merged", now
+            if survivor.referral_id is None and dropped.referral_id is not None:
+                handed = dropped.referral_id
+                survivor.referral_id, survivor.requested_by_org_id = handed, dropped.requested_by_org_id
+                dropped.referral_id = None  # the referral's enrolment is the survivor from now on
+            await uow.db.flush()  # no longer live before the other one takes the kept id (uq_enrolments_live)
+            if freed:
+                session.confirmed -= 1
+                await _promote(uow, session)
+                _refresh_state(session)
+        for row in rows:
+            if row.jobseeker_id == duplicate_id:
+                row.jobseeker_id = kept_id
+                moved += 1
+        if survivor is not None and handed is not None:
+            await uow.db.flush()
+            if survivor.status == "confirmed":
+                uow.publish(_confirmed(session, survivor, promoted=False))
+            else:
+                uow.publish(await _waitlisted(uow, session, survivor))
+    return moved

@@ -1,9 +1,10 @@
 """What the training service does with the referral service's events, on the real PostgreSQL: a referral
-naming a session is a request for a seat; an erased person is anonymised. The handler runs as the
-reliable consumer runs it, in one transaction."""
+naming a session is a request for a seat; an erased person is anonymised; a merged duplicate's enrolments
+become the kept record's. The handler runs as the reliable consumer runs it, in one transaction."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -11,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from relais_shared.consumer import PermanentError
+from relais_shared.consumer import PermanentError, check_contract
 from relais_shared.envelope import IncomingEnvelope
-from relais_training.consumer import handle
-from relais_training.models import EnrolmentRow
+from relais_training.consumer import CONTRACTS, handle
+from relais_training.models import EnrolmentRow, infra
 
 from .conftest import Clock, Pact
 
@@ -201,3 +202,147 @@ async def test_an_erased_person_loses_the_link_to_their_enrolments_and_their_sea
     ).json()
     assert [(e["status"], e["reason_code"]) for e in seats] == [("cancelled", "erased"), ("confirmed", None)]
     assert seats[1]["jobseeker_id"] == str(waiting)
+
+
+def _merged(kept: uuid.UUID, duplicate: uuid.UUID) -> IncomingEnvelope:
+    merged = IncomingEnvelope(
+        type="jobseeker.merged.v1",
+        source="referral",
+        subject=str(kept),
+        dataschema="contracts/events/jobseeker/jobseeker.merged.v1.schema.json",
+        data={
+            "jobseeker_id": str(kept),
+            "duplicate_id": str(duplicate),
+            "merged_at": datetime.now(UTC).isoformat(),
+            "merged_by_org_id": str(uuid.uuid4()),
+        },
+    )
+    assert check_contract(merged, CONTRACTS)  # the consumer reads it, instead of skipping an unknown type
+    return merged
+
+
+async def _enrolments(pact: Pact, session: str) -> list[dict[str, Any]]:
+    listed = await pact.client.get(f"/v1/sessions/{session}/enrolments", headers=pact.headers("provider"))
+    assert listed.status_code == 200, listed.text
+    return list(listed.json())
+
+
+async def _outbox(pact: Pact) -> list[dict[str, Any]]:
+    """Every event of the outbox, in order (the merges' tests read what a merge adds to it)."""
+    app = pact.client._transport.app  # type: ignore[attr-defined]
+    async with app.state.sessions() as session:
+        payloads = await session.execute(select(infra.outbox.c.payload).order_by(infra.outbox.c.id))
+        return [json.loads(p) for p in payloads.scalars()]
+
+
+async def _held_by(pact: Pact, person: uuid.UUID) -> list[EnrolmentRow]:
+    app = pact.client._transport.app  # type: ignore[attr-defined]
+    async with app.state.sessions() as session:
+        found = await session.execute(select(EnrolmentRow).where(EnrolmentRow.jobseeker_id == person))
+        return list(found.scalars())
+
+
+async def test_a_merge_moves_the_duplicates_enrolments_to_the_kept_record_and_publishes_nothing(
+    pact: Pact,
+) -> None:
+    one, other, withdrawn = [(await pact.session())["id"] for _ in range(3)]
+    kept, duplicate = uuid.uuid4(), uuid.uuid4()
+    await pact.post(f"/v1/sessions/{one}/enrolments", "provider", {"jobseeker_id": str(kept)})
+    referral = _referral(pact, other, duplicate)
+    await _run(pact, referral)
+    gone = await pact.post(
+        f"/v1/sessions/{withdrawn}/enrolments", "provider", {"jobseeker_id": str(duplicate)}
+    )
+    await pact.post(f"/v1/enrolments/{gone.json()['id']}/cancel", "provider", None)
+    before = await _outbox(pact)
+
+    await _run(pact, _merged(kept, duplicate))
+
+    assert await _held_by(pact, duplicate) == []
+    held = {(str(e.session_id), e.status, e.referral_id) for e in await _held_by(pact, kept)}
+    assert held == {
+        (one, "confirmed", None),
+        (other, "confirmed", uuid.UUID(referral.data["referral_id"])),
+        (withdrawn, "cancelled", None),
+    }
+    assert await _outbox(pact) == before  # nothing changed for the person: no event to tell
+
+
+async def test_a_person_merged_with_a_seat_on_both_records_keeps_one_and_the_other_goes_to_the_waitlist(
+    pact: Pact,
+) -> None:
+    session = (await pact.session(capacity=2))["id"]
+    kept, duplicate, waiting = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    own = await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(kept)})
+    referral = _referral(pact, session, duplicate)
+    await _run(pact, referral)
+    await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(waiting)})
+    before = await _outbox(pact)
+
+    await _run(pact, _merged(kept, duplicate))
+
+    enrolments = await _enrolments(pact, session)
+    assert [(e["jobseeker_id"], e["status"], e["reason_code"]) for e in enrolments] == [
+        (str(kept), "confirmed", None),  # the kept record's seat stays
+        (str(kept), "cancelled", "merged"),  # the duplicate's is freed…
+        (str(waiting), "confirmed", None),  # …for the first of the waitlist
+    ]
+    # The referral that asked for the duplicate's seat is answered by the seat the person keeps.
+    assert (enrolments[0]["id"], enrolments[0]["referral_id"]) == (
+        own.json()["id"],
+        referral.data["referral_id"],
+    )
+    assert enrolments[1]["referral_id"] is None
+    found = (await pact.client.get(f"/v1/sessions/{session}", headers=pact.headers("provider"))).json()
+    assert (found["confirmed"], found["state"]) == (2, "full")
+    added = (await _outbox(pact))[len(before) :]
+    assert sorted(
+        (e["type"], e["data"]["jobseeker_id"], e["data"].get("referral_id")) for e in added
+    ) == sorted(
+        [
+            ("training.enrolment_confirmed.v1", str(waiting), None),  # promoted
+            ("training.enrolment_confirmed.v1", str(kept), referral.data["referral_id"]),
+        ]
+    )  # and no cancellation: the person did not lose their place, nobody is sent back to a counsellor
+
+
+async def test_a_merge_keeps_the_seat_of_the_duplicate_rather_than_the_kept_records_place_on_the_waitlist(
+    pact: Pact,
+) -> None:
+    session = (await pact.session(capacity=1))["id"]
+    kept, duplicate = uuid.uuid4(), uuid.uuid4()
+    await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(duplicate)})
+    await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(kept)})
+
+    await _run(pact, _merged(kept, duplicate))
+
+    assert [(e["jobseeker_id"], e["status"], e["reason_code"]) for e in await _enrolments(pact, session)] == [
+        (str(kept), "confirmed", None),
+        (str(kept), "cancelled", "merged"),
+    ]
+    found = (await pact.client.get(f"/v1/sessions/{session}", headers=pact.headers("provider"))).json()
+    assert (found["confirmed"], found["state"]) == (1, "full")
+
+
+async def test_a_redelivered_merge_changes_nothing_more(pact: Pact) -> None:
+    session = (await pact.session(capacity=2))["id"]
+    kept, duplicate, waiting = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(kept)})
+    await _run(pact, _referral(pact, session, duplicate))
+    await pact.post(f"/v1/sessions/{session}/enrolments", "provider", {"jobseeker_id": str(waiting)})
+    merged = _merged(kept, duplicate)
+    await _run(pact, merged)
+    enrolments, events = await _enrolments(pact, session), await _outbox(pact)
+    assert [(e["jobseeker_id"], e["status"]) for e in enrolments] == [
+        (str(kept), "confirmed"),
+        (str(kept), "cancelled"),
+        (str(waiting), "confirmed"),
+    ]
+    seats = (await pact.client.get(f"/v1/sessions/{session}", headers=pact.headers("provider"))).json()
+
+    await _run(pact, merged)
+
+    assert await _enrolments(pact, session) == enrolments
+    assert await _outbox(pact) == events
+    again = (await pact.client.get(f"/v1/sessions/{session}", headers=pact.headers("provider"))).json()
+    assert again["confirmed"] == seats["confirmed"] == 2

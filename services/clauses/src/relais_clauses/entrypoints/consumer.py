@@ -1,5 +1,5 @@
 """``clauses-consumer``: starts each registered contract's obligation monitor (Kafka → Temporal), and
-anonymises the participants the referral service erased."""
+anonymises the participants the referral service erased and re-keys those it merged."""
 
 from relais_clauses.adapters.events.erasure import ERASURE_GROUP, subscribe_erasures
 from relais_clauses.adapters.workflows.starter import MONITOR_GROUP, subscribe_monitor_starts

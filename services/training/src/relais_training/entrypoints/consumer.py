@@ -1,4 +1,5 @@
-"""``training-consumer``: enrols the people referred to a session, anonymises the people erased."""
+"""``training-consumer``: enrols the people referred to a session, anonymises the people erased, re-keys
+the enrolments of a merged duplicate."""
 
 from relais_shared.consumer import reliable_subscriber
 from relais_shared.runners import ConsumerContext, run_consumer

@@ -231,3 +231,50 @@ class ClausesRepository:
             .where(EligibilityDecisionRow.participant_id == participant_id)
             .values(proofs=[])
         )
+
+    # --- merge of two records of one person ---------------------------------------------------------------
+
+    async def merge_participants(self, kept_id: uuid.UUID, duplicate_id: uuid.UUID) -> bool:
+        """The duplicate participant's eligibility decisions and work contracts (and with them their hours)
+        become the kept participant's, and the duplicate goes. The kept participant, created as a copy of
+        the duplicate if this service did not know it, keeps its own attributes and takes only those it
+        lacks (an anonymised one takes none). False when there is no duplicate (already merged, or never
+        a participant here): nothing changes."""
+        if kept_id == duplicate_id:
+            return False
+        locked = select(ParticipantRow).where(ParticipantRow.id == duplicate_id).with_for_update()
+        duplicate = (await self.session.execute(locked)).scalar_one_or_none()
+        if duplicate is None:
+            return False
+        # Created by an INSERT … ON CONFLICT DO NOTHING, not by a read then an insert: a facilitator's
+        # eligibility decision for the kept id may create it at the same moment.
+        await self.session.execute(
+            pg_insert(ParticipantRow)
+            .values(
+                id=kept_id,
+                sex=duplicate.sex,
+                age_band=duplicate.age_band,
+                qpv_resident=duplicate.qpv_resident,
+                anonymised=duplicate.anonymised,
+            )
+            .on_conflict_do_nothing()
+        )
+        kept = (
+            await self.session.execute(
+                select(ParticipantRow)
+                .where(ParticipantRow.id == kept_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one()
+        if not kept.anonymised:  # an erased participant is never described again
+            for name in ("sex", "age_band", "qpv_resident"):
+                if getattr(kept, name) is None and getattr(duplicate, name) is not None:
+                    setattr(kept, name, getattr(duplicate, name))
+        for model in (EligibilityDecisionRow, WorkContractRow):
+            await self.session.execute(
+                update(model).where(model.participant_id == duplicate_id).values(participant_id=kept_id)
+            )
+        await self.session.delete(duplicate)  # nothing refers to it any more
+        await self.session.flush()
+        return True

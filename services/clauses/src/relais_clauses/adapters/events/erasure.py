@@ -3,6 +3,9 @@
 A participant keeps its opaque id, its work contracts and its hours — the clause's figures must not
 change after the fact — but loses what describes them (sex, age band, QPV residence) and the references
 of the proofs of their eligibility; the criteria stay, as categories.
+
+The same subscriber (group ``clauses-erasure``, this service's one on the referral topic) applies
+``jobseeker.merged.v1`` too (``merge.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relais_clauses.adapters.db.models import infra
 from relais_clauses.adapters.db.repository import ClausesRepository
+from relais_clauses.adapters.events.merge import MERGED, JobseekerMerged, rekey
 from relais_shared.consumer import reliable_subscriber
 from relais_shared.envelope import IncomingEnvelope
 
@@ -39,6 +43,18 @@ async def anonymise(session: AsyncSession, envelope: IncomingEnvelope) -> None:
     await ClausesRepository(session).anonymise_participant(person)
 
 
+async def handle(session: AsyncSession, envelope: IncomingEnvelope) -> None:
+    """The referral service's events about people: an erasure, a merge of two records."""
+    if envelope.type == MERGED:
+        await rekey(session, envelope)
+    else:
+        await anonymise(session, envelope)
+
+
+# The events this subscriber handles, and the tolerant model each one's data must satisfy.
+CONTRACTS: dict[str, type[BaseModel]] = {ERASED: JobseekerErased, MERGED: JobseekerMerged}
+
+
 def subscribe_erasures(
     broker: Any,
     *,
@@ -54,8 +70,8 @@ def subscribe_erasures(
         dead_letter_topic=dead_letter_topic,
         sessions=sessions,
         processed=infra.processed_events,
-        contracts={ERASED: JobseekerErased},
-        handler=anonymise,
+        contracts=CONTRACTS,
+        handler=handle,
         max_retries=max_retries,
         backoff_s=backoff_s,
     )
