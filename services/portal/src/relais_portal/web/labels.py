@@ -132,6 +132,7 @@ JOURNEY = Translated(
         "exit_follow_up_3": N_("Situation à 3 mois"),
         "exit_follow_up_6": N_("Situation à 6 mois"),
         "exit_follow_up_12": N_("Situation à 12 mois"),
+        "merged": N_("Fiche en double fusionnée dans celle-ci"),
     }
 )
 # Journey entries that make (or made) their organisation the person's référent.
