@@ -783,6 +783,20 @@ def test_the_public_directory_finds_services_by_theme_and_shows_them_on_the_orga
     expect(card).to_contain_text(association["name"])
     expect(card).to_contain_text("Liste d'attente")
     check_page(page, "30-annuaire-services")
+    # A place as people type it: a commune's name or postcode, a département's name (« 44109 » and « 44 »
+    # were the only words understood; « Nantes » answered a page of error).
+    for typed in ("Nantes", "44000", "44109"):
+        page.get_by_label("Commune").fill(typed)
+        page.get_by_label("Département").fill("Loire-Atlantique")
+        page.get_by_role("button", name="Rechercher").click()
+        expect(page.get_by_role("status")).to_contain_text("Nantes (44) :")
+    page.get_by_label("Commune").fill("44690")  # a postcode of several communes: which one?
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("#communes")).to_contain_text("Monnières (44)")
+    check_page(page, "30b-annuaire-services-communes")
+    page.get_by_label("Commune").fill("Atlantide")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("#code_insee-erreur")).to_contain_text("Commune inconnue")
     # A link to a whole category (?thematique=numerique) shows it chosen in the list.
     page.goto(f"{portal.url}/annuaire/services?thematique=numerique")
     expect(page.get_by_label("Service proposé")).to_have_value("numerique")
