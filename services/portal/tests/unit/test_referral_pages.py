@@ -197,6 +197,20 @@ def test_an_administrator_lands_on_the_administration_not_on_a_caseload_it_may_n
     assert stub.calls == []  # no caseload asked for (the API refused it: « Accès impossible »)
 
 
+def test_only_the_referent_is_offered_to_erase_a_person_the_others_are_told_who_does(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    sign_in(app_client, FRANCE_TRAVAIL, "france_travail")  # the person's référent in the stub
+    assert f"/personnes/{PERSON}/effacement" in app_client.get(f"/personnes/{PERSON}").text
+    sign_in(app_client, MISSION_LOCALE, "mission_locale")  # of the follow-up group, say
+    page = app_client.get(f"/personnes/{PERSON}")
+    assert f"/personnes/{PERSON}/effacement" not in page.text
+    assert f"L'effacement est fait par la structure référente, {NAMES[FRANCE_TRAVAIL]}" in text(page)
+    form = app_client.get(f"/personnes/{PERSON}/effacement")
+    assert "Effacer définitivement" not in form.text
+    assert "Votre structure n'est pas référente de cette personne" in text(form)
+
+
 PROFILE_FIELDS = (
     "age_band",
     "education_level",

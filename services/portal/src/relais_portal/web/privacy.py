@@ -92,7 +92,7 @@ async def erase(request: Request, jobseeker_id: uuid.UUID, session: CsrfSession,
     try:
         await api.post(f"/v1/jobseekers/{jobseeker_id}/erasure")
     except ApiProblem as problem:
-        if problem.status != 409:
+        if problem.status not in (403, 409):  # not the référent, an open referral: said on the form
             raise
         return await erasure_form(request, jobseeker_id, session, api, problem=problem.message)
     return RedirectResponse("/personnes?fait=effacement", status_code=303)
