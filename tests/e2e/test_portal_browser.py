@@ -459,7 +459,7 @@ def test_a_counsellor_switches_the_portal_to_english_and_every_page_stays_englis
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name=re.compile("Incoming referrals"))).to_be_visible()
     check_page(page, "17-to-do-english")
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Directory of actors").click()
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Directory of organisations").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Directory of the pact's actors")
     check_page(page, "18-directory-english")
 
