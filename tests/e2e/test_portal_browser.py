@@ -459,7 +459,8 @@ def test_a_counsellor_switches_the_portal_to_english_and_every_page_stays_englis
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name=re.compile("Incoming referrals"))).to_be_visible()
     check_page(page, "17-to-do-english")
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Directory of organisations").click()
+    menu = page.get_by_role("navigation", name="Main menu")
+    menu.get_by_role("link", name="Directory of organisations").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Directory of the pact's actors")
     check_page(page, "18-directory-english")
 
@@ -951,6 +952,11 @@ def test_a_second_record_of_the_same_person_is_flagged_and_the_coordination_merg
     expect(coordinator.get_by_role("alert")).to_be_visible()  # a record is not merged into itself
     coordinator.get_by_label("Numéro de la fiche en double").fill(second)
     coordinator.get_by_role("button", name="Fusionner").click()
+    # Not undone: the two records side by side first (no identity: their journeys), then confirmed.
+    expect(coordinator.get_by_role("heading", level=1)).to_have_text("Fusionner ces deux fiches ?")
+    expect(coordinator.locator("main")).to_contain_text(second)
+    check_page(coordinator, "35a-fusion-a-confirmer")
+    coordinator.get_by_role("button", name="Oui, fusionner les deux fiches").click()
     expect(coordinator.get_by_role("status")).to_contain_text("Fiches fusionnées")
     check_page(coordinator, "35-fiches-fusionnees")
     gone = httpx.get(

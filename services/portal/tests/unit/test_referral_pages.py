@@ -211,6 +211,24 @@ def test_only_the_referent_is_offered_to_erase_a_person_the_others_are_told_who_
     assert "Votre structure n'est pas référente de cette personne" in text(form)
 
 
+def test_the_coordination_sees_both_records_before_a_merge_that_cannot_be_undone(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    other = "55555555-5555-4555-8555-555555555555"
+    stub.answers[f"/v1/jobseekers/{other}/journey"] = journey(MISSION_LOCALE)
+    csrf = sign_in(app_client, COORDINATION, "pact_coordination", "coordinator")
+    form = {"kept_id": PERSON, "duplicate_id": other, "csrf_token": csrf}
+    asked = app_client.post("/coordination/fusion", data=form)
+    assert asked.status_code == 200
+    words = text(asked)
+    assert "Fusionner ces deux fiches ?" in words and other in words
+    assert f"Référent {NAMES[MISSION_LOCALE]}" in words
+    assert not [c for c in stub.calls if c.method == "POST"]  # nothing merged yet
+    done = app_client.post("/coordination/fusion", data={**form, "confirme": "oui"})
+    assert (done.status_code, done.headers["location"]) == (303, f"/coordination?fusionnee={PERSON}#fusion")
+    assert [c.url.path for c in stub.calls if c.method == "POST"] == [f"/v1/jobseekers/{PERSON}/merge"]
+
+
 PROFILE_FIELDS = (
     "age_band",
     "education_level",

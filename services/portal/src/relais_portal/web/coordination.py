@@ -180,6 +180,7 @@ async def merge_records(
     directory: DirectoryDep,
     kept_id: Annotated[str, Form()] = "",
     duplicate_id: Annotated[str, Form()] = "",
+    confirme: Annotated[str, Form()] = "",
 ) -> Response:
     if not is_coordination(session):
         return refused(request, session)
@@ -187,6 +188,15 @@ async def merge_records(
     kept, duplicate = _id(values["kept_id"]), _id(values["duplicate_id"])
     if not kept or not duplicate:
         message = _("Donnez les deux numéros complets (36 caractères chacun).")
+    elif kept == duplicate:
+        message = _("Les deux numéros sont ceux de la même fiche : donnez celui de la fiche en double.")
+    elif confirme != "oui":
+        # Not undone: the two records side by side (what the coordination may read: no identity), first.
+        journeys = await asyncio.gather(_journey(api, kept), _journey(api, duplicate))
+        if all(journeys):
+            return await _merge_confirmation(request, session, directory, kept, duplicate, journeys)
+        unknown = kept if not journeys[0] else duplicate
+        message = _("Aucune fiche ne porte le numéro %(number)s : vérifiez-le.") % {"number": unknown}
     else:
         try:
             await api.post(f"/v1/jobseekers/{kept}/merge", {"duplicate_id": duplicate})
@@ -197,6 +207,31 @@ async def merge_records(
             # 404: one of the two numbers is unknown (the API does not say which); 409: the same record
             message = problem.message
     return await _page(request, session, api, directory, merge_problem=message, merge_values=values)
+
+
+async def _merge_confirmation(
+    request: Request,
+    session: Session,
+    directory: Directory,
+    kept: str,
+    duplicate: str,
+    journeys: tuple[dict[str, Any] | None, ...],
+) -> Response:
+    records = []
+    for number, journey in zip((kept, duplicate), journeys, strict=True):
+        assert journey is not None
+        records.append(
+            {
+                "id": number,
+                "journey": journey,
+                "profile": _profile(journey),
+                "since": min((entry["at"] for entry in journey["history"]), default=None),
+            }
+        )
+    ids = {j.get("referent_org_id") for j in journeys if j}
+    ids |= {org for j in journeys if j for org in j["follow_up_org_ids"]}
+    names = await directory.names({i for i in ids if i})
+    return render(request, "coordination_merge.html", session, records=records, names=names)
 
 
 @router.post("/referent", summary="Désigner le référent d'une personne")
