@@ -229,6 +229,22 @@ def test_the_coordination_sees_both_records_before_a_merge_that_cannot_be_undone
     assert [c.url.path for c in stub.calls if c.method == "POST"] == [f"/v1/jobseekers/{PERSON}/merge"]
 
 
+def test_the_pacts_dpo_answers_a_persons_access_request_from_the_access_log(
+    app_client: TestClient, stub: ReferralStub
+) -> None:
+    stub.answers["/v1/audit"] = {"items": []}
+    sign_in(app_client, COORDINATION, "pact_coordination", "dpo")
+    page = app_client.get("/protection-des-donnees", params={"personne": PERSON})
+    assert f'href="/personnes/{PERSON}/export.pdf"' in page.text
+    reversed_period = app_client.get(
+        "/protection-des-donnees", params={"du": "2026-12-05", "au": "2026-12-01"}
+    )
+    assert reversed_period.status_code == 422  # it showed an empty log, as if nobody had accessed anything
+    assert "Ce jour est avant le début de la période" in text(reversed_period)
+    sign_in(app_client, FRANCE_TRAVAIL, "france_travail", "dpo")  # an organisation's DPO: its log only
+    assert "export.pdf" not in app_client.get("/protection-des-donnees", params={"personne": PERSON}).text
+
+
 PROFILE_FIELDS = (
     "age_band",
     "education_level",

@@ -126,6 +126,8 @@ async def audit_page(
     for name, value, parsed in (("du", du, since), ("au", au, until)):
         if value and parsed is None:
             errors[name] = _("La date n'est pas valide (jj/mm/aaaa).")
+    if since and until and since > until:
+        errors["au"] = _("Ce jour est avant le début de la période.")
     lines: list[dict[str, Any]] = []
     if not errors:
         found = await api.get(
@@ -157,4 +159,5 @@ async def audit_page(
         actions=ACTIONS,
         outcomes=OUTCOMES,
         resources=RESOURCES,
+        answers_access=of_the_pact and session.role == "dpo",  # the API exports for the pact's DPO only
     )
