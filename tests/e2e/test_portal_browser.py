@@ -654,6 +654,8 @@ def test_the_pacts_administrator_lands_on_the_administration_and_a_refused_form_
     page.locator("label[for=role-membre-dpo]").click()
     page.get_by_role("button", name="Enregistrer le membre").click()
     expect(page.get_by_role("status")).to_be_visible()
+    expect(page.locator("#membres")).to_contain_text("Nora Haddad")  # listed, with the role given
+    expect(page.locator("#membres")).to_contain_text("Délégué à la protection des données")
     check_page(page, "28d-administration-membre-enregistre")
 
 

@@ -3,6 +3,7 @@ pact — the referral deadline policies with their versions. The API decides who
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -48,6 +49,18 @@ async def _page(
         "policies": of_the_pact and session.role in ("admin", "coordinator"),
     }
     policies = await api.get("/v1/referral-policies")
+    # The pact's administrators declare the members of every organisation of the pact: the chosen one's
+    # members are listed (never their addresses).
+    organisations: list[dict[str, Any]] = []
+    members: list[dict[str, Any]] = []
+    member_org = str(
+        extra.get("values", {}).get("member_org") or request.query_params.get("structure") or session.org_id
+    )
+    if may["members"]:
+        organisations = (await directory.search(limit=200))["items"]
+        if member_org not in {org["id"] for org in organisations}:
+            member_org = session.org_id
+        members = await api.get(f"/v1/organisations/{member_org}/members")
     return render(
         request,
         "administration.html",
@@ -58,6 +71,9 @@ async def _page(
         policy_fields=POLICY_FIELDS,
         roles=ROLES,
         may=may,
+        organisations=organisations,
+        members=members,
+        member_org=member_org,
         done=request.query_params.get("fait", ""),
         **{"errors": {}, "values": {}, **extra},
     )
@@ -140,6 +156,13 @@ async def capacity(
     )
 
 
+def _uuid(text: str) -> str | None:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return None
+
+
 @router.post("/membres", summary="Déclarer un membre de l'organisation et ses rôles")
 async def member(
     request: Request,
@@ -150,9 +173,17 @@ async def member(
     display_name: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
     roles: Annotated[list[str] | None, Form()] = None,
+    member_org: Annotated[str, Form()] = "",
 ) -> Response:
+    org = _uuid(member_org) or session.org_id
     if not sub.strip():  # the account is the address of the member: nothing to send without it
-        values = {"sub": sub, "display_name": display_name, "email": email, "roles": roles or []}
+        values = {
+            "sub": sub,
+            "display_name": display_name,
+            "email": email,
+            "roles": roles or [],
+            "member_org": org,
+        }
         return await _page(
             request,
             session,
@@ -171,11 +202,11 @@ async def member(
         api,
         directory,
         "PUT",
-        f"/v1/organisations/{session.org_id}/members/{sub.strip() or '-'}",
+        f"/v1/organisations/{org}/members/{sub.strip()}",
         {"display_name": display_name, "email": email or None, "roles": roles or []},
-        "membre",
+        f"membre&structure={org}",
         "member",
-        kept={"sub": sub},
+        kept={"sub": sub, "member_org": org},
     )
 
 
