@@ -360,6 +360,8 @@ def test_a_provider_schedules_filters_finishes_and_cancels_its_sessions_and_a_co
     plain.get_by_role("button", name="Oui, annuler la session").click()
     expect(plain.get_by_role("status")).to_contain_text("Session annulée")
     expect(plain.locator("#etat-session")).to_have_text("Annulée")
+    # Cancelled before its first day: no attendance will ever open (it said it would, on that day).
+    expect(plain.locator("#emargement + p")).to_have_text("Session annulée : pas d'émargement.")
 
     # Its list: upcoming by default, running and ended on request, by offer.
     provider.goto(f"{pact.url}/formations")
