@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select
@@ -88,7 +88,7 @@ async def list_organisations(
     if kind:
         stmt = stmt.where(OrganisationRow.kind == kind)
     if q:
-        stmt = stmt.where(OrganisationRow.name.ilike(f"%{q}%"))
+        stmt = stmt.where(_folded(OrganisationRow.name).like(f"%{_escaped(_fold(q))}%", escape="\\"))
     if departement:
         stmt = stmt.where(OrganisationRow.departement == departement)
     if thematique:
@@ -245,3 +245,22 @@ async def inbox(
                 )
             items.append(entry)
         return Page(items=items, total=total, offset=offset, limit=limit)
+
+
+# Searching by name ignores case and accents (« metropole » finds « Nantes Métropole »): the same folding
+# in Python for what was typed and in SQL (translate, built in: no extension needed) for the names.
+_ACCENTED = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿ"
+_PLAIN = "aaaaaaceeeeiiiinooooouuuuyy"
+
+
+def _fold(text: str) -> str:
+    return text.lower().translate(str.maketrans(_ACCENTED, _PLAIN))
+
+
+def _folded(column: Any) -> Any:
+    return func.translate(func.lower(column), _ACCENTED, _PLAIN)
+
+
+def _escaped(text: str) -> str:
+    """``%`` and ``_`` typed by a person are letters, not LIKE's wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
