@@ -90,6 +90,20 @@ async def test_weights_outside_two_thirds_one_third_are_refused(people: People) 
     assert missing.status_code == 422
 
 
+async def test_a_mandatory_criterion_reads_by_the_grids_french_word_whatever_was_stored(
+    people: People,
+) -> None:
+    # Campaigns opened before stored « Empowerment (pouvoir d'agir) », an anglicism: read in French.
+    stored = criteria()
+    stored[1] = {**stored[1], "label": "Empowerment (pouvoir d'agir)"}
+    opened = await open_campaign(people, criteria=stored)
+    assert opened.status_code == 201, opened.text
+    read = await people.call("GET", f"/v1/campaigns/{opened.json()['id']}", "coord", "coordinator")
+    labels = {c["code"]: c["label"] for c in read.json()["criteria"]}
+    assert labels["empowerment"] == "Pouvoir d'agir"
+    assert labels["equality"] == "Égalité"  # a discretionary criterion keeps the coordinator's word
+
+
 async def test_a_campaign_from_grid_to_consensus(people: People, store: Store) -> None:
     opened = await open_campaign(people)
     assert opened.status_code == 201, opened.text

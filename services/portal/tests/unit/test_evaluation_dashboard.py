@@ -4,6 +4,7 @@ words, its refusal in words, and its CSV; the exports say the service's codes in
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from html import unescape
@@ -396,7 +397,7 @@ def test_the_returns_export_says_each_reason_in_words(client: TestClient, stub: 
         "Plus de place disponible;4",
         "Expirée sans réponse;5",
         "new_code;7",  # a reason the portal has no word for yet: as the service wrote it
-        "Total;10",
+        "Ensemble;10",  # the row of all, named as on the page
     ]
     (call,) = [r for r in stub.calls if r.url.path.endswith("/export")]
     assert call.url.path == "/v1/indicators/returns_to_sender/export"
@@ -557,7 +558,7 @@ def test_the_csv_writes_french_decimals_rounded_and_rates_in_percent(
     )
     answer = client.get("/evaluation/export/referral_funnel.csv?du=2025-01&au=2025-03")
     lines = answer.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "Entonnoir — du 01/01/2025 au 31/03/2025 (seuil 3)"
+    assert lines[0] == "Entonnoir — du 01/01/2025 au 31/03/2025 (seuil 3) — Territoire : Tout le pacte"
     assert lines[1] == "Orientations envoyées;Part accusée dans le délai (%);Délai moyen d'accusé (jours)"
     assert lines[2] == "58459;419;0"
 
@@ -590,3 +591,132 @@ def test_the_xlsx_types_every_number_exponents_too(client: TestClient, stub: Eva
     assert row == [58459, 0.419, pytest.approx(1.2953584455667788e-07)]  # numbers, not text
     assert sheet["B3"].number_format == "0.0 %" and sheet["B2"].value == "Part accusée dans le délai (%)"
     assert [c.value for c in sheet[4]] == ["Total", "s", 2.5]
+
+
+def chart_labels(client: TestClient, key: str) -> list[str]:
+    """The category labels of a figure's (first) chart, as its component reads them."""
+    found = re.search(r'<(?:bar|line)-chart x="([^"]*)"', section(client.get("/evaluation").text, key))
+    assert found is not None
+    return json.loads(unescape(found.group(1)))[0]
+
+
+def test_a_secret_step_of_the_funnel_is_marked_secret_in_the_chart_not_drawn_as_zero(
+    stub: EvaluationStub,
+) -> None:
+    # [36, 17, secret, secret…]: an absent bar read as a zero; its label now says why it is absent.
+    measures = {"submitted": "count", "acknowledged": "count", "appointment_scheduled": "count"}
+    values = {"submitted": shown(36), "acknowledged": shown(17), "appointment_scheduled": S}
+    stub.answers = {"referral_funnel": indicator(measures, [({}, values)])}
+    for client in dashboard_client(stub):
+        html, tables = page(client)
+        labels = chart_labels(client, "entonnoir")
+        assert labels[:3] == ["Envoyées", "Accusées de réception", "Rendez-vous fixés (secret)"]
+        assert tables["tableau-entonnoir"]["Rendez-vous fixés"] == [SECRET]  # the table says the same
+        funnel = section(html, "entonnoir")
+        assert "moins de 3 personnes" in funnel and "libellé y porte « (secret) »" in funnel
+    # A row secret in one series only, the other drawn: « en partie ».
+    for client in dashboard_client(EvaluationStub()):
+        labels = chart_labels(client, "delais-orientation")
+        assert labels[:2] == ["Femmes (secret en partie)", "Hommes (secret)"]
+
+
+def test_the_horizon_note_never_ends_before_it_starts() -> None:
+    from datetime import date
+
+    from relais_portal.web.evaluation import Period, _horizon_note
+
+    def note(du: str, au: str, months: int, today: date) -> str:
+        start, end = date.fromisoformat(f"{du}-01"), date.fromisoformat(f"{au}-28")
+        return _horizon_note(Period(start, end, du, au), months, today)
+
+    today = date(2026, 12, 6)
+    # A period of 2027 at +3, +6, +12 months: no exit has reached the horizon yet, and it is said so.
+    for months, first in ((3, "01/04/2027"), (6, "01/07/2027"), (12, "01/01/2028")):
+        text = note("2027-01", "2027-03", months, today)
+        assert "aucune sortie de cette période n'a encore atteint cet horizon" in text
+        assert f"les premières l'atteindront le {first}" in text and "06/06/2026" not in text
+    # Partly reached: from the start to the last exit old enough.
+    assert "seules les sorties du 01/01/2026 au 06/09/2026" in note("2026-01", "2026-12", 3, today)
+    assert "seules les sorties du 01/01/2026 au 06/06/2026" in note("2026-01", "2026-12", 6, today)
+    assert "aucune sortie" in note("2026-01", "2026-12", 12, today)  # 06/12/2025 is before the start
+    # Wholly reached: no « latest not there yet ».
+    assert "toutes les sorties de la période ont atteint cet horizon" in note("2025-01", "2025-03", 12, today)
+
+
+def test_a_future_period_at_six_months_says_no_exit_reached_it_on_the_page(client: TestClient) -> None:
+    from datetime import date
+
+    year = date.today().year + 1
+    html, _tables = page(client, f"du={year}-01&au={year}-03&horizon=6")
+    exits = section(html, "sorties")
+    assert "aucune sortie de cette période n'a encore atteint cet horizon" in exits
+    assert "seules les sorties" not in exits
+
+
+def test_a_reversed_period_shows_no_figures_rather_than_those_of_another_period(
+    client: TestClient, stub: EvaluationStub
+) -> None:
+    answer = client.get("/evaluation?du=2026-06&au=2026-03")
+    assert answer.status_code == 422
+    html = unescape(answer.text)
+    assert "La fin de la période précède son début." in html
+    assert 'id="periode-inversee"' in html and "Aucun chiffre affiché" in html
+    assert 'class="relais-figure"' not in html and 'id="periode"' not in html
+    assert 'id="au" name="au" value="2026-03"' in html  # the month typed, to correct
+    assert not [r for r in stub.calls if r.url.path.startswith("/v1/indicators")]  # nothing asked
+    refused = client.get("/evaluation/export/referral_funnel.csv?du=2026-06&au=2026-03")
+    assert refused.status_code == 422 and not [r for r in stub.calls if "indicators" in r.url.path]
+
+
+def test_clause_hours_say_next_to_their_chart_that_they_are_pact_wide_whatever_the_territory(
+    client: TestClient, stub: EvaluationStub
+) -> None:
+    hours = {"hours_realised": "sum", "hours_required": "sum"}
+    stub.answers = {"clause_hours": indicator(hours, [({}, {k: shown(340) for k in hours})])}
+    html, _tables = page(client, "du=2025-01&au=2025-03&territoire=75")
+    clauses = section(html, "clauses")
+    warning = clauses.index('id="clauses-avertissement"')
+    assert "Chiffres de tout le pacte, pas du département 75" in clauses[warning:]
+    assert warning < clauses.index("relais-chart") < clauses.index("<table")  # before the chart
+    asked = [r for r in stub.calls if r.url.path.endswith("/clause_hours")]
+    assert asked and all("territory" not in r.url.params for r in asked)
+    assert 'id="clauses-avertissement"' not in section(page(client)[0], "clauses")
+
+
+def test_downloads_record_their_filters_in_the_file_name_and_the_file(
+    client: TestClient, stub: EvaluationStub
+) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    query = "du=2025-01&au=2025-03&territoire=44"
+    overall = client.get(f"/evaluation/export/referral_funnel.csv?{query}")
+    pairs = client.get(f"/evaluation/export/referral_funnel.csv?{query}&par=organisation_pair")
+    names = [r.headers["content-disposition"] for r in (overall, pairs)]
+    assert names[0] != names[1]
+    assert names[0] == 'attachment; filename="relais_referral-funnel_2025-01-a-2025-03_dep44.csv"'
+    assert "par-organisation-pair" in names[1]
+    assert all(name.isascii() for name in names)
+    title = overall.content.decode("utf-8-sig").splitlines()[0]
+    assert title.startswith("Retours — du 01/01/2025 au 31/03/2025 (seuil 3)")
+    assert "Territoire : département 44" in title
+    exits = client.get(
+        "/evaluation/export/exits.xlsx?du=2025-01&au=2025-03&par=sex&horizon=12"
+        "&definition=plie@1&definition=dares-iae@1"
+    )
+    assert (
+        "relais_exits_par-sex_2025-01-a-2025-03_12mois_plie-v1_dares-iae-v1.xlsx"
+        in (exits.headers["content-disposition"])
+    )
+    book = load_workbook(BytesIO(exits.content))
+    assert book.sheetnames == ["Retours", "Filtres"]  # named after the indicator, not « Sheet »
+    filters = {row[0]: row[1] for row in book["Filtres"].iter_rows(min_row=2, values_only=True)}
+    assert filters["Période"] == "du 01/01/2025 au 31/03/2025"
+    assert filters["Territoire"] == "Tout le pacte"
+    assert filters["Situation"] == "12 mois après"
+    assert filters["Définitions des sorties"] == "plie@1, dares-iae@1"
+    assert filters["Ventilation"] == "Sexe"
+    hours = client.get(f"/evaluation/export/clause_hours.csv?{query}")
+    assert "dep44" not in hours.headers["content-disposition"]  # the figures are the pact's
+    assert "le département 44 ne s'applique pas aux clauses" in hours.content.decode("utf-8-sig")

@@ -145,6 +145,6 @@ def test_why_a_campaign_is_not_valid_is_said_in_words() -> None:
         "perspectives": [{"perspective": "external_expert", "evaluators": 1}],
     }
     assert _why_not_valid(campaign, results) == [
-        "1 expert externe sur 2 a déposé son évaluation.",
+        "Experts externes ayant déposé leur évaluation : 1 sur 2 au moins.",
         "Critères obligatoires encore sans note : Utilité.",
     ]

@@ -28,7 +28,7 @@ from relais_evaluation.domain.errors import InvalidInput
 
 MANDATORY_CRITERIA: dict[str, str] = {
     "innovation": "Innovation",
-    "empowerment": "Empowerment (pouvoir d'agir)",
+    "empowerment": "Pouvoir d'agir",
     "suitability": "Adéquation",
     "usefulness": "Utilité",
     "accessibility": "Accessibilité",

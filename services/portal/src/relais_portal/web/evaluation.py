@@ -34,7 +34,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from relais_portal import i18n
 from relais_portal.evaluation_api import Evaluation, EvaluationApi
-from relais_portal.i18n import N_, Translated, ngettext
+from relais_portal.i18n import N_, Translated
 from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem, ReferralApi, ServiceUnavailable
 from relais_portal.session import Session
@@ -54,6 +54,7 @@ from relais_portal.web.evaluation_campaign_deadlines import (
     deadline_passed,
     deadline_values,
     deadlines_body,
+    grid_locked,
     is_deadline_refusal,
 )
 from relais_portal.web.labels import REFUSAL_REASONS
@@ -142,7 +143,7 @@ PERSPECTIVE_CHOICES = Translated(
 MANDATORY = Translated(
     {
         "innovation": N_("Innovation"),
-        "empowerment": N_("Empowerment (pouvoir d'agir)"),
+        "empowerment": N_("Pouvoir d'agir"),
         "suitability": N_("Adéquation"),
         "usefulness": N_("Utilité"),
         "accessibility": N_("Accessibilité"),
@@ -254,6 +255,8 @@ class Figure:
     charts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # titled, side by side
     # Rows whose every figure is secret: named below the table, folded, rather than a wall of « secret ».
     hidden: list[str] = field(default_factory=list)
+    # What a reader must know before reading the chart (a filter it does not follow): above it.
+    lead: str = ""
 
     @property
     def xlsx(self) -> str:
@@ -287,6 +290,12 @@ def _chart(
     """What a DSFR Chart web component takes: JSON lists of labels and of values per series."""
     values = [c.chart for _, cells in series for c in cells]
     hidden = any(c.suppressed for _, cells in series for c in cells)
+    # A secret figure has no bar, and no bar reads as zero: its category's label says « (secret) »
+    # (the legend under the table says what that means).
+    labels = [
+        _secret_label(label, [cells[i] for _, cells in series if i < len(cells)])
+        for i, label in enumerate(labels)
+    ]
     return {
         "kind": kind,
         "x": json.dumps([labels] if kind != "line" else [labels] * len(series), ensure_ascii=False),
@@ -300,12 +309,25 @@ def _chart(
     }
 
 
+def _secret_label(label: str, cells: list[Cell]) -> str:
+    """A chart's category label, marked when its figures are secret (all, or some of its series')."""
+    secret = [c.suppressed for c in cells]
+    if secret and all(secret):
+        return _("%(label)s (secret)") % {"label": label}
+    if any(secret):
+        return _("%(label)s (secret en partie)") % {"label": label}
+    return label
+
+
 @dataclass(frozen=True)
 class Period:
     start: date
     end: date
     du: str
     au: str
+    # The end chosen before the start: no figures at all (those of another period would be a period
+    # nobody chose); the form keeps both months as typed, the error says which to correct.
+    reversed: bool = False
 
 
 def _month_end(day: date) -> date:
@@ -320,9 +342,10 @@ def _period(du: str, au: str, errors: dict[str, str]) -> Period:
     if au and not MONTH.match(au):
         errors["au"], au = _("Le mois n'est pas valide (aaaa-mm)."), ""
     du, au = du or default_du, au or default_au
-    if au < du:
-        errors["au"], au = _("La fin de la période précède son début."), du
     start = date.fromisoformat(f"{du}-01")
+    if au < du:
+        errors["au"] = _("La fin de la période précède son début.")
+        return Period(start, _month_end(start), du, au, reversed=True)
     return Period(start, _month_end(date.fromisoformat(f"{au}-01")), du, au)
 
 
@@ -564,10 +587,11 @@ async def _clause_hours(d: Dashboard) -> Figure:
             "moindres."
         )
     )
-    if d.territory:
-        figure.notes.append(
-            _("Les marchés ne sont pas ventilés par territoire : ce tableau couvre tout le pacte.")
-        )
+    if d.territory:  # the contracts have no territory: said where the chart is read, not below its table
+        figure.lead = _(
+            "Chiffres de tout le pacte, pas du département %(code)s : les marchés ne sont rattachés à aucun "
+            "territoire, le filtre de territoire ne s'applique pas aux clauses d'insertion."
+        ) % {"code": d.territory}
     return figure
 
 
@@ -777,19 +801,39 @@ async def _exits(d: Dashboard, definitions: list[dict[str, Any]]) -> Figure:
     figure = Figure("sorties", title, columns, rows, None, d.csv_url("exits", d.axis), groups=groups)
     figure.charts = charts
     if d.horizon:
-        # The API counts an exit at +N months once N months have passed since it: the latest are not there.
-        figure.notes.append(
-            _(
-                "Situation %(months)s mois après la sortie : seules les sorties du %(start)s au %(last)s "
-                "ont atteint cet horizon aujourd'hui, les plus récentes n'y figurent pas encore."
-            )
-            % {
-                "months": d.horizon,
-                "start": d.period.start.strftime("%d/%m/%Y"),
-                "last": min(d.period.end, _months_before(date.today(), d.horizon)).strftime("%d/%m/%Y"),
-            }
-        )
+        figure.notes.append(_horizon_note(d.period, d.horizon, datetime.now(PARIS).date()))
     return figure
+
+
+def _horizon_note(period: Period, horizon: int, today: date) -> str:
+    """Which exits of the period the API counted at +``horizon`` months: it counts an exit once that many
+    months have passed since it, so the latest are not there yet — and none, for a period too recent."""
+    last = min(period.end, _months_before(today, horizon))
+    values = {"months": horizon, "start": period.start.strftime("%d/%m/%Y")}
+    if last < period.start:
+        return _(
+            "Situation %(months)s mois après la sortie : aucune sortie de cette période n'a encore atteint "
+            "cet horizon ; les premières l'atteindront le %(first)s."
+        ) % (values | {"first": _months_after(period.start, horizon).strftime("%d/%m/%Y")})
+    if last >= period.end:
+        return (
+            _(
+                "Situation %(months)s mois après la sortie : toutes les sorties de la période ont "
+                "atteint cet horizon."
+            )
+            % values
+        )
+    return _(
+        "Situation %(months)s mois après la sortie : seules les sorties du %(start)s au %(last)s "
+        "ont atteint cet horizon aujourd'hui, les plus récentes n'y figurent pas encore."
+    ) % (values | {"last": last.strftime("%d/%m/%Y")})
+
+
+def _months_after(day: date, months: int) -> date:
+    """The day ``months`` calendar months after ``day`` (the last of its month when shorter)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _months_before(day: date, months: int) -> date:
@@ -866,6 +910,30 @@ async def dashboard(
     errors: dict[str, str] = {}
     board = _board(evaluation, du, au, territoire, axe, horizon, errors, definition)
     period = board.period
+    values = {
+        "du": period.du,
+        "au": period.au,
+        "territoire": board.territory,
+        "axe": board.axis,
+        "horizon": str(board.horizon),
+    }
+    if period.reversed:  # no figures rather than those of a period nobody chose
+        return render(
+            request,
+            "evaluation/dashboard.html",
+            session,
+            422,
+            title=_("Tableaux de bord du pacte"),
+            values=values,
+            errors=errors,
+            period=period,
+            departements=_departements(),
+            territories=await _pact_territories(directory),
+            axes=AXES,
+            horizons=HORIZONS,
+            withheld=True,
+            own_only=session.org_kind != "pact_coordination",
+        )
     definitions, unaccompanied_days, territories = await asyncio.gather(
         evaluation.get("/v1/exit-definitions"), _unaccompanied_days(api), _pact_territories(directory)
     )
@@ -892,13 +960,7 @@ async def dashboard(
         "evaluation/dashboard.html",
         session,
         title=_("Tableaux de bord du pacte"),
-        values={
-            "du": period.du,
-            "au": period.au,
-            "territoire": board.territory,
-            "axe": board.axis,
-            "horizon": str(board.horizon),
-        },
+        values=values,
         errors=errors,
         period=period,
         departements=_departements(),
@@ -940,10 +1002,24 @@ def _figure_rows(figure: Figure, period: Period) -> tuple[list[list[Any]], list[
 DECIMALS = {"rate": 1, "mean": 2, "scaled": 2, "sum": 2, "score": 2}
 
 
-def _spreadsheet(rows: list[list[Any]], kinds: list[str], extension: str, filename: str) -> Response:
+def _spreadsheet(
+    rows: list[list[Any]],
+    kinds: list[str],
+    extension: str,
+    filename: str,
+    filters: list[tuple[str, str]] | None = None,
+) -> Response:
     """CSV for a French spreadsheet (semicolons, a BOM, decimal commas, rates in %: what it opens without
     asking and reads as numbers) or XLSX (numbers typed, rates formatted as percentages). ``rows``: a
-    title line, the columns, then the figures; ``kinds``: each column's kind (count, rate, mean…)."""
+    title line, the columns, then the figures; ``kinds``: each column's kind (count, rate, mean…).
+    ``filters``: the page's filters the figures follow, beyond the period the title says — written after
+    the title in the CSV (its first line: readers take the columns from the second), and all of them on
+    a second sheet « Filtres » of the XLSX, whose first sheet is named after the indicator."""
+    filters = filters or []
+    title = str(rows[0][0]) if rows and rows[0] else ""
+    extra = [f"{label} : {value}" for label, value in filters if label != _("Période")]
+    if extra and extension == "csv":
+        rows = [[" — ".join([title, *extra]), *rows[0][1:]], *rows[1:]]
     disposition = {"Content-Disposition": f'attachment; filename="{filename}.{extension}"'}
     header = [
         f"{name} (%)" if i < len(kinds) and kinds[i] == "rate" and not str(name).endswith("(%)") else name
@@ -968,6 +1044,8 @@ def _spreadsheet(rows: list[list[Any]], kinds: list[str], extension: str, filena
     book = Workbook()
     sheet = book.active
     assert sheet is not None
+    # Named after the indicator (not « Sheet »): the title without its period, as a sheet name allows.
+    sheet.title = re.sub(r"[][:*?/\\]", " ", title.split(" — ")[0]).strip()[:31] or "Relais"
     sheet.append(rows[0])
     sheet.append(header)
     for row in body:
@@ -983,6 +1061,15 @@ def _spreadsheet(rows: list[list[Any]], kinds: list[str], extension: str, filena
         cell.font = Font(bold=True)
     sheet.freeze_panes = "B3"
     sheet.column_dimensions["A"].width = min(60, max((len(str(r[0])) for r in rows[1:] if r), default=10) + 2)
+    if filters:
+        chosen = book.create_sheet(_("Filtres"))
+        chosen.append([_("Filtre"), _("Valeur")])
+        for line in filters:
+            chosen.append(list(line))
+        for cell in chosen[1]:
+            cell.font = Font(bold=True)
+        chosen.column_dimensions["A"].width = 16
+        chosen.column_dimensions["B"].width = 70
     buffer_xlsx = io.BytesIO()
     book.save(buffer_xlsx)
     return Response(
@@ -1018,6 +1105,63 @@ def _csv_text(value: Any, kind: str) -> Any:
     return text.replace(".", ",") if text not in ("-0", "") else "0"
 
 
+def _export_filters(board: Dashboard, name: str, par: str) -> list[tuple[str, str]]:
+    """The filters an export's figures follow, in words: the file says them (the page did)."""
+    start, end = (
+        format_date(day, "dd/MM/yyyy", locale="fr") for day in (board.period.start, board.period.end)
+    )
+    filters = [(_("Période"), _("du %(start)s au %(end)s") % {"start": start, "end": end})]
+    if not board.territory:
+        filters.append((_("Territoire"), _("Tout le pacte")))
+    elif name == "clause_hours":
+        filters.append(
+            (
+                _("Territoire"),
+                _(
+                    "Tout le pacte : les marchés ne sont rattachés à aucun territoire, le département "
+                    "%(code)s ne s'applique pas aux clauses."
+                )
+                % {"code": board.territory},
+            )
+        )
+    else:
+        found = _departements().get(board.territory, "")
+        where = _("département %(code)s") % {"code": board.territory}
+        filters.append((_("Territoire"), f"{where} — {found}" if found else where))
+    if par:
+        filters.append((_("Ventilation"), str(AXES.get(par) or BREAKDOWNS.get(par) or par)))
+    if name == "exits":
+        filters.append((_("Situation"), str(HORIZONS[str(board.horizon)])))
+        filters.append(
+            (_("Définitions des sorties"), ", ".join(board.definitions) or _("celles du service, par défaut"))
+        )
+    return filters
+
+
+def _export_stem(board: Dashboard, name: str, par: str) -> str:
+    """A file name that tells two downloads apart: the indicator, its breakdown and its filters (ASCII)."""
+    parts = ["relais", name.replace("_", "-")]
+    if par:
+        parts.append("par-" + par.replace("_", "-"))
+    parts.append(f"{board.period.du}-a-{board.period.au}")
+    if board.territory and name != "clause_hours":
+        parts.append(f"dep{board.territory}")
+    if name == "exits":
+        parts.append(f"{board.horizon}mois")
+        parts += [re.sub(r"[^a-z0-9-]", "-", d.replace("@", "-v")) for d in board.definitions]
+    return "_".join(parts)
+
+
+# The breakdowns a download names besides the equality axes (its file says which).
+BREAKDOWNS = Translated(
+    {
+        "organisation_pair": N_("Paire d'organisations (envoi → réception)"),
+        "return_reason": N_("Motif de retour"),
+        "organisation": N_("Organisation"),
+        "month": N_("Mois"),
+    }
+)
+
 EXPORTS = {
     "referral_funnel",
     "returns_to_sender",
@@ -1048,15 +1192,18 @@ async def export(
         return refused
     if name not in EXPORTS or extension not in ("csv", "xlsx"):
         return _not_found(request, session)
-    board = _board(evaluation, du, au, territoire, par, horizon, {}, definition)
+    errors: dict[str, str] = {}
+    board = _board(evaluation, du, au, territoire, par, horizon, errors, definition)
     period = board.period
-    stem = f"relais-{name}-{period.start.isoformat()}-{period.end.isoformat()}"
+    if period.reversed:  # the figures of no period anyone chose: refused, in words
+        return Response(errors["au"], status_code=422, media_type="text/plain; charset=utf-8")
+    par = par if re.fullmatch(r"[a-z_]{1,40}", par) else ""
+    stem, filters = _export_stem(board, name, par), _export_filters(board, name, par)
     if name == "clause_hours":  # a table of the portal's own (one call per year): built here
         figure = await _clause_hours(board)
         if figure.refused:
             return Response(figure.refused, status_code=403, media_type="text/plain; charset=utf-8")
-        return _spreadsheet(*_figure_rows(figure, period), extension, stem)
-    par = par if re.fullmatch(r"[a-z_]{1,40}", par) else ""
+        return _spreadsheet(*_figure_rows(figure, period), extension, stem, filters)
     found, catalogue = await asyncio.gather(
         evaluation.download(f"/v1/indicators/{name}/export", format="csv", **board.params(name, par)),
         evaluation.get("/v1/indicators"),
@@ -1066,11 +1213,13 @@ async def export(
         rows[0][0] = re.sub(r"(\d{4})-(\d{2})-(\d{2})", r"\3/\2/\1", rows[0][0])
     # The service writes its codes; the file says them in words, as the table does.
     words = RETURN_REASONS if par == "return_reason" else AXIS_VALUES if par in AXES else None
-    if words is not None:
-        for row in rows[2:]:  # after the title and the columns: the dimension's value first
-            if row:
-                row[0] = words.get(row[0], row[0])
-    return _spreadsheet(rows, _column_kinds(rows, catalogue, name, 1 if par else 0), extension, stem)
+    for row in rows[2:]:  # after the title and the columns: the dimension's value first
+        if row and par and row[0] == "Total":  # the row of all: « Ensemble », as the page says it
+            row[0] = _("Ensemble")
+        elif row and words is not None:
+            row[0] = words.get(row[0], row[0])
+    kinds = _column_kinds(rows, catalogue, name, 1 if par else 0)
+    return _spreadsheet(rows, kinds, extension, stem, filters)
 
 
 def _column_kinds(rows: list[list[Any]], catalogue: Any, name: str, dimensions: int) -> list[str]:
@@ -1297,11 +1446,7 @@ def _why_not_valid(campaign: dict[str, Any], results: dict[str, Any]) -> list[st
     experts = next(p["evaluators"] for p in results["perspectives"] if p["perspective"] == "external_expert")
     if experts < MIN_EXTERNAL_EXPERTS:
         reasons.append(
-            ngettext(
-                "%(count)s expert externe sur %(needed)s a déposé son évaluation.",
-                "%(count)s experts externes sur %(needed)s ont déposé leur évaluation.",
-                experts,
-            )
+            _("Experts externes ayant déposé leur évaluation : %(count)s sur %(needed)s au moins.")
             % {"count": experts, "needed": MIN_EXTERNAL_EXPERTS}
         )
     unscored = [
@@ -1314,6 +1459,33 @@ def _why_not_valid(campaign: dict[str, Any], results: dict[str, Any]) -> list[st
             _("Critères obligatoires encore sans note : %(list)s.") % {"list": ", ".join(unscored)}
         )
     return reasons or list(results["reasons"])
+
+
+def _error_links(
+    errors: dict[str, str], criteria: list[tuple[dict[str, Any], str]], without_validation: bool
+) -> list[tuple[str, str, str]]:
+    """A refused form's errors for the summary at the top of the campaign page: (field's id, its label,
+    the error), in the page's order — the consensus form is far below, its errors were not seen."""
+    labels = {
+        "org_id": ("org_id", _("Son organisation")),
+        "compte": ("compte", _("La personne invitée")),
+        "perspective": ("perspective-author", _("Elle évalue à titre de")),
+        "echeance_intermediaire": (
+            "echeance_intermediaire",
+            _("Échéance intermédiaire (test d'utilisation)"),
+        ),
+        "echeance_finale": ("echeance_finale", _("Échéance finale")),
+    }
+    for c, label in criteria:
+        labels[f"note_{c['code']}"] = (
+            f"note_{c['code']}",
+            _("Note de consensus : %(criterion)s") % {"criterion": label},
+        )
+    labels["conclusions"] = (
+        "conclusions-sans-validation" if without_validation else "conclusions",
+        _("Conclusions partagées"),
+    )
+    return [(*labels[name], message) for name, message in errors.items() if message and name in labels]
 
 
 async def _results_if_readable(
@@ -1421,6 +1593,7 @@ async def _campaign_page(
         "evaluation/campaign.html",
         session,
         status_code,
+        error_links=_error_links(errors or {}, criteria, (values or {}).get("sans_validation") == "1"),
         title=campaign["title"],
         campaign=campaign,
         results=results,
@@ -1450,6 +1623,13 @@ async def _campaign_page(
         problem=problem,
         deadlines=deadlines or deadline_values(campaign),
         passed={m: deadline_passed(campaign, m) for m in MILESTONES},
+        # Each criterion's share of the weight with one decimal, as the report writes it: rounded to
+        # whole percents, six shares of 1/6 read 17 % each, 102 % together.
+        shares={
+            c["code"]: format_percent(c["share"], "#,##0.#\u202f%", locale=i18n.current())
+            for c in campaign["criteria"]
+        },
+        locked={m: grid_locked(campaign, m) for m in MILESTONES},
     )
 
 
@@ -1595,7 +1775,7 @@ async def grid_form(
     )
     values = _stored_values(mine)
     return _grid_page(
-        request, session, campaign, mine, milestone, values, passed=deadline_passed(campaign, milestone)
+        request, session, campaign, mine, milestone, values, passed=grid_locked(campaign, milestone)
     )
 
 
@@ -1617,8 +1797,14 @@ def _grid_page(
     status_code: int = 200,
     passed: str = "",
 ) -> Response:
-    """``passed``: why the milestone's grid can no longer be submitted (its deadline passed): the page
-    says so and offers no form."""
+    """``passed``: why the milestone's grid can no longer be submitted (the campaign closed, or its
+    deadline passed): the page says so and shows the grid read-only, no form."""
+    # The API accepts a grid without every mandatory criterion: said, with what it means, once filed.
+    unscored = [
+        _criterion_label(c)
+        for c in campaign["criteria"]
+        if c["mandatory"] and mine.get("submitted") and c["code"] not in mine["scores"]
+    ]
     return render(
         request,
         "evaluation/grid.html",
@@ -1638,6 +1824,7 @@ def _grid_page(
         problem=problem,
         done=DONE.get(request.query_params.get("fait", ""), ""),
         passed=passed,
+        unscored=unscored,
     )
 
 
@@ -1671,9 +1858,13 @@ async def grid_submit(
         except ApiProblem as problem:
             if problem.status not in (409, 422):
                 raise
-            if is_deadline_refusal(problem):  # passed since the page was shown: say why, no form
+            if problem.status == 409:  # closed or passed since the page was shown: say why, no form
                 mine = await evaluation.get(f"/v1/campaigns/{campaign_id}/assessments/{milestone}")
-                passed = deadline_passed({**campaign, f"{milestone}_reached": True}, milestone)
+                passed = (
+                    deadline_passed({**campaign, f"{milestone}_reached": True}, milestone)
+                    if is_deadline_refusal(problem)
+                    else grid_locked({**campaign, "status": "closed"}, milestone)
+                )
                 # The grid as stored, not the refused edit: that is what the coordinator will read.
                 return _grid_page(
                     request,
@@ -1691,14 +1882,7 @@ async def grid_submit(
                     name.replace("scores.", "note_") if name.startswith("scores.") else name.split(".")[-1]
                 ] = str(error.get("message"))
             mine = await evaluation.get(f"/v1/campaigns/{campaign_id}/assessments/{milestone}")
-            message = (
-                _("La campagne est close : votre grille ne peut plus changer.")
-                if problem.status == 409
-                else ""
-            )
-            return _grid_page(
-                request, session, campaign, mine, milestone, values, errors, message, problem.status
-            )
+            return _grid_page(request, session, campaign, mine, milestone, values, errors, "", 422)
     mine = await evaluation.get(f"/v1/campaigns/{campaign_id}/assessments/{milestone}")
     return _grid_page(request, session, campaign, mine, milestone, values, errors, status_code=422)
 
@@ -1733,7 +1917,20 @@ async def consensus(
     conclusions = form.get("conclusions", "").strip()
     if not conclusions:
         errors["conclusions"] = _("Rédigez les conclusions partagées.")
-    values = {k: v for k, v in form.items() if k != "csrf_token"}
+    values = {k: v for k, v in form.items() if k not in ("csrf_token", "confirme")}
+    if not errors and form.get("confirme") != "oui":
+        # Not undone: said first, done on confirmation only (the page's modal confirms; a form posted
+        # without it — no script — lands here, its notes and conclusions kept for the confirmation).
+        labels = {c["code"]: _criterion_label(c) for c in campaign["criteria"]}
+        return render(
+            request,
+            "evaluation/confirm_close.html",
+            session,
+            campaign=campaign,
+            values=values,
+            without_validation=without_validation,
+            agreed=[(labels[code], _score(float(value)).text) for code, value in agreed.items()],
+        )
     if not errors:
         try:
             await evaluation.post(

@@ -47,7 +47,7 @@ def deadlines_body(
             errors[name] = (
                 _("Indiquez l'échéance finale.")
                 if api == "final_due" and not raw
-                else _("Indiquez l'échéance du test d'utilisation.")
+                else _("Indiquez l'échéance intermédiaire.")
                 if not raw
                 else _("Une date au format jj/mm/aaaa.")
             )
@@ -78,6 +78,14 @@ def deadline_passed(campaign: dict[str, Any], milestone: str) -> str:
         "Si vous avez besoin de plus de temps, demandez à la coordination de la campagne de déplacer "
         "l'échéance."
     ) % {"day": day}
+
+
+def grid_locked(campaign: dict[str, Any], milestone: str) -> str:
+    """Why an evaluator can no longer change the milestone's grid (the API refuses it, 409): the campaign
+    closed, or the deadline passed; "" while they can. The page then shows the grid read-only."""
+    if campaign.get("status") != "open":
+        return _("Votre grille ne peut plus être déposée ni corrigée.")
+    return deadline_passed(campaign, milestone)
 
 
 def is_deadline_refusal(problem: ApiProblem) -> bool:

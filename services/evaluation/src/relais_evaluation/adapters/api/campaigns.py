@@ -294,7 +294,8 @@ async def _out(repo: CampaignRepository, campaign: Any) -> CampaignOut:
         criteria=[
             CriterionOut(
                 code=c.code,
-                label=c.label,
+                # A mandatory criterion by the grid's current word (older campaigns stored an anglicism).
+                label=MANDATORY_CRITERIA.get(c.code, c.label) if c.mandatory else c.label,
                 weight=str(c.weight),
                 share=float(c.weight / total),
                 mandatory=c.mandatory,
