@@ -166,7 +166,7 @@ async def test_a_person_released_without_referral_gets_a_coordination_task_and_c
     assert queue.json()["items"][0]["due"] is not None
 
 
-@pytest.mark.parametrize("kind", ["training_provider", "employer", None])
+@pytest.mark.parametrize("kind", ["training_provider", "employer", "buyer", None])
 async def test_the_coordination_designates_as_referent_only_a_structure_of_the_directory_that_accompanies(
     pact: Pact, kind: str | None
 ) -> None:

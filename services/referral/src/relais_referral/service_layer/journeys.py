@@ -11,6 +11,7 @@ from relais_referral.domain.calendar import add_working_days, paris_date
 from relais_referral.domain.deadlines import add_months
 from relais_referral.domain.errors import InvalidReferral, NotAllowed
 from relais_referral.domain.journey import STEP_ONLY_KINDS, Journey, JourneyEntry, LifeEvent, TaskKind
+from relais_referral.domain.referral import NOT_RECEIVING
 from relais_referral.domain.situations import FOLLOW_UP_MONTHS
 from relais_referral.service_layer.context import PactContext
 from relais_referral.service_layer.errors import NotFound
@@ -109,10 +110,10 @@ async def assign_referent(
     referent = await uow.directory.organisation(org_id)
     if referent is None:
         raise InvalidReferral("Cette structure n'est pas dans l'annuaire du pacte.")
-    if referent.kind in STEP_ONLY_KINDS:
+    if referent.kind in STEP_ONLY_KINDS | NOT_RECEIVING:
         raise InvalidReferral(
-            "Un organisme de formation ou un employeur prend la personne en charge pour une étape, "
-            "jamais pour son parcours : désignez une structure d'accompagnement."
+            "Cette structure n'accompagne pas de parcours (un organisme de formation ou un employeur prend "
+            "la personne en charge pour une étape) : désignez une structure d'accompagnement."
         )
     # Contacted within the delay of a referral's acknowledgement, on the référent's calendar.
     contact_due = add_working_days(paris_date(now), policy.acknowledgement_days, referent.departement)
