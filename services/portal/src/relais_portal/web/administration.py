@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,7 +14,7 @@ from relais_portal.i18n import gettext as _
 from relais_portal.referral_api import ApiProblem
 from relais_portal.session import Session
 from relais_portal.web.deps import Api, CsrfSession, CurrentSession, DirectoryDep, render
-from relais_portal.web.labels import ROLES
+from relais_portal.web.labels import ORG_KINDS, ROLES
 
 router = APIRouter(prefix="/administration", tags=["administration"])
 POLICY_FIELDS = (
@@ -59,7 +60,12 @@ async def _page(
     if may["members"]:
         organisations = (await directory.search(limit=200))["items"]
         if member_org not in {org["id"] for org in organisations}:
-            member_org = session.org_id
+            # Beyond the list's first 200 (by name), or not an organisation of the directory at all.
+            chosen = await directory.organisation(member_org) if _uuid(member_org) else {}
+            if chosen.get("kind"):
+                organisations.append(chosen)
+            else:
+                member_org = session.org_id
         members = await api.get(f"/v1/organisations/{member_org}/members")
     return render(
         request,
@@ -202,7 +208,7 @@ async def member(
         api,
         directory,
         "PUT",
-        f"/v1/organisations/{org}/members/{sub.strip()}",
+        f"/v1/organisations/{org}/members/{quote(sub.strip(), safe='')}",  # an account id is one segment
         {"display_name": display_name, "email": email or None, "roles": roles or []},
         f"membre&structure={org}",
         "member",
@@ -214,6 +220,15 @@ async def member(
 async def policy(request: Request, session: CsrfSession, api: Api, directory: DirectoryDep) -> Response:
     form = await request.form()
     kind = str(form.get("org_kind") or "*")
+    if kind != "*" and kind not in ORG_KINDS:  # a forged form: never a path of the API of its own
+        return await _page(
+            request,
+            session,
+            api,
+            directory,
+            422,
+            errors={"policy": _("Choisissez une structure dans la liste.")},
+        )
     body: dict[str, Any] = {}
     for name in POLICY_FIELDS:
         raw = str(form.get(name) or "").strip()

@@ -1860,16 +1860,19 @@ async def grid_submit(
                 raise
             if problem.status == 409:  # closed or passed since the page was shown: say why, no form
                 mine = await evaluation.get(f"/v1/campaigns/{campaign_id}/assessments/{milestone}")
-                passed = (
-                    deadline_passed({**campaign, f"{milestone}_reached": True}, milestone)
-                    if is_deadline_refusal(problem)
-                    else grid_locked({**campaign, "status": "closed"}, milestone)
+                deadline = is_deadline_refusal(problem)
+                now = (
+                    {**campaign, f"{milestone}_reached": True}
+                    if deadline
+                    else {**campaign, "status": "closed"}
                 )
-                # The grid as stored, not the refused edit: that is what the coordinator will read.
+                passed = deadline_passed(now, milestone) if deadline else grid_locked(now, milestone)
+                # The grid as stored, not the refused edit: that is what the coordinator will read; the
+                # campaign as the refusal says it now is (its heading says closed, not « échéance passée »).
                 return _grid_page(
                     request,
                     session,
-                    campaign,
+                    now,
                     mine,
                     milestone,
                     _stored_values(mine),
