@@ -131,3 +131,33 @@ async def test_a_redelivered_merge_changes_nothing_more(pact: Pact) -> None:
     await _run(pact, merged)
 
     assert await _held(pact, kept, duplicate) == once
+
+
+async def test_a_duplicate_merged_into_an_erased_record_brings_no_proof_reference_back(pact: Pact) -> None:
+    """An erased participant keeps its criteria as categories only; the duplicate's proofs moved across
+    with their references (« CAF-2026-01 »), describing the erased person again."""
+    contract = (await pact.contract())["id"]
+    kept, _ = await pact.hired(contract)
+    duplicate, _ = await pact.hired(contract)
+    erased = IncomingEnvelope(
+        type="jobseeker.erased.v1",
+        source="referral",
+        subject=str(kept),
+        dataschema="contracts/events/jobseeker/jobseeker.erased.v1.schema.json",
+        data={"jobseeker_id": str(kept), "erased_at": datetime.now(UTC).isoformat(), "reason": "request"},
+    )
+    await _run(pact, erased)
+
+    await _run(pact, _merged(kept, duplicate))
+
+    app = pact.client._transport.app  # type: ignore[attr-defined]
+    async with app.state.sessions() as session:
+        decisions = list(
+            (
+                await session.execute(
+                    select(EligibilityDecisionRow).where(EligibilityDecisionRow.participant_id == kept)
+                )
+            ).scalars()
+        )
+    assert len(decisions) == 2  # its own and the duplicate's
+    assert all(d.proofs == [] and d.criteria == ["rsa"] for d in decisions)  # categories, no reference

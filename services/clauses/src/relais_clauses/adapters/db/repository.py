@@ -275,6 +275,12 @@ class ClausesRepository:
             await self.session.execute(
                 update(model).where(model.participant_id == duplicate_id).values(participant_id=kept_id)
             )
+        if kept.anonymised:  # the duplicate's proofs would describe an erased person again: categories only
+            await self.session.execute(
+                update(EligibilityDecisionRow)
+                .where(EligibilityDecisionRow.participant_id == kept_id)
+                .values(proofs=[])
+            )
         await self.session.delete(duplicate)  # nothing refers to it any more
         await self.session.flush()
         return True
